@@ -1,0 +1,103 @@
+/**
+ * The bus port, in two halves:
+ * - request/reply for commands and queries (`RequestClient`), with a timeout that turns into an
+ *   `unavailable` error. Handlers are plain Nest `@MessagePattern` methods; the transport
+ *   underneath is either in-process or NATS.
+ * - integration events (`EventBus`): durable, at-least-once, deduplicated by event id, with
+ *   redelivery and a dead-letter record after a bounded number of deliveries. In-process (an
+ *   embedded SQLite log) or NATS JetStream.
+ * Both halves pass their contract suites in `testing/`.
+ */
+
+export interface RequestOptions {
+  timeoutMs?: number;
+}
+
+export interface RequestClient {
+  /** Resolves with the handler's answer; rejects with its AppError, or UnavailableError on timeout. */
+  request<TResult = unknown>(subject: string, payload: unknown, options?: RequestOptions): Promise<TResult>;
+}
+
+export interface IntegrationEventMetadata {
+  correlationId?: string;
+  causationId?: string;
+  actor?: { id: string; role: string };
+  accountId?: string;
+  [key: string]: unknown;
+}
+
+/** A public fact one service tells the others. Its id is the id of the domain event it comes from. */
+export interface IntegrationEvent<Data = Record<string, unknown>> {
+  id: string;
+  /** `<service>.<aggregate>.<event>.v<N>` */
+  subject: string;
+  occurredAt: string;
+  data: Data;
+  metadata: IntegrationEventMetadata;
+}
+
+export interface DeliveryContext {
+  /** 1 on the first delivery, then 2, 3, ... */
+  deliveryCount: number;
+}
+
+export type IntegrationEventHandler = (event: IntegrationEvent, context: DeliveryContext) => Promise<void>;
+
+export interface ConsumerOptions {
+  /** `<consumer-service>--<source-service>` (see `durableName`). */
+  durableName: string;
+  /** The service whose stream is read. */
+  sourceService: string;
+  /** Subject patterns to receive (NATS wildcards); default: the whole stream. */
+  subjects?: readonly string[];
+  /** Deliveries before the event goes to the dead letters. Default 5. */
+  maxDeliveries?: number;
+  /** How long a delivery may stay unacknowledged before it is redelivered. Default 30 s. */
+  ackWaitMs?: number;
+  /** Delay before each redelivery after a failure; the last value repeats. Default [200, 1000, 5000]. */
+  retryDelaysMs?: readonly number[];
+}
+
+export interface EventConsumer {
+  stop(): Promise<void>;
+}
+
+export interface DeadLetter {
+  id: string;
+  durableName: string;
+  event: IntegrationEvent;
+  error: string;
+  deliveries: number;
+  deadAt: string;
+}
+
+export interface DeadLetterStore {
+  list(durableName?: string): Promise<DeadLetter[]>;
+  discard(id: string): Promise<void>;
+}
+
+export interface EventBus {
+  /** Resolves once the event is durably stored by the bus; publishing an id twice stores it once. */
+  publish(event: IntegrationEvent): Promise<void>;
+  consume(options: ConsumerOptions, handler: IntegrationEventHandler): Promise<EventConsumer>;
+  readonly deadLetters: DeadLetterStore;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_DELIVERIES = 5;
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [200, 1000, 5000];
+
+export function retryDelay(delays: readonly number[], deliveryCount: number): number {
+  return delays[Math.min(deliveryCount - 1, delays.length - 1)] ?? 0;
+}
+
+export function deadLetterId(durable: string, eventId: string): string {
+  return `${durable}.${eventId}`;
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

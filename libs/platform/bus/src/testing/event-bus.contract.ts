@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { DeliveryContext, EventBus, EventConsumer, IntegrationEvent } from '../bus.port';
+
+export interface EventBusUnderTest {
+  open(): Promise<EventBus>;
+  /** Removes what a test created on a shared server (streams, consumers). */
+  cleanup?(bus: EventBus, service: string): Promise<void>;
+}
+
+/**
+ * The integration-event contract, run against every adapter: durable, at-least-once, deduplicated
+ * by event id, redelivered on failure, dead-lettered after a bounded number of deliveries. Every
+ * test uses its own source service (its own stream).
+ */
+export function eventBusContract(adapterName: string, adapter: EventBusUnderTest): void {
+  describe(`EventBus contract: ${adapterName}`, () => {
+    let bus: EventBus;
+    let service: string;
+    const consumers: EventConsumer[] = [];
+
+    beforeAll(async () => {
+      bus = await adapter.open();
+    });
+    afterAll(async () => {
+      await bus?.close();
+    });
+    beforeEach(() => {
+      service = `t${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    });
+    afterEach(async () => {
+      await Promise.all(consumers.splice(0).map((c) => c.stop()));
+      await adapter.cleanup?.(bus, service);
+    });
+
+    const event = (name = 'added', data: Record<string, unknown> = {}): IntegrationEvent => ({
+      id: randomUUID(),
+      subject: `${service}.client.${name}.v1`,
+      occurredAt: new Date().toISOString(),
+      data,
+      metadata: { correlationId: 'corr-1', accountId: 'acc-1' },
+    });
+
+    const consume = async (
+      durable: string,
+      handler: (e: IntegrationEvent, ctx: DeliveryContext) => Promise<void>,
+      options: { subjects?: string[]; maxDeliveries?: number; ackWaitMs?: number } = {},
+    ) => {
+      const consumer = await bus.consume(
+        { durableName: `${durable}--${service}`, sourceService: service, retryDelaysMs: [20], ...options },
+        handler,
+      );
+      consumers.push(consumer);
+      return consumer;
+    };
+
+    it('delivers a published event to a durable consumer, intact', async () => {
+      const received: IntegrationEvent[] = [];
+      await consume('reader', async (e) => void received.push(e));
+      const published = event('added', { email: 'zoë@example.com', n: 3 });
+      await bus.publish(published);
+      await waitFor(() => received.length === 1);
+      expect(received[0]).toEqual(published);
+    });
+
+    it('stores an event id once, however often it is published', async () => {
+      const published = event();
+      await bus.publish(published);
+      await bus.publish(published);
+      await bus.publish({ ...published });
+      const received: string[] = [];
+      await consume('reader', async (e) => void received.push(e.id));
+      await bus.publish(event('marker'));
+      await waitFor(() => received.length >= 2);
+      await sleep(200);
+      expect(received).toEqual([published.id, expect.any(String)]);
+    });
+
+    it('keeps its place across a restart: acknowledged events are not delivered again, new ones are', async () => {
+      const first: string[] = [];
+      const reader = await consume('reader', async (e) => void first.push(e.data.n as string));
+      await bus.publish(event('added', { n: 'one' }));
+      await waitFor(() => first.length === 1);
+      await reader.stop();
+      consumers.splice(consumers.indexOf(reader), 1);
+
+      await bus.publish(event('added', { n: 'two' }));
+      const second: string[] = [];
+      await consume('reader', async (e) => void second.push(e.data.n as string));
+      await waitFor(() => second.length === 1);
+      await sleep(200);
+      expect(first).toEqual(['one']);
+      expect(second).toEqual(['two']);
+    });
+
+    it('delivers events published before the consumer first existed', async () => {
+      await bus.publish(event('added', { n: 1 }));
+      await bus.publish(event('added', { n: 2 }));
+      const received: number[] = [];
+      await consume('late', async (e) => void received.push(e.data.n as number));
+      await waitFor(() => received.length === 2);
+      expect(received).toEqual([1, 2]);
+    });
+
+    it('redelivers after a failure, counting deliveries', async () => {
+      const counts: number[] = [];
+      await consume('flaky', async (_e, ctx) => {
+        counts.push(ctx.deliveryCount);
+        if (ctx.deliveryCount < 3) throw new Error('not yet');
+      });
+      await bus.publish(event());
+      await waitFor(() => counts.length === 3);
+      await sleep(200);
+      expect(counts).toEqual([1, 2, 3]);
+      expect(await bus.deadLetters.list(`flaky--${service}`)).toEqual([]);
+    });
+
+    it('dead-letters an event after the bounded number of deliveries and moves on', async () => {
+      const attempts: number[] = [];
+      const handled: string[] = [];
+      const poison = event('poisoned');
+      await consume(
+        'strict',
+        async (e, ctx) => {
+          if (e.id === poison.id) {
+            attempts.push(ctx.deliveryCount);
+            throw new Error('cannot handle this one');
+          }
+          handled.push(e.id);
+        },
+        { maxDeliveries: 3 },
+      );
+      await bus.publish(poison);
+      const healthy = event('healthy');
+      await bus.publish(healthy);
+      await waitFor(() => handled.length === 1 && attempts.length === 3);
+      await sleep(300);
+      expect(attempts).toEqual([1, 2, 3]);
+      const letters = await bus.deadLetters.list(`strict--${service}`);
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({
+        durableName: `strict--${service}`,
+        deliveries: 3,
+        event: { id: poison.id, subject: poison.subject },
+        error: expect.stringContaining('cannot handle this one'),
+      });
+      await bus.deadLetters.discard(letters[0].id);
+      expect(await bus.deadLetters.list(`strict--${service}`)).toEqual([]);
+    });
+
+    it('gives every durable consumer its own copy, and honours subject filters', async () => {
+      const all: string[] = [];
+      const onlyRemoved: string[] = [];
+      const removedOrArchived: string[] = [];
+      await consume('everything', async (e) => void all.push(e.subject.split('.')[2]));
+      await consume('removals', async (e) => void onlyRemoved.push(e.subject.split('.')[2]), {
+        subjects: [`${service}.client.removed.v1`],
+      });
+      await consume('two', async (e) => void removedOrArchived.push(e.subject.split('.')[2]), {
+        subjects: [`${service}.client.removed.v1`, `${service}.*.archived.*`],
+      });
+      for (const name of ['added', 'removed', 'archived', 'removed']) await bus.publish(event(name));
+      await waitFor(() => all.length === 4 && onlyRemoved.length === 2 && removedOrArchived.length === 3);
+      await sleep(200);
+      expect(all).toEqual(['added', 'removed', 'archived', 'removed']);
+      expect(onlyRemoved).toEqual(['removed', 'removed']);
+      expect(removedOrArchived).toEqual(['removed', 'archived', 'removed']);
+    });
+
+    it('processes a handler slower than the ack wait exactly once', async () => {
+      let calls = 0;
+      await consume(
+        'slow',
+        async () => {
+          calls++;
+          await sleep(2500);
+        },
+        { ackWaitMs: 1000 },
+      );
+      await bus.publish(event());
+      await waitFor(() => calls === 1);
+      await sleep(3500);
+      expect(calls).toBe(1);
+    }, 15000);
+
+    it('answers a ping', async () => {
+      await expect(bus.ping()).resolves.toBeUndefined();
+    });
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './decider';
+export * from './client-type';
+export * from './actor';

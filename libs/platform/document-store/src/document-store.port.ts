@@ -1,0 +1,116 @@
+/**
+ * The read-model (document) store port. Projections write read models through it and list
+ * queries read them. Adapters: embedded SQLite and MongoDB; both pass
+ * `testing/document-store.contract.ts`.
+ *
+ * Documents are plain JSON objects with a string `id`. Field names starting with `_` are reserved
+ * for the store.
+ */
+
+export type Scalar = string | number | boolean | null;
+export type Document = { id: string } & Record<string, unknown>;
+
+/** Conditions on one field. A bare scalar means equality. Dotted paths reach nested fields. */
+export type FieldCondition =
+  | Scalar
+  | {
+      $eq?: Scalar;
+      $ne?: Scalar;
+      $in?: readonly Scalar[];
+      $nin?: readonly Scalar[];
+      $gt?: string | number;
+      $gte?: string | number;
+      $lt?: string | number;
+      $lte?: string | number;
+      /** Case-insensitive substring match on a string field. */
+      $contains?: string;
+      $exists?: boolean;
+    };
+
+export type Filter = {
+  $or?: Filter[];
+  $and?: Filter[];
+} & { [field: string]: FieldCondition | Filter[] | undefined };
+
+export type SortDirection = 1 | -1;
+/** Sort keys in priority order, e.g. `[['lastName', 1], ['firstName', 1]]`. */
+export type Sort = ReadonlyArray<readonly [field: string, direction: SortDirection]>;
+
+export interface FindOptions {
+  sort?: Sort;
+  skip?: number;
+  limit?: number;
+}
+
+export interface IndexSpec {
+  fields: Sort;
+  unique?: boolean;
+}
+
+/**
+ * A version guard: the position (or stream revision) of the event that produced the write. A
+ * guarded write applies only when the stored document's version is lower, so applying the same
+ * event twice changes nothing. Deletions leave a tombstone carrying their version, so an older
+ * event replayed later cannot bring a deleted document back.
+ */
+export type Version = bigint | number;
+
+export type WriteOp =
+  | { op: 'upsert'; collection: string; doc: Document; version?: Version }
+  | { op: 'patch'; collection: string; id: string; set: Record<string, unknown>; version?: Version }
+  | { op: 'delete'; collection: string; id: string; version?: Version }
+  /** Inserts only if no document (not even a tombstone) has this id; otherwise the whole commit fails with DuplicateDocumentError. */
+  | { op: 'insert'; collection: string; doc: Document }
+  | { op: 'checkpoint'; processor: string; position: bigint | null };
+
+export interface DocumentCollection<T extends Document = Document> {
+  readonly name: string;
+  get(id: string): Promise<T | null>;
+  find(filter?: Filter, options?: FindOptions): Promise<T[]>;
+  count(filter?: Filter): Promise<number>;
+  /** Declares the indexes the collection's queries need. Idempotent. */
+  ensureIndexes(indexes: readonly IndexSpec[]): Promise<void>;
+}
+
+export interface DocumentStore {
+  collection<T extends Document = Document>(name: string): DocumentCollection<T>;
+  /**
+   * Applies the writes in order, atomically where the engine allows it (SQLite always, MongoDB on
+   * a replica set). Without a transaction the writes still apply in order, so put the checkpoint
+   * last: a crash before it only causes a harmless, guarded replay.
+   */
+  commit(ops: readonly WriteOp[]): Promise<void>;
+  /** The position a processor stored with its last commit, or null when it has none. */
+  getCheckpoint(processor: string): Promise<bigint | null>;
+  /** Drops every document of a collection (used by rebuilds and tests). */
+  dropCollection(name: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DuplicateDocumentError extends Error {
+  constructor(
+    readonly collection: string,
+    readonly id: string,
+  ) {
+    super(`${collection}/${id} already exists`);
+    this.name = 'DuplicateDocumentError';
+  }
+}
+
+/** Versions are stored as fixed-width hex so both engines compare them as strings, up to 2^128. */
+export function encodeVersion(version: Version): string {
+  const value = BigInt(version);
+  if (value < 0n) throw new Error('versions cannot be negative');
+  return value.toString(16).padStart(32, '0');
+}
+
+export function checkpointId(processor: string): string {
+  return `checkpoint_${processor}`;
+}
+
+export const CHECKPOINTS_COLLECTION = 'checkpoints';
+
+export function isReservedField(field: string): boolean {
+  return field.startsWith('_');
+}

@@ -1,0 +1,234 @@
+import Database from 'better-sqlite3';
+import {
+  CHECKPOINTS_COLLECTION,
+  DocumentCollection,
+  DocumentStore,
+  DuplicateDocumentError,
+  Document,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  WriteOp,
+  checkpointId,
+  encodeVersion,
+} from '../document-store.port';
+import { compileFilter, compileSort, fieldExpression } from './sql-filter';
+
+export interface SqliteDocumentStoreOptions {
+  /** A file path, or ':memory:'. One file per service, next to (not inside) its event store. */
+  filename: string;
+  busyTimeoutMs?: number;
+}
+
+const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+/**
+ * Read models in one SQLite file: a table per collection, each document stored as JSON with its
+ * version and a tombstone flag. synchronous=NORMAL: read models can always be rebuilt from the
+ * events, and each commit stays atomic with its checkpoint, so a lost tail only means a replay.
+ */
+export class SqliteDocumentStore implements DocumentStore {
+  private readonly db: Database.Database;
+  private readonly tables = new Set<string>();
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteDocumentStoreOptions) {
+    this.db = new Database(options.filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db.pragma('journal_size_limit = 67108864');
+    this.db.function('unicode_lower', { deterministic: true }, (value: unknown) =>
+      typeof value === 'string' ? value.toLowerCase() : value,
+    );
+  }
+
+  collection<T extends Document = Document>(name: string): DocumentCollection<T> {
+    return new SqliteCollection<T>(this, this.table(name), name);
+  }
+
+  async commit(ops: readonly WriteOp[]): Promise<void> {
+    // Create tables before the transaction: DDL inside it would work, but keeps the lock longer.
+    for (const op of ops) this.table(op.op === 'checkpoint' ? CHECKPOINTS_COLLECTION : op.collection);
+    this.db.transaction(() => {
+      for (const op of ops) {
+        try {
+          this.apply(op);
+        } catch (error) {
+          // A unique index refused the write: same meaning as an insert of an existing id.
+          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && op.op !== 'checkpoint') {
+            throw new DuplicateDocumentError(op.collection, 'doc' in op ? op.doc.id : op.id);
+          }
+          throw error;
+        }
+      }
+    }).immediate();
+  }
+
+  async getCheckpoint(processor: string): Promise<bigint | null> {
+    const row = this.prepare<{ doc: string }>(`SELECT doc FROM "${this.table(CHECKPOINTS_COLLECTION)}" WHERE id = ?`).get(
+      checkpointId(processor),
+    );
+    if (!row) return null;
+    const position = JSON.parse(row.doc).position as string | null;
+    return position === null ? null : BigInt(position);
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    const table = this.table(name);
+    this.db.exec(`DELETE FROM "${table}"`);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Internal to the adapter: prepared statements are cached by their SQL text. */
+  prepare<Row = unknown>(sql: string): Database.Statement<unknown[], Row> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as Database.Statement<unknown[], Row>;
+  }
+
+  exec(sql: string): void {
+    this.db.exec(sql);
+  }
+
+  private table(collection: string): string {
+    if (!COLLECTION_NAME.test(collection)) {
+      throw new Error(`"${collection}" is not a valid collection name (lowercase letters, digits and _)`);
+    }
+    const table = `rm_${collection}`;
+    if (!this.tables.has(table)) {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS "${table}" (
+        id      TEXT PRIMARY KEY,
+        doc     TEXT NOT NULL,
+        version TEXT,
+        deleted INTEGER NOT NULL DEFAULT 0
+      )`);
+      this.tables.add(table);
+    }
+    return table;
+  }
+
+  private apply(op: WriteOp): void {
+    switch (op.op) {
+      case 'upsert': {
+        const table = this.table(op.collection);
+        assertDocument(op.doc);
+        this.prepare(
+          `INSERT INTO "${table}" (id, doc, version, deleted) VALUES (?, ?, ?, 0)
+           ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = COALESCE(excluded.version, version), deleted = 0
+           WHERE version IS NULL OR excluded.version IS NULL OR version < excluded.version`,
+        ).run(op.doc.id, JSON.stringify(op.doc), op.version === undefined ? null : encodeVersion(op.version));
+        return;
+      }
+      case 'patch': {
+        const table = this.table(op.collection);
+        const entries = Object.entries(op.set).filter(([field]) => field !== 'id');
+        if (entries.length === 0) return;
+        const setters = entries.map(([field]) => {
+          fieldExpression(field);
+          return `'$.${field}', json(?)`;
+        });
+        const version = op.version === undefined ? null : encodeVersion(op.version);
+        this.prepare(
+          `UPDATE "${table}" SET doc = json_set(doc, ${setters.join(', ')}), version = COALESCE(?, version)
+           WHERE id = ? AND deleted = 0 AND (version IS NULL OR ? IS NULL OR version < ?)`,
+        ).run(...entries.map(([, value]) => JSON.stringify(value ?? null)), version, op.id, version, version);
+        return;
+      }
+      case 'delete': {
+        const table = this.table(op.collection);
+        if (op.version === undefined) {
+          this.prepare(`DELETE FROM "${table}" WHERE id = ?`).run(op.id);
+          return;
+        }
+        this.prepare(
+          `INSERT INTO "${table}" (id, doc, version, deleted) VALUES (?, '{}', ?, 1)
+           ON CONFLICT (id) DO UPDATE SET doc = '{}', version = excluded.version, deleted = 1
+           WHERE version IS NULL OR version < excluded.version`,
+        ).run(op.id, encodeVersion(op.version));
+        return;
+      }
+      case 'insert': {
+        const table = this.table(op.collection);
+        assertDocument(op.doc);
+        const result = this.prepare(`INSERT OR IGNORE INTO "${table}" (id, doc, version, deleted) VALUES (?, ?, NULL, 0)`).run(
+          op.doc.id,
+          JSON.stringify(op.doc),
+        );
+        if (result.changes === 0) throw new DuplicateDocumentError(op.collection, op.doc.id);
+        return;
+      }
+      case 'checkpoint': {
+        const table = this.table(CHECKPOINTS_COLLECTION);
+        const id = checkpointId(op.processor);
+        const doc = { id, processor: op.processor, position: op.position === null ? null : op.position.toString() };
+        this.prepare(
+          `INSERT INTO "${table}" (id, doc, version, deleted) VALUES (?, ?, NULL, 0)
+           ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+        ).run(id, JSON.stringify(doc));
+        return;
+      }
+    }
+  }
+}
+
+class SqliteCollection<T extends Document> implements DocumentCollection<T> {
+  constructor(
+    private readonly store: SqliteDocumentStore,
+    private readonly table: string,
+    readonly name: string,
+  ) {}
+
+  async get(id: string): Promise<T | null> {
+    const row = this.store.prepare<{ doc: string }>(`SELECT doc FROM "${this.table}" WHERE id = ? AND deleted = 0`).get(id);
+    return row ? (JSON.parse(row.doc) as T) : null;
+  }
+
+  async find(filter?: Filter, options: FindOptions = {}): Promise<T[]> {
+    const params: unknown[] = [];
+    let sql = `SELECT doc FROM "${this.table}" WHERE deleted = 0 AND ${compileFilter(filter, params)} ORDER BY ${compileSort(options.sort)}`;
+    if (options.limit !== undefined || options.skip !== undefined) {
+      sql += ' LIMIT ? OFFSET ?';
+      params.push(options.limit ?? -1, options.skip ?? 0);
+    }
+    return this.store
+      .prepare<{ doc: string }>(sql)
+      .all(...params)
+      .map((row) => JSON.parse(row.doc) as T);
+  }
+
+  async count(filter?: Filter): Promise<number> {
+    const params: unknown[] = [];
+    const row = this.store
+      .prepare<{ n: number }>(`SELECT COUNT(*) AS n FROM "${this.table}" WHERE deleted = 0 AND ${compileFilter(filter, params)}`)
+      .get(...params);
+    return row?.n ?? 0;
+  }
+
+  async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {
+    for (const index of indexes) {
+      const name = `${this.table}__${index.fields.map(([field, direction]) => `${field.replace(/\./g, '_')}_${direction === -1 ? 'd' : 'a'}`).join('__')}`;
+      const columns = index.fields.map(([field, direction]) => `${fieldExpression(field)} ${direction === -1 ? 'DESC' : 'ASC'}`);
+      // Unique indexes ignore tombstones, so a deleted document never blocks a new one.
+      this.store.exec(
+        index.unique
+          ? `CREATE UNIQUE INDEX IF NOT EXISTS "${name}" ON "${this.table}" (${columns.join(', ')}) WHERE deleted = 0`
+          : `CREATE INDEX IF NOT EXISTS "${name}" ON "${this.table}" (${columns.join(', ')})`,
+      );
+    }
+  }
+}
+
+function assertDocument(doc: Document): void {
+  if (typeof doc.id !== 'string' || doc.id.length === 0) throw new Error('a document needs a non-empty string id');
+}

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { DocumentStore, DuplicateDocumentError, Document } from '../document-store.port';
+
+interface Person extends Document {
+  accountId: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  age: number | null;
+  vip?: boolean;
+  type: string;
+  address?: { city: string };
+}
+
+/**
+ * The one behavioural contract of the document store port, run against every adapter. Each test
+ * uses fresh collection names so it can also run against a shared, long-lived server.
+ */
+export function documentStoreContract(adapterName: string, open: () => Promise<DocumentStore>): void {
+  describe(`DocumentStore contract: ${adapterName}`, () => {
+    let store: DocumentStore;
+    let name: string;
+
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+    beforeEach(() => {
+      name = `c${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    });
+
+    const people: Person[] = [
+      { id: 'p1', accountId: 'a', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', age: 36, vip: true, type: 'full_access', address: { city: 'London' } },
+      { id: 'p2', accountId: 'a', firstName: 'Alan', lastName: 'Turing', email: 'alan@Example.org', age: 41, type: 'offline' },
+      { id: 'p3', accountId: 'a', firstName: 'Grace', lastName: 'Hopper', email: 'grace@navy.mil', age: null, type: 'full_access_one_way' },
+      { id: 'p4', accountId: 'a', firstName: 'Émile', lastName: 'Zola', email: 'emile@exemple.fr', age: 62, vip: false, type: 'full_access' },
+      { id: 'p5', accountId: 'b', firstName: 'Ada', lastName: 'Byron', email: 'other@example.com', age: 20, type: 'full_access' },
+    ];
+    const seed = () => store.commit(people.map((doc, i) => ({ op: 'upsert', collection: name, doc, version: i + 1 })));
+    const ids = (docs: Document[]) => docs.map((d) => d.id);
+
+    describe('writes', () => {
+      it('gets a document by id, and null for a missing one', async () => {
+        await seed();
+        expect(await store.collection<Person>(name).get('p1')).toEqual(people[0]);
+        expect(await store.collection(name).get('nope')).toBeNull();
+      });
+
+      it('applies a versioned upsert once: the same or an older version changes nothing', async () => {
+        const collection = store.collection(name);
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x', n: 1 }, version: 5 }]);
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x', n: 2 }, version: 5 }]);
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x', n: 3 }, version: 4 }]);
+        expect(await collection.get('x')).toEqual({ id: 'x', n: 1 });
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x', n: 4 }, version: 6n }]);
+        expect(await collection.get('x')).toEqual({ id: 'x', n: 4 });
+      });
+
+      it('compares versions as numbers, also beyond 2^64', async () => {
+        const big = 2n ** 64n + 10n;
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x', n: 1 }, version: big }]);
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x', n: 2 }, version: 99 }]);
+        expect(await store.collection(name).get('x')).toEqual({ id: 'x', n: 1 });
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x', n: 3 }, version: big + 1n }]);
+        expect(await store.collection(name).get('x')).toEqual({ id: 'x', n: 3 });
+      });
+
+      it('patches fields of an existing document under the same guard', async () => {
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x', a: 1, b: { c: 'k' } }, version: 1 }]);
+        await store.commit([{ op: 'patch', collection: name, id: 'x', set: { a: 2, tags: ['t'], 'b.c': 'm' }, version: 2 }]);
+        await store.commit([{ op: 'patch', collection: name, id: 'x', set: { a: 99 }, version: 2 }]);
+        await store.commit([{ op: 'patch', collection: name, id: 'missing', set: { a: 1 }, version: 3 }]);
+        expect(await store.collection(name).get('x')).toEqual({ id: 'x', a: 2, b: { c: 'm' }, tags: ['t'] });
+        expect(await store.collection(name).get('missing')).toBeNull();
+      });
+
+      it('deletes with a tombstone that an older replayed write cannot bring back', async () => {
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x' }, version: 1 }]);
+        await store.commit([{ op: 'delete', collection: name, id: 'x', version: 2 }]);
+        expect(await store.collection(name).get('x')).toBeNull();
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x' }, version: 1 }]);
+        expect(await store.collection(name).get('x')).toBeNull();
+        expect(await store.collection(name).count()).toBe(0);
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x', back: true }, version: 3 }]);
+        expect(await store.collection(name).get('x')).toEqual({ id: 'x', back: true });
+      });
+
+      it('deletes outright without a version', async () => {
+        await store.commit([{ op: 'upsert', collection: name, doc: { id: 'x' } }]);
+        await store.commit([{ op: 'delete', collection: name, id: 'x' }]);
+        expect(await store.collection(name).get('x')).toBeNull();
+      });
+
+      it('fails the whole commit when an insert meets an existing id', async () => {
+        await store.commit([{ op: 'insert', collection: name, doc: { id: 'seen' } }]);
+        const attempt = store.commit([
+          { op: 'upsert', collection: `${name}_other`, doc: { id: 'effect' } },
+          { op: 'insert', collection: name, doc: { id: 'seen' } },
+        ]);
+        await expect(attempt).rejects.toBeInstanceOf(DuplicateDocumentError);
+      });
+    });
+
+    describe('checkpoints', () => {
+      it('stores a processor checkpoint with its read models', async () => {
+        const processor = `p_${name}`;
+        expect(await store.getCheckpoint(processor)).toBeNull();
+        await store.commit([
+          { op: 'upsert', collection: name, doc: { id: 'x' }, version: 7 },
+          { op: 'checkpoint', processor, position: 7n },
+        ]);
+        expect(await store.getCheckpoint(processor)).toBe(7n);
+        await store.commit([{ op: 'checkpoint', processor, position: 2n ** 70n }]);
+        expect(await store.getCheckpoint(processor)).toBe(2n ** 70n);
+        await store.commit([{ op: 'checkpoint', processor, position: null }]);
+        expect(await store.getCheckpoint(processor)).toBeNull();
+      });
+    });
+
+    describe('queries', () => {
+      beforeEach(seed);
+
+      it('filters by equality, null and nested fields', async () => {
+        const collection = store.collection<Person>(name);
+        expect(ids(await collection.find({ accountId: 'a', type: 'full_access' }))).toEqual(['p1', 'p4']);
+        expect(ids(await collection.find({ age: null }))).toEqual(['p3']);
+        expect(ids(await collection.find({ 'address.city': 'London' }))).toEqual(['p1']);
+        expect(ids(await collection.find({ vip: true }))).toEqual(['p1']);
+        expect(ids(await collection.find({ id: 'p2' }))).toEqual(['p2']);
+      });
+
+      it('filters with $ne, $in, $nin and $exists like MongoDB (a missing field is null)', async () => {
+        const collection = store.collection<Person>(name);
+        expect(ids(await collection.find({ vip: { $ne: true } }))).toEqual(['p2', 'p3', 'p4', 'p5']);
+        expect(ids(await collection.find({ type: { $in: ['offline', 'full_access_one_way'] } }))).toEqual(['p2', 'p3']);
+        expect(ids(await collection.find({ type: { $nin: ['full_access'] } }))).toEqual(['p2', 'p3']);
+        expect(ids(await collection.find({ age: { $in: [null, 20] } }))).toEqual(['p3', 'p5']);
+        expect(ids(await collection.find({ vip: { $exists: true } }))).toEqual(['p1', 'p4']);
+        expect(ids(await collection.find({ vip: { $exists: false } }))).toEqual(['p2', 'p3', 'p5']);
+        expect(await collection.find({ type: { $in: [] } })).toEqual([]);
+      });
+
+      it('filters by ranges, never matching null', async () => {
+        const collection = store.collection<Person>(name);
+        expect(ids(await collection.find({ age: { $gte: 36, $lt: 62 } }))).toEqual(['p1', 'p2']);
+        expect(ids(await collection.find({ age: { $lte: 36 } }))).toEqual(['p1', 'p5']);
+        expect(ids(await collection.find({ lastName: { $gt: 'T' } }))).toEqual(['p2', 'p4']);
+      });
+
+      it('matches a case-insensitive substring, accents included, combined with $or', async () => {
+        const collection = store.collection<Person>(name);
+        expect(ids(await collection.find({ email: { $contains: 'EXAMPLE' } }))).toEqual(['p1', 'p2', 'p5']);
+        expect(ids(await collection.find({ firstName: { $contains: 'émi' } }))).toEqual(['p4']);
+        expect(ids(await collection.find({ firstName: { $contains: 'a.*' } }))).toEqual([]);
+        const search = 'ad';
+        const filter = { accountId: 'a', $or: ['firstName', 'lastName', 'email'].map((f) => ({ [f]: { $contains: search } })) };
+        expect(ids(await collection.find(filter))).toEqual(['p1']);
+        expect(ids(await collection.find({ $and: [{ accountId: 'a' }, { age: { $gt: 40 } }] }))).toEqual(['p2', 'p4']);
+      });
+
+      it('sorts on several fields, then by id, with skip and limit', async () => {
+        const collection = store.collection<Person>(name);
+        const byName = await collection.find({}, { sort: [['firstName', 1], ['lastName', -1]] });
+        expect(ids(byName)).toEqual(['p1', 'p5', 'p2', 'p3', 'p4']);
+        const byAgeDesc = await collection.find({}, { sort: [['age', -1]] });
+        expect(ids(byAgeDesc)).toEqual(['p4', 'p2', 'p1', 'p5', 'p3']);
+        const page = await collection.find({ accountId: 'a' }, { sort: [['lastName', 1]], skip: 1, limit: 2 });
+        expect(ids(page)).toEqual(['p1', 'p2']);
+        expect(ids(await collection.find({}, { limit: 2 }))).toEqual(['p1', 'p2']);
+      });
+
+      it('counts with a filter', async () => {
+        const collection = store.collection<Person>(name);
+        expect(await collection.count()).toBe(5);
+        expect(await collection.count({ accountId: 'a', type: 'full_access' })).toBe(2);
+      });
+
+      it('declares indexes idempotently, and a unique index refuses a duplicate but ignores tombstones', async () => {
+        const collection = store.collection<Person>(name);
+        await collection.ensureIndexes([{ fields: [['accountId', 1], ['lastName', 1]] }, { fields: [['email', 1]], unique: true }]);
+        await collection.ensureIndexes([{ fields: [['accountId', 1], ['lastName', 1]] }, { fields: [['email', 1]], unique: true }]);
+        await expect(
+          store.commit([{ op: 'upsert', collection: name, doc: { ...people[1], id: 'dup' }, version: 1 }]),
+        ).rejects.toBeInstanceOf(DuplicateDocumentError);
+        await store.commit([{ op: 'delete', collection: name, id: 'p2', version: 100 }]);
+        await store.commit([{ op: 'upsert', collection: name, doc: { ...people[1], id: 'dup' }, version: 1 }]);
+        expect((await collection.get('dup'))?.email).toBe(people[1].email);
+      });
+
+      it('empties a collection', async () => {
+        await store.dropCollection(name);
+        expect(await store.collection(name).count()).toBe(0);
+      });
+    });
+
+    it('answers a ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,45 @@
+import type { EventHandler, GlobalPosition, ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription } from './event-store.port';
+
+export interface PollingSource {
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Resolves at the next local append, or after `ms` (appends by other processes are seen then). */
+  waitForAppend(ms: number): Promise<void>;
+}
+
+/**
+ * Catch-up-then-live over a store that can only be read (SQLite): read pages after the last
+ * delivered position; when a page comes back empty we are live, and wait for the next append.
+ * Positions come from the store in commit order, so nothing committed before a delivered event
+ * can be missed.
+ */
+export function pollingSubscription(
+  source: PollingSource,
+  handler: EventHandler,
+  options: SubscribeOptions & { pageSize?: number; pollIntervalMs?: number } = {},
+): Subscription {
+  const pageSize = options.pageSize ?? 500;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  let stopped = false;
+  let after: GlobalPosition | undefined = options.after;
+
+  const run = async (): Promise<void> => {
+    while (!stopped) {
+      const page = await source.readAll({ after, maxCount: pageSize, filter: options.filter });
+      for (const event of page) {
+        if (stopped) return;
+        await handler(event);
+        after = event.position;
+      }
+      if (page.length < pageSize && !stopped) await source.waitForAppend(pollIntervalMs);
+    }
+  };
+
+  const done = run();
+  return {
+    done,
+    async stop() {
+      stopped = true;
+      await done.catch(() => undefined);
+    },
+  };
+}

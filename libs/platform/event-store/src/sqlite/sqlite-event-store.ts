@@ -1,0 +1,260 @@
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import { WrongExpectedRevisionError } from '../errors';
+import {
+  AppendOptions,
+  AppendResult,
+  EventFilter,
+  EventHandler,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+  streamCategory,
+} from '../event-store.port';
+import { pollingSubscription } from '../polling-subscription';
+
+export interface SqliteEventStoreOptions {
+  /** A file path, or ':memory:' for a throw-away store. One file per service. */
+  filename: string;
+  busyTimeoutMs?: number;
+  /** The WAL file is truncated back to this size after checkpoints. */
+  walSizeLimitBytes?: number;
+  pollIntervalMs?: number;
+}
+
+interface EventRow {
+  position: number | bigint;
+  event_id: string;
+  stream_name: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position     INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id     TEXT    NOT NULL UNIQUE,
+  stream_name  TEXT    NOT NULL,
+  category     TEXT    NOT NULL,
+  revision     INTEGER NOT NULL,
+  type         TEXT    NOT NULL,
+  data         TEXT    NOT NULL,
+  metadata     TEXT    NOT NULL,
+  recorded_at  TEXT    NOT NULL,
+  UNIQUE (stream_name, revision)
+);
+CREATE INDEX IF NOT EXISTS events_by_category ON events (category, position);
+CREATE INDEX IF NOT EXISTS events_by_type ON events (type, position);
+`;
+
+/**
+ * Event store on one SQLite file (better-sqlite3). Durability: WAL with synchronous=FULL, so an
+ * append that returned survives a power cut. Writers are serialised by SQLite's write lock and
+ * positions come from AUTOINCREMENT inside the write transaction, so positions follow commit
+ * order: what a subscriber has not seen yet always sorts after what it has.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly appended = new EventEmitter();
+  private readonly statements;
+  private readonly appendTransaction;
+  private readonly pollIntervalMs: number;
+  private readonly statementCache = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.db = new Database(options.filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db.pragma(`journal_size_limit = ${options.walSizeLimitBytes ?? 64 * 1024 * 1024}`);
+    this.db.pragma('wal_autocheckpoint = 1000');
+    this.db.defaultSafeIntegers(false);
+    this.db.exec(SCHEMA);
+    this.appended.setMaxListeners(0);
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+
+    this.statements = {
+      lastRevision: this.db.prepare<[string], { revision: number | null; position: number | null }>(
+        'SELECT MAX(revision) AS revision, MAX(position) AS position FROM events WHERE stream_name = ?',
+      ),
+      insert: this.db.prepare(
+        `INSERT INTO events (event_id, stream_name, category, revision, type, data, metadata, recorded_at)
+         VALUES (@eventId, @streamName, @category, @revision, @type, @data, @metadata, @recordedAt)`,
+      ),
+      findEventIds: (count: number) =>
+        this.prepared<{ event_id: string; stream_name: string; position: number }>(
+          `SELECT event_id, stream_name, position FROM events WHERE event_id IN (${new Array(count).fill('?').join(',')})`,
+        ),
+      deleteStream: this.db.prepare('DELETE FROM events WHERE stream_name = ?'),
+    };
+
+    this.appendTransaction = this.db.transaction((streamName: string, events: readonly NewEvent[], expected: ExpectedRevision) =>
+      this.appendInTransaction(streamName, events, expected),
+    );
+  }
+
+  async appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('appendToStream needs at least one event');
+    // IMMEDIATE takes the write lock up front: two processes never both read a revision and then
+    // race to upgrade their locks.
+    const result = this.appendTransaction.immediate(streamName, events, options.expectedRevision);
+    this.appended.emit('append');
+    return result;
+  }
+
+  private appendInTransaction(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult {
+    const current = this.statements.lastRevision.get(streamName)!;
+    const currentRevision = current.revision ?? -1;
+
+    const existing = this.statements.findEventIds(events.length).all(...events.map((e) => e.id));
+    if (existing.length > 0) {
+      // Idempotent append: the very same events were appended before (a retried command).
+      if (existing.length === events.length && existing.every((row) => row.stream_name === streamName)) {
+        return { nextExpectedRevision: currentRevision, position: BigInt(Math.max(...existing.map((r) => r.position))) };
+      }
+      throw new WrongExpectedRevisionError(streamName, expected, currentRevision === -1 ? 'no_stream' : currentRevision);
+    }
+
+    assertExpected(streamName, expected, currentRevision);
+
+    const recordedAt = new Date().toISOString();
+    const category = streamCategory(streamName);
+    let position = 0n;
+    events.forEach((event, index) => {
+      const info = this.statements.insert.run({
+        eventId: event.id,
+        streamName,
+        category,
+        revision: currentRevision + 1 + index,
+        type: event.type,
+        data: JSON.stringify(event.data),
+        metadata: JSON.stringify(event.metadata ?? {}),
+        recordedAt,
+      });
+      position = BigInt(info.lastInsertRowid);
+    });
+    return { nextExpectedRevision: currentRevision + events.length, position };
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const params: unknown[] = [streamName];
+    let sql = 'SELECT * FROM events WHERE stream_name = ?';
+    if (options.fromRevision !== undefined) {
+      sql += backwards ? ' AND revision <= ?' : ' AND revision >= ?';
+      params.push(options.fromRevision);
+    }
+    sql += ` ORDER BY revision ${backwards ? 'DESC' : 'ASC'}`;
+    if (options.maxCount !== undefined) {
+      sql += ' LIMIT ?';
+      params.push(options.maxCount);
+    }
+    return this.prepared(sql).all(...params).map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { sql, params } = readAllQuery(options);
+    return this.prepared(sql).all(...params).map(toRecordedEvent);
+  }
+
+  subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
+    return pollingSubscription(
+      { readAll: (o) => this.readAll(o), waitForAppend: (ms) => this.waitForAppend(ms) },
+      handler,
+      { ...options, pollIntervalMs: this.pollIntervalMs },
+    );
+  }
+
+  async deleteStream(streamName: string): Promise<void> {
+    this.statements.deleteStream.run(streamName);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    this.appended.emit('append');
+    if (this.db.open) this.db.close();
+  }
+
+  /** Queries vary only by the shape of their filters: prepare each shape once. */
+  private prepared<Row = EventRow>(sql: string): Database.Statement<unknown[], Row> {
+    let statement = this.statementCache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statementCache.set(sql, statement);
+    }
+    return statement as Database.Statement<unknown[], Row>;
+  }
+
+  private waitForAppend(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.appended.off('append', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.appended.on('append', done);
+    });
+  }
+}
+
+function assertExpected(streamName: string, expected: ExpectedRevision, currentRevision: number): void {
+  const actual = currentRevision === -1 ? 'no_stream' : currentRevision;
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && currentRevision === -1) ||
+    (expected === 'stream_exists' && currentRevision !== -1) ||
+    expected === currentRevision;
+  if (!ok) throw new WrongExpectedRevisionError(streamName, expected, actual);
+}
+
+function readAllQuery(options: ReadAllOptions): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (options.after !== undefined) {
+    where.push('position > ?');
+    params.push(options.after);
+  }
+  addFilter(options.filter, where, params);
+  let sql = `SELECT * FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY position ASC`;
+  if (options.maxCount !== undefined) {
+    sql += ' LIMIT ?';
+    params.push(options.maxCount);
+  }
+  return { sql, params };
+}
+
+function addFilter(filter: EventFilter | undefined, where: string[], params: unknown[]): void {
+  if (filter?.streamCategories) {
+    where.push(`category IN (${filter.streamCategories.map(() => '?').join(',') || 'NULL'})`);
+    params.push(...filter.streamCategories);
+  }
+  if (filter?.eventTypes) {
+    where.push(`type IN (${filter.eventTypes.map(() => '?').join(',') || 'NULL'})`);
+    params.push(...filter.eventTypes);
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    streamName: row.stream_name,
+    revision: row.revision,
+    position: BigInt(row.position),
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    recordedAt: new Date(row.recorded_at),
+  };
+}

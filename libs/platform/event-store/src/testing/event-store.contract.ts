@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import { WrongExpectedRevisionError } from '../errors';
+import type { EventStore, NewEvent, RecordedEvent } from '../event-store.port';
+
+/**
+ * The one behavioural contract of the event store port. Every adapter runs exactly this suite
+ * (emmett's shared feature suites idea). Each test works in its own stream category, so the
+ * suite also runs against a long-lived server that holds other data.
+ */
+export function eventStoreContract(adapterName: string, open: () => Promise<EventStore>): void {
+  describe(`EventStore contract: ${adapterName}`, () => {
+    let store: EventStore;
+    let category: string;
+
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+    beforeEach(() => {
+      category = `t${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    });
+
+    const stream = (id = randomUUID()) => `${category}-${id}`;
+    const event = (type = 'SomethingHappened', data: Record<string, unknown> = {}): NewEvent => ({
+      id: randomUUID(),
+      type,
+      data,
+      metadata: { correlationId: 'c-1', schemaVersion: 1 },
+    });
+
+    describe('append with an expected revision', () => {
+      it('creates a stream with no_stream and numbers its events from 0', async () => {
+        const name = stream();
+        const result = await store.appendToStream(name, [event(), event(), event()], { expectedRevision: 'no_stream' });
+        expect(result.nextExpectedRevision).toBe(2);
+        const events = await store.readStream(name);
+        expect(events.map((e) => e.revision)).toEqual([0, 1, 2]);
+        expect(events[2].position).toBe(result.position);
+      });
+
+      it('refuses no_stream when the stream exists, with a typed concurrency error', async () => {
+        const name = stream();
+        await store.appendToStream(name, [event()], { expectedRevision: 'no_stream' });
+        const failure = store.appendToStream(name, [event()], { expectedRevision: 'no_stream' });
+        await expect(failure).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        await expect(failure).rejects.toMatchObject({ code: 'concurrency_conflict', streamName: name });
+        expect(await store.readStream(name)).toHaveLength(1);
+      });
+
+      it('appends at the exact revision and refuses a stale one', async () => {
+        const name = stream();
+        const first = await store.appendToStream(name, [event(), event()], { expectedRevision: 'no_stream' });
+        const second = await store.appendToStream(name, [event()], { expectedRevision: first.nextExpectedRevision });
+        expect(second.nextExpectedRevision).toBe(2);
+        await expect(store.appendToStream(name, [event()], { expectedRevision: 1 })).rejects.toBeInstanceOf(
+          WrongExpectedRevisionError,
+        );
+        await expect(store.appendToStream(name, [event()], { expectedRevision: 7 })).rejects.toBeInstanceOf(
+          WrongExpectedRevisionError,
+        );
+        expect(await store.readStream(name)).toHaveLength(3);
+      });
+
+      it('refuses an exact revision on a stream that does not exist', async () => {
+        await expect(store.appendToStream(stream(), [event()], { expectedRevision: 0 })).rejects.toBeInstanceOf(
+          WrongExpectedRevisionError,
+        );
+      });
+
+      it('honours stream_exists and any', async () => {
+        const name = stream();
+        await expect(store.appendToStream(name, [event()], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(
+          WrongExpectedRevisionError,
+        );
+        await store.appendToStream(name, [event()], { expectedRevision: 'any' });
+        await store.appendToStream(name, [event()], { expectedRevision: 'stream_exists' });
+        await store.appendToStream(name, [event()], { expectedRevision: 'any' });
+        expect(await store.readStream(name)).toHaveLength(3);
+      });
+
+      it('lets exactly one of several concurrent writers at the same revision win', async () => {
+        const name = stream();
+        await store.appendToStream(name, [event()], { expectedRevision: 'no_stream' });
+        const attempts = await Promise.allSettled(
+          Array.from({ length: 8 }, () => store.appendToStream(name, [event()], { expectedRevision: 0 })),
+        );
+        expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+        for (const failed of attempts.filter((a): a is PromiseRejectedResult => a.status === 'rejected')) {
+          expect(failed.reason).toBeInstanceOf(WrongExpectedRevisionError);
+        }
+        expect(await store.readStream(name)).toHaveLength(2);
+      });
+    });
+
+    describe('idempotent append', () => {
+      it('adds nothing when the same events are appended again at the same expected revision', async () => {
+        const name = stream();
+        const batch = [event(), event()];
+        const first = await store.appendToStream(name, batch, { expectedRevision: 'no_stream' });
+        const retry = await store.appendToStream(name, batch, { expectedRevision: 'no_stream' });
+        expect(retry.nextExpectedRevision).toBe(first.nextExpectedRevision);
+        expect((await store.readStream(name)).map((e) => e.id)).toEqual(batch.map((e) => e.id));
+      });
+
+      it('adds nothing when the same events are appended again with any', async () => {
+        const name = stream();
+        const batch = [event()];
+        await store.appendToStream(name, batch, { expectedRevision: 'any' });
+        await store.appendToStream(name, batch, { expectedRevision: 'any' });
+        expect(await store.readStream(name)).toHaveLength(1);
+      });
+    });
+
+    describe('reading a stream', () => {
+      it('round-trips type, data and metadata', async () => {
+        const name = stream();
+        const written = event('ClientAdded', { firstName: 'Zoë', tags: ['a', 'b'], nested: { n: 1.5, ok: true, none: null } });
+        await store.appendToStream(name, [written], { expectedRevision: 'no_stream' });
+        const [read] = await store.readStream(name);
+        expect(read).toMatchObject({ id: written.id, type: 'ClientAdded', streamName: name, revision: 0, data: written.data });
+        expect(read.metadata).toMatchObject({ correlationId: 'c-1', schemaVersion: 1 });
+        expect(read.recordedAt).toBeInstanceOf(Date);
+        expect(typeof read.position).toBe('bigint');
+      });
+
+      it('reads forwards and backwards, from a revision, with a maximum count', async () => {
+        const name = stream();
+        await store.appendToStream(name, [0, 1, 2, 3, 4].map((n) => event('E', { n })), { expectedRevision: 'no_stream' });
+        const numbers = (events: RecordedEvent[]) => events.map((e) => e.data.n);
+        expect(numbers(await store.readStream(name))).toEqual([0, 1, 2, 3, 4]);
+        expect(numbers(await store.readStream(name, { direction: 'backwards' }))).toEqual([4, 3, 2, 1, 0]);
+        expect(numbers(await store.readStream(name, { fromRevision: 2, maxCount: 2 }))).toEqual([2, 3]);
+        expect(numbers(await store.readStream(name, { direction: 'backwards', fromRevision: 2 }))).toEqual([2, 1, 0]);
+        expect(numbers(await store.readStream(name, { direction: 'backwards', maxCount: 1 }))).toEqual([4]);
+      });
+
+      it('reads a stream that does not exist as empty', async () => {
+        expect(await store.readStream(stream())).toEqual([]);
+      });
+
+      it('reads a deleted stream as empty', async () => {
+        const name = stream();
+        const other = stream();
+        await store.appendToStream(name, [event(), event()], { expectedRevision: 'no_stream' });
+        await store.appendToStream(other, [event()], { expectedRevision: 'no_stream' });
+        await store.deleteStream(name);
+        expect(await store.readStream(name)).toEqual([]);
+        expect(await store.readStream(other)).toHaveLength(1);
+      });
+    });
+
+    describe('reading all events', () => {
+      it('reads in position order after a position, filtered by stream category', async () => {
+        const a = stream();
+        const b = stream();
+        const first = await store.appendToStream(a, [event('A1')], { expectedRevision: 'no_stream' });
+        await store.appendToStream(b, [event('B1'), event('B2')], { expectedRevision: 'no_stream' });
+        await store.appendToStream(a, [event('A2')], { expectedRevision: 0 });
+        await store.appendToStream(`other${category}-x`, [event('Elsewhere')], { expectedRevision: 'any' });
+
+        const all = await store.readAll({ filter: { streamCategories: [category] } });
+        expect(all.map((e) => e.type)).toEqual(['A1', 'B1', 'B2', 'A2']);
+        assertIncreasing(all);
+
+        const later = await store.readAll({ after: first.position, filter: { streamCategories: [category] } });
+        expect(later.map((e) => e.type)).toEqual(['B1', 'B2', 'A2']);
+
+        const page = await store.readAll({ after: first.position, maxCount: 2, filter: { streamCategories: [category] } });
+        expect(page.map((e) => e.type)).toEqual(['B1', 'B2']);
+      });
+
+      it('filters by event type', async () => {
+        const unique = `Typed${category}`;
+        await store.appendToStream(stream(), [event(unique), event('Other'), event(unique)], { expectedRevision: 'no_stream' });
+        const typed = await store.readAll({ filter: { eventTypes: [unique] } });
+        expect(typed.map((e) => e.type)).toEqual([unique, unique]);
+      });
+    });
+
+    describe('subscribing to all events', () => {
+      it('catches up from the start, then delivers live events', async () => {
+        const name = stream();
+        await store.appendToStream(name, [event('Old1'), event('Old2')], { expectedRevision: 'no_stream' });
+        const seen: RecordedEvent[] = [];
+        const subscription = store.subscribeToAll((e) => void seen.push(e), { filter: { streamCategories: [category] } });
+        try {
+          await waitFor(() => seen.length === 2);
+          await store.appendToStream(name, [event('New1')], { expectedRevision: 1 });
+          await waitFor(() => seen.length === 3);
+          expect(seen.map((e) => e.type)).toEqual(['Old1', 'Old2', 'New1']);
+        } finally {
+          await subscription.stop();
+        }
+      });
+
+      it('resumes after a checkpoint without repeating what was handled', async () => {
+        const name = stream();
+        const first = await store.appendToStream(name, [event('Handled')], { expectedRevision: 'no_stream' });
+        await store.appendToStream(name, [event('Next')], { expectedRevision: 0 });
+        const seen: string[] = [];
+        const subscription = store.subscribeToAll((e) => void seen.push(e.type), {
+          after: first.position,
+          filter: { streamCategories: [category] },
+        });
+        try {
+          await waitFor(() => seen.length === 1);
+          await sleep(100);
+          expect(seen).toEqual(['Next']);
+        } finally {
+          await subscription.stop();
+        }
+      });
+
+      it('filters by event type', async () => {
+        const wanted = `Wanted${category}`;
+        const seen: string[] = [];
+        const subscription = store.subscribeToAll((e) => void seen.push(e.type), { filter: { eventTypes: [wanted] } });
+        try {
+          await store.appendToStream(stream(), [event('Unwanted'), event(wanted)], { expectedRevision: 'no_stream' });
+          await waitFor(() => seen.length === 1);
+          expect(seen).toEqual([wanted]);
+        } finally {
+          await subscription.stop();
+        }
+      });
+
+      it('never skips an event committed before one it already delivered, under concurrent writers', async () => {
+        const seen: RecordedEvent[] = [];
+        const subscription = store.subscribeToAll((e) => void seen.push(e), { filter: { streamCategories: [category] } });
+        try {
+          const writers = Array.from({ length: 10 }, async () => {
+            const name = stream();
+            for (let revision = -1; revision < 9; revision++) {
+              await store.appendToStream(name, [event()], { expectedRevision: revision === -1 ? 'no_stream' : revision });
+            }
+          });
+          await Promise.all(writers);
+          await waitFor(() => seen.length === 100);
+          assertIncreasing(seen);
+          expect(new Set(seen.map((e) => e.id)).size).toBe(100);
+          const readBack = await store.readAll({ filter: { streamCategories: [category] } });
+          expect(seen.map((e) => e.id)).toEqual(readBack.map((e) => e.id));
+        } finally {
+          await subscription.stop();
+        }
+      });
+
+      it('stops and rejects when the handler fails, so the caller can resume from its checkpoint', async () => {
+        await store.appendToStream(stream(), [event('Poison')], { expectedRevision: 'no_stream' });
+        const subscription = store.subscribeToAll(
+          () => {
+            throw new Error('handler failed');
+          },
+          { filter: { streamCategories: [category] } },
+        );
+        await expect(subscription.done).rejects.toThrow('handler failed');
+        await subscription.stop();
+      });
+
+      it('delivers nothing after stop', async () => {
+        const seen: string[] = [];
+        const subscription = store.subscribeToAll((e) => void seen.push(e.type), { filter: { streamCategories: [category] } });
+        await subscription.stop();
+        await store.appendToStream(stream(), [event('AfterStop')], { expectedRevision: 'no_stream' });
+        await sleep(300);
+        expect(seen).toEqual([]);
+      });
+    });
+
+    it('answers a ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
+
+function assertIncreasing(events: RecordedEvent[]): void {
+  for (let i = 1; i < events.length; i++) {
+    if (!(events[i].position > events[i - 1].position)) {
+      throw new Error(`positions do not grow at index ${i}: ${events[i - 1].position} then ${events[i].position}`);
+    }
+  }
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
