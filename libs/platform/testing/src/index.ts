@@ -1,1 +1,3 @@
 export * from './external-server';
+export * from './decider-spec';
+export * from './projection-spec';

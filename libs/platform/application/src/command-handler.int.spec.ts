@@ -1,0 +1,103 @@
+import { AppError, Decider } from '@clientele/platform/core';
+import { EventStore, SqliteEventStore } from '@clientele/platform/event-store';
+import { randomUUID } from 'node:crypto';
+import { handleCommand } from './command-handler';
+import { deterministicEventId } from './deterministic-id';
+
+type Command = { type: 'Increment'; by: number } | { type: 'Noop' };
+type Event = { type: 'Incremented'; data: { by: number } };
+type State = { total: number };
+
+const counter: Decider<Command, State, Event> = {
+  initialState: () => ({ total: 0 }),
+  evolve: (state, event) => ({ total: state.total + event.data.by }),
+  decide: (command, state) => {
+    if (command.type === 'Noop') return [];
+    if (state.total + command.by > 1000) throw new AppError('limit_reached', 'The counter cannot pass 1000.');
+    return [{ type: 'Incremented', data: { by: command.by } }];
+  },
+};
+
+describe('handleCommand (on a real SQLite event store)', () => {
+  let store: SqliteEventStore;
+  const stream = () => `counter-${randomUUID()}`;
+  const context = (commandId = randomUUID()) => ({ commandId, metadata: { correlationId: 'corr', actor: { id: 'u1', role: 'admin' } } });
+
+  beforeEach(() => {
+    store = new SqliteEventStore({ filename: ':memory:' });
+  });
+  afterEach(() => store.close());
+
+  it('appends the decided events with ids derived from the command id and the metadata', async () => {
+    const name = stream();
+    const ctx = context();
+    const result = await handleCommand(store, name, counter, { type: 'Increment', by: 2 }, ctx);
+    expect(result).toMatchObject({ state: { total: 2 }, revision: 0 });
+    const [event] = await store.readStream(name);
+    expect(event).toMatchObject({ id: deterministicEventId(ctx.commandId, 0), type: 'Incremented', data: { by: 2 } });
+    expect(event.metadata).toMatchObject({ correlationId: 'corr', actor: { id: 'u1', role: 'admin' }, schemaVersion: 1 });
+  });
+
+  it('appends nothing when the decider decides nothing', async () => {
+    const name = stream();
+    const result = await handleCommand(store, name, counter, { type: 'Noop' }, context());
+    expect(result).toMatchObject({ events: [], revision: -1 });
+    expect(await store.readStream(name)).toEqual([]);
+  });
+
+  it('handles a retried command (same id) only once', async () => {
+    const name = stream();
+    const ctx = context();
+    await handleCommand(store, name, counter, { type: 'Increment', by: 2 }, ctx);
+    const retry = await handleCommand(store, name, counter, { type: 'Increment', by: 2 }, ctx);
+    expect(retry).toMatchObject({ alreadyHandled: true, state: { total: 2 } });
+    expect(await store.readStream(name)).toHaveLength(1);
+  });
+
+  it('lets a rule refusal through unchanged and appends nothing', async () => {
+    const name = stream();
+    await expect(handleCommand(store, name, counter, { type: 'Increment', by: 1001 }, context())).rejects.toMatchObject({
+      code: 'limit_reached',
+    });
+    expect(await store.readStream(name)).toEqual([]);
+  });
+
+  it('decides again on fresh state when another writer appended in between', async () => {
+    const name = stream();
+    await handleCommand(store, name, counter, { type: 'Increment', by: 1 }, context());
+    let interfered = false;
+    const racing: EventStore = Object.create(store);
+    racing.appendToStream = async (...args) => {
+      if (!interfered) {
+        interfered = true;
+        await handleCommand(store, name, counter, { type: 'Increment', by: 10 }, context());
+      }
+      return store.appendToStream(...args);
+    };
+    const result = await handleCommand(racing, name, counter, { type: 'Increment', by: 100 }, context());
+    expect(result.state.total).toBe(111);
+    expect((await store.readStream(name)).map((e) => e.data.by)).toEqual([1, 10, 100]);
+  });
+
+  it('gives up with concurrency_conflict after the bounded number of retries', async () => {
+    const name = stream();
+    await handleCommand(store, name, counter, { type: 'Increment', by: 1 }, context());
+    const alwaysRacing: EventStore = Object.create(store);
+    alwaysRacing.appendToStream = async (...args) => {
+      await handleCommand(store, name, counter, { type: 'Increment', by: 1 }, context());
+      return store.appendToStream(...args);
+    };
+    await expect(handleCommand(alwaysRacing, name, counter, { type: 'Increment', by: 5 }, context(), { maxRetries: 2 })).rejects.toMatchObject({
+      code: 'concurrency_conflict',
+    });
+  });
+
+  it('loses no update when many commands race on one stream', async () => {
+    const name = stream();
+    await Promise.all(
+      Array.from({ length: 25 }, () => handleCommand(store, name, counter, { type: 'Increment', by: 1 }, context(), { maxRetries: 50 })),
+    );
+    const events = await store.readStream(name);
+    expect(events).toHaveLength(25);
+  });
+});

@@ -1,0 +1,78 @@
+import { Decider, DomainEvent, fold } from '@clientele/platform/core';
+import {
+  EventData,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  WrongExpectedRevisionError,
+} from '@clientele/platform/event-store';
+import { deterministicEventId } from './deterministic-id';
+
+export interface CommandContext {
+  /** Unique per command (an Idempotency-Key, a message id, or a fresh uuid): event ids derive from it. */
+  commandId: string;
+  metadata: EventMetadata;
+}
+
+export interface CommandResult<State, Event> {
+  /** The events this command appended (empty when it decided nothing, e.g. same type again). */
+  events: Event[];
+  state: State;
+  /** Revision of the stream after the command; -1 when the stream does not exist. */
+  revision: number;
+  /** True when this command id had already been handled: nothing was decided or appended again. */
+  alreadyHandled?: boolean;
+}
+
+export interface HandleCommandOptions {
+  /** How many times to reload and decide again after a concurrent append. Default 3. */
+  maxRetries?: number;
+}
+
+/**
+ * Read the stream, fold it, run the pure `decide`, append with the revision that was read. A
+ * concurrent writer makes the append fail; we reload and decide again, a bounded number of times,
+ * then let the `concurrency_conflict` reach the caller. Nothing here catches and drops an error.
+ */
+export async function handleCommand<Command, State, Event extends DomainEvent<string, EventData>>(
+  store: EventStore,
+  streamName: string,
+  decider: Decider<Command, State, Event>,
+  command: Command,
+  context: CommandContext,
+  options: HandleCommandOptions = {},
+): Promise<CommandResult<State, Event>> {
+  const maxRetries = options.maxRetries ?? 3;
+  for (let attempt = 0; ; attempt++) {
+    const history = await store.readStream(streamName);
+    const revision = history.length ? history[history.length - 1].revision : -1;
+    const state = fold(decider, history.map((e) => ({ type: e.type, data: e.data }) as Event));
+    // The same command ran before (a retry after a lost answer): its events are already here.
+    const firstEventId = deterministicEventId(context.commandId, 0);
+    if (history.some((e) => e.id === firstEventId)) return { events: [], state, revision, alreadyHandled: true };
+
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { events, state, revision };
+
+    const expectedRevision: ExpectedRevision = revision === -1 ? 'no_stream' : revision;
+    try {
+      const result = await store.appendToStream(
+        streamName,
+        events.map((event, index) => ({
+          id: deterministicEventId(context.commandId, index),
+          type: event.type,
+          data: event.data,
+          metadata: { schemaVersion: 1, occurredAt: new Date().toISOString(), ...context.metadata },
+        })),
+        { expectedRevision },
+      );
+      return {
+        events,
+        state: events.reduce((s, e) => decider.evolve(s, e), state),
+        revision: result.nextExpectedRevision,
+      };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError) || attempt >= maxRetries) throw error;
+    }
+  }
+}

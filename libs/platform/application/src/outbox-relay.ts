@@ -1,0 +1,45 @@
+import type { EventBus, IntegrationEvent } from '@clientele/platform/bus';
+import type { WriteOp } from '@clientele/platform/document-store';
+import type { EventFilter, RecordedEvent } from '@clientele/platform/event-store';
+import type { EventProcessor } from './event-processor';
+
+/** Says which domain events are public, and what the other services see of them. */
+export type IntegrationEventMapper = (event: RecordedEvent) => IntegrationEvent | null;
+
+/**
+ * The outbox relay: reads the service's own event store from its checkpoint and publishes the
+ * public events. It runs under a ProcessorRunner, so the checkpoint moves only after the bus
+ * acknowledged the publish; a crash in between publishes the event again, with the same id, which
+ * the bus and the consumers' inboxes absorb. Nothing is published straight after an append.
+ */
+export class OutboxRelay implements EventProcessor {
+  constructor(
+    private readonly bus: Pick<EventBus, 'publish'>,
+    private readonly toIntegrationEvent: IntegrationEventMapper,
+    readonly name = 'outbox',
+    readonly filter?: EventFilter,
+  ) {}
+
+  async handle(event: RecordedEvent): Promise<readonly WriteOp[]> {
+    const integrationEvent = this.toIntegrationEvent(event);
+    if (integrationEvent) {
+      if (integrationEvent.id !== event.id) {
+        throw new Error(`integration event ${integrationEvent.subject} must keep the id of ${event.type} ${event.id}`);
+      }
+      await this.bus.publish(integrationEvent);
+    }
+    return [];
+  }
+}
+
+/** The usual mapping: same id, metadata carried over. */
+export function toIntegrationEvent(event: RecordedEvent, subject: string, data: Record<string, unknown>): IntegrationEvent {
+  const { correlationId, causationId, actor, accountId } = event.metadata as Record<string, never>;
+  return {
+    id: event.id,
+    subject,
+    occurredAt: (event.metadata.occurredAt as string | undefined) ?? event.recordedAt.toISOString(),
+    data,
+    metadata: { correlationId, causationId: causationId ?? event.id, actor, accountId },
+  };
+}

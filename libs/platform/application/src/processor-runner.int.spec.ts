@@ -1,0 +1,93 @@
+import { SqliteDocumentStore, WriteOp } from '@clientele/platform/document-store';
+import { RecordedEvent, SqliteEventStore } from '@clientele/platform/event-store';
+import { applyTwice } from '@clientele/platform/testing';
+import { randomUUID } from 'node:crypto';
+import { EventProcessor } from './event-processor';
+import { ProcessorRunner } from './processor-runner';
+
+/** Counts events per stream: a stand-in for a real projection, guarded by the stream revision. */
+class EventsPerStream implements EventProcessor {
+  readonly name = 'events_per_stream';
+  readonly filter = { streamCategories: ['thing'] };
+  failNext = 0;
+  handled = 0;
+
+  async handle(event: RecordedEvent): Promise<WriteOp[]> {
+    this.handled++;
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('projection failed');
+    }
+    return [{ op: 'upsert', collection: 'counts', doc: { id: event.streamName, events: event.revision + 1, lastType: event.type }, version: event.revision }];
+  }
+}
+
+describe('ProcessorRunner (real SQLite event and document stores)', () => {
+  let events: SqliteEventStore;
+  let documents: SqliteDocumentStore;
+  let runner: ProcessorRunner | undefined;
+  const append = (stream: string, types: string[]) =>
+    events.appendToStream(stream, types.map((type) => ({ id: randomUUID(), type, data: {} })), { expectedRevision: 'any' });
+
+  beforeEach(() => {
+    events = new SqliteEventStore({ filename: ':memory:', pollIntervalMs: 20 });
+    documents = new SqliteDocumentStore({ filename: ':memory:' });
+  });
+  afterEach(async () => {
+    await runner?.stop();
+    await events.close();
+    await documents.close();
+  });
+
+  it('commits read models and the checkpoint together, and catches up then follows live', async () => {
+    await append('thing-1', ['A', 'B']);
+    await append('other-1', ['Ignored']);
+    runner = new ProcessorRunner(events, documents, new EventsPerStream());
+    await runner.start();
+    const live = await append('thing-1', ['C']);
+    await runner.waitFor(live.position);
+    expect(await documents.collection('counts').get('thing-1')).toEqual({ id: 'thing-1', events: 3, lastType: 'C' });
+    expect(await documents.getCheckpoint('events_per_stream')).toBe(live.position);
+  });
+
+  it('resumes after a restart from its checkpoint without handling anything twice', async () => {
+    const processor = new EventsPerStream();
+    await append('thing-1', ['A']);
+    runner = new ProcessorRunner(events, documents, processor);
+    await runner.start();
+    await runner.waitFor((await events.readAll()).at(-1)!.position);
+    await runner.stop();
+
+    const later = await append('thing-2', ['B']);
+    runner = new ProcessorRunner(events, documents, processor);
+    await runner.start();
+    await runner.waitFor(later.position);
+    expect(processor.handled).toBe(2);
+  });
+
+  it('retries from the checkpoint after a failure: nothing is skipped', async () => {
+    const processor = new EventsPerStream();
+    processor.failNext = 2;
+    const errors: unknown[] = [];
+    const written = await append('thing-1', ['A', 'B']);
+    runner = new ProcessorRunner(events, documents, processor, { retryDelayMs: 20, onError: (e) => errors.push(e) });
+    await runner.start();
+    await runner.waitFor(written.position);
+    expect(errors).toHaveLength(2);
+    expect(await documents.collection('counts').get('thing-1')).toMatchObject({ events: 2, lastType: 'B' });
+  });
+
+  it('a projection guarded by revision gives the same read models when every event is applied twice', async () => {
+    await append('thing-1', ['A', 'B']);
+    await append('thing-2', ['C']);
+    const { once, twice } = await applyTwice(documents, new EventsPerStream(), await events.readAll(), ['counts']);
+    expect(twice).toEqual(once);
+    expect((once as { counts: unknown[] }).counts).toHaveLength(2);
+  });
+
+  it('times out waiting for a position it never reaches', async () => {
+    runner = new ProcessorRunner(events, documents, new EventsPerStream());
+    await runner.start();
+    await expect(runner.waitFor(10_000n, 50)).rejects.toThrow('did not reach position');
+  });
+});
