@@ -1,7 +1,7 @@
 import { AppError, UnavailableError } from '@clientele/platform/core';
 import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientProxy, CustomStrategy, MessagePattern, NatsOptions, Payload } from '@nestjs/microservices';
+import { CustomStrategy, MessagePattern, NatsOptions, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { Observable, of } from 'rxjs';
 import { AnyClientProxy, ClientProxyRequestClient } from '../request/request-client';

@@ -1,0 +1,94 @@
+import { ConfigError, describeConfig, loadConfig } from './config';
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env, '/srv');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected the configuration to be refused');
+};
+
+describe('loadConfig', () => {
+  it('runs the embedded profile with no settings at all', () => {
+    const config = loadConfig({}, '/srv');
+    expect(config).toMatchObject({
+      profile: 'embedded',
+      eventStore: 'sqlite',
+      documentStore: 'sqlite',
+      bus: 'in-process',
+      mail: 'dev-mailbox',
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      dataDir: '/srv/data',
+      natsServers: ['nats://127.0.0.1:4222'],
+      requestTimeoutMs: 5000,
+    });
+    expect(config.services).toHaveLength(6);
+  });
+
+  it('takes the distributed defaults from the profile and lets each adapter be overridden', () => {
+    const config = loadConfig(
+      { CLIENTELE_PROFILE: 'distributed', CLIENTELE_EVENT_STORE: 'sqlite', CLIENTELE_DOCUMENT_STORE: 'sqlite', CLIENTELE_MAIL: 'dev-mailbox', CLIENTELE_SERVICES: 'clients, billing' },
+      '/srv',
+    );
+    expect(config).toMatchObject({ bus: 'nats', eventStore: 'sqlite', documentStore: 'sqlite', services: ['clients', 'billing'] });
+  });
+
+  it('names what is missing for the distributed engines', () => {
+    const problems = problemsOf({ CLIENTELE_PROFILE: 'distributed' });
+    expect(problems).toEqual([
+      expect.stringContaining('needs EVENTSTORE_URL'),
+      expect.stringContaining('needs MONGO_URL'),
+      expect.stringContaining('needs SENDGRID_API_KEY'),
+    ]);
+  });
+
+  it('refuses an unknown Clientele setting and suggests the near one', () => {
+    expect(problemsOf({ CLIENTELE_PROFLE: 'embedded' })).toEqual([
+      'CLIENTELE_PROFLE is not a Clientele setting; did you mean CLIENTELE_PROFILE? Known settings are listed in the README.',
+    ]);
+  });
+
+  it('says plainly when an unknown setting is nothing like a known one', () => {
+    expect(problemsOf({ CLIENTELE_WHATEVER_ELSE_ENTIRELY: '1' })).toEqual([
+      'CLIENTELE_WHATEVER_ELSE_ENTIRELY is not a Clientele setting. Known settings are listed in the README.',
+    ]);
+  });
+
+  it('refuses malformed values with a sentence each, all at once', () => {
+    const problems = problemsOf({ PORT: '80a', CLIENTELE_BUS: 'kafka', NATS_URL: 'http://x', LOG_LEVEL: 'loud', JWT_SECRET: 'short' });
+    expect(problems).toEqual([
+      'CLIENTELE_BUS must be one of in-process, nats; it is "kafka".',
+      'PORT must be a whole number from 0 to 65535; it is "80a".',
+      'NATS_URL must start with nats:// or tls:// or ws:// or wss://; "http://x" does not.',
+      expect.stringContaining('JWT_SECRET must be at least 32 characters'),
+      'LOG_LEVEL must be one of debug, info, warn, error; it is "loud".',
+    ]);
+  });
+
+  it('refuses a split of services on the in-process bus', () => {
+    expect(problemsOf({ CLIENTELE_SERVICES: 'clients' })).toEqual([expect.stringContaining('set CLIENTELE_BUS=nats')]);
+    expect(problemsOf({ CLIENTELE_SERVICES: 'clients,payroll', CLIENTELE_BUS: 'nats' })).toEqual([
+      expect.stringContaining('unknown services (payroll)'),
+    ]);
+  });
+
+  it('never repeats a secret in an error or in the loggable description', () => {
+    const problems = problemsOf({ EVENTSTORE_URL: 'not a url with password hunter2' });
+    expect(problems.join(' ')).not.toContain('hunter2');
+    const config = loadConfig(
+      {
+        CLIENTELE_PROFILE: 'distributed',
+        EVENTSTORE_URL: 'esdb://admin:changeit@es:2113?tls=false',
+        MONGO_URL: 'mongodb://root:hunter2@mongo:27017',
+        SENDGRID_API_KEY: 'SG.secret',
+        JWT_SECRET: 'x'.repeat(40),
+      },
+      '/srv',
+    );
+    const described = JSON.stringify(describeConfig(config));
+    for (const secret of ['changeit', 'hunter2', 'SG.secret', 'x'.repeat(40)]) expect(described).not.toContain(secret);
+  });
+});

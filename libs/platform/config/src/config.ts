@@ -1,0 +1,245 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/**
+ * The one validated configuration of a Clientele process, read from the environment only. A
+ * profile sets defaults; every adapter can be overridden on its own. Anything unknown or malformed
+ * stops the start with sentences saying what is wrong and how to fix it.
+ */
+export const SERVICES = ['gateway', 'identity', 'clients', 'billing', 'messaging', 'notifications'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export const PROFILES = ['embedded', 'distributed'] as const;
+export const EVENT_STORES = ['sqlite', 'eventstoredb'] as const;
+export const DOCUMENT_STORES = ['sqlite', 'mongodb'] as const;
+export const BUSES = ['in-process', 'nats'] as const;
+export const MAILERS = ['dev-mailbox', 'sendgrid'] as const;
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+
+export interface ClienteleConfig {
+  nodeEnv: (typeof NODE_ENVS)[number];
+  profile: (typeof PROFILES)[number];
+  services: ServiceName[];
+  eventStore: (typeof EVENT_STORES)[number];
+  documentStore: (typeof DOCUMENT_STORES)[number];
+  bus: (typeof BUSES)[number];
+  mail: (typeof MAILERS)[number];
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  natsServers: string[];
+  eventStoreUrl?: string;
+  mongoUrl?: string;
+  mongoDatabase: string;
+  sendgridApiKey?: string;
+  mailFrom: string;
+  jwtSecret?: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  requestTimeoutMs: number;
+}
+
+/** Every setting we read, with what it is for: the source of the "unknown setting" check and of the README table. */
+export const SETTINGS: Record<string, string> = {
+  NODE_ENV: 'development | test | production (default development).',
+  CLIENTELE_PROFILE: 'embedded (one process, SQLite, in-process bus; the default) | distributed (EventStoreDB, MongoDB, NATS, SendGrid).',
+  CLIENTELE_SERVICES: `Comma-separated services this process hosts (default: all of ${SERVICES.join(', ')}).`,
+  CLIENTELE_EVENT_STORE: 'sqlite | eventstoredb (default from the profile).',
+  CLIENTELE_DOCUMENT_STORE: 'sqlite | mongodb (default from the profile).',
+  CLIENTELE_BUS: 'in-process | nats (default from the profile).',
+  CLIENTELE_MAIL: 'dev-mailbox | sendgrid (default from the profile).',
+  CLIENTELE_REQUEST_TIMEOUT_MS: 'How long a request over the bus may take before it answers 503 unavailable (default 5000).',
+  PORT: 'HTTP port of the gateway (default 3000; 0 picks a free one).',
+  PUBLIC_URL: 'Base URL used in e-mail links (default http://localhost:$PORT).',
+  DATA_DIR: 'Folder for the SQLite files and the generated JWT secret (default ./data).',
+  NATS_URL: 'Comma-separated NATS servers (default nats://127.0.0.1:4222).',
+  EVENTSTORE_URL: 'EventStoreDB connection string, e.g. esdb://localhost:2113?tls=false (required with eventstoredb).',
+  MONGO_URL: 'MongoDB connection string, e.g. mongodb://localhost:27017 (required with mongodb).',
+  MONGO_DATABASE: 'Database-name prefix for read models (default clientele).',
+  SENDGRID_API_KEY: 'SendGrid API key (required with sendgrid). Never logged.',
+  MAIL_FROM: 'Sender address of e-mails (default no-reply@clientele.local).',
+  JWT_SECRET: 'Secret signing access tokens, at least 32 characters (default: generated once and kept in DATA_DIR). Never logged.',
+  LOG_LEVEL: 'debug | info | warn | error (default info).',
+};
+
+/** Settings whose values never appear in logs or error messages. */
+export const SECRET_SETTINGS = new Set(['SENDGRID_API_KEY', 'JWT_SECRET', 'EVENTSTORE_URL', 'MONGO_URL']);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Clientele cannot start because of its configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): ClienteleConfig {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const value = read(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')}; it is "${value}".`);
+    return fallback;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const value = read(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}; it is "${value}".`);
+      return fallback;
+    }
+    return n;
+  };
+  const url = (name: string, schemes: readonly string[], value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    const shown = SECRET_SETTINGS.has(name) ? 'the value given' : `"${value}"`;
+    try {
+      const parsed = new URL(value);
+      if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) {
+        problems.push(`${name} must start with ${schemes.map((s) => `${s}://`).join(' or ')}; ${shown} does not.`);
+      }
+    } catch {
+      problems.push(`${name} must be a URL (${schemes.map((s) => `${s}://...`).join(' or ')}); ${shown} is not one.`);
+    }
+    return value;
+  };
+
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('CLIENTELE_') && !(name in SETTINGS)) {
+      const suggestion = closest(name, Object.keys(SETTINGS).filter((s) => s.startsWith('CLIENTELE_')));
+      problems.push(
+        `${name} is not a Clientele setting${suggestion ? `; did you mean ${suggestion}?` : '.'} Known settings are listed in the README.`,
+      );
+    }
+  }
+
+  const nodeEnv = oneOf('NODE_ENV', NODE_ENVS, 'development');
+  const profile = oneOf('CLIENTELE_PROFILE', PROFILES, 'embedded');
+  const distributed = profile === 'distributed';
+  const eventStore = oneOf('CLIENTELE_EVENT_STORE', EVENT_STORES, distributed ? 'eventstoredb' : 'sqlite');
+  const documentStore = oneOf('CLIENTELE_DOCUMENT_STORE', DOCUMENT_STORES, distributed ? 'mongodb' : 'sqlite');
+  const bus = oneOf('CLIENTELE_BUS', BUSES, distributed ? 'nats' : 'in-process');
+  const mail = oneOf('CLIENTELE_MAIL', MAILERS, distributed ? 'sendgrid' : 'dev-mailbox');
+
+  let services: ServiceName[] = [...SERVICES];
+  const servicesValue = read('CLIENTELE_SERVICES');
+  if (servicesValue !== undefined) {
+    const listed = servicesValue.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = listed.filter((s) => !(SERVICES as readonly string[]).includes(s));
+    if (unknown.length) problems.push(`CLIENTELE_SERVICES names unknown services (${unknown.join(', ')}); known: ${SERVICES.join(', ')}.`);
+    else if (listed.length === 0) problems.push('CLIENTELE_SERVICES is empty; name at least one service or leave it unset for all.');
+    else services = [...new Set(listed)] as ServiceName[];
+  }
+  if (bus === 'in-process' && services.length !== SERVICES.length) {
+    problems.push('CLIENTELE_SERVICES hosts only some services, but the in-process bus cannot reach services in other processes; set CLIENTELE_BUS=nats.');
+  }
+
+  const port = integer('PORT', 3000, 0, 65535);
+  const requestTimeoutMs = integer('CLIENTELE_REQUEST_TIMEOUT_MS', 5000, 100, 120_000);
+  const publicUrl = url('PUBLIC_URL', ['http', 'https'], read('PUBLIC_URL')) ?? `http://localhost:${port}`;
+  const dataDirValue = read('DATA_DIR') ?? 'data';
+  const dataDir = isAbsolute(dataDirValue) ? dataDirValue : resolve(cwd, dataDirValue);
+
+  const natsServers = (read('NATS_URL') ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean);
+  natsServers.forEach((server) => url('NATS_URL', ['nats', 'tls', 'ws', 'wss'], server));
+
+  const eventStoreUrl = url('EVENTSTORE_URL', ['esdb', 'esdb+discover'], read('EVENTSTORE_URL'));
+  if (eventStore === 'eventstoredb' && !eventStoreUrl) {
+    problems.push('The eventstoredb event store needs EVENTSTORE_URL (e.g. esdb://localhost:2113?tls=false); or set CLIENTELE_EVENT_STORE=sqlite.');
+  }
+  const mongoUrl = url('MONGO_URL', ['mongodb', 'mongodb+srv'], read('MONGO_URL'));
+  if (documentStore === 'mongodb' && !mongoUrl) {
+    problems.push('The mongodb document store needs MONGO_URL (e.g. mongodb://localhost:27017); or set CLIENTELE_DOCUMENT_STORE=sqlite.');
+  }
+  const mongoDatabase = read('MONGO_DATABASE') ?? 'clientele';
+  if (!/^[A-Za-z0-9_-]{1,38}$/.test(mongoDatabase)) problems.push(`MONGO_DATABASE must be 1 to 38 letters, digits, _ or -; it is "${mongoDatabase}".`);
+
+  const sendgridApiKey = read('SENDGRID_API_KEY');
+  if (mail === 'sendgrid' && !sendgridApiKey) {
+    problems.push('Sending mail with SendGrid needs SENDGRID_API_KEY; or set CLIENTELE_MAIL=dev-mailbox.');
+  }
+  const mailFrom = read('MAIL_FROM') ?? 'no-reply@clientele.local';
+  if (!/^[^\s@]+@[^\s@]+$/.test(mailFrom)) problems.push(`MAIL_FROM must be an e-mail address; it is "${mailFrom}".`);
+
+  const jwtSecret = read('JWT_SECRET');
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    problems.push('JWT_SECRET must be at least 32 characters long; leave it unset to have one generated and kept in DATA_DIR.');
+  }
+  const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
+
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    nodeEnv,
+    profile,
+    services,
+    eventStore,
+    documentStore,
+    bus,
+    mail,
+    port,
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    dataDir,
+    natsServers,
+    eventStoreUrl,
+    mongoUrl,
+    mongoDatabase,
+    sendgridApiKey,
+    mailFrom,
+    jwtSecret,
+    logLevel,
+    requestTimeoutMs,
+  };
+}
+
+/** The configuration as it may be logged: secrets masked. */
+export function describeConfig(config: ClienteleConfig): Record<string, unknown> {
+  return {
+    ...config,
+    eventStoreUrl: config.eventStoreUrl ? maskUrl(config.eventStoreUrl) : undefined,
+    mongoUrl: config.mongoUrl ? maskUrl(config.mongoUrl) : undefined,
+    sendgridApiKey: config.sendgridApiKey ? '[redacted]' : undefined,
+    jwtSecret: config.jwtSecret ? '[redacted]' : undefined,
+  };
+}
+
+function maskUrl(value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.username || parsed.password) {
+      parsed.username = parsed.username ? '[redacted]' : '';
+      parsed.password = parsed.password ? '[redacted]' : '';
+    }
+    return parsed.toString();
+  } catch {
+    return '[redacted]';
+  }
+}
+
+function closest(name: string, candidates: string[]): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = levenshtein(name, candidate);
+    if (!best || distance < best.distance) best = { candidate, distance };
+  }
+  return best && best.distance <= 3 ? best.candidate : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}

@@ -1,0 +1,352 @@
+import {
+  ClientSession,
+  Collection,
+  Db,
+  MongoClient,
+  MongoClientOptions,
+  MongoServerError,
+  type Document as BsonDocument,
+} from 'mongodb';
+import {
+  CHECKPOINTS_COLLECTION,
+  DocumentCollection,
+  DocumentStore,
+  DuplicateDocumentError,
+  Document,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  WriteOp,
+  checkpointId,
+  encodeVersion,
+} from '../document-store.port';
+import { liveFilter, mongoField, translateIndex, translateSort } from './mongo-filter';
+
+export interface MongoDocumentStoreOptions {
+  /** A MongoDB connection string. */
+  url: string;
+  /** The database that holds the read models (one collection per read-model collection). */
+  database: string;
+  /**
+   * Whether commits run in a transaction. Detected when omitted: a replica set or a sharded
+   * cluster has them, a standalone server does not. Forcing `true` on a standalone fails.
+   */
+  transactions?: boolean;
+  clientOptions?: MongoClientOptions;
+}
+
+const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+const DUPLICATE_KEY = 11000;
+/** Fields of the stored shape that are not part of the document. */
+const RESERVED_FIELDS = ['_id', '_v', '_deleted'] as const;
+const WITHOUT_STORE_FIELDS = { _v: 0, _deleted: 0 } as const;
+
+interface StoredDocument extends BsonDocument {
+  _id: string;
+  _v?: string | null;
+  _deleted: boolean;
+}
+
+/**
+ * Read models in MongoDB (4.4 or later): a collection per read-model collection, each document
+ * stored as `{ _id, ...fields, _v, _deleted }` where `_v` is the encoded version of the event that
+ * wrote it and `_deleted` marks a tombstone.
+ *
+ * Guarded writes are single-document update pipelines that keep the stored document when its
+ * version is not lower, filtered on `_id` alone so that an upsert never meets a duplicate key on
+ * `_id` (a duplicate-key error aborts a transaction on the server; it cannot be ignored inside
+ * one). On a replica set or sharded cluster a commit is one transaction; on a standalone server the
+ * writes apply one by one, in order: an error (for example a DuplicateDocumentError) leaves the
+ * earlier writes of that commit applied, which the guarded replay tolerates.
+ *
+ * Documents are normalised through JSON on the way in, exactly as the SQLite adapter stores them
+ * (undefined fields dropped, dates as ISO strings).
+ */
+export class MongoDocumentStore implements DocumentStore {
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly db: Db,
+    /** Whether commits run in a transaction. */
+    readonly transactional: boolean,
+  ) {}
+
+  static async connect(options: MongoDocumentStoreOptions): Promise<MongoDocumentStore> {
+    const client = new MongoClient(options.url, options.clientOptions);
+    await client.connect();
+    try {
+      const transactional = options.transactions ?? (await supportsTransactions(client));
+      return new MongoDocumentStore(client, client.db(options.database), transactional);
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+  }
+
+  collection<T extends Document = Document>(name: string): DocumentCollection<T> {
+    return new MongoCollection<T>(this.stored(name), name);
+  }
+
+  async commit(ops: readonly WriteOp[]): Promise<void> {
+    // Validate and build every write before touching the server: an invalid op fails the commit
+    // without applying anything, with or without a transaction.
+    const writes = ops.map((op) => this.prepare(op));
+    if (writes.length === 0) return;
+    if (!this.transactional) {
+      for (const write of writes) await write(undefined);
+      return;
+    }
+    const session = this.client.startSession();
+    try {
+      // The callback runs again after a transient error (a write conflict, an election): the
+      // prepared writes hold no state, so they simply apply again in the new transaction.
+      await session.withTransaction(async () => {
+        for (const write of writes) await write(session);
+      });
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  async getCheckpoint(processor: string): Promise<bigint | null> {
+    const stored = await this.stored(CHECKPOINTS_COLLECTION).findOne({ _id: checkpointId(processor) }, { projection: { position: 1 } });
+    if (!stored) return null;
+    const position = stored.position as string | null | undefined;
+    return position === null || position === undefined ? null : BigInt(position);
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    // Deletes the documents (tombstones included) but keeps the collection and its indexes.
+    await this.stored(name).deleteMany({});
+  }
+
+  async ping(): Promise<void> {
+    await this.db.command({ ping: 1 });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private stored(name: string): Collection<StoredDocument> {
+    if (!COLLECTION_NAME.test(name)) {
+      throw new Error(`"${name}" is not a valid collection name (lowercase letters, digits and _)`);
+    }
+    return this.db.collection<StoredDocument>(name);
+  }
+
+  /** Validates an op and returns the write that applies it (with the session of the commit, if any). */
+  private prepare(op: WriteOp): (session: ClientSession | undefined) => Promise<void> {
+    switch (op.op) {
+      case 'upsert': {
+        const collection = this.stored(op.collection);
+        const { id, body } = splitDocument(op.doc);
+        const version = op.version === undefined ? null : encodeVersion(op.version);
+        const pipeline = version === null ? unguardedReplacement(id, body) : guardedReplacement(id, version, { ...body, _v: version, _deleted: false });
+        return (session) =>
+          this.upsertById(op, session, () => collection.updateOne({ _id: id }, pipeline, { upsert: true, session }));
+      }
+      case 'patch': {
+        const collection = this.stored(op.collection);
+        const set = patchFields(op.set);
+        if (Object.keys(set).length === 0) return async () => undefined;
+        const filter: BsonDocument = { _id: op.id, _deleted: false };
+        if (op.version !== undefined) {
+          const version = encodeVersion(op.version);
+          filter.$or = versionIsLower(version);
+          set._v = version;
+        }
+        return async (session) => {
+          try {
+            await collection.updateOne(filter, { $set: set }, { session });
+          } catch (error) {
+            // No upsert, so a duplicate key can only come from a unique index of the read model.
+            throw isDuplicateKey(error) ? new DuplicateDocumentError(op.collection, op.id) : error;
+          }
+        };
+      }
+      case 'delete': {
+        const collection = this.stored(op.collection);
+        if (op.version === undefined) {
+          return async (session) => {
+            await collection.deleteOne({ _id: op.id }, { session });
+          };
+        }
+        const version = encodeVersion(op.version);
+        // The tombstone drops every field, so it never matches a unique index of the read model.
+        const pipeline = guardedReplacement(op.id, version, { _v: version, _deleted: true });
+        return (session) =>
+          this.upsertById(op, session, () => collection.updateOne({ _id: op.id }, pipeline, { upsert: true, session }));
+      }
+      case 'insert': {
+        const collection = this.stored(op.collection);
+        const { id, body } = splitDocument(op.doc);
+        const stored: StoredDocument = { _id: id, ...body, _v: null, _deleted: false };
+        return async (session) => {
+          try {
+            // insertOne sets nothing on a document that has an _id; give it a copy all the same,
+            // since the callback of a transaction may run more than once.
+            await collection.insertOne({ ...stored }, { session });
+          } catch (error) {
+            // Any document with this id (a tombstone included), or a unique index of the read model.
+            throw isDuplicateKey(error) ? new DuplicateDocumentError(op.collection, id) : error;
+          }
+        };
+      }
+      case 'checkpoint': {
+        const collection = this.stored(CHECKPOINTS_COLLECTION);
+        const id = checkpointId(op.processor);
+        const replacement = {
+          processor: op.processor,
+          position: op.position === null ? null : op.position.toString(),
+          _v: null,
+          _deleted: false,
+        };
+        return async (session) => {
+          await collection.replaceOne({ _id: id }, replacement, { upsert: true, session });
+        };
+      }
+    }
+  }
+
+  /**
+   * Runs an upsert filtered on `_id` alone. A duplicate key on `_id` there can only be a race with
+   * a concurrent insert of the same id (the server retries those itself since 4.2); outside a
+   * transaction it is retried once, when the document exists and the write becomes an update.
+   * Inside one the error aborts the transaction and propagates. A duplicate key on any other index
+   * is a unique index of the read model refusing the document.
+   */
+  private async upsertById(
+    op: Extract<WriteOp, { op: 'upsert' | 'delete' }>,
+    session: ClientSession | undefined,
+    write: () => Promise<unknown>,
+  ): Promise<void> {
+    const id = op.op === 'upsert' ? op.doc.id : op.id;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        if (!isIdIndex(error)) throw new DuplicateDocumentError(op.collection, id);
+        if (session || attempt > 1) throw error;
+      }
+    }
+  }
+}
+
+class MongoCollection<T extends Document> implements DocumentCollection<T> {
+  constructor(
+    private readonly stored: Collection<StoredDocument>,
+    readonly name: string,
+  ) {}
+
+  async get(id: string): Promise<T | null> {
+    const stored = await this.stored.findOne({ _id: id, _deleted: false }, { projection: WITHOUT_STORE_FIELDS });
+    return stored ? toDocument<T>(stored) : null;
+  }
+
+  async find(filter?: Filter, options: FindOptions = {}): Promise<T[]> {
+    const query = liveFilter(filter);
+    const sort = translateSort(options.sort);
+    // Same paging as the SQLite adapter's LIMIT/OFFSET: a negative limit means none, 0 means no
+    // rows (MongoDB reads limit 0 as "no limit"), a negative offset counts as 0.
+    if (options.limit === 0) return [];
+    const limit = options.limit !== undefined && options.limit > 0 ? options.limit : undefined;
+    const skip = options.skip !== undefined && options.skip > 0 ? options.skip : undefined;
+    const stored = await this.stored.find(query, { sort, skip, limit, projection: WITHOUT_STORE_FIELDS }).toArray();
+    return stored.map((document) => toDocument<T>(document));
+  }
+
+  async count(filter?: Filter): Promise<number> {
+    return this.stored.countDocuments(liveFilter(filter));
+  }
+
+  async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {
+    if (indexes.length === 0) return;
+    await this.stored.createIndexes(indexes.map(translateIndex));
+  }
+}
+
+/** Hello (or isMaster on servers before 4.4.2): a replica set member or a mongos has transactions. */
+async function supportsTransactions(client: MongoClient): Promise<boolean> {
+  const admin = client.db('admin');
+  let hello: BsonDocument;
+  try {
+    hello = await admin.command({ hello: 1 });
+  } catch {
+    hello = await admin.command({ isMaster: 1 });
+  }
+  const sessions = hello.logicalSessionTimeoutMinutes !== undefined && hello.logicalSessionTimeoutMinutes !== null;
+  return sessions && (typeof hello.setName === 'string' || hello.msg === 'isdbgrid');
+}
+
+/**
+ * Replaces the document unless the stored version is the same or higher. `$lt` in an expression
+ * puts a missing or null `_v` below any string, so a new document, an unversioned one or an
+ * earlier version are replaced. `$literal` keeps values such as "$x" from being read as paths.
+ */
+function guardedReplacement(id: string, version: string, fields: BsonDocument): BsonDocument[] {
+  return [
+    {
+      $replaceWith: {
+        $cond: { if: { $lt: ['$_v', version] }, then: { $literal: { _id: id, ...fields } }, else: '$$ROOT' },
+      },
+    },
+  ];
+}
+
+/** Replaces the document whatever its version, keeping that version (a tombstone's included). */
+function unguardedReplacement(id: string, body: BsonDocument): BsonDocument[] {
+  return [
+    {
+      $replaceWith: {
+        $mergeObjects: [{ $literal: { _id: id, ...body, _deleted: false } }, { _v: { $ifNull: ['$_v', null] } }],
+      },
+    },
+  ];
+}
+
+function versionIsLower(version: string): BsonDocument[] {
+  return [{ _v: null }, { _v: { $lt: version } }];
+}
+
+/** The document's id and its other fields, normalised through JSON as the SQLite adapter stores them. */
+function splitDocument(doc: Document): { id: string; body: BsonDocument } {
+  if (typeof doc.id !== 'string' || doc.id.length === 0) throw new Error('a document needs a non-empty string id');
+  const body = JSON.parse(JSON.stringify(doc)) as BsonDocument;
+  delete body.id;
+  for (const field of RESERVED_FIELDS) {
+    if (Object.hasOwn(body, field)) throw new Error(`"${field}" is reserved for the store and cannot be a document field`);
+  }
+  return { id: doc.id, body };
+}
+
+/** Patch fields (dotted paths allowed, `id` ignored), normalised through JSON like the SQLite adapter. */
+function patchFields(set: Record<string, unknown>): BsonDocument {
+  const fields: BsonDocument = {};
+  for (const [field, value] of Object.entries(set)) {
+    if (field === 'id') continue;
+    fields[mongoField(field)] = JSON.parse(JSON.stringify(value ?? null));
+  }
+  return fields;
+}
+
+function toDocument<T extends Document>(stored: BsonDocument): T {
+  const { _id, ...fields } = stored;
+  for (const field of RESERVED_FIELDS) delete fields[field];
+  return { id: _id as string, ...fields } as T;
+}
+
+function isDuplicateKey(error: unknown): error is MongoServerError {
+  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+}
+
+/** Whether a duplicate-key error comes from the `_id` index (rather than a unique index of the read model). */
+function isIdIndex(error: MongoServerError): boolean {
+  const pattern = (error.keyPattern ?? error.errInfo?.keyPattern) as BsonDocument | undefined;
+  if (pattern && typeof pattern === 'object') {
+    const keys = Object.keys(pattern);
+    return keys.length === 1 && keys[0] === '_id';
+  }
+  return /index: _id_ /.test(error.message);
+}

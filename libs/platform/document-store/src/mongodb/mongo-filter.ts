@@ -1,0 +1,187 @@
+import type { Document as BsonDocument } from 'mongodb';
+import type { FieldCondition, Filter, IndexSpec, Scalar, Sort } from '../document-store.port';
+
+/**
+ * Translates the port's filter, sort and index language into MongoDB's, with the same meaning as
+ * the SQLite adapter (`../sqlite/sql-filter.ts`) for everything the contract suite checks. Pure
+ * functions: unit tested without a server.
+ *
+ * Stored shape: `{ _id: doc.id, ...fieldsOfDoc, _v: encodedVersion | null, _deleted: boolean }`.
+ * Every query of live documents adds `{ _deleted: false }`.
+ */
+
+/** The same field paths the SQLite adapter accepts: no `$` or `_` prefix in any segment. */
+const FIELD_PATH = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
+
+/** A condition that no stored document satisfies (every document has an `_id`). */
+export const MATCH_NOTHING: Readonly<BsonDocument> = Object.freeze({ _id: { $exists: false } });
+
+/** Maps a port field path to the stored one: `id` is `_id`; anything else must be a plain path. */
+export function mongoField(field: string): string {
+  if (field === 'id') return '_id';
+  if (!FIELD_PATH.test(field)) throw new Error(`"${field}" is not a valid field path`);
+  return field;
+}
+
+/**
+ * Escapes every regular-expression metacharacter, so that `$regex` matches the text literally
+ * (MongoDB uses PCRE in UTF mode). NUL is written as `\x00`: MongoDB refuses raw NUL in a pattern.
+ */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&').replace(/\0/g, '\\x00');
+}
+
+/** The MongoDB filter for a port filter (without the `_deleted` flag, see `liveFilter`). */
+export function translateFilter(filter: Filter | undefined): BsonDocument {
+  if (!filter) return {};
+  const clauses: BsonDocument[] = [];
+  for (const [key, condition] of Object.entries(filter)) {
+    if (condition === undefined) continue;
+    if (key === '$or' || key === '$and') {
+      if (!Array.isArray(condition)) throw new Error(`${key} takes an array of filters`);
+      const clause = key === '$or' ? translateOr(condition as Filter[]) : translateAnd(condition as Filter[]);
+      if (clause) clauses.push(clause);
+      continue;
+    }
+    const clause = translateCondition(mongoField(key), condition as FieldCondition);
+    if (clause) clauses.push(clause);
+  }
+  return combine(clauses);
+}
+
+/** Live documents matching the filter. */
+export function liveFilter(filter: Filter | undefined): BsonDocument {
+  return { _deleted: false, ...translateFilter(filter) };
+}
+
+function translateOr(filters: Filter[]): BsonDocument | null {
+  // An empty $or matches nothing; a branch that matches everything makes the whole $or true.
+  if (filters.length === 0) return { ...MATCH_NOTHING };
+  const branches = filters.map(translateFilter);
+  if (branches.some(isEmpty)) return null;
+  return branches.length === 1 ? branches[0] : { $or: branches };
+}
+
+function translateAnd(filters: Filter[]): BsonDocument | null {
+  // An empty $and (or one whose branches all match everything) matches everything.
+  const branches = filters.map(translateFilter).filter((branch) => !isEmpty(branch));
+  if (branches.length === 0) return null;
+  return branches.length === 1 ? branches[0] : { $and: branches };
+}
+
+function translateCondition(field: string, condition: FieldCondition): BsonDocument | null {
+  if (condition === null || typeof condition !== 'object') return { [field]: scalar(condition) };
+  if (Array.isArray(condition)) throw new Error(`unsupported filter condition on "${field}": an array`);
+
+  const operators: BsonDocument = {};
+  for (const [operator, operand] of Object.entries(condition)) {
+    if (operand === undefined) continue;
+    switch (operator) {
+      case '$eq':
+      case '$ne':
+        operators[operator] = scalar(operand as Scalar);
+        break;
+      case '$in':
+      case '$nin':
+        if (!Array.isArray(operand)) throw new Error(`${operator} takes an array`);
+        operators[operator] = (operand as Scalar[]).map(scalar);
+        break;
+      case '$gt':
+      case '$gte':
+      case '$lt':
+      case '$lte':
+        operators[operator] = operand;
+        break;
+      case '$contains':
+        // Case-insensitive substring; MongoDB compiles with PCRE's UTF mode, so `i` folds
+        // non-ASCII letters too (é/É), like the SQLite adapter's JavaScript toLowerCase().
+        operators.$regex = escapeRegExp(String(operand));
+        operators.$options = 'i';
+        break;
+      case '$exists':
+        operators.$exists = Boolean(operand);
+        break;
+      default:
+        throw new Error(`unsupported filter operator ${operator}`);
+    }
+  }
+  if (Object.keys(operators).length === 0) return null;
+  return { [field]: operators };
+}
+
+function scalar(value: Scalar): Scalar {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  throw new Error(`unsupported filter value ${String(value)}: only strings, numbers, booleans and null`);
+}
+
+/** One document when the clauses' keys do not collide, an `$and` otherwise. */
+function combine(clauses: BsonDocument[]): BsonDocument {
+  if (clauses.length === 0) return {};
+  if (clauses.length === 1) return clauses[0];
+  const merged: BsonDocument = {};
+  for (const clause of clauses) {
+    for (const key of Object.keys(clause)) {
+      if (Object.hasOwn(merged, key)) return { $and: clauses };
+      merged[key] = clause[key];
+    }
+  }
+  return merged;
+}
+
+function isEmpty(document: BsonDocument): boolean {
+  return Object.keys(document).length === 0;
+}
+
+/**
+ * An ordered sort document. Always ends with `_id` (unless `id` is a key already) so that pages
+ * are stable when sort keys tie, like the SQLite adapter. A repeated field keeps its first
+ * direction (SQL ignores the later, redundant key). MongoDB orders null and missing first when
+ * ascending, like SQLite's NULLs.
+ */
+export function translateSort(sort: Sort | undefined): Record<string, 1 | -1> {
+  const document: Record<string, 1 | -1> = {};
+  for (const [field, direction] of sort ?? []) {
+    const key = mongoField(field);
+    if (!Object.hasOwn(document, key)) document[key] = direction === -1 ? -1 : 1;
+  }
+  if (!Object.hasOwn(document, '_id')) document._id = 1;
+  return document;
+}
+
+/** The BSON types a JSON document can hold, except null: what SQLite would put in an index. */
+const NON_NULL_JSON_TYPES = ['string', 'number', 'bool', 'object', 'array'];
+
+export interface MongoIndexDescription {
+  name: string;
+  key: Record<string, 1 | -1>;
+  unique?: true;
+  partialFilterExpression?: BsonDocument;
+}
+
+/**
+ * The MongoDB index for a port index spec, named deterministically from the declared fields so
+ * that declaring it again is a no-op.
+ *
+ * - A unique index only covers live documents whose indexed fields are all non-null, so that a
+ *   tombstone never blocks a new document, and (like SQLite, where NULLs never collide) several
+ *   documents may lack the field.
+ * - A plain index starts with the live flag and ends with `_id`: every query filters on
+ *   `_deleted: false` and every sort ends with `_id`, so counts can be answered from the index
+ *   and sorted pages need no in-memory sort.
+ */
+export function translateIndex(index: IndexSpec): MongoIndexDescription {
+  if (index.fields.length === 0) throw new Error('an index needs at least one field');
+  const fields: Array<[string, 1 | -1]> = index.fields.map(([field, direction]) => [mongoField(field), direction === -1 ? -1 : 1]);
+  const name = `rm_${fields.map(([field, direction]) => `${field}_${direction}`).join('_')}${index.unique ? '_unique' : ''}`;
+  if (index.unique) {
+    const partialFilterExpression: BsonDocument = { _deleted: false };
+    for (const [field] of fields) {
+      if (field !== '_id') partialFilterExpression[field] = { $type: NON_NULL_JSON_TYPES };
+    }
+    return { name, key: Object.fromEntries(fields), unique: true, partialFilterExpression };
+  }
+  const key: Record<string, 1 | -1> = { _deleted: 1 };
+  for (const [field, direction] of fields) if (!Object.hasOwn(key, field)) key[field] = direction;
+  if (!Object.hasOwn(key, '_id')) key._id = 1;
+  return { name, key };
+}

@@ -1,0 +1,460 @@
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  ErrorType,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  START,
+  STREAM_EXISTS,
+  StreamDeletedError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  eventTypeFilter,
+  excludeSystemEvents,
+  jsonEvent,
+  streamNameFilter,
+} from '@eventstore/db-client';
+import type {
+  AllStreamResolvedEvent,
+  AppendExpectedRevision,
+  CurrentRevision,
+  Filter,
+  Position,
+  ReadRevision,
+  ResolvedEvent,
+  RecordedEvent as EsdbRecordedEvent,
+} from '@eventstore/db-client';
+import { WrongExpectedRevisionError } from '../errors';
+import {
+  AppendOptions,
+  AppendResult,
+  EventData,
+  EventFilter,
+  EventHandler,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  GlobalPosition,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamRevision,
+  SubscribeOptions,
+  Subscription,
+  matchesFilter,
+} from '../event-store.port';
+
+export interface EsdbEventStoreOptions {
+  /** e.g. `esdb://localhost:2113?tls=false`. */
+  connectionString: string;
+  /** Events fetched per round trip by `readAll` (it filters client-side, see there). */
+  readAllPageSize?: number;
+  /** `ping` fails when the server has not answered within this many milliseconds. */
+  pingTimeoutMs?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Global positions
+// ---------------------------------------------------------------------------------------------
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * An EventStoreDB `$all` position is a (commit, prepare) pair of unsigned 64-bit log offsets,
+ * ordered by commit then prepare. Packing it as `commit * 2^64 + prepare` keeps that order in a
+ * single bigint (and in its decimal string, compared as a number), which is what the port asks for.
+ */
+export function encodeEsdbPosition(position: Position): GlobalPosition {
+  const { commit, prepare } = position;
+  if (commit < 0n || commit > U64_MAX || prepare < 0n || prepare > U64_MAX) {
+    throw new RangeError(`EventStoreDB position out of range: commit ${commit}, prepare ${prepare}`);
+  }
+  return (commit << 64n) | prepare;
+}
+
+/** The inverse of `encodeEsdbPosition`. */
+export function decodeEsdbPosition(position: GlobalPosition): Position {
+  if (position < 0n || position >> 128n !== 0n) {
+    throw new RangeError(`${position} is not an EventStoreDB global position`);
+  }
+  return { commit: position >> 64n, prepare: position & U64_MAX };
+}
+
+/**
+ * Servers before 22.6 do not fill the `$all` position of events read from a stream: they send
+ * nothing or ulong.MaxValue. Such a position is unknown, never a real one.
+ */
+function knownPosition(position: Position | undefined): Position | undefined {
+  if (!position) return undefined;
+  if (position.commit >= U64_MAX || position.prepare >= U64_MAX) return undefined;
+  return position;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The adapter
+// ---------------------------------------------------------------------------------------------
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Event store on EventStoreDB (gRPC client v6, server 22.6 or later: older servers leave the
+ * `$all` position of stream reads empty).
+ *
+ * - Revisions, optimistic concurrency and idempotent appends (same event ids at the same expected
+ *   revision append nothing) are EventStoreDB's own. Event ids must be UUIDs.
+ * - Deleting is a soft delete: the stream reads as empty, but its events stay in `$all` until a
+ *   scavenge, and a recreated stream continues its revisions after the deleted ones.
+ * - `readAll` filters on the client (client v6 has no server-side filter for reads); subscriptions
+ *   filter on the server and again on the client.
+ */
+export class EsdbEventStore implements EventStore {
+  private readonly client: EventStoreDBClient;
+  private readonly readAllPageSize: number;
+  private readonly pingTimeoutMs: number;
+  private readonly subscriptions = new Set<Subscription>();
+
+  constructor(options: EsdbEventStoreOptions) {
+    this.client = EventStoreDBClient.connectionString(options.connectionString);
+    this.readAllPageSize = Math.max(2, options.readAllPageSize ?? 1000);
+    this.pingTimeoutMs = options.pingTimeoutMs ?? 5000;
+  }
+
+  async appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('appendToStream needs at least one event');
+    for (const event of events) {
+      if (!UUID.test(event.id)) throw new Error(`EventStoreDB needs UUID event ids; "${event.id}" (${event.type}) is not one`);
+    }
+    const expected = options.expectedRevision;
+
+    let result;
+    try {
+      result = await this.client.appendToStream(
+        streamName,
+        events.map((event) =>
+          jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata ?? {} }),
+        ),
+        { expectedRevision: toEsdbExpectedRevision(expected) },
+      );
+    } catch (error) {
+      if (isClientError(error, WrongExpectedVersionError, ErrorType.WRONG_EXPECTED_VERSION)) {
+        throw new WrongExpectedRevisionError(streamName, expected, toActualRevision(error.actualVersion));
+      }
+      throw error;
+    }
+
+    // Only when the connection string says throwOnAppendFailure=false.
+    if (!result.success) {
+      throw new WrongExpectedRevisionError(streamName, expected, toActualRevision(result.nextExpectedRevision));
+    }
+
+    const nextExpectedRevision = Number(result.nextExpectedRevision);
+    // The server leaves the position out when it cannot tell it (an idempotent retry whose
+    // original events it could not locate): read the batch's last event instead.
+    const position = knownPosition(result.position);
+    return {
+      nextExpectedRevision,
+      position: position ? encodeEsdbPosition(position) : await this.positionOfRevision(streamName, nextExpectedRevision),
+    };
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    if (options.maxCount !== undefined && options.maxCount <= 0) return [];
+
+    let fromRevision: ReadRevision;
+    if (options.fromRevision === undefined) fromRevision = backwards ? END : START;
+    else if (options.fromRevision < 0) {
+      if (backwards) return [];
+      fromRevision = START;
+    } else fromRevision = BigInt(options.fromRevision);
+
+    let resolved: ResolvedEvent[];
+    try {
+      resolved = await collect(
+        this.client.readStream(streamName, {
+          direction: backwards ? BACKWARDS : FORWARDS,
+          fromRevision,
+          ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
+        }),
+      );
+    } catch (error) {
+      // Never written, soft-deleted (reads as not found) or tombstoned: all read as empty.
+      if (
+        isClientError(error, StreamNotFoundError, ErrorType.STREAM_NOT_FOUND) ||
+        isClientError(error, StreamDeletedError, ErrorType.STREAM_DELETED)
+      ) {
+        return [];
+      }
+      throw error;
+    }
+
+    const events: RecordedEvent[] = [];
+    for (const { event } of resolved) {
+      if (event) events.push(toRecordedEvent(event, event.position));
+    }
+    return events;
+  }
+
+  /**
+   * Pages through `$all` forwards from `after` and filters each page here: the v6 client cannot
+   * ask the server for a filtered read. A filtered read of a large store therefore scans it; the
+   * hot paths (projectors, relays) subscribe instead, which the server filters.
+   */
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { maxCount, filter } = options;
+    if ((maxCount !== undefined && maxCount <= 0) || filterMatchesNothing(filter)) return [];
+
+    const events: RecordedEvent[] = [];
+    // Reads from a position include the event at that position: drop everything up to the cursor.
+    let cursor = options.after;
+    const pageSize =
+      maxCount !== undefined && !filter ? Math.min(this.readAllPageSize, Math.max(32, maxCount + 1)) : this.readAllPageSize;
+
+    for (;;) {
+      const page = await collect(
+        this.client.readAll({
+          direction: FORWARDS,
+          fromPosition: cursor === undefined ? START : decodeEsdbPosition(cursor),
+          maxCount: pageSize,
+        }),
+      );
+
+      let progressed = false;
+      for (const resolved of page) {
+        const position = allStreamPosition(resolved);
+        if (position === undefined || (cursor !== undefined && position <= cursor)) continue;
+        cursor = position;
+        progressed = true;
+        const event = resolved.event;
+        if (!event || isSystemEvent(event) || !matchesFilter({ type: event.type, streamName: event.streamId }, filter)) {
+          continue;
+        }
+        events.push(toRecordedEvent(event, event.position));
+        if (maxCount !== undefined && events.length >= maxCount) return events;
+      }
+
+      if (page.length < pageSize || !progressed) return events;
+    }
+  }
+
+  subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
+    const { after, filter } = options;
+    if (filterMatchesNothing(filter)) return this.track(idleSubscription());
+
+    const subscription = this.client.subscribeToAll({
+      // Exclusive: the first event delivered is the one after this position.
+      fromPosition: after === undefined ? START : decodeEsdbPosition(after),
+      filter: serverFilter(filter),
+    });
+    let stopping = false;
+    let handlerFailed = false;
+
+    const run = async (): Promise<void> => {
+      try {
+        // `for await` pulls the next event only after the handler's promise settled; meanwhile
+        // the stream's buffer fills and back-pressure pauses the gRPC call.
+        for await (const resolved of subscription) {
+          if (stopping) return;
+          const event = resolved.event;
+          if (!event || isSystemEvent(event)) continue;
+          if (after !== undefined && encodeEsdbPosition(event.position) <= after) continue;
+          if (!matchesFilter({ type: event.type, streamName: event.streamId }, filter)) continue;
+          handlerFailed = true;
+          await handler(toRecordedEvent(event, event.position));
+          handlerFailed = false;
+        }
+        if (!stopping) throw new Error('The EventStoreDB subscription to $all ended unexpectedly');
+      } catch (error) {
+        // stop() cutting the stream short is no failure; a failing handler always is.
+        if (stopping && !handlerFailed) return;
+        throw error;
+      } finally {
+        await subscription.unsubscribe().catch(() => undefined);
+      }
+    };
+
+    const done = run();
+    return this.track({
+      done,
+      stop: async () => {
+        stopping = true;
+        await subscription.unsubscribe().catch(() => undefined);
+        // Ends a `for await` that is waiting for the next event.
+        subscription.destroy();
+        await done.catch(() => undefined);
+      },
+    });
+  }
+
+  async deleteStream(streamName: string): Promise<void> {
+    try {
+      await this.client.deleteStream(streamName, { expectedRevision: ANY });
+    } catch (error) {
+      // Deleting a stream that never existed answers "wrong expected version" (or not found).
+      if (
+        isClientError(error, StreamNotFoundError, ErrorType.STREAM_NOT_FOUND) ||
+        isClientError(error, WrongExpectedVersionError, ErrorType.WRONG_EXPECTED_VERSION) ||
+        isClientError(error, StreamDeletedError, ErrorType.STREAM_DELETED)
+      ) {
+        return;
+      }
+      throw error;
+    }
+  }
+
+  /** Reads the last event of `$all`: one cheap round trip that fails when the server is away. */
+  async ping(): Promise<void> {
+    const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void read.cancel().catch(() => undefined);
+        reject(new Error(`EventStoreDB did not answer a ping within ${this.pingTimeoutMs} ms`));
+      }, this.pingTimeoutMs);
+    });
+    try {
+      await Promise.race([collect(read), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.client.dispose();
+  }
+
+  /** Remembered until it ends, so that close() can stop it. */
+  private track(subscription: Subscription): Subscription {
+    this.subscriptions.add(subscription);
+    const forget = () => void this.subscriptions.delete(subscription);
+    subscription.done.then(forget, forget);
+    return subscription;
+  }
+
+  private async positionOfRevision(streamName: string, revision: StreamRevision): Promise<GlobalPosition> {
+    const [event] = await this.readStream(streamName, { direction: 'backwards', fromRevision: revision, maxCount: 1 });
+    if (!event) throw new Error(`EventStoreDB appended to ${streamName} but its event ${revision} cannot be read back`);
+    return event.position;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mapping
+// ---------------------------------------------------------------------------------------------
+
+function toEsdbExpectedRevision(expected: ExpectedRevision): AppendExpectedRevision {
+  switch (expected) {
+    case 'no_stream':
+      return NO_STREAM;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    case 'any':
+      return ANY;
+    default:
+      if (!Number.isSafeInteger(expected) || expected < 0) throw new RangeError(`${expected} is not a stream revision`);
+      return BigInt(expected);
+  }
+}
+
+function toActualRevision(current: CurrentRevision): StreamRevision | 'no_stream' {
+  return current === NO_STREAM || current < 0n ? 'no_stream' : Number(current);
+}
+
+function toRecordedEvent(event: EsdbRecordedEvent, position: Position | undefined): RecordedEvent {
+  const known = knownPosition(position);
+  return {
+    id: event.id,
+    type: event.type,
+    streamName: event.streamId,
+    revision: Number(event.revision),
+    // Only a server older than 22.6 leaves it out (on stream reads); 0n then means "unknown".
+    position: known ? encodeEsdbPosition(known) : 0n,
+    data: toObject(event.data) as EventData,
+    metadata: toObject(event.metadata) as EventMetadata,
+    // The v6 client already turns the server's .NET ticks into a Date.
+    recordedAt: event.created instanceof Date ? event.created : new Date(event.created as unknown as number),
+  };
+}
+
+/** JSON events arrive parsed; anything else (binary, foreign events) is parsed here if it can be. */
+function toObject(value: unknown): Record<string, unknown> {
+  let parsed = value;
+  if (value instanceof Uint8Array) {
+    if (value.length === 0) return {};
+    try {
+      parsed = JSON.parse(Buffer.from(value).toString('utf8'));
+    } catch {
+      return {};
+    }
+  }
+  return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+}
+
+function allStreamPosition(resolved: AllStreamResolvedEvent): GlobalPosition | undefined {
+  const position = resolved.event?.position ?? resolved.link?.position;
+  return position ? encodeEsdbPosition(position) : undefined;
+}
+
+/** `$`-prefixed types and streams are EventStoreDB's own (metadata, links, stats, settings). */
+function isSystemEvent(event: { type: string; streamId: string }): boolean {
+  return event.type.startsWith('$') || event.streamId.startsWith('$');
+}
+
+function filterMatchesNothing(filter: EventFilter | undefined): boolean {
+  return filter?.eventTypes?.length === 0 || filter?.streamCategories?.length === 0;
+}
+
+/**
+ * The server filters on one thing only: the stream categories when there are some, else the event
+ * types, else it just drops system events. Both are exact (`client` selects `client-1` and
+ * `client`, never `clients-1`); events are still checked against the whole filter on arrival.
+ */
+function serverFilter(filter: EventFilter | undefined): Filter {
+  if (filter?.streamCategories?.length) {
+    return streamNameFilter({ regex: `^(?:${filter.streamCategories.map(escapeRegex).join('|')})(?:-|$)` });
+  }
+  if (filter?.eventTypes?.length) {
+    return eventTypeFilter({ regex: `^(?:${filter.eventTypes.map(escapeRegex).join('|')})$` });
+  }
+  return excludeSystemEvents();
+}
+
+/** Escapes the metacharacters of .NET regular expressions (the server compiles the pattern). */
+function escapeRegex(value: string): string {
+  return value.replace(/[\\^$.|?*+()[\]{}]/g, (c) => `\\${c}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of source) items.push(item);
+  return items;
+}
+
+/** Client errors carry a `type`; checked too, in case two copies of the client get loaded. */
+function isClientError<T extends Error>(
+  error: unknown,
+  type: abstract new (...args: never[]) => T,
+  errorType: ErrorType,
+): error is T {
+  return error instanceof type || (error instanceof Error && (error as { type?: unknown }).type === errorType);
+}
+
+function idleSubscription(): Subscription {
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  return {
+    done,
+    async stop() {
+      resolve();
+      await done;
+    },
+  };
+}

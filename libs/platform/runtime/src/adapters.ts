@@ -1,0 +1,65 @@
+import { EmbeddedEventBus, EventBus, InProcessBroker, InProcessClient, InProcessServer, JetStreamEventBus, AnyClientProxy } from '@clientele/platform/bus';
+import type { ClienteleConfig, ServiceName } from '@clientele/platform/config';
+import { DocumentStore, SqliteDocumentStore } from '@clientele/platform/document-store';
+import { EventStore, SqliteEventStore } from '@clientele/platform/event-store';
+import { ClientNats, CustomStrategy, NatsOptions, Transport } from '@nestjs/microservices';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Opens the adapters the configuration asks for. This is the only place that knows which adapter
+ * goes with which setting: services receive ports, never adapters. The EventStoreDB and MongoDB
+ * clients are loaded only when chosen, so the embedded profile never loads gRPC or the Mongo driver.
+ */
+export async function openEventStore(config: ClienteleConfig, service: ServiceName): Promise<EventStore> {
+  if (config.eventStore === 'eventstoredb') {
+    const { EsdbEventStore } = await import('@clientele/platform/event-store/eventstoredb');
+    return new EsdbEventStore({ connectionString: config.eventStoreUrl! });
+  }
+  return new SqliteEventStore({ filename: join(serviceDataDir(config, service), 'events.sqlite') });
+}
+
+export async function openDocumentStore(config: ClienteleConfig, service: ServiceName): Promise<DocumentStore> {
+  if (config.documentStore === 'mongodb') {
+    const { MongoDocumentStore } = await import('@clientele/platform/document-store/mongodb');
+    return MongoDocumentStore.connect({ url: config.mongoUrl!, database: `${config.mongoDatabase}_${service}` });
+  }
+  return new SqliteDocumentStore({ filename: join(serviceDataDir(config, service), 'read-models.sqlite') });
+}
+
+export async function openEventBus(config: ClienteleConfig, connectionName: string): Promise<EventBus> {
+  if (config.bus === 'nats') {
+    return JetStreamEventBus.connect({ servers: config.natsServers, connectionName });
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  return new EmbeddedEventBus({ filename: join(config.dataDir, 'bus.sqlite') });
+}
+
+export interface RequestTransport {
+  /** Options for `app.connectMicroservice(...)` of a service that answers requests. */
+  serverOptions(queue: string): CustomStrategy | NatsOptions;
+  /** A Nest ClientProxy for callers. */
+  client(): AnyClientProxy;
+}
+
+/** One per process: in-process servers and clients must share the broker. */
+export function requestTransport(config: ClienteleConfig): RequestTransport {
+  if (config.bus === 'nats') {
+    return {
+      // A queue group per service: replicas share the requests instead of all answering each.
+      serverOptions: (queue) => ({ transport: Transport.NATS, options: { servers: config.natsServers, queue } }),
+      client: () => new ClientNats({ servers: config.natsServers }),
+    };
+  }
+  const broker = new InProcessBroker();
+  return {
+    serverOptions: () => ({ strategy: new InProcessServer(broker) }),
+    client: () => new InProcessClient(broker),
+  };
+}
+
+export function serviceDataDir(config: ClienteleConfig, service: ServiceName): string {
+  const dir = join(config.dataDir, service);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
