@@ -82,8 +82,10 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
 
     this.statements = {
-      lastRevision: this.db.prepare<[string], { revision: number | null; position: number | null }>(
-        'SELECT MAX(revision) AS revision, MAX(position) AS position FROM events WHERE stream_name = ?',
+      // A single MAX over the (stream_name, revision) index is answered from its last entry,
+      // whatever the stream's length; a second aggregate would make SQLite scan the stream.
+      lastRevision: this.db.prepare<[string], { revision: number | null }>(
+        'SELECT MAX(revision) AS revision FROM events WHERE stream_name = ?',
       ),
       insert: this.db.prepare(
         `INSERT INTO events (event_id, stream_name, category, revision, type, data, metadata, recorded_at)
