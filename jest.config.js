@@ -1,6 +1,8 @@
 // One jest run for the whole workspace: unit specs (*.spec.ts), adapter suites against real stores
-// (*.int.spec.ts) and whole-system suites (*.e2e.spec.ts). SWC strips types (tsc type-checks
-// separately in CI) and keeps decorator metadata for Nest.
+// (*.int.spec.ts) and whole-system suites (*.e2e.spec.ts). ts-jest only transpiles (keeping
+// decorator metadata for Nest); tsc type-checks separately in CI. (SWC would be faster, but its
+// platform binaries are not all on the registry mirror this project installs from, which breaks
+// `npm ci` with a lock file that lists them.)
 const { compilerOptions } = require('./tsconfig.base.json');
 
 const moduleNameMapper = Object.fromEntries(
@@ -15,17 +17,8 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      {
-        jsc: {
-          parser: { syntax: 'typescript', decorators: true },
-          transform: { legacyDecorator: true, decoratorMetadata: true },
-          target: 'es2022',
-        },
-        module: { type: 'commonjs' },
-      },
-    ],
+    // Transpile only (isolatedModules): tsc type-checks the whole workspace separately in CI.
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', isolatedModules: true, diagnostics: false }],
   },
   moduleNameMapper,
   testTimeout: 30000,

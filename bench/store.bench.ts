@@ -13,7 +13,7 @@
  * It never fails on a ratio (it is a benchmark, not a test): ratios above the target are
  * marked in the output. Results also go to bench/results.store.json.
  *
- * Must be run from the repository root (npm run does that): @swc-node/register reads
+ * Must be run from the repository root (npm run does that): tsconfig-paths/register reads
  * ./tsconfig.json for the @clientele/* path aliases.
  */
 import Database from 'better-sqlite3';
