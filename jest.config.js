@@ -17,8 +17,8 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   transform: {
-    // Transpile only (isolatedModules): tsc type-checks the whole workspace separately in CI.
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', isolatedModules: true, diagnostics: false }],
+    // Transpile only (isolatedModules in tsconfig.base.json): tsc type-checks the whole workspace separately in CI.
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', diagnostics: false }],
   },
   moduleNameMapper,
   testTimeout: 30000,

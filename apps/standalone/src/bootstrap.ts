@@ -9,7 +9,6 @@ import { Platform } from './platform';
 export async function bootstrap(config: ClienteleConfig, logger = new JsonLogger(config.logLevel)): Promise<INestApplication> {
   const platform = await Platform.open(config);
   const app = await NestFactory.create(AppModule.with(platform), { logger });
-  app.enableShutdownHooks();
   await app.listen(config.port);
   return app;
 }

@@ -19,8 +19,26 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = new JsonLogger(config.logLevel, process.stdout, 'Clientele');
-  await bootstrap(config, logger);
+  const app = await bootstrap(config, logger);
   logger.log(`Clientele is listening on ${config.publicUrl}`, { config: describeConfig(config) });
+
+  // Stop taking requests, let Nest run its shutdown hooks (stores and bus close), then exit 0 so
+  // a supervisor reads it as a clean stop rather than a crash.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received, shutting down`);
+    app.close().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error('shutdown failed', (error as Error).stack);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 main().catch((error) => {
