@@ -1,5 +1,6 @@
 import { SqliteDocumentStore, WriteOp } from '@clientele/platform/document-store';
 import { RecordedEvent, SqliteEventStore } from '@clientele/platform/event-store';
+import { currentCorrelation } from '@clientele/platform/logging';
 import { applyTwice } from '@clientele/platform/testing';
 import { randomUUID } from 'node:crypto';
 import { EventProcessor } from './event-processor';
@@ -83,6 +84,24 @@ describe('ProcessorRunner (real SQLite event and document stores)', () => {
     const { once, twice } = await applyTwice(documents, new EventsPerStream(), await events.readAll(), ['counts']);
     expect(twice).toEqual(once);
     expect((once as { counts: unknown[] }).counts).toHaveLength(2);
+  });
+
+  it('handles each event within the correlation id of the command that caused it', async () => {
+    const correlations: Array<string | undefined> = [];
+    const processor: EventProcessor = {
+      name: 'correlated',
+      handle: async () => {
+        correlations.push(currentCorrelation()?.correlationId);
+        return [];
+      },
+    };
+    const written = await events.appendToStream('thing-9', [{ id: randomUUID(), type: 'A', data: {}, metadata: { correlationId: 'req-7' } }], {
+      expectedRevision: 'no_stream',
+    });
+    runner = new ProcessorRunner(events, documents, processor);
+    await runner.start();
+    await runner.waitFor(written.position);
+    expect(correlations).toEqual(['req-7']);
   });
 
   it('times out waiting for a position it never reaches', async () => {

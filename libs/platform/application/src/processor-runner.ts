@@ -1,4 +1,5 @@
 import type { DocumentStore } from '@clientele/platform/document-store';
+import { runWithCorrelation } from '@clientele/platform/logging';
 import type { EventStore, GlobalPosition, Subscription } from '@clientele/platform/event-store';
 import type { EventProcessor } from './event-processor';
 
@@ -74,7 +75,11 @@ export class ProcessorRunner {
     this.position = checkpoint;
     const subscription = this.events.subscribeToAll(
       async (event) => {
-        const writes = await this.processor.handle(event);
+        // Log lines of this work carry the correlation id of the command that caused the event.
+        const writes = await runWithCorrelation(
+          { correlationId: event.metadata.correlationId ?? event.id, causationId: event.id },
+          () => this.processor.handle(event),
+        );
         await this.documents.commit([...writes, { op: 'checkpoint', processor: this.processor.name, position: event.position }]);
         this.advanceTo(event.position);
       },

@@ -15,6 +15,7 @@ import {
   retryDelay,
 } from '../bus.port';
 import { parseIntegrationEventSubject, subjectMatches } from '../subjects';
+import { handleInCorrelation } from './correlation';
 
 export interface EmbeddedEventBusOptions {
   /** A file in DATA_DIR for `npm start`, ':memory:' for throw-away use. */
@@ -176,7 +177,7 @@ class EmbeddedConsumer implements EventConsumer {
           markDelivery.run(message.seq, deliveryCount, durable);
           try {
             if (deliveryCount > maxDeliveries) throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
-            await this.handler(event, { deliveryCount });
+            await handleInCorrelation(event, () => this.handler(event, { deliveryCount }));
             ack.run(message.seq, durable);
             handled = true;
           } catch (error) {

@@ -29,6 +29,7 @@ import {
   describeError,
   retryDelay,
 } from '../bus.port';
+import { handleInCorrelation } from './correlation';
 import { eventStreamName, eventStreamSubjects, parseIntegrationEventSubject, subjectMatches } from '../subjects';
 
 export interface JetStreamEventBusOptions {
@@ -219,7 +220,7 @@ class JetStreamConsumer implements EventConsumer {
       if (deliveryCount > maxDeliveries) {
         throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
       }
-      await this.handler(event, { deliveryCount });
+      await handleInCorrelation(event, () => this.handler(event, { deliveryCount }));
       clearInterval(heartbeat);
       await message.ackAck();
     } catch (error) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { currentCorrelation } from '@clientele/platform/logging';
 import type { DeliveryContext, EventBus, EventConsumer, IntegrationEvent } from '../bus.port';
 
 export interface EventBusUnderTest {
@@ -60,6 +61,14 @@ export function eventBusContract(adapterName: string, adapter: EventBusUnderTest
       await bus.publish(published);
       await waitFor(() => received.length === 1);
       expect(received[0]).toEqual(published);
+    });
+
+    it('runs the handler within the correlation id of the event, for its log lines', async () => {
+      const seen: Array<string | undefined> = [];
+      await consume('correlated', async () => void seen.push(currentCorrelation()?.correlationId));
+      await bus.publish(event());
+      await waitFor(() => seen.length === 1);
+      expect(seen).toEqual(['corr-1']);
     });
 
     it('stores an event id once, however often it is published', async () => {
