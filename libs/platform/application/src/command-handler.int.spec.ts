@@ -34,7 +34,7 @@ describe('handleCommand (on a real SQLite event store)', () => {
     const result = await handleCommand(store, name, counter, { type: 'Increment', by: 2 }, ctx);
     expect(result).toMatchObject({ state: { total: 2 }, revision: 0 });
     const [event] = await store.readStream(name);
-    expect(event).toMatchObject({ id: deterministicEventId(ctx.commandId, 0), type: 'Incremented', data: { by: 2 } });
+    expect(event).toMatchObject({ id: deterministicEventId(name, ctx.commandId, 0), type: 'Incremented', data: { by: 2 } });
     expect(event.metadata).toMatchObject({ correlationId: 'corr', actor: { id: 'u1', role: 'admin' }, schemaVersion: 1 });
   });
 
@@ -52,6 +52,15 @@ describe('handleCommand (on a real SQLite event store)', () => {
     const retry = await handleCommand(store, name, counter, { type: 'Increment', by: 2 }, ctx);
     expect(retry).toMatchObject({ alreadyHandled: true, state: { total: 2 } });
     expect(await store.readStream(name)).toHaveLength(1);
+  });
+
+  it('lets one command id append to several streams', async () => {
+    const ctx = context();
+    const [a, b] = [stream(), stream()];
+    await handleCommand(store, a, counter, { type: 'Increment', by: 1 }, ctx);
+    await handleCommand(store, b, counter, { type: 'Increment', by: 1 }, ctx);
+    expect(await store.readStream(a)).toHaveLength(1);
+    expect(await store.readStream(b)).toHaveLength(1);
   });
 
   it('lets a rule refusal through unchanged and appends nothing', async () => {

@@ -4,6 +4,7 @@ import {
   EventMetadata,
   EventStore,
   ExpectedRevision,
+  GlobalPosition,
   WrongExpectedRevisionError,
 } from '@clientele/platform/event-store';
 import { deterministicEventId } from './deterministic-id';
@@ -20,6 +21,8 @@ export interface CommandResult<State, Event> {
   state: State;
   /** Revision of the stream after the command; -1 when the stream does not exist. */
   revision: number;
+  /** Global position of the stream's last event after the command (null for no stream): wait for projections up to it. */
+  position: GlobalPosition | null;
   /** True when this command id had already been handled: nothing was decided or appended again. */
   alreadyHandled?: boolean;
 }
@@ -46,20 +49,21 @@ export async function handleCommand<Command, State, Event extends DomainEvent<st
   for (let attempt = 0; ; attempt++) {
     const history = await store.readStream(streamName);
     const revision = history.length ? history[history.length - 1].revision : -1;
+    const position = history.length ? history[history.length - 1].position : null;
     const state = fold(decider, history.map((e) => ({ type: e.type, data: e.data }) as Event));
     // The same command ran before (a retry after a lost answer): its events are already here.
-    const firstEventId = deterministicEventId(context.commandId, 0);
-    if (history.some((e) => e.id === firstEventId)) return { events: [], state, revision, alreadyHandled: true };
+    const firstEventId = deterministicEventId(streamName, context.commandId, 0);
+    if (history.some((e) => e.id === firstEventId)) return { events: [], state, revision, position, alreadyHandled: true };
 
     const events = decider.decide(command, state);
-    if (events.length === 0) return { events, state, revision };
+    if (events.length === 0) return { events, state, revision, position };
 
     const expectedRevision: ExpectedRevision = revision === -1 ? 'no_stream' : revision;
     try {
       const result = await store.appendToStream(
         streamName,
         events.map((event, index) => ({
-          id: deterministicEventId(context.commandId, index),
+          id: deterministicEventId(streamName, context.commandId, index),
           type: event.type,
           data: event.data,
           metadata: { schemaVersion: 1, occurredAt: new Date().toISOString(), ...context.metadata },
@@ -70,9 +74,12 @@ export async function handleCommand<Command, State, Event extends DomainEvent<st
         events,
         state: events.reduce((s, e) => decider.evolve(s, e), state),
         revision: result.nextExpectedRevision,
+        position: result.position,
       };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError) || attempt >= maxRetries) throw error;
+      // A little random wait spreads out writers that keep colliding on a busy stream.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * (attempt + 1))));
     }
   }
 }

@@ -13,6 +13,7 @@ export function deterministicId(...parts: ReadonlyArray<string | number>): strin
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-export function deterministicEventId(commandId: string, index: number): string {
-  return deterministicId('event', commandId, index);
+/** The stream is part of the id: one command may append to several streams (a bulk change). */
+export function deterministicEventId(streamName: string, commandId: string, index: number): string {
+  return deterministicId('event', streamName, commandId, index);
 }

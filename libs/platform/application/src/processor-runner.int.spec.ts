@@ -104,9 +104,47 @@ describe('ProcessorRunner (real SQLite event and document stores)', () => {
     expect(correlations).toEqual(['req-7']);
   });
 
-  it('times out waiting for a position it never reaches', async () => {
+  it('does not keep a waiter waiting for events outside its filter', async () => {
     runner = new ProcessorRunner(events, documents, new EventsPerStream());
     await runner.start();
-    await expect(runner.waitFor(10_000n, 50)).rejects.toThrow('did not reach position');
+    const elsewhere = await append('other-1', ['NotMine']);
+    await expect(runner.waitFor(elsewhere.position, 1000)).resolves.toBeUndefined();
+  });
+
+  it('keeps trying when its checkpoint cannot be read, then catches up', async () => {
+    const errors: unknown[] = [];
+    let failures = 2;
+    const flaky = Object.create(documents) as SqliteDocumentStore;
+    flaky.getCheckpoint = async (name: string) => {
+      if (failures-- > 0) throw new Error('store unreachable');
+      return documents.getCheckpoint(name);
+    };
+    const written = await append('thing-1', ['A']);
+    runner = new ProcessorRunner(events, flaky, new EventsPerStream(), { retryDelayMs: 20, onError: (e) => errors.push(e) });
+    await runner.start();
+    await runner.waitFor(written.position, 3000);
+    expect(errors).toHaveLength(2);
+    expect(await documents.collection('counts').get('thing-1')).toMatchObject({ events: 1 });
+  });
+
+  it('commits nothing after stop, even when started again at once', async () => {
+    const processor = new EventsPerStream();
+    runner = new ProcessorRunner(events, documents, processor);
+    await runner.start();
+    await runner.stop();
+    await runner.start();
+    const written = await append('thing-1', ['A', 'B']);
+    await runner.waitFor(written.position);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(processor.handled).toBe(2);
+  });
+
+  it('times out waiting for a position it cannot reach', async () => {
+    const processor = new EventsPerStream();
+    processor.failNext = 1000;
+    const written = await append('thing-1', ['A']);
+    runner = new ProcessorRunner(events, documents, processor, { retryDelayMs: 10 });
+    await runner.start();
+    await expect(runner.waitFor(written.position, 100)).rejects.toThrow('did not reach position');
   });
 });

@@ -1,6 +1,6 @@
 import type { DocumentStore } from '@clientele/platform/document-store';
-import { runWithCorrelation } from '@clientele/platform/logging';
 import type { EventStore, GlobalPosition, Subscription } from '@clientele/platform/event-store';
+import { runWithCorrelation } from '@clientele/platform/logging';
 import type { EventProcessor } from './event-processor';
 
 export interface ProcessorRunnerOptions {
@@ -9,18 +9,27 @@ export interface ProcessorRunnerOptions {
   onError?: (error: unknown, processor: string) => void;
 }
 
+interface Waiter {
+  position: GlobalPosition;
+  resolve: () => void;
+}
+
 /**
  * Keeps one EventProcessor running: subscribe after the stored checkpoint, and for each event
  * commit the processor's writes and the event's position in one `commit` (one transaction where
- * the store has them). A failure stops the subscription; after a pause the runner resumes from
- * the checkpoint, so the failed event is handled again and nothing is skipped.
+ * the store has them). Any failure (the handler, the commit, reading the checkpoint) stops the
+ * subscription; after a pause the runner resumes from the checkpoint, so the failed event is
+ * handled again and nothing is skipped. A generation number makes sure that after stop() or a
+ * restart no older subscription can still commit.
  */
 export class ProcessorRunner {
+  private running = false;
+  private generation = 0;
   private subscription: Subscription | null = null;
-  private stopped = true;
   private position: GlobalPosition | null = null;
-  private readonly waiters = new Set<{ position: GlobalPosition; resolve: () => void }>();
   private restartTimer: NodeJS.Timeout | null = null;
+  private readonly waiters = new Set<Waiter>();
+  private waiterPoll: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly events: EventStore,
@@ -39,23 +48,29 @@ export class ProcessorRunner {
   }
 
   async start(): Promise<void> {
-    if (!this.stopped) return;
-    this.stopped = false;
-    await this.subscribe();
+    if (this.running) return;
+    this.running = true;
+    await this.subscribe(++this.generation);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.running = false;
+    this.generation++;
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    await this.subscription?.stop();
+    this.restartTimer = null;
+    const subscription = this.subscription;
     this.subscription = null;
+    await subscription?.stop();
   }
 
-  /** Resolves once every event up to `position` has been processed (read-your-writes). */
+  /**
+   * Resolves once every event up to `position` that this processor cares about has been
+   * processed (read-your-writes). Events its filter leaves out do not hold it back.
+   */
   waitFor(position: GlobalPosition, timeoutMs = 5000): Promise<void> {
     if (this.position !== null && this.position >= position) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const waiter = {
+      const waiter: Waiter = {
         position,
         resolve: () => {
           clearTimeout(timer);
@@ -67,35 +82,44 @@ export class ProcessorRunner {
         reject(new Error(`${this.processor.name} did not reach position ${position} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiters.add(waiter);
+      this.pollWaiters();
     });
   }
 
-  private async subscribe(): Promise<void> {
-    const checkpoint = await this.documents.getCheckpoint(this.processor.name);
-    this.position = checkpoint;
-    const subscription = this.events.subscribeToAll(
-      async (event) => {
-        // Log lines of this work carry the correlation id of the command that caused the event.
-        const writes = await runWithCorrelation(
-          { correlationId: event.metadata.correlationId ?? event.id, causationId: event.id },
-          () => this.processor.handle(event),
-        );
-        await this.documents.commit([...writes, { op: 'checkpoint', processor: this.processor.name, position: event.position }]);
-        this.advanceTo(event.position);
-      },
-      { after: checkpoint ?? undefined, filter: this.processor.filter },
-    );
-    this.subscription = subscription;
-    subscription.done.then(
-      () => undefined,
-      (error) => {
-        if (this.stopped) return;
-        this.options.onError?.(error, this.processor.name);
-        this.restartTimer = setTimeout(() => {
-          if (!this.stopped) void this.subscribe().catch((e) => this.options.onError?.(e, this.processor.name));
-        }, this.options.retryDelayMs ?? 1000);
-      },
-    );
+  private async subscribe(generation: number): Promise<void> {
+    try {
+      const checkpoint = await this.documents.getCheckpoint(this.processor.name);
+      if (generation !== this.generation) return;
+      this.position = checkpoint;
+      const subscription = this.events.subscribeToAll(
+        async (event) => {
+          if (generation !== this.generation) throw new Error('superseded');
+          // Log lines of this work carry the correlation id of the command that caused the event.
+          const writes = await runWithCorrelation(
+            { correlationId: event.metadata.correlationId ?? event.id, causationId: event.id },
+            () => this.processor.handle(event),
+          );
+          await this.documents.commit([...writes, { op: 'checkpoint', processor: this.processor.name, position: event.position }]);
+          this.advanceTo(event.position);
+        },
+        { after: checkpoint ?? undefined, filter: this.processor.filter },
+      );
+      this.subscription = subscription;
+      subscription.done.then(
+        () => undefined,
+        (error) => this.failed(generation, error),
+      );
+    } catch (error) {
+      this.failed(generation, error);
+    }
+  }
+
+  private failed(generation: number, error: unknown): void {
+    if (generation !== this.generation || !this.running) return;
+    this.options.onError?.(error, this.processor.name);
+    this.restartTimer = setTimeout(() => {
+      if (generation === this.generation && this.running) void this.subscribe(generation);
+    }, this.options.retryDelayMs ?? 1000);
   }
 
   private advanceTo(position: GlobalPosition): void {
@@ -106,5 +130,26 @@ export class ProcessorRunner {
         waiter.resolve();
       }
     }
+  }
+
+  /** Releases waiters whose position the processor has nothing left to do up to. */
+  private pollWaiters(): void {
+    if (this.waiterPoll) return;
+    this.waiterPoll = setTimeout(async () => {
+      this.waiterPoll = null;
+      if (this.waiters.size === 0) return;
+      try {
+        const [next] = await this.events.readAll({ after: this.position ?? undefined, filter: this.processor.filter, maxCount: 1 });
+        for (const waiter of this.waiters) {
+          if (!next || next.position > waiter.position) {
+            this.waiters.delete(waiter);
+            waiter.resolve();
+          }
+        }
+      } catch {
+        // Try again on the next round.
+      }
+      if (this.waiters.size > 0) this.pollWaiters();
+    }, 20);
   }
 }

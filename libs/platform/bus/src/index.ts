@@ -5,3 +5,5 @@ export * from './request/request-client';
 export * from './request/rpc-error.filter';
 export * from './events/embedded-event-bus';
 export * from './events/jetstream-event-bus';
+export * from './request/namespaced-nats';
+export * from './request/envelope';

@@ -85,10 +85,11 @@ describe('loadConfig', () => {
         MONGO_URL: 'mongodb://root:hunter2@mongo:27017',
         SENDGRID_API_KEY: 'SG.secret',
         JWT_SECRET: 'x'.repeat(40),
+        NATS_URL: 'nats://svc:natspass@nats:4222',
       },
       '/srv',
     );
     const described = JSON.stringify(describeConfig(config));
-    for (const secret of ['changeit', 'hunter2', 'SG.secret', 'x'.repeat(40)]) expect(described).not.toContain(secret);
+    for (const secret of ['changeit', 'hunter2', 'SG.secret', 'x'.repeat(40), 'natspass']) expect(described).not.toContain(secret);
   });
 });

@@ -28,6 +28,8 @@ export interface ClienteleConfig {
   publicUrl: string;
   dataDir: string;
   natsServers: string[];
+  natsNamespace?: string;
+  authRateLimitPerMinute: number;
   eventStoreUrl?: string;
   mongoUrl?: string;
   mongoDatabase: string;
@@ -52,6 +54,8 @@ export const SETTINGS: Record<string, string> = {
   PUBLIC_URL: 'Base URL used in e-mail links (default http://localhost:$PORT).',
   DATA_DIR: 'Folder for the SQLite files and the generated JWT secret (default ./data).',
   NATS_URL: 'Comma-separated NATS servers (default nats://127.0.0.1:4222).',
+  CLIENTELE_NATS_NAMESPACE: 'Prefix for every NATS subject, stream and bucket, so several systems can share one NATS server (default none).',
+  CLIENTELE_AUTH_RATE_LIMIT: 'Requests per minute one IP address may make to each sign-up and sign-in route (default 30).',
   EVENTSTORE_URL: 'EventStoreDB connection string, e.g. esdb://localhost:2113?tls=false (required with eventstoredb).',
   MONGO_URL: 'MongoDB connection string, e.g. mongodb://localhost:27017 (required with mongodb).',
   MONGO_DATABASE: 'Database-name prefix for read models (default clientele).',
@@ -149,6 +153,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
   const natsServers = (read('NATS_URL') ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean);
   natsServers.forEach((server) => url('NATS_URL', ['nats', 'tls', 'ws', 'wss'], server));
 
+  const natsNamespace = read('CLIENTELE_NATS_NAMESPACE');
+  if (natsNamespace !== undefined && !/^[a-z][a-z0-9-]{0,30}$/.test(natsNamespace)) {
+    problems.push(`CLIENTELE_NATS_NAMESPACE must be up to 31 lowercase letters, digits or hyphens, starting with a letter; it is "${natsNamespace}".`);
+  }
+  const authRateLimitPerMinute = integer('CLIENTELE_AUTH_RATE_LIMIT', 30, 1, 100_000);
+
   const eventStoreUrl = url('EVENTSTORE_URL', ['esdb', 'esdb+discover'], read('EVENTSTORE_URL'));
   if (eventStore === 'eventstoredb' && !eventStoreUrl) {
     problems.push('The eventstoredb event store needs EVENTSTORE_URL (e.g. esdb://localhost:2113?tls=false); or set CLIENTELE_EVENT_STORE=sqlite.');
@@ -186,6 +196,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     publicUrl: publicUrl.replace(/\/+$/, ''),
     dataDir,
     natsServers,
+    natsNamespace,
+    authRateLimitPerMinute,
     eventStoreUrl,
     mongoUrl,
     mongoDatabase,
@@ -201,6 +213,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
 export function describeConfig(config: ClienteleConfig): Record<string, unknown> {
   return {
     ...config,
+    natsServers: config.natsServers.map(maskUrl),
     eventStoreUrl: config.eventStoreUrl ? maskUrl(config.eventStoreUrl) : undefined,
     mongoUrl: config.mongoUrl ? maskUrl(config.mongoUrl) : undefined,
     sendgridApiKey: config.sendgridApiKey ? '[redacted]' : undefined,

@@ -73,6 +73,8 @@ export interface DocumentCollection<T extends Document = Document> {
 }
 
 export interface DocumentStore {
+  /** True when a commit is all-or-nothing (SQLite always; MongoDB on a replica set). */
+  readonly transactional: boolean;
   collection<T extends Document = Document>(name: string): DocumentCollection<T>;
   /**
    * Applies the writes in order, atomically where the engine allows it (SQLite always, MongoDB on

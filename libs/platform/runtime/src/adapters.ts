@@ -1,4 +1,14 @@
-import { EmbeddedEventBus, EventBus, InProcessBroker, InProcessClient, InProcessServer, JetStreamEventBus, AnyClientProxy } from '@clientele/platform/bus';
+import {
+  AnyClientProxy,
+  EmbeddedEventBus,
+  EventBus,
+  InProcessBroker,
+  InProcessClient,
+  InProcessServer,
+  JetStreamEventBus,
+  NamespacedNatsClient,
+  NamespacedNatsServer,
+} from '@clientele/platform/bus';
 import type { ClienteleConfig, ServiceName } from '@clientele/platform/config';
 import { DocumentStore, SqliteDocumentStore } from '@clientele/platform/document-store';
 import { EventStore, SqliteEventStore } from '@clientele/platform/event-store';
@@ -29,7 +39,7 @@ export async function openDocumentStore(config: ClienteleConfig, service: Servic
 
 export async function openEventBus(config: ClienteleConfig, connectionName: string): Promise<EventBus> {
   if (config.bus === 'nats') {
-    return JetStreamEventBus.connect({ servers: config.natsServers, connectionName });
+    return JetStreamEventBus.connect({ servers: config.natsServers, connectionName, namespace: config.natsNamespace });
   }
   mkdirSync(config.dataDir, { recursive: true });
   return new EmbeddedEventBus({ filename: join(config.dataDir, 'bus.sqlite') });
@@ -45,10 +55,15 @@ export interface RequestTransport {
 /** One per process: in-process servers and clients must share the broker. */
 export function requestTransport(config: ClienteleConfig): RequestTransport {
   if (config.bus === 'nats') {
+    const namespace = config.natsNamespace;
     return {
       // A queue group per service: replicas share the requests instead of all answering each.
-      serverOptions: (queue) => ({ transport: Transport.NATS, options: { servers: config.natsServers, queue } }),
-      client: () => new ClientNats({ servers: config.natsServers }),
+      serverOptions: (queue) =>
+        namespace
+          ? { strategy: new NamespacedNatsServer({ servers: config.natsServers, queue }, namespace) }
+          : { transport: Transport.NATS, options: { servers: config.natsServers, queue } },
+      client: () =>
+        namespace ? new NamespacedNatsClient({ servers: config.natsServers }, namespace) : new ClientNats({ servers: config.natsServers }),
     };
   }
   const broker = new InProcessBroker();

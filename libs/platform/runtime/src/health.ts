@@ -6,7 +6,7 @@ export interface HealthReport {
 }
 
 /** Runs every dependency check at once, each bounded in time: a hung dependency reads as down. */
-export async function checkHealth(checks: Record<string, HealthCheck>, timeoutMs = 1000): Promise<HealthReport> {
+export async function checkHealth(checks: Record<string, HealthCheck>, timeoutMs = 2000): Promise<HealthReport> {
   const results = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       let timer: NodeJS.Timeout | undefined;

@@ -20,6 +20,8 @@ import { handleInCorrelation } from './correlation';
 export interface EmbeddedEventBusOptions {
   /** A file in DATA_DIR for `npm start`, ':memory:' for throw-away use. */
   filename: string;
+  /** Told about failures around a message (not the handler's own): the message is retried. */
+  onConsumerError?: (error: unknown, durableName: string) => void;
 }
 
 const SCHEMA = `
@@ -68,7 +70,7 @@ export class EmbeddedEventBus implements EventBus {
   private readonly running = new Map<string, EmbeddedConsumer>();
   readonly deadLetters: DeadLetterStore;
 
-  constructor(options: EmbeddedEventBusOptions) {
+  constructor(private readonly options: EmbeddedEventBusOptions) {
     this.db = new Database(options.filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -93,8 +95,13 @@ export class EmbeddedEventBus implements EventBus {
     this.db
       .prepare('INSERT OR IGNORE INTO consumers (durable_name, service) VALUES (?, ?)')
       .run(options.durableName, options.sourceService);
-    const consumer = new EmbeddedConsumer(this.db, this.published, options, handler, () =>
-      this.running.delete(options.durableName),
+    const consumer = new EmbeddedConsumer(
+      this.db,
+      this.published,
+      options,
+      handler,
+      () => this.running.delete(options.durableName),
+      (error) => this.options.onConsumerError?.(error, options.durableName),
     );
     this.running.set(options.durableName, consumer);
     consumer.start();
@@ -113,9 +120,10 @@ export class EmbeddedEventBus implements EventBus {
 
 class EmbeddedConsumer implements EventConsumer {
   private stopped = false;
-  private wake: (() => void) | null = null;
+  private wakeOnPublish: (() => void) | null = null;
+  private wakeOnStop: (() => void) | null = null;
   private loop: Promise<void> = Promise.resolve();
-  private readonly onPublish = () => this.wake?.();
+  private readonly onPublish = () => this.wakeOnPublish?.();
 
   constructor(
     private readonly db: Database.Database,
@@ -123,6 +131,7 @@ class EmbeddedConsumer implements EventConsumer {
     private readonly options: ConsumerOptions,
     private readonly handler: IntegrationEventHandler,
     private readonly onStopped: () => void,
+    private readonly onError: (error: unknown) => void,
   ) {}
 
   start(): void {
@@ -131,85 +140,111 @@ class EmbeddedConsumer implements EventConsumer {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
-    this.wake?.();
+    this.wakeOnPublish?.();
+    this.wakeOnStop?.();
     this.published.off(this.options.sourceService, this.onPublish);
     await this.loop;
     this.onStopped();
   }
 
+  /** Never rejects: a failure around a message is reported and the message is tried again after a pause. */
   private async run(): Promise<void> {
-    const maxDeliveries = this.options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
     const delays = this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-    const durable = this.options.durableName;
-    const state = this.db.prepare<[string], ConsumerRow>(
-      'SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?',
-    );
-    const next = this.db.prepare<[string, number], { seq: number; subject: string; payload: string }>(
-      'SELECT seq, subject, payload FROM messages WHERE service = ? AND seq > ? ORDER BY seq LIMIT 100',
-    );
-    const markDelivery = this.db.prepare(
-      'UPDATE consumers SET pending_seq = ?, pending_deliveries = ? WHERE durable_name = ?',
-    );
-    const ack = this.db.prepare('UPDATE consumers SET cursor = ?, pending_seq = NULL, pending_deliveries = 0 WHERE durable_name = ?');
-    const bury = this.db.prepare(
-      'INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-
     while (!this.stopped) {
-      const { cursor } = state.get(durable)!;
-      const batch = next.all(this.options.sourceService, cursor);
-      if (batch.length === 0) {
-        await this.idle(1000);
-        continue;
-      }
-      for (const message of batch) {
-        if (this.stopped) return;
-        if (!this.wanted(message.subject)) {
-          ack.run(message.seq, durable);
+      try {
+        const message = this.next();
+        if (!message) {
+          await this.idle(1000);
           continue;
         }
-        const event = JSON.parse(message.payload) as IntegrationEvent;
-        let handled = false;
-        while (!handled && !this.stopped) {
-          const row = state.get(durable)!;
-          const deliveryCount = (row.pending_seq === message.seq ? row.pending_deliveries : 0) + 1;
-          markDelivery.run(message.seq, deliveryCount, durable);
-          try {
-            if (deliveryCount > maxDeliveries) throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
-            await handleInCorrelation(event, () => this.handler(event, { deliveryCount }));
-            ack.run(message.seq, durable);
-            handled = true;
-          } catch (error) {
-            if (deliveryCount >= maxDeliveries) {
-              this.db.transaction(() => {
-                bury.run(deadLetterId(durable, event.id), durable, message.payload, describeError(error), deliveryCount, new Date().toISOString());
-                ack.run(message.seq, durable);
-              })();
-              handled = true;
-            } else {
-              await this.idle(retryDelay(delays, deliveryCount));
-            }
-          }
-        }
-        if (!handled) return;
+        const outcome = await this.deliver(message);
+        if (outcome.retryAfterMs !== undefined) await this.pause(outcome.retryAfterMs);
+      } catch (error) {
+        this.onError(error);
+        await this.pause(retryDelay(delays, 1));
       }
     }
   }
 
-  private wanted(subject: string): boolean {
-    return !this.options.subjects || this.options.subjects.some((pattern) => subjectMatches(pattern, subject));
+  private next(): { seq: number; subject: string; payload: string } | undefined {
+    const { cursor } = this.db
+      .prepare<[string], ConsumerRow>('SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?')
+      .get(this.options.durableName)!;
+    return this.db
+      .prepare<[string, number], { seq: number; subject: string; payload: string }>(
+        'SELECT seq, subject, payload FROM messages WHERE service = ? AND seq > ? ORDER BY seq LIMIT 1',
+      )
+      .get(this.options.sourceService, cursor);
   }
 
+  private async deliver(message: { seq: number; subject: string; payload: string }): Promise<{ retryAfterMs?: number }> {
+    const durable = this.options.durableName;
+    const maxDeliveries = this.options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+    const ack = () =>
+      this.db.prepare('UPDATE consumers SET cursor = ?, pending_seq = NULL, pending_deliveries = 0 WHERE durable_name = ?').run(message.seq, durable);
+
+    if (this.options.subjects && !this.options.subjects.some((pattern) => subjectMatches(pattern, message.subject))) {
+      ack();
+      return {};
+    }
+    const event = JSON.parse(message.payload) as IntegrationEvent;
+    const row = this.db
+      .prepare<[string], ConsumerRow>('SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?')
+      .get(durable)!;
+    // The count is stored before the handler runs, so a crash mid-handling counts as a delivery.
+    const deliveryCount = (row.pending_seq === message.seq ? row.pending_deliveries : 0) + 1;
+    this.db.prepare('UPDATE consumers SET pending_seq = ?, pending_deliveries = ? WHERE durable_name = ?').run(message.seq, deliveryCount, durable);
+
+    let failure: unknown = null;
+    try {
+      if (deliveryCount > maxDeliveries) {
+        throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
+      }
+      await handleInCorrelation(event, () => this.handler(event, { deliveryCount }));
+    } catch (error) {
+      failure = error;
+    }
+    if (failure === null) {
+      ack();
+      return {};
+    }
+    if (deliveryCount >= maxDeliveries) {
+      this.db.transaction(() => {
+        this.db
+          .prepare('INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(deadLetterId(durable, event.id), durable, message.payload, describeError(failure), deliveryCount, new Date().toISOString());
+        ack();
+      })();
+      return {};
+    }
+    return { retryAfterMs: retryDelay(this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, deliveryCount) };
+  }
+
+  /** Waits for a publish (or a poll interval): used when there is nothing to do. */
   private idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.wake = null;
+        this.wakeOnPublish = null;
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wake = done;
+      this.wakeOnPublish = done;
+    });
+  }
+
+  /** Waits out a retry delay; only stopping cuts it short. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeOnStop = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeOnStop = done;
     });
   }
 }

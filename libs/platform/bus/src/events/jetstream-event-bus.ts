@@ -1,6 +1,7 @@
 import {
   AckPolicy,
   ConsumerConfig,
+  ConsumerInfo,
   ConsumerMessages,
   DeliverPolicy,
   JSONCodec,
@@ -40,10 +41,34 @@ export interface JetStreamEventBusOptions {
   duplicateWindowMs?: number;
   /** Stream replicas: 1 on a single server, 3 on the production cluster. */
   replicas?: number;
+  /** Told about failures around a message (not the handler's own): the message is retried. */
+  onConsumerError?: (error: unknown, durableName: string) => void;
+  /**
+   * Prefixes every subject, stream and bucket, so several systems (or test runs) can share one
+   * NATS server. Events keep their plain subject inside the payload.
+   */
+  namespace?: string;
 }
 
 const codec = JSONCodec<IntegrationEvent>();
-const DEAD_LETTER_BUCKET = 'dead-letters';
+
+/** Names on the server, with the namespace applied. */
+class ServerNames {
+  constructor(private readonly namespace?: string) {}
+
+  subject(subject: string): string {
+    return this.namespace ? `${this.namespace}.${subject}` : subject;
+  }
+
+  stream(service: string): string {
+    const name = eventStreamName(service);
+    return this.namespace ? `${this.namespace.toUpperCase().replace(/-/g, '_')}_${name}` : name;
+  }
+
+  deadLetterBucket(): string {
+    return this.namespace ? `${this.namespace}-dead-letters` : 'dead-letters';
+  }
+}
 
 /**
  * Integration events on NATS JetStream: one stream per service (`EVENTS_<SERVICE>`, subjects
@@ -63,6 +88,7 @@ export class JetStreamEventBus implements EventBus {
     private readonly jsm: JetStreamManager,
     private readonly deadLetterBucket: KV,
     private readonly options: JetStreamEventBusOptions,
+    private readonly names: ServerNames,
   ) {
     this.deadLetters = new KvDeadLetters(deadLetterBucket);
   }
@@ -76,44 +102,70 @@ export class JetStreamEventBus implements EventBus {
     });
     const js = nc.jetstream();
     const jsm = await nc.jetstreamManager();
-    const bucket = await js.views.kv(DEAD_LETTER_BUCKET, { history: 1, replicas: options.replicas ?? 1 });
-    return new JetStreamEventBus(nc, js, jsm, bucket, options);
+    const names = new ServerNames(options.namespace);
+    const bucket = await js.views.kv(names.deadLetterBucket(), { history: 1, replicas: options.replicas ?? 1 });
+    return new JetStreamEventBus(nc, js, jsm, bucket, options, names);
   }
 
   async publish(event: IntegrationEvent): Promise<void> {
     const { service } = parseIntegrationEventSubject(event.subject);
     await this.ensureStream(service);
     // Resolves on the server's PubAck: the event is stored (or was already, for a duplicate id).
-    await this.js.publish(event.subject, codec.encode(event), { msgID: event.id });
+    await this.js.publish(this.names.subject(event.subject), codec.encode(event), { msgID: event.id });
   }
 
   async consume(options: ConsumerOptions, handler: IntegrationEventHandler): Promise<EventConsumer> {
     const stream = await this.ensureStream(options.sourceService);
     const singleFilter = options.subjects?.length === 1 ? options.subjects[0] : undefined;
-    const config: Partial<ConsumerConfig> = {
-      durable_name: options.durableName,
-      ack_policy: AckPolicy.Explicit,
+    // Set every time (empty = none), so a consumer restarted with other subjects never keeps an old filter.
+    const filterSubject = singleFilter ? this.names.subject(singleFilter) : '';
+    const settings = {
       ack_wait: nanos(options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
-      deliver_policy: DeliverPolicy.All,
       max_deliver: -1,
-      max_ack_pending: 256,
-      ...(singleFilter ? { filter_subject: singleFilter } : {}),
+      // One message in flight: handled in order, and no message waits in a buffer while its ack timer runs.
+      max_ack_pending: 1,
+      filter_subject: filterSubject,
     };
+    let existing: ConsumerInfo | null = null;
     try {
-      await this.jsm.consumers.info(stream, options.durableName);
-      await this.jsm.consumers.update(stream, options.durableName, {
-        ack_wait: config.ack_wait,
-        max_deliver: config.max_deliver,
-        max_ack_pending: config.max_ack_pending,
-        ...(singleFilter ? { filter_subject: singleFilter } : {}),
-      });
+      existing = await this.jsm.consumers.info(stream, options.durableName);
     } catch (error) {
       if (!isNotFound(error)) throw error;
+    }
+    const create = async (startAfterSequence: number) => {
+      const config: Partial<ConsumerConfig> = {
+        durable_name: options.durableName,
+        ack_policy: AckPolicy.Explicit,
+        ...(startAfterSequence > 0
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startAfterSequence + 1 }
+          : { deliver_policy: DeliverPolicy.All }),
+        ...settings,
+      };
+      if (!filterSubject) delete config.filter_subject;
       await this.jsm.consumers.add(stream, config);
+    };
+    if (!existing) {
+      await create(0);
+    } else if (
+      (existing.config.filter_subject ?? '') !== filterSubject ||
+      existing.config.ack_wait !== settings.ack_wait ||
+      existing.config.max_ack_pending !== settings.max_ack_pending
+    ) {
+      // Settings changed. Recreate the consumer just after what it acknowledged: works on every
+      // server version (2.9 can neither update a filter nor answer the newer update API).
+      await this.jsm.consumers.delete(stream, options.durableName);
+      await create(existing.ack_floor.stream_seq);
     }
     const pull = await this.js.consumers.get(stream, options.durableName);
-    const messages = await pull.consume({ max_messages: 64 });
-    const consumer = new JetStreamConsumer(messages, options, handler, this.deadLetterBucket, () => this.consumers.delete(consumer));
+    const messages = await pull.consume({ max_messages: 1 });
+    const consumer = new JetStreamConsumer(
+      messages,
+      options,
+      handler,
+      this.deadLetterBucket,
+      () => this.consumers.delete(consumer),
+      (error) => this.options.onConsumerError?.(error, options.durableName),
+    );
     this.consumers.add(consumer);
     consumer.start();
     return consumer;
@@ -131,7 +183,7 @@ export class JetStreamEventBus implements EventBus {
 
   /** For tests and ops: removes a service's stream and its consumers. */
   async deleteStream(service: string): Promise<void> {
-    const name = eventStreamName(service);
+    const name = this.names.stream(service);
     this.knownStreams.delete(name);
     try {
       await this.jsm.streams.delete(name);
@@ -141,7 +193,7 @@ export class JetStreamEventBus implements EventBus {
   }
 
   private async ensureStream(service: string): Promise<string> {
-    const name = eventStreamName(service);
+    const name = this.names.stream(service);
     if (this.knownStreams.has(name)) return name;
     try {
       await this.jsm.streams.info(name);
@@ -150,7 +202,7 @@ export class JetStreamEventBus implements EventBus {
       try {
         await this.jsm.streams.add({
           name,
-          subjects: [eventStreamSubjects(service)],
+          subjects: [this.names.subject(eventStreamSubjects(service))],
           storage: StorageType.File,
           retention: RetentionPolicy.Limits,
           duplicate_window: nanos(this.options.duplicateWindowMs ?? 2 * 60 * 1000),
@@ -166,6 +218,12 @@ export class JetStreamEventBus implements EventBus {
   }
 }
 
+/**
+ * Handles one message at a time, in stream order (one message in flight: a message waiting in a
+ * client-side buffer would have its ack timer running on the server). Nothing that goes wrong
+ * around a message ends the loop: a failure to record, ack or decode is logged and the message is
+ * redelivered later.
+ */
 class JetStreamConsumer implements EventConsumer {
   private loop: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -176,16 +234,27 @@ class JetStreamConsumer implements EventConsumer {
     private readonly handler: IntegrationEventHandler,
     private readonly deadLetterBucket: KV,
     private readonly onStopped: () => void,
+    private readonly onError: (error: unknown) => void,
   ) {}
 
   start(): void {
     this.loop = (async () => {
-      for await (const message of this.messages) {
-        if (this.stopped) {
-          message.nak();
-          continue;
+      try {
+        for await (const message of this.messages) {
+          if (this.stopped) {
+            message.nak();
+            continue;
+          }
+          try {
+            await this.handle(message);
+          } catch (error) {
+            // Bookkeeping failed (dead-letter store, ack): try the message again later.
+            this.onError(error);
+            message.nak(retryDelay(this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, message.info.redeliveryCount));
+          }
         }
-        await this.handle(message);
+      } catch (error) {
+        this.onError(error);
       }
     })();
   }
@@ -193,26 +262,31 @@ class JetStreamConsumer implements EventConsumer {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.messages.close();
-    await this.loop.catch(() => undefined);
+    this.messages.stop();
+    // A handler still running finishes (or the wait ends) before the connection drains.
+    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, this.options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS))]);
     this.onStopped();
   }
 
   private async handle(message: JsMsg): Promise<void> {
-    if (this.options.subjects && !this.options.subjects.some((pattern) => subjectMatches(pattern, message.subject))) {
-      message.ack();
-      return;
-    }
     const maxDeliveries = this.options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
     const deliveryCount = message.info.redeliveryCount;
     let event: IntegrationEvent;
     try {
       event = codec.decode(message.data);
     } catch (error) {
-      message.term(`undecodable: ${describeError(error)}`);
+      // Not an integration event at all: nothing could ever handle it.
+      this.onError(new Error(`dropping an undecodable message on ${message.subject}: ${describeError(error)}`));
+      message.term();
+      return;
+    }
+    // The server filters on one subject at most (nats-server 2.9); further patterns filter here.
+    if (this.options.subjects && !this.options.subjects.some((pattern) => subjectMatches(pattern, event.subject))) {
+      await message.ackAck();
       return;
     }
 
+    let failure: unknown = null;
     // Tell the server we are still on it, so a slow handler is not redelivered meanwhile.
     const ackWaitMs = this.options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
     const heartbeat = setInterval(() => message.working(), Math.max(100, Math.floor(ackWaitMs / 3)));
@@ -221,25 +295,32 @@ class JetStreamConsumer implements EventConsumer {
         throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
       }
       await handleInCorrelation(event, () => this.handler(event, { deliveryCount }));
-      clearInterval(heartbeat);
-      await message.ackAck();
     } catch (error) {
+      failure = error;
+    } finally {
       clearInterval(heartbeat);
-      if (deliveryCount >= maxDeliveries) {
-        const letter: DeadLetter = {
-          id: deadLetterId(this.options.durableName, event.id),
-          durableName: this.options.durableName,
-          event,
-          error: describeError(error),
-          deliveries: deliveryCount,
-          deadAt: new Date().toISOString(),
-        };
-        // Record first, then terminate: a crash in between only means one more delivery.
-        await this.deadLetterBucket.put(letter.id, JSON.stringify(letter));
-        message.term(letter.error);
-      } else {
-        message.nak(retryDelay(this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, deliveryCount));
-      }
+    }
+
+    if (failure === null) {
+      // An ack that fails is not a handler failure: the message comes back and the inbox absorbs it.
+      await message.ackAck();
+      return;
+    }
+    if (deliveryCount >= maxDeliveries) {
+      const letter: DeadLetter = {
+        id: deadLetterId(this.options.durableName, event.id),
+        durableName: this.options.durableName,
+        event,
+        error: describeError(failure),
+        deliveries: deliveryCount,
+        deadAt: new Date().toISOString(),
+      };
+      // Record first, then terminate: a crash in between only means one more delivery.
+      await this.deadLetterBucket.put(letter.id, JSON.stringify(letter));
+      // No reason text: nats-server 2.9 does not understand "+TERM <reason>" and would keep the message pending.
+      message.term();
+    } else {
+      message.nak(retryDelay(this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, deliveryCount));
     }
   }
 }

@@ -195,15 +195,18 @@ export class MongoDocumentStore implements DocumentStore {
       case 'checkpoint': {
         const collection = this.stored(CHECKPOINTS_COLLECTION);
         const id = checkpointId(op.processor);
-        const replacement = {
-          processor: op.processor,
-          position: op.position === null ? null : op.position.toString(),
-          _v: null,
-          _deleted: false,
-        };
-        return async (session) => {
-          await collection.replaceOne({ _id: id }, replacement, { upsert: true, session });
-        };
+        if (op.position === null) {
+          // A reset (a rebuild starts over): unconditional.
+          const replacement = { processor: op.processor, position: null, _v: null, _deleted: false };
+          return async (session) => {
+            await collection.replaceOne({ _id: id }, replacement, { upsert: true, session });
+          };
+        }
+        // Checkpoints only move forward: a slower or stale writer cannot take one back.
+        const version = encodeVersion(op.position);
+        const pipeline = guardedReplacement(id, version, { processor: op.processor, position: op.position.toString(), _v: version, _deleted: false });
+        const target = { op: 'upsert' as const, collection: CHECKPOINTS_COLLECTION, doc: { id } };
+        return (session) => this.upsertById(target, session, () => collection.updateOne({ _id: id }, pipeline, { upsert: true, session }));
       }
     }
   }

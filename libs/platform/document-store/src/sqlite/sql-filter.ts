@@ -1,21 +1,29 @@
 import type { FieldCondition, Filter, Scalar, Sort } from '../document-store.port';
 
 /**
- * Translates the port's filter language into SQL over JSON documents, with the same meaning as
- * MongoDB's for the subset the port allows (a missing field behaves like null, `$ne` and `$nin`
- * match missing fields, comparisons never match null).
+ * Translates the port's filter language into SQL over JSON documents, with MongoDB's meaning for
+ * the subset the port allows: values compare only with values of the same JSON type (true is not
+ * 1, "5" is not 5), a missing field behaves like null, `$ne` and `$nin` match missing fields, and
+ * comparisons never match null. Every value is bound as a parameter; field paths are checked
+ * against a strict pattern before they reach the SQL text.
  */
 const FIELD_PATH = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
 
-export function fieldExpression(field: string): string {
-  if (field === 'id') return 'id';
-  if (!FIELD_PATH.test(field)) throw new Error(`"${field}" is not a valid field path`);
-  return `json_extract(doc, '$.${field}')`;
+interface Field {
+  /** The value, as SQLite sees it. */
+  value: string;
+  /** Its JSON type: 'text', 'integer', 'real', 'true', 'false', 'null', or NULL when missing. */
+  type: string;
 }
 
-export function toSqlValue(value: Scalar): string | number | null {
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  return value;
+export function fieldExpression(field: string): string {
+  return resolveField(field).value;
+}
+
+function resolveField(field: string): Field {
+  if (field === 'id') return { value: 'id', type: "'text'" };
+  if (!FIELD_PATH.test(field)) throw new Error(`"${field}" is not a valid field path`);
+  return { value: `json_extract(doc, '$.${field}')`, type: `json_type(doc, '$.${field}')` };
 }
 
 export function compileFilter(filter: Filter | undefined, params: unknown[]): string {
@@ -29,42 +37,29 @@ export function compileFilter(filter: Filter | undefined, params: unknown[]): st
       else clauses.push(`(${parts.join(key === '$or' ? ' OR ' : ' AND ')})`);
       continue;
     }
-    clauses.push(compileCondition(fieldExpression(key), condition as FieldCondition, params));
+    clauses.push(compileCondition(resolveField(key), condition as FieldCondition, params));
   }
   return clauses.length ? clauses.join(' AND ') : '1';
 }
 
-function compileCondition(expr: string, condition: FieldCondition, params: unknown[]): string {
-  if (condition === null || typeof condition !== 'object') return equals(expr, condition, params);
+function compileCondition(field: Field, condition: FieldCondition, params: unknown[]): string {
+  if (condition === null || typeof condition !== 'object') return equals(field, condition, params);
 
   const parts: string[] = [];
   for (const [operator, operand] of Object.entries(condition)) {
     if (operand === undefined) continue;
     switch (operator) {
       case '$eq':
-        parts.push(equals(expr, operand as Scalar, params));
+        parts.push(equals(field, operand as Scalar, params));
         break;
       case '$ne':
-        if (operand === null) parts.push(`${expr} IS NOT NULL`);
-        else {
-          params.push(toSqlValue(operand as Scalar));
-          parts.push(`${expr} IS NOT ?`);
-        }
+        parts.push(`NOT COALESCE(${equals(field, operand as Scalar, params)}, 0)`);
         break;
       case '$in':
       case '$nin': {
         const values = operand as Scalar[];
-        const nonNull = values.filter((v) => v !== null);
-        const hasNull = nonNull.length !== values.length;
-        params.push(...nonNull.map(toSqlValue));
-        const list = `(${nonNull.map(() => '?').join(',')})`;
-        if (operator === '$in') {
-          const inList = nonNull.length ? `${expr} IN ${list}` : '0';
-          parts.push(hasNull ? `(${inList} OR ${expr} IS NULL)` : inList);
-        } else {
-          const notInList = nonNull.length ? `${expr} NOT IN ${list}` : '1';
-          parts.push(hasNull ? `(${expr} IS NOT NULL AND ${notInList})` : `(${expr} IS NULL OR ${notInList})`);
-        }
+        const anyOf = values.length ? `(${values.map((value) => `COALESCE(${equals(field, value, params)}, 0)`).join(' OR ')})` : '0';
+        parts.push(operator === '$in' ? anyOf : `NOT ${anyOf}`);
         break;
       }
       case '$gt':
@@ -73,18 +68,16 @@ function compileCondition(expr: string, condition: FieldCondition, params: unkno
       case '$lte': {
         const sqlOperator = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' }[operator];
         params.push(operand);
-        parts.push(`(${expr} IS NOT NULL AND ${expr} ${sqlOperator} ?)`);
+        parts.push(`(${sameType(field, operand as Scalar)} AND ${field.value} ${sqlOperator} ?)`);
         break;
       }
       case '$contains':
         params.push(String(operand));
-        parts.push(`(typeof(${expr}) = 'text' AND instr(unicode_lower(${expr}), unicode_lower(?)) > 0)`);
+        parts.push(`(${field.type} = 'text' AND instr(unicode_lower(${field.value}), unicode_lower(?)) > 0)`);
         break;
-      case '$exists': {
-        const typeExpr = expr === 'id' ? "'text'" : expr.replace('json_extract', 'json_type');
-        parts.push(operand ? `${typeExpr} IS NOT NULL` : `${typeExpr} IS NULL`);
+      case '$exists':
+        parts.push(operand ? `${field.type} IS NOT NULL` : `${field.type} IS NULL`);
         break;
-      }
       default:
         throw new Error(`unsupported filter operator ${operator}`);
     }
@@ -92,10 +85,18 @@ function compileCondition(expr: string, condition: FieldCondition, params: unkno
   return parts.length ? `(${parts.join(' AND ')})` : '1';
 }
 
-function equals(expr: string, value: Scalar, params: unknown[]): string {
-  if (value === null) return `${expr} IS NULL`;
-  params.push(toSqlValue(value));
-  return `${expr} = ?`;
+/** True, false, or NULL (never matching) when the field is missing. */
+function equals(field: Field, value: Scalar, params: unknown[]): string {
+  if (value === null) return `(${field.value} IS NULL)`;
+  if (typeof value === 'boolean') return `(${field.type} = '${value ? 'true' : 'false'}')`;
+  params.push(value);
+  return `(${sameType(field, value)} AND ${field.value} = ?)`;
+}
+
+function sameType(field: Field, value: Scalar): string {
+  if (typeof value === 'number') return `${field.type} IN ('integer', 'real')`;
+  if (typeof value === 'boolean') return `${field.type} IN ('true', 'false')`;
+  return `${field.type} = 'text'`;
 }
 
 /** Always ends with `id` so that pages are stable when sort keys tie. */

@@ -24,18 +24,20 @@ const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 /**
  * Read models in one SQLite file: a table per collection, each document stored as JSON with its
- * version and a tombstone flag. synchronous=NORMAL: read models can always be rebuilt from the
- * events, and each commit stays atomic with its checkpoint, so a lost tail only means a replay.
+ * version and a tombstone flag; each commit is one transaction with its checkpoint.
  */
 export class SqliteDocumentStore implements DocumentStore {
   private readonly db: Database.Database;
   private readonly tables = new Set<string>();
   private readonly statements = new Map<string, Database.Statement>();
+  readonly transactional = true;
 
   constructor(options: SqliteDocumentStoreOptions) {
     this.db = new Database(options.filename);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    // FULL, not NORMAL: read models could be rebuilt, but consumers' inbox rows (handled
+    // integration events) live here too and cannot.
+    this.db.pragma('synchronous = FULL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.pragma('journal_size_limit = 67108864');
     this.db.function('unicode_lower', { deterministic: true }, (value: unknown) =>
@@ -172,10 +174,20 @@ export class SqliteDocumentStore implements DocumentStore {
         const table = this.table(CHECKPOINTS_COLLECTION);
         const id = checkpointId(op.processor);
         const doc = { id, processor: op.processor, position: op.position === null ? null : op.position.toString() };
+        if (op.position === null) {
+          // A reset (a rebuild starts over): unconditional.
+          this.prepare(
+            `INSERT INTO "${table}" (id, doc, version, deleted) VALUES (?, ?, NULL, 0)
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = NULL`,
+          ).run(id, JSON.stringify(doc));
+          return;
+        }
+        // Checkpoints only move forward: a slower or stale writer cannot take one back.
         this.prepare(
-          `INSERT INTO "${table}" (id, doc, version, deleted) VALUES (?, ?, NULL, 0)
-           ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
-        ).run(id, JSON.stringify(doc));
+          `INSERT INTO "${table}" (id, doc, version, deleted) VALUES (?, ?, ?, 0)
+           ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version
+           WHERE version IS NULL OR version < excluded.version`,
+        ).run(id, JSON.stringify(doc), encodeVersion(op.position));
         return;
       }
     }
@@ -217,7 +229,7 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
 
   async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {
     for (const index of indexes) {
-      const name = `${this.table}__${index.fields.map(([field, direction]) => `${field.replace(/\./g, '_')}_${direction === -1 ? 'd' : 'a'}`).join('__')}`;
+      const name = `${this.table}__${index.fields.map(([field, direction]) => `${field.replace(/\./g, '_')}_${direction === -1 ? 'd' : 'a'}`).join('__')}${index.unique ? '__unique' : ''}`;
       const columns = index.fields.map(([field, direction]) => `${fieldExpression(field)} ${direction === -1 ? 'DESC' : 'ASC'}`);
       // Unique indexes ignore tombstones, so a deleted document never blocks a new one.
       this.store.exec(

@@ -101,6 +101,18 @@ export function documentStoreContract(adapterName: string, open: () => Promise<D
         ]);
         await expect(attempt).rejects.toBeInstanceOf(DuplicateDocumentError);
       });
+
+      it('rolls back the other writes of a failed commit where the engine has transactions', async () => {
+        if (!store.transactional) return;
+        await store.commit([{ op: 'insert', collection: name, doc: { id: 'seen' } }]);
+        await expect(
+          store.commit([
+            { op: 'upsert', collection: `${name}_other`, doc: { id: 'effect' } },
+            { op: 'insert', collection: name, doc: { id: 'seen' } },
+          ]),
+        ).rejects.toBeInstanceOf(DuplicateDocumentError);
+        expect(await store.collection(`${name}_other`).get('effect')).toBeNull();
+      });
     });
 
     describe('checkpoints', () => {
@@ -116,6 +128,16 @@ export function documentStoreContract(adapterName: string, open: () => Promise<D
         expect(await store.getCheckpoint(processor)).toBe(2n ** 70n);
         await store.commit([{ op: 'checkpoint', processor, position: null }]);
         expect(await store.getCheckpoint(processor)).toBeNull();
+      });
+
+      it('only moves a checkpoint forward, unless it is reset', async () => {
+        const processor = `p_${name}`;
+        await store.commit([{ op: 'checkpoint', processor, position: 10n }]);
+        await store.commit([{ op: 'checkpoint', processor, position: 9n }]);
+        expect(await store.getCheckpoint(processor)).toBe(10n);
+        await store.commit([{ op: 'checkpoint', processor, position: null }]);
+        await store.commit([{ op: 'checkpoint', processor, position: 3n }]);
+        expect(await store.getCheckpoint(processor)).toBe(3n);
       });
     });
 
@@ -140,6 +162,19 @@ export function documentStoreContract(adapterName: string, open: () => Promise<D
         expect(ids(await collection.find({ vip: { $exists: true } }))).toEqual(['p1', 'p4']);
         expect(ids(await collection.find({ vip: { $exists: false } }))).toEqual(['p2', 'p3', 'p5']);
         expect(await collection.find({ type: { $in: [] } })).toEqual([]);
+      });
+
+      it('compares values of the same JSON type only, like MongoDB', async () => {
+        const collection = store.collection(name);
+        await store.commit([
+          { op: 'upsert', collection: name, doc: { id: 't1', flag: true, n: 1, s: '5' } },
+          { op: 'upsert', collection: name, doc: { id: 't2', flag: 1, n: 'abc', s: 5 } },
+        ]);
+        expect(ids(await collection.find({ flag: true }))).toEqual(['t1']);
+        expect(ids(await collection.find({ flag: 1 }))).toEqual(['t2']);
+        expect(ids(await collection.find({ n: { $gt: 0 } }))).toEqual(['t1']);
+        expect(ids(await collection.find({ s: '5' }))).toEqual(['t1']);
+        expect(ids(await collection.find({ s: { $in: [5] } }))).toEqual(['t2']);
       });
 
       it('filters by ranges, never matching null', async () => {

@@ -1,0 +1,4 @@
+export * from './new-client';
+export * from './client.events';
+export * from './client.decider';
+export * from './roster.decider';

@@ -1,0 +1,51 @@
+import { AppError, ClientType, ErrorCodes, FieldError, isClientType } from '@clientele/platform/core';
+
+/** What a new client is made of, however they arrive (added by hand, by a purchase, by an import). */
+export interface NewClientInput {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone?: string | null;
+  type: ClientType;
+  sendInvitation?: boolean;
+}
+
+export interface ValidNewClient {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string | null;
+  type: ClientType;
+  sendInvitation: boolean;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * The rules api.md gives for a new client. Offline clients never get a login, so asking to send
+ * them login details is refused with `offline_no_login` rather than silently ignored.
+ */
+export function validateNewClient(input: NewClientInput): ValidNewClient {
+  const errors: FieldError[] = [];
+  const text = (field: 'firstName' | 'lastName', max: number) => {
+    const value = typeof input[field] === 'string' ? input[field].trim() : '';
+    if (value.length === 0) errors.push({ field, message: 'is required' });
+    else if (value.length > max) errors.push({ field, message: `must be at most ${max} characters` });
+    return value;
+  };
+  const firstName = text('firstName', 100);
+  const lastName = text('lastName', 100);
+  const email = typeof input.email === 'string' ? input.email.trim() : '';
+  if (!EMAIL.test(email) || email.length > 254) errors.push({ field: 'email', message: 'must be an e-mail address' });
+  const phone = typeof input.phone === 'string' && input.phone.trim() !== '' ? input.phone.trim() : null;
+  if (phone !== null && !/^[+0-9 ().\-/]{3,40}$/.test(phone)) errors.push({ field: 'phone', message: 'must be a phone number' });
+  if (!isClientType(input.type)) errors.push({ field: 'type', message: 'must be one of full_access, full_access_one_way, offline' });
+  if (errors.length) throw new AppError(ErrorCodes.validationFailed, 'Some fields of the client are missing or not valid.', errors);
+
+  if (input.type === 'offline' && input.sendInvitation === true) {
+    throw new AppError(ErrorCodes.offlineNoLogin, 'Offline clients cannot sign in to the app, so no login details can be sent; choose a full-access type or add without e-mail.', [
+      { field: 'sendInvitation', message: 'must be false or absent for an offline client' },
+    ]);
+  }
+  return { firstName, lastName, email, phone, type: input.type, sendInvitation: input.sendInvitation ?? input.type !== 'offline' };
+}

@@ -1,0 +1,104 @@
+import { deciderSpec } from '@clientele/platform/testing';
+import { accountDecider } from './account.decider';
+import { loginEmailDecider, PendingRegistration } from './login-email.decider';
+import { staffMemberDecider } from './staff-member.decider';
+
+const now = '2026-11-21T10:00:00.000Z';
+
+describe('account', () => {
+  const spec = deciderSpec(accountDecider);
+  const opened = {
+    type: 'AccountOpened' as const,
+    data: { accountId: 'a1', businessName: 'Fit Co', seatLimit: 3, ownerId: 'u1', openedAt: now },
+  };
+
+  it('opens with a business name and an optional seat limit', () => {
+    spec.given([]).when({ type: 'OpenAccount', accountId: 'a1', businessName: ' Fit Co ', seatLimit: 3, ownerId: 'u1', now }).then([opened]);
+  });
+
+  it('opening the same account again changes nothing', () => {
+    spec.given([opened]).when({ type: 'OpenAccount', accountId: 'a1', businessName: 'Other', seatLimit: 9, ownerId: 'u2', now }).thenNothingHappens();
+  });
+
+  it('refuses a seat limit that is not a whole number of seats', () => {
+    spec.given([]).when({ type: 'OpenAccount', accountId: 'a1', businessName: 'Fit Co', seatLimit: -1, ownerId: 'u1', now }).thenThrows('validation_failed');
+    spec.given([]).when({ type: 'OpenAccount', accountId: 'a1', businessName: 'Fit Co', seatLimit: 2.5, ownerId: 'u1', now }).thenThrows('validation_failed');
+    spec.given([opened]).when({ type: 'ChangeSeatLimit', seatLimit: -3, now }).thenThrows('validation_failed');
+  });
+
+  it('changes the seat limit, to none as well, and records nothing when it is the same', () => {
+    spec.given([opened]).when({ type: 'ChangeSeatLimit', seatLimit: null, now }).then([
+      { type: 'AccountSeatLimitChanged', data: { accountId: 'a1', seatLimit: null, previousSeatLimit: 3, changedAt: now } },
+    ]);
+    spec.given([opened]).when({ type: 'ChangeSeatLimit', seatLimit: 3, now }).thenNothingHappens();
+  });
+
+  it('cannot change an account that does not exist', () => {
+    spec.given([]).when({ type: 'ChangeSeatLimit', seatLimit: 3, now }).thenThrows('not_found');
+  });
+});
+
+describe('staff member', () => {
+  const spec = deciderSpec(staffMemberDecider);
+  const command = {
+    type: 'RegisterStaffMember' as const,
+    userId: 'u2',
+    accountId: 'a1',
+    firstName: 'Cora',
+    lastName: 'Coach',
+    email: 'cora@fit.co',
+    role: 'coach' as const,
+    passwordHash: 'scrypt$...',
+    registeredBy: 'u1',
+    now,
+  };
+
+  it('gives a coach create_clients by default and an admin every capability', () => {
+    spec.given([]).when(command).then([
+      {
+        type: 'StaffMemberRegistered',
+        data: {
+          userId: 'u2',
+          accountId: 'a1',
+          firstName: 'Cora',
+          lastName: 'Coach',
+          email: 'cora@fit.co',
+          role: 'coach',
+          capabilities: ['create_clients'],
+          passwordHash: 'scrypt$...',
+          registeredAt: now,
+          registeredBy: 'u1',
+        },
+      },
+    ]);
+    const [admin] = staffMemberDecider.decide({ ...command, role: 'admin', capabilities: [] }, staffMemberDecider.initialState());
+    expect(admin.data.capabilities).toEqual(['create_clients', 'delete_clients', 'manage_products', 'import_clients']);
+    const [limited] = staffMemberDecider.decide({ ...command, capabilities: ['import_clients'] }, staffMemberDecider.initialState());
+    expect(limited.data.capabilities).toEqual(['import_clients']);
+  });
+
+  it('registering the same person twice changes nothing', () => {
+    const [registered] = staffMemberDecider.decide(command, staffMemberDecider.initialState());
+    spec.given([registered]).when(command).thenNothingHappens();
+  });
+});
+
+describe('login e-mail claim', () => {
+  const spec = deciderSpec(loginEmailDecider);
+  const registration = (userId: string): PendingRegistration => ({
+    staffMember: { userId, accountId: 'a1', firstName: 'A', lastName: 'B', email: 'a@b.co', role: 'coach', passwordHash: 'h', registeredBy: null },
+  });
+  const claimed = { type: 'LoginEmailClaimed' as const, data: { userId: 'u1', accountId: 'a1', claimedAt: now, registration: registration('u1') } };
+
+  it('is claimed by the first person', () => {
+    spec.given([]).when({ type: 'ClaimLoginEmail', email: 'a@b.co', registration: registration('u1'), now }).then([claimed]);
+  });
+
+  it('refuses a second person with email_taken', () => {
+    spec.given([claimed]).when({ type: 'ClaimLoginEmail', email: 'A@b.co', registration: registration('u2'), now }).thenThrows('email_taken', /already used/);
+  });
+
+  it('lets the same person claim it again (a retried request) without recording anything', () => {
+    spec.given([claimed]).when({ type: 'ClaimLoginEmail', email: 'a@b.co', registration: registration('u1'), now }).thenNothingHappens();
+  });
+});

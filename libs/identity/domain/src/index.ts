@@ -1,0 +1,4 @@
+export * from './capabilities';
+export * from './account.decider';
+export * from './staff-member.decider';
+export * from './login-email.decider';

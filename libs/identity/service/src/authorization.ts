@@ -1,0 +1,15 @@
+import { AppError, ErrorCodes } from '@clientele/platform/core';
+import type { RequestActor } from '@clientele/platform/bus';
+
+/** Services check roles again behind the gateway: a request without the right actor does nothing. */
+export function requireStaff(actor: RequestActor | undefined): RequestActor {
+  if (!actor) throw new AppError(ErrorCodes.unauthorized, 'Sign in first.');
+  if (actor.role !== 'admin' && actor.role !== 'coach') throw new AppError(ErrorCodes.forbidden, 'Only staff of the business can do this.');
+  return actor;
+}
+
+export function requireAdmin(actor: RequestActor | undefined): RequestActor {
+  const staff = requireStaff(actor);
+  if (staff.role !== 'admin') throw new AppError(ErrorCodes.forbidden, 'Only an administrator of the business can do this.');
+  return staff;
+}

@@ -1,0 +1,25 @@
+import type { ProcessorRunner } from '@clientele/platform/application';
+import type { EventBus } from '@clientele/platform/bus';
+import type { DocumentStore } from '@clientele/platform/document-store';
+import type { EventStore } from '@clientele/platform/event-store';
+import type { JsonLogger } from '@clientele/platform/logging';
+
+/** What the identity service is given by its host: its own stores, the bus, and its secrets. */
+export interface IdentityDeps {
+  events: EventStore;
+  documents: DocumentStore;
+  bus: EventBus;
+  jwtSecret: string;
+  logger: JsonLogger;
+}
+
+export const IDENTITY_DEPS = Symbol('IdentityDeps');
+
+/** Started by the module: read models and the processes that keep them. */
+export interface IdentityProcessors {
+  views: ProcessorRunner;
+  registrations: ProcessorRunner;
+  outbox: ProcessorRunner;
+}
+
+export const IDENTITY_PROCESSORS = Symbol('IdentityProcessors');

@@ -1,0 +1,88 @@
+import type { AccountEvent, StaffMemberEvent } from '@clientele/identity/domain';
+import { normalizeEmail } from '@clientele/identity/domain';
+import type { AccountView, StaffMemberView } from '@clientele/identity/contracts';
+import type { EventProcessor } from '@clientele/platform/application';
+import type { WriteOp } from '@clientele/platform/document-store';
+import type { RecordedEvent } from '@clientele/platform/event-store';
+
+export const ACCOUNTS = 'accounts';
+export const STAFF = 'staff';
+export const LOGINS = 'logins';
+
+/** What login needs, keyed by the normalised e-mail. Holds the password hash: never returned. */
+export interface LoginDoc {
+  id: string;
+  userId: string;
+  accountId: string;
+  role: 'admin' | 'coach' | 'client';
+  capabilities: string[];
+  passwordHash: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  [key: string]: unknown;
+}
+
+export type AccountDoc = AccountView & { [key: string]: unknown };
+export type StaffDoc = StaffMemberView & { lastNameKey: string; firstNameKey: string; [key: string]: unknown };
+
+/**
+ * The identity read models: accounts, staff lists and the login index. Every write is guarded by
+ * the event's stream revision (per-document streams), so applying an event twice changes nothing.
+ */
+export class IdentityViewsProjection implements EventProcessor {
+  readonly name = 'identity_views';
+  readonly filter = { streamCategories: ['account', 'staff'] };
+
+  async handle(recorded: RecordedEvent): Promise<WriteOp[]> {
+    const event = { type: recorded.type, data: recorded.data } as AccountEvent | StaffMemberEvent;
+    const version = recorded.revision;
+    switch (event.type) {
+      case 'AccountOpened': {
+        const doc: AccountDoc = {
+          id: event.data.accountId,
+          businessName: event.data.businessName,
+          seatLimit: event.data.seatLimit,
+          ownerId: event.data.ownerId,
+          createdAt: event.data.openedAt,
+          version,
+        };
+        return [{ op: 'upsert', collection: ACCOUNTS, doc, version }];
+      }
+      case 'AccountSeatLimitChanged':
+        return [{ op: 'patch', collection: ACCOUNTS, id: event.data.accountId, set: { seatLimit: event.data.seatLimit, version }, version }];
+      case 'StaffMemberRegistered': {
+        const d = event.data;
+        const staff: StaffDoc = {
+          id: d.userId,
+          accountId: d.accountId,
+          firstName: d.firstName,
+          lastName: d.lastName,
+          email: d.email,
+          role: d.role,
+          capabilities: d.capabilities,
+          createdAt: d.registeredAt,
+          lastNameKey: d.lastName.toLowerCase(),
+          firstNameKey: d.firstName.toLowerCase(),
+        };
+        const login: LoginDoc = {
+          id: normalizeEmail(d.email),
+          userId: d.userId,
+          accountId: d.accountId,
+          role: d.role,
+          capabilities: d.capabilities,
+          passwordHash: d.passwordHash,
+          email: d.email,
+          firstName: d.firstName,
+          lastName: d.lastName,
+        };
+        return [
+          { op: 'upsert', collection: STAFF, doc: staff, version },
+          { op: 'upsert', collection: LOGINS, doc: login, version: recorded.position },
+        ];
+      }
+      default:
+        return [];
+    }
+  }
+}

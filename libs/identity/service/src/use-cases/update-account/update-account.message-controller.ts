@@ -1,0 +1,36 @@
+import { AccountView, IdentitySubjects, UpdateAccountRequest } from '@clientele/identity/contracts';
+import { accountDecider } from '@clientele/identity/domain';
+import { handleCommand } from '@clientele/platform/application';
+import type { RequestEnvelope } from '@clientele/platform/bus';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import { requireAdmin } from '../../authorization';
+import { IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from '../../identity.deps';
+import { accountStream } from '../../streams';
+import { toAccountView } from '../get-account/get-account.message-controller';
+
+@Controller()
+export class UpdateAccountMessageController {
+  constructor(
+    @Inject(IDENTITY_DEPS) private readonly deps: IdentityDeps,
+    @Inject(IDENTITY_PROCESSORS) private readonly processors: IdentityProcessors,
+  ) {}
+
+  @MessagePattern(IdentitySubjects.updateAccount)
+  async updateAccount(@Payload() envelope: RequestEnvelope<UpdateAccountRequest>): Promise<AccountView> {
+    const admin = requireAdmin(envelope.actor);
+    const result = await handleCommand(
+      this.deps.events,
+      accountStream(admin.accountId),
+      accountDecider,
+      { type: 'ChangeSeatLimit', seatLimit: envelope.data.seatLimit, now: new Date().toISOString() },
+      {
+        commandId: envelope.idempotencyKey ? `update-account:${admin.accountId}:${envelope.idempotencyKey}` : randomUUID(),
+        metadata: { correlationId: envelope.correlationId, actor: { id: admin.id, role: admin.role }, accountId: admin.accountId },
+      },
+    );
+    if (result.position !== null) await this.processors.views.waitFor(result.position);
+    return toAccountView(result.state, result.revision);
+  }
+}
