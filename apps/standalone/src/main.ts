@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   }
   const logger = new JsonLogger(config.logLevel, process.stdout, 'Clientele');
   const app = await bootstrap(config, logger);
-  logger.log(`Clientele is listening on ${config.publicUrl}`, { config: describeConfig(config) });
+  const where = config.services.includes('gateway') ? `listening on ${await app.getUrl()}` : `serving ${config.services.join(', ')} over NATS`;
+  logger.log(`Clientele is ${where}`, { config: describeConfig(config) });
 
   // Stop taking requests, let Nest run its shutdown hooks (stores and bus close), then exit 0 so
   // a supervisor reads it as a clean stop rather than a crash.

@@ -45,7 +45,12 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
     };
   }
 
+  private started = false;
+
+  /** Called once per Nest context of the process (the HTTP app and the microservice share modules). */
   async onApplicationBootstrap(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
     await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
   }
 

@@ -1,10 +1,10 @@
 import { IdentityEvents, SeatLimitEventData } from '@clientele/identity/contracts';
 import type { AccountEvent } from '@clientele/identity/domain';
-import { IntegrationEventMapper, toIntegrationEvent } from '@clientele/platform/application';
+import { IntegrationEventMapper, toIntegrationEvent, domainEvent } from '@clientele/platform/application';
 
 /** The public facts of identity: what other services may react to. */
 export const identityIntegrationEvents: IntegrationEventMapper = (recorded) => {
-  const event = { type: recorded.type, data: recorded.data } as AccountEvent;
+  const event = domainEvent<AccountEvent>(recorded);
   switch (event.type) {
     case 'AccountOpened':
     case 'AccountSeatLimitChanged': {

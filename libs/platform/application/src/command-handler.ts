@@ -5,9 +5,15 @@ import {
   EventStore,
   ExpectedRevision,
   GlobalPosition,
+  RecordedEvent,
   WrongExpectedRevisionError,
 } from '@clientele/platform/event-store';
 import { deterministicEventId } from './deterministic-id';
+
+/** A recorded event as the decider sees it: its type and data. */
+export function domainEvent<Event extends DomainEvent<string, object>>(recorded: RecordedEvent): Event {
+  return { type: recorded.type, data: recorded.data } as unknown as Event;
+}
 
 export interface CommandContext {
   /** Unique per command (an Idempotency-Key, a message id, or a fresh uuid): event ids derive from it. */
@@ -37,7 +43,7 @@ export interface HandleCommandOptions {
  * concurrent writer makes the append fail; we reload and decide again, a bounded number of times,
  * then let the `concurrency_conflict` reach the caller. Nothing here catches and drops an error.
  */
-export async function handleCommand<Command, State, Event extends DomainEvent<string, EventData>>(
+export async function handleCommand<Command, State, Event extends DomainEvent<string, object>>(
   store: EventStore,
   streamName: string,
   decider: Decider<Command, State, Event>,
@@ -50,7 +56,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent<st
     const history = await store.readStream(streamName);
     const revision = history.length ? history[history.length - 1].revision : -1;
     const position = history.length ? history[history.length - 1].position : null;
-    const state = fold(decider, history.map((e) => ({ type: e.type, data: e.data }) as Event));
+    const state = fold(decider, history.map((e) => domainEvent<Event>(e)));
     // The same command ran before (a retry after a lost answer): its events are already here.
     const firstEventId = deterministicEventId(streamName, context.commandId, 0);
     if (history.some((e) => e.id === firstEventId)) return { events: [], state, revision, position, alreadyHandled: true };
@@ -65,7 +71,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent<st
         events.map((event, index) => ({
           id: deterministicEventId(streamName, context.commandId, index),
           type: event.type,
-          data: event.data,
+          data: event.data as EventData,
           metadata: { schemaVersion: 1, occurredAt: new Date().toISOString(), ...context.metadata },
         })),
         { expectedRevision },

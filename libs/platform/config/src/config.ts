@@ -25,6 +25,7 @@ export interface ClienteleConfig {
   bus: (typeof BUSES)[number];
   mail: (typeof MAILERS)[number];
   port: number;
+  host: string;
   publicUrl: string;
   dataDir: string;
   natsServers: string[];
@@ -50,6 +51,7 @@ export const SETTINGS: Record<string, string> = {
   CLIENTELE_BUS: 'in-process | nats (default from the profile).',
   CLIENTELE_MAIL: 'dev-mailbox | sendgrid (default from the profile).',
   CLIENTELE_REQUEST_TIMEOUT_MS: 'How long a request over the bus may take before it answers 503 unavailable (default 5000).',
+  HOST: 'Address the gateway listens on (default 127.0.0.1; 0.0.0.0 in containers).',
   PORT: 'HTTP port of the gateway (default 3000; 0 picks a free one).',
   PUBLIC_URL: 'Base URL used in e-mail links (default http://localhost:$PORT).',
   DATA_DIR: 'Folder for the SQLite files and the generated JWT secret (default ./data).',
@@ -145,6 +147,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
   }
 
   const port = integer('PORT', 3000, 0, 65535);
+  const host = read('HOST') ?? '127.0.0.1';
   const requestTimeoutMs = integer('CLIENTELE_REQUEST_TIMEOUT_MS', 5000, 100, 120_000);
   const publicUrl = url('PUBLIC_URL', ['http', 'https'], read('PUBLIC_URL')) ?? `http://localhost:${port}`;
   const dataDirValue = read('DATA_DIR') ?? 'data';
@@ -193,6 +196,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     bus,
     mail,
     port,
+    host,
     publicUrl: publicUrl.replace(/\/+$/, ''),
     dataDir,
     natsServers,

@@ -1,7 +1,7 @@
 import type { AccountEvent, StaffMemberEvent } from '@clientele/identity/domain';
 import { normalizeEmail } from '@clientele/identity/domain';
 import type { AccountView, StaffMemberView } from '@clientele/identity/contracts';
-import type { EventProcessor } from '@clientele/platform/application';
+import { type EventProcessor, domainEvent } from '@clientele/platform/application';
 import type { WriteOp } from '@clientele/platform/document-store';
 import type { RecordedEvent } from '@clientele/platform/event-store';
 
@@ -35,7 +35,7 @@ export class IdentityViewsProjection implements EventProcessor {
   readonly filter = { streamCategories: ['account', 'staff'] };
 
   async handle(recorded: RecordedEvent): Promise<WriteOp[]> {
-    const event = { type: recorded.type, data: recorded.data } as AccountEvent | StaffMemberEvent;
+    const event = domainEvent<AccountEvent | StaffMemberEvent>(recorded);
     const version = recorded.revision;
     switch (event.type) {
       case 'AccountOpened': {

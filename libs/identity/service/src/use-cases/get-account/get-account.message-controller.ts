@@ -1,3 +1,4 @@
+import { domainEvent } from '@clientele/platform/application';
 import { AccountView, IdentitySubjects } from '@clientele/identity/contracts';
 import { AccountEvent, AccountState, accountDecider } from '@clientele/identity/domain';
 import type { RequestEnvelope } from '@clientele/platform/bus';
@@ -15,7 +16,7 @@ export class GetAccountMessageController {
   @MessagePattern(IdentitySubjects.getAccount)
   async getAccount(@Payload() envelope: RequestEnvelope<{ accountId: string }>): Promise<AccountView> {
     const history = await this.deps.events.readStream(accountStream(envelope.data.accountId));
-    const state = fold(accountDecider, history.map((e) => ({ type: e.type, data: e.data }) as AccountEvent));
+    const state = fold(accountDecider, history.map((e) => domainEvent<AccountEvent>(e)));
     if (!state.exists) throw new AppError(ErrorCodes.notFound, 'This account does not exist.');
     return toAccountView(state, history[history.length - 1].revision);
   }

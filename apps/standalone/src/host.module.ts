@@ -1,0 +1,42 @@
+import { ClientsModule } from '@clientele/clients/service';
+import { GatewayModule } from '@clientele/gateway/http';
+import { IdentityModule } from '@clientele/identity/service';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Platform } from './platform';
+
+export const PLATFORM = Symbol.for('clientele.platform');
+
+/** The services this process hosts, each with its own stores, plus the gateway when it is one of them. */
+@Module({})
+export class HostModule implements OnApplicationShutdown {
+  constructor(@Inject(PLATFORM) private readonly platform: Platform) {}
+
+  static for(platform: Platform): DynamicModule {
+    const { bus, requests, logger, config } = platform;
+    const stores = (service: 'identity' | 'clients') => platform.stores.get(service)!;
+    const imports: DynamicModule[] = [];
+    if (platform.hosts('identity')) {
+      imports.push(IdentityModule.register({ ...stores('identity'), bus, jwtSecret: platform.jwtSecret, logger: logger.child('identity') }));
+    }
+    if (platform.hosts('clients')) {
+      imports.push(ClientsModule.register({ ...stores('clients'), bus, requests, logger: logger.child('clients') }));
+    }
+    if (platform.hosts('gateway')) {
+      imports.push(
+        GatewayModule.register({
+          requests,
+          jwtSecret: platform.jwtSecret,
+          logger: logger.child('gateway'),
+          authRateLimitPerMinute: config.authRateLimitPerMinute,
+          healthChecks: () => platform.healthChecks(),
+        }),
+      );
+    }
+    return { module: HostModule, imports, providers: [{ provide: PLATFORM, useValue: platform }], exports: [PLATFORM] };
+  }
+
+  /** After every module stopped its processors and consumers. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.platform.close();
+  }
+}

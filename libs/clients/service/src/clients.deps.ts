@@ -1,0 +1,24 @@
+import type { ProcessorRunner } from '@clientele/platform/application';
+import type { EventBus, RequestClient } from '@clientele/platform/bus';
+import type { DocumentStore } from '@clientele/platform/document-store';
+import type { EventStore } from '@clientele/platform/event-store';
+import type { JsonLogger } from '@clientele/platform/logging';
+
+/** What the clients service is given by its host: its own stores, the bus, and a way to ask other services. */
+export interface ClientsDeps {
+  events: EventStore;
+  documents: DocumentStore;
+  bus: EventBus;
+  requests: RequestClient;
+  logger: JsonLogger;
+}
+
+export const CLIENTS_DEPS = Symbol('ClientsDeps');
+
+export interface ClientsProcessors {
+  views: ProcessorRunner;
+  enrolments: ProcessorRunner;
+  outbox: ProcessorRunner;
+}
+
+export const CLIENTS_PROCESSORS = Symbol('ClientsProcessors');

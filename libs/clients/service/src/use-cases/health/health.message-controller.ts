@@ -1,0 +1,15 @@
+import { ClientsSubjects } from '@clientele/clients/contracts';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+import { CLIENTS_DEPS, ClientsDeps } from '../../clients.deps';
+
+@Controller()
+export class ClientsHealthMessageController {
+  constructor(@Inject(CLIENTS_DEPS) private readonly deps: ClientsDeps) {}
+
+  @MessagePattern(ClientsSubjects.health)
+  async health(): Promise<{ status: 'ok' }> {
+    await Promise.all([this.deps.events.ping(), this.deps.documents.ping()]);
+    return { status: 'ok' };
+  }
+}

@@ -1,0 +1,38 @@
+import { AccountView, IdentitySubjects, OpenAccountResult } from '@clientele/identity/contracts';
+import type { RequestActor } from '@clientele/platform/bus';
+import { Body, Controller, Headers, HttpCode, Inject, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CorrelationId, CurrentActor, Public, RateLimited, Roles } from '../auth/auth.decorators';
+import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
+import { idempotencyKey, send } from '../http/gateway-requests';
+import { AccountAnswer, OpenAccountAnswer, OpenAccountBody, UpdateAccountBody } from './accounts.dto';
+
+@ApiTags('Accounts and staff')
+@Controller('api/v1')
+export class AccountsController {
+  constructor(@Inject(GATEWAY_DEPS) private readonly deps: GatewayDeps) {}
+
+  @Post('accounts')
+  @Public()
+  @RateLimited()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Sign up: a business and its owner, an admin.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiCreatedResponse({ type: OpenAccountAnswer })
+  open(
+    @Body() body: OpenAccountBody,
+    @Headers('idempotency-key') key: string | undefined,
+    @CorrelationId() correlationId: string,
+  ): Promise<OpenAccountResult> {
+    return send(this.deps.requests, IdentitySubjects.openAccount, { correlationId, idempotencyKey: idempotencyKey(key), data: body });
+  }
+
+  @Patch('account')
+  @Roles('admin')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "Change the account's client seat limit (admin)." })
+  @ApiOkResponse({ type: AccountAnswer })
+  update(@Body() body: UpdateAccountBody, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<AccountView> {
+    return send(this.deps.requests, IdentitySubjects.updateAccount, { actor, correlationId, data: { seatLimit: body.seatLimit } });
+  }
+}

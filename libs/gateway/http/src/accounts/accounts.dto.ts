@@ -1,0 +1,45 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDefined, IsEmail, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+
+export class OwnerBody {
+  @ApiProperty({ example: 'Maya' }) @IsString() @Length(1, 100) firstName!: string;
+  @ApiProperty({ example: 'Stone' }) @IsString() @Length(1, 100) lastName!: string;
+  @ApiProperty({ example: 'maya@stonefitness.example' }) @IsEmail() @MaxLength(254) email!: string;
+  @ApiProperty({ minLength: 10, example: 'correct horse battery' }) @IsString() @MinLength(10) @MaxLength(200) password!: string;
+}
+
+export class OpenAccountBody {
+  @ApiProperty({ example: 'Stone Fitness' }) @IsString() @Length(1, 200) businessName!: string;
+  @ApiProperty({ type: OwnerBody }) @IsDefined() @ValidateNested() @Type(() => OwnerBody) owner!: OwnerBody;
+  @ApiPropertyOptional({ nullable: true, description: 'Client seats; null or absent means no limit.', example: 50 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  seatLimit?: number | null;
+}
+
+export class OpenAccountAnswer {
+  @ApiProperty() accountId!: string;
+  @ApiProperty() ownerId!: string;
+}
+
+export class UpdateAccountBody {
+  @ApiProperty({ nullable: true, description: 'Client seats; null means no limit.', example: 25 })
+  @IsDefined()
+  @ValidateIf((body: UpdateAccountBody) => body.seatLimit !== null)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  seatLimit!: number | null;
+}
+
+export class AccountAnswer {
+  @ApiProperty() id!: string;
+  @ApiProperty() businessName!: string;
+  @ApiProperty({ nullable: true, type: Number }) seatLimit!: number | null;
+  @ApiProperty() ownerId!: string;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() version!: number;
+}

@@ -1,0 +1,44 @@
+import { IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
+import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
+import { send } from '../http/gateway-requests';
+import { CorrelationId, Public, RateLimited } from './auth.decorators';
+
+export class LoginBody {
+  @ApiProperty({ example: 'maya@stonefitness.example' }) @IsEmail() @MaxLength(254) email!: string;
+  @ApiProperty() @IsString() @Length(1, 200) password!: string;
+}
+
+export class UserAnswer {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['admin', 'coach', 'client'] }) role!: string;
+  @ApiProperty() accountId!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() firstName!: string;
+  @ApiProperty() lastName!: string;
+}
+
+export class LoginAnswer {
+  @ApiProperty() accessToken!: string;
+  @ApiProperty({ example: 'Bearer' }) tokenType!: string;
+  @ApiProperty({ description: 'Seconds until the token expires.' }) expiresIn!: number;
+  @ApiProperty({ type: UserAnswer }) user!: UserAnswer;
+}
+
+@ApiTags('Accounts and staff')
+@Controller('api/v1/auth')
+export class AuthController {
+  constructor(@Inject(GATEWAY_DEPS) private readonly deps: GatewayDeps) {}
+
+  @Post('login')
+  @Public()
+  @RateLimited()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in with e-mail and password; answers an access token.' })
+  @ApiOkResponse({ type: LoginAnswer })
+  login(@Body() body: LoginBody, @CorrelationId() correlationId: string): Promise<LoginResult> {
+    return send(this.deps.requests, IdentitySubjects.login, { correlationId, data: body });
+  }
+}

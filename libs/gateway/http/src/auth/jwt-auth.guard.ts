@@ -1,0 +1,42 @@
+import type { AccessTokenClaims } from '@clientele/identity/contracts';
+import { verifyJwt } from '@clientele/platform/auth';
+import { AppError, ErrorCodes } from '@clientele/platform/core';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
+import { AuthenticatedRequest, PUBLIC_ROUTE, ROLES } from './auth.decorators';
+
+/**
+ * Every route needs a valid access token unless marked @Public(). The actor (user, role,
+ * account, capabilities) is taken from the verified token only and attached to the request.
+ */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(GATEWAY_DEPS) private readonly deps: GatewayDeps,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    // Message handlers of services hosted in the same process are not HTTP routes.
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' && /^Bearer [^\s]+$/i.test(header) ? header.slice(7) : null;
+    if (!token) throw new AppError(ErrorCodes.unauthorized, 'Sign in and send the access token as "Authorization: Bearer <token>".');
+    const verified = verifyJwt<AccessTokenClaims>(token, this.deps.jwtSecret);
+    if (!verified.ok) throw new AppError(ErrorCodes.unauthorized, 'The access token is not valid or has expired; sign in again.');
+    const { sub, role, acc, caps } = verified.claims;
+    request.actor = { id: sub, role, accountId: acc, capabilities: Array.isArray(caps) ? caps : [] };
+
+    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES, targets);
+    if (roles && !roles.includes(role)) {
+      throw new AppError(ErrorCodes.forbidden, role === 'client' ? 'This is for the business staff, not for clients.' : 'Only an administrator of the business can do this.');
+    }
+    return true;
+  }
+}

@@ -1,0 +1,15 @@
+import type { RequestClient } from '@clientele/platform/bus';
+import type { JsonLogger } from '@clientele/platform/logging';
+import type { HealthCheck } from '@clientele/platform/runtime';
+
+export interface GatewayDeps {
+  requests: RequestClient;
+  jwtSecret: string;
+  logger: JsonLogger;
+  /** Requests per minute and IP address on each sign-up / sign-in route. */
+  authRateLimitPerMinute: number;
+  /** The dependencies /health asks: this process's stores and bus, and every remote service. */
+  healthChecks: () => Record<string, HealthCheck>;
+}
+
+export const GATEWAY_DEPS = Symbol('GatewayDeps');

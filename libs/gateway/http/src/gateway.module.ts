@@ -1,0 +1,64 @@
+import { JsonLogger } from '@clientele/platform/logging';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { AccountsController } from './accounts/accounts.controller';
+import { AuthController } from './auth/auth.controller';
+import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { RateLimitGuard } from './auth/rate-limit.guard';
+import { ClientsController } from './clients/clients.controller';
+import { GATEWAY_DEPS, GatewayDeps } from './gateway.deps';
+import { HealthController } from './health/health.controller';
+import { CorrelationInterceptor } from './http/correlation.interceptor';
+import { ProblemFilter } from './http/problem.filter';
+import { validationPipe } from './http/validation';
+import { StaffController } from './staff/staff.controller';
+
+/** The HTTP API of api.md. Holds no state: every request goes to a service over the bus. */
+@Module({})
+export class GatewayModule {
+  static register(deps: GatewayDeps): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [HealthController, AccountsController, AuthController, StaffController, ClientsController],
+      providers: [
+        { provide: GATEWAY_DEPS, useValue: deps },
+        { provide: APP_FILTER, useValue: new ProblemFilter(deps.logger) },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: CorrelationInterceptor },
+      ],
+    };
+  }
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * What the HTTP app needs beyond the module: validation, correlation ids from the first moment of a request, and the OpenAPI document of the real
+ * controllers at /docs-json with Swagger UI at /docs.
+ */
+export function configureGatewayApp(app: NestFastifyApplication, logger: JsonLogger): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const given = request.headers['x-correlation-id'];
+    const correlationId = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();
+    (request as unknown as { correlationId: string }).correlationId = correlationId;
+    void reply.header('x-correlation-id', correlationId);
+    done();
+  });
+  app.useGlobalPipes(validationPipe());
+  const document = SwaggerModule.createDocument(
+    app as unknown as INestApplication,
+    new DocumentBuilder()
+      .setTitle('Clientele API')
+      .setDescription('The back office coaches use to run their client roster. Errors are application/problem+json with a stable code.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app as unknown as INestApplication, document, { jsonDocumentUrl: 'docs-json' });
+  logger.debug('gateway configured', 'Gateway');
+}

@@ -1,0 +1,21 @@
+import { checkHealth } from '@clientele/platform/runtime';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../auth/auth.decorators';
+import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
+
+@ApiTags('Operations')
+@Controller()
+export class HealthController {
+  constructor(@Inject(GATEWAY_DEPS) private readonly deps: GatewayDeps) {}
+
+  @Get('health')
+  @Public()
+  @ApiOperation({ summary: '200 when every dependency answers, 503 otherwise.' })
+  async health(@Res({ passthrough: true }) reply: FastifyReply) {
+    const report = await checkHealth(this.deps.healthChecks());
+    void reply.status(report.status === 'ok' ? 200 : 503);
+    return report;
+  }
+}

@@ -1,0 +1,64 @@
+import { IdentitySubjects, Page, StaffMemberView } from '@clientele/identity/contracts';
+import type { RequestActor } from '@clientele/platform/bus';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ArrayUnique, IsArray, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
+import { CorrelationId, CurrentActor, Roles } from '../auth/auth.decorators';
+import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
+import { idempotencyKey, send } from '../http/gateway-requests';
+import { PageQuery } from '../http/pagination';
+
+const CAPABILITIES = ['create_clients', 'delete_clients', 'manage_products', 'import_clients'];
+
+export class AddStaffBody {
+  @ApiProperty() @IsString() @Length(1, 100) firstName!: string;
+  @ApiProperty() @IsString() @Length(1, 100) lastName!: string;
+  @ApiProperty() @IsEmail() @MaxLength(254) email!: string;
+  @ApiProperty({ minLength: 10 }) @IsString() @MinLength(10) @MaxLength(200) password!: string;
+  @ApiProperty({ enum: ['coach', 'admin'] }) @IsIn(['coach', 'admin']) role!: 'coach' | 'admin';
+  @ApiPropertyOptional({ enum: CAPABILITIES, isArray: true, description: 'Coaches get create_clients when absent; admins always have all.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(CAPABILITIES, { each: true })
+  capabilities?: string[];
+}
+
+export class StaffMemberAnswer {
+  @ApiProperty() id!: string;
+  @ApiProperty() accountId!: string;
+  @ApiProperty() firstName!: string;
+  @ApiProperty() lastName!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ enum: ['coach', 'admin'] }) role!: string;
+  @ApiProperty({ isArray: true, enum: CAPABILITIES }) capabilities!: string[];
+  @ApiProperty() createdAt!: string;
+}
+
+@ApiTags('Accounts and staff')
+@ApiBearerAuth()
+@Controller('api/v1/staff')
+export class StaffController {
+  constructor(@Inject(GATEWAY_DEPS) private readonly deps: GatewayDeps) {}
+
+  @Post()
+  @Roles('admin')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Add a coach or an admin to the business (admin).' })
+  @ApiCreatedResponse({ type: StaffMemberAnswer })
+  add(
+    @Body() body: AddStaffBody,
+    @Headers('idempotency-key') key: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @CorrelationId() correlationId: string,
+  ): Promise<StaffMemberView> {
+    return send(this.deps.requests, IdentitySubjects.addStaffMember, { actor, correlationId, idempotencyKey: idempotencyKey(key), data: body });
+  }
+
+  @Get()
+  @Roles('admin')
+  @ApiOperation({ summary: 'The staff of the business (admin).' })
+  list(@Query() query: PageQuery, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<Page<StaffMemberView>> {
+    return send(this.deps.requests, IdentitySubjects.listStaff, { actor, correlationId, data: { page: query.page, pageSize: query.pageSize } });
+  }
+}
