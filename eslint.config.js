@@ -6,6 +6,7 @@
 //   type:service    <service>/application and adapters: use cases, controllers, projections
 //   type:platform   platform/*: ports and adapters every service reuses
 //   type:testing    platform/testing: helpers for specs only
+//   type:host       libs/host: composes the services into a process (used by apps and whole-system tests)
 //   scope:<service> a service reaches another service only through a type:contracts library
 const nx = require('@nx/eslint-plugin');
 const tseslint = require('typescript-eslint');
@@ -17,7 +18,8 @@ const NO_IO = [
 const SERVICES = ['identity', 'clients', 'billing', 'messaging', 'notifications', 'gateway', 'ops'];
 
 const layerConstraints = (testing) => [
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:kernel', 'type:domain', 'type:contracts', 'type:service', 'type:platform', ...testing] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:kernel', 'type:domain', 'type:contracts', 'type:service', 'type:platform', 'type:host', ...testing] },
+  { sourceTag: 'type:host', onlyDependOnLibsWithTags: ['type:kernel', 'type:contracts', 'type:service', 'type:platform', ...testing] },
   { sourceTag: 'type:kernel', onlyDependOnLibsWithTags: ['type:kernel'], bannedExternalImports: NO_IO },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:kernel', 'type:domain', ...testing], bannedExternalImports: NO_IO },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:kernel', 'type:contracts'], bannedExternalImports: NO_IO.filter((p) => p !== '@nestjs/*') },
@@ -25,6 +27,7 @@ const layerConstraints = (testing) => [
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:kernel', 'type:platform', ...testing] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:kernel', 'type:platform', 'type:testing'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:host', onlyDependOnLibsWithTags: ['scope:shared', ...SERVICES.map((service) => `scope:${service}`)] },
   ...SERVICES.map((service) => ({
     sourceTag: `scope:${service}`,
     onlyDependOnLibsWithTags: [`scope:${service}`, 'scope:shared', 'type:contracts'],
@@ -72,6 +75,7 @@ module.exports = [
     rules: {
       '@nx/enforce-module-boundaries': boundaries(['type:testing']),
       'no-console': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
     },
   },
 ];

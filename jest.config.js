@@ -19,7 +19,11 @@ module.exports = {
   transform: {
     // Transpile only (isolatedModules in tsconfig.base.json): tsc type-checks the whole workspace separately in CI.
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', diagnostics: false }],
+    'content-disposition/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022' }, diagnostics: false }],
   },
+  // @fastify/static (Swagger UI under Fastify) pulls in an ESM-only content-disposition. Node loads
+  // it natively; jest's CommonJS runtime needs it transpiled.
+  transformIgnorePatterns: ['/node_modules/(?!(.*/)?content-disposition/)'],
   moduleNameMapper,
   testTimeout: 30000,
   maxWorkers: 2,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, describeConfig, loadConfig } from '@clientele/platform/config';
 import { JsonLogger } from '@clientele/platform/logging';
-import { bootstrap } from './bootstrap';
+import { bootstrap } from '@clientele/host';
 
 /**
  * `npm start`: every Clientele service in one process (the embedded default), or the services

@@ -1,0 +1,76 @@
+import { ClientProxyRequestClient, NamespacedNatsClient } from '@clientele/platform/bus';
+import { loadConfig } from '@clientele/platform/config';
+import { JsonLogger } from '@clientele/platform/logging';
+import type { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootstrap } from './bootstrap';
+import { PLATFORM } from './host.module';
+import type { Platform } from './platform';
+
+const quiet = new JsonLogger('error', { write: () => undefined });
+type HealthBody = { status: string; checks: Record<string, { status: string }> };
+
+describe('host process', () => {
+  let dataDir: string;
+  let app: INestApplication | undefined;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'clientele-host-'));
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('hosts every service with the embedded defaults, one store per service, and reports healthy', async () => {
+    app = await bootstrap(loadConfig({ DATA_DIR: dataDir, PORT: '0' }), quiet);
+    const response = await fetch(`${await app.getUrl()}/health`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as HealthBody;
+    expect(body.status).toBe('ok');
+    expect(body.checks).toMatchObject({ bus: { status: 'up' }, identity: { status: 'up' }, clients: { status: 'up' }, 'clients.events': { status: 'up' } });
+    for (const service of ['identity', 'clients']) {
+      expect(existsSync(join(dataDir, service, 'events.sqlite'))).toBe(true);
+      expect(existsSync(join(dataDir, service, 'read-models.sqlite'))).toBe(true);
+    }
+    expect(existsSync(join(dataDir, 'bus.sqlite'))).toBe(true);
+    expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(true);
+  });
+
+  it('hosts one service alone over NATS, answering requests under its namespace', async () => {
+    const namespace = `t${randomUUID().slice(0, 8)}`;
+    app = await bootstrap(
+      loadConfig({
+        DATA_DIR: dataDir,
+        CLIENTELE_PROFILE: 'distributed',
+        CLIENTELE_EVENT_STORE: 'sqlite',
+        CLIENTELE_DOCUMENT_STORE: 'sqlite',
+        CLIENTELE_MAIL: 'dev-mailbox',
+        CLIENTELE_SERVICES: 'clients',
+        CLIENTELE_NATS_NAMESPACE: namespace,
+      }),
+      quiet,
+    );
+    const proxy = new NamespacedNatsClient({ servers: [process.env.NATS_URL ?? 'nats://127.0.0.1:4222'] }, namespace);
+    try {
+      const requests = new ClientProxyRequestClient(proxy, 2000);
+      await expect(requests.request('clients.query.health', {})).resolves.toEqual({ status: 'ok' });
+      await expect(requests.request('identity.query.health', {}, { timeoutMs: 300 })).rejects.toMatchObject({ code: 'unavailable' });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('answers 503 on /health when a dependency does not answer', async () => {
+    app = await bootstrap(loadConfig({ DATA_DIR: dataDir, PORT: '0' }), quiet);
+    const url = await app.getUrl();
+    await app.get<Platform>(PLATFORM).bus.close();
+    const response = await fetch(`${url}/health`);
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as HealthBody).checks.bus.status).toBe('down');
+  });
+});

@@ -1,0 +1,3 @@
+export * from './bootstrap';
+export * from './platform';
+export * from './host.module';
