@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NewEvent, SqliteEventStore } from '@clientele/platform/event-store';
+import { NewEvent, SQLITE_EVENT_STORE_SCHEMA, SqliteEventStore } from '@clientele/platform/event-store';
 import { formatRate, formatTable, paired, PairedResult } from './lib/measure';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -56,24 +56,8 @@ const BATCH_SIZE = 10;
 const STREAM_LENGTH = 20;
 const PAGE_SIZE = 500;
 
-// Copy of the adapter's SCHEMA (libs/platform/event-store/src/sqlite/sqlite-event-store.ts), so
-// the floor writes the same rows into the same indexes. Keep it in sync.
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position     INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id     TEXT    NOT NULL UNIQUE,
-  stream_name  TEXT    NOT NULL,
-  category     TEXT    NOT NULL,
-  revision     INTEGER NOT NULL,
-  type         TEXT    NOT NULL,
-  data         TEXT    NOT NULL,
-  metadata     TEXT    NOT NULL,
-  recorded_at  TEXT    NOT NULL,
-  UNIQUE (stream_name, revision)
-);
-CREATE INDEX IF NOT EXISTS events_by_category ON events (category, position);
-CREATE INDEX IF NOT EXISTS events_by_type ON events (type, position);
-`;
+// The floor writes the same rows into the same indexes as the adapter.
+const SCHEMA = SQLITE_EVENT_STORE_SCHEMA;
 
 interface RawRow {
   position: number;

@@ -88,12 +88,7 @@ export interface ListStaffRequest {
   pageSize: number;
 }
 
-export interface Page<T> {
-  items: T[];
-  page: number;
-  pageSize: number;
-  total: number;
-}
+export type { Page } from '@clientele/platform/core';
 
 export interface UpdateAccountRequest {
   seatLimit: number | null;

@@ -7,3 +7,4 @@ export * from './events/embedded-event-bus';
 export * from './events/jetstream-event-bus';
 export * from './request/namespaced-nats';
 export * from './request/envelope';
+export * from './request/actor-checks';

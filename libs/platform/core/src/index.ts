@@ -2,3 +2,4 @@ export * from './errors';
 export * from './decider';
 export * from './client-type';
 export * from './actor';
+export * from './page';

@@ -38,7 +38,8 @@ interface EventRow {
   recorded_at: string;
 }
 
-const SCHEMA = `
+/** The table and indexes of the store (exported for the benchmark's raw floor, which writes the same rows). */
+export const SQLITE_EVENT_STORE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   position     INTEGER PRIMARY KEY AUTOINCREMENT,
   event_id     TEXT    NOT NULL UNIQUE,
@@ -77,7 +78,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`journal_size_limit = ${options.walSizeLimitBytes ?? 64 * 1024 * 1024}`);
     this.db.pragma('wal_autocheckpoint = 1000');
     this.db.defaultSafeIntegers(false);
-    this.db.exec(SCHEMA);
+    this.db.exec(SQLITE_EVENT_STORE_SCHEMA);
     this.appended.setMaxListeners(0);
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
 

@@ -2,12 +2,11 @@ import { AddClientRequest, ClientProfile, ClientsSubjects } from '@clientele/cli
 import { ClientAddedData, clientDecider, initialAppAccess, rosterDecider, validateNewClient } from '@clientele/clients/domain';
 import { IdentitySubjects, StaffMemberView } from '@clientele/identity/contracts';
 import { deterministicId, handleCommand } from '@clientele/platform/application';
-import type { RequestActor, RequestEnvelope } from '@clientele/platform/bus';
+import { requireCapability, requireStaff, type RequestActor, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { requireCapability, requireStaff } from '../../authorization';
 import { CLIENTS_DEPS, CLIENTS_PROCESSORS, ClientsDeps, ClientsProcessors } from '../../clients.deps';
 import { CLIENTS, ClientDoc, toProfile } from '../../read-models/client-doc';
 import { SeatLimits } from '../../roster/seat-limits';

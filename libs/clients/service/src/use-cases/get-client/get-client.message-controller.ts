@@ -1,9 +1,9 @@
 import { ClientProfile, ClientsSubjects, GetClientRequest } from '@clientele/clients/contracts';
-import type { RequestEnvelope } from '@clientele/platform/bus';
+import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { canSee, requireStaff } from '../../authorization';
+import { canSee } from '../../authorization';
 import { CLIENTS_DEPS, ClientsDeps } from '../../clients.deps';
 import { CLIENTS, ClientDoc, toProfile } from '../../read-models/client-doc';
 

@@ -1,9 +1,9 @@
 import { ClientSort, ClientSummary, ClientsSubjects, ListClientsRequest } from '@clientele/clients/contracts';
-import type { RequestEnvelope } from '@clientele/platform/bus';
+import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
+import type { Page } from '@clientele/platform/core';
 import type { Filter, Sort } from '@clientele/platform/document-store';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { requireStaff } from '../../authorization';
 import { CLIENTS_DEPS, ClientsDeps } from '../../clients.deps';
 import { CLIENTS, ClientDoc, toSummary } from '../../read-models/client-doc';
 
@@ -15,13 +15,6 @@ const SORTS: Record<ClientSort, Sort> = {
   lastActivityAt: [['lastActivityAt', 1]],
   '-lastActivityAt': [['lastActivityAt', -1]],
 };
-
-export interface Page<T> {
-  items: T[];
-  page: number;
-  pageSize: number;
-  total: number;
-}
 
 /** Coaches see the clients assigned to them; admins see the whole account. */
 @Controller()

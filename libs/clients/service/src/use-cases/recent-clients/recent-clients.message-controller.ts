@@ -1,9 +1,8 @@
 import { ClientSummary, ClientsSubjects, RecentClientsRequest } from '@clientele/clients/contracts';
-import type { RequestEnvelope } from '@clientele/platform/bus';
+import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import type { Filter } from '@clientele/platform/document-store';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { requireStaff } from '../../authorization';
 import { CLIENTS_DEPS, ClientsDeps } from '../../clients.deps';
 import { CLIENTS, ClientDoc, toSummary } from '../../read-models/client-doc';
 

@@ -1,12 +1,11 @@
 import { AddStaffMemberRequest, IdentitySubjects, StaffMemberView } from '@clientele/identity/contracts';
 import { Capability, PendingRegistration, isCapability, loginEmailDecider, normalizeEmail } from '@clientele/identity/domain';
 import { deterministicId, handleCommand } from '@clientele/platform/application';
-import type { RequestEnvelope } from '@clientele/platform/bus';
+import { requireAdmin, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { requireAdmin } from '../../authorization';
 import { IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from '../../identity.deps';
 import { hashPassword } from '../../passwords';
 import { STAFF, StaffDoc } from '../../read-models/identity-views.projection';

@@ -1,8 +1,7 @@
 import { IdentitySubjects, ListStaffRequest, Page, StaffMemberView } from '@clientele/identity/contracts';
-import type { RequestEnvelope } from '@clientele/platform/bus';
+import { requireAdmin, type RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { requireAdmin } from '../../authorization';
 import { IDENTITY_DEPS, IdentityDeps } from '../../identity.deps';
 import { STAFF, StaffDoc } from '../../read-models/identity-views.projection';
 

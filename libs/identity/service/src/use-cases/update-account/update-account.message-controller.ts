@@ -1,11 +1,10 @@
 import { AccountView, IdentitySubjects, UpdateAccountRequest } from '@clientele/identity/contracts';
 import { accountDecider } from '@clientele/identity/domain';
 import { handleCommand } from '@clientele/platform/application';
-import type { RequestEnvelope } from '@clientele/platform/bus';
+import { requireAdmin, type RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { requireAdmin } from '../../authorization';
 import { IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from '../../identity.deps';
 import { accountStream } from '../../streams';
 import { toAccountView } from '../get-account/get-account.message-controller';
