@@ -2,6 +2,7 @@ import { AppError, Decider } from '@clientele/platform/core';
 import { EventStore, SqliteEventStore } from '@clientele/platform/event-store';
 import { randomUUID } from 'node:crypto';
 import { handleCommand } from './command-handler';
+import { StreamStateCache } from './stream-state-cache';
 import { deterministicEventId } from './deterministic-id';
 
 type Command = { type: 'Increment'; by: number } | { type: 'Noop' };
@@ -99,6 +100,24 @@ describe('handleCommand (on a real SQLite event store)', () => {
     await expect(handleCommand(alwaysRacing, name, counter, { type: 'Increment', by: 5 }, context(), { maxRetries: 2 })).rejects.toMatchObject({
       code: 'concurrency_conflict',
     });
+  });
+
+  it('with a state cache, reads only new events and still sees what another process appended', async () => {
+    const name = stream();
+    const cache = new StreamStateCache<State>();
+    const reads: Array<number | undefined> = [];
+    const counting: EventStore = Object.create(store);
+    counting.readStream = async (streamName, options) => {
+      reads.push(options?.fromRevision);
+      return store.readStream(streamName, options);
+    };
+    await handleCommand(counting, name, counter, { type: 'Increment', by: 1 }, context(), { cache });
+    await handleCommand(store, name, counter, { type: 'Increment', by: 10 }, context()); // another process, no cache
+    const result = await handleCommand(counting, name, counter, { type: 'Increment', by: 100 }, context(), { cache });
+    expect(result.state.total).toBe(111);
+    expect(reads).toEqual([undefined, 1]);
+    await Promise.all(Array.from({ length: 20 }, () => handleCommand(counting, name, counter, { type: 'Increment', by: 1 }, context(), { cache })));
+    expect((await handleCommand(store, name, counter, { type: 'Noop' }, context())).state.total).toBe(131);
   });
 
   it('loses no update when many commands race on one stream', async () => {

@@ -1,4 +1,4 @@
-import { Decider, DomainEvent, fold } from '@clientele/platform/core';
+import { Decider, DomainEvent } from '@clientele/platform/core';
 import {
   EventData,
   EventMetadata,
@@ -9,6 +9,7 @@ import {
   WrongExpectedRevisionError,
 } from '@clientele/platform/event-store';
 import { deterministicEventId } from './deterministic-id';
+import type { StreamStateCache } from './stream-state-cache';
 
 /** A recorded event as the decider sees it: its type and data. */
 export function domainEvent<Event extends DomainEvent<string, object>>(recorded: RecordedEvent): Event {
@@ -33,9 +34,22 @@ export interface CommandResult<State, Event> {
   alreadyHandled?: boolean;
 }
 
-export interface HandleCommandOptions {
+/** Turns stored events into the decider's events and back (e.g. sealing personal data). */
+export interface EventCodec<Event> {
+  decode(recorded: RecordedEvent): Promise<Event>;
+  encode(event: Event, streamName: string): Promise<EventData>;
+}
+
+export interface HandleCommandOptions<State = unknown, Event = unknown> {
   /** How many times to reload and decide again after a concurrent append. Default 3. */
   maxRetries?: number;
+  codec?: EventCodec<Event>;
+  /**
+   * Keeps the stream's folded state between commands (for long streams such as an account's
+   * roster). The decider must then be idempotent on its own: a retried command is recognised by
+   * the decider, not by finding its event ids in the part of the stream that was read.
+   */
+  cache?: StreamStateCache<State>;
 }
 
 /**
@@ -49,14 +63,31 @@ export async function handleCommand<Command, State, Event extends DomainEvent<st
   decider: Decider<Command, State, Event>,
   command: Command,
   context: CommandContext,
-  options: HandleCommandOptions = {},
+  options: HandleCommandOptions<State, Event> = {},
+): Promise<CommandResult<State, Event>> {
+  const run = () => decideAndAppend(store, streamName, decider, command, context, options);
+  return options.cache ? options.cache.withLock(streamName, run) : run();
+}
+
+async function decideAndAppend<Command, State, Event extends DomainEvent<string, object>>(
+  store: EventStore,
+  streamName: string,
+  decider: Decider<Command, State, Event>,
+  command: Command,
+  context: CommandContext,
+  options: HandleCommandOptions<State, Event>,
 ): Promise<CommandResult<State, Event>> {
   const maxRetries = options.maxRetries ?? 3;
+  const decode = options.codec ? (e: RecordedEvent) => options.codec!.decode(e) : async (e: RecordedEvent) => domainEvent<Event>(e);
   for (let attempt = 0; ; attempt++) {
-    const history = await store.readStream(streamName);
-    const revision = history.length ? history[history.length - 1].revision : -1;
-    const position = history.length ? history[history.length - 1].position : null;
-    const state = fold(decider, history.map((e) => domainEvent<Event>(e)));
+    const cached = options.cache?.get(streamName);
+    const history = await store.readStream(streamName, cached ? { fromRevision: cached.revision + 1 } : undefined);
+    let state = cached ? cached.state : decider.initialState();
+    for (const recorded of history) state = decider.evolve(state, await decode(recorded));
+    const revision = history.length ? history[history.length - 1].revision : (cached?.revision ?? -1);
+    const position = history.length ? history[history.length - 1].position : (cached?.position ?? null);
+    options.cache?.set(streamName, { state, revision, position });
+
     // The same command ran before (a retry after a lost answer): its events are already here.
     const firstEventId = deterministicEventId(streamName, context.commandId, 0);
     if (history.some((e) => e.id === firstEventId)) return { events: [], state, revision, position, alreadyHandled: true };
@@ -66,22 +97,20 @@ export async function handleCommand<Command, State, Event extends DomainEvent<st
 
     const expectedRevision: ExpectedRevision = revision === -1 ? 'no_stream' : revision;
     try {
-      const result = await store.appendToStream(
-        streamName,
-        events.map((event, index) => ({
+      const occurredAt = new Date().toISOString();
+      const newEvents = [];
+      for (const [index, event] of events.entries()) {
+        newEvents.push({
           id: deterministicEventId(streamName, context.commandId, index),
           type: event.type,
-          data: event.data as EventData,
-          metadata: { schemaVersion: 1, occurredAt: new Date().toISOString(), ...context.metadata },
-        })),
-        { expectedRevision },
-      );
-      return {
-        events,
-        state: events.reduce((s, e) => decider.evolve(s, e), state),
-        revision: result.nextExpectedRevision,
-        position: result.position,
-      };
+          data: options.codec ? await options.codec.encode(event, streamName) : (event.data as EventData),
+          metadata: { schemaVersion: 1, occurredAt, ...context.metadata },
+        });
+      }
+      const result = await store.appendToStream(streamName, newEvents, { expectedRevision });
+      const nextState = events.reduce((s, e) => decider.evolve(s, e), state);
+      options.cache?.set(streamName, { state: nextState, revision: result.nextExpectedRevision, position: result.position });
+      return { events, state: nextState, revision: result.nextExpectedRevision, position: result.position };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError) || attempt >= maxRetries) throw error;
       // A little random wait spreads out writers that keep colliding on a busy stream.

@@ -4,3 +4,4 @@ export * from './event-processor';
 export * from './processor-runner';
 export * from './outbox-relay';
 export * from './inbox';
+export * from './stream-state-cache';

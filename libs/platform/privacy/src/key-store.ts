@@ -1,0 +1,65 @@
+import { DocumentStore, DuplicateDocumentError } from '@clientele/platform/document-store';
+import { randomBytes } from 'node:crypto';
+
+interface KeyDoc {
+  id: string;
+  key: string;
+  createdAt: string;
+  [field: string]: unknown;
+}
+
+/**
+ * One 256-bit key per data subject (a client), kept apart from the event store: in the service's
+ * read-model store, which backups of the event store do not contain. Destroying the key is what
+ * makes a subject's personal data unreadable in every copy of the events.
+ */
+export class KeyStore {
+  private readonly cache = new Map<string, Buffer>();
+
+  constructor(
+    private readonly documents: DocumentStore,
+    private readonly collection = 'subject_keys',
+    private readonly cacheSize = 10_000,
+  ) {}
+
+  /** The subject's key, created on first use (concurrent first uses agree on one key). */
+  async keyFor(subjectId: string): Promise<Buffer> {
+    const existing = await this.find(subjectId);
+    if (existing) return existing;
+    const key = randomBytes(32);
+    try {
+      await this.documents.commit([
+        { op: 'insert', collection: this.collection, doc: { id: subjectId, key: key.toString('base64'), createdAt: new Date().toISOString() } },
+      ]);
+      this.remember(subjectId, key);
+      return key;
+    } catch (error) {
+      if (!(error instanceof DuplicateDocumentError)) throw error;
+      const winner = await this.find(subjectId);
+      if (!winner) throw new Error(`the key of ${subjectId} was destroyed while it was being created`);
+      return winner;
+    }
+  }
+
+  /** The subject's key, or null once it was destroyed (or never existed). */
+  async find(subjectId: string): Promise<Buffer | null> {
+    const cached = this.cache.get(subjectId);
+    if (cached) return cached;
+    const doc = await this.documents.collection<KeyDoc>(this.collection).get(subjectId);
+    if (!doc) return null;
+    const key = Buffer.from(doc.key, 'base64');
+    this.remember(subjectId, key);
+    return key;
+  }
+
+  /** Irreversible: every value encrypted with this key becomes unreadable. */
+  async destroy(subjectId: string): Promise<void> {
+    this.cache.delete(subjectId);
+    await this.documents.commit([{ op: 'delete', collection: this.collection, id: subjectId }]);
+  }
+
+  private remember(subjectId: string, key: Buffer): void {
+    if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(subjectId, key);
+  }
+}

@@ -1,0 +1,47 @@
+import { SqliteDocumentStore } from '@clientele/platform/document-store';
+import { KeyStore } from './key-store';
+import { PersonalDataCipher, isSealed } from './personal-data-cipher';
+
+describe('PersonalDataCipher (keys in a real SQLite document store)', () => {
+  let documents: SqliteDocumentStore;
+  let cipher: PersonalDataCipher;
+  beforeEach(() => {
+    documents = new SqliteDocumentStore({ filename: ':memory:' });
+    cipher = new PersonalDataCipher(new KeyStore(documents));
+  });
+  afterEach(() => documents.close());
+
+  it('seals personal data so that none of it can be read in the stored value, and opens it again', async () => {
+    const sealed = await cipher.seal('client-1', { email: 'ada@example.com', firstName: 'Ada' });
+    expect(isSealed(sealed)).toBe(true);
+    expect(sealed).not.toContain('ada');
+    await expect(cipher.open('client-1', sealed)).resolves.toEqual({ email: 'ada@example.com', firstName: 'Ada' });
+  });
+
+  it('cannot open a value once the key is shredded, also from a fresh process (no cache)', async () => {
+    const sealed = await cipher.seal('client-1', { email: 'ada@example.com' });
+    await cipher.shred('client-1');
+    await expect(cipher.open('client-1', sealed)).resolves.toBeNull();
+    await expect(new PersonalDataCipher(new KeyStore(documents)).open('client-1', sealed)).resolves.toBeNull();
+  });
+
+  it("refuses a value moved to another subject's id", async () => {
+    const sealed = await cipher.seal('client-1', { email: 'ada@example.com' });
+    await cipher.seal('client-2', { email: 'x@example.com' });
+    await expect(cipher.open('client-2', sealed)).rejects.toThrow();
+  });
+
+  it('agrees on one key when it is created concurrently', async () => {
+    const keys = new KeyStore(documents);
+    const other = new KeyStore(documents);
+    const [a, b] = await Promise.all([keys.keyFor('s'), other.keyFor('s')]);
+    expect(a.equals(b)).toBe(true);
+  });
+
+  it('gives a stable blind index per scope that does not contain the value', async () => {
+    const a = await cipher.blindIndex('account-1', 'ada@example.com');
+    expect(await cipher.blindIndex('account-1', 'ada@example.com')).toBe(a);
+    expect(await cipher.blindIndex('account-2', 'ada@example.com')).not.toBe(a);
+    expect(a).not.toContain('ada');
+  });
+});
