@@ -3,15 +3,41 @@ import type { ClientType } from '@clientele/platform/core';
 /** What other services (and the gateway) may know of the clients service. */
 export const ClientsSubjects = {
   addClient: 'clients.cmd.add-client',
+  changeType: 'clients.cmd.change-type',
+  bulkChangeType: 'clients.cmd.bulk-change-type',
+  changeContact: 'clients.cmd.change-contact',
+  addNote: 'clients.cmd.add-note',
+  reassign: 'clients.cmd.reassign',
+  requestLoginDetails: 'clients.cmd.request-login-details',
+  requestPasswordReset: 'clients.cmd.request-password-reset',
+  deleteClient: 'clients.cmd.delete-client',
+  importClients: 'clients.cmd.import-clients',
   listClients: 'clients.query.list-clients',
   recentClients: 'clients.query.recent-clients',
   getClient: 'clients.query.get-client',
+  getHistory: 'clients.query.get-history',
+  getSeats: 'clients.query.get-seats',
+  /** Internal (no actor): contact details for services that write to the client (invitations, mail). */
+  getContact: 'clients.query.get-contact',
   health: 'clients.query.health',
 } as const;
 
+/**
+ * Integration events of the roster. They carry no personal data (the event stream of NATS is not
+ * shredded with a client's key); a service that needs an e-mail address asks `getContact`.
+ */
 export const ClientsEvents = {
   clientAdded: 'clients.client.added.v1',
+  typeChanged: 'clients.client.type-changed.v1',
+  activated: 'clients.client.activated.v1',
+  contactChanged: 'clients.client.contact-changed.v1',
+  reassigned: 'clients.client.reassigned.v1',
+  loginDetailsRequested: 'clients.client.login-details-requested.v1',
+  passwordResetRequested: 'clients.client.password-reset-requested.v1',
+  deleted: 'clients.client.deleted.v1',
 } as const;
+
+export type TypeChangeEffect = 'access_revoked' | 'invitation' | 'access_restored' | 'messaging_policy';
 
 export type ClientStatus = 'active' | 'pending';
 export type AppAccess = 'none' | 'not_invited' | 'invited' | 'active';
@@ -83,11 +109,102 @@ export interface GetClientRequest {
 export interface ClientAddedEventData {
   clientId: string;
   accountId: string;
+  type: ClientType;
+  status: ClientStatus;
+  coachId: string;
+  sendInvitation: boolean;
+  source: { kind: 'manual' | 'product' | 'import'; productId?: string };
+}
+
+/** clients.client.type-changed.v1: what identity (access), messaging (policy) and notifications act on. */
+export interface ClientTypeChangedEventData {
+  clientId: string;
+  accountId: string;
+  from: ClientType;
+  to: ClientType;
+  effect: TypeChangeEffect;
+}
+
+export interface ChangeTypeRequest {
+  clientId: string;
+  type: ClientType;
+}
+
+export interface BulkChangeTypeRequest {
+  clientIds: string[];
+  type: ClientType;
+  dryRun?: boolean;
+}
+
+export interface BulkChangeTypeResult {
+  results: Array<{ clientId: string; outcome: 'changed' | 'unchanged' | 'failed'; error?: { code: string; detail: string } }>;
+  summary: { changed: number; unchanged: number; failed: number; invitationsToSend: number; accessRevoked: number };
+}
+
+export interface ChangeContactRequest {
+  clientId: string;
+  changes: { firstName?: string; lastName?: string; email?: string; phone?: string | null };
+  expectedVersion?: number;
+}
+
+export interface AddNoteRequest {
+  clientId: string;
+  body: string;
+}
+
+export interface Note {
+  id: string;
+  body: string;
+  authorId: string;
+  createdAt: string;
+}
+
+export interface ReassignRequest {
+  clientId: string;
+  coachId: string;
+}
+
+export interface ImportRow {
+  row: number;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  phone?: string;
+  type?: string;
+}
+
+export interface ImportClientsRequest {
+  rows: ImportRow[];
+}
+
+export interface ImportClientsResult {
+  created: number;
+  failed: Array<{ row: number; errors: Array<{ field: string; message: string }> }>;
+}
+
+export interface HistoryEntry {
+  position: string;
+  type: string;
+  occurredAt: string;
+  actor: { id: string; role: string } | null;
+  data: Record<string, unknown>;
+}
+
+export interface Seats {
+  limit: number | null;
+  used: number;
+  available: number | null;
+  byType: Record<ClientType, number>;
+  pending: number;
+}
+
+export interface ClientContactView {
+  clientId: string;
+  accountId: string;
   firstName: string;
   lastName: string;
   email: string;
   type: ClientType;
-  coachId: string;
-  sendInvitation: boolean;
-  source: { kind: 'manual' | 'product' | 'import'; productId?: string };
+  status: ClientStatus;
+  appAccess: AppAccess;
 }

@@ -1,76 +1,229 @@
+import { ClientType } from '@clientele/platform/core';
 import { deciderSpec } from '@clientele/platform/testing';
-import { clientDecider } from './client.decider';
-import { ClientAddedData } from './client.events';
+import { ClientCommand, clientDecider } from './client.decider';
+import { ClientAddedData, ClientEvent } from './client.events';
 import { validateNewClient } from './new-client';
-import { RosterEvent, rosterDecider } from './roster.decider';
+import { EnrolmentRequest, RosterEvent, planEnrolments, rosterDecider } from './roster.decider';
+import { fold } from '@clientele/platform/core';
 
 const now = '2026-11-21T10:00:00.000Z';
-const client = (clientId: string, email = `${clientId}@example.com`): ClientAddedData => ({
-  clientId,
-  accountId: 'a1',
-  firstName: 'Ada',
-  lastName: 'Lovelace',
-  email,
-  phone: null,
-  type: 'full_access',
-  coachId: 'coach-1',
-  source: { kind: 'manual' },
-  sendInvitation: true,
-  appAccess: 'invited',
-  addedAt: now,
-  addedBy: 'coach-1',
+const ids = { clientId: 'c1', accountId: 'a1' };
+const added = (overrides: Partial<ClientAddedData> = {}): ClientEvent => ({
+  type: 'ClientAdded',
+  data: {
+    clientId: 'c1',
+    accountId: 'a1',
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    email: 'ada@example.com',
+    phone: null,
+    type: 'full_access',
+    status: 'active',
+    coachId: 'coach-1',
+    source: { kind: 'manual' },
+    sendInvitation: true,
+    appAccess: 'invited',
+    addedAt: now,
+    addedBy: 'coach-1',
+    ...overrides,
+  },
 });
-const limit = (seatLimit: number | null, accountVersion = 0): RosterEvent => ({
-  type: 'RosterSeatLimitSet',
-  data: { accountId: 'a1', seatLimit, accountVersion },
-});
-const enrolled = (clientId: string, emailKey = `key-${clientId}`): RosterEvent => ({
-  type: 'ClientEnrolled',
-  data: { clientId, emailKey, client: client(clientId) },
-});
-
-describe('roster', () => {
-  const spec = deciderSpec(rosterDecider);
-
-  it('enrols a client while a seat is free', () => {
-    spec.given([limit(2), enrolled('c1')]).when({ type: 'EnrollClient', emailKey: 'key-c2', client: client('c2') }).then([enrolled('c2')]);
-  });
-
-  it('enrols any number of clients without a limit', () => {
-    spec.given([limit(null), enrolled('c1'), enrolled('c2')]).when({ type: 'EnrollClient', emailKey: 'key-c3', client: client('c3') }).then([enrolled('c3')]);
-  });
-
-  it('refuses a client when every seat is taken', () => {
-    spec.given([limit(1), enrolled('c1')]).when({ type: 'EnrollClient', emailKey: 'key-c2', client: client('c2') }).thenThrows('seat_limit_reached', /All 1 client seats/);
-  });
-
-  it('refuses a second client with the same e-mail', () => {
-    spec.given([limit(null), enrolled('c1', 'same')]).when({ type: 'EnrollClient', emailKey: 'same', client: client('c2') }).thenThrows('email_taken');
-  });
-
-  it('enrolling the same client again changes nothing, even with the seats full', () => {
-    spec.given([limit(1), enrolled('c1')]).when({ type: 'EnrollClient', emailKey: 'key-c1', client: client('c1') }).thenNothingHappens();
-  });
-
-  it('keeps the seat limit of the newest account version, whatever the order they arrive in', () => {
-    spec.given([limit(5, 3)]).when({ type: 'SetSeatLimit', accountId: 'a1', seatLimit: 2, accountVersion: 1 }).thenNothingHappens();
-    spec.given([limit(5, 3)]).when({ type: 'SetSeatLimit', accountId: 'a1', seatLimit: 2, accountVersion: 4 }).then([limit(2, 4)]);
-  });
-
-  it('applies a lowered limit to new enrolments only', () => {
-    spec.given([limit(3), enrolled('c1'), enrolled('c2'), limit(1, 1)]).when({ type: 'EnrollClient', emailKey: 'key-c3', client: client('c3') }).thenThrows('seat_limit_reached');
-  });
-});
+const typeChanged = (from: ClientType, to: ClientType, effect: string, appAccess: string): ClientEvent =>
+  ({ type: 'ClientTypeChanged', data: { ...ids, from, to, effect, appAccess, changedAt: now, changedBy: 'u1' } }) as ClientEvent;
+const changeType = (to: ClientType): ClientCommand => ({ type: 'ChangeType', to, actorId: 'u1', now });
 
 describe('client', () => {
   const spec = deciderSpec(clientDecider);
 
-  it('starts with ClientAdded', () => {
-    spec.given([]).when({ type: 'AddClient', client: client('c1') }).then([{ type: 'ClientAdded', data: client('c1') }]);
+  it('starts with ClientAdded, and adding it again changes nothing', () => {
+    spec.given([]).when({ type: 'AddClient', client: (added().data as ClientAddedData) }).then([added()]);
+    spec.given([added()]).when({ type: 'AddClient', client: (added().data as ClientAddedData) }).thenNothingHappens();
   });
 
-  it('adding the same client again changes nothing', () => {
-    spec.given([{ type: 'ClientAdded', data: client('c1') }]).when({ type: 'AddClient', client: client('c1') }).thenNothingHappens();
+  describe('type changes, each transition with its effect', () => {
+    const cases: Array<[ClientType, ClientType, string, string]> = [
+      ['full_access', 'full_access_one_way', 'messaging_policy', 'invited'],
+      ['full_access_one_way', 'full_access', 'messaging_policy', 'invited'],
+      ['full_access', 'offline', 'access_revoked', 'none'],
+      ['full_access_one_way', 'offline', 'access_revoked', 'none'],
+      ['offline', 'full_access', 'invitation', 'invited'],
+      ['offline', 'full_access_one_way', 'invitation', 'invited'],
+    ];
+    it.each(cases)('%s -> %s: %s', (from, to, effect, appAccess) => {
+      const start = added({ type: from, appAccess: from === 'offline' ? 'none' : 'invited', sendInvitation: from !== 'offline' });
+      spec.given([start]).when(changeType(to)).then([typeChanged(from, to, effect, appAccess)]);
+    });
+
+    it('records nothing for the same type', () => {
+      for (const type of ['full_access', 'full_access_one_way', 'offline'] as const) {
+        spec.given([added({ type })]).when(changeType(type)).thenNothingHappens();
+      }
+    });
+
+    it('restores access, instead of inviting, for a client who had a working login before going offline', () => {
+      const hadLogin = added({ appAccess: 'active' });
+      spec
+        .given([hadLogin, typeChanged('full_access', 'offline', 'access_revoked', 'none')])
+        .when(changeType('full_access_one_way'))
+        .then([typeChanged('offline', 'full_access_one_way', 'access_restored', 'active')]);
+    });
+
+    it('invites again a client who never signed in before going offline', () => {
+      spec
+        .given([added(), typeChanged('full_access', 'offline', 'access_revoked', 'none')])
+        .when(changeType('full_access'))
+        .then([typeChanged('offline', 'full_access', 'invitation', 'invited')]);
+    });
+
+    it('refuses an unknown type, and a client that does not exist or was deleted', () => {
+      spec.given([added()]).when(changeType('vip' as ClientType)).thenThrows('validation_failed');
+      spec.given([]).when(changeType('offline')).thenThrows('not_found');
+      spec.given([added(), { type: 'ClientDeleted', data: { ...ids, deletedAt: now, deletedBy: 'u1' } }]).when(changeType('offline')).thenThrows('not_found');
+    });
+  });
+
+  describe('contact edits', () => {
+    it('records only the fields that change, validated', () => {
+      spec
+        .given([added()])
+        .when({ type: 'ChangeContact', changes: { firstName: 'Ada', lastName: ' Byron ', phone: '+44 1' }, actorId: 'u1', now })
+        .then([{ type: 'ClientContactChanged', data: { ...ids, changes: { lastName: 'Byron', phone: '+44 1' }, changedAt: now, changedBy: 'u1' } }]);
+      spec.given([added()]).when({ type: 'ChangeContact', changes: { firstName: 'Ada' }, actorId: 'u1', now }).thenNothingHappens();
+      spec.given([added()]).when({ type: 'ChangeContact', changes: { email: 'nope' }, actorId: 'u1', now }).thenThrows('validation_failed');
+      spec.given([added()]).when({ type: 'ChangeContact', changes: { firstName: '' }, actorId: 'u1', now }).thenThrows('validation_failed');
+    });
+
+    it('refuses with concurrency_conflict when the expected version is stale', () => {
+      spec.given([added(), typeChanged('full_access', 'offline', 'access_revoked', 'none')]).when({ type: 'ChangeContact', changes: { firstName: 'Eve' }, expectedVersion: 0, actorId: 'u1', now }).thenThrows('concurrency_conflict');
+      spec.given([added()]).when({ type: 'ChangeContact', changes: { firstName: 'Eve' }, expectedVersion: 0, actorId: 'u1', now }).then([
+        { type: 'ClientContactChanged', data: { ...ids, changes: { firstName: 'Eve' }, changedAt: now, changedBy: 'u1' } },
+      ]);
+    });
+  });
+
+  it('adds notes of 1 to 5000 characters', () => {
+    spec.given([added()]).when({ type: 'AddNote', noteId: 'n1', body: 'Knee feels better.', actorId: 'u1', now }).then([
+      { type: 'ClientNoteAdded', data: { ...ids, noteId: 'n1', body: 'Knee feels better.', authorId: 'u1', addedAt: now } },
+    ]);
+    spec.given([added()]).when({ type: 'AddNote', noteId: 'n1', body: '   ', actorId: 'u1', now }).thenThrows('validation_failed');
+    spec.given([added()]).when({ type: 'AddNote', noteId: 'n1', body: 'x'.repeat(5001), actorId: 'u1', now }).thenThrows('validation_failed');
+  });
+
+  it('reassigns to another coach, and records nothing for the same coach', () => {
+    spec.given([added()]).when({ type: 'Reassign', coachId: 'coach-2', actorId: 'u1', now }).then([
+      { type: 'ClientReassigned', data: { ...ids, from: 'coach-1', to: 'coach-2', reassignedAt: now, reassignedBy: 'u1' } },
+    ]);
+    spec.given([added()]).when({ type: 'Reassign', coachId: 'coach-1', actorId: 'u1', now }).thenNothingHappens();
+  });
+
+  it('requests login details (an invitation, or a login link once the client had access) and password resets; never for offline clients', () => {
+    spec.given([added()]).when({ type: 'RequestLoginDetails', actorId: 'u1', now }).then([
+      { type: 'ClientLoginDetailsRequested', data: { ...ids, kind: 'invitation', requestedAt: now, requestedBy: 'u1' } },
+    ]);
+    spec.given([added({ type: 'offline', appAccess: 'none' })]).when({ type: 'RequestLoginDetails', actorId: 'u1', now }).thenThrows('offline_no_login');
+    spec.given([added()]).when({ type: 'RequestPasswordReset', actorId: 'u1', now }).then([
+      { type: 'ClientPasswordResetRequested', data: { ...ids, requestedAt: now, requestedBy: 'u1' } },
+    ]);
+    spec.given([added({ type: 'offline', appAccess: 'none' })]).when({ type: 'RequestPasswordReset', actorId: 'u1', now }).thenThrows('offline_no_login');
+  });
+
+  it('activates a pending client once, and deletes', () => {
+    spec.given([added({ status: 'pending' })]).when({ type: 'Activate', now }).then([{ type: 'ClientActivated', data: { ...ids, activatedAt: now } }]);
+    spec.given([added()]).when({ type: 'Activate', now }).thenNothingHappens();
+    spec.given([added()]).when({ type: 'DeleteClient', actorId: 'u1', now }).then([{ type: 'ClientDeleted', data: { ...ids, deletedAt: now, deletedBy: 'u1' } }]);
+    spec.given([added(), { type: 'ClientDeleted', data: { ...ids, deletedAt: now, deletedBy: 'u1' } }]).when({ type: 'DeleteClient', actorId: 'u1', now }).thenThrows('not_found');
+  });
+
+  it('counts its version from 0, one per event', () => {
+    const state = fold(clientDecider, [added(), typeChanged('full_access', 'offline', 'access_revoked', 'none')]);
+    expect(state.version).toBe(1);
+  });
+});
+
+describe('roster', () => {
+  const spec = deciderSpec(rosterDecider);
+  const limit = (seatLimit: number | null, accountVersion = 0): RosterEvent => ({ type: 'RosterSeatLimitSet', data: { accountId: 'a1', seatLimit, accountVersion } });
+  const request = (clientId: string, whenFull: 'refuse' | 'wait' = 'refuse', emailKey = `key-${clientId}`): EnrolmentRequest => ({
+    clientId,
+    emailKey,
+    whenFull,
+    client: { clientId },
+  });
+  const enrolled = (clientId: string, status: 'active' | 'pending' = 'active', emailKey = `key-${clientId}`): RosterEvent => ({
+    type: 'ClientEnrolled',
+    data: { clientId, emailKey, status, client: { clientId } },
+  });
+  const enrol = (...requests: EnrolmentRequest[]) => ({ type: 'EnrollClients' as const, enrolments: requests });
+  const promoted = (clientId: string): RosterEvent => ({ type: 'ClientPromoted', data: { clientId } });
+  const removed = (clientId: string): RosterEvent => ({ type: 'ClientRemoved', data: { clientId, emailKey: `key-${clientId}` } });
+
+  it('enrols clients while seats are free, and any number without a limit', () => {
+    spec.given([limit(2), enrolled('c1')]).when(enrol(request('c2'))).then([enrolled('c2')]);
+    spec.given([limit(null), enrolled('c1'), enrolled('c2')]).when(enrol(request('c3'))).then([enrolled('c3')]);
+  });
+
+  it('refuses a manual add when every seat is taken, and puts a buyer on the waiting list', () => {
+    spec.given([limit(1), enrolled('c1')]).when(enrol(request('c2'))).thenNothingHappens();
+    expect(planEnrolments(fold(rosterDecider, [limit(1), enrolled('c1')]), [request('c2')])[0].refusal?.code).toBe('seat_limit_reached');
+    spec.given([limit(1), enrolled('c1')]).when(enrol(request('c2', 'wait'))).then([enrolled('c2', 'pending')]);
+  });
+
+  it('refuses a second client with the same e-mail, even a pending one', () => {
+    const state = fold(rosterDecider, [limit(null), enrolled('c1', 'active', 'same')]);
+    expect(planEnrolments(state, [request('c2', 'refuse', 'same')])[0].refusal?.code).toBe('email_taken');
+    const full = fold(rosterDecider, [limit(0), enrolled('p1', 'pending', 'waiting')]);
+    expect(planEnrolments(full, [request('c2', 'wait', 'waiting')])[0].refusal?.code).toBe('email_taken');
+  });
+
+  it('decides a batch in order: seats and e-mails taken earlier in the batch count', () => {
+    const state = fold(rosterDecider, [limit(2), enrolled('c1')]);
+    const plans = planEnrolments(state, [request('c2'), request('c3'), request('c4', 'refuse', 'key-c2')]);
+    expect(plans.map((p) => p.refusal?.code ?? 'enrolled')).toEqual(['enrolled', 'seat_limit_reached', 'email_taken']);
+  });
+
+  it('enrolling the same client again changes nothing, even with the seats full', () => {
+    spec.given([limit(1), enrolled('c1')]).when(enrol(request('c1'))).thenNothingHappens();
+  });
+
+  it('keeps the limit of the newest account version, whatever order they arrive in', () => {
+    spec.given([limit(5, 3)]).when({ type: 'SetSeatLimit', accountId: 'a1', seatLimit: 2, accountVersion: 1 }).thenNothingHappens();
+    spec.given([limit(5, 3)]).when({ type: 'SetSeatLimit', accountId: 'a1', seatLimit: 2, accountVersion: 4 }).then([limit(2, 4)]);
+  });
+
+  it('promotes waiting clients first come first served when the limit rises', () => {
+    spec
+      .given([limit(1), enrolled('c1'), enrolled('p1', 'pending'), enrolled('p2', 'pending'), enrolled('p3', 'pending')])
+      .when({ type: 'SetSeatLimit', accountId: 'a1', seatLimit: 3, accountVersion: 1 })
+      .then([limit(3, 1), promoted('p1'), promoted('p2')]);
+    spec
+      .given([limit(1), enrolled('c1'), enrolled('p1', 'pending')])
+      .when({ type: 'SetSeatLimit', accountId: 'a1', seatLimit: null, accountVersion: 1 })
+      .then([limit(null, 1), promoted('p1')]);
+  });
+
+  it('gives a freed seat to whoever waited longest; removing a waiting client promotes nobody', () => {
+    spec.given([limit(1), enrolled('c1'), enrolled('p1', 'pending'), enrolled('p2', 'pending')]).when({ type: 'RemoveClient', clientId: 'c1' }).then([removed('c1'), promoted('p1')]);
+    spec.given([limit(1), enrolled('c1'), enrolled('p1', 'pending')]).when({ type: 'RemoveClient', clientId: 'p1' }).then([removed('p1')]);
+    spec.given([limit(1), enrolled('c1')]).when({ type: 'RemoveClient', clientId: 'nobody' }).thenNothingHappens();
+  });
+
+  it('frees the e-mail of a removed client', () => {
+    const state = fold(rosterDecider, [limit(null), enrolled('c1', 'active', 'k'), removed('c1')].map((e) => (e.type === 'ClientRemoved' ? { ...e, data: { ...e.data, emailKey: 'k' } } : e)));
+    expect(planEnrolments(state, [request('c2', 'refuse', 'k')])[0].event).toBeDefined();
+  });
+
+  it('changes an e-mail unless another client holds it', () => {
+    spec.given([limit(null), enrolled('c1', 'active', 'a'), enrolled('c2', 'active', 'b')]).when({ type: 'ChangeEmail', clientId: 'c1', emailKey: 'b' }).thenThrows('email_taken');
+    spec.given([limit(null), enrolled('c1', 'active', 'a')]).when({ type: 'ChangeEmail', clientId: 'c1', emailKey: 'c' }).then([
+      { type: 'RosterEmailChanged', data: { clientId: 'c1', emailKey: 'c', previousEmailKey: 'a' } },
+    ]);
+    spec.given([limit(null), enrolled('c1', 'active', 'a')]).when({ type: 'ChangeEmail', clientId: 'c1', emailKey: 'a' }).thenNothingHappens();
+    spec.given([limit(null)]).when({ type: 'ChangeEmail', clientId: 'c9', emailKey: 'x' }).thenThrows('not_found');
+  });
+
+  it('counts seats: active clients take them, waiting ones do not', () => {
+    const state = fold(rosterDecider, [limit(2), enrolled('c1'), enrolled('c2'), enrolled('p1', 'pending'), removed('c2'), promoted('p1')]);
+    expect({ active: state.active, waiting: state.waiting }).toEqual({ active: 2, waiting: [] });
   });
 });
 

@@ -1,74 +1,177 @@
 import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
-import { ClientAddedData } from './client.events';
 
 /**
- * An account's roster (`roster-<accountId>`): which clients hold its seats and which e-mail
- * addresses are taken. Every enrolment goes through this one stream, so optimistic concurrency on
- * it makes "e-mail unique per account" and "no more clients than seats" hold under concurrent
- * requests, in one process or many. `ClientEnrolled` is the commit point of adding a client; it
- * carries the whole client so the enrolment completer can always finish it.
+ * An account's roster (`roster-<accountId>`): who holds its seats, who waits for one, and which
+ * e-mail addresses are taken. Every enrolment, e-mail change and removal goes through this one
+ * stream, so optimistic concurrency on it makes "e-mail unique per account" and "never more active
+ * clients than seats" hold under concurrent requests, in one process or many.
+ *
+ * `ClientEnrolled` is the commit point of adding a client. It carries the client's stored
+ * ClientAdded data (personal fields sealed), opaque here, so the enrolment completer can always
+ * finish the addition. E-mails are kept only as a keyed hash (`emailKey`).
  */
+export type RosterMemberStatus = 'active' | 'pending';
+
 export type RosterEvent =
   | { type: 'RosterSeatLimitSet'; data: { accountId: string; seatLimit: number | null; accountVersion: number } }
-  | { type: 'ClientEnrolled'; data: { clientId: string; emailKey: string; client: ClientAddedData } };
+  | { type: 'ClientEnrolled'; data: { clientId: string; emailKey: string; status: RosterMemberStatus; client: Record<string, unknown> } }
+  | { type: 'ClientPromoted'; data: { clientId: string } }
+  | { type: 'RosterEmailChanged'; data: { clientId: string; emailKey: string; previousEmailKey: string } }
+  | { type: 'ClientRemoved'; data: { clientId: string; emailKey: string } };
+
+export interface EnrolmentRequest {
+  clientId: string;
+  emailKey: string;
+  /** `wait`: with no free seat the client joins the waiting list (checkout); `refuse`: 409 (manual adds, imports). */
+  whenFull: 'refuse' | 'wait';
+  client: Record<string, unknown>;
+}
 
 export type RosterCommand =
   | { type: 'SetSeatLimit'; accountId: string; seatLimit: number | null; accountVersion: number }
-  | { type: 'EnrollClient'; emailKey: string; client: ClientAddedData };
+  | { type: 'EnrollClients'; enrolments: EnrolmentRequest[] }
+  | { type: 'ChangeEmail'; clientId: string; emailKey: string }
+  | { type: 'RemoveClient'; clientId: string };
 
 export interface RosterState {
   /** undefined until the roster heard of the account's limit; null means no limit. */
   seatLimit: number | null | undefined;
   limitVersion: number;
   emails: Record<string, string>;
-  clients: Record<string, true>;
-  seatsUsed: number;
+  members: Record<string, { status: RosterMemberStatus; emailKey: string }>;
+  active: number;
+  /** Client ids waiting for a seat, first come first served. */
+  waiting: string[];
+}
+
+export interface EnrolmentPlan {
+  clientId: string;
+  event?: RosterEvent;
+  refusal?: AppError;
 }
 
 export const rosterDecider: Decider<RosterCommand, RosterState, RosterEvent> = {
-  initialState: () => ({ seatLimit: undefined, limitVersion: -1, emails: {}, clients: {}, seatsUsed: 0 }),
+  initialState: () => ({ seatLimit: undefined, limitVersion: -1, emails: {}, members: {}, active: 0, waiting: [] }),
 
   decide(command, state) {
     switch (command.type) {
-      case 'SetSeatLimit':
+      case 'SetSeatLimit': {
         // Limits arrive from the identity service in any order: the newest account version wins.
         if (command.accountVersion <= state.limitVersion) return [];
-        return [
-          { type: 'RosterSeatLimitSet', data: { accountId: command.accountId, seatLimit: command.seatLimit, accountVersion: command.accountVersion } },
-        ];
-      case 'EnrollClient': {
-        const { client } = command;
-        if (state.clients[client.clientId]) return [];
+        const set: RosterEvent = {
+          type: 'RosterSeatLimitSet',
+          data: { accountId: command.accountId, seatLimit: command.seatLimit, accountVersion: command.accountVersion },
+        };
+        return [set, ...promotions(state.waiting, freeSeats(command.seatLimit, state.active))];
+      }
+      case 'EnrollClients':
+        return planEnrolments(state, command.enrolments).flatMap((plan) => (plan.event ? [plan.event] : []));
+      case 'ChangeEmail': {
+        const member = state.members[command.clientId];
+        if (!member) throw new AppError(ErrorCodes.notFound, 'No client with this id.');
+        if (member.emailKey === command.emailKey) return [];
         const holder = state.emails[command.emailKey];
-        if (holder !== undefined) {
-          throw new AppError(ErrorCodes.emailTaken, `A client with the e-mail ${client.email} already exists in this account.`, [
-            { field: 'email', message: 'is already used by another client' },
-          ]);
-        }
-        if (state.seatLimit === undefined) throw new Error('the roster does not know its seat limit yet');
-        if (state.seatLimit !== null && state.seatsUsed >= state.seatLimit) {
-          throw new AppError(
-            ErrorCodes.seatLimitReached,
-            `All ${state.seatLimit} client seats of this account are taken; remove a client or raise the seat limit first.`,
-          );
-        }
-        return [{ type: 'ClientEnrolled', data: { clientId: client.clientId, emailKey: command.emailKey, client } }];
+        if (holder !== undefined && holder !== command.clientId) throw emailTaken();
+        return [{ type: 'RosterEmailChanged', data: { clientId: command.clientId, emailKey: command.emailKey, previousEmailKey: member.emailKey } }];
+      }
+      case 'RemoveClient': {
+        const member = state.members[command.clientId];
+        if (!member) return [];
+        const removed: RosterEvent = { type: 'ClientRemoved', data: { clientId: command.clientId, emailKey: member.emailKey } };
+        if (member.status === 'pending') return [removed];
+        // The freed seat goes to whoever waited longest.
+        const waiting = state.waiting.filter((id) => id !== command.clientId);
+        return [removed, ...promotions(waiting, freeSeats(state.seatLimit, state.active - 1))];
       }
     }
   },
 
   evolve(state, event) {
+    // Maps are extended in place: a roster holds thousands of clients and copying them per event
+    // would make every fold quadratic. A state is only evolved by the fold (or the command) that owns it.
     switch (event.type) {
       case 'RosterSeatLimitSet':
         return { ...state, seatLimit: event.data.seatLimit, limitVersion: event.data.accountVersion };
-      case 'ClientEnrolled':
-        // Extended in place: a roster holds thousands of clients and copying its sets per event
-        // would make every fold quadratic. A state object is only ever used by the fold that built it.
+      case 'ClientEnrolled': {
+        const { clientId, emailKey, status } = event.data;
+        state.emails[emailKey] = clientId;
+        state.members[clientId] = { status, emailKey };
+        return status === 'active' ? { ...state, active: state.active + 1 } : { ...state, waiting: [...state.waiting, clientId] };
+      }
+      case 'ClientPromoted': {
+        const member = state.members[event.data.clientId];
+        if (!member || member.status !== 'pending') return state;
+        member.status = 'active';
+        return { ...state, active: state.active + 1, waiting: state.waiting.filter((id) => id !== event.data.clientId) };
+      }
+      case 'RosterEmailChanged':
+        delete state.emails[event.data.previousEmailKey];
         state.emails[event.data.emailKey] = event.data.clientId;
-        state.clients[event.data.clientId] = true;
-        return { ...state, seatsUsed: state.seatsUsed + 1 };
+        if (state.members[event.data.clientId]) state.members[event.data.clientId].emailKey = event.data.emailKey;
+        return { ...state };
+      case 'ClientRemoved': {
+        const member = state.members[event.data.clientId];
+        if (!member) return state;
+        delete state.members[event.data.clientId];
+        if (state.emails[member.emailKey] === event.data.clientId) delete state.emails[member.emailKey];
+        return member.status === 'active'
+          ? { ...state, active: state.active - 1 }
+          : { ...state, waiting: state.waiting.filter((id) => id !== event.data.clientId) };
+      }
       default:
         return state;
     }
   },
 };
+
+/**
+ * Decides a batch of enrolments in order, each seeing the ones before it: what `EnrollClients`
+ * records, and, for the caller, why a refused one was refused.
+ */
+export function planEnrolments(state: RosterState, enrolments: readonly EnrolmentRequest[]): EnrolmentPlan[] {
+  const seatLimit = state.seatLimit;
+  if (seatLimit === undefined) throw new Error('the roster does not know its seat limit yet');
+  const takenInBatch = new Map<string, string>();
+  const enrolledInBatch = new Set<string>();
+  let active = state.active;
+  return enrolments.map((request) => {
+    // Enrolling the same client again (a retried request) changes nothing.
+    if (state.members[request.clientId] || enrolledInBatch.has(request.clientId)) return { clientId: request.clientId };
+    const holder = state.emails[request.emailKey] ?? takenInBatch.get(request.emailKey);
+    if (holder !== undefined) return { clientId: request.clientId, refusal: emailTaken() };
+    const seatFree = seatLimit === null || active < seatLimit;
+    if (!seatFree && request.whenFull === 'refuse') {
+      return {
+        clientId: request.clientId,
+        refusal: new AppError(
+          ErrorCodes.seatLimitReached,
+          `All ${seatLimit} client seats of this account are taken; remove a client or raise the seat limit first.`,
+        ),
+      };
+    }
+    const status: RosterMemberStatus = seatFree ? 'active' : 'pending';
+    if (seatFree) active++;
+    takenInBatch.set(request.emailKey, request.clientId);
+    enrolledInBatch.add(request.clientId);
+    return {
+      clientId: request.clientId,
+      event: { type: 'ClientEnrolled', data: { clientId: request.clientId, emailKey: request.emailKey, status, client: request.client } },
+    };
+  });
+}
+
+export function freeSeats(seatLimit: number | null | undefined, active: number): number {
+  if (seatLimit === undefined) return 0;
+  if (seatLimit === null) return Number.POSITIVE_INFINITY;
+  return Math.max(0, seatLimit - active);
+}
+
+function promotions(waiting: readonly string[], free: number): RosterEvent[] {
+  return waiting.slice(0, Number.isFinite(free) ? free : waiting.length).map((clientId) => ({ type: 'ClientPromoted' as const, data: { clientId } }));
+}
+
+function emailTaken(): AppError {
+  return new AppError(ErrorCodes.emailTaken, 'Another client of this account already uses this e-mail address.', [
+    { field: 'email', message: 'is already used by another client' },
+  ]);
+}

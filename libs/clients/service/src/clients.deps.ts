@@ -17,8 +17,9 @@ export const CLIENTS_DEPS = Symbol('ClientsDeps');
 
 export interface ClientsProcessors {
   views: ProcessorRunner;
-  enrolments: ProcessorRunner;
+  roster: ProcessorRunner;
   outbox: ProcessorRunner;
 }
 
 export const CLIENTS_PROCESSORS = Symbol('ClientsProcessors');
+export const CLIENTS_CONTEXT = Symbol('ClientsContext');

@@ -1,56 +1,81 @@
-import { IdentityEvents } from '@clientele/identity/contracts';
+import { IdentityEvents, type SeatLimitEventData } from '@clientele/identity/contracts';
 import { OutboxRelay, ProcessorRunner } from '@clientele/platform/application';
 import { EventConsumer, durableName } from '@clientele/platform/bus';
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CLIENTS_DEPS, CLIENTS_PROCESSORS, ClientsDeps, ClientsProcessors } from './clients.deps';
+import { ClientsContext } from './clients.context';
+import { CLIENTS_CONTEXT, CLIENTS_DEPS, CLIENTS_PROCESSORS, ClientsDeps, ClientsProcessors } from './clients.deps';
 import { clientsIntegrationEvents } from './outbox';
 import { CLIENTS } from './read-models/client-doc';
 import { CLIENT_INDEXES, ClientsProjection } from './read-models/clients.projection';
-import { EnrolmentCompleter } from './roster/enrolment-completer.processor';
-import { SeatLimits } from './roster/seat-limits';
-import { AddClientMessageController, SEAT_LIMITS } from './use-cases/add-client/add-client.message-controller';
+import { RosterEffectsProcessor } from './roster/roster-effects.processor';
+import { AddClientMessageController } from './use-cases/add-client/add-client.message-controller';
+import { AddNoteMessageController } from './use-cases/add-note/add-note.message-controller';
+import { BulkChangeTypeMessageController } from './use-cases/bulk-change-type/bulk-change-type.message-controller';
+import { ChangeContactMessageController } from './use-cases/change-contact/change-contact.message-controller';
+import { ChangeTypeMessageController } from './use-cases/change-type/change-type.message-controller';
+import { DeleteClientMessageController } from './use-cases/delete-client/delete-client.message-controller';
 import { GetClientMessageController } from './use-cases/get-client/get-client.message-controller';
+import { GetContactMessageController } from './use-cases/get-contact/get-contact.message-controller';
+import { GetHistoryMessageController } from './use-cases/get-history/get-history.message-controller';
+import { GetSeatsMessageController } from './use-cases/get-seats/get-seats.message-controller';
 import { ClientsHealthMessageController } from './use-cases/health/health.message-controller';
+import { ImportClientsMessageController } from './use-cases/import-clients/import-clients.message-controller';
 import { ListClientsMessageController } from './use-cases/list-clients/list-clients.message-controller';
+import { ReassignCoachMessageController } from './use-cases/reassign-coach/reassign-coach.message-controller';
 import { RecentClientsMessageController } from './use-cases/recent-clients/recent-clients.message-controller';
+import { RequestLoginDetailsMessageController } from './use-cases/request-login-details/request-login-details.message-controller';
+import { RequestPasswordResetMessageController } from './use-cases/request-password-reset/request-password-reset.message-controller';
 
 /** The client roster. Answers requests on `clients.*`, publishes `clients.client.*` events. */
 @Module({})
 export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private consumers: EventConsumer[] = [];
+  private started = false;
 
   constructor(
     @Inject(CLIENTS_DEPS) private readonly deps: ClientsDeps,
     @Inject(CLIENTS_PROCESSORS) private readonly processors: ClientsProcessors,
-    @Inject(SEAT_LIMITS) private readonly seatLimits: SeatLimits,
+    @Inject(CLIENTS_CONTEXT) private readonly context: ClientsContext,
   ) {}
 
   static register(deps: ClientsDeps): DynamicModule {
     const onError = (error: unknown, processor: string) =>
       deps.logger.error(`${processor} failed; resuming from its checkpoint`, (error as Error)?.stack ?? String(error), 'clients');
-    const processors: ClientsProcessors = {
-      views: new ProcessorRunner(deps.events, deps.documents, new ClientsProjection(), { onError }),
-      enrolments: new ProcessorRunner(deps.events, deps.documents, new EnrolmentCompleter(deps.events), { onError }),
+    let processors: ClientsProcessors;
+    const context = new ClientsContext(deps, () => processors);
+    processors = {
+      views: new ProcessorRunner(deps.events, deps.documents, new ClientsProjection(deps.documents, context.codec), { onError }),
+      roster: new ProcessorRunner(deps.events, deps.documents, new RosterEffectsProcessor(context), { onError }),
       outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, clientsIntegrationEvents, 'clients_outbox'), { onError }),
     };
     return {
       module: ClientsModule,
       controllers: [
         AddClientMessageController,
+        ChangeTypeMessageController,
+        BulkChangeTypeMessageController,
+        ChangeContactMessageController,
+        AddNoteMessageController,
+        ReassignCoachMessageController,
+        RequestLoginDetailsMessageController,
+        RequestPasswordResetMessageController,
+        DeleteClientMessageController,
+        ImportClientsMessageController,
         ListClientsMessageController,
         RecentClientsMessageController,
         GetClientMessageController,
+        GetHistoryMessageController,
+        GetSeatsMessageController,
+        GetContactMessageController,
         ClientsHealthMessageController,
       ],
       providers: [
         { provide: CLIENTS_DEPS, useValue: deps },
         { provide: CLIENTS_PROCESSORS, useValue: processors },
-        { provide: SEAT_LIMITS, useValue: new SeatLimits(deps.events, deps.requests) },
+        { provide: CLIENTS_CONTEXT, useValue: context },
       ],
     };
   }
-
-  private started = false;
 
   /** Called once per Nest context of the process (the HTTP app and the microservice share modules). */
   async onApplicationBootstrap(): Promise<void> {
@@ -61,7 +86,7 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
     this.consumers.push(
       await this.deps.bus.consume(
         { durableName: durableName('clients', 'identity'), sourceService: 'identity', subjects: [IdentityEvents.accountOpened, IdentityEvents.seatLimitChanged] },
-        (event) => this.seatLimits.onIdentityEvent(event),
+        (event) => this.context.recordSeatLimit(event.data as unknown as SeatLimitEventData, event.metadata.correlationId),
       ),
     );
   }

@@ -3,6 +3,8 @@ import { SqliteDocumentStore } from '@clientele/platform/document-store';
 import { SqliteEventStore } from '@clientele/platform/event-store';
 import { applyTwice } from '@clientele/platform/testing';
 import { randomUUID } from 'node:crypto';
+import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
+import { ClientEventCodec } from '../personal-data';
 import { CLIENTS } from './client-doc';
 import { ClientsProjection } from './clients.projection';
 
@@ -14,6 +16,7 @@ const client = (clientId: string, lastName: string): ClientAddedData => ({
   email: `${clientId}@example.com`,
   phone: null,
   type: 'offline',
+  status: 'active',
   coachId: 'coach-1',
   source: { kind: 'manual' },
   sendInvitation: false,
@@ -29,7 +32,8 @@ describe('ClientsProjection', () => {
     for (const [id, name] of [['c1', 'Lovelace'], ['c2', 'Hopper']]) {
       await events.appendToStream(`client-${id}`, [{ id: randomUUID(), type: 'ClientAdded', data: { ...client(id, name) } }], { expectedRevision: 'no_stream' });
     }
-    const { once, twice } = await applyTwice(documents, new ClientsProjection(), await events.readAll(), [CLIENTS]);
+    const codec = new ClientEventCodec(new PersonalDataCipher(new KeyStore(documents)));
+    const { once, twice } = await applyTwice(documents, new ClientsProjection(documents, codec), await events.readAll(), [CLIENTS]);
     expect(twice).toEqual(once);
     expect((once as Record<string, Array<{ id: string; lastNameKey: string }>>)[CLIENTS].map((d) => [d.id, d.lastNameKey])).toEqual([
       ['c1', 'lovelace'],

@@ -1,7 +1,8 @@
 import type { ClientEvent } from '@clientele/clients/domain';
-import { EventProcessor, domainEvent } from '@clientele/platform/application';
-import type { IndexSpec, WriteOp } from '@clientele/platform/document-store';
+import type { EventProcessor } from '@clientele/platform/application';
+import type { DocumentStore, IndexSpec, WriteOp } from '@clientele/platform/document-store';
 import type { RecordedEvent } from '@clientele/platform/event-store';
+import type { ClientEventCodec } from '../personal-data';
 import { CLIENTS, ClientDoc } from './client-doc';
 
 /** Indexes behind the list's scoping, filters and sorts. */
@@ -9,46 +10,88 @@ export const CLIENT_INDEXES: IndexSpec[] = [
   { fields: [['accountId', 1], ['lastNameKey', 1], ['firstNameKey', 1]] },
   { fields: [['accountId', 1], ['createdAt', -1]] },
   { fields: [['accountId', 1], ['coachId', 1], ['lastNameKey', 1]] },
+  { fields: [['accountId', 1], ['type', 1], ['status', 1]] },
 ];
 
 /**
- * The client list and profiles, from each client's own stream. Writes are guarded by the
- * stream revision: applying an event twice changes nothing.
+ * The client list and profiles, from each client's own stream (personal data opened with the
+ * client's key). Every write is guarded by the stream revision, so applying an event twice changes
+ * nothing; a deleted client leaves only a tombstone.
  */
 export class ClientsProjection implements EventProcessor {
   readonly name = 'clients_views';
   readonly filter = { streamCategories: ['client'] };
 
+  constructor(
+    private readonly documents: DocumentStore,
+    private readonly codec: ClientEventCodec,
+  ) {}
+
   async handle(recorded: RecordedEvent): Promise<WriteOp[]> {
-    const event = domainEvent<ClientEvent>(recorded);
+    const event = await this.codec.decode(recorded);
+    const version = recorded.revision;
+    const occurredAt = (recorded.metadata.occurredAt as string | undefined) ?? recorded.recordedAt.toISOString();
+
+    if (event.type === 'ClientAdded') {
+      const d = event.data;
+      const doc: ClientDoc = {
+        id: d.clientId,
+        accountId: d.accountId,
+        firstName: d.firstName,
+        lastName: d.lastName,
+        email: d.email,
+        phone: d.phone,
+        type: d.type,
+        status: d.status,
+        coachId: d.coachId,
+        createdAt: d.addedAt,
+        lastActivityAt: null,
+        source: d.source,
+        appAccess: d.appAccess,
+        notes: [],
+        kpis: { messagesFromCoach: 0, messagesFromClient: 0, lastMessageAt: null, purchases: 0, totalSpent: null },
+        updatedAt: d.addedAt,
+        version,
+        firstNameKey: d.firstName.toLowerCase(),
+        lastNameKey: d.lastName.toLowerCase(),
+      };
+      return [{ op: 'upsert', collection: CLIENTS, doc, version }];
+    }
+    if (event.type === 'ClientDeleted') return [{ op: 'delete', collection: CLIENTS, id: event.data.clientId, version }];
+
+    const current = await this.documents.collection<ClientDoc>(CLIENTS).get(event.data.clientId);
+    if (!current || current.version >= version) return [];
+    const changes =
+      event.type === 'ClientNoteAdded'
+        ? { notes: withNote(current, { id: event.data.noteId, body: event.data.body, authorId: event.data.authorId, createdAt: event.data.addedAt }) }
+        : this.changes(event);
+    const next: ClientDoc = { ...current, ...changes, updatedAt: occurredAt, version };
+    return [{ op: 'upsert', collection: CLIENTS, doc: next, version }];
+  }
+
+  private changes(event: Exclude<ClientEvent, { type: 'ClientAdded' | 'ClientDeleted' }>): Partial<ClientDoc> {
     switch (event.type) {
-      case 'ClientAdded': {
-        const d = event.data;
-        const doc: ClientDoc = {
-          id: d.clientId,
-          accountId: d.accountId,
-          firstName: d.firstName,
-          lastName: d.lastName,
-          email: d.email,
-          phone: d.phone,
-          type: d.type,
-          status: 'active',
-          coachId: d.coachId,
-          createdAt: d.addedAt,
-          lastActivityAt: null,
-          source: d.source,
-          appAccess: d.appAccess,
-          notes: [],
-          kpis: { messagesFromCoach: 0, messagesFromClient: 0, lastMessageAt: null, purchases: 0, totalSpent: null },
-          updatedAt: d.addedAt,
-          version: recorded.revision,
-          firstNameKey: d.firstName.toLowerCase(),
-          lastNameKey: d.lastName.toLowerCase(),
+      case 'ClientTypeChanged':
+        return { type: event.data.to, appAccess: event.data.appAccess };
+      case 'ClientContactChanged': {
+        const { changes } = event.data;
+        return {
+          ...changes,
+          ...(changes.firstName !== undefined ? { firstNameKey: changes.firstName.toLowerCase() } : {}),
+          ...(changes.lastName !== undefined ? { lastNameKey: changes.lastName.toLowerCase() } : {}),
         };
-        return [{ op: 'upsert', collection: CLIENTS, doc, version: recorded.revision }];
       }
+      case 'ClientReassigned':
+        return { coachId: event.data.to };
+      case 'ClientActivated':
+        return { status: 'active' };
       default:
-        return [];
+        return {};
     }
   }
+}
+
+/** Notes are appended to the profile in the order they were written. */
+export function withNote(doc: ClientDoc, note: ClientDoc['notes'][number]): ClientDoc['notes'] {
+  return [...doc.notes.filter((n) => n.id !== note.id), note];
 }

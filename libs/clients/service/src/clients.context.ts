@@ -1,0 +1,149 @@
+import { ClientProfile } from '@clientele/clients/contracts';
+import {
+  ClientCommand,
+  ClientEvent,
+  ClientState,
+  EnrolmentPlan,
+  EnrolmentRequest,
+  RosterCommand,
+  RosterEvent,
+  RosterState,
+  clientDecider,
+  planEnrolments,
+  rosterDecider,
+} from '@clientele/clients/domain';
+import { IdentitySubjects, type AccountView, type SeatLimitEventData } from '@clientele/identity/contracts';
+import { CommandResult, StreamStateCache, handleCommand } from '@clientele/platform/application';
+import type { RequestActor } from '@clientele/platform/bus';
+import { AppError, Decider, ErrorCodes, fold } from '@clientele/platform/core';
+import type { EventMetadata, GlobalPosition } from '@clientele/platform/event-store';
+import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
+import { canSee } from './authorization';
+import { ClientsDeps, ClientsProcessors } from './clients.deps';
+import { ClientEventCodec } from './personal-data';
+import { CLIENTS, ClientDoc, toProfile } from './read-models/client-doc';
+import { clientStream, rosterStream } from './streams';
+
+/**
+ * What every use case of the clients service works with: the client and roster streams (personal
+ * data sealed on the way in), the account's seat limit, and read-your-writes on the read models.
+ */
+export class ClientsContext {
+  readonly cipher: PersonalDataCipher;
+  readonly codec: ClientEventCodec;
+  private readonly rosterCache = new StreamStateCache<RosterState>();
+  private readonly limitKnown = new Set<string>();
+
+  constructor(
+    readonly deps: ClientsDeps,
+    private readonly processors: () => ClientsProcessors,
+  ) {
+    this.cipher = new PersonalDataCipher(new KeyStore(deps.documents));
+    this.codec = new ClientEventCodec(this.cipher);
+  }
+
+  /** E-mails compare trimmed and case-insensitively, as a keyed hash per account. */
+  emailKey(accountId: string, email: string): Promise<string> {
+    return this.cipher.blindIndex(`account-${accountId}`, email.trim().toLowerCase());
+  }
+
+  /** Runs a command on a client the actor may see; anything else is not found. */
+  changeClient(
+    clientId: string,
+    actor: RequestActor | null,
+    command: ClientCommand,
+    commandId: string,
+    metadata: EventMetadata,
+  ): Promise<CommandResult<ClientState, ClientEvent>> {
+    const decider: Decider<ClientCommand, ClientState, ClientEvent> = actor
+      ? {
+          ...clientDecider,
+          decide: (cmd, state) => {
+            if (state.exists && !canSee(actor, state)) throw notFound();
+            return clientDecider.decide(cmd, state);
+          },
+        }
+      : clientDecider;
+    return handleCommand(this.deps.events, clientStream(clientId), decider, command, { commandId, metadata }, { codec: this.codec, maxRetries: 10 });
+  }
+
+  async loadClient(clientId: string): Promise<ClientState> {
+    const history = await this.deps.events.readStream(clientStream(clientId));
+    const events = await Promise.all(history.map((e) => this.codec.decode(e)));
+    return fold(clientDecider, events);
+  }
+
+  async rosterState(accountId: string): Promise<RosterState> {
+    await this.ensureSeatLimitKnown(accountId);
+    return this.readRoster(accountId);
+  }
+
+  /** The roster's current state, through the cache (reads only what was appended since). */
+  private async readRoster(accountId: string): Promise<RosterState> {
+    const readOnly: Decider<RosterCommand, RosterState, RosterEvent> = { ...rosterDecider, decide: () => [] };
+    const result = await handleCommand(this.deps.events, rosterStream(accountId), readOnly, { type: 'EnrollClients' as const, enrolments: [] }, { commandId: 'read', metadata: {} }, { cache: this.rosterCache });
+    return result.state;
+  }
+
+  /** Decides a batch of enrolments on the account's roster (one append) and says why any was refused. */
+  async enroll(accountId: string, enrolments: EnrolmentRequest[], commandId: string, metadata: EventMetadata): Promise<EnrolmentPlan[]> {
+    await this.ensureSeatLimitKnown(accountId, metadata.correlationId);
+    let plans: EnrolmentPlan[] = [];
+    await handleCommand(
+      this.deps.events,
+      rosterStream(accountId),
+      {
+        ...rosterDecider,
+        decide: (command, state) => {
+          if (command.type === 'EnrollClients') plans = planEnrolments(state, command.enrolments);
+          return rosterDecider.decide(command, state);
+        },
+      },
+      { type: 'EnrollClients' as const, enrolments },
+      { commandId, metadata },
+      { cache: this.rosterCache, maxRetries: 100 },
+    );
+    return plans;
+  }
+
+  roster(accountId: string, command: Exclude<Parameters<typeof rosterDecider.decide>[0], { type: 'EnrollClients' }>, commandId: string, metadata: EventMetadata) {
+    return handleCommand(this.deps.events, rosterStream(accountId), rosterDecider, command, { commandId, metadata }, { cache: this.rosterCache, maxRetries: 100 });
+  }
+
+  /**
+   * The roster keeps its own copy of the account's seat limit, from identity's events, and asks
+   * identity directly the first time it needs it, so a client can be added the moment the account
+   * exists. Both record the limit with the account's version; the newest version wins.
+   */
+  async ensureSeatLimitKnown(accountId: string, correlationId?: string): Promise<void> {
+    if (this.limitKnown.has(accountId)) return;
+    if ((await this.readRoster(accountId)).seatLimit === undefined) {
+      const account = await this.deps.requests.request<AccountView>(IdentitySubjects.getAccount, { correlationId, data: { accountId } });
+      await this.recordSeatLimit({ accountId, seatLimit: account.seatLimit, version: account.version }, correlationId);
+    }
+    this.limitKnown.add(accountId);
+  }
+
+  async recordSeatLimit(data: SeatLimitEventData, correlationId?: string): Promise<void> {
+    await this.roster(
+      data.accountId,
+      { type: 'SetSeatLimit', accountId: data.accountId, seatLimit: data.seatLimit, accountVersion: data.version },
+      `seat-limit:${data.accountId}:${data.version}`,
+      { correlationId, actor: { id: 'identity', role: 'system' }, accountId: data.accountId },
+    );
+  }
+
+  async waitForViews(position: GlobalPosition | null): Promise<void> {
+    if (position !== null) await this.processors().views.waitFor(position);
+  }
+
+  async profile(clientId: string): Promise<ClientProfile> {
+    const doc = await this.deps.documents.collection<ClientDoc>(CLIENTS).get(clientId);
+    if (!doc) throw notFound();
+    return toProfile(doc);
+  }
+}
+
+export function notFound(): AppError {
+  return new AppError(ErrorCodes.notFound, 'No client with this id.');
+}

@@ -1,0 +1,29 @@
+import { AddNoteRequest, ClientsSubjects, Note } from '@clientele/clients/contracts';
+import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import { CLIENTS_CONTEXT } from '../../clients.deps';
+import type { ClientsContext } from '../../clients.context';
+
+/** Coach notes, listed on the profile's Overview. Their bodies are personal data: sealed in the events. */
+@Controller()
+export class AddNoteMessageController {
+  constructor(@Inject(CLIENTS_CONTEXT) private readonly context: ClientsContext) {}
+
+  @MessagePattern(ClientsSubjects.addNote)
+  async addNote(@Payload() envelope: RequestEnvelope<AddNoteRequest>): Promise<Note> {
+    const actor = requireStaff(envelope.actor);
+    const noteId = randomUUID();
+    const now = new Date().toISOString();
+    const result = await this.context.changeClient(
+      envelope.data.clientId,
+      actor,
+      { type: 'AddNote', noteId, body: envelope.data.body, actorId: actor.id, now },
+      `note:${noteId}`,
+      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+    );
+    await this.context.waitForViews(result.position);
+    return { id: noteId, body: envelope.data.body, authorId: actor.id, createdAt: now };
+  }
+}

@@ -1,0 +1,32 @@
+import { ClientsSubjects } from '@clientele/clients/contracts';
+import { requireCapability, requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { canSee } from '../../authorization';
+import { CLIENTS_CONTEXT } from '../../clients.deps';
+import { notFound, type ClientsContext } from '../../clients.context';
+import { completeRemoval } from '../../roster/roster-effects.processor';
+
+/**
+ * Irreversible deletion: the roster frees the seat and the e-mail (and promotes whoever waits),
+ * the client's stream ends with ClientDeleted, the read models drop the client, and the client's
+ * key is shredded, so the personal fields of every copy of its events can no longer be read.
+ */
+@Controller()
+export class DeleteClientMessageController {
+  constructor(@Inject(CLIENTS_CONTEXT) private readonly context: ClientsContext) {}
+
+  @MessagePattern(ClientsSubjects.deleteClient)
+  async deleteClient(@Payload() envelope: RequestEnvelope<{ clientId: string }>): Promise<{ deleted: true }> {
+    const actor = requireStaff(envelope.actor);
+    requireCapability(actor, 'delete_clients');
+    const { clientId } = envelope.data;
+    const state = await this.context.loadClient(clientId);
+    if (!state.exists || state.deleted || !canSee(actor, state)) throw notFound();
+    const metadata = { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
+    await this.context.roster(actor.accountId, { type: 'RemoveClient', clientId }, `remove:${clientId}`, metadata);
+    const position = await completeRemoval(this.context, clientId, metadata, actor.id);
+    await this.context.waitForViews(position);
+    return { deleted: true };
+  }
+}

@@ -1,0 +1,26 @@
+import { ClientsSubjects } from '@clientele/clients/contracts';
+import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import { CLIENTS_CONTEXT } from '../../clients.deps';
+import type { ClientsContext } from '../../clients.context';
+
+/** A coach triggers a password reset for a client: recorded, then published for identity to e-mail the link. */
+@Controller()
+export class RequestPasswordResetMessageController {
+  constructor(@Inject(CLIENTS_CONTEXT) private readonly context: ClientsContext) {}
+
+  @MessagePattern(ClientsSubjects.requestPasswordReset)
+  async requestPasswordReset(@Payload() envelope: RequestEnvelope<{ clientId: string }>): Promise<{ accepted: true }> {
+    const actor = requireStaff(envelope.actor);
+    await this.context.changeClient(
+      envelope.data.clientId,
+      actor,
+      { type: 'RequestPasswordReset', actorId: actor.id, now: new Date().toISOString() },
+      envelope.idempotencyKey ? `password-reset:${envelope.idempotencyKey}` : randomUUID(),
+      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+    );
+    return { accepted: true };
+  }
+}
