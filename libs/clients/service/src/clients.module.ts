@@ -41,9 +41,9 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
   static register(deps: ClientsDeps): DynamicModule {
     const onError = (error: unknown, processor: string) =>
       deps.logger.error(`${processor} failed; resuming from its checkpoint`, (error as Error)?.stack ?? String(error), 'clients');
-    let processors: ClientsProcessors;
-    const context = new ClientsContext(deps, () => processors);
-    processors = {
+    // The context waits on the views runner, which needs the context's codec: tie the knot lazily.
+    const context: ClientsContext = new ClientsContext(deps, () => processors);
+    const processors: ClientsProcessors = {
       views: new ProcessorRunner(deps.events, deps.documents, new ClientsProjection(deps.documents, context.codec), { onError }),
       roster: new ProcessorRunner(deps.events, deps.documents, new RosterEffectsProcessor(context), { onError }),
       outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, clientsIntegrationEvents, 'clients_outbox'), { onError }),
