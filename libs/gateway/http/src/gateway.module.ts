@@ -42,6 +42,8 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  */
 export function configureGatewayApp(app: NestFastifyApplication, logger: JsonLogger): void {
   const fastify = app.getHttpAdapter().getInstance();
+  // CSV imports are streamed row by row (see csv-import.ts), never read whole: the route gets the stream.
+  fastify.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
   fastify.addHook('onRequest', (request, reply, done) => {
     const given = request.headers['x-correlation-id'];
     const correlationId = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();

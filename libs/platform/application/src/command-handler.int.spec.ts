@@ -51,7 +51,7 @@ describe('handleCommand (on a real SQLite event store)', () => {
     const ctx = context();
     await handleCommand(store, name, counter, { type: 'Increment', by: 2 }, ctx);
     const retry = await handleCommand(store, name, counter, { type: 'Increment', by: 2 }, ctx);
-    expect(retry).toMatchObject({ alreadyHandled: true, state: { total: 2 } });
+    expect(retry).toMatchObject({ alreadyHandled: true, state: { total: 2 }, events: [{ type: 'Incremented', data: { by: 2 } }] });
     expect(await store.readStream(name)).toHaveLength(1);
   });
 

@@ -23,7 +23,7 @@ export interface CommandContext {
 }
 
 export interface CommandResult<State, Event> {
-  /** The events this command appended (empty when it decided nothing, e.g. same type again). */
+  /** The events this command appended (empty when it decided nothing, e.g. same type again); for a retry, those of the first run. */
   events: Event[];
   state: State;
   /** Revision of the stream after the command; -1 when the stream does not exist. */
@@ -88,9 +88,17 @@ async function decideAndAppend<Command, State, Event extends DomainEvent<string,
     const position = history.length ? history[history.length - 1].position : (cached?.position ?? null);
     options.cache?.set(streamName, { state, revision, position });
 
-    // The same command ran before (a retry after a lost answer): its events are already here.
+    // The same command ran before (a retry after a lost answer): its events are already here, and
+    // the answer is the same as the first time.
     const firstEventId = deterministicEventId(streamName, context.commandId, 0);
-    if (history.some((e) => e.id === firstEventId)) return { events: [], state, revision, position, alreadyHandled: true };
+    const first = history.findIndex((e) => e.id === firstEventId);
+    if (first !== -1) {
+      const earlier: Event[] = [];
+      for (let i = first; i < history.length && history[i].id === deterministicEventId(streamName, context.commandId, i - first); i++) {
+        earlier.push(await decode(history[i]));
+      }
+      return { events: earlier, state, revision, position, alreadyHandled: true };
+    }
 
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, revision, position };

@@ -1,10 +1,12 @@
+import { ClientsSubjects, Seats } from '@clientele/clients/contracts';
 import { AccountView, IdentitySubjects, OpenAccountResult } from '@clientele/identity/contracts';
 import type { RequestActor } from '@clientele/platform/bus';
-import { Body, Controller, Headers, HttpCode, Inject, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CorrelationId, CurrentActor, Public, RateLimited, Roles } from '../auth/auth.decorators';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { idempotencyKey, send } from '../http/gateway-requests';
+import { SeatsAnswer } from '../clients/clients-roster.dto';
 import { AccountAnswer, OpenAccountAnswer, OpenAccountBody, UpdateAccountBody } from './accounts.dto';
 
 @ApiTags('Accounts and staff')
@@ -34,5 +36,14 @@ export class AccountsController {
   @ApiOkResponse({ type: AccountAnswer })
   update(@Body() body: UpdateAccountBody, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<AccountView> {
     return send(this.deps.requests, IdentitySubjects.updateAccount, { actor, correlationId, data: { seatLimit: body.seatLimit } });
+  }
+
+  @Get('account/seats')
+  @Roles('admin', 'coach')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "The account's client seats: limit, used, available, by type, and how many wait for one." })
+  @ApiOkResponse({ type: SeatsAnswer })
+  seats(@CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<Seats> {
+    return send(this.deps.requests, ClientsSubjects.getSeats, { actor, correlationId, data: {} });
   }
 }

@@ -1,12 +1,33 @@
-import { ClientProfile, ClientSummary, ClientsSubjects } from '@clientele/clients/contracts';
+import {
+  BulkChangeTypeResult,
+  ClientProfile,
+  ClientSummary,
+  ClientsSubjects,
+  HistoryEntry,
+  ImportClientsResult,
+  Note,
+} from '@clientele/clients/contracts';
 import type { RequestActor } from '@clientele/platform/bus';
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { AppError, ErrorCodes } from '@clientele/platform/core';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
 import { CorrelationId, CurrentActor, Roles } from '../auth/auth.decorators';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { idempotencyKey, send } from '../http/gateway-requests';
 import { AddClientBody, ClientListAnswer, ClientProfileAnswer, ListClientsQuery, RecentClientsQuery } from './clients.dto';
+import {
+  AddNoteBody,
+  BulkChangeTypeAnswer,
+  BulkChangeTypeBody,
+  ChangeContactBody,
+  ChangeTypeBody,
+  ImportAnswer,
+  NoteAnswer,
+  ReassignBody,
+} from './clients-roster.dto';
+import { importCsv } from './csv-import';
 
 @ApiTags('Clients')
 @ApiBearerAuth()
@@ -51,6 +72,45 @@ export class ClientsController {
     return send(this.deps.requests, ClientsSubjects.recentClients, { actor, correlationId, data: { limit: query.limit } });
   }
 
+  @Post('bulk/type')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change client type for up to 500 clients; dryRun reports what would happen.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOkResponse({ type: BulkChangeTypeAnswer })
+  bulkChangeType(
+    @Body() body: BulkChangeTypeBody,
+    @Headers('idempotency-key') key: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @CorrelationId() correlationId: string,
+  ): Promise<BulkChangeTypeResult> {
+    return send(this.deps.requests, ClientsSubjects.bulkChangeType, { actor, correlationId, idempotencyKey: idempotencyKey(key), data: body }, { timeoutMs: 120_000 });
+  }
+
+  @Post('import')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Import clients from CSV (header firstName,lastName,email,phone,type; needs import_clients). Rows are spreadsheet rows: the header is row 1.' })
+  @ApiConsumes('text/csv')
+  @ApiBody({ schema: { type: 'string', example: 'firstName,lastName,email,phone,type\nAda,Lovelace,ada@example.com,,full_access' } })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOkResponse({ type: ImportAnswer })
+  importClients(
+    @Req() request: FastifyRequest,
+    @Headers('idempotency-key') key: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @CorrelationId() correlationId: string,
+  ): Promise<ImportClientsResult> {
+    if (!/^(text|application)\/csv\b/i.test(request.headers['content-type'] ?? '')) {
+      throw new AppError('unsupported_media_type', 'Send the import as text/csv.');
+    }
+    const validKey = idempotencyKey(key);
+    if (actor.role !== 'admin' && !actor.capabilities.includes('import_clients')) {
+      throw new AppError(ErrorCodes.forbidden, 'This needs the import_clients capability; ask an administrator of the business.');
+    }
+    return importCsv(request.body as Readable, (rows) =>
+      send(this.deps.requests, ClientsSubjects.importClients, { actor, correlationId, idempotencyKey: validKey, data: { rows } }, { timeoutMs: 60_000 }),
+    );
+  }
+
   @Get(':id')
   @ApiOperation({ summary: "A client's profile. Another account's client, or another coach's, is 404." })
   @ApiOkResponse({ type: ClientProfileAnswer })
@@ -64,6 +124,103 @@ export class ClientsController {
     void reply.header('etag', etag(profile.version));
     return profile;
   }
+
+  @Put(':id/type')
+  @ApiOperation({ summary: 'Change Client Type: records ClientTypeChanged { from, to }; the same type records nothing.' })
+  @ApiOkResponse({ type: ClientProfileAnswer })
+  async changeType(
+    @Param('id') clientId: string,
+    @Body() body: ChangeTypeBody,
+    @Headers('idempotency-key') key: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @CorrelationId() correlationId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ClientProfile> {
+    const profile = await send<ClientProfile>(this.deps.requests, ClientsSubjects.changeType, {
+      actor,
+      correlationId,
+      idempotencyKey: idempotencyKey(key),
+      data: { clientId, type: body.type },
+    });
+    void reply.header('etag', etag(profile.version));
+    return profile;
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Edit contact details. With If-Match, 409 concurrency_conflict when the client changed meanwhile.' })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag of the profile you edited.' })
+  @ApiOkResponse({ type: ClientProfileAnswer })
+  async changeContact(
+    @Param('id') clientId: string,
+    @Body() body: ChangeContactBody,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @CorrelationId() correlationId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ClientProfile> {
+    const profile = await send<ClientProfile>(this.deps.requests, ClientsSubjects.changeContact, {
+      actor,
+      correlationId,
+      data: { clientId, changes: body, expectedVersion: parseIfMatch(ifMatch) },
+    });
+    void reply.header('etag', etag(profile.version));
+    return profile;
+  }
+
+  @Post(':id/notes')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Add a coach note to the profile.' })
+  @ApiCreatedResponse({ type: NoteAnswer })
+  addNote(@Param('id') clientId: string, @Body() body: AddNoteBody, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<Note> {
+    return send(this.deps.requests, ClientsSubjects.addNote, { actor, correlationId, data: { clientId, body: body.body } });
+  }
+
+  @Put(':id/coach')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Give the client to another coach of the account (admin).' })
+  @ApiOkResponse({ type: ClientProfileAnswer })
+  reassign(@Param('id') clientId: string, @Body() body: ReassignBody, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<ClientProfile> {
+    return send(this.deps.requests, ClientsSubjects.reassign, { actor, correlationId, data: { clientId, coachId: body.coachId } });
+  }
+
+  @Post(':id/login-details')
+  @HttpCode(202)
+  @ApiOperation({ summary: '(Re)send the invitation, or the login link to a client who already signed in. 409 offline_no_login for offline clients.' })
+  async loginDetails(@Param('id') clientId: string, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<void> {
+    await send(this.deps.requests, ClientsSubjects.requestLoginDetails, { actor, correlationId, data: { clientId } });
+  }
+
+  @Post(':id/password-reset')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'E-mail the client a password reset link (never a password). 409 offline_no_login for offline clients.' })
+  async passwordReset(@Param('id') clientId: string, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<void> {
+    await send(this.deps.requests, ClientsSubjects.requestPasswordReset, { actor, correlationId, data: { clientId } });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: "Delete a client, irreversibly (needs delete_clients): the seat is freed and the client's personal data can no longer be read anywhere." })
+  async remove(@Param('id') clientId: string, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<void> {
+    await send(this.deps.requests, ClientsSubjects.deleteClient, { actor, correlationId, data: { clientId } });
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: "The client's audit trail, oldest first." })
+  history(@Param('id') clientId: string, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<{ items: HistoryEntry[] }> {
+    return send(this.deps.requests, ClientsSubjects.getHistory, { actor, correlationId, data: { clientId } });
+  }
+}
+
+/** `If-Match: "3"` (or W/"3", or 3) carries the version the caller read; anything else is refused. */
+function parseIfMatch(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(value);
+  if (!match) {
+    throw new AppError(ErrorCodes.validationFailed, 'If-Match must be the ETag of the client, as GET answered it (for example "3").', [
+      { field: 'If-Match', message: 'is not an ETag of this API' },
+    ]);
+  }
+  return Number(match[1]);
 }
 
 function etag(version: number): string {

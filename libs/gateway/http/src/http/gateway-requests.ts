@@ -6,8 +6,9 @@ export function send<Result>(
   requests: RequestClient,
   subject: string,
   envelope: Omit<RequestEnvelope<unknown>, 'actor'> & { actor?: RequestActor },
+  options?: { timeoutMs?: number },
 ): Promise<Result> {
-  return requests.request<Result>(subject, envelope);
+  return requests.request<Result>(subject, envelope, options);
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;

@@ -58,10 +58,6 @@ export class BulkChangeTypeMessageController {
         `${requestId}:${clientId}`,
         metadata,
       );
-      if (result.alreadyHandled) {
-        // A retry: report what the first attempt did.
-        return { result: { clientId, outcome: 'changed' as const }, effect: undefined, position: result.position };
-      }
       const changed = result.events[0];
       if (!changed || changed.type !== 'ClientTypeChanged') return { result: { clientId, outcome: 'unchanged' as const }, position: result.position };
       return { result: { clientId, outcome: 'changed' as const }, effect: changed.data.effect, position: result.position };
