@@ -1,2 +1,3 @@
 export * from './clients.module';
 export * from './clients.deps';
+export type { ClientsContext } from './clients.context';

@@ -1,13 +1,14 @@
-import { ClientAddedData } from '@clientele/clients/domain';
+import { ClientAddedData, ClientEvent } from '@clientele/clients/domain';
 import { SqliteDocumentStore } from '@clientele/platform/document-store';
 import { SqliteEventStore } from '@clientele/platform/event-store';
+import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { applyTwice } from '@clientele/platform/testing';
 import { randomUUID } from 'node:crypto';
-import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { ClientEventCodec } from '../personal-data';
 import { CLIENTS } from './client-doc';
 import { ClientsProjection } from './clients.projection';
 
+const at = '2026-11-21T10:00:00.000Z';
 const client = (clientId: string, lastName: string): ClientAddedData => ({
   clientId,
   accountId: 'a1',
@@ -16,29 +17,60 @@ const client = (clientId: string, lastName: string): ClientAddedData => ({
   email: `${clientId}@example.com`,
   phone: null,
   type: 'offline',
-  status: 'active',
+  status: 'pending',
   coachId: 'coach-1',
   source: { kind: 'manual' },
   sendInvitation: false,
   appAccess: 'none',
-  addedAt: '2026-11-21T10:00:00.000Z',
+  addedAt: at,
   addedBy: 'coach-1',
 });
 
 describe('ClientsProjection', () => {
-  it('gives the same read models when every event is applied twice', async () => {
+  it('gives the same read models when every event (of every kind) is applied twice', async () => {
     const events = new SqliteEventStore({ filename: ':memory:' });
     const documents = new SqliteDocumentStore({ filename: ':memory:' });
-    for (const [id, name] of [['c1', 'Lovelace'], ['c2', 'Hopper']]) {
-      await events.appendToStream(`client-${id}`, [{ id: randomUUID(), type: 'ClientAdded', data: { ...client(id, name) } }], { expectedRevision: 'no_stream' });
-    }
     const codec = new ClientEventCodec(new PersonalDataCipher(new KeyStore(documents)));
+    const ids = (clientId: string) => ({ clientId, accountId: 'a1' });
+    const history: Record<string, ClientEvent[]> = {
+      c1: [
+        { type: 'ClientAdded', data: client('c1', 'Lovelace') },
+        { type: 'ClientActivated', data: { ...ids('c1'), activatedAt: at } },
+        { type: 'ClientTypeChanged', data: { ...ids('c1'), from: 'offline', to: 'full_access', effect: 'invitation', appAccess: 'invited', changedAt: at, changedBy: 'u1' } },
+        { type: 'ClientContactChanged', data: { ...ids('c1'), changes: { lastName: 'Byron', phone: '+44 1' }, changedAt: at, changedBy: 'u1' } },
+        { type: 'ClientNoteAdded', data: { ...ids('c1'), noteId: 'n1', body: 'First note', authorId: 'u1', addedAt: at } },
+        { type: 'ClientNoteAdded', data: { ...ids('c1'), noteId: 'n2', body: 'Second note', authorId: 'u1', addedAt: at } },
+        { type: 'ClientReassigned', data: { ...ids('c1'), from: 'coach-1', to: 'coach-2', reassignedAt: at, reassignedBy: 'u1' } },
+        { type: 'ClientLoginDetailsRequested', data: { ...ids('c1'), kind: 'invitation', requestedAt: at, requestedBy: 'u1' } },
+      ],
+      c2: [
+        { type: 'ClientAdded', data: client('c2', 'Hopper') },
+        { type: 'ClientDeleted', data: { ...ids('c2'), deletedAt: at, deletedBy: 'u1' } },
+      ],
+    };
+    for (const [id, stream] of Object.entries(history)) {
+      await events.appendToStream(
+        `client-${id}`,
+        await Promise.all(stream.map(async (event) => ({ id: randomUUID(), type: event.type, data: await codec.encode(event) }))),
+        { expectedRevision: 'no_stream' },
+      );
+    }
     const { once, twice } = await applyTwice(documents, new ClientsProjection(documents, codec), await events.readAll(), [CLIENTS]);
     expect(twice).toEqual(once);
-    expect((once as Record<string, Array<{ id: string; lastNameKey: string }>>)[CLIENTS].map((d) => [d.id, d.lastNameKey])).toEqual([
-      ['c1', 'lovelace'],
-      ['c2', 'hopper'],
-    ]);
+    const docs = (once as Record<string, Array<Record<string, unknown>>>)[CLIENTS];
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({
+      id: 'c1',
+      lastName: 'Byron',
+      lastNameKey: 'byron',
+      phone: '+44 1',
+      type: 'full_access',
+      status: 'active',
+      appAccess: 'invited',
+      coachId: 'coach-2',
+      version: 7,
+      notes: [expect.objectContaining({ id: 'n1', body: 'First note' }), expect.objectContaining({ id: 'n2', body: 'Second note' })],
+    });
     await events.close();
     await documents.close();
   });
