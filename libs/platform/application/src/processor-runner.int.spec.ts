@@ -104,6 +104,21 @@ describe('ProcessorRunner (real SQLite event and document stores)', () => {
     expect(correlations).toEqual(['req-7']);
   });
 
+  it('saves the checkpoint of events that needed no writes shortly after, and on stop', async () => {
+    const quiet: EventProcessor = { name: 'quiet', handle: async () => [] };
+    runner = new ProcessorRunner(events, documents, quiet, { checkpointEveryMs: 50 });
+    await runner.start();
+    const written = await append('thing-1', ['A', 'B']);
+    await runner.waitFor(written.position);
+    expect(await documents.getCheckpoint('quiet')).toBeNull();
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await documents.getCheckpoint('quiet')).toBe(written.position);
+    const later = await append('thing-1', ['C']);
+    await runner.waitFor(later.position);
+    await runner.stop();
+    expect(await documents.getCheckpoint('quiet')).toBe(later.position);
+  });
+
   it('does not keep a waiter waiting for events outside its filter', async () => {
     runner = new ProcessorRunner(events, documents, new EventsPerStream());
     await runner.start();

@@ -6,6 +6,12 @@ import type { EventProcessor } from './event-processor';
 export interface ProcessorRunnerOptions {
   /** Wait before resuming from the checkpoint after a failure. Default 1 s. */
   retryDelayMs?: number;
+  /**
+   * An event that needs no writes (most events, for an outbox relay) moves the checkpoint only
+   * in memory; it is saved with the next write, or after this long. A crash before then replays
+   * those events, which every processor must take calmly anyway. Default 250 ms.
+   */
+  checkpointEveryMs?: number;
   onError?: (error: unknown, processor: string) => void;
 }
 
@@ -30,6 +36,8 @@ export class ProcessorRunner {
   private restartTimer: NodeJS.Timeout | null = null;
   private readonly waiters = new Set<Waiter>();
   private waiterPoll: NodeJS.Timeout | null = null;
+  private unsavedCheckpoint: GlobalPosition | null = null;
+  private checkpointTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly events: EventStore,
@@ -61,6 +69,7 @@ export class ProcessorRunner {
     const subscription = this.subscription;
     this.subscription = null;
     await subscription?.stop();
+    await this.saveCheckpoint().catch((error) => this.options.onError?.(error, this.processor.name));
   }
 
   /**
@@ -99,7 +108,13 @@ export class ProcessorRunner {
             { correlationId: event.metadata.correlationId ?? event.id, causationId: event.id },
             () => this.processor.handle(event),
           );
-          await this.documents.commit([...writes, { op: 'checkpoint', processor: this.processor.name, position: event.position }]);
+          if (writes.length === 0) {
+            this.unsavedCheckpoint = event.position;
+            this.scheduleCheckpoint();
+          } else {
+            await this.documents.commit([...writes, { op: 'checkpoint', processor: this.processor.name, position: event.position }]);
+            this.unsavedCheckpoint = null;
+          }
           this.advanceTo(event.position);
         },
         { after: checkpoint ?? undefined, filter: this.processor.filter },
@@ -112,6 +127,23 @@ export class ProcessorRunner {
     } catch (error) {
       this.failed(generation, error);
     }
+  }
+
+  private scheduleCheckpoint(): void {
+    if (this.checkpointTimer) return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = null;
+      void this.saveCheckpoint().catch((error) => this.options.onError?.(error, this.processor.name));
+    }, this.options.checkpointEveryMs ?? 250);
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = null;
+    const position = this.unsavedCheckpoint;
+    if (position === null) return;
+    this.unsavedCheckpoint = null;
+    await this.documents.commit([{ op: 'checkpoint', processor: this.processor.name, position }]);
   }
 
   private failed(generation: number, error: unknown): void {

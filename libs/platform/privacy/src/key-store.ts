@@ -41,6 +41,24 @@ export class KeyStore {
     }
   }
 
+  /** Creates the keys of many new subjects in one durable write (an import), then answers from the cache. */
+  async prepare(subjectIds: readonly string[]): Promise<void> {
+    const missing: Array<{ id: string; key: Buffer }> = [];
+    for (const id of new Set(subjectIds)) if (!(await this.find(id))) missing.push({ id, key: randomBytes(32) });
+    if (missing.length === 0) return;
+    const createdAt = new Date().toISOString();
+    try {
+      await this.documents.commit(
+        missing.map(({ id, key }) => ({ op: 'insert' as const, collection: this.collection, doc: { id, key: key.toString('base64'), createdAt } })),
+      );
+      for (const { id, key } of missing) this.remember(id, key);
+    } catch (error) {
+      if (!(error instanceof DuplicateDocumentError)) throw error;
+      // Someone created one of them meanwhile: fall back to one at a time.
+      for (const { id } of missing) await this.keyFor(id);
+    }
+  }
+
   /** The subject's key, or null once it was destroyed (or never existed). */
   async find(subjectId: string): Promise<Buffer | null> {
     const cached = this.cache.get(subjectId);

@@ -38,6 +38,16 @@ describe('PersonalDataCipher (keys in a real SQLite document store)', () => {
     expect(a.equals(b)).toBe(true);
   });
 
+  it('prepares many keys in one write, keeping keys that already exist', async () => {
+    const keys = new KeyStore(documents);
+    const existing = await keys.keyFor('s1');
+    await keys.prepare(['s1', 's2', 's3']);
+    const fresh = new KeyStore(documents);
+    expect((await fresh.find('s1'))!.equals(existing)).toBe(true);
+    expect(await fresh.find('s2')).not.toBeNull();
+    expect(await fresh.find('s3')).not.toBeNull();
+  });
+
   it('gives a stable blind index per scope that does not contain the value', async () => {
     const a = await cipher.blindIndex('account-1', 'ada@example.com');
     expect(await cipher.blindIndex('account-1', 'ada@example.com')).toBe(a);

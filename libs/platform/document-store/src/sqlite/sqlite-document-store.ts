@@ -25,6 +25,12 @@ const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 /**
  * Read models in one SQLite file: a table per collection, each document stored as JSON with its
  * version and a tombstone flag; each commit is one transaction with its checkpoint.
+ *
+ * Durability per commit: read models and checkpoints can always be rebuilt from the events, so
+ * their commits run with synchronous=NORMAL (atomic, and safe from a process crash; a power cut
+ * may roll back the last ones together with their checkpoint, which only means a replay). A commit
+ * holding an `insert` or an unversioned `delete` (inbox rows, subject keys, their shredding) cannot
+ * be rebuilt, and runs with synchronous=FULL.
  */
 export class SqliteDocumentStore implements DocumentStore {
   private readonly db: Database.Database;
@@ -35,9 +41,7 @@ export class SqliteDocumentStore implements DocumentStore {
   constructor(options: SqliteDocumentStoreOptions) {
     this.db = new Database(options.filename);
     this.db.pragma('journal_mode = WAL');
-    // FULL, not NORMAL: read models could be rebuilt, but consumers' inbox rows (handled
-    // integration events) live here too and cannot.
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.pragma('journal_size_limit = 67108864');
     this.db.function('unicode_lower', { deterministic: true }, (value: unknown) =>
@@ -52,6 +56,16 @@ export class SqliteDocumentStore implements DocumentStore {
   async commit(ops: readonly WriteOp[]): Promise<void> {
     // Create tables before the transaction: DDL inside it would work, but keeps the lock longer.
     for (const op of ops) this.table(op.op === 'checkpoint' ? CHECKPOINTS_COLLECTION : op.collection);
+    const mustSurvivePowerLoss = ops.some((op) => op.op === 'insert' || (op.op === 'delete' && op.version === undefined));
+    if (mustSurvivePowerLoss) this.db.pragma('synchronous = FULL');
+    try {
+      this.commitInTransaction(ops);
+    } finally {
+      if (mustSurvivePowerLoss) this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  private commitInTransaction(ops: readonly WriteOp[]): void {
     this.db.transaction(() => {
       for (const op of ops) {
         try {

@@ -27,6 +27,9 @@ export class ImportClientsMessageController {
     const failed: ImportClientsResult['failed'] = [];
     const candidates: Array<{ row: number; request: EnrolmentRequest; stored: Record<string, unknown> }> = [];
     const now = new Date().toISOString();
+    const clientIdOf = (row: number) => (envelope.idempotencyKey ? deterministicId('import', actor.accountId, envelope.idempotencyKey, row) : randomUUID());
+    const clientIds = new Map(envelope.data.rows.map((row) => [row.row, clientIdOf(row.row)]));
+    await this.context.cipher.prepareKeys([...clientIds.values()]);
 
     for (const row of envelope.data.rows) {
       try {
@@ -37,7 +40,7 @@ export class ImportClientsMessageController {
           phone: row.phone,
           type: (row.type ?? '').trim() as ClientType,
         });
-        const clientId = envelope.idempotencyKey ? deterministicId('import', actor.accountId, envelope.idempotencyKey, row.row) : randomUUID();
+        const clientId = clientIds.get(row.row)!;
         const client: ClientAddedData = {
           clientId,
           accountId: actor.accountId,
