@@ -62,7 +62,9 @@ it('keeps buyers waiting without a seat and promotes them first come, first serv
   const second = await enrolBuyer(business.accountId, business.ownerId, 'Second');
   const status = async (id: string) => (await business.admin.get(`/api/v1/clients/${id}`)).body.status;
 
+  // The buyers' own streams are started by the roster-effects processor, shortly after.
   expect(await eventually(() => status(first), (s) => s === 'pending')).toBe('pending');
+  expect(await eventually(() => status(second), (s) => s === 'pending')).toBe('pending');
   expect((await business.admin.get('/api/v1/account/seats')).body).toMatchObject({ limit: 1, used: 1, pending: 2 });
   expect((await business.admin.get('/api/v1/clients?status=pending')).body.total).toBe(2);
 

@@ -6,7 +6,7 @@ import { ClientsContext } from './clients.context';
 import { CLIENTS_CONTEXT, CLIENTS_DEPS, CLIENTS_PROCESSORS, ClientsDeps, ClientsProcessors } from './clients.deps';
 import { clientsIntegrationEvents } from './outbox';
 import { CLIENTS } from './read-models/client-doc';
-import { CLIENT_INDEXES, ClientsProjection } from './read-models/clients.projection';
+import { CLIENT_INDEXES, CLIENT_SEARCH_FIELDS, ClientsProjection } from './read-models/clients.projection';
 import { RosterEffectsProcessor } from './roster/roster-effects.processor';
 import { AddClientMessageController } from './use-cases/add-client/add-client.message-controller';
 import { AddNoteMessageController } from './use-cases/add-note/add-note.message-controller';
@@ -82,6 +82,7 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
     if (this.started) return;
     this.started = true;
     await this.deps.documents.collection(CLIENTS).ensureIndexes(CLIENT_INDEXES);
+    await this.deps.documents.collection(CLIENTS).ensureTextIndex(CLIENT_SEARCH_FIELDS);
     await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
     this.consumers.push(
       await this.deps.bus.consume(

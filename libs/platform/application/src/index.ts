@@ -5,3 +5,4 @@ export * from './processor-runner';
 export * from './outbox-relay';
 export * from './inbox';
 export * from './stream-state-cache';
+export * from './concurrency';

@@ -70,6 +70,12 @@ export interface DocumentCollection<T extends Document = Document> {
   count(filter?: Filter): Promise<number>;
   /** Declares the indexes the collection's queries need. Idempotent. */
   ensureIndexes(indexes: readonly IndexSpec[]): Promise<void>;
+  /**
+   * Declares a substring-search index over these string fields: it speeds up a `$contains` (or an
+   * `$or` of them) of 3 characters or more on them, without changing any result. SQLite: an FTS5
+   * trigram index kept in step by triggers. MongoDB: none yet (a `$contains` stays a scan).
+   */
+  ensureTextIndex(fields: readonly string[]): Promise<void>;
 }
 
 export interface DocumentStore {

@@ -13,6 +13,9 @@ export const CLIENT_INDEXES: IndexSpec[] = [
   { fields: [['accountId', 1], ['type', 1], ['status', 1]] },
 ];
 
+/** The list's search: first name, last name or e-mail contains the term. */
+export const CLIENT_SEARCH_FIELDS = ['firstName', 'lastName', 'email'] as const;
+
 /**
  * The client list and profiles, from each client's own stream (personal data opened with the
  * client's key). Every write is guarded by the stream revision, so applying an event twice changes

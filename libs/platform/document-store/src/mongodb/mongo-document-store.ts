@@ -268,6 +268,11 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
     if (indexes.length === 0) return;
     await this.stored.createIndexes(indexes.map(translateIndex));
   }
+
+  /** MongoDB's text indexes match words, not substrings: `$contains` stays a (correct) scan here. */
+  async ensureTextIndex(): Promise<void> {
+    // Nothing to declare.
+  }
 }
 
 /** Hello (or isMaster on servers before 4.4.2): a replica set member or a mongos has transactions. */

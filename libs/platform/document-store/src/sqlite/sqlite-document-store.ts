@@ -36,6 +36,7 @@ export class SqliteDocumentStore implements DocumentStore {
   private readonly db: Database.Database;
   private readonly tables = new Set<string>();
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly textIndexes = new Map<string, readonly string[] | null>();
   readonly transactional = true;
 
   constructor(options: SqliteDocumentStoreOptions) {
@@ -51,6 +52,47 @@ export class SqliteDocumentStore implements DocumentStore {
 
   collection<T extends Document = Document>(name: string): DocumentCollection<T> {
     return new SqliteCollection<T>(this, this.table(name), name);
+  }
+
+  /** Fields of a table's substring-search index, when it has one. */
+  textIndexOf(table: string): readonly string[] | null {
+    if (!this.textIndexes.has(table)) {
+      this.db.exec('CREATE TABLE IF NOT EXISTS rm__text_indexes (table_name TEXT PRIMARY KEY, fields TEXT NOT NULL)');
+      const row = this.prepare<{ fields: string }>('SELECT fields FROM rm__text_indexes WHERE table_name = ?').get(table);
+      this.textIndexes.set(table, row ? (JSON.parse(row.fields) as string[]) : null);
+    }
+    return this.textIndexes.get(table)!;
+  }
+
+  /**
+   * An FTS5 trigram table over the fields, rowid = the document's rowid, kept in step by triggers,
+   * so every write path (upserts, patches, tombstones, rebuilds) updates it.
+   */
+  createTextIndex(table: string, fields: readonly string[]): void {
+    const existing = this.textIndexOf(table);
+    if (existing && JSON.stringify(existing) === JSON.stringify(fields)) return;
+    fields.forEach((field) => fieldExpression(field));
+    const fts = `${table}__text`;
+    const body = (row: string) => fields.map((field) => `coalesce(json_extract(${row}.doc, '$.${field}'), '')`).join(" || ' ' || ");
+    this.db.transaction(() => {
+      this.db.exec(`DROP TABLE IF EXISTS "${fts}"`);
+      this.db.exec(`CREATE VIRTUAL TABLE "${fts}" USING fts5(body, tokenize = 'trigram')`);
+      this.db.exec(`DROP TRIGGER IF EXISTS "${fts}_ai"; DROP TRIGGER IF EXISTS "${fts}_au"; DROP TRIGGER IF EXISTS "${fts}_ad";`);
+      this.db.exec(`CREATE TRIGGER "${fts}_ai" AFTER INSERT ON "${table}" WHEN new.deleted = 0 BEGIN
+        INSERT INTO "${fts}" (rowid, body) VALUES (new.rowid, ${body('new')}); END`);
+      this.db.exec(`CREATE TRIGGER "${fts}_au" AFTER UPDATE ON "${table}" BEGIN
+        DELETE FROM "${fts}" WHERE rowid = old.rowid;
+        INSERT INTO "${fts}" (rowid, body) SELECT new.rowid, ${body('new')} WHERE new.deleted = 0; END`);
+      this.db.exec(`CREATE TRIGGER "${fts}_ad" AFTER DELETE ON "${table}" BEGIN DELETE FROM "${fts}" WHERE rowid = old.rowid; END`);
+      this.db.exec(`INSERT INTO "${fts}" (rowid, body) SELECT rowid, ${body(`"${table}"`)} FROM "${table}" WHERE deleted = 0`);
+      this.db.exec('CREATE TABLE IF NOT EXISTS rm__text_indexes (table_name TEXT PRIMARY KEY, fields TEXT NOT NULL)');
+      this.prepare('INSERT INTO rm__text_indexes (table_name, fields) VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE SET fields = excluded.fields').run(
+        table,
+        JSON.stringify(fields),
+      );
+    })();
+    this.textIndexes.set(table, [...fields]);
+    this.statements.clear();
   }
 
   async commit(ops: readonly WriteOp[]): Promise<void> {
@@ -222,7 +264,7 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
 
   async find(filter?: Filter, options: FindOptions = {}): Promise<T[]> {
     const params: unknown[] = [];
-    let sql = `SELECT doc FROM "${this.table}" WHERE deleted = 0 AND ${compileFilter(filter, params)} ORDER BY ${compileSort(options.sort)}`;
+    let sql = `SELECT doc FROM ${this.source(filter, params)} WHERE deleted = 0 AND ${compileFilter(filter, params)} ORDER BY ${compileSort(options.sort)}`;
     if (options.limit !== undefined || options.skip !== undefined) {
       sql += ' LIMIT ? OFFSET ?';
       params.push(options.limit ?? -1, options.skip ?? 0);
@@ -236,9 +278,26 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
   async count(filter?: Filter): Promise<number> {
     const params: unknown[] = [];
     const row = this.store
-      .prepare<{ n: number }>(`SELECT COUNT(*) AS n FROM "${this.table}" WHERE deleted = 0 AND ${compileFilter(filter, params)}`)
+      .prepare<{ n: number }>(`SELECT COUNT(*) AS n FROM ${this.source(filter, params)} WHERE deleted = 0 AND ${compileFilter(filter, params)}`)
       .get(...params);
     return row?.n ?? 0;
+  }
+
+  async ensureTextIndex(fields: readonly string[]): Promise<void> {
+    this.store.createTextIndex(this.table, fields);
+  }
+
+  /**
+   * Where rows come from: the table, or, when a substring search can use the text index, the
+   * index's few candidates first (CROSS JOIN keeps SQLite from scanning a whole account through
+   * another index instead). The filter itself still decides every row.
+   */
+  private source(filter: Filter | undefined, params: unknown[]): string {
+    const textFields = this.store.textIndexOf(this.table);
+    const term = textFields && filter ? searchTerm(filter, textFields) : null;
+    if (term === null) return `"${this.table}"`;
+    params.push(`"${term.replace(/"/g, '""')}"`);
+    return `(SELECT rowid AS hit FROM "${this.table}__text" WHERE body MATCH ?) AS hits CROSS JOIN "${this.table}" ON "${this.table}".rowid = hits.hit`;
   }
 
   async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {
@@ -253,6 +312,36 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
       );
     }
   }
+}
+
+/**
+ * The term of a `$contains`, or of an `$or` of `$contains` with one term, on text-indexed fields:
+ * then every match contains the term, and the trigram index finds the candidates (3+ characters).
+ */
+function searchTerm(filter: Filter, textFields: readonly string[]): string | null {
+  const containsOn = (sub: Filter): { field: string; term: string } | null => {
+    const entries = Object.entries(sub);
+    if (entries.length !== 1) return null;
+    const [field, condition] = entries[0];
+    if (!textFields.includes(field) || condition === null || typeof condition !== 'object' || Array.isArray(condition)) return null;
+    const keys = Object.keys(condition);
+    const term = (condition as { $contains?: unknown }).$contains;
+    return keys.length === 1 && typeof term === 'string' ? { field, term } : null;
+  };
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$or' && Array.isArray(value) && value.length > 0) {
+      const parts = value.map(containsOn);
+      if (parts.every((p) => p !== null) && new Set(parts.map((p) => p!.term)).size === 1) return usable(parts[0]!.term);
+    } else if (key !== '$and') {
+      const part = containsOn({ [key]: value } as Filter);
+      if (part) return usable(part.term);
+    }
+  }
+  return null;
+}
+
+function usable(term: string): string | null {
+  return [...term].length >= 3 ? term : null;
 }
 
 function assertDocument(doc: Document): void {

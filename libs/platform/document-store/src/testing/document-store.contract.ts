@@ -195,6 +195,32 @@ export function documentStoreContract(adapterName: string, open: () => Promise<D
         expect(ids(await collection.find({ $and: [{ accountId: 'a' }, { age: { $gt: 40 } }] }))).toEqual(['p2', 'p4']);
       });
 
+      it('gives the same answers with a text index, which follows every write', async () => {
+        const collection = store.collection<Person>(name);
+        const queries = [
+          { email: { $contains: 'EXAMPLE' } },
+          { firstName: { $contains: 'ÉMI' } },
+          { firstName: { $contains: 'émile' } },
+          { $or: ['firstName', 'lastName', 'email'].map((f) => ({ [f]: { $contains: 'ada' } })) },
+          { $or: ['firstName', 'lastName', 'email'].map((f) => ({ [f]: { $contains: 'ov' } })) },
+          { accountId: 'a', $or: ['firstName', 'lastName', 'email'].map((f) => ({ [f]: { $contains: 'lovelace' } })) },
+          { $or: [{ firstName: { $contains: 'ada' } }, { lastName: { $contains: 'zola' } }] },
+        ];
+        const before = await Promise.all(queries.map(async (q) => [ids(await collection.find(q)), await collection.count(q)]));
+        await collection.ensureTextIndex(['firstName', 'lastName', 'email']);
+        const after = await Promise.all(queries.map(async (q) => [ids(await collection.find(q)), await collection.count(q)]));
+        expect(after).toEqual(before);
+
+        await store.commit([
+          { op: 'patch', collection: name, id: 'p2', set: { lastName: 'Adaptable' }, version: 50 },
+          { op: 'delete', collection: name, id: 'p1', version: 50 },
+          { op: 'upsert', collection: name, doc: { ...people[0], id: 'p9', firstName: 'Adalind' }, version: 1 },
+        ]);
+        const search = { $or: ['firstName', 'lastName', 'email'].map((f) => ({ [f]: { $contains: 'ADA' } })) };
+        expect(ids(await collection.find(search))).toEqual(['p2', 'p5', 'p9']);
+        expect(await collection.count(search)).toBe(3);
+      });
+
       it('sorts on several fields, then by id, with skip and limit', async () => {
         const collection = store.collection<Person>(name);
         const byName = await collection.find({}, { sort: [['firstName', 1], ['lastName', -1]] });

@@ -67,7 +67,10 @@ export class SqliteEventStore implements EventStore {
   private readonly appended = new EventEmitter();
   private readonly statements;
   private readonly appendTransaction;
+  private readonly appendGroupTransaction;
   private readonly pollIntervalMs: number;
+  /** A holder object (never replaced), so wrappers made with Object.create share the one queue. */
+  private readonly appendQueue: { items: QueuedAppend[] } = { items: [] };
   private readonly statementCache = new Map<string, Database.Statement>();
 
   constructor(options: SqliteEventStoreOptions) {
@@ -102,15 +105,45 @@ export class SqliteEventStore implements EventStore {
     this.appendTransaction = this.db.transaction((streamName: string, events: readonly NewEvent[], expected: ExpectedRevision) =>
       this.appendInTransaction(streamName, events, expected),
     );
+    // Inside the group's transaction each append is a savepoint: one that fails rolls back alone.
+    this.appendGroupTransaction = this.db.transaction((group: QueuedAppend[]) =>
+      group.map((append) => {
+        try {
+          return { result: this.appendTransaction(append.streamName, append.events, append.expected) };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
   }
 
-  async appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    if (events.length === 0) throw new Error('appendToStream needs at least one event');
-    // IMMEDIATE takes the write lock up front: two processes never both read a revision and then
-    // race to upgrade their locks.
-    const result = this.appendTransaction.immediate(streamName, events, options.expectedRevision);
+  /**
+   * Group commit: appends requested in the same turn of the event loop (concurrent commands)
+   * share one transaction and one fsync, each still checked against its own expected revision
+   * and failing on its own. None resolves before the group is durable.
+   */
+  appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    if (events.length === 0) return Promise.reject(new Error('appendToStream needs at least one event'));
+    return new Promise((resolve, reject) => {
+      this.appendQueue.items.push({ streamName, events, expected: options.expectedRevision, resolve, reject });
+      if (this.appendQueue.items.length === 1) setImmediate(() => this.flushAppends());
+    });
+  }
+
+  private flushAppends(): void {
+    const group = this.appendQueue.items;
+    this.appendQueue.items = [];
+    let outcomes: Array<{ result?: AppendResult; error?: unknown }>;
+    try {
+      // IMMEDIATE takes the write lock up front: two processes never both read a revision and
+      // then race to upgrade their locks.
+      outcomes = this.appendGroupTransaction.immediate(group);
+    } catch (error) {
+      for (const append of group) append.reject(error);
+      return;
+    }
     this.appended.emit('append');
-    return result;
+    outcomes.forEach((outcome, index) => (outcome.error !== undefined ? group[index].reject(outcome.error) : group[index].resolve(outcome.result!)));
   }
 
   private appendInTransaction(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult {
@@ -210,6 +243,14 @@ export class SqliteEventStore implements EventStore {
       this.appended.on('append', done);
     });
   }
+}
+
+interface QueuedAppend {
+  streamName: string;
+  events: readonly NewEvent[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
 }
 
 function assertExpected(streamName: string, expected: ExpectedRevision, currentRevision: number): void {

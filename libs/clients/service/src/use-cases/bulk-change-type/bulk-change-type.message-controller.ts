@@ -1,5 +1,6 @@
 import { BulkChangeTypeRequest, BulkChangeTypeResult, ClientsSubjects } from '@clientele/clients/contracts';
 import { clientDecider, typeChangeEffect } from '@clientele/clients/domain';
+import { mapConcurrently } from '@clientele/platform/application';
 import { requireStaff, type RequestActor, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { GlobalPosition } from '@clientele/platform/event-store';
@@ -37,8 +38,11 @@ export class BulkChangeTypeMessageController {
     const results: Outcome[] = [];
     let last: GlobalPosition | null = null;
 
-    for (const clientId of [...new Set(clientIds)]) {
-      const outcome: Attempt = dryRun ? await this.preview(actor, clientId, type) : await this.apply(actor, clientId, type, requestId, metadata);
+    // Clients are independent: overlapping their commands lets their appends share group commits.
+    const attempts = await mapConcurrently([...new Set(clientIds)], 16, (clientId) =>
+      dryRun ? this.preview(actor, clientId, type) : this.apply(actor, clientId, type, requestId, metadata),
+    );
+    for (const outcome of attempts) {
       results.push(outcome.result);
       summary[outcome.result.outcome]++;
       if (outcome.effect === 'invitation') summary.invitationsToSend++;

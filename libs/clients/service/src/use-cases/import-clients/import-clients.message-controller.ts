@@ -1,6 +1,6 @@
 import { ClientsSubjects, ImportClientsRequest, ImportClientsResult } from '@clientele/clients/contracts';
 import { ClientAddedData, EnrolmentRequest, initialAppAccess, validateNewClient } from '@clientele/clients/domain';
-import { deterministicId } from '@clientele/platform/application';
+import { deterministicId, mapConcurrently } from '@clientele/platform/application';
 import { requireCapability, requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ClientType } from '@clientele/platform/core';
 import type { GlobalPosition } from '@clientele/platform/event-store';
@@ -70,16 +70,16 @@ export class ImportClientsMessageController {
       : [];
     let created = 0;
     let last: GlobalPosition | null = null;
-    for (const [index, plan] of plans.entries()) {
+    await mapConcurrently(plans, 16, async (plan, index) => {
       const candidate = candidates[index];
       if (plan.refusal) {
         failed.push({ row: candidate.row, errors: plan.refusal.errors ?? [{ field: 'row', message: plan.refusal.detail }] });
-        continue;
+        return;
       }
       const added = await completeEnrolment(this.context, candidate.stored, metadata);
-      if (added?.position != null) last = added.position;
+      if (added?.position != null && (last === null || added.position > last)) last = added.position;
       created++;
-    }
+    });
     await this.context.waitForViews(last);
     return { created, failed: failed.sort((a, b) => a.row - b.row) };
   }

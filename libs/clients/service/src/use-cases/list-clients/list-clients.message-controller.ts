@@ -6,6 +6,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { CLIENTS_DEPS, ClientsDeps } from '../../clients.deps';
 import { CLIENTS, ClientDoc, toSummary } from '../../read-models/client-doc';
+import { CLIENT_SEARCH_FIELDS } from '../../read-models/clients.projection';
 
 const SORTS: Record<ClientSort, Sort> = {
   name: [['lastNameKey', 1], ['firstNameKey', 1]],
@@ -35,7 +36,7 @@ export class ListClientsMessageController {
     if (type !== undefined) filter.type = type;
     if (status !== undefined) filter.status = status;
     const term = search?.trim();
-    if (term) filter.$or = ['firstName', 'lastName', 'email'].map((field) => ({ [field]: { $contains: term } }));
+    if (term) filter.$or = CLIENT_SEARCH_FIELDS.map((field) => ({ [field]: { $contains: term } }));
 
     const clients = this.deps.documents.collection<ClientDoc>(CLIENTS);
     const [docs, total] = await Promise.all([
