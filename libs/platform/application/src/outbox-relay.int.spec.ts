@@ -76,6 +76,10 @@ describe.each(buses)('OutboxRelay over %s', (_name, openBus) => {
         if (busDown) throw new Error('bus unreachable');
         return bus.publish(event);
       },
+      publishMany: async (events: readonly IntegrationEvent[]) => {
+        if (busDown) throw new Error('bus unreachable');
+        return bus.publishMany(events);
+      },
     };
     await add('1');
     runner = new ProcessorRunner(events, documents, new OutboxRelay(flakyBus, mapper), { retryDelayMs: 30 });

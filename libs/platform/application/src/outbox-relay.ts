@@ -14,20 +14,28 @@ export type IntegrationEventMapper = (event: RecordedEvent) => IntegrationEvent 
  */
 export class OutboxRelay implements EventProcessor {
   constructor(
-    private readonly bus: Pick<EventBus, 'publish'>,
+    private readonly bus: Pick<EventBus, 'publish' | 'publishMany'>,
     private readonly toIntegrationEvent: IntegrationEventMapper,
     readonly name = 'outbox',
     readonly filter?: EventFilter,
   ) {}
 
   async handle(event: RecordedEvent): Promise<readonly WriteOp[]> {
-    const integrationEvent = this.toIntegrationEvent(event);
-    if (integrationEvent) {
+    return this.handleBatch([event]);
+  }
+
+  /** Publishes a batch in one go: one durable write on the embedded bus, pipelined acks on JetStream. */
+  async handleBatch(events: readonly RecordedEvent[]): Promise<readonly WriteOp[]> {
+    const integrationEvents = [];
+    for (const event of events) {
+      const integrationEvent = this.toIntegrationEvent(event);
+      if (!integrationEvent) continue;
       if (integrationEvent.id !== event.id) {
         throw new Error(`integration event ${integrationEvent.subject} must keep the id of ${event.type} ${event.id}`);
       }
-      await this.bus.publish(integrationEvent);
+      integrationEvents.push(integrationEvent);
     }
+    if (integrationEvents.length > 0) await this.bus.publishMany(integrationEvents);
     return [];
   }
 }

@@ -119,6 +119,35 @@ describe('ProcessorRunner (real SQLite event and document stores)', () => {
     expect(await documents.getCheckpoint('quiet')).toBe(later.position);
   });
 
+  it('hands batches, in order, to a processor that takes them, and starts over after a failed batch', async () => {
+    const seen: string[][] = [];
+    let failOnce = true;
+    const batcher: EventProcessor = {
+      name: 'batcher',
+      handle: async () => [],
+      handleBatch: async (batch) => {
+        if (failOnce && batch.length > 1) {
+          failOnce = false;
+          throw new Error('publish failed');
+        }
+        seen.push(batch.map((e) => e.type));
+        return [];
+      },
+    };
+    const errors: unknown[] = [];
+    await append('thing-1', Array.from({ length: 150 }, (_, i) => `E${i}`));
+    runner = new ProcessorRunner(events, documents, batcher, { retryDelayMs: 20, onError: (e) => errors.push(e) });
+    await runner.start();
+    const last = await append('thing-2', ['Last']);
+    await runner.waitFor(last.position, 5000);
+    await runner.stop();
+    const handled = seen.flat();
+    expect(errors).toHaveLength(1);
+    expect(handled).toEqual([...Array.from({ length: 150 }, (_, i) => `E${i}`), 'Last']);
+    expect(Math.max(...seen.map((b) => b.length))).toBeLessThanOrEqual(100);
+    expect(await documents.getCheckpoint('batcher')).toBe(last.position);
+  });
+
   it('does not keep a waiter waiting for events outside its filter', async () => {
     runner = new ProcessorRunner(events, documents, new EventsPerStream());
     await runner.start();

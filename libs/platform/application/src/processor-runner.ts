@@ -1,5 +1,6 @@
 import type { DocumentStore } from '@clientele/platform/document-store';
-import type { EventStore, GlobalPosition, Subscription } from '@clientele/platform/event-store';
+import type { WriteOp } from '@clientele/platform/document-store';
+import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@clientele/platform/event-store';
 import { runWithCorrelation } from '@clientele/platform/logging';
 import type { EventProcessor } from './event-processor';
 
@@ -38,6 +39,9 @@ export class ProcessorRunner {
   private waiterPoll: NodeJS.Timeout | null = null;
   private unsavedCheckpoint: GlobalPosition | null = null;
   private checkpointTimer: NodeJS.Timeout | null = null;
+  private batch: RecordedEvent[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly events: EventStore,
@@ -64,6 +68,7 @@ export class ProcessorRunner {
   async stop(): Promise<void> {
     this.running = false;
     this.generation++;
+    await this.flushing;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
     const subscription = this.subscription;
@@ -100,22 +105,17 @@ export class ProcessorRunner {
       const checkpoint = await this.documents.getCheckpoint(this.processor.name);
       if (generation !== this.generation) return;
       this.position = checkpoint;
+      this.batch = [];
       const subscription = this.events.subscribeToAll(
         async (event) => {
           if (generation !== this.generation) throw new Error('superseded');
+          if (this.processor.handleBatch) return this.addToBatch(generation, event);
           // Log lines of this work carry the correlation id of the command that caused the event.
           const writes = await runWithCorrelation(
             { correlationId: event.metadata.correlationId ?? event.id, causationId: event.id },
             () => this.processor.handle(event),
           );
-          if (writes.length === 0) {
-            this.unsavedCheckpoint = event.position;
-            this.scheduleCheckpoint();
-          } else {
-            await this.documents.commit([...writes, { op: 'checkpoint', processor: this.processor.name, position: event.position }]);
-            this.unsavedCheckpoint = null;
-          }
-          this.advanceTo(event.position);
+          await this.committed(writes, event.position);
         },
         { after: checkpoint ?? undefined, filter: this.processor.filter },
       );
@@ -126,6 +126,63 @@ export class ProcessorRunner {
       );
     } catch (error) {
       this.failed(generation, error);
+    }
+  }
+
+  private async committed(writes: readonly WriteOp[], position: GlobalPosition): Promise<void> {
+    if (writes.length === 0) {
+      this.unsavedCheckpoint = position;
+      this.scheduleCheckpoint();
+    } else {
+      await this.documents.commit([...writes, { op: 'checkpoint', processor: this.processor.name, position }]);
+      this.unsavedCheckpoint = null;
+    }
+    this.advanceTo(position);
+  }
+
+  /**
+   * Batches for processors that handle them: events gather while the subscription reads, and go
+   * to the processor, one batch after the other, when 100 are waiting or the reading pauses.
+   * Nothing of a batch is checkpointed before the processor finished it (and every batch before
+   * it); a failure restarts from the checkpoint, so its events come again.
+   */
+  private async addToBatch(generation: number, event: RecordedEvent): Promise<void> {
+    this.batch.push(event);
+    if (this.batch.length >= 100) {
+      await this.queueFlush(generation);
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        void this.queueFlush(generation);
+      });
+    }
+  }
+
+  private queueFlush(generation: number): Promise<void> {
+    const events = this.batch;
+    this.batch = [];
+    this.flushing = this.flushing.then(() => this.flushBatch(generation, events));
+    return this.flushing;
+  }
+
+  /** Never rejects: a failure turns into a restart. */
+  private async flushBatch(generation: number, events: RecordedEvent[]): Promise<void> {
+    if (events.length === 0 || generation !== this.generation) return;
+    try {
+      const first = events[0];
+      const writes = await runWithCorrelation({ correlationId: first.metadata.correlationId ?? first.id, causationId: first.id }, () =>
+        this.processor.handleBatch!(events),
+      );
+      if (generation !== this.generation) return;
+      await this.committed(writes, events[events.length - 1].position);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.generation++;
+      const subscription = this.subscription;
+      this.subscription = null;
+      void subscription?.stop();
+      this.failed(this.generation, error);
     }
   }
 

@@ -79,6 +79,8 @@ export interface DeadLetterStore {
 export interface EventBus {
   /** Resolves once the event is durably stored by the bus; publishing an id twice stores it once. */
   publish(event: IntegrationEvent): Promise<void>;
+  /** Several at once, in order; resolves once all are durably stored. */
+  publishMany(events: readonly IntegrationEvent[]): Promise<void>;
   consume(options: ConsumerOptions, handler: IntegrationEventHandler): Promise<EventConsumer>;
   readonly deadLetters: DeadLetterStore;
   ping(): Promise<void>;

@@ -81,11 +81,22 @@ export class EmbeddedEventBus implements EventBus {
   }
 
   async publish(event: IntegrationEvent): Promise<void> {
-    const { service } = parseIntegrationEventSubject(event.subject);
-    const result = this.db
-      .prepare('INSERT OR IGNORE INTO messages (msg_id, service, subject, payload, published_at) VALUES (?, ?, ?, ?, ?)')
-      .run(event.id, service, event.subject, JSON.stringify(event), new Date().toISOString());
-    if (result.changes > 0) this.published.emit(service);
+    await this.publishMany([event]);
+  }
+
+  /** One transaction (one fsync) for the lot. */
+  async publishMany(events: readonly IntegrationEvent[]): Promise<void> {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO messages (msg_id, service, subject, payload, published_at) VALUES (?, ?, ?, ?, ?)');
+    const publishedAt = new Date().toISOString();
+    const services = this.db.transaction(() => {
+      const touched = new Set<string>();
+      for (const event of events) {
+        const { service } = parseIntegrationEventSubject(event.subject);
+        if (insert.run(event.id, service, event.subject, JSON.stringify(event), publishedAt).changes > 0) touched.add(service);
+      }
+      return touched;
+    })();
+    for (const service of services) this.published.emit(service);
   }
 
   async consume(options: ConsumerOptions, handler: IntegrationEventHandler): Promise<EventConsumer> {

@@ -114,6 +114,11 @@ export class JetStreamEventBus implements EventBus {
     await this.js.publish(this.names.subject(event.subject), codec.encode(event), { msgID: event.id });
   }
 
+  /** Pipelined: every publish is sent at once, and all their acknowledgements awaited. */
+  async publishMany(events: readonly IntegrationEvent[]): Promise<void> {
+    await Promise.all(events.map((event) => this.publish(event)));
+  }
+
   async consume(options: ConsumerOptions, handler: IntegrationEventHandler): Promise<EventConsumer> {
     const stream = await this.ensureStream(options.sourceService);
     const singleFilter = options.subjects?.length === 1 ? options.subjects[0] : undefined;

@@ -71,6 +71,17 @@ export function eventBusContract(adapterName: string, adapter: EventBusUnderTest
       expect(seen).toEqual(['corr-1']);
     });
 
+    it('publishes several at once, in order, each id once', async () => {
+      const received: number[] = [];
+      await consume('many', async (e) => void received.push(e.data.n as number));
+      const batch = [0, 1, 2, 3].map((n) => event('added', { n }));
+      await bus.publishMany(batch);
+      await bus.publishMany([batch[1], event('added', { n: 4 })]);
+      await waitFor(() => received.length === 5);
+      await sleep(150);
+      expect(received).toEqual([0, 1, 2, 3, 4]);
+    });
+
     it('stores an event id once, however often it is published', async () => {
       const published = event();
       await bus.publish(published);
