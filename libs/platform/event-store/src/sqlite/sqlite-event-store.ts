@@ -136,8 +136,19 @@ export class SqliteEventStore implements EventStore {
     let outcomes: Array<{ result?: AppendResult; error?: unknown }>;
     try {
       // IMMEDIATE takes the write lock up front: two processes never both read a revision and
-      // then race to upgrade their locks.
-      outcomes = this.appendGroupTransaction.immediate(group);
+      // then race to upgrade their locks. A group of one needs no savepoint.
+      if (group.length === 1) {
+        const [only] = group;
+        try {
+          outcomes = [{ result: this.appendTransaction.immediate(only.streamName, only.events, only.expected) }];
+        } catch (error) {
+          // A refused append (wrong revision) fails alone; anything else fails the group below.
+          if (!(error instanceof WrongExpectedRevisionError)) throw error;
+          outcomes = [{ error }];
+        }
+      } else {
+        outcomes = this.appendGroupTransaction.immediate(group);
+      }
     } catch (error) {
       for (const append of group) append.reject(error);
       return;
