@@ -423,6 +423,19 @@ describe('operations', () => {
   });
 });
 
+describe('the dev mailbox', () => {
+  it('is served outside production, and absent in production', async () => {
+    expect((await api.get('/api/v1/dev/mailbox?to=nobody@example.com')).body).toEqual({ items: [] });
+    expectProblem(await api.get('/api/v1/dev/mailbox'), 400, 'validation_failed');
+    const production = await startInProcess({ NODE_ENV: 'production' });
+    try {
+      expectProblem(await production.api.get('/api/v1/dev/mailbox?to=nobody@example.com'), 404, 'not_found');
+    } finally {
+      await production.stop();
+    }
+  });
+});
+
 describe('rate limit on the sign-in routes', () => {
   it('429 rate_limited with Retry-After past the limit per minute and address', async () => {
     const limited = await startInProcess({ CLIENTELE_AUTH_RATE_LIMIT: '3' });

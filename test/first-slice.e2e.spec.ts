@@ -1,72 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { Deployment, separateProcesses, singleProcess } from './support/deployments';
 import { Api, PASSWORD, addCoach, login, newClient, signUp, uniqueEmail } from './support/http';
-import { removeNamespace } from './support/nats-cleanup';
-import { ClienteleProcess, freePort, spawnClientele, stopAll, waitUntilHealthy } from './support/processes';
 
 /**
  * The first slice end to end, run twice: the whole system in one OS process (`npm start`), and
  * every service as its own OS process over the NATS server on this machine, each with its own
  * SQLite stores. Same scenario, same assertions: one code path.
  */
-interface Deployment {
-  start(): Promise<Api>;
-  stop(): Promise<void>;
-  cleanup(): void;
-}
-
-function singleProcess(): Deployment {
-  const dataDir = mkdtempSync(join(tmpdir(), 'clientele-e2e-single-'));
-  let processes: ClienteleProcess[] = [];
-  let port = 0;
-  return {
-    async start() {
-      port ||= await freePort();
-      processes = [spawnClientele('clientele', { PORT: String(port), DATA_DIR: dataDir })];
-      const api = new Api(`http://127.0.0.1:${port}`);
-      await waitUntilHealthy(api, processes);
-      return api;
-    },
-    stop: () => stopAll(processes),
-    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
-  };
-}
-
-function separateProcesses(): Deployment {
-  const root = mkdtempSync(join(tmpdir(), 'clientele-e2e-distributed-'));
-  const namespace = `e2e-${randomUUID().slice(0, 8)}`;
-  const jwtSecret = randomUUID() + randomUUID();
-  let processes: ClienteleProcess[] = [];
-  let port = 0;
-  const common = {
-    CLIENTELE_PROFILE: 'distributed',
-    CLIENTELE_EVENT_STORE: 'sqlite',
-    CLIENTELE_DOCUMENT_STORE: 'sqlite',
-    CLIENTELE_MAIL: 'dev-mailbox',
-    CLIENTELE_NATS_NAMESPACE: namespace,
-    NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    JWT_SECRET: jwtSecret,
-  };
-  return {
-    async start() {
-      port ||= await freePort();
-      processes = ['gateway', 'identity', 'clients'].map((service) =>
-        spawnClientele(service, { ...common, CLIENTELE_SERVICES: service, DATA_DIR: join(root, service), PORT: String(port) }),
-      );
-      const api = new Api(`http://127.0.0.1:${port}`);
-      await waitUntilHealthy(api, processes);
-      return api;
-    },
-    stop: () => stopAll(processes),
-    cleanup: () => {
-      rmSync(root, { recursive: true, force: true });
-      void removeNamespace(namespace).catch(() => undefined);
-    },
-  };
-}
-
 describe.each([
   ['in one process (npm start)', singleProcess],
   ['as separate processes over NATS', separateProcesses],
@@ -80,7 +19,7 @@ describe.each([
   }, 90_000);
   afterAll(async () => {
     await deployment?.stop();
-    deployment?.cleanup();
+    await deployment?.cleanup();
   }, 60_000);
 
   it('signs up, signs in, adds clients of each type and lists them; coaches see only theirs', async () => {

@@ -33,9 +33,11 @@ export function spawnClientele(name: string, env: Record<string, string>): Clien
 export async function stopAll(processes: ClienteleProcess[]): Promise<void> {
   for (const p of processes) p.child.kill('SIGTERM');
   await Promise.all(
-    processes.map((p) =>
-      Promise.race([p.exited, new Promise((done) => setTimeout(() => done(p.child.kill('SIGKILL')), 15_000))]),
-    ),
+    processes.map(async (p) => {
+      const killer = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
+      await p.exited;
+      clearTimeout(killer);
+    }),
   );
 }
 

@@ -1,6 +1,7 @@
 import { ClientsModule } from '@clientele/clients/service';
 import { GatewayModule } from '@clientele/gateway/http';
 import { IdentityModule } from '@clientele/identity/service';
+import { DevMailbox, NotificationsModule, SendGridSender } from '@clientele/notifications/service';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Platform } from './platform';
 
@@ -16,10 +17,18 @@ export class HostModule implements OnApplicationShutdown {
     const stores = (service: 'identity' | 'clients') => platform.stores.get(service)!;
     const imports: DynamicModule[] = [];
     if (platform.hosts('identity')) {
-      imports.push(IdentityModule.register({ ...stores('identity'), bus, jwtSecret: platform.jwtSecret, logger: logger.child('identity') }));
+      imports.push(
+        IdentityModule.register({ ...stores('identity'), bus, requests, jwtSecret: platform.jwtSecret, publicUrl: config.publicUrl, logger: logger.child('identity') }),
+      );
     }
     if (platform.hosts('clients')) {
       imports.push(ClientsModule.register({ ...stores('clients'), bus, requests, logger: logger.child('clients') }));
+    }
+    if (platform.hosts('notifications')) {
+      const documents = platform.stores.get('notifications')!.documents;
+      const devMailbox = config.mail === 'dev-mailbox' ? new DevMailbox(documents) : null;
+      const sender = devMailbox ?? new SendGridSender({ apiKey: config.sendgridApiKey! });
+      imports.push(NotificationsModule.register({ documents, bus, requests, sender, devMailbox, mailFrom: config.mailFrom, logger: logger.child('notifications') }));
     }
     if (platform.hosts('gateway')) {
       imports.push(
@@ -29,6 +38,7 @@ export class HostModule implements OnApplicationShutdown {
           logger: logger.child('gateway'),
           authRateLimitPerMinute: config.authRateLimitPerMinute,
           healthChecks: () => platform.healthChecks(),
+          devMailbox: config.nodeEnv !== 'production',
         }),
       );
     }

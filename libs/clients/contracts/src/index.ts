@@ -19,6 +19,9 @@ export const ClientsSubjects = {
   getSeats: 'clients.query.get-seats',
   /** Internal (no actor): contact details for services that write to the client (invitations, mail). */
   getContact: 'clients.query.get-contact',
+  /** A client's own profile (client tokens, /me/profile). */
+  getOwnProfile: 'clients.query.get-own-profile',
+  changeOwnProfile: 'clients.cmd.change-own-profile',
   health: 'clients.query.health',
 } as const;
 
@@ -207,4 +210,13 @@ export interface ClientContactView {
   type: ClientType;
   status: ClientStatus;
   appAccess: AppAccess;
+}
+
+export interface OwnProfile {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string | null;
+  type: ClientType;
 }

@@ -12,6 +12,7 @@ export type ClientCommand =
   | { type: 'RequestLoginDetails'; actorId: string; now: string }
   | { type: 'RequestPasswordReset'; actorId: string; now: string }
   | { type: 'Activate'; now: string }
+  | { type: 'MarkAppAccessActive'; now: string }
   | { type: 'DeleteClient'; actorId: string; now: string };
 
 export interface ClientState {
@@ -105,6 +106,9 @@ export const clientDecider: Decider<ClientCommand, ClientState, ClientEvent> = {
         return [{ type: 'ClientPasswordResetRequested', data: { ...ids, requestedAt: command.now, requestedBy: command.actorId } }];
       case 'Activate':
         return state.status === 'pending' ? [{ type: 'ClientActivated', data: { ...ids, activatedAt: command.now } }] : [];
+      case 'MarkAppAccessActive':
+        // The client set a password (identity said so); offline meanwhile means it is moot.
+        return state.appAccess === 'active' || state.type === 'offline' ? [] : [{ type: 'ClientAppAccessActivated', data: { ...ids, activatedAt: command.now } }];
       case 'DeleteClient':
         return [{ type: 'ClientDeleted', data: { ...ids, deletedAt: command.now, deletedBy: command.actorId } }];
     }
@@ -142,6 +146,8 @@ export const clientDecider: Decider<ClientCommand, ClientState, ClientEvent> = {
         return { ...state, coachId: event.data.to, version };
       case 'ClientActivated':
         return { ...state, status: 'active', version };
+      case 'ClientAppAccessActivated':
+        return { ...state, appAccess: 'active', everHadAccess: true, version };
       case 'ClientDeleted':
         return { ...state, deleted: true, version };
       default:

@@ -40,6 +40,7 @@ export type ClientEvent =
   | { type: 'ClientLoginDetailsRequested'; data: { clientId: string; accountId: string; kind: 'invitation' | 'login_link'; requestedAt: string; requestedBy: string } }
   | { type: 'ClientPasswordResetRequested'; data: { clientId: string; accountId: string; requestedAt: string; requestedBy: string } }
   | { type: 'ClientActivated'; data: { clientId: string; accountId: string; activatedAt: string } }
+  | { type: 'ClientAppAccessActivated'; data: { clientId: string; accountId: string; activatedAt: string } }
   | { type: 'ClientDeleted'; data: { clientId: string; accountId: string; deletedAt: string; deletedBy: string } };
 
 export type ClientEventType = ClientEvent['type'];

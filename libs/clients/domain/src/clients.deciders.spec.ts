@@ -134,6 +134,16 @@ describe('client', () => {
     spec.given([added(), { type: 'ClientDeleted', data: { ...ids, deletedAt: now, deletedBy: 'u1' } }]).when({ type: 'DeleteClient', actorId: 'u1', now }).thenThrows('not_found');
   });
 
+  it('marks app access active once the client set a password, and then restores instead of inviting', () => {
+    const active: ClientEvent = { type: 'ClientAppAccessActivated', data: { ...ids, activatedAt: now } };
+    spec.given([added()]).when({ type: 'MarkAppAccessActive', now }).then([active]);
+    spec.given([added(), active]).when({ type: 'MarkAppAccessActive', now }).thenNothingHappens();
+    spec
+      .given([added(), active, typeChanged('full_access', 'offline', 'access_revoked', 'none')])
+      .when(changeType('full_access'))
+      .then([typeChanged('offline', 'full_access', 'access_restored', 'active')]);
+  });
+
   it('counts its version from 0, one per event', () => {
     const state = fold(clientDecider, [added(), typeChanged('full_access', 'offline', 'access_revoked', 'none')]);
     expect(state.version).toBe(1);

@@ -21,6 +21,7 @@ import { GetSeatsMessageController } from './use-cases/get-seats/get-seats.messa
 import { ClientsHealthMessageController } from './use-cases/health/health.message-controller';
 import { ImportClientsMessageController } from './use-cases/import-clients/import-clients.message-controller';
 import { ListClientsMessageController } from './use-cases/list-clients/list-clients.message-controller';
+import { OwnProfileMessageController } from './use-cases/own-profile/own-profile.message-controller';
 import { ReassignCoachMessageController } from './use-cases/reassign-coach/reassign-coach.message-controller';
 import { RecentClientsMessageController } from './use-cases/recent-clients/recent-clients.message-controller';
 import { RequestLoginDetailsMessageController } from './use-cases/request-login-details/request-login-details.message-controller';
@@ -67,6 +68,7 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
         GetHistoryMessageController,
         GetSeatsMessageController,
         GetContactMessageController,
+        OwnProfileMessageController,
         ClientsHealthMessageController,
       ],
       providers: [
@@ -86,8 +88,28 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
     await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
     this.consumers.push(
       await this.deps.bus.consume(
-        { durableName: durableName('clients', 'identity'), sourceService: 'identity', subjects: [IdentityEvents.accountOpened, IdentityEvents.seatLimitChanged] },
-        (event) => this.context.recordSeatLimit(event.data as unknown as SeatLimitEventData, event.metadata.correlationId),
+        {
+          durableName: durableName('clients', 'identity'),
+          sourceService: 'identity',
+          subjects: [IdentityEvents.accountOpened, IdentityEvents.seatLimitChanged, IdentityEvents.clientAccessActivated],
+        },
+        async (event) => {
+          if (event.subject === IdentityEvents.clientAccessActivated) {
+            const { clientId } = event.data as { clientId: string };
+            await this.context
+              .changeClient(clientId, null, { type: 'MarkAppAccessActive', now: new Date().toISOString() }, event.id, {
+                correlationId: event.metadata.correlationId,
+                causationId: event.id,
+                actor: { id: clientId, role: 'client' },
+              })
+              .catch((error) => {
+                // A client deleted meanwhile: nothing to mark.
+                if ((error as { code?: string }).code !== 'not_found') throw error;
+              });
+            return;
+          }
+          await this.context.recordSeatLimit(event.data as unknown as SeatLimitEventData, event.metadata.correlationId);
+        },
       ),
     );
   }

@@ -10,6 +10,8 @@ export interface GatewayDeps {
   authRateLimitPerMinute: number;
   /** The dependencies /health asks: this process's stores and bus, and every remote service. */
   healthChecks: () => Record<string, HealthCheck>;
+  /** Serve GET /api/v1/dev/mailbox (never in production). */
+  devMailbox: boolean;
 }
 
 export const GATEWAY_DEPS = Symbol('GatewayDeps');

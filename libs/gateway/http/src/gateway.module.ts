@@ -6,6 +6,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { AccountsController } from './accounts/accounts.controller';
 import { AuthController } from './auth/auth.controller';
+import { ClientAccessController } from './auth/client-access.controller';
+import { DevMailboxController } from './dev/dev-mailbox.controller';
+import { MeController } from './me/me.controller';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { RateLimitGuard } from './auth/rate-limit.guard';
 import { ClientsController } from './clients/clients.controller';
@@ -22,7 +25,16 @@ export class GatewayModule {
   static register(deps: GatewayDeps): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, AccountsController, AuthController, StaffController, ClientsController],
+      controllers: [
+        HealthController,
+        AccountsController,
+        AuthController,
+        ClientAccessController,
+        StaffController,
+        ClientsController,
+        MeController,
+        ...(deps.devMailbox ? [DevMailboxController] : []),
+      ],
       providers: [
         { provide: GATEWAY_DEPS, useValue: deps },
         { provide: APP_FILTER, useValue: new ProblemFilter(deps.logger) },

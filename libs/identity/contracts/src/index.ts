@@ -10,13 +10,40 @@ export const IdentitySubjects = {
   listStaff: 'identity.query.list-staff',
   getAccount: 'identity.query.get-account',
   getStaffMember: 'identity.query.get-staff-member',
+  acceptInvitation: 'identity.cmd.accept-invitation',
+  requestPasswordReset: 'identity.cmd.request-password-reset',
+  confirmPasswordReset: 'identity.cmd.confirm-password-reset',
+  /** Internal: is this client's token still good (access active, not revoked since)? */
+  checkClientSession: 'identity.query.check-client-session',
+  /** Internal: what notifications needs to write a mail (the link, the business name). */
+  mailEnvelope: 'identity.query.mail-envelope',
   health: 'identity.query.health',
 } as const;
 
 export const IdentityEvents = {
   accountOpened: 'identity.account.opened.v1',
   seatLimitChanged: 'identity.account.seat-limit-changed.v1',
+  /** A mail to a client (invitation, login details, reset, access restored); no secret in it. */
+  mailRequested: 'identity.client-access.mail-requested.v1',
+  /** A client set their password: their login works. */
+  clientAccessActivated: 'identity.client-access.activated.v1',
 } as const;
+
+export type MailKind = 'invitation' | 'login_details' | 'password_reset' | 'access_restored';
+
+export interface MailRequestedEventData {
+  mailId: string;
+  kind: MailKind;
+  clientId: string;
+  accountId: string;
+  tokenId?: string;
+}
+
+export interface MailEnvelope {
+  businessName: string;
+  /** The link the mail carries (sign-in, invitation or reset page). */
+  link: string;
+}
 
 export type StaffRole = 'admin' | 'coach';
 export type Role = StaffRole | 'client';
@@ -27,6 +54,8 @@ export interface AccessTokenClaims {
   role: Role;
   acc: string;
   caps: string[];
+  /** Client tokens: the access epoch they were issued in; a revocation or password change ends it. */
+  ver?: number;
 }
 
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;

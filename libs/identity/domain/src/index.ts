@@ -2,3 +2,4 @@ export * from './capabilities';
 export * from './account.decider';
 export * from './staff-member.decider';
 export * from './login-email.decider';
+export * from './client-login.decider';

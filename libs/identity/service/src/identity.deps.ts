@@ -1,5 +1,5 @@
 import type { ProcessorRunner } from '@clientele/platform/application';
-import type { EventBus } from '@clientele/platform/bus';
+import type { EventBus, RequestClient } from '@clientele/platform/bus';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventStore } from '@clientele/platform/event-store';
 import type { JsonLogger } from '@clientele/platform/logging';
@@ -9,7 +9,10 @@ export interface IdentityDeps {
   events: EventStore;
   documents: DocumentStore;
   bus: EventBus;
+  requests: RequestClient;
   jwtSecret: string;
+  /** Base of the links in e-mails (PUBLIC_URL). */
+  publicUrl: string;
   logger: JsonLogger;
 }
 
@@ -18,8 +21,11 @@ export const IDENTITY_DEPS = Symbol('IdentityDeps');
 /** Started by the module: read models and the processes that keep them. */
 export interface IdentityProcessors {
   views: ProcessorRunner;
+  clientLogins: ProcessorRunner;
   registrations: ProcessorRunner;
   outbox: ProcessorRunner;
 }
 
 export const IDENTITY_PROCESSORS = Symbol('IdentityProcessors');
+
+export const CLIENT_ACCESS = Symbol('ClientAccess');

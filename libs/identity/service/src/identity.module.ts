@@ -1,6 +1,16 @@
 import { OutboxRelay, ProcessorRunner } from '@clientele/platform/application';
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from './identity.deps';
+import { ClientsEvents } from '@clientele/clients/contracts';
+import { EventConsumer, durableName } from '@clientele/platform/bus';
+import type { RecordedEvent } from '@clientele/platform/event-store';
+import { ClientAccess } from './client-access/client-access';
+import { ClientLoginsProjection } from './client-access/client-logins.projection';
+import { clientAccessIntegrationEvent } from './client-access/mail-events';
+import { CLIENT_ACCESS, IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from './identity.deps';
+import { AcceptInvitationMessageController } from './use-cases/accept-invitation/accept-invitation.message-controller';
+import { CheckClientSessionMessageController } from './use-cases/check-client-session/check-client-session.message-controller';
+import { MailEnvelopeMessageController } from './use-cases/mail-envelope/mail-envelope.message-controller';
+import { PasswordResetMessageController } from './use-cases/password-reset/password-reset.message-controller';
 import { identityIntegrationEvents } from './outbox';
 import { IdentityViewsProjection } from './read-models/identity-views.projection';
 import { RegistrationCompleter } from './registration/registration-completer.processor';
@@ -16,15 +26,24 @@ import { UpdateAccountMessageController } from './use-cases/update-account/updat
 /** Accounts, staff, sign-in. Answers requests on `identity.*`, publishes `identity.account.*` events. */
 @Module({})
 export class IdentityModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(IDENTITY_PROCESSORS) private readonly processors: IdentityProcessors) {}
+  private consumers: EventConsumer[] = [];
+
+  constructor(
+    @Inject(IDENTITY_DEPS) private readonly deps: IdentityDeps,
+    @Inject(IDENTITY_PROCESSORS) private readonly processors: IdentityProcessors,
+    @Inject(CLIENT_ACCESS) private readonly access: ClientAccess,
+  ) {}
 
   static register(deps: IdentityDeps): DynamicModule {
     const onError = (error: unknown, processor: string) =>
       deps.logger.error(`${processor} failed; resuming from its checkpoint`, (error as Error)?.stack ?? String(error), 'identity');
+    const access = new ClientAccess(deps.events, deps.documents, deps.requests, deps.jwtSecret);
+    const integrationEvents = (recorded: RecordedEvent) => identityIntegrationEvents(recorded) ?? clientAccessIntegrationEvent(recorded);
     const processors: IdentityProcessors = {
       views: new ProcessorRunner(deps.events, deps.documents, new IdentityViewsProjection(), { onError }),
+      clientLogins: new ProcessorRunner(deps.events, deps.documents, new ClientLoginsProjection(deps.documents, access.codec), { onError }),
       registrations: new ProcessorRunner(deps.events, deps.documents, new RegistrationCompleter(deps.events), { onError }),
-      outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, identityIntegrationEvents, 'identity_outbox'), { onError }),
+      outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, integrationEvents, 'identity_outbox'), { onError }),
     };
     return {
       module: IdentityModule,
@@ -37,10 +56,15 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
         GetAccountMessageController,
         GetStaffMemberMessageController,
         IdentityHealthMessageController,
+        AcceptInvitationMessageController,
+        PasswordResetMessageController,
+        CheckClientSessionMessageController,
+        MailEnvelopeMessageController,
       ],
       providers: [
         { provide: IDENTITY_DEPS, useValue: deps },
         { provide: IDENTITY_PROCESSORS, useValue: processors },
+        { provide: CLIENT_ACCESS, useValue: access },
       ],
     };
   }
@@ -52,9 +76,28 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
     if (this.started) return;
     this.started = true;
     await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
+    // Client app access follows the roster.
+    this.consumers.push(
+      await this.deps.bus.consume(
+        {
+          durableName: durableName('identity', 'clients'),
+          sourceService: 'clients',
+          subjects: [
+            ClientsEvents.clientAdded,
+            ClientsEvents.activated,
+            ClientsEvents.typeChanged,
+            ClientsEvents.loginDetailsRequested,
+            ClientsEvents.passwordResetRequested,
+            ClientsEvents.deleted,
+          ],
+        },
+        (event) => this.access.onRosterEvent(event),
+      ),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
     await Promise.all(Object.values(this.processors).map((runner) => runner.stop()));
   }
 }

@@ -74,6 +74,8 @@ export interface DeadLetter {
 export interface DeadLetterStore {
   list(durableName?: string): Promise<DeadLetter[]>;
   discard(id: string): Promise<void>;
+  /** For a consumer that knows at once that an event can never be handled (a permanent failure). */
+  record(letter: DeadLetter): Promise<void>;
 }
 
 export interface EventBus {

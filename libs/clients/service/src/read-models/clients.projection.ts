@@ -88,6 +88,8 @@ export class ClientsProjection implements EventProcessor {
         return { coachId: event.data.to };
       case 'ClientActivated':
         return { status: 'active' };
+      case 'ClientAppAccessActivated':
+        return { appAccess: 'active' };
       default:
         return {};
     }

@@ -1,4 +1,4 @@
-import type { AccessTokenClaims } from '@clientele/identity/contracts';
+import { IdentitySubjects, type AccessTokenClaims } from '@clientele/identity/contracts';
 import { verifyJwt } from '@clientele/platform/auth';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
@@ -18,7 +18,7 @@ export class JwtAuthGuard implements CanActivate {
     @Inject(GATEWAY_DEPS) private readonly deps: GatewayDeps,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     // Message handlers of services hosted in the same process are not HTTP routes.
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
@@ -30,12 +30,21 @@ export class JwtAuthGuard implements CanActivate {
     if (!token) throw new AppError(ErrorCodes.unauthorized, 'Sign in and send the access token as "Authorization: Bearer <token>".');
     const verified = verifyJwt<AccessTokenClaims>(token, this.deps.jwtSecret);
     if (!verified.ok) throw new AppError(ErrorCodes.unauthorized, 'The access token is not valid or has expired; sign in again.');
-    const { sub, role, acc, caps } = verified.claims;
+    const { sub, role, acc, caps, ver } = verified.claims;
     request.actor = { id: sub, role, accountId: acc, capabilities: Array.isArray(caps) ? caps : [] };
 
     const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES, targets);
-    if (roles && !roles.includes(role)) {
+    // Client tokens reach only routes made for clients (/api/v1/me/...).
+    if (role === 'client' ? !roles?.includes('client') : roles !== undefined && !roles.includes(role)) {
       throw new AppError(ErrorCodes.forbidden, role === 'client' ? 'This is for the business staff, not for clients.' : 'Only an administrator of the business can do this.');
+    }
+    if (role === 'client') {
+      // Access ends at once when the client goes offline or is deleted, not when the token expires.
+      const session = await this.deps.requests.request<{ valid: boolean }>(IdentitySubjects.checkClientSession, {
+        correlationId: request.correlationId,
+        data: { clientId: sub, epoch: typeof ver === 'number' ? ver : -1 },
+      });
+      if (!session.valid) throw new AppError(ErrorCodes.unauthorized, 'Your access to the client app has ended; sign in again, or ask your coach.');
     }
     return true;
   }

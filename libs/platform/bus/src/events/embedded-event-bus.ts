@@ -282,4 +282,10 @@ class EmbeddedDeadLetters implements DeadLetterStore {
   async discard(id: string): Promise<void> {
     this.db.prepare('DELETE FROM dead_letters WHERE id = ?').run(id);
   }
+
+  async record(letter: DeadLetter): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(letter.id, letter.durableName, JSON.stringify(letter.event), letter.error, letter.deliveries, letter.deadAt);
+  }
 }

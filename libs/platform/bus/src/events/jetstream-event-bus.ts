@@ -346,6 +346,10 @@ class KvDeadLetters implements DeadLetterStore {
   async discard(id: string): Promise<void> {
     await this.bucket.purge(id);
   }
+
+  async record(letter: DeadLetter): Promise<void> {
+    await this.bucket.put(letter.id, JSON.stringify(letter));
+  }
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,0 +1,53 @@
+import { IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsEmail, IsString, Length, MaxLength, MinLength } from 'class-validator';
+import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
+import { send } from '../http/gateway-requests';
+import { CorrelationId, Public, RateLimited } from './auth.decorators';
+import { LoginAnswer } from './auth.controller';
+
+export class TokenPasswordBody {
+  @ApiProperty({ description: 'The token from the link in the e-mail.' }) @IsString() @Length(1, 400) token!: string;
+  @ApiProperty({ minLength: 10 }) @IsString() @MinLength(10) @MaxLength(200) password!: string;
+}
+
+export class ResetRequestBody {
+  @ApiProperty() @IsEmail() @MaxLength(254) email!: string;
+}
+
+@ApiTags('Client self-service')
+@Controller('api/v1/auth')
+export class ClientAccessController {
+  constructor(@Inject(GATEWAY_DEPS) private readonly deps: GatewayDeps) {}
+
+  @Post('accept-invitation')
+  @Public()
+  @RateLimited()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Set a password from the invitation link, and sign in. The link works once, for 7 days.' })
+  @ApiOkResponse({ type: LoginAnswer })
+  accept(@Body() body: TokenPasswordBody, @CorrelationId() correlationId: string): Promise<LoginResult> {
+    return send(this.deps.requests, IdentitySubjects.acceptInvitation, { correlationId, data: body });
+  }
+
+  @Post('password-reset/request')
+  @Public()
+  @RateLimited()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'E-mails a reset link when the address belongs to a client who can sign in. Always 202.' })
+  @ApiAcceptedResponse()
+  async requestReset(@Body() body: ResetRequestBody, @CorrelationId() correlationId: string): Promise<void> {
+    await send(this.deps.requests, IdentitySubjects.requestPasswordReset, { correlationId, data: { email: body.email } });
+  }
+
+  @Post('password-reset/confirm')
+  @Public()
+  @RateLimited()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Choose a new password from the reset link (works once, for 1 hour), and sign in.' })
+  @ApiOkResponse({ type: LoginAnswer })
+  confirm(@Body() body: TokenPasswordBody, @CorrelationId() correlationId: string): Promise<LoginResult> {
+    return send(this.deps.requests, IdentitySubjects.confirmPasswordReset, { correlationId, data: body });
+  }
+}

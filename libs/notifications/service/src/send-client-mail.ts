@@ -1,0 +1,64 @@
+import { ClientContactView, ClientsSubjects } from '@clientele/clients/contracts';
+import { IdentitySubjects, MailEnvelope, MailRequestedEventData } from '@clientele/identity/contracts';
+import { Inbox } from '@clientele/platform/application';
+import type { IntegrationEvent } from '@clientele/platform/bus';
+import { AppError, ErrorCodes } from '@clientele/platform/core';
+import { PermanentMailError } from './mail/mail.port';
+import type { NotificationsDeps } from './notifications.deps';
+import { render } from './templates/templates';
+
+export const MAIL_CONSUMER = 'notifications--identity';
+
+/**
+ * One mail per `identity.client-access.mail-requested.v1`: the inbox (the event's id, kept with
+ * the mails) makes a redelivered event send nothing more. The dev mailbox stores the mail in the
+ * same commit as the inbox row: exactly once. SendGrid is sent first and recorded after: a crash
+ * between the two (it answered, we did not record) sends that mail again on redelivery.
+ * A permanent failure becomes a dead letter at once and never holds up later mails.
+ */
+export class SendClientMail {
+  private readonly inbox: Inbox;
+
+  constructor(private readonly deps: NotificationsDeps) {
+    this.inbox = new Inbox(deps.documents, MAIL_CONSUMER);
+  }
+
+  async handle(event: IntegrationEvent): Promise<void> {
+    if (await this.inbox.seen(event.id)) return;
+    const request = event.data as unknown as MailRequestedEventData;
+    const contact = await this.contact(request.clientId, event.metadata.correlationId);
+    if (!contact) {
+      // Deleted since: nobody to write to.
+      await this.inbox.handleOnce(event.id, async () => []);
+      return;
+    }
+    const envelope = await this.deps.requests.request<MailEnvelope>(IdentitySubjects.mailEnvelope, { correlationId: event.metadata.correlationId, data: request });
+    const rendered = render(request.kind, { firstName: contact.firstName, businessName: envelope.businessName, link: envelope.link });
+    try {
+      await this.inbox.handleOnce(event.id, () =>
+        this.deps.sender.deliver({ id: request.mailId, kind: request.kind, to: contact.email, from: this.deps.mailFrom, ...rendered }),
+      );
+    } catch (error) {
+      if (!(error instanceof PermanentMailError)) throw error;
+      await this.deps.bus.deadLetters.record({
+        id: `${MAIL_CONSUMER}.${event.id}`,
+        durableName: MAIL_CONSUMER,
+        event,
+        error: `${error.name}: ${error.message}`,
+        deliveries: 1,
+        deadAt: new Date().toISOString(),
+      });
+      await this.inbox.handleOnce(event.id, async () => []);
+      this.deps.logger.warn(`mail ${request.mailId} (${request.kind}) failed for good and went to the dead letters`, 'notifications');
+    }
+  }
+
+  private async contact(clientId: string, correlationId?: string): Promise<ClientContactView | null> {
+    try {
+      return await this.deps.requests.request<ClientContactView>(ClientsSubjects.getContact, { correlationId, data: { clientId } });
+    } catch (error) {
+      if (error instanceof AppError && error.code === ErrorCodes.notFound) return null;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { MailKind } from '@clientele/identity/contracts';
+
+export interface MailContext {
+  firstName: string;
+  businessName: string;
+  link: string;
+}
+
+interface Rendered {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** One template per kind. Plain words, the business's name, the link; never a password. */
+const TEMPLATES: Record<MailKind, (c: MailContext) => { subject: string; lines: string[]; action: string }> = {
+  invitation: (c) => ({
+    subject: `${c.businessName} invited you to the client app`,
+    lines: [`Hi ${c.firstName},`, `${c.businessName} invited you to the client app. Set your password to sign in; the link works once and for 7 days.`],
+    action: 'Set your password',
+  }),
+  login_details: (c) => ({
+    subject: `Your sign-in link for ${c.businessName}`,
+    lines: [`Hi ${c.firstName},`, `Here is the link to sign in to ${c.businessName}'s client app with your e-mail address and password.`],
+    action: 'Sign in',
+  }),
+  password_reset: (c) => ({
+    subject: `Reset your password for ${c.businessName}`,
+    lines: [`Hi ${c.firstName},`, 'Someone asked to reset your password. If it was you, choose a new one; the link works once and for 1 hour. If not, ignore this mail.'],
+    action: 'Choose a new password',
+  }),
+  access_restored: (c) => ({
+    subject: `Your access to ${c.businessName} is back`,
+    lines: [`Hi ${c.firstName},`, `${c.businessName} restored your access to the client app. Sign in with your e-mail address and password.`],
+    action: 'Sign in',
+  }),
+};
+
+export function render(kind: MailKind, context: MailContext): Rendered {
+  const template = TEMPLATES[kind](context);
+  const text = [...template.lines, '', `${template.action}: ${context.link}`, '', `— ${context.businessName}, via Clientele`].join('\n');
+  const html = [
+    ...template.lines.map((line) => `<p>${escapeHtml(line)}</p>`),
+    `<p><a href="${escapeHtml(context.link)}">${escapeHtml(template.action)}</a></p>`,
+    `<p>— ${escapeHtml(context.businessName)}, via Clientele</p>`,
+  ].join('\n');
+  return { subject: template.subject, text, html };
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}

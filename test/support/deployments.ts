@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Api } from './http';
+import { removeNamespace } from './nats-cleanup';
+import { ClienteleProcess, freePort, spawnClientele, stopAll, waitUntilHealthy } from './processes';
+
+/**
+ * The two ways to run Clientele, as OS processes from the sources: everything in one process
+ * (`npm start`), and every service in its own process over the NATS server on this machine, each
+ * with its own SQLite stores, under a namespace of its own.
+ */
+export interface Deployment {
+  start(): Promise<Api>;
+  stop(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export function singleProcess(): Deployment {
+  const dataDir = mkdtempSync(join(tmpdir(), 'clientele-e2e-single-'));
+  let processes: ClienteleProcess[] = [];
+  let port = 0;
+  return {
+    async start() {
+      port ||= await freePort();
+      processes = [spawnClientele('clientele', { PORT: String(port), DATA_DIR: dataDir })];
+      const api = new Api(`http://127.0.0.1:${port}`);
+      await waitUntilHealthy(api, processes);
+      return api;
+    },
+    stop: () => stopAll(processes),
+    cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+}
+
+export function separateProcesses(): Deployment {
+  const root = mkdtempSync(join(tmpdir(), 'clientele-e2e-distributed-'));
+  const namespace = `e2e-${randomUUID().slice(0, 8)}`;
+  const jwtSecret = randomUUID() + randomUUID();
+  let processes: ClienteleProcess[] = [];
+  let port = 0;
+  const common = {
+    CLIENTELE_PROFILE: 'distributed',
+    CLIENTELE_EVENT_STORE: 'sqlite',
+    CLIENTELE_DOCUMENT_STORE: 'sqlite',
+    CLIENTELE_MAIL: 'dev-mailbox',
+    CLIENTELE_NATS_NAMESPACE: namespace,
+    NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    JWT_SECRET: jwtSecret,
+  };
+  return {
+    async start() {
+      port ||= await freePort();
+      processes = ['gateway', 'identity', 'clients', 'notifications'].map((service) =>
+        spawnClientele(service, { ...common, CLIENTELE_SERVICES: service, DATA_DIR: join(root, service), PORT: String(port) }),
+      );
+      const api = new Api(`http://127.0.0.1:${port}`);
+      await waitUntilHealthy(api, processes);
+      return api;
+    },
+    stop: () => stopAll(processes),
+    cleanup: async () => {
+      rmSync(root, { recursive: true, force: true });
+      await removeNamespace(namespace).catch(() => undefined);
+    },
+  };
+}
+
