@@ -52,7 +52,7 @@ export function separateProcesses(): Deployment {
   return {
     async start() {
       port ||= await freePort();
-      processes = ['gateway', 'identity', 'clients', 'notifications'].map((service) =>
+      processes = ['gateway', 'identity', 'clients', 'billing', 'notifications'].map((service) =>
         spawnClientele(service, { ...common, CLIENTELE_SERVICES: service, DATA_DIR: join(root, service), PORT: String(port) }),
       );
       const api = new Api(`http://127.0.0.1:${port}`);

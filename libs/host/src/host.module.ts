@@ -1,3 +1,4 @@
+import { BillingModule } from '@clientele/billing/service';
 import { ClientsModule } from '@clientele/clients/service';
 import { GatewayModule } from '@clientele/gateway/http';
 import { IdentityModule } from '@clientele/identity/service';
@@ -23,6 +24,9 @@ export class HostModule implements OnApplicationShutdown {
     }
     if (platform.hosts('clients')) {
       imports.push(ClientsModule.register({ ...stores('clients'), bus, requests, logger: logger.child('clients') }));
+    }
+    if (platform.hosts('billing')) {
+      imports.push(BillingModule.register({ ...platform.stores.get('billing')!, bus, logger: logger.child('billing') }));
     }
     if (platform.hosts('notifications')) {
       const documents = platform.stores.get('notifications')!.documents;

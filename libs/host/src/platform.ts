@@ -11,8 +11,8 @@ export interface ServiceStores {
   documents: DocumentStore;
 }
 
-/** Services with a module today; the others (billing, messaging) come with their issues. */
-export const IMPLEMENTED_SERVICES: readonly ServiceName[] = ['identity', 'clients', 'notifications'];
+/** Services with a module today; messaging comes with its issue. */
+export const IMPLEMENTED_SERVICES: readonly ServiceName[] = ['identity', 'clients', 'billing', 'notifications'];
 
 /**
  * What this process opened: the bus, the request transport, one event store and one document

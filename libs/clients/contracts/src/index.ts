@@ -21,6 +21,7 @@ export const ClientsSubjects = {
   getContact: 'clients.query.get-contact',
   /** A client's own profile (client tokens, /me/profile). */
   getOwnProfile: 'clients.query.get-own-profile',
+  getPurchases: 'clients.query.get-purchases',
   changeOwnProfile: 'clients.cmd.change-own-profile',
   health: 'clients.query.health',
 } as const;

@@ -13,6 +13,7 @@ export type ClientCommand =
   | { type: 'RequestPasswordReset'; actorId: string; now: string }
   | { type: 'Activate'; now: string }
   | { type: 'MarkAppAccessActive'; now: string }
+  | { type: 'RecordPurchase'; purchaseId: string; productId: string; amount: { amount: number; currency: string }; purchasedAt: string }
   | { type: 'DeleteClient'; actorId: string; now: string };
 
 export interface ClientState {
@@ -29,6 +30,7 @@ export interface ClientState {
   everHadAccess: boolean;
   /** Revision of the stream: what ETag / If-Match carry. */
   version: number;
+  purchaseIds: string[];
 }
 
 export const MAX_NOTE_LENGTH = 5000;
@@ -46,6 +48,7 @@ export const clientDecider: Decider<ClientCommand, ClientState, ClientEvent> = {
     appAccess: 'none',
     everHadAccess: false,
     version: -1,
+    purchaseIds: [],
   }),
 
   decide(command, state) {
@@ -106,6 +109,14 @@ export const clientDecider: Decider<ClientCommand, ClientState, ClientEvent> = {
         return [{ type: 'ClientPasswordResetRequested', data: { ...ids, requestedAt: command.now, requestedBy: command.actorId } }];
       case 'Activate':
         return state.status === 'pending' ? [{ type: 'ClientActivated', data: { ...ids, activatedAt: command.now } }] : [];
+      case 'RecordPurchase':
+        if (state.purchaseIds.includes(command.purchaseId)) return [];
+        return [
+          {
+            type: 'ClientPurchaseRecorded',
+            data: { ...ids, purchaseId: command.purchaseId, productId: command.productId, amount: command.amount, purchasedAt: command.purchasedAt },
+          },
+        ];
       case 'MarkAppAccessActive':
         // The client set a password (identity said so); offline meanwhile means it is moot.
         return state.appAccess === 'active' || state.type === 'offline' ? [] : [{ type: 'ClientAppAccessActivated', data: { ...ids, activatedAt: command.now } }];
@@ -148,6 +159,8 @@ export const clientDecider: Decider<ClientCommand, ClientState, ClientEvent> = {
         return { ...state, status: 'active', version };
       case 'ClientAppAccessActivated':
         return { ...state, appAccess: 'active', everHadAccess: true, version };
+      case 'ClientPurchaseRecorded':
+        return { ...state, purchaseIds: [...state.purchaseIds, event.data.purchaseId], version };
       case 'ClientDeleted':
         return { ...state, deleted: true, version };
       default:

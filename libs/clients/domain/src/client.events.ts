@@ -41,6 +41,10 @@ export type ClientEvent =
   | { type: 'ClientPasswordResetRequested'; data: { clientId: string; accountId: string; requestedAt: string; requestedBy: string } }
   | { type: 'ClientActivated'; data: { clientId: string; accountId: string; activatedAt: string } }
   | { type: 'ClientAppAccessActivated'; data: { clientId: string; accountId: string; activatedAt: string } }
+  | {
+      type: 'ClientPurchaseRecorded';
+      data: { clientId: string; accountId: string; purchaseId: string; productId: string; amount: { amount: number; currency: string }; purchasedAt: string };
+    }
   | { type: 'ClientDeleted'; data: { clientId: string; accountId: string; deletedAt: string; deletedBy: string } };
 
 export type ClientEventType = ClientEvent['type'];

@@ -1,3 +1,4 @@
+import { BillingEvents } from '@clientele/billing/contracts';
 import { IdentityEvents, type SeatLimitEventData } from '@clientele/identity/contracts';
 import { OutboxRelay, ProcessorRunner } from '@clientele/platform/application';
 import { EventConsumer, durableName } from '@clientele/platform/bus';
@@ -21,6 +22,8 @@ import { GetSeatsMessageController } from './use-cases/get-seats/get-seats.messa
 import { ClientsHealthMessageController } from './use-cases/health/health.message-controller';
 import { ImportClientsMessageController } from './use-cases/import-clients/import-clients.message-controller';
 import { ListClientsMessageController } from './use-cases/list-clients/list-clients.message-controller';
+import { GetPurchasesMessageController } from './use-cases/get-purchases/get-purchases.message-controller';
+import { EnrolBuyerWhenProductPurchased } from './use-cases/enrol-buyer/enrol-buyer-when-product-purchased.handler';
 import { OwnProfileMessageController } from './use-cases/own-profile/own-profile.message-controller';
 import { ReassignCoachMessageController } from './use-cases/reassign-coach/reassign-coach.message-controller';
 import { RecentClientsMessageController } from './use-cases/recent-clients/recent-clients.message-controller';
@@ -69,6 +72,7 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
         GetSeatsMessageController,
         GetContactMessageController,
         OwnProfileMessageController,
+        GetPurchasesMessageController,
         ClientsHealthMessageController,
       ],
       providers: [
@@ -110,6 +114,17 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
           }
           await this.context.recordSeatLimit(event.data as unknown as SeatLimitEventData, event.metadata.correlationId);
         },
+      ),
+    );
+    await this.consumePurchases();
+  }
+
+  private async consumePurchases(): Promise<void> {
+    const saga = new EnrolBuyerWhenProductPurchased(this.context);
+    this.consumers.push(
+      await this.deps.bus.consume(
+        { durableName: durableName('clients', 'billing'), sourceService: 'billing', subjects: [BillingEvents.purchaseCompleted], maxDeliveries: 10, retryDelaysMs: [200, 1000, 5000] },
+        (event) => saga.handle(event),
       ),
     );
   }

@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { AccountsController } from './accounts/accounts.controller';
 import { AuthController } from './auth/auth.controller';
+import { BillingController } from './billing/billing.controller';
 import { ClientAccessController } from './auth/client-access.controller';
 import { DevMailboxController } from './dev/dev-mailbox.controller';
 import { MeController } from './me/me.controller';
@@ -33,6 +34,7 @@ export class GatewayModule {
         StaffController,
         ClientsController,
         MeController,
+        BillingController,
         ...(deps.devMailbox ? [DevMailboxController] : []),
       ],
       providers: [

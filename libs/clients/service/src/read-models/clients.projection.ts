@@ -5,6 +5,9 @@ import type { RecordedEvent } from '@clientele/platform/event-store';
 import type { ClientEventCodec } from '../personal-data';
 import { CLIENTS, ClientDoc } from './client-doc';
 
+/** Each client's purchases, for GET /clients/:id/purchases. */
+export const CLIENT_PURCHASES = 'client_purchases';
+
 /** Indexes behind the list's scoping, filters and sorts. */
 export const CLIENT_INDEXES: IndexSpec[] = [
   { fields: [['accountId', 1], ['lastNameKey', 1], ['firstNameKey', 1]] },
@@ -64,6 +67,16 @@ export class ClientsProjection implements EventProcessor {
 
     const current = await this.documents.collection<ClientDoc>(CLIENTS).get(event.data.clientId);
     if (!current || current.version >= version) return [];
+    if (event.type === 'ClientPurchaseRecorded') {
+      const { purchaseId, productId, amount, purchasedAt } = event.data;
+      const spent = current.kpis.totalSpent;
+      // Totals add up in the first currency bought in; a purchase in another currency counts, but not in the total.
+      const totalSpent = spent === null ? amount : spent.currency === amount.currency ? { amount: spent.amount + amount.amount, currency: spent.currency } : spent;
+      return [
+        { op: 'upsert', collection: CLIENTS, doc: { ...current, kpis: { ...current.kpis, purchases: current.kpis.purchases + 1, totalSpent }, updatedAt: occurredAt, version }, version },
+        { op: 'upsert', collection: CLIENT_PURCHASES, doc: { id: purchaseId, clientId: event.data.clientId, accountId: event.data.accountId, productId, amount, purchasedAt }, version: 0 },
+      ];
+    }
     const changes =
       event.type === 'ClientNoteAdded'
         ? { notes: withNote(current, { id: event.data.noteId, body: event.data.body, authorId: event.data.authorId, createdAt: event.data.addedAt }) }

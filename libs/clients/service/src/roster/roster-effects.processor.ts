@@ -21,7 +21,7 @@ export class RosterEffectsProcessor implements EventProcessor {
     const metadata = { ...recorded.metadata, causationId: recorded.id };
     switch (event.type) {
       case 'ClientEnrolled':
-        await completeEnrolment(this.context, event.data.client, metadata);
+        await completeEnrolment(this.context, event.data.client, metadata, event.data.status);
         return [];
       case 'ClientPromoted':
         await this.context.changeClient(event.data.clientId, null, { type: 'Activate', now: new Date().toISOString() }, `activate:${recorded.id}`, metadata);
@@ -36,9 +36,15 @@ export class RosterEffectsProcessor implements EventProcessor {
 }
 
 /** Starts the client's own stream from the stored enrolment (unless the client was deleted meanwhile). */
-export async function completeEnrolment(context: ClientsContext, storedClient: Record<string, unknown>, metadata: RecordedEvent['metadata']) {
+export async function completeEnrolment(
+  context: ClientsContext,
+  storedClient: Record<string, unknown>,
+  metadata: RecordedEvent['metadata'],
+  status: 'active' | 'pending' = 'active',
+) {
   const decoded = await context.codec.decode({ type: 'ClientAdded', data: storedClient } as unknown as RecordedEvent);
-  const client = decoded.data as ClientAddedData;
+  // The roster decided whether the client got a seat or waits for one.
+  const client = { ...(decoded.data as ClientAddedData), status };
   if ((await context.cipher.open(client.clientId, storedClient.personal as string)) === null) return null;
   return context.changeClient(client.clientId, null, { type: 'AddClient', client }, `add-client:${client.clientId}`, metadata);
 }

@@ -24,6 +24,7 @@ const STATUS: Record<string, number> = {
   [ErrorCodes.concurrencyConflict]: 409,
   [ErrorCodes.offlineNoLogin]: 409,
   [ErrorCodes.idempotencyKeyReused]: 409,
+  product_archived: 409,
   [ErrorCodes.payloadTooLarge]: 413,
   unsupported_media_type: 415,
   [ErrorCodes.rateLimited]: 429,

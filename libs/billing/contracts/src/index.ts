@@ -1,0 +1,61 @@
+import type { ClientType } from '@clientele/platform/core';
+
+/** What other services (and the gateway) may know of billing. */
+export const BillingSubjects = {
+  createProduct: 'billing.cmd.create-product',
+  updateProduct: 'billing.cmd.update-product',
+  archiveProduct: 'billing.cmd.archive-product',
+  checkout: 'billing.cmd.checkout',
+  listProducts: 'billing.query.list-products',
+  getProduct: 'billing.query.get-product',
+  /** Internal: the buyer of a purchase (personal data stays out of the integration events). */
+  getBuyer: 'billing.query.get-buyer',
+  health: 'billing.query.health',
+} as const;
+
+export const BillingEvents = {
+  /** A purchase was paid: the clients service enrols the buyer. */
+  purchaseCompleted: 'billing.purchase.completed.v1',
+} as const;
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export interface Product {
+  id: string;
+  name: string;
+  price: Money;
+  clientType: ClientType;
+  archived: boolean;
+  createdAt: string;
+}
+
+export interface CheckoutRequest {
+  productId: string;
+  buyer: { firstName: string; lastName: string; email: string; phone?: string };
+}
+
+export interface CheckoutResult {
+  purchaseId: string;
+  productId: string;
+  status: 'completed';
+}
+
+export interface PurchaseCompletedEventData {
+  purchaseId: string;
+  productId: string;
+  accountId: string;
+  clientType: ClientType;
+  amount: Money;
+  purchasedAt: string;
+}
+
+export interface BuyerView {
+  purchaseId: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string | null;
+}

@@ -1,0 +1,62 @@
+import { fold } from '@clientele/platform/core';
+import { deciderSpec } from '@clientele/platform/testing';
+import { ProductEvent, productDecider } from './product.decider';
+import { PurchaseEvent, purchaseDecider } from './purchase.decider';
+
+const now = '2026-11-21T10:00:00.000Z';
+const created: ProductEvent = {
+  type: 'ProductCreated',
+  data: { productId: 'p1', accountId: 'a1', name: '12 weeks', price: { amount: 4900, currency: 'EUR' }, clientType: 'full_access_one_way', createdAt: now, createdBy: 'u1' },
+};
+const archived: ProductEvent = { type: 'ProductArchived', data: { productId: 'p1', accountId: 'a1', archivedAt: now, archivedBy: 'u1' } };
+
+describe('product', () => {
+  const spec = deciderSpec(productDecider);
+
+  it('is created with full_access_one_way by default, and once', () => {
+    spec.given([]).when({ type: 'CreateProduct', productId: 'p1', accountId: 'a1', name: ' 12 weeks ', price: { amount: 4900, currency: 'EUR' }, actorId: 'u1', now }).then([created]);
+    spec.given([created]).when({ type: 'CreateProduct', productId: 'p1', accountId: 'a1', name: 'x', price: { amount: 1, currency: 'EUR' }, actorId: 'u1', now }).thenNothingHappens();
+  });
+
+  it('refuses a bad price, currency, name or client type', () => {
+    const base = { type: 'CreateProduct' as const, productId: 'p1', accountId: 'a1', name: 'x', actorId: 'u1', now };
+    spec.given([]).when({ ...base, price: { amount: 49.5, currency: 'EUR' } }).thenThrows('validation_failed');
+    spec.given([]).when({ ...base, price: { amount: 100, currency: 'euro' } }).thenThrows('validation_failed');
+    spec.given([]).when({ ...base, name: '', price: { amount: 100, currency: 'EUR' } }).thenThrows('validation_failed');
+    spec.given([]).when({ ...base, price: { amount: 100, currency: 'EUR' }, clientType: 'gold' as never }).thenThrows('validation_failed');
+  });
+
+  it('records only real changes, and none once archived', () => {
+    spec.given([created]).when({ type: 'UpdateProduct', changes: { name: '12 weeks', clientType: 'full_access' }, actorId: 'u1', now }).then([
+      { type: 'ProductUpdated', data: { productId: 'p1', accountId: 'a1', changes: { clientType: 'full_access' }, updatedAt: now, updatedBy: 'u1' } },
+    ]);
+    spec.given([created, archived]).when({ type: 'UpdateProduct', changes: { name: 'new' }, actorId: 'u1', now }).thenThrows('product_archived');
+    spec.given([created, archived]).when({ type: 'ArchiveProduct', actorId: 'u1', now }).thenNothingHappens();
+    spec.given([]).when({ type: 'ArchiveProduct', actorId: 'u1', now }).thenThrows('not_found');
+  });
+});
+
+describe('purchase', () => {
+  const spec = deciderSpec(purchaseDecider);
+  const buyer = { firstName: 'Ada', lastName: 'L', email: 'ada@example.com', phone: null };
+  const product = fold(productDecider, [created]);
+  const purchased: PurchaseEvent = {
+    type: 'ProductPurchased',
+    data: { purchaseId: 'x1', productId: 'p1', accountId: 'a1', productName: '12 weeks', clientType: 'full_access_one_way', amount: { amount: 4900, currency: 'EUR' }, buyer, requestHash: 'h1', purchasedAt: now },
+  };
+  const checkout = (requestHash = 'h1', p = product) => ({ type: 'Checkout' as const, purchaseId: 'x1', product: p, buyer, requestHash, now });
+
+  it("records the purchase with the buyer, the amount and the product's client type", () => {
+    spec.given([]).when(checkout()).then([purchased]);
+  });
+
+  it('answers the same key and request with nothing more, and refuses the same key with another request', () => {
+    spec.given([purchased]).when(checkout('h1')).thenNothingHappens();
+    spec.given([purchased]).when(checkout('h2')).thenThrows('idempotency_key_reused');
+  });
+
+  it('refuses an archived or unknown product', () => {
+    spec.given([]).when(checkout('h1', fold(productDecider, [created, archived]))).thenThrows('product_archived');
+    spec.given([]).when(checkout('h1', productDecider.initialState())).thenThrows('not_found');
+  });
+});

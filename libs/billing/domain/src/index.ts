@@ -1,0 +1,3 @@
+export * from './product.decider';
+export * from './purchase.decider';
+

@@ -1,0 +1,74 @@
+import { AppError, ClientType, Decider, ErrorCodes } from '@clientele/platform/core';
+import type { Money, ProductState } from './product.decider';
+
+export interface Buyer {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string | null;
+}
+
+/**
+ * One checkout (`purchase-<id>`, the id derived from its Idempotency-Key). The same key with the
+ * same request answers the same purchase and records nothing more; with another request it is
+ * refused. Payment is captured before this is recorded (a port; for now it completes at once).
+ */
+export type PurchaseEvent = {
+  type: 'ProductPurchased';
+  data: {
+    purchaseId: string;
+    productId: string;
+    accountId: string;
+    productName: string;
+    clientType: ClientType;
+    amount: Money;
+    buyer: Buyer;
+    requestHash: string;
+    purchasedAt: string;
+  };
+};
+
+export type PurchaseCommand = {
+  type: 'Checkout';
+  purchaseId: string;
+  product: ProductState;
+  buyer: Buyer;
+  requestHash: string;
+  now: string;
+};
+
+export interface PurchaseState {
+  exists: boolean;
+  requestHash: string;
+  productId: string;
+}
+
+export const purchaseDecider: Decider<PurchaseCommand, PurchaseState, PurchaseEvent> = {
+  initialState: () => ({ exists: false, requestHash: '', productId: '' }),
+  decide(command, state) {
+    if (state.exists) {
+      if (state.requestHash === command.requestHash) return [];
+      throw new AppError(ErrorCodes.idempotencyKeyReused, 'This Idempotency-Key was used for another checkout; use a new key for a new purchase.');
+    }
+    const { product } = command;
+    if (!product.exists) throw new AppError(ErrorCodes.notFound, 'No product with this id.');
+    if (product.archived) throw new AppError('product_archived', 'This product is no longer sold.');
+    return [
+      {
+        type: 'ProductPurchased',
+        data: {
+          purchaseId: command.purchaseId,
+          productId: product.productId,
+          accountId: product.accountId,
+          productName: product.name,
+          clientType: product.clientType,
+          amount: product.price,
+          buyer: command.buyer,
+          requestHash: command.requestHash,
+          purchasedAt: command.now,
+        },
+      },
+    ];
+  },
+  evolve: (state, event) => (event.type === 'ProductPurchased' ? { exists: true, requestHash: event.data.requestHash, productId: event.data.productId } : state),
+};

@@ -1,0 +1,84 @@
+import { BillingSubjects, Money, Product } from '@clientele/billing/contracts';
+import { requireCapability, requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
+import { AppError, ClientType, ErrorCodes, Page } from '@clientele/platform/core';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import { BILLING_CONTEXT } from '../../billing.deps';
+import type { BillingContext } from '../../billing.context';
+import { PRODUCTS, ProductDoc, toProduct } from '../../products.projection';
+
+type ProductChanges = { name?: string; price?: Money; clientType?: ClientType };
+
+/** The catalogue: create, change and archive products (manage_products), list and read them (staff). */
+@Controller()
+export class ProductsMessageController {
+  constructor(@Inject(BILLING_CONTEXT) private readonly context: BillingContext) {}
+
+  @MessagePattern(BillingSubjects.createProduct)
+  async create(@Payload() envelope: RequestEnvelope<{ name: string; price: Money; clientType?: ClientType }>): Promise<Product> {
+    const actor = requireStaff(envelope.actor);
+    requireCapability(actor, 'manage_products');
+    const productId = randomUUID();
+    const result = await this.context.changeProduct(
+      productId,
+      { type: 'CreateProduct', productId, accountId: actor.accountId, ...envelope.data, actorId: actor.id, now: new Date().toISOString() },
+      `create-product:${productId}`,
+      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+    );
+    await this.context.waitForViews(result);
+    return this.read(actor.accountId, productId);
+  }
+
+  @MessagePattern(BillingSubjects.updateProduct)
+  async update(@Payload() envelope: RequestEnvelope<{ productId: string; changes: ProductChanges }>): Promise<Product> {
+    const actor = requireStaff(envelope.actor);
+    requireCapability(actor, 'manage_products');
+    await this.read(actor.accountId, envelope.data.productId);
+    const result = await this.context.changeProduct(
+      envelope.data.productId,
+      { type: 'UpdateProduct', changes: envelope.data.changes, actorId: actor.id, now: new Date().toISOString() },
+      randomUUID(),
+      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+    );
+    await this.context.waitForViews(result);
+    return this.read(actor.accountId, envelope.data.productId);
+  }
+
+  @MessagePattern(BillingSubjects.archiveProduct)
+  async archive(@Payload() envelope: RequestEnvelope<{ productId: string }>): Promise<Product> {
+    const actor = requireStaff(envelope.actor);
+    requireCapability(actor, 'manage_products');
+    await this.read(actor.accountId, envelope.data.productId);
+    const result = await this.context.changeProduct(
+      envelope.data.productId,
+      { type: 'ArchiveProduct', actorId: actor.id, now: new Date().toISOString() },
+      `archive:${envelope.data.productId}`,
+      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+    );
+    await this.context.waitForViews(result);
+    return this.read(actor.accountId, envelope.data.productId);
+  }
+
+  @MessagePattern(BillingSubjects.listProducts)
+  async list(@Payload() envelope: RequestEnvelope<{ page: number; pageSize: number }>): Promise<Page<Product>> {
+    const actor = requireStaff(envelope.actor);
+    const { page, pageSize } = envelope.data;
+    const products = this.context.deps.documents.collection<ProductDoc>(PRODUCTS);
+    const filter = { accountId: actor.accountId };
+    const [docs, total] = await Promise.all([products.find(filter, { sort: [['nameKey', 1]], skip: (page - 1) * pageSize, limit: pageSize }), products.count(filter)]);
+    return { items: docs.map(toProduct), page, pageSize, total };
+  }
+
+  @MessagePattern(BillingSubjects.getProduct)
+  get(@Payload() envelope: RequestEnvelope<{ productId: string }>): Promise<Product> {
+    const actor = requireStaff(envelope.actor);
+    return this.read(actor.accountId, envelope.data.productId);
+  }
+
+  private async read(accountId: string, productId: string): Promise<Product> {
+    const doc = await this.context.deps.documents.collection<ProductDoc>(PRODUCTS).get(productId);
+    if (!doc || doc.accountId !== accountId) throw new AppError(ErrorCodes.notFound, 'No product with this id.');
+    return toProduct(doc);
+  }
+}

@@ -1,0 +1,99 @@
+import { BillingSubjects, type BuyerView, type PurchaseCompletedEventData } from '@clientele/billing/contracts';
+import { ClientAddedData, initialAppAccess } from '@clientele/clients/domain';
+import { IdentitySubjects, type AccountView } from '@clientele/identity/contracts';
+import { deterministicId } from '@clientele/platform/application';
+import type { IntegrationEvent } from '@clientele/platform/bus';
+import { ErrorCodes } from '@clientele/platform/core';
+import type { ClientsContext } from '../../clients.context';
+import { completeEnrolment } from '../../roster/roster-effects.processor';
+
+/**
+ * The enrolment saga: a buyer becomes a client of the product's account.
+ * - A new buyer is enrolled with the product's type, `source: product` and an invitation; with no
+ *   free seat they wait as `pending` and get the seat (and the invitation) when one frees up.
+ * - A buyer who already is a client (same e-mail, case-insensitive) keeps their record: an
+ *   offline client is raised to the product's type, a full-access one keeps theirs.
+ * - Every step's id derives from the purchase: a redelivered event, a crash between steps or a
+ *   restart never makes two clients, two purchases on the profile or two invitations.
+ */
+export class EnrolBuyerWhenProductPurchased {
+  private readonly owners = new Map<string, string>();
+
+  constructor(private readonly context: ClientsContext) {}
+
+  async handle(event: IntegrationEvent): Promise<void> {
+    const purchase = event.data as unknown as PurchaseCompletedEventData;
+    const { accountId, purchaseId } = purchase;
+    const metadata = { correlationId: event.metadata.correlationId, causationId: event.id, actor: { id: 'billing', role: 'system' }, accountId };
+    const buyer = await this.context.deps.requests.request<BuyerView>(BillingSubjects.getBuyer, { correlationId: event.metadata.correlationId, data: { purchaseId } });
+    const emailKey = await this.context.emailKey(accountId, buyer.email);
+
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const roster = await this.context.rosterState(accountId);
+      const existing = roster.emails[emailKey];
+      if (existing) return this.existingClient(existing, purchase, metadata);
+
+      const clientId = deterministicId('buyer', purchaseId);
+      const client: ClientAddedData = {
+        clientId,
+        accountId,
+        firstName: buyer.firstName,
+        lastName: buyer.lastName,
+        email: buyer.email,
+        phone: buyer.phone,
+        type: purchase.clientType,
+        status: 'active',
+        coachId: await this.owner(accountId, event.metadata.correlationId),
+        source: { kind: 'product', productId: purchase.productId },
+        sendInvitation: purchase.clientType !== 'offline',
+        appAccess: initialAppAccess(purchase.clientType, purchase.clientType !== 'offline'),
+        addedAt: purchase.purchasedAt,
+        addedBy: 'billing',
+      };
+      const stored = await this.context.codec.encode({ type: 'ClientAdded', data: client });
+      const [plan] = await this.context.enroll(accountId, [{ clientId, emailKey, whenFull: 'wait', client: stored }], `enroll:${clientId}`, metadata);
+      // Another purchase by the same person enrolled them meanwhile: they are an existing client now.
+      if (plan.refusal?.code === ErrorCodes.emailTaken) continue;
+      if (plan.refusal) throw plan.refusal;
+      const status = plan.event && plan.event.type === 'ClientEnrolled' ? plan.event.data.status : 'active';
+      await completeEnrolment(this.context, stored, metadata, status);
+      await this.recordPurchase(clientId, purchase, metadata);
+      return;
+    }
+    throw new Error(`could not enrol the buyer of purchase ${purchaseId}`);
+  }
+
+  private async existingClient(clientId: string, purchase: PurchaseCompletedEventData, metadata: Record<string, unknown>): Promise<void> {
+    await this.recordPurchase(clientId, purchase, metadata);
+    const state = await this.context.loadClient(clientId);
+    if (state.type === 'offline') {
+      await this.context.changeClient(
+        clientId,
+        null,
+        { type: 'ChangeType', to: purchase.clientType, actorId: 'billing', now: new Date().toISOString() },
+        `purchase-type:${purchase.purchaseId}`,
+        metadata,
+      );
+    }
+  }
+
+  private async recordPurchase(clientId: string, purchase: PurchaseCompletedEventData, metadata: Record<string, unknown>): Promise<void> {
+    await this.context.changeClient(
+      clientId,
+      null,
+      { type: 'RecordPurchase', purchaseId: purchase.purchaseId, productId: purchase.productId, amount: purchase.amount, purchasedAt: purchase.purchasedAt },
+      `purchase:${purchase.purchaseId}`,
+      metadata,
+    );
+  }
+
+  /** Buyers are the business owner's clients until an admin reassigns them. */
+  private async owner(accountId: string, correlationId?: string): Promise<string> {
+    let owner = this.owners.get(accountId);
+    if (!owner) {
+      owner = (await this.context.deps.requests.request<AccountView>(IdentitySubjects.getAccount, { correlationId, data: { accountId } })).ownerId;
+      this.owners.set(accountId, owner);
+    }
+    return owner;
+  }
+}
