@@ -14,6 +14,9 @@ import { ClienteleProcess, freePort, spawnClientele, stopAll, waitUntilHealthy }
 export interface Deployment {
   start(): Promise<Api>;
   stop(): Promise<void>;
+  /** Separate processes only: SIGKILL one service, then start it again. */
+  kill?(service: string): Promise<void>;
+  restart?(service: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -40,6 +43,8 @@ export function separateProcesses(): Deployment {
   const jwtSecret = randomUUID() + randomUUID();
   let processes: ClienteleProcess[] = [];
   let port = 0;
+  const spawnService = (service: string) =>
+    spawnClientele(service, { ...common, CLIENTELE_SERVICES: service, DATA_DIR: join(root, service), PORT: String(port) });
   const common = {
     CLIENTELE_PROFILE: 'distributed',
     CLIENTELE_EVENT_STORE: 'sqlite',
@@ -52,12 +57,20 @@ export function separateProcesses(): Deployment {
   return {
     async start() {
       port ||= await freePort();
-      processes = ['gateway', 'identity', 'clients', 'billing', 'notifications'].map((service) =>
-        spawnClientele(service, { ...common, CLIENTELE_SERVICES: service, DATA_DIR: join(root, service), PORT: String(port) }),
-      );
+      processes = ['gateway', 'identity', 'clients', 'billing', 'notifications'].map((service) => spawnService(service));
       const api = new Api(`http://127.0.0.1:${port}`);
       await waitUntilHealthy(api, processes);
       return api;
+    },
+    async kill(service: string) {
+      const victim = processes.find((p) => p.name === service)!;
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      processes = processes.filter((p) => p !== victim);
+    },
+    async restart(service: string) {
+      processes.push(spawnService(service));
+      await waitUntilHealthy(new Api(`http://127.0.0.1:${port}`), processes);
     },
     stop: () => stopAll(processes),
     cleanup: async () => {
