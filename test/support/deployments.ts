@@ -12,6 +12,8 @@ import { ClienteleProcess, freePort, spawnClientele, stopAll, waitUntilHealthy }
  * with its own SQLite stores, under a namespace of its own.
  */
 export interface Deployment {
+  /** Where the deployment's data folders live. */
+  dataRoot: string;
   start(): Promise<Api>;
   stop(): Promise<void>;
   /** Separate processes only: SIGKILL one service, then start it again. */
@@ -25,6 +27,7 @@ export function singleProcess(): Deployment {
   let processes: ClienteleProcess[] = [];
   let port = 0;
   return {
+    dataRoot: dataDir,
     async start() {
       port ||= await freePort();
       processes = [spawnClientele('clientele', { PORT: String(port), DATA_DIR: dataDir })];
@@ -55,9 +58,10 @@ export function separateProcesses(): Deployment {
     JWT_SECRET: jwtSecret,
   };
   return {
+    dataRoot: root,
     async start() {
       port ||= await freePort();
-      processes = ['gateway', 'identity', 'clients', 'billing', 'notifications'].map((service) => spawnService(service));
+      processes = ['gateway', 'identity', 'clients', 'billing', 'messaging', 'notifications'].map((service) => spawnService(service));
       const api = new Api(`http://127.0.0.1:${port}`);
       await waitUntilHealthy(api, processes);
       return api;

@@ -2,6 +2,7 @@ import { BillingModule } from '@clientele/billing/service';
 import { ClientsModule } from '@clientele/clients/service';
 import { GatewayModule } from '@clientele/gateway/http';
 import { IdentityModule } from '@clientele/identity/service';
+import { MessagingModule } from '@clientele/messaging/service';
 import { DevMailbox, NotificationsModule, SendGridSender } from '@clientele/notifications/service';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Platform } from './platform';
@@ -27,6 +28,9 @@ export class HostModule implements OnApplicationShutdown {
     }
     if (platform.hosts('billing')) {
       imports.push(BillingModule.register({ ...platform.stores.get('billing')!, bus, logger: logger.child('billing') }));
+    }
+    if (platform.hosts('messaging')) {
+      imports.push(MessagingModule.register({ ...platform.stores.get('messaging')!, bus, requests, logger: logger.child('messaging') }));
     }
     if (platform.hosts('notifications')) {
       const documents = platform.stores.get('notifications')!.documents;

@@ -11,8 +11,8 @@ export interface ServiceStores {
   documents: DocumentStore;
 }
 
-/** Services with a module today; messaging comes with its issue. */
-export const IMPLEMENTED_SERVICES: readonly ServiceName[] = ['identity', 'clients', 'billing', 'notifications'];
+/** Every service with a module (the gateway is asked for nothing: it is the one asking). */
+export const IMPLEMENTED_SERVICES: readonly ServiceName[] = ['identity', 'clients', 'billing', 'messaging', 'notifications'];
 
 /**
  * What this process opened: the bus, the request transport, one event store and one document

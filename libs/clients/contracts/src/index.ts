@@ -205,6 +205,7 @@ export interface Seats {
 export interface ClientContactView {
   clientId: string;
   accountId: string;
+  coachId: string;
   firstName: string;
   lastName: string;
   email: string;

@@ -13,6 +13,7 @@ export type ClientCommand =
   | { type: 'RequestPasswordReset'; actorId: string; now: string }
   | { type: 'Activate'; now: string }
   | { type: 'MarkAppAccessActive'; now: string }
+  | { type: 'RecordMessage'; messageId: string; from: 'coach' | 'client'; sentAt: string }
   | { type: 'RecordPurchase'; purchaseId: string; productId: string; amount: { amount: number; currency: string }; purchasedAt: string }
   | { type: 'DeleteClient'; actorId: string; now: string };
 
@@ -109,6 +110,8 @@ export const clientDecider: Decider<ClientCommand, ClientState, ClientEvent> = {
         return [{ type: 'ClientPasswordResetRequested', data: { ...ids, requestedAt: command.now, requestedBy: command.actorId } }];
       case 'Activate':
         return state.status === 'pending' ? [{ type: 'ClientActivated', data: { ...ids, activatedAt: command.now } }] : [];
+      case 'RecordMessage':
+        return [{ type: 'ClientMessageRecorded', data: { ...ids, messageId: command.messageId, from: command.from, sentAt: command.sentAt } }];
       case 'RecordPurchase':
         if (state.purchaseIds.includes(command.purchaseId)) return [];
         return [

@@ -41,6 +41,7 @@ export type ClientEvent =
   | { type: 'ClientPasswordResetRequested'; data: { clientId: string; accountId: string; requestedAt: string; requestedBy: string } }
   | { type: 'ClientActivated'; data: { clientId: string; accountId: string; activatedAt: string } }
   | { type: 'ClientAppAccessActivated'; data: { clientId: string; accountId: string; activatedAt: string } }
+  | { type: 'ClientMessageRecorded'; data: { clientId: string; accountId: string; messageId: string; from: 'coach' | 'client'; sentAt: string } }
   | {
       type: 'ClientPurchaseRecorded';
       data: { clientId: string; accountId: string; purchaseId: string; productId: string; amount: { amount: number; currency: string }; purchasedAt: string };

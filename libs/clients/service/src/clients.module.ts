@@ -1,4 +1,5 @@
 import { BillingEvents } from '@clientele/billing/contracts';
+import { MessagingEvents, type MessageSentEventData } from '@clientele/messaging/contracts';
 import { IdentityEvents, type SeatLimitEventData } from '@clientele/identity/contracts';
 import { OutboxRelay, ProcessorRunner } from '@clientele/platform/application';
 import { EventConsumer, durableName } from '@clientele/platform/bus';
@@ -117,6 +118,22 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
       ),
     );
     await this.consumePurchases();
+    await this.consumeMessages();
+  }
+
+  /** Message counts on the profile: one event per message on the client's stream (no body). */
+  private async consumeMessages(): Promise<void> {
+    this.consumers.push(
+      await this.deps.bus.consume({ durableName: durableName('clients', 'messaging'), sourceService: 'messaging', subjects: [MessagingEvents.messageSent] }, async (event) => {
+        const { clientId, messageId, from, sentAt } = event.data as unknown as MessageSentEventData;
+        await this.context
+          .changeClient(clientId, null, { type: 'RecordMessage', messageId, from, sentAt }, `message:${messageId}`, { correlationId: event.metadata.correlationId, causationId: event.id })
+          .catch((error) => {
+            // The client was deleted meanwhile: nothing to count.
+            if ((error as { code?: string }).code !== 'not_found') throw error;
+          });
+      }),
+    );
   }
 
   private async consumePurchases(): Promise<void> {

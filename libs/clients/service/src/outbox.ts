@@ -11,8 +11,9 @@ export const clientsIntegrationEvents: IntegrationEventMapper = (recorded) => {
   if (!recorded.streamName.startsWith('client-')) return null;
   const event = domainEvent<ClientEvent>(recorded);
   const { clientId, accountId } = event.data;
+  // `version`: the client stream's revision, so that copies kept elsewhere apply changes in order.
   const publish = (subject: string, data: Record<string, unknown>) =>
-    toIntegrationEvent(withAccount(recorded, accountId), subject, { clientId, accountId, ...data });
+    toIntegrationEvent(withAccount(recorded, accountId), subject, { clientId, accountId, version: recorded.revision, ...data });
   switch (event.type) {
     case 'ClientAdded': {
       const { type, status, coachId, sendInvitation, source } = event.data;

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AccountsController } from './accounts/accounts.controller';
 import { AuthController } from './auth/auth.controller';
 import { BillingController } from './billing/billing.controller';
+import { MessagingController } from './messaging/messaging.controller';
 import { ClientAccessController } from './auth/client-access.controller';
 import { DevMailboxController } from './dev/dev-mailbox.controller';
 import { MeController } from './me/me.controller';
@@ -35,6 +36,7 @@ export class GatewayModule {
         ClientsController,
         MeController,
         BillingController,
+        MessagingController,
         ...(deps.devMailbox ? [DevMailboxController] : []),
       ],
       providers: [

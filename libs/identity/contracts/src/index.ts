@@ -29,7 +29,7 @@ export const IdentityEvents = {
   clientAccessActivated: 'identity.client-access.activated.v1',
 } as const;
 
-export type MailKind = 'invitation' | 'login_details' | 'password_reset' | 'access_restored';
+export type MailKind = 'invitation' | 'login_details' | 'password_reset' | 'access_restored' | 'new_message';
 
 export interface MailRequestedEventData {
   mailId: string;

@@ -1,4 +1,5 @@
 import { IdentityEvents } from '@clientele/identity/contracts';
+import { MessagingEvents, type MessageSentEventData } from '@clientele/messaging/contracts';
 import { DevMailboxItem, NotificationsSubjects } from '@clientele/notifications/contracts';
 import { EventConsumer, RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
@@ -51,6 +52,21 @@ export class NotificationsModule implements OnApplicationBootstrap, OnApplicatio
           retryDelaysMs: this.deps.retryDelaysMs ?? [1000, 2000, 4000, 8000, 16000],
         },
         (event) => mails.handle(event),
+      ),
+    );
+    await this.consumeMessages(mails);
+  }
+
+  /** "New message from your coach", at most one per thread per 15 minutes. */
+  private async consumeMessages(mails: SendClientMail): Promise<void> {
+    this.consumers.push(
+      await this.deps.bus.consume(
+        { durableName: 'notifications--messaging', sourceService: 'messaging', subjects: [MessagingEvents.messageSent], maxDeliveries: 6, retryDelaysMs: this.deps.retryDelaysMs ?? [1000, 2000, 4000, 8000, 16000] },
+        async (event) => {
+          const sent = event.data as unknown as MessageSentEventData;
+          if (sent.from !== 'coach') return;
+          await mails.handleThrottled(event, { mailId: event.id, kind: 'new_message', clientId: sent.clientId, accountId: sent.accountId }, Date.parse(sent.sentAt), 15 * 60 * 1000);
+        },
       ),
     );
   }

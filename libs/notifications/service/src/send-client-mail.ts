@@ -3,11 +3,13 @@ import { IdentitySubjects, MailEnvelope, MailRequestedEventData } from '@cliente
 import { Inbox } from '@clientele/platform/application';
 import type { IntegrationEvent } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
+import type { WriteOp } from '@clientele/platform/document-store';
 import { PermanentMailError } from './mail/mail.port';
 import type { NotificationsDeps } from './notifications.deps';
 import { render } from './templates/templates';
 
 export const MAIL_CONSUMER = 'notifications--identity';
+const THROTTLE = 'message_mail_throttle';
 
 /**
  * One mail per `identity.client-access.mail-requested.v1`: the inbox (the event's id, kept with
@@ -24,8 +26,25 @@ export class SendClientMail {
   }
 
   async handle(event: IntegrationEvent): Promise<void> {
+    return this.send(event, event.data as unknown as MailRequestedEventData, []);
+  }
+
+  /**
+   * At most one mail per client per `windowMs`: the time of the last one is kept with the mails and
+   * written in the same commit, so two deliveries can never both pass the check.
+   */
+  async handleThrottled(event: IntegrationEvent, request: MailRequestedEventData, at: number, windowMs: number): Promise<void> {
     if (await this.inbox.seen(event.id)) return;
-    const request = event.data as unknown as MailRequestedEventData;
+    const last = await this.deps.documents.collection<{ id: string; lastMailAt: number }>(THROTTLE).get(request.clientId);
+    if (last && at - last.lastMailAt < windowMs) {
+      await this.inbox.handleOnce(event.id, async () => []);
+      return;
+    }
+    await this.send(event, request, [{ op: 'upsert', collection: THROTTLE, doc: { id: request.clientId, lastMailAt: at }, version: at }]);
+  }
+
+  private async send(event: IntegrationEvent, request: MailRequestedEventData, extraWrites: WriteOp[]): Promise<void> {
+    if (await this.inbox.seen(event.id)) return;
     const contact = await this.contact(request.clientId, event.metadata.correlationId);
     if (!contact) {
       // Deleted since: nobody to write to.
@@ -35,9 +54,10 @@ export class SendClientMail {
     const envelope = await this.deps.requests.request<MailEnvelope>(IdentitySubjects.mailEnvelope, { correlationId: event.metadata.correlationId, data: request });
     const rendered = render(request.kind, { firstName: contact.firstName, businessName: envelope.businessName, link: envelope.link });
     try {
-      await this.inbox.handleOnce(event.id, () =>
-        this.deps.sender.deliver({ id: request.mailId, kind: request.kind, to: contact.email, from: this.deps.mailFrom, ...rendered }),
-      );
+      await this.inbox.handleOnce(event.id, async () => [
+        ...(await this.deps.sender.deliver({ id: request.mailId, kind: request.kind, to: contact.email, from: this.deps.mailFrom, ...rendered })),
+        ...extraWrites,
+      ]);
     } catch (error) {
       if (!(error instanceof PermanentMailError)) throw error;
       await this.deps.bus.deadLetters.record({

@@ -6,7 +6,7 @@ import { applyTwice } from '@clientele/platform/testing';
 import { randomUUID } from 'node:crypto';
 import { ClientEventCodec } from '../personal-data';
 import { CLIENTS } from './client-doc';
-import { ClientsProjection } from './clients.projection';
+import { CLIENT_PURCHASES, ClientsProjection } from './clients.projection';
 
 const at = '2026-11-21T10:00:00.000Z';
 const client = (clientId: string, lastName: string): ClientAddedData => ({
@@ -42,6 +42,9 @@ describe('ClientsProjection', () => {
         { type: 'ClientNoteAdded', data: { ...ids('c1'), noteId: 'n2', body: 'Second note', authorId: 'u1', addedAt: at } },
         { type: 'ClientReassigned', data: { ...ids('c1'), from: 'coach-1', to: 'coach-2', reassignedAt: at, reassignedBy: 'u1' } },
         { type: 'ClientLoginDetailsRequested', data: { ...ids('c1'), kind: 'invitation', requestedAt: at, requestedBy: 'u1' } },
+        { type: 'ClientMessageRecorded', data: { ...ids('c1'), messageId: 'm1', from: 'coach', sentAt: '2026-11-21T11:00:00.000Z' } },
+        { type: 'ClientMessageRecorded', data: { ...ids('c1'), messageId: 'm2', from: 'client', sentAt: '2026-11-21T12:00:00.000Z' } },
+        { type: 'ClientPurchaseRecorded', data: { ...ids('c1'), purchaseId: 'x1', productId: 'p1', amount: { amount: 4900, currency: 'EUR' }, purchasedAt: at } },
       ],
       c2: [
         { type: 'ClientAdded', data: client('c2', 'Hopper') },
@@ -55,7 +58,7 @@ describe('ClientsProjection', () => {
         { expectedRevision: 'no_stream' },
       );
     }
-    const { once, twice } = await applyTwice(documents, new ClientsProjection(documents, codec), await events.readAll(), [CLIENTS]);
+    const { once, twice } = await applyTwice(documents, new ClientsProjection(documents, codec), await events.readAll(), [CLIENTS, CLIENT_PURCHASES]);
     expect(twice).toEqual(once);
     const docs = (once as Record<string, Array<Record<string, unknown>>>)[CLIENTS];
     expect(docs).toHaveLength(1);
@@ -68,7 +71,9 @@ describe('ClientsProjection', () => {
       status: 'active',
       appAccess: 'invited',
       coachId: 'coach-2',
-      version: 7,
+      version: 10,
+      lastActivityAt: '2026-11-21T12:00:00.000Z',
+      kpis: { messagesFromCoach: 1, messagesFromClient: 1, lastMessageAt: '2026-11-21T12:00:00.000Z', purchases: 1, totalSpent: { amount: 4900, currency: 'EUR' } },
       notes: [expect.objectContaining({ id: 'n1', body: 'First note' }), expect.objectContaining({ id: 'n2', body: 'Second note' })],
     });
     await events.close();

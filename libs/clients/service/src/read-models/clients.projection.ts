@@ -67,6 +67,16 @@ export class ClientsProjection implements EventProcessor {
 
     const current = await this.documents.collection<ClientDoc>(CLIENTS).get(event.data.clientId);
     if (!current || current.version >= version) return [];
+    if (event.type === 'ClientMessageRecorded') {
+      const { from, sentAt } = event.data;
+      const kpis = {
+        ...current.kpis,
+        messagesFromCoach: current.kpis.messagesFromCoach + (from === 'coach' ? 1 : 0),
+        messagesFromClient: current.kpis.messagesFromClient + (from === 'client' ? 1 : 0),
+        lastMessageAt: sentAt,
+      };
+      return [{ op: 'upsert', collection: CLIENTS, doc: { ...current, kpis, lastActivityAt: sentAt, version }, version }];
+    }
     if (event.type === 'ClientPurchaseRecorded') {
       const { purchaseId, productId, amount, purchasedAt } = event.data;
       const spent = current.kpis.totalSpent;

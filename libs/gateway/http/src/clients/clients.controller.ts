@@ -7,6 +7,7 @@ import {
   ImportClientsResult,
   Note,
 } from '@clientele/clients/contracts';
+import { MessagingSubjects } from '@clientele/messaging/contracts';
 import type { RequestActor } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
@@ -54,6 +55,7 @@ export class ClientsController {
       idempotencyKey: idempotencyKey(key),
       data: body,
     });
+    await this.syncMessaging(actor, correlationId, [profile]);
     void reply.header('location', `/api/v1/clients/${profile.id}`).header('etag', etag(profile.version));
     return profile;
   }
@@ -77,13 +79,27 @@ export class ClientsController {
   @ApiOperation({ summary: 'Change client type for up to 500 clients; dryRun reports what would happen.' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: BulkChangeTypeAnswer })
-  bulkChangeType(
+  async bulkChangeType(
     @Body() body: BulkChangeTypeBody,
     @Headers('idempotency-key') key: string | undefined,
     @CurrentActor() actor: RequestActor,
     @CorrelationId() correlationId: string,
   ): Promise<BulkChangeTypeResult> {
-    return send(this.deps.requests, ClientsSubjects.bulkChangeType, { actor, correlationId, idempotencyKey: idempotencyKey(key), data: body }, { timeoutMs: 120_000 });
+    const result = await send<BulkChangeTypeResult>(this.deps.requests, ClientsSubjects.bulkChangeType, { actor, correlationId, idempotencyKey: idempotencyKey(key), data: body }, { timeoutMs: 120_000 });
+    if (!body.dryRun) {
+      const changed = result.results.filter((r) => r.outcome === 'changed').map((r) => r.clientId);
+      const profiles = await Promise.all(changed.map((clientId) => send<ClientProfile>(this.deps.requests, ClientsSubjects.getClient, { actor, correlationId, data: { clientId } })));
+      await this.syncMessaging(actor, correlationId, profiles);
+    }
+    return result;
+  }
+
+  private async syncMessaging(actor: RequestActor, correlationId: string, profiles: ClientProfile[]): Promise<void> {
+    if (profiles.length === 0) return;
+    await send(this.deps.requests, MessagingSubjects.syncClients, {
+      correlationId,
+      data: { clients: profiles.map((p) => ({ clientId: p.id, accountId: actor.accountId, coachId: p.coachId, type: p.type, version: p.version })) },
+    });
   }
 
   @Post('import')
@@ -142,6 +158,8 @@ export class ClientsController {
       idempotencyKey: idempotencyKey(key),
       data: { clientId, type: body.type },
     });
+    // The messaging policy follows before we answer: no reply slips through under the old type.
+    await this.syncMessaging(actor, correlationId, [profile]);
     void reply.header('etag', etag(profile.version));
     return profile;
   }
@@ -179,8 +197,10 @@ export class ClientsController {
   @Roles('admin')
   @ApiOperation({ summary: 'Give the client to another coach of the account (admin).' })
   @ApiOkResponse({ type: ClientProfileAnswer })
-  reassign(@Param('id') clientId: string, @Body() body: ReassignBody, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<ClientProfile> {
-    return send(this.deps.requests, ClientsSubjects.reassign, { actor, correlationId, data: { clientId, coachId: body.coachId } });
+  async reassign(@Param('id') clientId: string, @Body() body: ReassignBody, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<ClientProfile> {
+    const profile = await send<ClientProfile>(this.deps.requests, ClientsSubjects.reassign, { actor, correlationId, data: { clientId, coachId: body.coachId } });
+    await this.syncMessaging(actor, correlationId, [profile]);
+    return profile;
   }
 
   @Post(':id/login-details')

@@ -29,6 +29,11 @@ const TEMPLATES: Record<MailKind, (c: MailContext) => { subject: string; lines: 
     lines: [`Hi ${c.firstName},`, 'Someone asked to reset your password. If it was you, choose a new one; the link works once and for 1 hour. If not, ignore this mail.'],
     action: 'Choose a new password',
   }),
+  new_message: (c) => ({
+    subject: `New message from your coach at ${c.businessName}`,
+    lines: [`Hi ${c.firstName},`, `Your coach at ${c.businessName} sent you a message. Open the client app to read it.`],
+    action: 'Read the message',
+  }),
   access_restored: (c) => ({
     subject: `Your access to ${c.businessName} is back`,
     lines: [`Hi ${c.firstName},`, `${c.businessName} restored your access to the client app. Sign in with your e-mail address and password.`],

@@ -20,6 +20,7 @@ export class GetContactMessageController {
     return {
       clientId: state.clientId,
       accountId: state.accountId,
+      coachId: state.coachId,
       firstName: state.contact.firstName,
       lastName: state.contact.lastName,
       email: state.contact.email,

@@ -24,7 +24,9 @@ export class MailEnvelopeMessageController {
         ? `${base}/accept-invitation?token=${this.access.links.create('invitation', clientId, tokenId)}`
         : kind === 'password_reset' && tokenId
           ? `${base}/reset-password?token=${this.access.links.create('reset', clientId, tokenId)}`
-          : `${base}/login`;
+          : kind === 'new_message'
+            ? `${base}/messages`
+            : `${base}/login`;
     return { businessName: account?.businessName ?? 'your coach', link };
   }
 }

@@ -1,0 +1,2 @@
+export * from './messaging.module';
+export type { MessagingDeps } from './messaging';
