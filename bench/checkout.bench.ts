@@ -6,50 +6,17 @@
  * - checkout latency p50/p99, against the raw round trip p50/p99;
  * - enrolment lag p50/p99: from the checkout's answer to the buyer showing in the client list.
  */
-import { connect } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { separateProcesses } from '../test/support/deployments';
 import { signUp, uniqueEmail } from '../test/support/http';
+import { pct, rawNatsRoundTrips, runLoad } from './lib/load';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const CHECKOUTS = QUICK ? 40 : 400;
 const LAG_SAMPLES = QUICK ? 10 : 100;
 const CONCURRENCY = 8;
-
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-};
-
-async function run<T>(count: number, concurrency: number, work: (i: number) => Promise<T>): Promise<{ seconds: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t = process.hrtime.bigint();
-        await work(i);
-        latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
-      }
-    }),
-  );
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, latencies };
-}
-
-async function rawNats(count: number) {
-  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-  const subject = `bench.echo.${randomUUID()}`;
-  nc.subscribe(subject, { callback: (_err, msg) => msg.respond(msg.data) });
-  const payload = new TextEncoder().encode(JSON.stringify({ productId: randomUUID(), buyer: { firstName: 'Kim', lastName: 'Buyer', email: 'kim@example.com' } }));
-  await run(200, CONCURRENCY, () => nc.request(subject, payload, { timeout: 5000 }));
-  const measured = await run(count, CONCURRENCY, () => nc.request(subject, payload, { timeout: 5000 }));
-  await nc.close();
-  return measured;
-}
 
 async function main() {
   const deployment = separateProcesses();
@@ -60,9 +27,9 @@ async function main() {
     const buy = (email: string) =>
       api.post('/api/v1/checkout', { productId: product.id, buyer: { firstName: 'Kim', lastName: 'Buyer', email } }, { 'idempotency-key': randomUUID() });
 
-    const raw = await rawNats(CHECKOUTS * 5);
-    await run(20, CONCURRENCY, () => buy(uniqueEmail('warm')));
-    const checkouts = await run(CHECKOUTS, CONCURRENCY, async () => {
+    const raw = await rawNatsRoundTrips(CHECKOUTS * 5, CONCURRENCY);
+    await runLoad(20, CONCURRENCY, () => buy(uniqueEmail('warm')));
+    const checkouts = await runLoad(CHECKOUTS, CONCURRENCY, async () => {
       const answer = await buy(uniqueEmail('tp'));
       if (answer.status !== 201) throw new Error(`checkout answered ${answer.status}`);
     });
