@@ -1,3 +1,4 @@
 export * from './bootstrap';
 export * from './platform';
 export * from './host.module';
+export * from './projections';

@@ -1,2 +1,3 @@
 export * from './billing.module';
 export * from './billing.deps';
+export * from './projections';

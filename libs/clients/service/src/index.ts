@@ -1,3 +1,4 @@
 export * from './clients.module';
 export * from './clients.deps';
 export type { ClientsContext } from './clients.context';
+export * from './projections';

@@ -1,2 +1,3 @@
 export * from './identity.module';
 export * from './identity.deps';
+export * from './projections';

@@ -1,2 +1,3 @@
 export * from './messaging.module';
 export type { MessagingDeps } from './messaging';
+export * from './projections';

@@ -6,3 +6,4 @@ export * from './outbox-relay';
 export * from './inbox';
 export * from './stream-state-cache';
 export * from './concurrency';
+export * from './projection-set';

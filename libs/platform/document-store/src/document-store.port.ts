@@ -92,8 +92,45 @@ export interface DocumentStore {
   getCheckpoint(processor: string): Promise<bigint | null>;
   /** Drops every document of a collection (used by rebuilds and tests). */
   dropCollection(name: string): Promise<void>;
+  /**
+   * Runs `work` with its commits grouped into one transaction where the engine allows it (SQLite),
+   * so a rebuild writes thousands of events at once and still reads its own writes. Only for a
+   * connection nothing else uses meanwhile. Elsewhere the commits apply one by one.
+   */
+  batch<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Puts rebuilt collections in place of the live ones (and drops the old ones), and moves the
+   * live processors' checkpoints to the position the rebuild reached: in one transaction on
+   * SQLite; collection by collection on MongoDB (renames with dropTarget). Throws
+   * CheckpointAheadError, changing nothing, when a live checkpoint is already past that position:
+   * the rebuild catches up and tries again.
+   */
+  swapCollections(swaps: readonly CollectionSwap[], checkpoints: SwapCheckpoints): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface CollectionSwap {
+  live: string;
+  replacement: string;
+}
+
+export interface SwapCheckpoints {
+  /** The live processors, whose checkpoints move to `position`. */
+  processors: readonly string[];
+  position: bigint;
+  /** Checkpoints cleared in the same step (the rebuild's own, so that it starts afresh next time). */
+  reset?: readonly string[];
+}
+
+export class CheckpointAheadError extends Error {
+  constructor(
+    readonly processor: string,
+    readonly position: bigint,
+  ) {
+    super(`the live checkpoint of ${processor} is at ${position}, past the rebuild`);
+    this.name = 'CheckpointAheadError';
+  }
 }
 
 export class DuplicateDocumentError extends Error {

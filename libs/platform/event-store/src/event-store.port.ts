@@ -110,6 +110,8 @@ export interface EventStore {
   /** A stream that does not exist (or was deleted) reads as empty. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Position of the newest event, or null when the store holds none (progress bars, catch-up checks). */
+  headPosition(): Promise<GlobalPosition | null>;
   subscribeToAll(handler: EventHandler, options?: SubscribeOptions): Subscription;
   deleteStream(streamName: string): Promise<void>;
   /** Answers whether the store can be reached, for health checks. */

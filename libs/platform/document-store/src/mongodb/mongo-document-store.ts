@@ -9,6 +9,9 @@ import {
 } from 'mongodb';
 import {
   CHECKPOINTS_COLLECTION,
+  CheckpointAheadError,
+  CollectionSwap,
+  SwapCheckpoints,
   DocumentCollection,
   DocumentStore,
   DuplicateDocumentError,
@@ -112,6 +115,37 @@ export class MongoDocumentStore implements DocumentStore {
     if (!stored) return null;
     const position = stored.position as string | null | undefined;
     return position === null || position === undefined ? null : BigInt(position);
+  }
+
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    // No long transaction on MongoDB: the commits apply one by one, each with its checkpoint.
+    return work();
+  }
+
+  /**
+   * Not one transaction (renameCollection cannot join one): the checkpoints are checked first,
+   * then each replacement is renamed over its live collection (atomic per collection, indexes
+   * copied over first), then the checkpoints move. A crash in between leaves some collections
+   * rebuilt and some not, which the next rebuild of the set repairs.
+   */
+  async swapCollections(swaps: readonly CollectionSwap[], checkpoints: SwapCheckpoints): Promise<void> {
+    for (const processor of checkpoints.processors) {
+      const live = await this.getCheckpoint(processor);
+      if (live !== null && live > checkpoints.position) throw new CheckpointAheadError(processor, live);
+    }
+    for (const { live, replacement } of swaps) {
+      const indexes = await this.stored(live).indexes().catch(() => []);
+      for (const index of indexes) {
+        if (index.name === '_id_') continue;
+        const { key, name, unique, partialFilterExpression } = index as { key: Record<string, 1 | -1>; name: string; unique?: boolean; partialFilterExpression?: Record<string, unknown> };
+        await this.stored(replacement).createIndex(key, { name, unique, partialFilterExpression });
+      }
+      await this.stored(replacement).rename(this.stored(live).collectionName, { dropTarget: true });
+    }
+    await this.commit([
+      ...checkpoints.processors.map((processor) => ({ op: 'checkpoint' as const, processor, position: checkpoints.position })),
+      ...(checkpoints.reset ?? []).map((processor) => ({ op: 'checkpoint' as const, processor, position: null })),
+    ]);
   }
 
   async dropCollection(name: string): Promise<void> {

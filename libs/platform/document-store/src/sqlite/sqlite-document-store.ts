@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
 import {
   CHECKPOINTS_COLLECTION,
+  CheckpointAheadError,
+  CollectionSwap,
+  SwapCheckpoints,
   DocumentCollection,
   DocumentStore,
   DuplicateDocumentError,
@@ -71,34 +74,37 @@ export class SqliteDocumentStore implements DocumentStore {
   createTextIndex(table: string, fields: readonly string[]): void {
     const existing = this.textIndexOf(table);
     if (existing && JSON.stringify(existing) === JSON.stringify(fields)) return;
+    this.db.transaction(() => this.buildTextIndex(table, fields))();
+    this.textIndexes.set(table, [...fields]);
+    this.statements.clear();
+  }
+
+  private buildTextIndex(table: string, fields: readonly string[]): void {
     fields.forEach((field) => fieldExpression(field));
     const fts = `${table}__text`;
     const body = (row: string) => fields.map((field) => `coalesce(json_extract(${row}.doc, '$.${field}'), '')`).join(" || ' ' || ");
-    this.db.transaction(() => {
-      this.db.exec(`DROP TABLE IF EXISTS "${fts}"`);
-      this.db.exec(`CREATE VIRTUAL TABLE "${fts}" USING fts5(body, tokenize = 'trigram')`);
-      this.db.exec(`DROP TRIGGER IF EXISTS "${fts}_ai"; DROP TRIGGER IF EXISTS "${fts}_au"; DROP TRIGGER IF EXISTS "${fts}_ad";`);
-      this.db.exec(`CREATE TRIGGER "${fts}_ai" AFTER INSERT ON "${table}" WHEN new.deleted = 0 BEGIN
-        INSERT INTO "${fts}" (rowid, body) VALUES (new.rowid, ${body('new')}); END`);
-      this.db.exec(`CREATE TRIGGER "${fts}_au" AFTER UPDATE ON "${table}" BEGIN
-        DELETE FROM "${fts}" WHERE rowid = old.rowid;
-        INSERT INTO "${fts}" (rowid, body) SELECT new.rowid, ${body('new')} WHERE new.deleted = 0; END`);
-      this.db.exec(`CREATE TRIGGER "${fts}_ad" AFTER DELETE ON "${table}" BEGIN DELETE FROM "${fts}" WHERE rowid = old.rowid; END`);
-      this.db.exec(`INSERT INTO "${fts}" (rowid, body) SELECT rowid, ${body(`"${table}"`)} FROM "${table}" WHERE deleted = 0`);
-      this.db.exec('CREATE TABLE IF NOT EXISTS rm__text_indexes (table_name TEXT PRIMARY KEY, fields TEXT NOT NULL)');
-      this.prepare('INSERT INTO rm__text_indexes (table_name, fields) VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE SET fields = excluded.fields').run(
-        table,
-        JSON.stringify(fields),
-      );
-    })();
-    this.textIndexes.set(table, [...fields]);
-    this.statements.clear();
+    this.db.exec(`DROP TABLE IF EXISTS "${fts}"`);
+    this.db.exec(`CREATE VIRTUAL TABLE "${fts}" USING fts5(body, tokenize = 'trigram')`);
+    this.db.exec(`DROP TRIGGER IF EXISTS "${fts}_ai"; DROP TRIGGER IF EXISTS "${fts}_au"; DROP TRIGGER IF EXISTS "${fts}_ad";`);
+    this.db.exec(`CREATE TRIGGER "${fts}_ai" AFTER INSERT ON "${table}" WHEN new.deleted = 0 BEGIN
+      INSERT INTO "${fts}" (rowid, body) VALUES (new.rowid, ${body('new')}); END`);
+    this.db.exec(`CREATE TRIGGER "${fts}_au" AFTER UPDATE ON "${table}" BEGIN
+      DELETE FROM "${fts}" WHERE rowid = old.rowid;
+      INSERT INTO "${fts}" (rowid, body) SELECT new.rowid, ${body('new')} WHERE new.deleted = 0; END`);
+    this.db.exec(`CREATE TRIGGER "${fts}_ad" AFTER DELETE ON "${table}" BEGIN DELETE FROM "${fts}" WHERE rowid = old.rowid; END`);
+    this.db.exec(`INSERT INTO "${fts}" (rowid, body) SELECT rowid, ${body(`"${table}"`)} FROM "${table}" WHERE deleted = 0`);
+    this.db.exec('CREATE TABLE IF NOT EXISTS rm__text_indexes (table_name TEXT PRIMARY KEY, fields TEXT NOT NULL)');
+    this.prepare('INSERT INTO rm__text_indexes (table_name, fields) VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE SET fields = excluded.fields').run(
+      table,
+      JSON.stringify(fields),
+    );
   }
 
   async commit(ops: readonly WriteOp[]): Promise<void> {
     // Create tables before the transaction: DDL inside it would work, but keeps the lock longer.
     for (const op of ops) this.table(op.op === 'checkpoint' ? CHECKPOINTS_COLLECTION : op.collection);
-    const mustSurvivePowerLoss = ops.some((op) => op.op === 'insert' || (op.op === 'delete' && op.version === undefined));
+    // Inside a batch the safety level cannot change (SQLite refuses it in a transaction).
+    const mustSurvivePowerLoss = !this.db.inTransaction && ops.some((op) => op.op === 'insert' || (op.op === 'delete' && op.version === undefined));
     if (mustSurvivePowerLoss) this.db.pragma('synchronous = FULL');
     try {
       this.commitInTransaction(ops);
@@ -108,19 +114,23 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   private commitInTransaction(ops: readonly WriteOp[]): void {
-    this.db.transaction(() => {
-      for (const op of ops) {
-        try {
-          this.apply(op);
-        } catch (error) {
-          // A unique index refused the write: same meaning as an insert of an existing id.
-          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && op.op !== 'checkpoint') {
-            throw new DuplicateDocumentError(op.collection, 'doc' in op ? op.doc.id : op.id);
-          }
-          throw error;
+    // Inside a batch the batch is the transaction: a failed commit fails (and rolls back) all of it.
+    if (this.db.inTransaction) return this.applyAll(ops);
+    this.db.transaction(() => this.applyAll(ops)).immediate();
+  }
+
+  private applyAll(ops: readonly WriteOp[]): void {
+    for (const op of ops) {
+      try {
+        this.apply(op);
+      } catch (error) {
+        // A unique index refused the write: same meaning as an insert of an existing id.
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && op.op !== 'checkpoint') {
+          throw new DuplicateDocumentError(op.collection, 'doc' in op ? op.doc.id : op.id);
         }
+        throw error;
       }
-    }).immediate();
+    }
   }
 
   async getCheckpoint(processor: string): Promise<bigint | null> {
@@ -130,6 +140,66 @@ export class SqliteDocumentStore implements DocumentStore {
     if (!row) return null;
     const position = JSON.parse(row.doc).position as string | null;
     return position === null ? null : BigInt(position);
+  }
+
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    if (this.db.inTransaction) return work();
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /**
+   * One transaction: each replacement table takes the live table's name, and the live table's
+   * indexes and text index are built again on it (same names, so the services' ensureIndexes find
+   * them); then the checkpoints move. Other connections see the old tables or the new, never a mix.
+   */
+  async swapCollections(swaps: readonly CollectionSwap[], checkpoints: SwapCheckpoints): Promise<void> {
+    for (const swap of swaps) {
+      this.table(swap.live);
+      this.table(swap.replacement);
+    }
+    this.table(CHECKPOINTS_COLLECTION);
+    const indexSql = (table: string) =>
+      this.db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`).all(table) as {
+        name: string;
+        sql: string;
+      }[];
+    this.db.transaction(() => {
+      for (const processor of checkpoints.processors) {
+        const row = this.prepare<{ doc: string }>(`SELECT doc FROM "${this.table(CHECKPOINTS_COLLECTION)}" WHERE id = ?`).get(checkpointId(processor));
+        const live = row ? (JSON.parse(row.doc).position as string | null) : null;
+        if (live !== null && BigInt(live) > checkpoints.position) throw new CheckpointAheadError(processor, BigInt(live));
+      }
+      for (const { live, replacement } of swaps) {
+        const liveTable = this.table(live);
+        const replacementTable = this.table(replacement);
+        const indexes = indexSql(liveTable);
+        const textFields = this.textIndexOf(liveTable);
+        this.dropTextIndex(liveTable);
+        this.dropTextIndex(replacementTable);
+        this.db.exec(`DROP TABLE "${liveTable}"`);
+        for (const index of indexSql(replacementTable)) this.db.exec(`DROP INDEX "${index.name}"`);
+        this.db.exec(`ALTER TABLE "${replacementTable}" RENAME TO "${liveTable}"`);
+        for (const index of indexes) this.db.exec(index.sql);
+        if (textFields) this.buildTextIndex(liveTable, textFields);
+      }
+      for (const processor of checkpoints.processors) this.apply({ op: 'checkpoint', processor, position: checkpoints.position });
+      for (const processor of checkpoints.reset ?? []) this.apply({ op: 'checkpoint', processor, position: null });
+    }).immediate();
+    this.tables.clear();
+    this.statements.clear();
+  }
+
+  private dropTextIndex(table: string): void {
+    const fts = `${table}__text`;
+    this.db.exec(`DROP TRIGGER IF EXISTS "${fts}_ai"; DROP TRIGGER IF EXISTS "${fts}_au"; DROP TRIGGER IF EXISTS "${fts}_ad"; DROP TABLE IF EXISTS "${fts}";`);
   }
 
   async dropCollection(name: string): Promise<void> {

@@ -203,6 +203,16 @@ export class EsdbEventStore implements EventStore {
    * ask the server for a filtered read. A filtered read of a large store therefore scans it; the
    * hot paths (projectors, relays) subscribe instead, which the server filters.
    */
+  async headPosition(): Promise<GlobalPosition | null> {
+    // The newest events of $all may be system events: look back past a few of them.
+    const page = await collect(this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 50 }));
+    for (const resolved of page) {
+      const event = resolved.event;
+      if (event && !isSystemEvent(event)) return allStreamPosition(resolved) ?? null;
+    }
+    return null;
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const { maxCount, filter } = options;
     if ((maxCount !== undefined && maxCount <= 0) || filterMatchesNothing(filter)) return [];

@@ -8,6 +8,7 @@ import {
   EventHandler,
   EventStore,
   ExpectedRevision,
+  GlobalPosition,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -210,6 +211,11 @@ export class SqliteEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const { sql, params } = readAllQuery(options);
     return this.prepared(sql).all(...params).map(toRecordedEvent);
+  }
+
+  async headPosition(): Promise<GlobalPosition | null> {
+    const row = this.prepared<{ head: number | bigint | null }>('SELECT MAX(position) AS head FROM events').get();
+    return row?.head === null || row?.head === undefined ? null : BigInt(row.head);
   }
 
   subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {

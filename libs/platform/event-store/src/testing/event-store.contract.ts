@@ -171,6 +171,11 @@ export function eventStoreContract(adapterName: string, open: () => Promise<Even
         expect(page.map((e) => e.type)).toEqual(['B1', 'B2']);
       });
 
+      it('knows the position of the newest event', async () => {
+        const appended = await store.appendToStream(stream(), [event('Head1'), event('Head2')], { expectedRevision: 'no_stream' });
+        expect(await store.headPosition()).toBe(appended.position);
+      });
+
       it('filters by event type', async () => {
         const unique = `Typed${category}`;
         await store.appendToStream(stream(), [event(unique), event('Other'), event(unique)], { expectedRevision: 'no_stream' });

@@ -1,0 +1,16 @@
+import type { OpsContext } from './ops-context';
+import { rebuildCommand } from './rebuild/rebuild.command';
+import { verifyCommand } from './verify/verify.command';
+
+/** One ops command: `npm run ops -- <name> [args]`. It answers with the process exit code. */
+export interface OpsCommand {
+  readonly name: string;
+  /** One line per usage form, shown by `ops help`. */
+  readonly usage: readonly string[];
+  run(context: OpsContext, args: readonly string[]): Promise<number>;
+}
+
+export const COMMANDS: readonly OpsCommand[] = [
+  rebuildCommand,
+  verifyCommand,
+];

@@ -1,0 +1,67 @@
+import { PROJECTION_SETS } from '@clientele/host';
+import type { ProjectionSet } from '@clientele/platform/application';
+import type { ServiceName } from '@clientele/platform/config';
+import type { OpsCommand } from '../commands';
+import { UsageError, type OpsContext } from '../ops-context';
+import { progressBar } from './progress-bar';
+import { rebuildProjection } from './rebuild';
+
+/** `--projection NAME` or `--all`: the projection sets a rebuild or verify works on. */
+export function selectProjectionSets(args: readonly string[], sets: readonly ProjectionSet[] = PROJECTION_SETS): ProjectionSet[] {
+  const at = args.indexOf('--projection');
+  if (at >= 0) {
+    const name = args[at + 1];
+    const set = sets.find((s) => s.name === name);
+    if (!set) throw new UsageError(`There is no projection "${name ?? ''}". Projections: ${sets.map((s) => s.name).join(', ')}.`);
+    return [set];
+  }
+  return [...sets];
+}
+
+export function checkFlags(args: readonly string[], allowed: readonly string[], withValue: readonly string[] = []): void {
+  for (let i = 0; i < args.length; i++) {
+    if (withValue.includes(args[i])) {
+      i++;
+      continue;
+    }
+    if (!allowed.includes(args[i])) throw new UsageError(`Unknown argument "${args[i]}".`);
+  }
+}
+
+export const rebuildCommand: OpsCommand = {
+  name: 'rebuild',
+  usage: ['rebuild --projection NAME|--all [--restart]   rebuild read models from the events, online (shadow, then swap); resumes an interrupted one'],
+  async run(context: OpsContext, args: readonly string[]): Promise<number> {
+    checkFlags(args, ['--all', '--restart'], ['--projection']);
+    if (!args.includes('--all') && !args.includes('--projection')) throw new UsageError('Say which projection to rebuild (--projection NAME), or --all.');
+    const sets = selectProjectionSets(args);
+    let interrupted = false;
+    const onSignal = () => {
+      interrupted = true;
+      context.output.err('\nStopping after the current batch; run the same command again to resume.\n');
+    };
+    process.once('SIGINT', onSignal);
+    try {
+      for (const set of sets) {
+        const events = await context.eventStore(set.service as ServiceName);
+        const documents = await context.documentStore(set.service as ServiceName);
+        const result = await rebuildProjection(events, documents, set, {
+          restart: args.includes('--restart'),
+          onProgress: progressBar(context.output),
+          shouldStop: () => interrupted,
+        });
+        const rate = result.seconds > 0 ? Math.round(result.events / result.seconds) : result.events;
+        context.output.err('\n');
+        context.output.out(
+          result.outcome === 'swapped'
+            ? `${set.name}: rebuilt from ${result.resumedFrom === null ? 'the first event' : `position ${result.resumedFrom} (resumed)`}, ${result.events} events in ${result.seconds.toFixed(1)} s (${rate} events/s), now live at position ${result.position ?? 0}\n`
+            : `${set.name}: interrupted at position ${result.position ?? 0} after ${result.events} events; run the same command again to resume\n`,
+        );
+        if (result.outcome === 'interrupted') return 1;
+      }
+      return 0;
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+    }
+  },
+};

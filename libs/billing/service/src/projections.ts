@@ -1,0 +1,9 @@
+import type { ProjectionSet } from '@clientele/platform/application';
+import { PRODUCTS, ProductsProjection } from './products.projection';
+
+export const billingProjections: ProjectionSet = {
+  name: 'products',
+  service: 'billing',
+  collections: [PRODUCTS],
+  processors: (documents) => [new ProductsProjection(documents)],
+};

@@ -1,0 +1,12 @@
+import type { ProjectionSet } from '@clientele/platform/application';
+import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
+import { ClientEventCodec } from './personal-data';
+import { CLIENTS } from './read-models/client-doc';
+import { CLIENT_PURCHASES, ClientsProjection } from './read-models/clients.projection';
+
+export const clientsProjections: ProjectionSet = {
+  name: 'clients',
+  service: 'clients',
+  collections: [CLIENTS, CLIENT_PURCHASES],
+  processors: (documents, live) => [new ClientsProjection(documents, new ClientEventCodec(new PersonalDataCipher(new KeyStore(live))))],
+};
