@@ -136,7 +136,8 @@ async function measure(events: number): Promise<Row> {
       peakHeapMb: peakHeap / 2 ** 20,
     };
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    else console.log(`  kept ${dir}`);
   }
 }
 

@@ -38,8 +38,11 @@ const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 export class SqliteDocumentStore implements DocumentStore {
   private readonly db: Database.Database;
   private readonly tables = new Set<string>();
+  private readonly tableOf = new Map<string, string>();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly textIndexes = new Map<string, readonly string[] | null>();
+  /** Inside a batch: rows read or upserted, by table and id, written back when the batch commits. */
+  private overlay: Map<string, Map<string, CachedRow>> | null = null;
   readonly transactional = true;
 
   constructor(options: SqliteDocumentStoreOptions) {
@@ -142,17 +145,76 @@ export class SqliteDocumentStore implements DocumentStore {
     return position === null ? null : BigInt(position);
   }
 
+  /**
+   * One transaction, with a write-behind cache: a document upserted several times in the batch
+   * (a client's ten events in a rebuild) is read from memory and written once, when the batch
+   * commits. The cache applies the upsert's version guard exactly as the SQL does; every other
+   * write, and any find or count, first writes the cached rows it could touch. A unique-index
+   * violation therefore surfaces when the batch commits.
+   */
   async batch<T>(work: () => Promise<T>): Promise<T> {
     if (this.db.inTransaction) return work();
     this.db.exec('BEGIN IMMEDIATE');
+    this.overlay = new Map();
     try {
       const result = await work();
+      this.flushOverlay();
       this.db.exec('COMMIT');
       return result;
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      // Tables created inside the batch are gone with it.
+      this.tables.clear();
+      this.tableOf.clear();
       throw error;
+    } finally {
+      this.overlay = null;
     }
+  }
+
+  /**
+   * A document as the batch sees it; undefined outside a batch (read the table). The batch hands
+   * out its cached object, not a copy: processors build new documents and never mutate what they
+   * read (which the projections' twice-applied specs would catch).
+   */
+  cachedGet(table: string, id: string): Document | null | undefined {
+    if (!this.overlay) return undefined;
+    const row = this.cachedRow(table, id);
+    if (!row.exists || row.deleted) return null;
+    if (row.parsed === undefined) row.parsed = JSON.parse(row.doc!) as Document;
+    return row.parsed;
+  }
+
+  /** Writes the batch's cached rows of a table (or of one document) before SQL reads or changes them. */
+  flushOverlay(table?: string, id?: string): void {
+    if (!this.overlay) return;
+    for (const [name, rows] of this.overlay) {
+      if (table !== undefined && name !== table) continue;
+      const write = this.prepare(
+        `INSERT INTO "${name}" (id, doc, version, deleted) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version, deleted = excluded.deleted`,
+      );
+      for (const [rowId, row] of rows) {
+        if (id !== undefined && rowId !== id) continue;
+        if (row.dirty) write.run(rowId, row.doc ?? JSON.stringify(row.parsed), row.version, row.deleted ? 1 : 0);
+        if (id !== undefined) rows.delete(rowId);
+        else row.dirty = false;
+      }
+    }
+  }
+
+  private cachedRow(table: string, id: string): CachedRow {
+    let rows = this.overlay!.get(table);
+    if (!rows) this.overlay!.set(table, (rows = new Map()));
+    let row = rows.get(id);
+    if (!row) {
+      const stored = this.prepare<{ doc: string; version: string | null; deleted: number }>(`SELECT doc, version, deleted FROM "${table}" WHERE id = ?`).get(id);
+      row = stored
+        ? { exists: true, doc: stored.doc, version: stored.version, deleted: stored.deleted === 1, dirty: false }
+        : { exists: false, doc: '{}', version: null, deleted: false, dirty: false };
+      rows.set(id, row);
+    }
+    return row;
   }
 
   /**
@@ -230,6 +292,8 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   private table(collection: string): string {
+    const known = this.tableOf.get(collection);
+    if (known !== undefined && this.tables.has(known)) return known;
     if (!COLLECTION_NAME.test(collection)) {
       throw new Error(`"${collection}" is not a valid collection name (lowercase letters, digits and _)`);
     }
@@ -243,10 +307,27 @@ export class SqliteDocumentStore implements DocumentStore {
       )`);
       this.tables.add(table);
     }
+    this.tableOf.set(collection, table);
     return table;
   }
 
   private apply(op: WriteOp): void {
+    if (this.overlay && op.op !== 'checkpoint') {
+      const table = this.table(op.collection);
+      if (op.op === 'upsert') {
+        assertDocument(op.doc);
+        const row = this.cachedRow(table, op.doc.id);
+        const version = op.version === undefined ? null : encodeVersion(op.version);
+        // The same guard as the SQL below: a new row, or an older (or unversioned) stored one.
+        if (!row.exists || row.version === null || version === null || row.version < version) {
+          // Serialised once, when the batch writes it; JSON semantics (undefined fields dropped) are
+          // kept by reading back a normalised copy only if it is read again.
+          Object.assign(row, { exists: true, doc: undefined, parsed: normalise(op.doc), version: version ?? row.version, deleted: false, dirty: true });
+        }
+        return;
+      }
+      this.flushOverlay(table, 'doc' in op ? op.doc.id : op.id);
+    }
     switch (op.op) {
       case 'upsert': {
         const table = this.table(op.collection);
@@ -328,11 +409,14 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
   ) {}
 
   async get(id: string): Promise<T | null> {
+    const cached = this.store.cachedGet(this.table, id);
+    if (cached !== undefined) return cached as T | null;
     const row = this.store.prepare<{ doc: string }>(`SELECT doc FROM "${this.table}" WHERE id = ? AND deleted = 0`).get(id);
     return row ? (JSON.parse(row.doc) as T) : null;
   }
 
   async find(filter?: Filter, options: FindOptions = {}): Promise<T[]> {
+    this.store.flushOverlay(this.table);
     const params: unknown[] = [];
     let sql = `SELECT doc FROM ${this.source(filter, params)} WHERE deleted = 0 AND ${compileFilter(filter, params)} ORDER BY ${compileSort(options.sort)}`;
     if (options.limit !== undefined || options.skip !== undefined) {
@@ -346,6 +430,7 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   async count(filter?: Filter): Promise<number> {
+    this.store.flushOverlay(this.table);
     const params: unknown[] = [];
     const row = this.store
       .prepare<{ n: number }>(`SELECT COUNT(*) AS n FROM ${this.source(filter, params)} WHERE deleted = 0 AND ${compileFilter(filter, params)}`)
@@ -412,6 +497,35 @@ function searchTerm(filter: Filter, textFields: readonly string[]): string | nul
 
 function usable(term: string): string | null {
   return [...term].length >= 3 ? term : null;
+}
+
+interface CachedRow {
+  exists: boolean;
+  /** The stored JSON, until the batch replaces the document (then `parsed` holds it). */
+  doc?: string;
+  parsed?: Document;
+  version: string | null;
+  deleted: boolean;
+  dirty: boolean;
+}
+
+/**
+ * What a document reads back as after a JSON round trip, without the round trip when it is plain
+ * data already (strings, finite numbers, booleans, null, arrays and plain objects, no undefined).
+ */
+function normalise(doc: Document): Document {
+  return isPlainJson(doc) ? doc : (JSON.parse(JSON.stringify(doc)) as Document);
+}
+
+function isPlainJson(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isPlainJson);
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) {
+    if (!isPlainJson((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
 }
 
 function assertDocument(doc: Document): void {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DocumentStore, DuplicateDocumentError, Document } from '../document-store.port';
+import { CheckpointAheadError, DocumentStore, DuplicateDocumentError, Document } from '../document-store.port';
 
 interface Person extends Document {
   accountId: string;
@@ -253,6 +253,83 @@ export function documentStoreContract(adapterName: string, open: () => Promise<D
       it('empties a collection', async () => {
         await store.dropCollection(name);
         expect(await store.collection(name).count()).toBe(0);
+      });
+    });
+
+    describe('batches (rebuilds)', () => {
+      it('reads its own writes, keeps the version guards, and commits it all', async () => {
+        await store.batch(async () => {
+          await store.commit([{ op: 'upsert', collection: name, doc: { ...people[0], firstName: 'v2' }, version: 2 }]);
+          await store.commit([{ op: 'upsert', collection: name, doc: { ...people[0], firstName: 'v1' }, version: 1 }]);
+          expect((await store.collection<Person>(name).get('p1'))?.firstName).toBe('v2');
+          await store.commit([{ op: 'upsert', collection: name, doc: { ...people[0], firstName: 'v3' }, version: 3 }]);
+          await store.commit([{ op: 'patch', collection: name, id: 'p1', set: { age: 99 }, version: 4 }]);
+          await store.commit([{ op: 'upsert', collection: name, doc: people[1], version: 1 }]);
+          await store.commit([{ op: 'delete', collection: name, id: 'p2', version: 2 }]);
+          expect(ids(await store.collection(name).find({}, { sort: [['id', 1]] }))).toEqual(['p1']);
+          await store.commit([{ op: 'upsert', collection: name, doc: people[1], version: 1 }]);
+          expect(await store.collection(name).get('p2')).toBeNull();
+        });
+        expect(await store.collection<Person>(name).get('p1')).toEqual({ ...people[0], firstName: 'v3', age: 99 });
+        expect(await store.collection(name).count()).toBe(1);
+      });
+
+      it('drops the undefined fields of a document written in a batch, as a JSON round trip does', async () => {
+        await store.batch(async () => {
+          await store.commit([{ op: 'upsert', collection: name, doc: { id: 'u', kept: 1, dropped: undefined }, version: 1 }]);
+          expect(await store.collection(name).get('u')).toEqual({ id: 'u', kept: 1 });
+        });
+        expect(await store.collection(name).get('u')).toEqual({ id: 'u', kept: 1 });
+      });
+
+      it('applies nothing of a batch that fails', async () => {
+        await expect(
+          store.batch(async () => {
+            await store.commit([{ op: 'upsert', collection: name, doc: people[0], version: 1 }, { op: 'checkpoint', processor: name, position: 5n }]);
+            throw new Error('crash mid-batch');
+          }),
+        ).rejects.toThrow('crash mid-batch');
+        if (store.transactional) {
+          expect(await store.collection(name).get('p1')).toBeNull();
+          expect(await store.getCheckpoint(name)).toBeNull();
+        }
+      });
+    });
+
+    describe('swapping in rebuilt collections', () => {
+      it('replaces the live documents, moves the live checkpoints and clears the rebuild checkpoint', async () => {
+        const shadow = `${name}__rebuild`;
+        await store.commit([
+          { op: 'upsert', collection: name, doc: people[0], version: 1 },
+          { op: 'upsert', collection: name, doc: { id: 'stale', accountId: 'a' }, version: 1 },
+          { op: 'checkpoint', processor: `${name}_live`, position: 10n },
+        ]);
+        await store.collection(name).ensureIndexes([{ fields: [['email', 1]], unique: true }]);
+        await store.commit([
+          { op: 'upsert', collection: shadow, doc: { ...people[0], firstName: 'Rebuilt' }, version: 1 },
+          { op: 'upsert', collection: shadow, doc: people[1], version: 1 },
+          { op: 'checkpoint', processor: `${name}_rebuild`, position: 12n },
+        ]);
+        await store.swapCollections([{ live: name, replacement: shadow }], { processors: [`${name}_live`], position: 12n, reset: [`${name}_rebuild`] });
+        expect(ids(await store.collection(name).find({}, { sort: [['id', 1]] }))).toEqual(['p1', 'p2']);
+        expect((await store.collection<Person>(name).get('p1'))?.firstName).toBe('Rebuilt');
+        expect(await store.collection(shadow).count()).toBe(0);
+        expect(await store.getCheckpoint(`${name}_live`)).toBe(12n);
+        expect(await store.getCheckpoint(`${name}_rebuild`)).toBeNull();
+        // The live collection's indexes came along.
+        await expect(store.commit([{ op: 'upsert', collection: name, doc: { ...people[1], id: 'dup' } }])).rejects.toBeInstanceOf(DuplicateDocumentError);
+      });
+
+      it('refuses, changing nothing, when a live checkpoint is past the rebuild', async () => {
+        const shadow = `${name}__rebuild`;
+        await store.commit([{ op: 'upsert', collection: name, doc: people[0], version: 1 }, { op: 'checkpoint', processor: `${name}_live`, position: 20n }]);
+        await store.commit([{ op: 'upsert', collection: shadow, doc: people[1], version: 1 }]);
+        await expect(store.swapCollections([{ live: name, replacement: shadow }], { processors: [`${name}_live`], position: 15n })).rejects.toBeInstanceOf(
+          CheckpointAheadError,
+        );
+        expect(ids(await store.collection(name).find())).toEqual(['p1']);
+        expect(ids(await store.collection(shadow).find())).toEqual(['p2']);
+        expect(await store.getCheckpoint(`${name}_live`)).toBe(20n);
       });
     });
 
