@@ -5,7 +5,8 @@ import { SqliteDocumentStore } from '@clientele/platform/document-store';
 import { JsonLogger } from '@clientele/platform/logging';
 import { randomUUID } from 'node:crypto';
 import { DevMailbox } from './mail/dev-mailbox';
-import { SendClientMail } from './send-client-mail';
+import { MailSender, PermanentMailError } from './mail/mail.port';
+import { MAIL_CONSUMER, SendClientMail } from './send-client-mail';
 import { render } from './templates/templates';
 
 describe('client mail into the dev mailbox (real SQLite document store)', () => {
@@ -37,6 +38,60 @@ describe('client mail into the dev mailbox (real SQLite document store)', () => 
     await bus.close();
   });
 });
+
+describe('a mail that failed for good', () => {
+  it('goes to the dead letters, and is sent when the dead letter is retried', async () => {
+    const documents = new SqliteDocumentStore({ filename: ':memory:' });
+    const bus = new EmbeddedEventBus({ filename: ':memory:' });
+    const requests: RequestClient = {
+      async request<T>(subject: string): Promise<T> {
+        if (subject === ClientsSubjects.getContact) return { email: 'ada@example.com', firstName: 'Ada' } as T;
+        if (subject === IdentitySubjects.mailEnvelope) return { businessName: 'Stone Fitness', link: 'https://app.example/login' } as T;
+        throw new Error(subject);
+      },
+    };
+    const mailbox = new DevMailbox(documents);
+    // The provider refuses the first attempt for good (a rejected address, say), then the operator fixes it.
+    let refuse = true;
+    const sender: MailSender = {
+      deliver: (mail) => {
+        if (refuse) throw new PermanentMailError('the provider refused the address');
+        return mailbox.deliver(mail);
+      },
+    };
+    const mails = new SendClientMail({ documents, bus, requests, sender, devMailbox: mailbox, mailFrom: 'x@y.z', logger: new JsonLogger('error', { write: () => undefined }) });
+    const handled: string[] = [];
+    await bus.consume({ durableName: MAIL_CONSUMER, sourceService: 'identity' }, async (event) => {
+      handled.push(event.id);
+      await mails.handle(event);
+    });
+    const event = {
+      id: randomUUID(),
+      subject: IdentityEvents.mailRequested,
+      occurredAt: new Date().toISOString(),
+      data: { mailId: randomUUID(), kind: 'invitation', clientId: 'c1', accountId: 'a1' },
+      metadata: {},
+    };
+    await bus.publish(event);
+    await waitUntil(async () => (await bus.deadLetters.list(MAIL_CONSUMER)).length === 1);
+    expect(await mailbox.list('ada@example.com')).toHaveLength(0);
+
+    refuse = false;
+    expect(await bus.deadLetters.retry(`${MAIL_CONSUMER}.${event.id}`)).toBe(true);
+    await waitUntil(async () => (await mailbox.list('ada@example.com')).length === 1);
+    expect(handled.filter((id) => id === event.id)).toHaveLength(2);
+    await bus.close();
+    await documents.close();
+  });
+});
+
+async function waitUntil(condition: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe('mail templates', () => {
   it('name the business, carry the link, in text and HTML, with the HTML escaped', () => {

@@ -16,7 +16,8 @@ const THROTTLE = 'message_mail_throttle';
  * the mails) makes a redelivered event send nothing more. The dev mailbox stores the mail in the
  * same commit as the inbox row: exactly once. SendGrid is sent first and recorded after: a crash
  * between the two (it answered, we did not record) sends that mail again on redelivery.
- * A permanent failure becomes a dead letter at once and never holds up later mails.
+ * A permanent failure becomes a dead letter at once and never holds up later mails; retried from
+ * the dead letters, it is sent then.
  */
 export class SendClientMail {
   private readonly inbox: Inbox;
@@ -68,7 +69,9 @@ export class SendClientMail {
         deliveries: 1,
         deadAt: new Date().toISOString(),
       });
-      await this.inbox.handleOnce(event.id, async () => []);
+      // Not marked as handled: `ops dead-letters retry` hands the event back once the address or
+      // the template is fixed, and it must then be sent. (A duplicate delivery meanwhile only
+      // fails again into the same dead letter.)
       this.deps.logger.warn(`mail ${request.mailId} (${request.kind}) failed for good and went to the dead letters`, 'notifications');
     }
   }

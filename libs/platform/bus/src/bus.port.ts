@@ -76,6 +76,14 @@ export interface DeadLetterStore {
   discard(id: string): Promise<void>;
   /** For a consumer that knows at once that an event can never be handled (a permanent failure). */
   record(letter: DeadLetter): Promise<void>;
+  /**
+   * Hands the letter back to the one durable consumer it died in, and removes it from the dead
+   * letters: that consumer (running now, in any process, or when it next starts) handles the event
+   * again with a fresh count of deliveries (1, 2, ...), and dead-letters it again if it still fails.
+   * Nothing is published: other consumers see nothing (and publishing an id again would be
+   * deduplicated anyway). Resolves false when there is no letter with this id.
+   */
+  retry(id: string): Promise<boolean>;
 }
 
 export interface EventBus {

@@ -49,7 +49,24 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   deliveries   INTEGER NOT NULL,
   dead_at      TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS redeliveries (
+  id           TEXT PRIMARY KEY,
+  durable_name TEXT NOT NULL,
+  payload      TEXT NOT NULL,
+  deliveries   INTEGER NOT NULL DEFAULT 0,
+  requested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS redeliveries_by_consumer ON redeliveries (durable_name, requested_at);
 `;
+
+interface RedeliveryRow {
+  id: string;
+  payload: string;
+  deliveries: number;
+}
+
+/** The event name a consumer listens on for retried dead letters (besides its source service's publishes). */
+const redeliveryWake = (durableName: string) => `redelivery:${durableName}`;
 
 interface ConsumerRow {
   cursor: number;
@@ -77,7 +94,7 @@ export class EmbeddedEventBus implements EventBus {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.published.setMaxListeners(0);
-    this.deadLetters = new EmbeddedDeadLetters(this.db);
+    this.deadLetters = new EmbeddedDeadLetters(this.db, (durableName) => this.published.emit(redeliveryWake(durableName)));
   }
 
   async publish(event: IntegrationEvent): Promise<void> {
@@ -147,6 +164,7 @@ class EmbeddedConsumer implements EventConsumer {
 
   start(): void {
     this.published.on(this.options.sourceService, this.onPublish);
+    this.published.on(redeliveryWake(this.options.durableName), this.onPublish);
     this.loop = this.run();
   }
 
@@ -156,6 +174,7 @@ class EmbeddedConsumer implements EventConsumer {
     this.wakeOnPublish?.();
     this.wakeOnStop?.();
     this.published.off(this.options.sourceService, this.onPublish);
+    this.published.off(redeliveryWake(this.options.durableName), this.onPublish);
     await this.loop;
     this.onStopped();
   }
@@ -165,6 +184,13 @@ class EmbeddedConsumer implements EventConsumer {
     const delays = this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     while (!this.stopped) {
       try {
+        // A retried dead letter goes first: an operator is waiting for it.
+        const redelivery = this.nextRedelivery();
+        if (redelivery) {
+          const outcome = await this.redeliver(redelivery);
+          if (outcome.retryAfterMs !== undefined) await this.pause(outcome.retryAfterMs);
+          continue;
+        }
         const message = this.next();
         if (!message) {
           await this.idle(1000);
@@ -188,6 +214,43 @@ class EmbeddedConsumer implements EventConsumer {
         'SELECT seq, subject, payload FROM messages WHERE service = ? AND seq > ? ORDER BY seq LIMIT 1',
       )
       .get(this.options.sourceService, cursor);
+  }
+
+  private nextRedelivery(): RedeliveryRow | undefined {
+    return this.db
+      .prepare<[string], RedeliveryRow>('SELECT id, payload, deliveries FROM redeliveries WHERE durable_name = ? ORDER BY requested_at, id LIMIT 1')
+      .get(this.options.durableName);
+  }
+
+  /** A dead letter handed back by `deadLetters.retry`: same bounds as a first delivery, no subject filter (it was ours). */
+  private async redeliver(row: RedeliveryRow): Promise<{ retryAfterMs?: number }> {
+    const maxDeliveries = this.options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+    const event = JSON.parse(row.payload) as IntegrationEvent;
+    const deliveryCount = row.deliveries + 1;
+    this.db.prepare('UPDATE redeliveries SET deliveries = ? WHERE id = ?').run(deliveryCount, row.id);
+    let failure: unknown = null;
+    try {
+      if (deliveryCount > maxDeliveries) {
+        throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
+      }
+      await handleInCorrelation(event, () => this.handler(event, { deliveryCount }));
+    } catch (error) {
+      failure = error;
+    }
+    if (failure === null) {
+      this.db.prepare('DELETE FROM redeliveries WHERE id = ?').run(row.id);
+      return {};
+    }
+    if (deliveryCount >= maxDeliveries) {
+      this.db.transaction(() => {
+        this.db
+          .prepare('INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(row.id, this.options.durableName, row.payload, describeError(failure), deliveryCount, new Date().toISOString());
+        this.db.prepare('DELETE FROM redeliveries WHERE id = ?').run(row.id);
+      })();
+      return {};
+    }
+    return { retryAfterMs: retryDelay(this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, deliveryCount) };
   }
 
   private async deliver(message: { seq: number; subject: string; payload: string }): Promise<{ retryAfterMs?: number }> {
@@ -261,7 +324,28 @@ class EmbeddedConsumer implements EventConsumer {
 }
 
 class EmbeddedDeadLetters implements DeadLetterStore {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    /** Wakes a consumer of this process at once (one in another process finds the retry at its next poll). */
+    private readonly onRetry: (durableName: string) => void,
+  ) {}
+
+  async retry(id: string): Promise<boolean> {
+    const durableName = this.db.transaction(() => {
+      const letter = this.db
+        .prepare<[string], { durable_name: string; payload: string }>('SELECT durable_name, payload FROM dead_letters WHERE id = ?')
+        .get(id);
+      if (!letter) return null;
+      this.db
+        .prepare('INSERT OR REPLACE INTO redeliveries (id, durable_name, payload, deliveries, requested_at) VALUES (?, ?, ?, 0, ?)')
+        .run(id, letter.durable_name, letter.payload, new Date().toISOString());
+      this.db.prepare('DELETE FROM dead_letters WHERE id = ?').run(id);
+      return letter.durable_name;
+    })();
+    if (durableName === null) return false;
+    this.onRetry(durableName);
+    return true;
+  }
 
   async list(durableName?: string): Promise<DeadLetter[]> {
     const rows = this.db

@@ -9,12 +9,15 @@ import {
   JetStreamManager,
   JsMsg,
   KV,
+  KvEntry,
   NatsConnection,
+  QueuedIterator,
   RetentionPolicy,
   StorageType,
   connect,
   nanos,
 } from 'nats';
+import { randomUUID } from 'node:crypto';
 import {
   ConsumerOptions,
   DEFAULT_ACK_WAIT_MS,
@@ -52,6 +55,15 @@ export interface JetStreamEventBusOptions {
 
 const codec = JSONCodec<IntegrationEvent>();
 
+/** A retried dead letter waiting in the redeliveries bucket (key: the letter's id) for its consumer. */
+interface Redelivery {
+  letter: DeadLetter;
+  /** Deliveries of this retry so far. */
+  deliveries: number;
+  /** The consumer instance handling it: other replicas leave it alone. */
+  claimedBy?: string;
+}
+
 /** Names on the server, with the namespace applied. */
 class ServerNames {
   constructor(private readonly namespace?: string) {}
@@ -67,6 +79,10 @@ class ServerNames {
 
   deadLetterBucket(): string {
     return this.namespace ? `${this.namespace}-dead-letters` : 'dead-letters';
+  }
+
+  redeliveryBucket(): string {
+    return this.namespace ? `${this.namespace}-redeliveries` : 'redeliveries';
   }
 }
 
@@ -87,10 +103,11 @@ export class JetStreamEventBus implements EventBus {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly deadLetterBucket: KV,
+    private readonly redeliveryBucket: KV,
     private readonly options: JetStreamEventBusOptions,
     private readonly names: ServerNames,
   ) {
-    this.deadLetters = new KvDeadLetters(deadLetterBucket);
+    this.deadLetters = new KvDeadLetters(deadLetterBucket, redeliveryBucket);
   }
 
   static async connect(options: JetStreamEventBusOptions): Promise<JetStreamEventBus> {
@@ -104,7 +121,8 @@ export class JetStreamEventBus implements EventBus {
     const jsm = await nc.jetstreamManager();
     const names = new ServerNames(options.namespace);
     const bucket = await js.views.kv(names.deadLetterBucket(), { history: 1, replicas: options.replicas ?? 1 });
-    return new JetStreamEventBus(nc, js, jsm, bucket, options, names);
+    const redeliveries = await js.views.kv(names.redeliveryBucket(), { history: 1, replicas: options.replicas ?? 1 });
+    return new JetStreamEventBus(nc, js, jsm, bucket, redeliveries, options, names);
   }
 
   async publish(event: IntegrationEvent): Promise<void> {
@@ -168,11 +186,13 @@ export class JetStreamEventBus implements EventBus {
       options,
       handler,
       this.deadLetterBucket,
+      this.redeliveryBucket,
       () => this.consumers.delete(consumer),
       (error) => this.options.onConsumerError?.(error, options.durableName),
     );
     this.consumers.add(consumer);
     consumer.start();
+    await consumer.watchRedeliveries();
     return consumer;
   }
 
@@ -232,15 +252,90 @@ export class JetStreamEventBus implements EventBus {
 class JetStreamConsumer implements EventConsumer {
   private loop: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly instanceId = randomUUID();
+  private watch: QueuedIterator<KvEntry> | null = null;
+  private watchLoop: Promise<void> = Promise.resolve();
+  private readonly redeliveries = new Set<Promise<void>>();
+  /** Handler calls, one at a time: stream messages and retried dead letters never overlap. */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly messages: ConsumerMessages,
     private readonly options: ConsumerOptions,
     private readonly handler: IntegrationEventHandler,
     private readonly deadLetterBucket: KV,
+    private readonly redeliveryBucket: KV,
     private readonly onStopped: () => void,
     private readonly onError: (error: unknown) => void,
   ) {}
+
+  /**
+   * Follows the retried dead letters of this durable consumer (`deadLetters.retry`). A fresh retry
+   * is claimed by one replica (a revision-checked update); one found at start-up is claimed again
+   * even if marked, since the replica that had it may have stopped (at worst it is handled twice,
+   * and the consumer's inbox absorbs that).
+   */
+  async watchRedeliveries(): Promise<void> {
+    let initialized = false;
+    const watch = await this.redeliveryBucket.watch({ key: `${this.options.durableName}.>`, initializedFn: () => (initialized = true) });
+    this.watch = watch;
+    this.watchLoop = (async () => {
+      try {
+        for await (const entry of watch) {
+          if (this.stopped) break;
+          if (entry.operation !== 'PUT' || entry.value.length === 0) continue;
+          const redelivery = entry.json<Redelivery>();
+          if (redelivery.claimedBy === this.instanceId || (initialized && redelivery.claimedBy)) continue;
+          const running: Promise<void> = this.redeliver(entry.key, redelivery, entry.revision)
+            .catch((error) => this.onError(error))
+            .finally(() => this.redeliveries.delete(running));
+          this.redeliveries.add(running);
+        }
+      } catch (error) {
+        this.onError(error);
+      }
+    })();
+  }
+
+  private async redeliver(key: string, redelivery: Redelivery, revision: number): Promise<void> {
+    const maxDeliveries = this.options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+    const event = redelivery.letter.event;
+    let deliveries = redelivery.deliveries;
+    while (!this.stopped) {
+      deliveries++;
+      try {
+        revision = await this.redeliveryBucket.update(key, JSON.stringify({ ...redelivery, deliveries, claimedBy: this.instanceId }), revision);
+      } catch {
+        return; // another replica has it (or it was discarded)
+      }
+      let failure: unknown = null;
+      try {
+        if (deliveries > maxDeliveries) {
+          throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
+        }
+        await this.inTurn(() => handleInCorrelation(event, () => this.handler(event, { deliveryCount: deliveries })));
+      } catch (error) {
+        failure = error;
+      }
+      if (failure === null) {
+        await this.redeliveryBucket.purge(key);
+        return;
+      }
+      if (deliveries >= maxDeliveries) {
+        const letter: DeadLetter = { ...redelivery.letter, error: describeError(failure), deliveries, deadAt: new Date().toISOString() };
+        await this.deadLetterBucket.put(letter.id, JSON.stringify(letter));
+        await this.redeliveryBucket.purge(key);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, retryDelay(this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, deliveries)));
+    }
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(work, work);
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
 
   start(): void {
     this.loop = (async () => {
@@ -268,6 +363,9 @@ class JetStreamConsumer implements EventConsumer {
     if (this.stopped) return;
     this.stopped = true;
     this.messages.stop();
+    this.watch?.stop();
+    await this.watchLoop;
+    await Promise.all([...this.redeliveries]);
     // A handler still running finishes (or the wait ends) before the connection drains.
     await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, this.options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS))]);
     this.onStopped();
@@ -299,7 +397,7 @@ class JetStreamConsumer implements EventConsumer {
       if (deliveryCount > maxDeliveries) {
         throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
       }
-      await handleInCorrelation(event, () => this.handler(event, { deliveryCount }));
+      await this.inTurn(() => handleInCorrelation(event, () => this.handler(event, { deliveryCount })));
     } catch (error) {
       failure = error;
     } finally {
@@ -331,7 +429,20 @@ class JetStreamConsumer implements EventConsumer {
 }
 
 class KvDeadLetters implements DeadLetterStore {
-  constructor(private readonly bucket: KV) {}
+  constructor(
+    private readonly bucket: KV,
+    private readonly redeliveries: KV,
+  ) {}
+
+  async retry(id: string): Promise<boolean> {
+    const entry = await this.bucket.get(id);
+    if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) return false;
+    const redelivery: Redelivery = { letter: entry.json<DeadLetter>(), deliveries: 0 };
+    // Queued first, then removed from the dead letters: a crash in between leaves both, never neither.
+    await this.redeliveries.put(id, JSON.stringify(redelivery));
+    await this.bucket.purge(id);
+    return true;
+  }
 
   async list(durableName?: string): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];

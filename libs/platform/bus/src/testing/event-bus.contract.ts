@@ -260,6 +260,73 @@ export function eventBusContract(adapterName: string, adapter: EventBusUnderTest
       expect(second).toEqual(['removed', 'added']);
     });
 
+    it('retries a dead letter to the one consumer it died in, and to no other', async () => {
+      let healed = false;
+      const fragile: Array<{ id: string; deliveryCount: number }> = [];
+      const bystander: string[] = [];
+      const poison = event('poisoned');
+      await consume(
+        'fragile',
+        async (e, ctx) => {
+          fragile.push({ id: e.id, deliveryCount: ctx.deliveryCount });
+          if (!healed) throw new Error('broken for now');
+        },
+        { maxDeliveries: 2 },
+      );
+      await consume('bystander', async (e) => void bystander.push(e.id));
+      await bus.publish(poison);
+      const durable = `fragile--${service}`;
+      await waitUntil(async () => (await bus.deadLetters.list(durable)).length === 1);
+      const [letter] = await bus.deadLetters.list(durable);
+
+      healed = true;
+      await expect(bus.deadLetters.retry(letter.id)).resolves.toBe(true);
+      await waitFor(() => fragile.length === 3);
+      await sleep(300);
+      expect(fragile).toEqual([
+        { id: poison.id, deliveryCount: 1 },
+        { id: poison.id, deliveryCount: 2 },
+        { id: poison.id, deliveryCount: 1 },
+      ]);
+      expect(bystander).toEqual([poison.id]);
+      expect(await bus.deadLetters.list(durable)).toEqual([]);
+      await expect(bus.deadLetters.retry(letter.id)).resolves.toBe(false);
+      await expect(bus.deadLetters.retry(`${durable}.no-such-event`)).resolves.toBe(false);
+    });
+
+    it('keeps a retry for a stopped consumer until it starts, and dead-letters it again if it still fails', async () => {
+      const durable = `stubborn--${service}`;
+      const first = await consume('stubborn', async () => Promise.reject(new Error('broken')), { maxDeliveries: 2 });
+      const poison = event('poisoned');
+      await bus.publish(poison);
+      await waitUntil(async () => (await bus.deadLetters.list(durable)).length === 1);
+      await first.stop();
+      consumers.splice(consumers.indexOf(first), 1);
+
+      const [letter] = await bus.deadLetters.list(durable);
+      await expect(bus.deadLetters.retry(letter.id)).resolves.toBe(true);
+      expect(await bus.deadLetters.list(durable)).toEqual([]);
+
+      const later: number[] = [];
+      await consume(
+        'stubborn',
+        async (_e, ctx) => {
+          later.push(ctx.deliveryCount);
+          throw new Error('broken again');
+        },
+        { maxDeliveries: 2 },
+      );
+      await waitUntil(async () => (await bus.deadLetters.list(durable)).length === 1);
+      expect(later).toEqual([1, 2]);
+      expect((await bus.deadLetters.list(durable))[0]).toMatchObject({
+        id: letter.id,
+        durableName: durable,
+        deliveries: 2,
+        event: { id: poison.id, subject: poison.subject },
+        error: expect.stringContaining('broken again'),
+      });
+    });
+
     it('answers a ping', async () => {
       await expect(bus.ping()).resolves.toBeUndefined();
     });
@@ -271,6 +338,14 @@ async function waitFor(condition: () => boolean, timeoutMs = 8000): Promise<void
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(10);
+  }
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(20);
   }
 }
 

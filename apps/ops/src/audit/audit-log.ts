@@ -1,0 +1,55 @@
+import type { ClienteleConfig } from '@clientele/platform/config';
+import { EventStore, SqliteEventStore } from '@clientele/platform/event-store';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const AUDIT_RUN_RECORDED = 'AuditRunRecorded';
+
+export interface AuditRunRecordedData {
+  operator: string;
+  command: string;
+  arguments: string[];
+  resultCount: number;
+  ranAt: string;
+}
+
+/** One stream per day of audit runs: `opsaudit-2024-05-01`. */
+export const auditStream = (ranAt: string) => `opsaudit-${ranAt.slice(0, 10)}`;
+
+/**
+ * The ops tool's own event store, the only place it writes: `<DATA_DIR>/ops/events.sqlite` in the
+ * embedded profile; on EventStoreDB the same server as the services, in its own `opsaudit-*`
+ * streams (no service reads that category).
+ */
+export async function openOpsEventStore(config: ClienteleConfig): Promise<EventStore> {
+  if (config.eventStore === 'eventstoredb') {
+    const { EsdbEventStore } = await import('@clientele/platform/event-store/eventstoredb');
+    return new EsdbEventStore({ connectionString: config.eventStoreUrl! });
+  }
+  const dir = join(config.dataDir, 'ops');
+  mkdirSync(dir, { recursive: true });
+  return new SqliteEventStore({ filename: join(dir, 'events.sqlite') });
+}
+
+/** Records who ran which audit, with what, and how many rows it answered. */
+export async function recordAuditRun(config: ClienteleConfig, run: Omit<AuditRunRecordedData, 'ranAt'>, now = new Date()): Promise<void> {
+  const store = await openOpsEventStore(config);
+  const ranAt = now.toISOString();
+  try {
+    await store.appendToStream(
+      auditStream(ranAt),
+      [
+        {
+          id: randomUUID(),
+          type: AUDIT_RUN_RECORDED,
+          data: { ...run, ranAt } satisfies AuditRunRecordedData,
+          metadata: { occurredAt: ranAt, actor: { id: run.operator, role: 'operator' }, correlationId: randomUUID(), schemaVersion: 1 },
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+  } finally {
+    await store.close();
+  }
+}
