@@ -44,7 +44,7 @@ module.exports = [
   { ignores: ['dist/**', 'node_modules/**', '.nx/**', 'coverage/**', 'data/**', '**/*.js'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { '@nx': nx },
     rules: {
       '@nx/enforce-module-boundaries': boundaries([]),

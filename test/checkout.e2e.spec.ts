@@ -58,6 +58,20 @@ describe.each([
     expect((await business.admin.post('/api/v1/products', { name: 'x', price: { amount: 1.5, currency: 'EUR' } })).status).toBe(400);
   });
 
+  it('shows the public checkout page what it needs of a product, without a token, and 404 for an unknown one', async () => {
+    const business = await signUp(api);
+    const created = await product(business);
+    const shown = await api.get(`/api/v1/checkout/products/${created.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toEqual({ id: created.id, name: '12-week strength', price: { amount: 4900, currency: 'EUR' }, clientType: 'full_access_one_way', archived: false });
+    await business.admin.post(`/api/v1/products/${created.id}/archive`);
+    expect((await api.get(`/api/v1/checkout/products/${created.id}`)).body.archived).toBe(true);
+    const unknown = await api.get(`/api/v1/checkout/products/${randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toContain('application/problem+json');
+    expect(unknown.body.code).toBe('not_found');
+  });
+
   it('enrols a buyer as full_access_one_way from the product, with exactly one invitation, and shows the purchase', async () => {
     const business = await signUp(api);
     const { id } = await product(business);

@@ -1,4 +1,4 @@
-import { BODY_LIMIT_BYTES, configureGatewayApp } from '@clientele/gateway/http';
+import { BODY_LIMIT_BYTES, configureGatewayApp, serveWebApp } from '@clientele/gateway/http';
 import { RequestCorrelationInterceptor, RpcErrorFilter } from '@clientele/platform/bus';
 import { ClienteleConfig } from '@clientele/platform/config';
 import { JsonLogger } from '@clientele/platform/logging';
@@ -27,7 +27,10 @@ export async function bootstrap(config: ClienteleConfig, logger = new JsonLogger
       microservice.useGlobalFilters(new RpcErrorFilter());
       microservice.useGlobalInterceptors(new RequestCorrelationInterceptor());
     }
-    if (config.services.includes('gateway')) configureGatewayApp(app, logger);
+    if (config.services.includes('gateway')) {
+      configureGatewayApp(app, logger);
+      await serveWebApp(app, config.webDir);
+    }
     await app.startAllMicroservices();
     if (config.services.includes('gateway')) await app.listen(config.port, config.host);
     else await app.init();

@@ -8,6 +8,8 @@ export const BillingSubjects = {
   checkout: 'billing.cmd.checkout',
   listProducts: 'billing.query.list-products',
   getProduct: 'billing.query.get-product',
+  /** Public: what the checkout page shows of a product (no account, no actor). */
+  getPublicProduct: 'billing.query.get-public-product',
   /** Internal: the buyer of a purchase (personal data stays out of the integration events). */
   getBuyer: 'billing.query.get-buyer',
   health: 'billing.query.health',
@@ -58,4 +60,14 @@ export interface BuyerView {
   lastName: string;
   email: string;
   phone: string | null;
+}
+
+/** What anyone with a checkout link may see of a product. */
+export interface PublicProduct {
+  id: string;
+  name: string;
+  price: { amount: number; currency: string };
+  clientType: ClientType;
+  /** Archived products can no longer be bought. */
+  archived: boolean;
 }

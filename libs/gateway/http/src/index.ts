@@ -1,2 +1,3 @@
 export * from './gateway.module';
 export * from './gateway.deps';
+export * from './web/web-app';

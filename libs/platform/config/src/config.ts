@@ -28,6 +28,8 @@ export interface ClienteleConfig {
   host: string;
   publicUrl: string;
   dataDir: string;
+  /** The built web app the gateway serves at `/`. */
+  webDir: string;
   natsServers: string[];
   natsNamespace?: string;
   authRateLimitPerMinute: number;
@@ -55,6 +57,7 @@ export const SETTINGS: Record<string, string> = {
   PORT: 'HTTP port of the gateway (default 3000; 0 picks a free one).',
   PUBLIC_URL: 'Base URL used in e-mail links (default http://localhost:$PORT).',
   DATA_DIR: 'Folder for the SQLite files and the generated JWT secret (default ./data).',
+  CLIENTELE_WEB_DIR: 'Folder of the built web app the gateway serves at / (default ./dist/web, which npm run build writes).',
   NATS_URL: 'Comma-separated NATS servers (default nats://127.0.0.1:4222).',
   CLIENTELE_NATS_NAMESPACE: 'Prefix for every NATS subject, stream and bucket, so several systems can share one NATS server (default none).',
   CLIENTELE_AUTH_RATE_LIMIT: 'Requests per minute one IP address may make to each sign-up and sign-in route (default 30).',
@@ -152,6 +155,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
   const publicUrl = url('PUBLIC_URL', ['http', 'https'], read('PUBLIC_URL')) ?? `http://localhost:${port}`;
   const dataDirValue = read('DATA_DIR') ?? 'data';
   const dataDir = isAbsolute(dataDirValue) ? dataDirValue : resolve(cwd, dataDirValue);
+  const webDirValue = read('CLIENTELE_WEB_DIR') ?? 'dist/web';
+  const webDir = isAbsolute(webDirValue) ? webDirValue : resolve(cwd, webDirValue);
 
   const natsServers = (read('NATS_URL') ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean);
   natsServers.forEach((server) => url('NATS_URL', ['nats', 'tls', 'ws', 'wss'], server));
@@ -199,6 +204,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     host,
     publicUrl: publicUrl.replace(/\/+$/, ''),
     dataDir,
+    webDir,
     natsServers,
     natsNamespace,
     authRateLimitPerMinute,

@@ -1,4 +1,4 @@
-import { BillingSubjects, CheckoutResult, Product } from '@clientele/billing/contracts';
+import { BillingSubjects, CheckoutResult, Product, PublicProduct } from '@clientele/billing/contracts';
 import { ClientsSubjects } from '@clientele/clients/contracts';
 import type { RequestActor } from '@clientele/platform/bus';
 import { AppError, ClientTypes, ErrorCodes, Page } from '@clientele/platform/core';
@@ -97,6 +97,13 @@ export class BillingController {
   checkout(@Body() body: CheckoutBody, @Headers('idempotency-key') key: string | undefined, @CorrelationId() correlationId: string): Promise<CheckoutResult> {
     if (key === undefined) throw new AppError(ErrorCodes.idempotencyKeyRequired, 'A checkout needs an Idempotency-Key header, so that paying twice is impossible.');
     return send(this.deps.requests, BillingSubjects.checkout, { correlationId, idempotencyKey: idempotencyKey(key), data: body });
+  }
+
+  @Get('checkout/products/:id')
+  @Public()
+  @ApiOperation({ summary: 'What the public checkout page shows of a product: name, price, client type, archived. 404 for an unknown id.' })
+  publicProduct(@Param('id') productId: string, @CorrelationId() correlationId: string): Promise<PublicProduct> {
+    return send(this.deps.requests, BillingSubjects.getPublicProduct, { correlationId, data: { productId } });
   }
 
   @Get('clients/:id/purchases')

@@ -1,4 +1,4 @@
-import { BillingSubjects, Money, Product } from '@clientele/billing/contracts';
+import { BillingSubjects, Money, Product, PublicProduct } from '@clientele/billing/contracts';
 import { requireCapability, requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ClientType, ErrorCodes, Page } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -74,6 +74,15 @@ export class ProductsMessageController {
   get(@Payload() envelope: RequestEnvelope<{ productId: string }>): Promise<Product> {
     const actor = requireStaff(envelope.actor);
     return this.read(actor.accountId, envelope.data.productId);
+  }
+
+  /** For the public checkout page: any product by id, with nothing of its account. */
+  @MessagePattern(BillingSubjects.getPublicProduct)
+  async getPublic(@Payload() envelope: RequestEnvelope<{ productId: string }>): Promise<PublicProduct> {
+    const doc = await this.context.deps.documents.collection<ProductDoc>(PRODUCTS).get(envelope.data.productId);
+    if (!doc) throw new AppError(ErrorCodes.notFound, 'This product does not exist; check the link you were given.');
+    const { id, name, price, clientType, archived } = toProduct(doc);
+    return { id, name, price, clientType, archived };
   }
 
   private async read(accountId: string, productId: string): Promise<Product> {

@@ -1,0 +1,196 @@
+/** The public HTTP API (docs/api.md), from the browser: JSON in and out, problems as errors. */
+
+export type ClientType = 'full_access' | 'full_access_one_way' | 'offline';
+export const CLIENT_TYPES: ClientType[] = ['full_access', 'full_access_one_way', 'offline'];
+
+export interface User {
+  id: string;
+  role: 'admin' | 'coach' | 'client';
+  accountId: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+}
+
+export interface Session {
+  accessToken: string;
+  user: User;
+}
+
+export interface ClientSummary {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string | null;
+  type: ClientType;
+  status: 'active' | 'pending';
+  coachId: string;
+  createdAt: string;
+  lastActivityAt: string | null;
+}
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export interface ClientProfile extends ClientSummary {
+  source: { kind: 'manual' | 'product' | 'import'; productId?: string };
+  appAccess: 'none' | 'not_invited' | 'invited' | 'active';
+  notes: { id: string; body: string; authorId: string; createdAt: string }[];
+  kpis: { messagesFromCoach: number; messagesFromClient: number; lastMessageAt: string | null; purchases: number; totalSpent: Money | null };
+  updatedAt: string;
+  version: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+export interface Product {
+  id: string;
+  name: string;
+  price: Money;
+  clientType: ClientType;
+  archived: boolean;
+  createdAt: string;
+}
+
+export interface Message {
+  id: string;
+  from: 'coach' | 'client';
+  body: string;
+  sentAt: string;
+}
+
+export interface BulkResult {
+  results: { clientId: string; outcome: 'changed' | 'unchanged' | 'failed'; error?: { code: string; detail: string } }[];
+  summary: { changed: number; unchanged: number; failed: number; invitationsToSend: number; accessRevoked: number };
+}
+
+export interface Seats {
+  limit: number | null;
+  used: number;
+  available: number | null;
+  byType: Record<ClientType, number>;
+  pending: number;
+}
+
+export interface HistoryItem {
+  position: string;
+  type: string;
+  occurredAt: string;
+  actor: { id: string; role: string } | null;
+  data: Record<string, unknown>;
+}
+
+/** An answer that is not a success: always carries a sentence a person can act on. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly fieldErrors: { field: string; message: string }[] = [],
+  ) {
+    super(detail);
+  }
+
+  /** The message for one form field, if the API named it. */
+  forField(field: string): string | undefined {
+    return this.fieldErrors.find((e) => e.field === field || e.field.endsWith(`.${field}`))?.message;
+  }
+}
+
+const SESSION_KEY = 'clientele.session';
+
+export function loadSession(): Session | null {
+  try {
+    const raw = localStorage.getItem(SESSION_KEY);
+    return raw ? (JSON.parse(raw) as Session) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(session: Session | null): void {
+  if (session) localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  else localStorage.removeItem(SESSION_KEY);
+}
+
+let onUnauthorized: () => void = () => undefined;
+/** What to do when the API says the session is over (sign out, back to the sign-in page). */
+export function whenUnauthorized(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** For answers whose ETag matters (contact edits). */
+  withEtag?: boolean;
+}
+
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const session = loadSession();
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (session) headers.authorization = `Bearer ${session.accessToken}`;
+  let response: Response;
+  try {
+    response = await fetch(path, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  } catch {
+    throw new ApiError(0, 'network', 'Clientele cannot be reached. Check your connection and try again.');
+  }
+  if (response.status === 204 || response.status === 202) return undefined as T;
+  const text = await response.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!response.ok) {
+    const problem = (body ?? {}) as { code?: string; detail?: string; title?: string; errors?: { field: string; message: string }[] };
+    if (response.status === 401 && session && problem.code !== 'invalid_credentials') onUnauthorized();
+    throw new ApiError(
+      response.status,
+      problem.code ?? 'error',
+      problem.detail ?? problem.title ?? 'Something went wrong on our side. Please try again in a moment.',
+      problem.errors ?? [],
+    );
+  }
+  if (options.withEtag) return { body, etag: response.headers.get('etag') } as T;
+  return body as T;
+}
+
+export const TYPE_LABELS: Record<ClientType, string> = {
+  full_access: 'Full access',
+  full_access_one_way: 'One-way messaging',
+  offline: 'Offline',
+};
+
+export const TYPE_EXPLANATIONS: Record<ClientType, string> = {
+  full_access: 'Uses the client app and can message you both ways.',
+  full_access_one_way: 'Uses the client app; you can message them, they cannot reply.',
+  offline: 'No app and no messages: you track them here. Still takes a seat.',
+};
+
+export function formatMoney(money: Money | null | undefined): string {
+  if (!money) return '—';
+  return new Intl.NumberFormat(undefined, { style: 'currency', currency: money.currency }).format(money.amount / 100);
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}

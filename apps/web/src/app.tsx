@@ -1,0 +1,85 @@
+import { useEffect, type ReactNode } from 'react';
+import { Link, Router, matchPath, useRouter } from './router';
+import { SessionProvider, useSession } from './session';
+import { SignInPage, SignUpPage, ForgotPasswordPage } from './pages/auth';
+import { HomePage } from './pages/home';
+import { ClientsPage } from './pages/clients';
+import { ClientProfilePage } from './pages/client-profile';
+import { ProductsPage } from './pages/products';
+import { CheckoutPage } from './pages/checkout';
+import { AcceptInvitationPage, ResetPasswordPage } from './pages/client-links';
+import { MePage } from './pages/me';
+
+export function App() {
+  return (
+    <Router>
+      <SessionProvider>
+        <Routes />
+      </SessionProvider>
+    </Router>
+  );
+}
+
+/** Public pages first; then a signed-in staff member or client gets their own app. */
+function Routes() {
+  const { path, navigate } = useRouter();
+  const { session } = useSession();
+  const checkout = matchPath('/checkout/:productId', path);
+  if (checkout) return <CheckoutPage productId={checkout.productId} />;
+  if (path === '/accept-invitation') return <AcceptInvitationPage />;
+  if (path === '/reset-password') return <ResetPasswordPage />;
+  if (path === '/forgot-password') return <ForgotPasswordPage />;
+  if (!session) {
+    if (path === '/signup') return <SignUpPage />;
+    return <SignInPage />;
+  }
+  if (session.user.role === 'client') {
+    return <Redirect when={!path.startsWith('/me')} to="/me" navigate={navigate} page={<MePage />} />;
+  }
+  const profile = matchPath('/clients/:id', path);
+  let page: ReactNode;
+  if (profile) page = <ClientProfilePage clientId={profile.id} />;
+  else if (path === '/clients') page = <ClientsPage />;
+  else if (path === '/products') page = <ProductsPage />;
+  else if (path === '/home') page = <HomePage />;
+  else return <Redirect when to="/home" navigate={navigate} page={null} />;
+  return <StaffShell>{page}</StaffShell>;
+}
+
+function Redirect({ when, to, navigate, page }: { when: boolean; to: string; navigate: (to: string, o?: { replace?: boolean }) => void; page: ReactNode }) {
+  useEffect(() => {
+    if (when) navigate(to, { replace: true });
+  }, [when, to]);
+  return when ? null : <>{page}</>;
+}
+
+function StaffShell({ children }: { children: ReactNode }) {
+  const { session, signOut } = useSession();
+  const { path } = useRouter();
+  const tab = (to: string, label: string) => (
+    <Link to={to} className="nav-link" aria-current={path === to || (to === '/clients' && path.startsWith('/clients/')) ? 'page' : undefined}>
+      {label}
+    </Link>
+  );
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <Link to="/home" className="brand">
+          Clientele
+        </Link>
+        <nav aria-label="Main">
+          {tab('/home', 'Home')}
+          {tab('/clients', 'Clients')}
+          {tab('/products', 'Products')}
+        </nav>
+        <div className="topbar-user">
+          <span className="muted hide-small">{session!.user.firstName}</span>
+          <button type="button" className="link-button" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main className="content">{children}</main>
+    </div>
+  );
+}

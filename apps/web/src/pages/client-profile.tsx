@@ -1,0 +1,392 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError, formatDateTime, formatMoney, type ClientProfile, type HistoryItem, type Message } from '../api';
+import { ChangeTypeDialog, DeleteClientsDialog } from '../components/client-dialogs';
+import { ErrorNote, Field, Menu, Skeleton, TypeBadge, fieldError, useSubmit } from '../components/ui';
+import { Link, useRouter } from '../router';
+
+type Tab = 'overview' | 'contact' | 'messages' | 'purchases' | 'history';
+const TABS: { id: Tab; label: string }[] = [
+  { id: 'overview', label: 'Overview' },
+  { id: 'contact', label: 'Contact' },
+  { id: 'messages', label: 'Messages' },
+  { id: 'purchases', label: 'Purchases' },
+  { id: 'history', label: 'History' },
+];
+
+const APP_ACCESS: Record<ClientProfile['appAccess'], string> = {
+  none: 'No app access',
+  not_invited: 'Not invited to the app yet',
+  invited: 'Invited to the app',
+  active: 'Uses the app',
+};
+
+/** The profile card: who the client is, with the menu at the top right and a tab per concern. */
+export function ClientProfilePage({ clientId }: { clientId: string }) {
+  const { navigate } = useRouter();
+  const [client, setClient] = useState<ClientProfile | null>(null);
+  const [etag, setEtag] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [tab, setTab] = useState<Tab>('overview');
+  const [dialog, setDialog] = useState<'type' | 'delete' | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const answer = await api<{ body: ClientProfile; etag: string | null }>(`/api/v1/clients/${clientId}`, { withEtag: true });
+      setClient(answer.body);
+      setEtag(answer.etag);
+      setError(null);
+    } catch (caught) {
+      setError(caught);
+    }
+  }, [clientId]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const act = async (action: () => Promise<unknown>, message: string) => {
+    setNotice(null);
+    try {
+      await action();
+      setNotice(message);
+    } catch (caught) {
+      setNotice(caught instanceof ApiError ? caught.detail : 'That did not work. Please try again.');
+    }
+  };
+
+  if (error instanceof ApiError && error.status === 404) {
+    return (
+      <section className="empty-state">
+        <h1>This client does not exist</h1>
+        <p>They may have been deleted, or belong to another coach.</p>
+        <Link to="/clients">Back to the clients</Link>
+      </section>
+    );
+  }
+  if (!client) return error ? <ErrorNote error={error} /> : <Skeleton rows={6} />;
+  const name = `${client.firstName} ${client.lastName}`;
+  return (
+    <section className="profile">
+      <p className="breadcrumb">
+        <Link to="/clients">Clients</Link> / {name}
+      </p>
+      <header className="profile-card">
+        <div className="avatar" aria-hidden="true">
+          {(client.firstName[0] ?? '?').toUpperCase()}
+          {(client.lastName[0] ?? '').toUpperCase()}
+        </div>
+        <div className="profile-title">
+          <h1>{name}</h1>
+          <p>
+            <TypeBadge type={client.type} /> <span className="muted">{APP_ACCESS[client.appAccess]}</span>
+            {client.status === 'pending' && <span className="badge badge-pending">Waiting for a seat</span>}
+          </p>
+        </div>
+        <Menu
+          label="Client actions"
+          items={[
+            { label: 'Change Client Type', onSelect: () => setDialog('type') },
+            {
+              label: 'Resend login details',
+              disabled: client.type === 'offline',
+              onSelect: () => act(() => api(`/api/v1/clients/${client.id}/login-details`, { method: 'POST' }), `Login details are on their way to ${client.email}.`),
+            },
+            {
+              label: 'Reset password',
+              disabled: client.type === 'offline',
+              onSelect: () => act(() => api(`/api/v1/clients/${client.id}/password-reset`, { method: 'POST' }), `A password reset link is on its way to ${client.email}.`),
+            },
+            { label: 'Delete', danger: true, onSelect: () => setDialog('delete') },
+          ]}
+        />
+      </header>
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
+      <div role="tablist" aria-label="Client profile" className="tabs">
+        {TABS.map((t) => (
+          <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} onClick={() => setTab(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-panel">
+        {tab === 'overview' && <Overview client={client} onChanged={load} />}
+        {tab === 'contact' && <Contact client={client} etag={etag} onSaved={load} />}
+        {tab === 'messages' && <Messages client={client} />}
+        {tab === 'purchases' && <Purchases client={client} />}
+        {tab === 'history' && <History client={client} />}
+      </div>
+      {dialog === 'type' && (
+        <ChangeTypeDialog
+          clientIds={[client.id]}
+          current={client.type}
+          onClose={() => setDialog(null)}
+          onDone={() => {
+            setDialog(null);
+            setNotice('Client type changed.');
+            void load();
+          }}
+        />
+      )}
+      {dialog === 'delete' && <DeleteClientsDialog clientIds={[client.id]} names={[name]} onClose={() => setDialog(null)} onDone={() => navigate('/clients', { replace: true })} />}
+    </section>
+  );
+}
+
+function Overview({ client, onChanged }: { client: ClientProfile; onChanged: () => Promise<void> }) {
+  const [note, setNote] = useState('');
+  const { busy, error, submit } = useSubmit(async () => {
+    await api(`/api/v1/clients/${client.id}/notes`, { method: 'POST', body: { body: note } });
+    setNote('');
+    await onChanged();
+  });
+  const k = client.kpis;
+  return (
+    <div className="overview">
+      <dl className="kpis">
+        <div>
+          <dt>Messages from you</dt>
+          <dd>{k.messagesFromCoach}</dd>
+        </div>
+        <div>
+          <dt>Messages from {client.firstName}</dt>
+          <dd>{k.messagesFromClient}</dd>
+        </div>
+        <div>
+          <dt>Purchases</dt>
+          <dd>{k.purchases}</dd>
+        </div>
+        <div>
+          <dt>Total spent</dt>
+          <dd>{formatMoney(k.totalSpent)}</dd>
+        </div>
+      </dl>
+      <p className="muted">
+        Added {formatDateTime(client.createdAt)} ({client.source.kind === 'product' ? 'bought a product' : client.source.kind === 'import' ? 'imported' : 'added by hand'}). Last
+        activity: {formatDateTime(client.lastActivityAt)}.
+      </p>
+      <h2>Coach notes</h2>
+      <form onSubmit={submit} className="note-form">
+        <Field label="New note" error={fieldError(error, 'body')}>
+          {(p) => <textarea {...p} rows={3} value={note} onChange={(e) => setNote(e.target.value)} placeholder="Only you and your team see notes." />}
+        </Field>
+        <ErrorNote error={error && !fieldError(error, 'body') ? error : null} />
+        <button type="submit" disabled={busy || !note.trim()}>
+          Add note
+        </button>
+      </form>
+      <ul className="notes">
+        {[...client.notes].reverse().map((n) => (
+          <li key={n.id}>
+            <p>{n.body}</p>
+            <small className="muted">{formatDateTime(n.createdAt)}</small>
+          </li>
+        ))}
+        {client.notes.length === 0 && <li className="muted">No notes yet.</li>}
+      </ul>
+    </div>
+  );
+}
+
+function Contact({ client, etag, onSaved }: { client: ClientProfile; etag: string | null; onSaved: () => Promise<void> }) {
+  const [editing, setEditing] = useState(false);
+  const [form, setForm] = useState({ firstName: client.firstName, lastName: client.lastName, email: client.email, phone: client.phone ?? '' });
+  const { busy, error, submit, setError } = useSubmit(async () => {
+    await api(`/api/v1/clients/${client.id}`, {
+      method: 'PATCH',
+      headers: etag ? { 'if-match': etag } : {},
+      body: { firstName: form.firstName, lastName: form.lastName, email: form.email, phone: form.phone.trim() ? form.phone.trim() : null },
+    });
+    setEditing(false);
+    await onSaved();
+  });
+  const conflict = error instanceof ApiError && error.code === 'concurrency_conflict';
+  if (!editing) {
+    return (
+      <div>
+        <dl className="contact">
+          <dt>Name</dt>
+          <dd>
+            {client.firstName} {client.lastName}
+          </dd>
+          <dt>E-mail</dt>
+          <dd>{client.email}</dd>
+          <dt>Phone</dt>
+          <dd>{client.phone ?? '—'}</dd>
+        </dl>
+        <button
+          type="button"
+          onClick={() => {
+            setForm({ firstName: client.firstName, lastName: client.lastName, email: client.email, phone: client.phone ?? '' });
+            setError(null);
+            setEditing(true);
+          }}
+        >
+          Edit contact
+        </button>
+      </div>
+    );
+  }
+  const set = (field: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [field]: e.target.value });
+  return (
+    <form onSubmit={submit} noValidate className="contact-form">
+      <div className="field-row">
+        <Field label="First name" error={fieldError(error, 'firstName')}>
+          {(p) => <input {...p} value={form.firstName} onChange={set('firstName')} />}
+        </Field>
+        <Field label="Last name" error={fieldError(error, 'lastName')}>
+          {(p) => <input {...p} value={form.lastName} onChange={set('lastName')} />}
+        </Field>
+      </div>
+      <Field label="E-mail" error={fieldError(error, 'email')}>
+        {(p) => <input {...p} type="email" value={form.email} onChange={set('email')} />}
+      </Field>
+      <Field label="Phone" error={fieldError(error, 'phone')}>
+        {(p) => <input {...p} type="tel" value={form.phone} onChange={set('phone')} />}
+      </Field>
+      {conflict ? (
+        <p className="error-note" role="alert">
+          Someone else changed this client while you were editing. <button type="button" className="link-button" onClick={() => void onSaved().then(() => setEditing(false))}>Load their version</button> and
+          make your change again.
+        </p>
+      ) : (
+        <ErrorNote error={error && !['firstName', 'lastName', 'email', 'phone'].some((f) => fieldError(error, f)) ? error : null} />
+      )}
+      <div className="form-actions">
+        <button type="button" onClick={() => setEditing(false)}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy}>
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Messages({ client }: { client: ClientProfile }) {
+  const [thread, setThread] = useState<Message[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [body, setBody] = useState('');
+  const load = useCallback(() => api<{ items: Message[] }>(`/api/v1/clients/${client.id}/messages`).then((a) => setThread(a.items), setError), [client.id]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const send = useSubmit(async () => {
+    await api(`/api/v1/clients/${client.id}/messages`, { method: 'POST', body: { body } });
+    setBody('');
+    await load();
+  });
+  const offline = client.type === 'offline';
+  return (
+    <div className="messages">
+      <ErrorNote error={error} />
+      {!thread ? (
+        <Skeleton rows={3} />
+      ) : (
+        <ol className="thread" aria-label="Messages">
+          {thread.map((m) => (
+            <li key={m.id} className={`bubble from-${m.from}`}>
+              <p>{m.body}</p>
+              <small>{formatDateTime(m.sentAt)}</small>
+            </li>
+          ))}
+          {thread.length === 0 && <li className="muted">No messages yet.</li>}
+        </ol>
+      )}
+      {client.type === 'full_access_one_way' && <p className="muted">{client.firstName} can read your messages but cannot reply (one-way messaging).</p>}
+      <form onSubmit={send.submit} className="composer">
+        <label htmlFor="composer" className="visually-hidden">
+          Message to {client.firstName}
+        </label>
+        <textarea id="composer" rows={2} value={body} onChange={(e) => setBody(e.target.value)} disabled={offline} placeholder={offline ? '' : `Write to ${client.firstName}…`} />
+        <button type="submit" className="primary" disabled={offline || send.busy || !body.trim()}>
+          Send
+        </button>
+      </form>
+      {offline && (
+        <p className="muted" id="composer-disabled">
+          {client.firstName} is an offline client: they have no app, so messages cannot reach them. Change their client type to message them.
+        </p>
+      )}
+      <ErrorNote error={send.error} />
+    </div>
+  );
+}
+
+function Purchases({ client }: { client: ClientProfile }) {
+  const [items, setItems] = useState<{ purchaseId: string; productId: string; amount: { amount: number; currency: string }; purchasedAt: string }[] | null>(null);
+  const [products, setProducts] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api<{ items: typeof items }>(`/api/v1/clients/${client.id}/purchases`).then((a) => setItems(a.items ?? []), setError);
+    api<{ items: { id: string; name: string }[] }>('/api/v1/products?pageSize=100').then((a) => setProducts(Object.fromEntries(a.items.map((p) => [p.id, p.name]))), () => undefined);
+  }, [client.id]);
+  if (error) return <ErrorNote error={error} />;
+  if (!items) return <Skeleton rows={2} />;
+  if (items.length === 0) return <p className="muted">No purchases yet.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Product</th>
+          <th>Amount</th>
+          <th>Date</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((p) => (
+          <tr key={p.purchaseId}>
+            <td>{products[p.productId] ?? 'A product'}</td>
+            <td>{formatMoney(p.amount)}</td>
+            <td>{formatDateTime(p.purchasedAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const HISTORY_LABELS: Record<string, (data: Record<string, unknown>) => string> = {
+  ClientAdded: (d) => `Added as ${label(d.type)}`,
+  ClientTypeChanged: (d) => `Client type changed from ${label(d.from)} to ${label(d.to)}`,
+  ClientContactChanged: () => 'Contact details changed',
+  ClientNoteAdded: () => 'Note added',
+  ClientReassigned: () => 'Assigned to another coach',
+  ClientLoginDetailsRequested: (d) => (d.kind === 'invitation' ? 'Invitation sent' : 'Login details sent'),
+  ClientPasswordResetRequested: () => 'Password reset sent',
+  ClientActivated: () => 'Got a seat',
+  ClientAppAccessActivated: () => 'Started using the app',
+  ClientMessageRecorded: (d) => (d.from === 'coach' ? 'Message sent' : 'Message received'),
+  ClientPurchaseRecorded: () => 'Bought a product',
+};
+
+function label(type: unknown): string {
+  return type === 'full_access' ? 'Full access' : type === 'full_access_one_way' ? 'One-way messaging' : type === 'offline' ? 'Offline' : String(type);
+}
+
+function History({ client }: { client: ClientProfile }) {
+  const [items, setItems] = useState<HistoryItem[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api<{ items: HistoryItem[] }>(`/api/v1/clients/${client.id}/history`).then((a) => setItems(a.items), setError);
+  }, [client.id]);
+  if (error) return <ErrorNote error={error} />;
+  if (!items) return <Skeleton rows={4} />;
+  return (
+    <ol className="history">
+      {[...items].reverse().map((item) => (
+        <li key={item.position} className={item.type === 'ClientTypeChanged' ? 'type-change' : undefined}>
+          <span>{(HISTORY_LABELS[item.type] ?? (() => item.type))(item.data)}</span>
+          <small className="muted">
+            {formatDateTime(item.occurredAt)}
+            {item.actor ? ` · by ${item.actor.role === 'client' ? 'the client' : item.actor.role}` : ''}
+          </small>
+        </li>
+      ))}
+    </ol>
+  );
+}

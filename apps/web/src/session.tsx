@@ -1,0 +1,32 @@
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { api, loadSession, saveSession, whenUnauthorized, type Session } from './api';
+
+interface SessionState {
+  session: Session | null;
+  signIn(email: string, password: string): Promise<Session>;
+  adopt(session: Session): void;
+  signOut(): void;
+}
+
+const SessionContext = createContext<SessionState | null>(null);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [session, setSession] = useState<Session | null>(() => loadSession());
+  const adopt = (next: Session | null) => {
+    saveSession(next);
+    setSession(next);
+  };
+  useEffect(() => whenUnauthorized(() => adopt(null)), []);
+  const signIn = async (email: string, password: string) => {
+    const answer = await api<Session>('/api/v1/auth/login', { method: 'POST', body: { email, password } });
+    adopt(answer);
+    return answer;
+  };
+  return <SessionContext.Provider value={{ session, signIn, adopt, signOut: () => adopt(null) }}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionState {
+  const state = useContext(SessionContext);
+  if (!state) throw new Error('useSession outside <SessionProvider>');
+  return state;
+}

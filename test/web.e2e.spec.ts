@@ -1,0 +1,188 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, CHROMIUM, launchChromium } from './support/browser';
+import { uniqueEmail } from './support/http';
+import { RunningSystem, startInProcess } from './support/in-process';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildWeb } = require('../tools/build-web.js') as { buildWeb: (dir: string, options?: { minify?: boolean }) => Promise<string> };
+
+const SCREENSHOTS = join(__dirname, '..', 'docs', 'screenshots');
+const PASSWORD = 'correct horse battery';
+const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
+if (!chromiumAvailable()) process.stdout.write(`Web app browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
+
+describeIfChromium('the coach web app in headless Chromium (embedded profile)', () => {
+  let system: RunningSystem;
+  let browser: Browser;
+  let page: Page;
+  let webDir: string;
+  const owner = { email: uniqueEmail('maya'), business: 'Stone Fitness' };
+
+  beforeAll(async () => {
+    webDir = await buildWeb(mkdtempSync(join(tmpdir(), 'clientele-web-')), { minify: false });
+    system = await startInProcess({ CLIENTELE_WEB_DIR: webDir });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    if (webDir) rmSync(webDir, { recursive: true, force: true });
+  });
+
+  const url = (path: string) => `${system.api.baseUrl}${path}`;
+  const shot = (name: string, target: Page = page) => target.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  const badgeOf = (target: Page, lastName: string) => target.locator('tr', { hasText: lastName }).getByTestId('type-badge');
+
+  it('signs a business up, adds one client of each type, changes a type from the profile menu and two in bulk from the list', async () => {
+    await page.goto(url('/'));
+    await page.getByRole('link', { name: 'Create your business account' }).click();
+    await page.getByLabel('Business name').fill(owner.business);
+    await page.getByLabel('First name').fill('Maya');
+    await page.getByLabel('Last name').fill('Stone');
+    await page.getByLabel('E-mail').fill(owner.email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await shot('sign-up');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Hello, Maya' }).waitFor();
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Clients' }).click();
+    await page.getByRole('heading', { name: 'No clients yet' }).waitFor();
+    await shot('clients-empty');
+
+    const clients = [
+      { first: 'Ada', last: 'Lovelace', type: 'Full access' },
+      { first: 'Alan', last: 'Turing', type: 'One-way messaging' },
+      { first: 'Grace', last: 'Hopper', type: 'Offline' },
+    ];
+    for (const [i, c] of clients.entries()) {
+      await page.getByRole('button', { name: i === 0 ? 'Add your first client' : 'Add client', exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: 'Add client' });
+      await dialog.getByLabel('First name').fill(c.first);
+      await dialog.getByLabel('Last name').fill(c.last);
+      await dialog.getByLabel('E-mail').fill(uniqueEmail(c.first.toLowerCase()));
+      await dialog.getByRole('radio', { name: new RegExp(`^${c.type}`) }).check();
+      if (i === 0) await shot('add-client');
+      await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: `${c.first} ${c.last} was added.` }).waitFor();
+    }
+    expect(await badgeOf(page, 'Lovelace').textContent()).toBe('Full access');
+    expect(await badgeOf(page, 'Turing').textContent()).toBe('One-way messaging');
+    expect(await badgeOf(page, 'Hopper').textContent()).toBe('Offline');
+
+    // A field error from the API shows next to its field.
+    await page.getByRole('button', { name: 'Add client', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add client' });
+    await dialog.getByLabel('First name').fill('No');
+    await dialog.getByLabel('Last name').fill('Mail');
+    await dialog.getByLabel('E-mail').fill('not-an-address');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await dialog.locator('.field-error').first().waitFor();
+    expect(await dialog.locator('.field-invalid label').first().textContent()).toBe('E-mail');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    // From the profile card's menu: Change Client Type, pick one, see what it does, Assign.
+    await page.getByRole('link', { name: 'Grace Hopper' }).click();
+    await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+    await page.getByRole('button', { name: 'Client actions' }).click();
+    await page.getByRole('menuitem', { name: 'Change Client Type' }).click();
+    const change = page.getByRole('dialog', { name: 'Change client type' });
+    await change.getByRole('radio', { name: /^Full access/ }).check();
+    await change.getByTestId('change-type-preview').filter({ hasText: '1 invitation to the client app will be sent' }).waitFor();
+    await shot('change-type');
+    await change.getByRole('button', { name: 'Assign' }).click();
+    await page.getByRole('status').filter({ hasText: 'Client type changed.' }).waitFor();
+    expect(await page.locator('.profile-card').getByTestId('type-badge').textContent()).toBe('Full access');
+    await shot('profile');
+
+    // From the list: select two, ⋯, Change client type, Offline: the summary says who loses access.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Clients' }).click();
+    await page.getByRole('checkbox', { name: 'Select Ada Lovelace' }).check();
+    await page.getByRole('checkbox', { name: 'Select Alan Turing' }).check();
+    await page.getByRole('button', { name: 'Actions for the selected clients' }).click();
+    await page.getByRole('menuitem', { name: 'Change client type' }).click();
+    const bulk = page.getByRole('dialog', { name: 'Change client type of 2 clients' });
+    await bulk.getByRole('radio', { name: /^Offline/ }).check();
+    await bulk.getByTestId('change-type-preview').filter({ hasText: '2 clients lose access to the app and to messages' }).waitFor();
+    await shot('bulk-change-type');
+    await bulk.getByRole('button', { name: 'Assign' }).click();
+    await page.getByRole('status').filter({ hasText: 'Client types updated.' }).waitFor();
+    await page.locator('[data-testid="type-badge"]', { hasText: 'Offline' }).nth(1).waitFor();
+    expect(await badgeOf(page, 'Lovelace').textContent()).toBe('Offline');
+    expect(await badgeOf(page, 'Turing').textContent()).toBe('Offline');
+    expect(await badgeOf(page, 'Hopper').textContent()).toBe('Full access');
+    await shot('clients');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }).click();
+    await page.getByTestId('seat-usage').waitFor();
+    await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
+    await shot('home');
+  }, 90_000);
+
+  let buyerEmail: string;
+
+  it('sells a product from the public checkout page: the buyer appears as a one-way client', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Products' }).click();
+    await page.getByLabel('Name').fill('12-week strength');
+    await page.getByLabel('Price').fill('49');
+    expect(await page.getByLabel('Buyers become').inputValue()).toBe('full_access_one_way');
+    await page.getByRole('button', { name: 'Create product' }).click();
+    const row = page.locator('tr', { hasText: '12-week strength' });
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Copy checkout link' }).click();
+    const notice = await page.getByRole('status').filter({ hasText: '/checkout/' }).textContent();
+    const link = notice!.slice(notice!.indexOf('http'));
+    await shot('products');
+
+    const buyerPage = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await buyerPage.goto(link);
+    await buyerPage.getByRole('heading', { name: '12-week strength' }).waitFor();
+    buyerEmail = uniqueEmail('buyer');
+    await buyerPage.getByLabel('First name').fill('Bea');
+    await buyerPage.getByLabel('Last name').fill('Buyer');
+    await buyerPage.getByLabel('E-mail').fill(buyerEmail);
+    await shot('checkout-phone', buyerPage);
+    await buyerPage.getByRole('button', { name: /^Buy for/ }).click();
+    await buyerPage.getByRole('heading', { name: 'Thank you!' }).waitFor();
+    await buyerPage.close();
+
+    // Enrolment follows the purchase through the saga: the list shows the buyer within moments.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Clients' }).click();
+    for (let attempt = 0; attempt < 50; attempt++) {
+      if ((await page.locator('tr', { hasText: 'Buyer' }).count()) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await page.reload();
+    }
+    expect(await badgeOf(page, 'Buyer').textContent()).toBe('One-way messaging');
+  }, 60_000);
+
+  it('lets the one-way client accept the invitation and sign in, with the composer disabled and explained', async () => {
+    const mails = await system.api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(buyerEmail)}`);
+    const invitation = mails.body.items.find((m: { kind: string }) => m.kind === 'invitation');
+    const link = /https?:\/\/\S+accept-invitation\?token=[^\s"]+/.exec(invitation.text)![0];
+    const client = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await client.goto(url(new URL(link).pathname + new URL(link).search));
+    await client.getByLabel('New password').fill(PASSWORD);
+    await client.getByLabel('Repeat the password').fill(PASSWORD);
+    await client.getByRole('button', { name: 'Create my login' }).click();
+    await client.getByRole('heading', { name: 'Messages with your coach' }).waitFor();
+    await client.getByTestId('one-way-note').waitFor();
+    expect(await client.getByLabel('Message to your coach').isDisabled()).toBe(true);
+    await shot('client-messages-phone', client);
+
+    // Signed out and in again with the new password: the same.
+    await client.getByRole('button', { name: 'Sign out' }).click();
+    await client.getByLabel('E-mail').fill(buyerEmail);
+    await client.getByLabel('Password').fill(PASSWORD);
+    await client.getByRole('button', { name: 'Sign in' }).click();
+    await client.getByTestId('one-way-note').waitFor();
+    expect(await client.getByLabel('Message to your coach').isDisabled()).toBe(true);
+    await client.close();
+  }, 60_000);
+});
