@@ -9,7 +9,8 @@ import { RunningSystem, startInProcess } from './support/in-process';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { buildWeb } = require('../tools/build-web.js') as { buildWeb: (dir: string, options?: { minify?: boolean }) => Promise<string> };
 
-const SCREENSHOTS = join(__dirname, '..', 'docs', 'screenshots');
+// The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; ordinary runs leave the tree as it is.
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(__dirname, '..', 'docs', 'screenshots') : join(tmpdir(), 'clientele-screenshots');
 const PASSWORD = 'correct horse battery';
 const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
 if (!chromiumAvailable()) process.stdout.write(`Web app browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
@@ -184,5 +185,56 @@ describeIfChromium('the coach web app in headless Chromium (embedded profile)', 
     await client.getByTestId('one-way-note').waitFor();
     expect(await client.getByLabel('Message to your coach').isDisabled()).toBe(true);
     await client.close();
+  }, 60_000);
+
+  it('works from the keyboard, explains an offline client\'s messages, catches a concurrent contact edit, and deletes only after a typed confirmation', async () => {
+    await page.goto(url('/clients'));
+    await page.getByRole('link', { name: 'Ada Lovelace' }).click();
+    await page.getByRole('heading', { name: 'Ada Lovelace' }).waitFor();
+
+    // Ada is offline since the bulk change: no composer, and a sentence saying why.
+    await page.getByRole('tab', { name: 'Messages' }).click();
+    await page.getByText('is an offline client').waitFor();
+    expect(await page.getByLabel('Message to Ada').isDisabled()).toBe(true);
+
+    // The menu by keyboard: focus it, open with ArrowDown, move, choose with Enter; Escape closes the dialog and gives focus back.
+    await page.getByRole('button', { name: 'Client actions' }).focus();
+    await page.keyboard.press('ArrowDown');
+    await page.getByRole('menuitem', { name: 'Change Client Type' }).waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe('Change Client Type');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Change client type' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string } } }).document.activeElement.getAttribute('aria-label'))).toBe('Client actions');
+
+    // Someone else edits the contact while the coach has the form open: a conflict, said as a sentence.
+    await page.getByRole('tab', { name: 'Contact' }).click();
+    await page.getByRole('button', { name: 'Edit contact' }).click();
+    await page.getByLabel('Phone').fill('+44 20 7946 0000');
+    const clientId = new URL(page.url()).pathname.split('/').pop()!;
+    const token = await page.evaluate(() => JSON.parse((globalThis as unknown as { localStorage: { getItem(k: string): string } }).localStorage.getItem('clientele.session')).accessToken);
+    expect((await system.api.as(token).patch(`/api/v1/clients/${clientId}`, { phone: '+44 20 7946 1111' })).status).toBe(200);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Someone else changed this client while you were editing.').waitFor();
+    await page.getByRole('button', { name: 'Load their version' }).click();
+    await page.getByText('+44 20 7946 1111').waitFor();
+
+    // Delete: irreversible, so the button waits for "DELETE".
+    await page.getByRole('button', { name: 'Client actions' }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete Ada Lovelace?' });
+    expect(await confirm.getByRole('button', { name: 'Delete' }).isDisabled()).toBe(true);
+    await confirm.getByLabel('Type "DELETE" to confirm').fill('delete');
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Clients', exact: true }).waitFor();
+    expect(await page.getByRole('link', { name: 'Ada Lovelace' }).count()).toBe(0);
+
+    // The list on a phone.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
+    await shot('clients-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
   }, 60_000);
 });

@@ -105,6 +105,11 @@ export function Menu({ label, items, buttonLabel = '⋯', disabled }: { label: s
     setOpen(false);
     button.current?.focus();
   };
+  // Focus goes back to the menu button first, so a dialog the item opens returns focus there.
+  const choose = (onSelect: () => void) => {
+    close();
+    onSelect();
+  };
   const onKeyDown = (event: ReactKeyboardEvent) => {
     const entries = [...(list.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? [])];
     const at = entries.indexOf(document.activeElement as HTMLElement);
@@ -147,14 +152,12 @@ export function Menu({ label, items, buttonLabel = '⋯', disabled }: { label: s
               className={item.danger ? 'danger' : undefined}
               onClick={() => {
                 if (item.disabled) return;
-                setOpen(false);
-                item.onSelect();
+                choose(item.onSelect);
               }}
               onKeyDown={(event) => {
                 if ((event.key === 'Enter' || event.key === ' ') && !item.disabled) {
                   event.preventDefault();
-                  setOpen(false);
-                  item.onSelect();
+                  choose(item.onSelect);
                 }
               }}
             >
