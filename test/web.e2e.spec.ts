@@ -231,6 +231,20 @@ describeIfChromium('the coach web app in headless Chromium (embedded profile)', 
     await page.getByRole('heading', { name: 'Clients', exact: true }).waitFor();
     expect(await page.getByRole('link', { name: 'Ada Lovelace' }).count()).toBe(0);
 
+    // Nothing jumps while the list loads: skeletons hold the space (Chromium's layout-shift entries).
+    await page.goto(url('/clients'));
+    await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
+    const shift = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          let total = 0;
+          const g = globalThis as unknown as { PerformanceObserver: new (cb: (list: { getEntries(): { value: number; hadRecentInput: boolean }[] }) => void) => { observe(o: object): void } };
+          new g.PerformanceObserver((list) => list.getEntries().forEach((e) => (total += e.hadRecentInput ? 0 : e.value))).observe({ type: 'layout-shift', buffered: true });
+          setTimeout(() => resolve(total), 300);
+        }),
+    );
+    expect(shift).toBeLessThan(0.1);
+
     // The list on a phone.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();

@@ -113,7 +113,13 @@ export function ClientProfilePage({ clientId }: { clientId: string }) {
         ))}
       </div>
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-panel">
-        {tab === 'overview' && <Overview client={client} onChanged={load} />}
+        {tab === 'overview' && (
+          <>
+            <Overview client={client} onChanged={load} />
+            <h2>Recent activity</h2>
+            <History client={client} limit={5} />
+          </>
+        )}
         {tab === 'contact' && <Contact client={client} etag={etag} onSaved={load} />}
         {tab === 'messages' && <Messages client={client} />}
         {tab === 'purchases' && <Purchases client={client} />}
@@ -368,17 +374,17 @@ function label(type: unknown): string {
   return type === 'full_access' ? 'Full access' : type === 'full_access_one_way' ? 'One-way messaging' : type === 'offline' ? 'Offline' : String(type);
 }
 
-function History({ client }: { client: ClientProfile }) {
+function History({ client, limit }: { client: ClientProfile; limit?: number }) {
   const [items, setItems] = useState<HistoryItem[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     api<{ items: HistoryItem[] }>(`/api/v1/clients/${client.id}/history`).then((a) => setItems(a.items), setError);
-  }, [client.id]);
+  }, [client.id, client.version]);
   if (error) return <ErrorNote error={error} />;
   if (!items) return <Skeleton rows={4} />;
   return (
     <ol className="history">
-      {[...items].reverse().map((item) => (
+      {[...items].reverse().slice(0, limit ?? items.length).map((item) => (
         <li key={item.position} className={item.type === 'ClientTypeChanged' ? 'type-change' : undefined}>
           <span>{(HISTORY_LABELS[item.type] ?? (() => item.type))(item.data)}</span>
           <small className="muted">
