@@ -184,6 +184,34 @@ describeIfChromium('the coach web app in headless Chromium (embedded profile)', 
     await client.getByRole('button', { name: 'Sign in' }).click();
     await client.getByTestId('one-way-note').waitFor();
     expect(await client.getByLabel('Message to your coach').isDisabled()).toBe(true);
+
+    // Forgot the password: the link from the e-mail sets a new one and signs the client in.
+    await client.getByRole('button', { name: 'Sign out' }).click();
+    await client.getByRole('link', { name: 'Forgot your password?' }).click();
+    await client.getByLabel('E-mail').fill(buyerEmail);
+    await client.getByRole('button', { name: 'Send me a link' }).click();
+    await client.getByRole('status').filter({ hasText: 'we have sent it a link' }).waitFor();
+    let resetLink: string | undefined;
+    for (let attempt = 0; attempt < 50 && !resetLink; attempt++) {
+      const inbox = await system.api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(buyerEmail)}`);
+      const reset = inbox.body.items.find((m: { kind: string }) => m.kind === 'password_reset');
+      resetLink = reset ? /https?:\/\/\S+reset-password\?token=[^\s"]+/.exec(reset.text)![0] : undefined;
+      if (!resetLink) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await client.goto(url(new URL(resetLink!).pathname + new URL(resetLink!).search));
+    await client.getByLabel('New password').fill('another good password');
+    await client.getByLabel('Repeat the password').fill('another good passwort');
+    await client.getByRole('button', { name: 'Save the new password' }).click();
+    await client.getByText('The two passwords are not the same.').waitFor();
+    await client.getByLabel('Repeat the password').fill('another good password');
+    await client.getByRole('button', { name: 'Save the new password' }).click();
+    await client.waitForURL(/\/(me|signin)$/);
+    if (client.url().endsWith('/signin')) {
+      await client.getByLabel('E-mail').fill(buyerEmail);
+      await client.getByLabel('Password').fill('another good password');
+      await client.getByRole('button', { name: 'Sign in' }).click();
+    }
+    await client.getByRole('heading', { name: 'Messages with your coach' }).waitFor();
     await client.close();
   }, 60_000);
 
