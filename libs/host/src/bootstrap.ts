@@ -1,4 +1,4 @@
-import { BODY_LIMIT_BYTES, configureGatewayApp, serveWebApp } from '@clientele/gateway/http';
+import { BODY_LIMIT_BYTES, clientErrorHandler, configureGatewayApp, serveWebApp } from '@clientele/gateway/http';
 import { RequestCorrelationInterceptor, RpcErrorFilter } from '@clientele/platform/bus';
 import { ClienteleConfig } from '@clientele/platform/config';
 import { JsonLogger } from '@clientele/platform/logging';
@@ -17,8 +17,9 @@ export async function bootstrap(config: ClienteleConfig, logger = new JsonLogger
   try {
     const app = await NestFactory.create<NestFastifyApplication>(
       HostModule.for(platform),
-      new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.profile === 'distributed' }),
-      { logger },
+      new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.profile === 'distributed', clientErrorHandler }),
+      // The gateway registers its own JSON parser (with a nesting limit): Nest's would clash with it.
+      { logger, bodyParser: false },
     );
     const services = config.services.filter((service) => service !== 'gateway');
     if (services.length > 0) {

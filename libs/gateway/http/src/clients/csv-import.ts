@@ -62,6 +62,9 @@ export async function importCsv(
       if (chunk.length >= IMPORT_CHUNK_ROWS) await flush();
     }
   } catch (error) {
+    // Read (and drop) the rest of the upload before answering: a refusal sent while the client is
+    // still sending makes the connection close under it, and it sees a reset instead of the answer.
+    await drain(body);
     if (error instanceof AppError) throw error;
     throw new AppError(ErrorCodes.validationFailed, `The file is not valid CSV near row ${line + 1}: ${(error as Error).message}`);
   }
@@ -69,4 +72,13 @@ export async function importCsv(
   await flush();
   total.failed.sort((a, b) => a.row - b.row);
   return total;
+}
+
+function drain(body: Readable): Promise<void> {
+  if (body.readableEnded || body.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    body.unpipe();
+    body.on('end', resolve).on('close', resolve).on('error', () => resolve());
+    body.resume();
+  });
 }

@@ -4,6 +4,7 @@ import { JsonLogger } from '@clientele/platform/logging';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
+import { BodyTooDeepError } from './json-body';
 import { PROBLEM_CONTENT_TYPE, Problem, problem } from './problem';
 
 /**
@@ -40,6 +41,15 @@ export class ProblemFilter implements ExceptionFilter {
       // Fastify's body parser failed before any route ran.
       if (status === 400 && /json/i.test(exception.message)) return problem(ErrorCodes.validationFailed, 'The body is not valid JSON.');
       if (status < 500) return problem(ErrorCodes.validationFailed, exception.message);
+    }
+    // Fastify's own errors (its body parser: malformed or too deeply nested JSON, a wrong content
+    // type, a body over the limit) carry a 4xx statusCode: the caller's mistake, not ours.
+    const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
+    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+      if (fastifyStatus === 413) return problem(ErrorCodes.payloadTooLarge, 'The body is larger than 1 MiB; send less at once.');
+      if (fastifyStatus === 415) return problem('unsupported_media_type', 'This content type is not accepted here; send application/json.');
+      const detail = exception instanceof BodyTooDeepError ? exception.message : 'The body is not valid JSON.';
+      return problem(ErrorCodes.validationFailed, detail);
     }
     this.logger.error('unhandled error while answering a request', (exception as Error)?.stack ?? String(exception), 'ProblemFilter');
     return problem(ErrorCodes.internal, 'Something went wrong on our side; try again, and tell us if it keeps happening.');

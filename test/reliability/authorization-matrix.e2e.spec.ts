@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { Api, ApiResponse, addCoach, newClient, signUp, uniqueEmail, PASSWORD } from '../support/http';
+import { RunningSystem, startInProcess } from '../support/in-process';
+
+/**
+ * Every route of the OpenAPI document x every kind of caller, with the answer each must get.
+ * A route missing from RULES fails the suite: a new route has to say who may call it. Each route
+ * gets fresh targets (a client assigned to coach A1, a product of account A), so what one role
+ * did never decides another's answer; the admin goes last.
+ *
+ * Expectations: `ok` is a 2xx; 401 for no token; 403 for a role or capability the caller lacks
+ * (it says nothing about the target); 404 for a target in another account or a client not
+ * assigned to the calling coach (existence is never leaked).
+ */
+type Role = 'anonymous' | 'client' | 'coachOfOtherAccount' | 'unassignedCoach' | 'assignedCoach' | 'admin';
+const ROLES: Role[] = ['anonymous', 'client', 'coachOfOtherAccount', 'unassignedCoach', 'assignedCoach', 'admin'];
+type Expected = 'ok' | 401 | 403 | 404 | 'public';
+
+interface Targets {
+  clientId: string;
+  productId: string;
+}
+
+interface Rule {
+  body?: (t: Targets) => unknown;
+  raw?: { contentType: string; body: string };
+  expect: Record<Role, Expected>;
+  /** Checked after a call that answered 2xx for a caller who must not have changed anything (bulk: per-client outcomes). */
+  check?: (role: Role, response: ApiResponse) => void;
+}
+
+const staffAny = (extra: Partial<Record<Role, Expected>> = {}): Record<Role, Expected> => ({
+  anonymous: 401,
+  client: 403,
+  coachOfOtherAccount: 'ok',
+  unassignedCoach: 'ok',
+  assignedCoach: 'ok',
+  admin: 'ok',
+  ...extra,
+});
+const clientScoped = (extra: Partial<Record<Role, Expected>> = {}) => staffAny({ coachOfOtherAccount: 404, unassignedCoach: 404, ...extra });
+const adminOnly = staffAny({ coachOfOtherAccount: 403, unassignedCoach: 403, assignedCoach: 403 });
+const clientOnly: Record<Role, Expected> = { anonymous: 401, client: 'ok', coachOfOtherAccount: 403, unassignedCoach: 403, assignedCoach: 403, admin: 403 };
+const everyone: Record<Role, Expected> = { anonymous: 'public', client: 'public', coachOfOtherAccount: 'public', unassignedCoach: 'public', assignedCoach: 'public', admin: 'public' };
+
+/** The owner of account A signs in through the public login route. */
+let ownerEmail = '';
+
+const RULES: Record<string, Rule> = {
+  'GET /health': { expect: everyone },
+  'POST /api/v1/accounts': { body: () => ({ businessName: 'Other Gym', owner: { firstName: 'A', lastName: 'B', email: uniqueEmail('owner'), password: PASSWORD } }), expect: everyone },
+  'PATCH /api/v1/account': { body: () => ({ seatLimit: 500 }), expect: adminOnly },
+  'GET /api/v1/account/seats': { expect: staffAny() },
+  'POST /api/v1/auth/login': { body: () => ({ email: ownerEmail, password: PASSWORD }), expect: everyone },
+  'POST /api/v1/auth/accept-invitation': { body: () => ({ token: 'x.y.z', password: PASSWORD }), expect: everyone },
+  'POST /api/v1/auth/password-reset/request': { body: () => ({ email: uniqueEmail('nobody') }), expect: everyone },
+  'POST /api/v1/auth/password-reset/confirm': { body: () => ({ token: 'x.y.z', password: PASSWORD }), expect: everyone },
+  'POST /api/v1/staff': { body: () => ({ firstName: 'C', lastName: 'D', email: uniqueEmail('staff'), password: PASSWORD, role: 'coach' }), expect: adminOnly },
+  'GET /api/v1/staff': { expect: adminOnly },
+  'POST /api/v1/clients': { body: () => newClient({ type: 'offline' }), expect: staffAny() },
+  'GET /api/v1/clients': { expect: staffAny() },
+  'GET /api/v1/clients/recent': { expect: staffAny() },
+  'POST /api/v1/clients/bulk/type': {
+    body: (t) => ({ clientIds: [t.clientId], type: 'full_access_one_way' }),
+    expect: staffAny(),
+    // Callers who may not see the client get an answer, but the client's outcome is not_found.
+    check: (role, response) => {
+      if (role === 'coachOfOtherAccount' || role === 'unassignedCoach') {
+        expect(response.body.results).toEqual([{ clientId: expect.any(String), outcome: 'failed', error: expect.objectContaining({ code: 'not_found' }) }]);
+      }
+    },
+  },
+  'POST /api/v1/clients/import': {
+    raw: { contentType: 'text/csv', body: `firstName,lastName,email,phone,type\nIm,Ported,${uniqueEmail('import')},,offline\n` },
+    expect: staffAny({ coachOfOtherAccount: 403, unassignedCoach: 403, assignedCoach: 403 }),
+  },
+  'GET /api/v1/clients/{id}': { expect: clientScoped() },
+  'PATCH /api/v1/clients/{id}': { body: () => ({ phone: '+44 20 7946 0000' }), expect: clientScoped() },
+  'DELETE /api/v1/clients/{id}': { expect: clientScoped({ coachOfOtherAccount: 403, unassignedCoach: 403, assignedCoach: 403 }) },
+  'PUT /api/v1/clients/{id}/type': { body: () => ({ type: 'full_access_one_way' }), expect: clientScoped() },
+  'POST /api/v1/clients/{id}/notes': { body: () => ({ body: 'A note' }), expect: clientScoped() },
+  'PUT /api/v1/clients/{id}/coach': { body: () => ({ coachId: 'set-in-test' }), expect: adminOnly },
+  'POST /api/v1/clients/{id}/login-details': { expect: clientScoped() },
+  'POST /api/v1/clients/{id}/password-reset': { expect: clientScoped() },
+  'GET /api/v1/clients/{id}/history': { expect: clientScoped() },
+  'GET /api/v1/clients/{id}/purchases': { expect: clientScoped() },
+  'POST /api/v1/clients/{id}/messages': { body: () => ({ body: 'Hello' }), expect: clientScoped() },
+  'GET /api/v1/clients/{id}/messages': { expect: clientScoped() },
+  'GET /api/v1/me/profile': { expect: clientOnly },
+  'PATCH /api/v1/me/profile': { body: () => ({ phone: '+44 20 7946 0001' }), expect: clientOnly },
+  'POST /api/v1/me/messages': { body: () => ({ body: 'Hi coach' }), expect: clientOnly },
+  'GET /api/v1/me/messages': { expect: clientOnly },
+  'POST /api/v1/products': {
+    body: () => ({ name: 'Plan', price: { amount: 1000, currency: 'EUR' } }),
+    expect: staffAny({ coachOfOtherAccount: 403, unassignedCoach: 403, assignedCoach: 403 }),
+  },
+  'GET /api/v1/products': { expect: staffAny() },
+  'GET /api/v1/products/{id}': { expect: staffAny({ coachOfOtherAccount: 404 }) },
+  'PATCH /api/v1/products/{id}': { body: () => ({ name: 'Renamed' }), expect: staffAny({ coachOfOtherAccount: 403, unassignedCoach: 403, assignedCoach: 403 }) },
+  'POST /api/v1/products/{id}/archive': { expect: staffAny({ coachOfOtherAccount: 403, unassignedCoach: 403, assignedCoach: 403 }) },
+  'POST /api/v1/checkout': { body: (t) => ({ productId: t.productId, buyer: { firstName: 'B', lastName: 'Uyer', email: uniqueEmail('buyer') } }), expect: everyone },
+  'GET /api/v1/checkout/products/{id}': { expect: everyone },
+  'GET /api/v1/dev/mailbox': { expect: everyone },
+};
+
+describe('authorization matrix: every route of the OpenAPI document x every kind of caller', () => {
+  let system: RunningSystem;
+  let callers: Record<Role, Api>;
+  let admin: Api;
+  let assignedCoachId: string;
+  let routes: { method: string; path: string }[];
+  const report: string[] = [];
+
+  beforeAll(async () => {
+    system = await startInProcess();
+    const api = system.api;
+    const accountA = await signUp(api);
+    const accountB = await signUp(api);
+    admin = accountA.admin;
+    ownerEmail = accountA.email;
+    const assigned = await addCoach(accountA);
+    const unassigned = await addCoach(accountA);
+    const otherCoach = await addCoach(accountB);
+    assignedCoachId = assigned.id;
+    // A client of account A with a login of their own.
+    const email = uniqueEmail('client');
+    const added = await assigned.api.post('/api/v1/clients', newClient({ email, type: 'full_access' }));
+    let link: string | undefined;
+    for (let i = 0; i < 100 && !link; i++) {
+      const mails = await api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
+      link = mails.body.items.find((m: { kind: string }) => m.kind === 'invitation')?.text.match(/token=([^\s"]+)/)?.[1];
+      if (!link) await new Promise((r) => setTimeout(r, 50));
+    }
+    const accepted = await api.post('/api/v1/auth/accept-invitation', { token: decodeURIComponent(link!), password: PASSWORD });
+    expect(accepted.status).toBe(200);
+    expect(added.status).toBe(201);
+    callers = {
+      anonymous: api,
+      client: api.as(accepted.body.accessToken),
+      coachOfOtherAccount: otherCoach.api,
+      unassignedCoach: unassigned.api,
+      assignedCoach: assigned.api,
+      admin,
+    };
+    const doc = (await api.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+    routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })));
+  }, 60_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    if (report.length) process.stdout.write(`${report.join('\n')}\n`);
+  });
+
+  it('has a rule for every route the API documents (a new route must say who may call it)', () => {
+    const missing = routes.map((r) => `${r.method} ${r.path}`).filter((key) => !RULES[key]);
+    expect(missing).toEqual([]);
+  });
+
+  it('answers each caller as the rules say, and never with a 5xx', async () => {
+    const failures: string[] = [];
+    let checked = 0;
+    for (const { method, path } of routes) {
+      const rule = RULES[`${method} ${path}`];
+      if (!rule) continue;
+      for (const role of ROLES) {
+        // Fresh targets for each call: a client assigned to the assigned coach, and a product of account A.
+        const client = await callers.assignedCoach.post('/api/v1/clients', newClient({ type: 'full_access', sendInvitation: false }));
+        const product = await admin.post('/api/v1/products', { name: 'Target', price: { amount: 500, currency: 'EUR' } });
+        const targets: Targets = { clientId: client.body.id, productId: product.body.id };
+        const url = path.replace('{id}', path.includes('products') ? targets.productId : targets.clientId);
+        let body = rule.body?.(targets);
+        if (path.endsWith('/coach')) body = { coachId: assignedCoachId };
+        const headers: Record<string, string> = path === '/api/v1/checkout' ? { 'idempotency-key': randomUUID() } : {};
+        const response = rule.raw
+          ? await callers[role].call(method, url, rule.raw.body.replace(/import\.[^,]+@/, `import.${randomUUID().slice(0, 8)}@`), { 'content-type': rule.raw.contentType })
+          : await callers[role].call(method, url.replace('{id}', targets.clientId), body, headers);
+        checked++;
+        const expected = rule.expect[role];
+        const cell = `${method} ${path} as ${role}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body)?.slice(0, 160)}`;
+        if (response.status >= 500) failures.push(cell);
+        else if (expected === 'ok' && (response.status < 200 || response.status >= 300)) failures.push(cell);
+        else if (expected === 'public' && (response.status === 401 || response.status === 403)) failures.push(cell);
+        else if (typeof expected === 'number' && response.status !== expected) failures.push(cell);
+        else if (typeof expected === 'number' && !String(response.headers.get('content-type')).includes('application/problem+json')) failures.push(`${cell} (not problem+json)`);
+        else if (response.status < 300) rule.check?.(role, response);
+      }
+    }
+    report.push(`authorization matrix: ${routes.length} routes x ${ROLES.length} callers = ${checked} calls checked, ${failures.length} unexpected`);
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
