@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Api, ApiResponse, addCoach, newClient, signUp, uniqueEmail, PASSWORD } from '../support/http';
+import { Api, ApiResponse, addCoach, mailToken, newClient, signUp, uniqueEmail, PASSWORD } from '../support/http';
 import { RunningSystem, startInProcess } from '../support/in-process';
 
 /**
@@ -125,13 +125,7 @@ describe('authorization matrix: every route of the OpenAPI document x every kind
     // A client of account A with a login of their own.
     const email = uniqueEmail('client');
     const added = await assigned.api.post('/api/v1/clients', newClient({ email, type: 'full_access' }));
-    let link: string | undefined;
-    for (let i = 0; i < 100 && !link; i++) {
-      const mails = await api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
-      link = mails.body.items.find((m: { kind: string }) => m.kind === 'invitation')?.text.match(/token=([^\s"]+)/)?.[1];
-      if (!link) await new Promise((r) => setTimeout(r, 50));
-    }
-    const accepted = await api.post('/api/v1/auth/accept-invitation', { token: decodeURIComponent(link!), password: PASSWORD });
+    const accepted = await api.post('/api/v1/auth/accept-invitation', { token: await mailToken(api, email), password: PASSWORD });
     expect(accepted.status).toBe(200);
     expect(added.status).toBe(201);
     callers = {

@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Api, PASSWORD, newClient, signUp, uniqueEmail } from '../support/http';
+import { Api, PASSWORD, mailToken, newClient, signUp, uniqueEmail } from '../support/http';
 
 /**
  * Tokens that must not open anything, and secrets that must never reach a log line. The whole
@@ -67,14 +67,9 @@ describe('security: tokens and secrets', () => {
     // A client whose access was revoked (made offline): their token is dead at once.
     const email = uniqueEmail('client');
     const added = await business.admin.post('/api/v1/clients', newClient({ email, type: 'full_access' }));
-    let token: string | undefined;
-    for (let i = 0; i < 100 && !token; i++) {
-      const mails = await api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
-      token = mails.body.items.find((m: { kind: string }) => m.kind === 'invitation')?.text.match(/token=([^\s"]+)/)?.[1];
-      if (!token) await new Promise((r) => setTimeout(r, 50));
-    }
-    secrets.push(decodeURIComponent(token!));
-    const accepted = await api.post('/api/v1/auth/accept-invitation', { token: decodeURIComponent(token!), password: PASSWORD });
+    const token = await mailToken(api, email);
+    secrets.push(token);
+    const accepted = await api.post('/api/v1/auth/accept-invitation', { token, password: PASSWORD });
     secrets.push(accepted.body.accessToken);
     const client = api.as(accepted.body.accessToken);
     expect((await client.get('/api/v1/me/profile')).status).toBe(200);

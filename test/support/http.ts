@@ -106,3 +106,15 @@ export async function addCoach(business: Business, capabilities?: string[]): Pro
 export function newClient(overrides: Record<string, unknown> = {}) {
   return { firstName: 'Ada', lastName: 'Lovelace', email: uniqueEmail('client'), type: 'full_access', ...overrides };
 }
+
+/** The token of the newest e-mail of this kind to `to` in the dev mailbox, waiting for it to arrive. */
+export async function mailToken(api: Api, to: string, kind = 'invitation', timeoutMs = 5000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mails = await api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
+    const token = mails.body.items.find((m: { kind: string }) => m.kind === kind)?.text.match(/token=([^\s"]+)/)?.[1];
+    if (token) return decodeURIComponent(token);
+    if (Date.now() > deadline) throw new Error(`no ${kind} mail for ${to} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,4 +1,4 @@
-import type { EventProcessor, ProjectionSet } from '@clientele/platform/application';
+import type { EventProcessor } from '@clientele/platform/application';
 import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
 import type { EventStore, GlobalPosition } from '@clientele/platform/event-store';
 import { matchesFilter } from '@clientele/platform/event-store';
@@ -78,8 +78,4 @@ function unionFilter(processors: readonly EventProcessor[]) {
     streamCategories: categories.length > 0 ? [...new Set(categories)] : undefined,
     eventTypes: types.length > 0 ? [...new Set(types)] : undefined,
   };
-}
-
-export function findProjectionSet(sets: readonly ProjectionSet[], name: string): ProjectionSet | undefined {
-  return sets.find((set) => set.name === name);
 }

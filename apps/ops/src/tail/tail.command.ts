@@ -94,7 +94,7 @@ export async function tailEvents(context: OpsContext, options: TailOptions, sign
   try {
     for (const service of options.services) {
       const store = await context.eventStore(service);
-      const after = options.fromStart ? undefined : await endOf(store);
+      const after = options.fromStart ? undefined : ((await store.headPosition()) ?? undefined);
       const subscription = store.subscribeToAll((event) => print(service, event), {
         after,
         ...(options.types ? { filter: { eventTypes: options.types } } : {}),
@@ -110,11 +110,6 @@ export async function tailEvents(context: OpsContext, options: TailOptions, sign
   } finally {
     await Promise.all(subscriptions.map((s) => s.stop().catch(() => undefined)));
   }
-}
-
-/** The position of the store's last event, where following starts. */
-async function endOf(store: Awaited<ReturnType<OpsContext['eventStore']>>): Promise<bigint | undefined> {
-  return (await store.headPosition()) ?? undefined;
 }
 
 function textLine(service: ServiceName, event: RecordedEvent): string {
