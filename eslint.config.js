@@ -15,7 +15,7 @@ const NO_IO = [
   '@nestjs/*', 'rxjs', 'better-sqlite3', 'mongodb', 'nats', '@eventstore/*', '@sendgrid/*', 'express', 'fastify',
   'fs', 'node:*', 'path', 'http', 'https', 'net', 'child_process', 'crypto', 'os', 'worker_threads', 'dgram', 'dns',
 ];
-const SERVICES = ['identity', 'clients', 'billing', 'messaging', 'notifications', 'gateway', 'ops'];
+const SERVICES = ['identity', 'clients', 'billing', 'messaging', 'scheduling', 'notifications', 'gateway', 'ops'];
 
 const layerConstraints = (testing) => [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:kernel', 'type:domain', 'type:contracts', 'type:service', 'type:platform', 'type:host', ...testing] },

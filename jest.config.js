@@ -25,6 +25,9 @@ module.exports = {
   // it natively; jest's CommonJS runtime needs it transpiled.
   transformIgnorePatterns: ['/node_modules/(?!(.*/)?content-disposition/)'],
   moduleNameMapper,
+  // The reliability suite's table (issue 10): rows recorded by the specs, printed once at the end.
+  globalSetup: '<rootDir>/test/support/reliability-report.setup.ts',
+  globalTeardown: '<rootDir>/test/support/reliability-report.teardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -13,7 +13,7 @@ let api: Api;
 beforeAll(async () => {
   deployment = separateProcesses();
   api = await deployment.start();
-}, 90_000);
+}, 150_000);
 afterAll(async () => {
   await deployment?.stop();
   await deployment?.cleanup();

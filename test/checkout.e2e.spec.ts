@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Deployment, separateProcesses, singleProcess } from './support/deployments';
+import { replicatedProcesses } from './support/replicas';
 import { Api, Business, newClient, signUp, uniqueEmail } from './support/http';
 
 /** Products and checkout (issue 6), end to end, in one process and as separate processes over NATS. */
@@ -17,6 +18,7 @@ const mails = async (api: Api, to: string) => (await api.get(`/api/v1/dev/mailbo
 describe.each([
   ['in one process', singleProcess],
   ['as separate processes over NATS', separateProcesses],
+  ['as two replicas of every service over NATS', () => replicatedProcesses()],
 ])('products and checkout %s', (_mode, deploy) => {
   let deployment: Deployment;
   let api: Api;
@@ -24,7 +26,7 @@ describe.each([
   beforeAll(async () => {
     deployment = deploy();
     api = await deployment.start();
-  }, 90_000);
+  }, 240_000);
   afterAll(async () => {
     await deployment?.stop();
     await deployment?.cleanup();

@@ -33,7 +33,7 @@ describe.each([
   beforeAll(async () => {
     deployment = deploy();
     api = await deployment.start();
-  }, 90_000);
+  }, 150_000);
   afterAll(async () => {
     await deployment?.stop();
     await deployment?.cleanup();

@@ -1,4 +1,5 @@
 import { Deployment, separateProcesses, singleProcess } from './support/deployments';
+import { replicatedProcesses } from './support/replicas';
 import { Api, PASSWORD, addCoach, login, newClient, signUp, uniqueEmail } from './support/http';
 
 /**
@@ -9,6 +10,7 @@ import { Api, PASSWORD, addCoach, login, newClient, signUp, uniqueEmail } from '
 describe.each([
   ['in one process (npm start)', singleProcess],
   ['as separate processes over NATS', separateProcesses],
+  ['as two replicas of every service over NATS', () => replicatedProcesses()],
 ])('first slice %s', (_mode, deploy) => {
   let deployment: Deployment;
   let api: Api;
@@ -16,7 +18,7 @@ describe.each([
   beforeAll(async () => {
     deployment = deploy();
     api = await deployment.start();
-  }, 90_000);
+  }, 240_000);
   afterAll(async () => {
     await deployment?.stop();
     await deployment?.cleanup();
@@ -79,5 +81,5 @@ describe.each([
     expect((await afterRestart.get(`/api/v1/clients/${added.body.id}`)).body).toEqual(added.body);
     expect(await login(api, business.email, PASSWORD)).toEqual(expect.any(String));
     expect((await afterRestart.post('/api/v1/clients', newClient())).status).toBe(201);
-  }, 90_000);
+  }, 240_000);
 });

@@ -7,7 +7,7 @@ const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const services = ['gateway', 'identity', 'clients', 'billing', 'messaging', 'notifications'];
+const services = ['gateway', 'identity', 'clients', 'billing', 'messaging', 'scheduling', 'notifications'];
 const env = {
   ...process.env,
   CLIENTELE_PROFILE: 'distributed',

@@ -1,35 +1,11 @@
 /**
- * Timing helpers shared by the benchmarks in bench/. Not a test framework: it times paired
- * workloads (our code vs a raw floor) in the same process and reports medians.
+ * Timing helpers of the benchmark suite. Not a test framework: it times workloads (our code, its
+ * raw floor, a peer) side by side in the same process and reports medians.
  */
 
 /** One timed repetition: set-up (not timed) returns the function whose run is timed. */
 export type Prepare = (rep: number) => Promise<Run> | Run;
 export type Run = () => Promise<void> | void;
-
-export interface PairedOptions {
-  /** Untimed repetitions of both sides first (JIT, page cache, statement caches). */
-  warmups: number;
-  /** Timed repetitions of each side; the median is reported. */
-  reps: number;
-  /** Work units (events, reads...) done by one repetition of either side. */
-  units: number;
-  subject: Prepare;
-  floor: Prepare;
-}
-
-export interface PairedResult {
-  units: number;
-  subjectNs: number[];
-  floorNs: number[];
-  subjectMedianNs: number;
-  floorMedianNs: number;
-  /** Units per second at the median time. */
-  subjectRate: number;
-  floorRate: number;
-  /** subject time / floor time: 1.0 means the same cost. */
-  ratio: number;
-}
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error('median of nothing');
@@ -46,38 +22,54 @@ export async function timeRun(run: Run): Promise<number> {
 
 const maybeGc = (globalThis as { gc?: () => void }).gc;
 
+export interface InterleavedOptions<Name extends string> {
+  /** Untimed repetitions of every side first (JIT, page cache, statement caches). */
+  warmups: number;
+  /** Timed repetitions of each side; the median is reported. */
+  reps: number;
+  /** Work units (events, reads...) done by one repetition of any side. */
+  units: number;
+  sides: Record<Name, Prepare>;
+}
+
+export interface SideResult {
+  ns: number[];
+  medianNs: number;
+  /** Units per second at the median time. */
+  rate: number;
+}
+
 /**
- * Runs both sides `warmups + reps` times, interleaved, swapping which side goes first on every
- * repetition so that drift (WAL checkpoints, page cache, CPU frequency) falls on both sides alike.
+ * Runs every side `warmups + reps` times, interleaved, rotating which side goes first on every
+ * repetition, so that drift (WAL checkpoints, page cache, CPU frequency, a neighbour's test run)
+ * falls on all sides alike. Each side's set-up is not timed.
  */
-export async function paired(options: PairedOptions): Promise<PairedResult> {
-  const subjectNs: number[] = [];
-  const floorNs: number[] = [];
-  let rep = 0;
-  for (let i = 0; i < options.warmups + options.reps; i++, rep++) {
-    const order: Array<['subject' | 'floor', Prepare]> =
-      i % 2 === 0
-        ? [['subject', options.subject], ['floor', options.floor]]
-        : [['floor', options.floor], ['subject', options.subject]];
-    for (const [side, prepare] of order) {
-      const run = await prepare(rep);
+export async function interleaved<Name extends string>(options: InterleavedOptions<Name>): Promise<Record<Name, SideResult>> {
+  const names = Object.keys(options.sides) as Name[];
+  const samples = new Map<Name, number[]>(names.map((n) => [n, []]));
+  for (let i = 0; i < options.warmups + options.reps; i++) {
+    const order = names.map((_, k) => names[(k + i) % names.length]);
+    for (const name of order) {
+      const run = await options.sides[name](i);
       maybeGc?.();
       const ns = await timeRun(run);
-      if (i >= options.warmups) (side === 'subject' ? subjectNs : floorNs).push(ns);
+      if (i >= options.warmups) samples.get(name)!.push(ns);
     }
   }
-  const subjectMedianNs = median(subjectNs);
-  const floorMedianNs = median(floorNs);
-  return {
-    units: options.units,
-    subjectNs,
-    floorNs,
-    subjectMedianNs,
-    floorMedianNs,
-    subjectRate: (options.units * 1e9) / subjectMedianNs,
-    floorRate: (options.units * 1e9) / floorMedianNs,
-    ratio: subjectMedianNs / floorMedianNs,
-  };
+  const out = {} as Record<Name, SideResult>;
+  for (const name of names) {
+    const ns = samples.get(name)!;
+    const medianNs = median(ns);
+    out[name] = { ns, medianNs, rate: (options.units * 1e9) / medianNs };
+  }
+  return out;
+}
+
+/** Percentile (nearest rank) of a list of figures. */
+export function pct(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error('percentile of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))];
 }
 
 export function formatRate(rate: number): string {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Api, ApiResponse, addCoach, mailToken, newClient, signUp, uniqueEmail, PASSWORD } from '../support/http';
 import { RunningSystem, startInProcess } from '../support/in-process';
+import { recordMatrix } from '../support/reliability-report';
 
 /**
  * Every route of the OpenAPI document x every kind of caller, with the answer each must get.
@@ -19,7 +20,13 @@ type Expected = 'ok' | 401 | 403 | 404 | 'public';
 interface Targets {
   clientId: string;
   productId: string;
+  /** Only for /api/v1/sessions/{id} routes: a paid-for session the assigned coach led with the client, an hour in the past. */
+  sessionId?: string;
 }
+
+/** Distinct slots, so that no booking of the matrix ever double-books a calendar. */
+let slot = 0;
+const nextSlot = (direction: 1 | -1) => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + direction * (2 + slot++) * 3_600_000).toISOString();
 
 interface Rule {
   body?: (t: Targets) => unknown;
@@ -48,6 +55,8 @@ let ownerEmail = '';
 
 const RULES: Record<string, Rule> = {
   'GET /health': { expect: everyone },
+  'GET /health/live': { expect: everyone },
+  'GET /health/ready': { expect: everyone },
   'POST /api/v1/accounts': { body: () => ({ businessName: 'Other Gym', owner: { firstName: 'A', lastName: 'B', email: uniqueEmail('owner'), password: PASSWORD } }), expect: everyone },
   'PATCH /api/v1/account': { body: () => ({ seatLimit: 500 }), expect: adminOnly },
   'GET /api/v1/account/seats': { expect: staffAny() },
@@ -59,6 +68,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/v1/staff': { expect: adminOnly },
   'POST /api/v1/clients': { body: () => newClient({ type: 'offline' }), expect: staffAny() },
   'GET /api/v1/clients': { expect: staffAny() },
+  'GET /api/v1/clients/export': { expect: staffAny() },
   'GET /api/v1/clients/recent': { expect: staffAny() },
   'POST /api/v1/clients/bulk/type': {
     body: (t) => ({ clientIds: [t.clientId], type: 'full_access_one_way' }),
@@ -86,6 +96,21 @@ const RULES: Record<string, Rule> = {
   'GET /api/v1/clients/{id}/purchases': { expect: clientScoped() },
   'POST /api/v1/clients/{id}/messages': { body: () => ({ body: 'Hello' }), expect: clientScoped() },
   'GET /api/v1/clients/{id}/messages': { expect: clientScoped() },
+  'POST /api/v1/clients/{id}/sessions': { body: () => ({ start: nextSlot(1), durationMinutes: 30 }), expect: clientScoped() },
+  'GET /api/v1/clients/{id}/sessions': { expect: clientScoped() },
+  'GET /api/v1/clients/{id}/sessions/summary': { expect: clientScoped() },
+  'POST /api/v1/clients/{id}/programs': { body: () => ({ name: '5 sessions', sessions: 5 }), expect: clientScoped() },
+  'GET /api/v1/clients/{id}/programs': { expect: clientScoped() },
+  'GET /api/v1/clients/{id}/payments': { expect: clientScoped() },
+  'GET /api/v1/clients/{id}/payments/summary': { expect: clientScoped() },
+  'GET /api/v1/sessions': { expect: staffAny() },
+  'GET /api/v1/sessions/agenda': { expect: staffAny() },
+  'GET /api/v1/sessions/{id}': { expect: clientScoped() },
+  'PATCH /api/v1/sessions/{id}': { body: () => ({ durationMinutes: 45 }), expect: clientScoped() },
+  'POST /api/v1/sessions/{id}/cancel': { body: () => ({ reason: 'ill' }), expect: clientScoped() },
+  'POST /api/v1/sessions/{id}/complete': { body: () => ({}), expect: clientScoped() },
+  'POST /api/v1/sessions/{id}/payment': { body: () => ({}), expect: clientScoped() },
+  'POST /api/v1/sessions/{id}/refund': { expect: clientScoped() },
   'GET /api/v1/me/profile': { expect: clientOnly },
   'PATCH /api/v1/me/profile': { body: () => ({ phone: '+44 20 7946 0001' }), expect: clientOnly },
   'POST /api/v1/me/messages': { body: () => ({ body: 'Hi coach' }), expect: clientOnly },
@@ -161,7 +186,14 @@ describe('authorization matrix: every route of the OpenAPI document x every kind
         const client = await callers.assignedCoach.post('/api/v1/clients', newClient({ type: 'full_access', sendInvitation: false }));
         const product = await admin.post('/api/v1/products', { name: 'Target', price: { amount: 500, currency: 'EUR' } });
         const targets: Targets = { clientId: client.body.id, productId: product.body.id };
-        const url = path.replace('{id}', path.includes('products') ? targets.productId : targets.clientId);
+        if (path.startsWith('/api/v1/sessions/{id}')) {
+          const session = await callers.assignedCoach.post(`/api/v1/clients/${targets.clientId}/sessions`, { start: nextSlot(-1), durationMinutes: 30, price: { amount: 5000, currency: 'EUR' } });
+          expect(session.status).toBe(201);
+          targets.sessionId = session.body.id;
+          // Something to refund.
+          if (path.endsWith('/refund')) expect((await admin.post(`/api/v1/sessions/${targets.sessionId}/payment`, {})).status).toBe(200);
+        }
+        const url = path.replace('{id}', path.includes('products') ? targets.productId : (targets.sessionId ?? targets.clientId));
         let body = rule.body?.(targets);
         if (path.endsWith('/coach')) body = { coachId: assignedCoachId };
         const headers: Record<string, string> = path === '/api/v1/checkout' ? { 'idempotency-key': randomUUID() } : {};
@@ -180,6 +212,7 @@ describe('authorization matrix: every route of the OpenAPI document x every kind
       }
     }
     report.push(`authorization matrix: ${routes.length} routes x ${ROLES.length} callers = ${checked} calls checked, ${failures.length} unexpected`);
+    recordMatrix({ routes: routes.length, roles: ROLES.length, checked, unexpected: failures.length });
     expect(failures).toEqual([]);
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { Api, Business, PASSWORD, signUp } from '../support/http';
 import { RunningSystem, startInProcess } from '../support/in-process';
+import { recordFuzz } from '../support/reliability-report';
 
 /**
  * A property-based fuzzer over every route of the OpenAPI document: bodies and queries built from
@@ -14,8 +15,9 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 8);
 const FIELDS = [
   'firstName', 'lastName', 'email', 'phone', 'type', 'sendInvitation', 'coachId', 'clientIds', 'dryRun', 'body', 'name', 'price', 'amount',
   'currency', 'clientType', 'productId', 'buyer', 'token', 'password', 'seatLimit', 'businessName', 'owner', 'role', 'capabilities',
+  'start', 'durationMinutes', 'online', 'location', 'reason', 'attended', 'sessions', 'expiresAt',
 ];
-const QUERY = ['search', 'type', 'status', 'coachId', 'sort', 'page', 'pageSize', 'limit', 'to'];
+const QUERY = ['search', 'type', 'status', 'coachId', 'sort', 'page', 'pageSize', 'limit', 'to', 'when', 'from', 'tz'];
 
 const hostileString = fc.oneof(
   fc.string(),
@@ -55,6 +57,7 @@ describe('hostile input: a fuzzer over every route', () => {
 
   afterAll(async () => {
     process.stdout.write(`hostile input: ${routes?.length ?? 0} routes, ${stats.cases} fuzz cases run, ${stats.fiveHundreds} 5xx seen\n`);
+    recordFuzz({ routes: routes?.length ?? 0, cases: stats.cases, fiveHundreds: stats.fiveHundreds });
     await system?.stop();
   });
 

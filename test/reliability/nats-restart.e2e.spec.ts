@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, ApiResponse, Business, newClient, signUp, uniqueEmail } from '../support/http';
 import { PrivateNatsServer, startNatsServer } from '../support/nats-server';
+import { poll, sleep, timed as timedRequest } from '../support/faults-load';
+import { recordFault } from '../support/reliability-report';
 import { ClienteleProcess, freePort, spawnClientele, stopAll, waitUntilHealthy } from '../support/processes';
 
 /**
@@ -14,50 +16,34 @@ import { ClienteleProcess, freePort, spawnClientele, stopAll, waitUntilHealthy }
  * - While it is down, every request answers 503 `unavailable` (problem+json) within the request
  *   timeout plus a margin: no hang, no 500.
  * - Integration events published before the outage but not yet consumed (purchases -> enrolment,
- *   full-access clients -> invitation) are delivered after it, exactly once.
+ *   full-access clients -> invitation) are delivered after it, exactly once, and soon: within
+ *   DELIVERED_WITHIN_MS of the restart. A server killed just after a consumer's acknowledgement
+ *   can come back believing that message unacknowledged; consumers take one message at a time, so
+ *   it used to hold up everything behind it for the 30 s ack wait. Consumers now acknowledge their
+ *   recent messages again on reconnect, and the ack wait is 5 s (DEFAULT_ACK_WAIT_MS) for a
+ *   delivery that never reached its consumer.
  * - Every purchase acknowledged with 201 enrols its buyer exactly once; a purchase that answered 503
  *   may or may not have happened, but never twice.
  */
 const REQUEST_TIMEOUT_MS = 2000;
 const FAIL_FAST_MS = REQUEST_TIMEOUT_MS + 2000;
-const SERVICES = ['gateway', 'identity', 'clients', 'billing', 'messaging', 'notifications'];
+const SERVICES = ['gateway', 'identity', 'clients', 'billing', 'messaging', 'scheduling', 'notifications'];
+/**
+ * From the restart until every acknowledged buyer is enrolled and invited: at worst one 5 s ack
+ * wait (the chain billing -> clients -> identity -> notifications waits in parallel, not in turn,
+ * since each consumer's held message dates from before the kill), plus reconnecting (0.5-1 s),
+ * the load's last purchases (it stops about 1 s after the API is back) and the backlog on this
+ * shared 2-core machine. Measured: 2-4 s.
+ */
+const DELIVERED_WITHIN_MS = 15_000;
 
 let nats: PrivateNatsServer;
 let processes: ClienteleProcess[] = [];
 let dataRoot: string;
 let api: Api;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
-    await sleep(200);
-  }
-}
-
 /** Times a request; a request that hangs is cut off (and reported as status 0) well past the bound. */
-async function timed(call: () => Promise<ApiResponse>): Promise<{ ms: number; response: ApiResponse }> {
-  const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<ApiResponse>((done) => {
-    timer = setTimeout(() => done({ status: 0, headers: new Headers(), body: 'hung' }), FAIL_FAST_MS * 3);
-  });
-  try {
-    const response = await Promise.race([call(), hang]);
-    return { ms: Date.now() - started, response };
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const timed = (call: () => Promise<ApiResponse>) => timedRequest(call, FAIL_FAST_MS * 3);
 
 beforeAll(async () => {
   nats = await startNatsServer();
@@ -77,7 +63,7 @@ beforeAll(async () => {
   processes = SERVICES.map((service) => spawnClientele(service, { ...common, CLIENTELE_SERVICES: service, DATA_DIR: join(dataRoot, service) }));
   api = new Api(`http://127.0.0.1:${port}`);
   await waitUntilHealthy(api, processes);
-}, 90_000);
+}, 150_000);
 
 afterAll(async () => {
   await stopAll(processes);
@@ -176,6 +162,7 @@ it('fails fast with 503 while NATS is down and delivers the integration events a
     }
   };
   const addedEmails = clientsBefore.map((c) => c.email as string);
+  // A wide poll, so that a slow recovery shows its figure; the bound is asserted below.
   await poll('every acknowledged buyer is enrolled', 40_000, async () => {
     const emails = new Set((await listClients()).map((c) => c.email));
     return acknowledged.every((email) => emails.has(email)) ? true : undefined;
@@ -185,10 +172,23 @@ it('fails fast with 503 while NATS is down and delivers the integration events a
   for (const email of [...acknowledged, ...addedEmails]) {
     await poll(`an invitation to ${email}`, 20_000, async () => ((await mailsTo(email)).length > 0 ? true : undefined));
   }
-  console.log(`after the load stopped: buyers enrolled within ${enrolledMs} ms, invitations within ${Date.now() - phase} ms`);
+  const deliveredMs = Date.now() - restartedAt;
+  console.log(`after the load stopped: buyers enrolled within ${enrolledMs} ms, invitations within ${Date.now() - phase} ms; all delivered ${deliveredMs} ms after the restart`);
   await sleep(1000); // room for a duplicate to show up
   const clients = await listClients();
   const count = (email: string) => clients.filter((c) => c.email === email).length;
+  const expectedOnce = [...acknowledged, ...addedEmails];
+  const mailCounts = await Promise.all(expectedOnce.map(async (email) => (await mailsTo(email)).length));
+  recordFault({
+    fault: 'NATS SIGKILL under load, restarted on its store',
+    injected: 1,
+    acknowledged: expectedOnce.length,
+    found: expectedOnce.filter((email) => count(email) >= 1).length,
+    duplicates: expectedOnce.reduce((n, email) => n + Math.max(0, count(email) - 1), 0) + mailCounts.reduce((n, mails) => n + Math.max(0, mails - 1), 0),
+    lost: expectedOnce.filter((email) => count(email) === 0).length,
+    note: `${refused.length} requests answered 503 during the outage, none 500; API back ${recoveredMs} ms after the restart; every enrolment and invitation done ${deliveredMs} ms after it`,
+  });
+  expect(deliveredMs).toBeLessThan(DELIVERED_WITHIN_MS);
   for (const email of [...acknowledged, ...addedEmails]) expect({ email, enrolled: count(email) }).toEqual({ email, enrolled: 1 });
   for (const email of refused) expect(count(email)).toBeLessThanOrEqual(1);
   for (const email of [...acknowledged, ...addedEmails]) expect({ email, mails: (await mailsTo(email)).map((m) => m.kind) }).toEqual({ email, mails: ['invitation'] });

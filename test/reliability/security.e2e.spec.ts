@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, PASSWORD, mailToken, newClient, signUp, uniqueEmail } from '../support/http';
+import { recordCheck } from '../support/reliability-report';
 
 /**
  * Tokens that must not open anything, and secrets that must never reach a log line. The whole
@@ -75,6 +76,7 @@ describe('security: tokens and secrets', () => {
     expect((await client.get('/api/v1/me/profile')).status).toBe(200);
     await business.admin.put(`/api/v1/clients/${added.body.id}/type`, { type: 'offline' });
     expect((await client.get('/api/v1/me/profile')).status).toBe(401);
+    recordCheck({ check: 'forged and revoked tokens', result: `${Object.keys(forged).length} forged kinds and 1 revoked client's token refused with 401` });
   }, 60_000);
 
   it('writes no password, token, key or secret into any log line', async () => {
@@ -88,6 +90,7 @@ describe('security: tokens and secrets', () => {
     expect(lines.length).toBeGreaterThan(10);
     const leaks = secrets.flatMap((secret) => lines.filter((line) => line.includes(secret)).map((line) => `${secret.slice(0, 6)}… in ${line.slice(0, 200)}`));
     expect(leaks).toEqual([]);
+    recordCheck({ check: 'secrets in logs', result: `${secrets.length} secrets searched in ${lines.length} debug log lines: ${leaks.length} found` });
     // And the words themselves appear only redacted.
     for (const line of lines) expect(line).not.toMatch(/"(password|accessToken|token|secret|apiKey|authorization)":"(?!\[redacted\])/i);
   }, 60_000);

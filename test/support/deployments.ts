@@ -19,6 +19,10 @@ export interface Deployment {
   /** Separate processes only: SIGKILL one service, then start it again. */
   kill?(service: string): Promise<void>;
   restart?(service: string): Promise<void>;
+  /** Separate processes only: a service's DATA_DIR (its SQLite files are in `<that>/<service>/`). */
+  dataDirOf?(service: string): string;
+  /** Separate processes only: the NATS namespace of the deployment's subjects and streams. */
+  namespace?: string;
   cleanup(): Promise<void>;
 }
 
@@ -40,7 +44,8 @@ export function singleProcess(): Deployment {
   };
 }
 
-export function separateProcesses(): Deployment {
+/** `env` adds settings to (or overrides those of) every service process, e.g. CLIENTELE_REQUEST_TIMEOUT_MS. */
+export function separateProcesses(env: Record<string, string> = {}): Deployment {
   const root = mkdtempSync(join(tmpdir(), 'clientele-e2e-distributed-'));
   const namespace = `e2e-${randomUUID().slice(0, 8)}`;
   const jwtSecret = randomUUID() + randomUUID();
@@ -56,12 +61,15 @@ export function separateProcesses(): Deployment {
     CLIENTELE_NATS_NAMESPACE: namespace,
     NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
     JWT_SECRET: jwtSecret,
+    ...env,
   };
   return {
     dataRoot: root,
+    namespace,
+    dataDirOf: (service: string) => join(root, service),
     async start() {
       port ||= await freePort();
-      processes = ['gateway', 'identity', 'clients', 'billing', 'messaging', 'notifications'].map((service) => spawnService(service));
+      processes = ['gateway', 'identity', 'clients', 'billing', 'messaging', 'scheduling', 'notifications'].map((service) => spawnService(service));
       const api = new Api(`http://127.0.0.1:${port}`);
       await waitUntilHealthy(api, processes);
       return api;

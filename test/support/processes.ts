@@ -52,7 +52,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** Waits until the gateway's /health is 200: every store, the bus and every service answer. */
-export async function waitUntilHealthy(api: Api, processes: ClienteleProcess[], timeoutMs = 60_000): Promise<void> {
+// Generous: on a 2-core machine shared with other runs, six ts-node processes can take a minute to start.
+export async function waitUntilHealthy(api: Api, processes: ClienteleProcess[], timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -6,7 +6,7 @@ import { openDocumentStore, openEventBus, openEventStore } from '@clientele/plat
 import { userInfo } from 'node:os';
 
 /** Services that keep events (the gateway and notifications keep none of their own). */
-export const EVENT_SOURCED_SERVICES = ['identity', 'clients', 'billing', 'messaging'] as const satisfies readonly ServiceName[];
+export const EVENT_SOURCED_SERVICES = ['identity', 'clients', 'billing', 'messaging', 'scheduling'] as const satisfies readonly ServiceName[];
 
 /** Where a command prints: results on `out` (pipeable: tables, JSON, CSV), progress and notes on `err`. */
 export interface OpsOutput {

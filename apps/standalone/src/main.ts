@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, describeConfig, loadConfig } from '@clientele/platform/config';
 import { JsonLogger } from '@clientele/platform/logging';
-import { bootstrap } from '@clientele/host';
+import { bootstrap, shutdown } from '@clientele/host';
 
 /**
  * `npm start`: every Clientele service in one process (the embedded default), or the services
@@ -23,14 +23,13 @@ async function main(): Promise<void> {
   const where = config.services.includes('gateway') ? `listening on ${await app.getUrl()}` : `serving ${config.services.join(', ')} over NATS`;
   logger.log(`Clientele is ${where}`, { config: describeConfig(config) });
 
-  // Stop taking requests, let Nest run its shutdown hooks (stores and bus close), then exit 0 so
-  // a supervisor reads it as a clean stop rather than a crash.
+  // Drain (readiness 503), stop taking requests, finish those in flight, hand leases over, close
+  // the stores and the bus; then exit 0 so a supervisor reads it as a clean stop, not a crash.
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal} received, shutting down`);
-    app.close().then(
+    shutdown(app, logger, `${signal} received`).then(
       () => process.exit(0),
       (error) => {
         logger.error('shutdown failed', (error as Error).stack);

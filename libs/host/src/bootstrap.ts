@@ -4,7 +4,8 @@ import { ClienteleConfig } from '@clientele/platform/config';
 import { JsonLogger } from '@clientele/platform/logging';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { HostModule } from './host.module';
+import { startHealthServer } from './health-server';
+import { PLATFORM, HostModule } from './host.module';
 import { Platform } from './platform';
 
 /**
@@ -35,9 +36,25 @@ export async function bootstrap(config: ClienteleConfig, logger = new JsonLogger
     await app.startAllMicroservices();
     if (config.services.includes('gateway')) await app.listen(config.port, config.host);
     else await app.init();
+    if (config.healthPort !== undefined) platform.attach(await startHealthServer(platform, config.healthPort, config.host));
     return app;
   } catch (error) {
     await platform.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * A graceful stop (SIGTERM): readiness turns 503 at once and stays so for the grace period, so load
+ * balancers and probes move on; then HTTP stops taking connections and finishes the requests in
+ * flight, the NATS subscriptions drain (requests already received are answered), the processors
+ * finish their batch and hand their leases over, and the stores close.
+ */
+export async function shutdown(app: NestFastifyApplication, logger: JsonLogger, reason: string): Promise<void> {
+  const platform = app.get<Platform>(PLATFORM);
+  platform.startDraining();
+  const grace = platform.config.shutdownGraceMs;
+  logger.log(`${reason}: shutting down${grace ? ` after ${grace} ms of draining` : ''}`);
+  if (grace > 0) await new Promise((resolve) => setTimeout(resolve, grace));
+  await app.close();
 }

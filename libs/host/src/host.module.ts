@@ -3,7 +3,9 @@ import { ClientsModule } from '@clientele/clients/service';
 import { GatewayModule } from '@clientele/gateway/http';
 import { IdentityModule } from '@clientele/identity/service';
 import { MessagingModule } from '@clientele/messaging/service';
+import { SchedulingModule } from '@clientele/scheduling/service';
 import { DevMailbox, NotificationsModule, SendGridSender } from '@clientele/notifications/service';
+import { slowedDown } from './slow-mail-sender';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Platform } from './platform';
 
@@ -15,27 +17,30 @@ export class HostModule implements OnApplicationShutdown {
   constructor(@Inject(PLATFORM) private readonly platform: Platform) {}
 
   static for(platform: Platform): DynamicModule {
-    const { bus, requests, logger, config } = platform;
+    const { bus, requests, logger, config, leases } = platform;
     const stores = (service: 'identity' | 'clients') => platform.stores.get(service)!;
     const imports: DynamicModule[] = [];
     if (platform.hosts('identity')) {
       imports.push(
-        IdentityModule.register({ ...stores('identity'), bus, requests, jwtSecret: platform.jwtSecret, publicUrl: config.publicUrl, logger: logger.child('identity') }),
+        IdentityModule.register({ ...stores('identity'), bus, requests, leases, jwtSecret: platform.jwtSecret, publicUrl: config.publicUrl, logger: logger.child('identity') }),
       );
     }
     if (platform.hosts('clients')) {
-      imports.push(ClientsModule.register({ ...stores('clients'), bus, requests, logger: logger.child('clients') }));
+      imports.push(ClientsModule.register({ ...stores('clients'), bus, requests, leases, logger: logger.child('clients') }));
     }
     if (platform.hosts('billing')) {
-      imports.push(BillingModule.register({ ...platform.stores.get('billing')!, bus, logger: logger.child('billing') }));
+      imports.push(BillingModule.register({ ...platform.stores.get('billing')!, bus, leases, logger: logger.child('billing') }));
     }
     if (platform.hosts('messaging')) {
-      imports.push(MessagingModule.register({ ...platform.stores.get('messaging')!, bus, requests, logger: logger.child('messaging') }));
+      imports.push(MessagingModule.register({ ...platform.stores.get('messaging')!, bus, requests, leases, logger: logger.child('messaging') }));
+    }
+    if (platform.hosts('scheduling')) {
+      imports.push(SchedulingModule.register({ ...platform.stores.get('scheduling')!, bus, requests, leases, logger: logger.child('scheduling') }));
     }
     if (platform.hosts('notifications')) {
       const documents = platform.stores.get('notifications')!.documents;
       const devMailbox = config.mail === 'dev-mailbox' ? new DevMailbox(documents) : null;
-      const sender = devMailbox ?? new SendGridSender({ apiKey: config.sendgridApiKey! });
+      const sender = devMailbox ? slowedDown(devMailbox, config.devMailboxDelayMs) : new SendGridSender({ apiKey: config.sendgridApiKey! });
       imports.push(NotificationsModule.register({ documents, bus, requests, sender, devMailbox, mailFrom: config.mailFrom, logger: logger.child('notifications') }));
     }
     if (platform.hosts('gateway')) {
@@ -46,6 +51,7 @@ export class HostModule implements OnApplicationShutdown {
           logger: logger.child('gateway'),
           authRateLimitPerMinute: config.authRateLimitPerMinute,
           healthChecks: () => platform.healthChecks(),
+          draining: () => platform.draining,
           devMailbox: config.nodeEnv !== 'production',
         }),
       );

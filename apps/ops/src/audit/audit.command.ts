@@ -109,6 +109,7 @@ async function clientHistory(context: OpsContext, clientId: string): Promise<Aud
   const related: Array<[ServiceName, string]> = [
     ['identity', `clientlogin-${clientId}`],
     ['messaging', `thread-${clientId}`],
+    ['scheduling', `programs-${clientId}`],
   ];
   for (const [service, stream] of related) {
     // Message bodies stay sealed: the audit says a message was sent, not what it said.

@@ -32,12 +32,14 @@ export class RoutedDocumentStore implements DocumentStore {
 
   async commit(ops: readonly WriteOp[]): Promise<void> {
     await this.target.commit(
-      ops.map((op) => {
-        if (op.op === 'checkpoint') return { ...op, processor: this.checkpointName };
+      ops.flatMap((op): WriteOp[] => {
+        // A replay holds no lease: the live processors' fencing tokens are not its business.
+        if (op.op === 'fence') return [];
+        if (op.op === 'checkpoint') return [{ ...op, processor: this.checkpointName }];
         if (!this.owned.has(op.collection)) {
           throw new Error(`a replayed processor wrote to ${op.collection}, which its projection set does not own`);
         }
-        return { ...op, collection: this.rename(op.collection) };
+        return [{ ...op, collection: this.rename(op.collection) }];
       }),
     );
   }

@@ -1,3 +1,4 @@
+import type { Leases } from '@clientele/platform/coordination';
 import type { EventBus } from '@clientele/platform/bus';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventStore } from '@clientele/platform/event-store';
@@ -8,6 +9,8 @@ export interface BillingDeps {
   documents: DocumentStore;
   bus: EventBus;
   logger: JsonLogger;
+  /** A replicated deployment's leases: one active replica per processor (none in a single process). */
+  leases?: Leases;
 }
 
 export const BILLING_DEPS = Symbol('BillingDeps');

@@ -1,6 +1,6 @@
 import { BillingEvents, BillingSubjects, PurchaseCompletedEventData } from '@clientele/billing/contracts';
 import type { PurchaseEvent } from '@clientele/billing/domain';
-import { OutboxRelay, ProcessorRunner, domainEvent, toIntegrationEvent } from '@clientele/platform/application';
+import { OutboxRelay, ProcessorRunner, domainEvent, processorOptions, toIntegrationEvent } from '@clientele/platform/application';
 import type { RecordedEvent } from '@clientele/platform/event-store';
 import { Controller, DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
@@ -37,9 +37,9 @@ export class BillingModule implements OnApplicationBootstrap, OnApplicationShutd
   constructor(@Inject(BILLING_DEPS) private readonly deps: BillingDeps, @Inject('BILLING_RUNNERS') private readonly runners: ProcessorRunner[]) {}
 
   static register(deps: BillingDeps, payments: PaymentProvider = new CompletedImmediately()): DynamicModule {
-    const onError = (error: unknown, processor: string) => deps.logger.error(`${processor} failed; resuming from its checkpoint`, (error as Error)?.stack ?? String(error), 'billing');
-    const views = new ProcessorRunner(deps.events, deps.documents, new ProductsProjection(deps.documents), { onError });
-    const outbox = new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, billingIntegrationEvents, 'billing_outbox'), { onError });
+    const options = processorOptions('billing', deps.logger, deps.leases);
+    const views = new ProcessorRunner(deps.events, deps.documents, new ProductsProjection(deps.documents), options);
+    const outbox = new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, billingIntegrationEvents, 'billing_outbox'), options);
     const context = new BillingContext(deps, payments, () => views);
     return {
       module: BillingModule,

@@ -22,6 +22,7 @@ import { canSee } from './authorization';
 import { ClientsDeps, ClientsProcessors } from './clients.deps';
 import { ClientEventCodec } from './personal-data';
 import { CLIENTS, ClientDoc, toProfile } from './read-models/client-doc';
+import { SessionLinks } from './read-models/session-links';
 import { clientStream, rosterStream } from './streams';
 
 /**
@@ -31,6 +32,8 @@ import { clientStream, rosterStream } from './streams';
 export class ClientsContext {
   readonly cipher: PersonalDataCipher;
   readonly codec: ClientEventCodec;
+  /** Coaches who have a session with a client see it too (read-only routes). */
+  readonly sessionLinks: SessionLinks;
   private readonly rosterCache = new StreamStateCache<RosterState>();
   private readonly limitKnown = new Set<string>();
 
@@ -40,6 +43,7 @@ export class ClientsContext {
   ) {
     this.cipher = new PersonalDataCipher(new KeyStore(deps.documents));
     this.codec = new ClientEventCodec(this.cipher);
+    this.sessionLinks = new SessionLinks(deps.documents);
   }
 
   /** E-mails compare trimmed and case-insensitively, as a keyed hash per account. */

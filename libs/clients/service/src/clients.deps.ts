@@ -1,3 +1,4 @@
+import type { Leases } from '@clientele/platform/coordination';
 import type { ProcessorRunner } from '@clientele/platform/application';
 import type { EventBus, RequestClient } from '@clientele/platform/bus';
 import type { DocumentStore } from '@clientele/platform/document-store';
@@ -11,6 +12,8 @@ export interface ClientsDeps {
   bus: EventBus;
   requests: RequestClient;
   logger: JsonLogger;
+  /** A replicated deployment's leases: one active replica per processor (none in a single process). */
+  leases?: Leases;
 }
 
 export const CLIENTS_DEPS = Symbol('ClientsDeps');

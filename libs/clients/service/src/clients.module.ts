@@ -1,7 +1,8 @@
 import { BillingEvents } from '@clientele/billing/contracts';
 import { MessagingEvents, type MessageSentEventData } from '@clientele/messaging/contracts';
+import { SchedulingEvents } from '@clientele/scheduling/contracts';
 import { IdentityEvents, type SeatLimitEventData } from '@clientele/identity/contracts';
-import { OutboxRelay, ProcessorRunner } from '@clientele/platform/application';
+import { OutboxRelay, ProcessorRunner, processorOptions } from '@clientele/platform/application';
 import { EventConsumer, durableName } from '@clientele/platform/bus';
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ClientsContext } from './clients.context';
@@ -9,6 +10,7 @@ import { CLIENTS_CONTEXT, CLIENTS_DEPS, CLIENTS_PROCESSORS, ClientsDeps, Clients
 import { clientsIntegrationEvents } from './outbox';
 import { CLIENTS } from './read-models/client-doc';
 import { CLIENT_INDEXES, CLIENT_SEARCH_FIELDS, ClientsProjection } from './read-models/clients.projection';
+import { SESSION_LINKS } from './read-models/session-links';
 import { RosterEffectsProcessor } from './roster/roster-effects.processor';
 import { AddClientMessageController } from './use-cases/add-client/add-client.message-controller';
 import { AddNoteMessageController } from './use-cases/add-note/add-note.message-controller';
@@ -44,14 +46,13 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   static register(deps: ClientsDeps): DynamicModule {
-    const onError = (error: unknown, processor: string) =>
-      deps.logger.error(`${processor} failed; resuming from its checkpoint`, (error as Error)?.stack ?? String(error), 'clients');
+    const options = processorOptions('clients', deps.logger, deps.leases);
     // The context waits on the views runner, which needs the context's codec: tie the knot lazily.
     const context: ClientsContext = new ClientsContext(deps, () => processors);
     const processors: ClientsProcessors = {
-      views: new ProcessorRunner(deps.events, deps.documents, new ClientsProjection(deps.documents, context.codec), { onError }),
-      roster: new ProcessorRunner(deps.events, deps.documents, new RosterEffectsProcessor(context), { onError }),
-      outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, clientsIntegrationEvents, 'clients_outbox'), { onError }),
+      views: new ProcessorRunner(deps.events, deps.documents, new ClientsProjection(deps.documents, context.codec), options),
+      roster: new ProcessorRunner(deps.events, deps.documents, new RosterEffectsProcessor(context), options),
+      outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, clientsIntegrationEvents, 'clients_outbox'), options),
     };
     return {
       module: ClientsModule,
@@ -90,6 +91,7 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
     this.started = true;
     await this.deps.documents.collection(CLIENTS).ensureIndexes(CLIENT_INDEXES);
     await this.deps.documents.collection(CLIENTS).ensureTextIndex(CLIENT_SEARCH_FIELDS);
+    await this.deps.documents.collection(SESSION_LINKS).ensureIndexes([{ fields: [['coachId', 1], ['accountId', 1]] }]);
     await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
     this.consumers.push(
       await this.deps.bus.consume(
@@ -119,6 +121,11 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
     );
     await this.consumePurchases();
     await this.consumeMessages();
+    this.consumers.push(
+      await this.deps.bus.consume({ durableName: durableName('clients', 'scheduling'), sourceService: 'scheduling', subjects: [SchedulingEvents.sessionScheduled] }, (event) =>
+        this.context.sessionLinks.onSessionScheduled(event),
+      ),
+    );
   }
 
   /** Message counts on the profile: one event per message on the client's stream (no body). */

@@ -10,6 +10,8 @@ export interface GatewayDeps {
   authRateLimitPerMinute: number;
   /** The dependencies /health asks: this process's stores and bus, and every remote service. */
   healthChecks: () => Record<string, HealthCheck>;
+  /** True from the moment this process starts shutting down: /health/ready answers 503 from then on. */
+  draining: () => boolean;
   /** Serve GET /api/v1/dev/mailbox (never in production). */
   devMailbox: boolean;
 }

@@ -9,6 +9,7 @@ import { AccountsController } from './accounts/accounts.controller';
 import { AuthController } from './auth/auth.controller';
 import { BillingController } from './billing/billing.controller';
 import { MessagingController } from './messaging/messaging.controller';
+import { SchedulingController } from './scheduling/scheduling.controller';
 import { ClientAccessController } from './auth/client-access.controller';
 import { DevMailboxController } from './dev/dev-mailbox.controller';
 import { MeController } from './me/me.controller';
@@ -38,6 +39,7 @@ export class GatewayModule {
         MeController,
         BillingController,
         MessagingController,
+        SchedulingController,
         ...(deps.devMailbox ? [DevMailboxController] : []),
       ],
       providers: [

@@ -1,3 +1,4 @@
+import type { Leases } from '@clientele/platform/coordination';
 import type { ProcessorRunner } from '@clientele/platform/application';
 import type { EventBus, RequestClient } from '@clientele/platform/bus';
 import type { DocumentStore } from '@clientele/platform/document-store';
@@ -14,6 +15,8 @@ export interface IdentityDeps {
   /** Base of the links in e-mails (PUBLIC_URL). */
   publicUrl: string;
   logger: JsonLogger;
+  /** A replicated deployment's leases: one active replica per processor (none in a single process). */
+  leases?: Leases;
 }
 
 export const IDENTITY_DEPS = Symbol('IdentityDeps');

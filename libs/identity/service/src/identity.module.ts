@@ -1,4 +1,4 @@
-import { OutboxRelay, ProcessorRunner } from '@clientele/platform/application';
+import { OutboxRelay, ProcessorRunner, processorOptions } from '@clientele/platform/application';
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ClientsEvents } from '@clientele/clients/contracts';
 import { EventConsumer, durableName } from '@clientele/platform/bus';
@@ -35,15 +35,14 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   static register(deps: IdentityDeps): DynamicModule {
-    const onError = (error: unknown, processor: string) =>
-      deps.logger.error(`${processor} failed; resuming from its checkpoint`, (error as Error)?.stack ?? String(error), 'identity');
+    const options = processorOptions('identity', deps.logger, deps.leases);
     const access = new ClientAccess(deps.events, deps.documents, deps.requests, deps.jwtSecret);
     const integrationEvents = (recorded: RecordedEvent) => identityIntegrationEvents(recorded) ?? clientAccessIntegrationEvent(recorded);
     const processors: IdentityProcessors = {
-      views: new ProcessorRunner(deps.events, deps.documents, new IdentityViewsProjection(), { onError }),
-      clientLogins: new ProcessorRunner(deps.events, deps.documents, new ClientLoginsProjection(deps.documents, access.codec), { onError }),
-      registrations: new ProcessorRunner(deps.events, deps.documents, new RegistrationCompleter(deps.events), { onError }),
-      outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, integrationEvents, 'identity_outbox'), { onError }),
+      views: new ProcessorRunner(deps.events, deps.documents, new IdentityViewsProjection(), options),
+      clientLogins: new ProcessorRunner(deps.events, deps.documents, new ClientLoginsProjection(deps.documents, access.codec), options),
+      registrations: new ProcessorRunner(deps.events, deps.documents, new RegistrationCompleter(deps.events), options),
+      outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, integrationEvents, 'identity_outbox'), options),
     };
     return {
       module: IdentityModule,

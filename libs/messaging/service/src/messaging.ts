@@ -1,7 +1,8 @@
+import type { Leases } from '@clientele/platform/coordination';
 import { ClientContactView, ClientsEvents, ClientsSubjects } from '@clientele/clients/contracts';
 import { ClientPolicyUpdate, Message, MessageSentEventData, MessagingEvents } from '@clientele/messaging/contracts';
 import { ThreadCommand, ThreadEvent, threadDecider } from '@clientele/messaging/domain';
-import { CommandResult, EventCodec, EventProcessor, OutboxRelay, ProcessorRunner, domainEvent, handleCommand, toIntegrationEvent } from '@clientele/platform/application';
+import { CommandResult, EventCodec, EventProcessor, OutboxRelay, ProcessorRunner, domainEvent, handleCommand, processorOptions, toIntegrationEvent } from '@clientele/platform/application';
 import type { EventBus, IntegrationEvent, RequestActor, RequestClient } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
@@ -15,6 +16,8 @@ export interface MessagingDeps {
   bus: EventBus;
   requests: RequestClient;
   logger: JsonLogger;
+  /** A replicated deployment's leases: one active replica per processor (none in a single process). */
+  leases?: Leases;
 }
 
 export const threadStream = (clientId: string) => `thread-${clientId}`;
@@ -88,13 +91,13 @@ export class Messaging {
 
   constructor(readonly deps: MessagingDeps) {
     this.codec = new ThreadCodec(new PersonalDataCipher(new KeyStore(deps.documents)));
-    const onError = (error: unknown, processor: string) => deps.logger.error(`${processor} failed; resuming from its checkpoint`, (error as Error)?.stack ?? String(error), 'messaging');
-    this.views = new ProcessorRunner(deps.events, deps.documents, new MessagesProjection(deps.documents, this.codec), { onError });
+    const options = processorOptions('messaging', deps.logger, deps.leases);
+    this.views = new ProcessorRunner(deps.events, deps.documents, new MessagesProjection(deps.documents, this.codec), options);
     this.outbox = new ProcessorRunner(
       deps.events,
       deps.documents,
       new OutboxRelay(deps.bus, messagingIntegrationEvent, 'messaging_outbox'),
-      { onError },
+      options,
     );
   }
 

@@ -7,3 +7,4 @@ export * from './inbox';
 export * from './stream-state-cache';
 export * from './concurrency';
 export * from './projection-set';
+export * from './processor-options';

@@ -1,5 +1,5 @@
-import type { DocumentStore } from '@clientele/platform/document-store';
-import type { WriteOp } from '@clientele/platform/document-store';
+import type { Lease, Leases } from '@clientele/platform/coordination';
+import { DocumentStore, FencedOffError, WriteOp } from '@clientele/platform/document-store';
 import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@clientele/platform/event-store';
 import { runWithCorrelation } from '@clientele/platform/logging';
 import type { EventProcessor } from './event-processor';
@@ -14,6 +14,23 @@ export interface ProcessorRunnerOptions {
    */
   checkpointEveryMs?: number;
   onError?: (error: unknown, processor: string) => void;
+  /**
+   * Replicas of a service share its stores; with leases, only the replica holding the processor's
+   * lease (named after the processor) runs it, and every commit carries the lease's fencing token.
+   * The others wait to take over, and answer `waitFor` from the stored checkpoint. Without leases
+   * the runner always runs (one process hosts the service).
+   */
+  leases?: Leases;
+  /** Told when this replica starts or stops being the active one (logs, metrics). */
+  onLeadership?: (processor: string, active: boolean, detail: string) => void;
+}
+
+/** Thrown inside the runner when its lease ran out before a write: the write is not attempted. */
+export class LeaseLostError extends Error {
+  constructor(processor: string) {
+    super(`${processor}: the lease ran out before this write; another replica takes over`);
+    this.name = 'LeaseLostError';
+  }
 }
 
 interface Waiter {
@@ -42,13 +59,24 @@ export class ProcessorRunner {
   private batch: RecordedEvent[] = [];
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly lease: Lease | null;
+  /** The fencing token of the lease this runner holds, null while it holds none (or needs none). */
+  private fence: bigint | null = null;
+  /** Whether this runner is the one processing (always, without leases). */
+  private active = false;
+  private leadership: AbortController | null = null;
+  private leadershipLost: (() => void) | null = null;
+  private leading: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly events: EventStore,
     private readonly documents: DocumentStore,
     private readonly processor: EventProcessor,
     private readonly options: ProcessorRunnerOptions = {},
-  ) {}
+  ) {
+    this.lease = options.leases?.lease(processor.name) ?? null;
+    this.lease?.onLost((reason) => this.loseLeadership(reason));
+  }
 
   get name(): string {
     return this.processor.name;
@@ -59,14 +87,71 @@ export class ProcessorRunner {
     return this.position;
   }
 
+  /** Whether this replica is the one running the processor now. */
+  get isActive(): boolean {
+    return this.active;
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.subscribe(++this.generation);
+    if (!this.lease) {
+      this.active = true;
+      await this.subscribe(++this.generation);
+      return;
+    }
+    // With a lease: start() returns at once; the runner becomes active whenever it takes the lease.
+    this.leadership = new AbortController();
+    this.leading = this.lead(this.leadership.signal);
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.leadership?.abort();
+    this.leadershipLost?.();
+    await this.leading;
+    await this.deactivate();
+    await this.lease?.release();
+  }
+
+  /** Takes the lease, runs while it holds, and starts over when it is lost, until stopped. */
+  private async lead(signal: AbortSignal): Promise<void> {
+    while (this.running && !signal.aborted) {
+      let token: bigint;
+      try {
+        token = await this.lease!.acquire(signal);
+      } catch {
+        return; // stopped, or the leases closed
+      }
+      const lost = new Promise<void>((resolve) => (this.leadershipLost = resolve));
+      try {
+        // Claim the store before reading the checkpoint: from here on a stale holder's commit fails.
+        await this.documents.commit([{ op: 'fence', processor: this.processor.name, token }]);
+        this.fence = token;
+        this.active = true;
+        this.options.onLeadership?.(this.processor.name, true, `fencing token ${token}`);
+        await this.subscribe(++this.generation);
+      } catch (error) {
+        this.options.onError?.(error, this.processor.name);
+        this.leadershipLost?.();
+      }
+      await lost;
+      this.leadershipLost = null;
+      await this.deactivate();
+      if (this.running) await this.lease!.release().catch(() => undefined);
+    }
+  }
+
+  private loseLeadership(reason: string): void {
+    if (!this.active && !this.leadershipLost) return;
+    this.options.onLeadership?.(this.processor.name, false, reason);
+    this.leadershipLost?.();
+  }
+
+  /** Stops processing: no write of this runner is attempted after it resolves. */
+  private async deactivate(): Promise<void> {
+    const wasActive = this.active;
+    this.active = false;
     this.generation++;
     await this.flushing;
     if (this.restartTimer) clearTimeout(this.restartTimer);
@@ -74,7 +159,10 @@ export class ProcessorRunner {
     const subscription = this.subscription;
     this.subscription = null;
     await subscription?.stop();
-    await this.saveCheckpoint().catch((error) => this.options.onError?.(error, this.processor.name));
+    // A lost lease saves nothing: the next holder replays from the stored checkpoint.
+    if (wasActive && (!this.lease || this.lease.isHeld())) await this.saveCheckpoint().catch((error) => this.options.onError?.(error, this.processor.name));
+    this.unsavedCheckpoint = null;
+    this.fence = null;
   }
 
   /**
@@ -109,6 +197,7 @@ export class ProcessorRunner {
       const subscription = this.events.subscribeToAll(
         async (event) => {
           if (generation !== this.generation) throw new Error('superseded');
+          this.assertLease();
           if (this.processor.handleBatch) return this.addToBatch(generation, event);
           // Log lines of this work carry the correlation id of the command that caused the event.
           const writes = await runWithCorrelation(
@@ -134,10 +223,26 @@ export class ProcessorRunner {
       this.unsavedCheckpoint = position;
       this.scheduleCheckpoint();
     } else {
-      await this.documents.commit([...writes, { op: 'checkpoint', processor: this.processor.name, position }]);
+      await this.documents.commit(this.fenced([...writes, { op: 'checkpoint', processor: this.processor.name, position }]));
       this.unsavedCheckpoint = null;
     }
     this.advanceTo(position);
+  }
+
+  /**
+   * With a lease: refuses to write once the lease ran out by this process's clock (a paused
+   * process finds out here), and fences the commit so that the store refuses it if another
+   * replica took over meanwhile (a pause between this check and the commit).
+   */
+  private fenced(ops: WriteOp[]): WriteOp[] {
+    if (!this.lease) return ops;
+    if (this.fence === null || !this.lease.isHeld()) throw new LeaseLostError(this.processor.name);
+    return [{ op: 'fence', processor: this.processor.name, token: this.fence }, ...ops];
+  }
+
+  /** Before handling: a processor's own side effects (publishing, appending) wait for the lease too. */
+  private assertLease(): void {
+    if (this.lease && (this.fence === null || !this.lease.isHeld())) throw new LeaseLostError(this.processor.name);
   }
 
   /**
@@ -170,6 +275,7 @@ export class ProcessorRunner {
   private async flushBatch(generation: number, events: RecordedEvent[]): Promise<void> {
     if (events.length === 0 || generation !== this.generation) return;
     try {
+      this.assertLease();
       const first = events[0];
       const writes = await runWithCorrelation({ correlationId: first.metadata.correlationId ?? first.id, causationId: first.id }, () =>
         this.processor.handleBatch!(events),
@@ -200,11 +306,16 @@ export class ProcessorRunner {
     const position = this.unsavedCheckpoint;
     if (position === null) return;
     this.unsavedCheckpoint = null;
-    await this.documents.commit([{ op: 'checkpoint', processor: this.processor.name, position }]);
+    await this.documents.commit(this.fenced([{ op: 'checkpoint', processor: this.processor.name, position }]));
   }
 
   private failed(generation: number, error: unknown): void {
     if (generation !== this.generation || !this.running) return;
+    if (this.lease && (error instanceof LeaseLostError || error instanceof FencedOffError || !this.lease.isHeld())) {
+      // Not a failure to retry: this replica is no longer the one. Stand down; lead() tries again.
+      this.loseLeadership(error instanceof Error ? error.message : String(error));
+      return;
+    }
     this.options.onError?.(error, this.processor.name);
     this.restartTimer = setTimeout(() => {
       if (generation === this.generation && this.running) void this.subscribe(generation);
@@ -228,6 +339,11 @@ export class ProcessorRunner {
       this.waiterPoll = null;
       if (this.waiters.size === 0) return;
       try {
+        // A replica that is not the active one follows the active one's progress in the shared store.
+        if (!this.active) {
+          const stored = await this.documents.getCheckpoint(this.processor.name);
+          if (stored !== null && (this.position === null || stored > this.position)) this.advanceTo(stored);
+        }
         const [next] = await this.events.readAll({ after: this.position ?? undefined, filter: this.processor.filter, maxCount: 1 });
         for (const waiter of this.waiters) {
           if (!next || next.position > waiter.position) {

@@ -52,7 +52,12 @@ export interface ConsumerOptions {
   subjects?: readonly string[];
   /** Deliveries before the event goes to the dead letters. Default 5. */
   maxDeliveries?: number;
-  /** How long a delivery may stay unacknowledged before it is redelivered. Default 30 s. */
+  /**
+   * How long a delivery may go without an acknowledgement or a sign of life before it is
+   * redelivered. A running handler sends a sign of life every third of it, so this bounds how long a
+   * lost delivery (a crash, a NATS restart) holds up the events behind it, not how long a handler
+   * may take. Default 5 s (`DEFAULT_ACK_WAIT_MS`).
+   */
   ackWaitMs?: number;
   /** Delay before each redelivery after a failure; the last value repeats. Default [200, 1000, 5000]. */
   retryDelaysMs?: readonly number[];
@@ -98,7 +103,18 @@ export interface EventBus {
 }
 
 export const DEFAULT_MAX_DELIVERIES = 5;
-export const DEFAULT_ACK_WAIT_MS = 30_000;
+/**
+ * Consumers take one message at a time, so a delivery that is never settled (a process killed
+ * mid-handling, a message in flight when NATS died) holds up every event behind it until its ack
+ * wait runs out. (An acknowledgement a restarted NATS server forgot is sent again on reconnect,
+ * see the JetStream adapter.) Handlers send a sign of life every third of the ack wait, so a short
+ * one costs a small message per 1.7 s of handling; only a process whose event loop stops for more
+ * than about 3 s gets a spurious redelivery, which the consumer's inbox absorbs. It was 30 s:
+ * events stalled for up to 30 s after a NATS restart.
+ */
+export const DEFAULT_ACK_WAIT_MS = 5_000;
+/** How long stopping a consumer waits for the handler it is running to finish. */
+export const CONSUMER_STOP_GRACE_MS = 30_000;
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [200, 1000, 5000];
 
 export function retryDelay(delays: readonly number[], deliveryCount: number): number {

@@ -5,6 +5,7 @@ export * from './request/request-client';
 export * from './request/rpc-error.filter';
 export * from './events/embedded-event-bus';
 export * from './events/jetstream-event-bus';
+export * from './events/consumer-defaults';
 export * from './request/namespaced-nats';
 export * from './request/envelope';
 export * from './request/actor-checks';

@@ -25,7 +25,7 @@ describe('loadConfig', () => {
       natsServers: ['nats://127.0.0.1:4222'],
       requestTimeoutMs: 5000,
     });
-    expect(config.services).toHaveLength(6);
+    expect(config.services).toHaveLength(7);
   });
 
   it('takes the distributed defaults from the profile and lets each adapter be overridden', () => {
@@ -65,6 +65,22 @@ describe('loadConfig', () => {
       'NATS_URL must start with nats:// or tls:// or ws:// or wss://; "http://x" does not.',
       expect.stringContaining('JWT_SECRET must be at least 32 characters'),
       'LOG_LEVEL must be one of debug, info, warn, error; it is "loud".',
+    ]);
+  });
+
+  it('takes an ack wait for the NATS bus and a delay for the dev mailbox, and says when they do not apply', () => {
+    const nats = { CLIENTELE_PROFILE: 'distributed', CLIENTELE_EVENT_STORE: 'sqlite', CLIENTELE_DOCUMENT_STORE: 'sqlite', CLIENTELE_MAIL: 'dev-mailbox' };
+    expect(loadConfig({}, '/srv')).toMatchObject({ busAckWaitMs: undefined, devMailboxDelayMs: 0 });
+    expect(loadConfig({ ...nats, CLIENTELE_BUS_ACK_WAIT_MS: '1000', CLIENTELE_DEV_MAILBOX_DELAY_MS: '3000' }, '/srv')).toMatchObject({
+      busAckWaitMs: 1000,
+      devMailboxDelayMs: 3000,
+    });
+    expect(problemsOf({ ...nats, CLIENTELE_BUS_ACK_WAIT_MS: '500' })).toEqual(['CLIENTELE_BUS_ACK_WAIT_MS must be a whole number from 1000 to 600000; it is "500".']);
+    expect(problemsOf({ ...nats, CLIENTELE_BUS_ACK_WAIT_MS: '5s' })).toEqual(['CLIENTELE_BUS_ACK_WAIT_MS must be a whole number from 1000 to 600000; it is "5s".']);
+    expect(problemsOf({ CLIENTELE_BUS_ACK_WAIT_MS: '8000' })).toEqual([expect.stringContaining('applies to the NATS bus only')]);
+    expect(problemsOf({ ...nats, CLIENTELE_DEV_MAILBOX_DELAY_MS: '-1' })).toEqual(['CLIENTELE_DEV_MAILBOX_DELAY_MS must be a whole number from 0 to 60000; it is "-1".']);
+    expect(problemsOf({ ...nats, CLIENTELE_MAIL: 'sendgrid', SENDGRID_API_KEY: 'SG.x', CLIENTELE_DEV_MAILBOX_DELAY_MS: '3000' })).toEqual([
+      expect.stringContaining('slows down the dev mailbox only'),
     ]);
   });
 

@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
  * profile sets defaults; every adapter can be overridden on its own. Anything unknown or malformed
  * stops the start with sentences saying what is wrong and how to fix it.
  */
-export const SERVICES = ['gateway', 'identity', 'clients', 'billing', 'messaging', 'notifications'] as const;
+export const SERVICES = ['gateway', 'identity', 'clients', 'billing', 'messaging', 'scheduling', 'notifications'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export const PROFILES = ['embedded', 'distributed'] as const;
@@ -41,6 +41,16 @@ export interface ClienteleConfig {
   jwtSecret?: string;
   logLevel: (typeof LOG_LEVELS)[number];
   requestTimeoutMs: number;
+  /** Replicated deployments: how long a processor's lease outlives its holder's last renewal. */
+  leaseTtlMs: number;
+  /** A port for /health/live and /health/ready in a process without the gateway (none when unset). */
+  healthPort?: number;
+  /** On SIGTERM: how long readiness answers 503 before the process stops taking requests. */
+  shutdownGraceMs: number;
+  /** Ack wait of the NATS bus's durable consumers; unset: the bus default (5 s). */
+  busAckWaitMs?: number;
+  /** Dev mailbox only: every mail takes this long to send, like a slow mail provider (0: none). */
+  devMailboxDelayMs: number;
 }
 
 /** Every setting we read, with what it is for: the source of the "unknown setting" check and of the README table. */
@@ -52,7 +62,15 @@ export const SETTINGS: Record<string, string> = {
   CLIENTELE_DOCUMENT_STORE: 'sqlite | mongodb (default from the profile).',
   CLIENTELE_BUS: 'in-process | nats (default from the profile).',
   CLIENTELE_MAIL: 'dev-mailbox | sendgrid (default from the profile).',
+  CLIENTELE_HEALTH_PORT: 'A port for GET /health/live and /health/ready in a process that has no gateway (containers, probes). Unset: none.',
+  CLIENTELE_SHUTDOWN_GRACE_MS:
+    'On SIGTERM, how long /health/ready answers 503 before the process stops taking requests, so load balancers move on first (default 0; 5000 in docker-compose.yml).',
+  CLIENTELE_LEASE_TTL_MS:
+    'NATS bus only: how long a projection or outbox lease outlives its holder (default 5000). When the replica running a processor dies, another takes over within about this long; see docs/SCALING.md.',
   CLIENTELE_REQUEST_TIMEOUT_MS: 'How long a request over the bus may take before it answers 503 unavailable (default 5000).',
+  CLIENTELE_BUS_ACK_WAIT_MS:
+    'NATS bus only: how long a delivered event may go without an acknowledgement or a sign of life before it is redelivered (default 5000). Handlers send a sign of life every third of it; it bounds how long a delivery lost in a crash holds up the events behind it.',
+  CLIENTELE_DEV_MAILBOX_DELAY_MS: 'Dev mailbox only: every mail takes this many milliseconds to send, to try out a slow mail provider (default 0).',
   HOST: 'Address the gateway listens on (default 127.0.0.1; 0.0.0.0 in containers).',
   PORT: 'HTTP port of the gateway (default 3000; 0 picks a free one).',
   PUBLIC_URL: 'Base URL used in e-mail links (default http://localhost:$PORT).',
@@ -152,6 +170,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
   const port = integer('PORT', 3000, 0, 65535);
   const host = read('HOST') ?? '127.0.0.1';
   const requestTimeoutMs = integer('CLIENTELE_REQUEST_TIMEOUT_MS', 5000, 100, 120_000);
+  const leaseTtlMs = integer('CLIENTELE_LEASE_TTL_MS', 5000, 1000, 120_000);
+  const healthPort = read('CLIENTELE_HEALTH_PORT') === undefined ? undefined : integer('CLIENTELE_HEALTH_PORT', 8081, 0, 65535);
+  const shutdownGraceMs = integer('CLIENTELE_SHUTDOWN_GRACE_MS', 0, 0, 120_000);
+  const busAckWaitMs = read('CLIENTELE_BUS_ACK_WAIT_MS') === undefined ? undefined : integer('CLIENTELE_BUS_ACK_WAIT_MS', 5000, 1000, 600_000);
+  if (busAckWaitMs !== undefined && bus !== 'nats') {
+    problems.push('CLIENTELE_BUS_ACK_WAIT_MS applies to the NATS bus only (the in-process bus has no ack wait); unset it or set CLIENTELE_BUS=nats.');
+  }
+  const devMailboxDelayMs = integer('CLIENTELE_DEV_MAILBOX_DELAY_MS', 0, 0, 60_000);
+  if (devMailboxDelayMs > 0 && mail !== 'dev-mailbox') {
+    problems.push('CLIENTELE_DEV_MAILBOX_DELAY_MS slows down the dev mailbox only, and mail goes to SendGrid here; unset it or set CLIENTELE_MAIL=dev-mailbox.');
+  }
   const publicUrl = url('PUBLIC_URL', ['http', 'https'], read('PUBLIC_URL')) ?? `http://localhost:${port}`;
   const dataDirValue = read('DATA_DIR') ?? 'data';
   const dataDir = isAbsolute(dataDirValue) ? dataDirValue : resolve(cwd, dataDirValue);
@@ -216,6 +245,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     jwtSecret,
     logLevel,
     requestTimeoutMs,
+    leaseTtlMs,
+    healthPort,
+    shutdownGraceMs,
+    busAckWaitMs,
+    devMailboxDelayMs,
   };
 }
 

@@ -61,7 +61,13 @@ export type WriteOp =
   | { op: 'delete'; collection: string; id: string; version?: Version }
   /** Inserts only if no document (not even a tombstone) has this id; otherwise the whole commit fails with DuplicateDocumentError. */
   | { op: 'insert'; collection: string; doc: Document }
-  | { op: 'checkpoint'; processor: string; position: bigint | null };
+  | { op: 'checkpoint'; processor: string; position: bigint | null }
+  /**
+   * Fencing (leases, docs/SCALING.md): the commit goes through only if no commit for this processor
+   * ever carried a higher token, and raises the stored token to this one. Otherwise the whole
+   * commit fails with FencedOffError and changes nothing. Put it first in a commit.
+   */
+  | { op: 'fence'; processor: string; token: bigint };
 
 export interface DocumentCollection<T extends Document = Document> {
   readonly name: string;
@@ -133,6 +139,18 @@ export class CheckpointAheadError extends Error {
   }
 }
 
+/** A commit fenced with a token lower than one already seen: its writer lost its lease meanwhile. */
+export class FencedOffError extends Error {
+  constructor(
+    readonly processor: string,
+    readonly token: bigint,
+    readonly current: bigint,
+  ) {
+    super(`${processor}: fencing token ${token} is stale, ${current} has written since (the lease moved to another replica)`);
+    this.name = 'FencedOffError';
+  }
+}
+
 export class DuplicateDocumentError extends Error {
   constructor(
     readonly collection: string,
@@ -152,6 +170,11 @@ export function encodeVersion(version: Version): string {
 
 export function checkpointId(processor: string): string {
   return `checkpoint_${processor}`;
+}
+
+/** The fencing token of a processor lives beside its checkpoint. */
+export function fenceId(processor: string): string {
+  return `fence_${processor}`;
 }
 
 export const CHECKPOINTS_COLLECTION = 'checkpoints';

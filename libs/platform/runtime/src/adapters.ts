@@ -7,12 +7,12 @@ import {
   InProcessServer,
   JetStreamEventBus,
   NamespacedNatsClient,
-  NamespacedNatsServer,
+  DrainingNatsServer,
 } from '@clientele/platform/bus';
 import type { ClienteleConfig, ServiceName } from '@clientele/platform/config';
 import { DocumentStore, SqliteDocumentStore } from '@clientele/platform/document-store';
 import { EventStore, SqliteEventStore } from '@clientele/platform/event-store';
-import { ClientNats, CustomStrategy, NatsOptions, Transport } from '@nestjs/microservices';
+import { ClientNats, CustomStrategy, NatsOptions } from '@nestjs/microservices';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -58,10 +58,12 @@ export function requestTransport(config: ClienteleConfig): RequestTransport {
     const namespace = config.natsNamespace;
     return {
       // A queue group per service: replicas share the requests instead of all answering each.
-      serverOptions: (queue) =>
-        namespace
-          ? { strategy: new NamespacedNatsServer({ servers: config.natsServers, queue }, namespace) }
-          : { transport: Transport.NATS, options: { servers: config.natsServers, queue } },
+      // On shutdown the subscriptions drain (the queue group sends new requests to the other
+      // replicas) and every request already taken is answered before the connection closes; no
+      // longer than a caller would wait for it.
+      serverOptions: (queue) => ({
+        strategy: new DrainingNatsServer({ servers: config.natsServers, queue }, { namespace, drainTimeoutMs: config.requestTimeoutMs }),
+      }),
       client: () =>
         namespace ? new NamespacedNatsClient({ servers: config.natsServers }, namespace) : new ClientNats({ servers: config.natsServers }),
     };

@@ -10,14 +10,14 @@ import {
 import { MessagingSubjects } from '@clientele/messaging/contracts';
 import type { RequestActor } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { CorrelationId, CurrentActor, Roles } from '../auth/auth.decorators';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { idempotencyKey, send } from '../http/gateway-requests';
-import { AddClientBody, ClientListAnswer, ClientProfileAnswer, ListClientsQuery, RecentClientsQuery } from './clients.dto';
+import { AddClientBody, ClientFiltersQuery, ClientListAnswer, ClientProfileAnswer, ListClientsQuery, RecentClientsQuery } from './clients.dto';
 import {
   AddNoteBody,
   BulkChangeTypeAnswer,
@@ -28,7 +28,11 @@ import {
   NoteAnswer,
   ReassignBody,
 } from './clients-roster.dto';
+import { csvExport } from './csv-export';
 import { importCsv } from './csv-import';
+
+/** Rows per page the export reads from the clients service. */
+const EXPORT_PAGE_SIZE = 500;
 
 @ApiTags('Clients')
 @ApiBearerAuth()
@@ -61,7 +65,7 @@ export class ClientsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Coaches see their clients; admins see the whole account.' })
+  @ApiOperation({ summary: 'Coaches see the clients assigned to them and those they have a session with (coachId=<me>: assigned only); admins see the whole account.' })
   @ApiOkResponse({ type: ClientListAnswer })
   list(@Query() query: ListClientsQuery, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string) {
     const { search, type, status, coachId, sort, page, pageSize } = query;
@@ -127,8 +131,33 @@ export class ClientsController {
     );
   }
 
+  @Get('export')
+  @ApiOperation({
+    summary:
+      'The client list as CSV (columns firstName,lastName,email,phone,type,status,createdAt), with the filters and order of the list and the same scope: coaches export their clients, admins the whole account. Cells a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) are prefixed with an apostrophe.',
+  })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ schema: { type: 'string', example: 'firstName,lastName,email,phone,type,status,createdAt\r\nAda,Lovelace,ada@example.com,,full_access,active,2026-11-21T09:00:00.000Z\r\n' } })
+  async export(@Query() query: ClientFiltersQuery, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<StreamableFile> {
+    const { search, type, status, coachId, sort } = query;
+    const pageSize = EXPORT_PAGE_SIZE;
+    const fetchPage = (page: number) =>
+      send<{ items: ClientSummary[]; total: number }>(this.deps.requests, ClientsSubjects.listClients, {
+        actor,
+        correlationId,
+        data: { search, type, status, coachId, sort, page, pageSize },
+      });
+    // The first page is read before the answer starts: a refusal is still a problem+json answer.
+    const first = await fetchPage(1);
+    const day = new Date().toISOString().slice(0, 10);
+    return new StreamableFile(Readable.from(csvExport(first, fetchPage, pageSize)), {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="clients-${day}.csv"`,
+    });
+  }
+
   @Get(':id')
-  @ApiOperation({ summary: "A client's profile. Another account's client, or another coach's, is 404." })
+  @ApiOperation({ summary: "A client's profile. Another account's client, or another coach's client the caller has no session with, is 404." })
   @ApiOkResponse({ type: ClientProfileAnswer })
   async get(
     @Param('id') clientId: string,

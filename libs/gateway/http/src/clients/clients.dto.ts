@@ -1,6 +1,6 @@
 import { CLIENT_SORTS } from '@clientele/clients/contracts';
 import { ClientTypes } from '@clientele/platform/core';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../http/pagination';
@@ -21,7 +21,8 @@ export class AddClientBody {
   coachId?: string;
 }
 
-export class ListClientsQuery extends PageQuery {
+/** The filters and the order of the client list, shared by the list and the CSV export. */
+export class ClientFiltersQuery {
   @ApiPropertyOptional({ description: 'First name, last name or e-mail contains this, case-insensitively.' })
   @IsOptional()
   @IsString()
@@ -33,6 +34,8 @@ export class ListClientsQuery extends PageQuery {
   @ApiPropertyOptional() @IsOptional() @IsUUID() coachId?: string;
   @ApiPropertyOptional({ enum: CLIENT_SORTS, default: 'name' }) @IsOptional() @IsIn(CLIENT_SORTS) sort?: (typeof CLIENT_SORTS)[number];
 }
+
+export class ListClientsQuery extends IntersectionType(PageQuery, ClientFiltersQuery) {}
 
 export class RecentClientsQuery {
   @ApiPropertyOptional({ default: 5, minimum: 1, maximum: 50 })

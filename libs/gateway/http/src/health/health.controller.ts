@@ -18,4 +18,25 @@ export class HealthController {
     void reply.status(report.status === 'ok' ? 200 : 503);
     return report;
   }
+
+  @Get('health/live')
+  @Public()
+  @ApiOperation({ summary: 'Liveness: 200 while this process runs and answers. A supervisor restarts the process when it does not.' })
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('health/ready')
+  @Public()
+  @ApiOperation({
+    summary:
+      'Readiness: 200 when this gateway can serve (every dependency answers), 503 when it cannot or is shutting down. A load balancer sends requests only to ready gateways.',
+  })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    if (this.deps.draining()) {
+      void reply.status(503);
+      return { status: 'draining', checks: {} };
+    }
+    return this.health(reply);
+  }
 }

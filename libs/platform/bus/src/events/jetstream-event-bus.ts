@@ -4,6 +4,7 @@ import {
   ConsumerInfo,
   ConsumerMessages,
   DeliverPolicy,
+  Events,
   JSONCodec,
   JetStreamClient,
   JetStreamManager,
@@ -14,11 +15,13 @@ import {
   QueuedIterator,
   RetentionPolicy,
   StorageType,
+  StringCodec,
   connect,
   nanos,
 } from 'nats';
 import { randomUUID } from 'node:crypto';
 import {
+  CONSUMER_STOP_GRACE_MS,
   ConsumerOptions,
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_MAX_DELIVERIES,
@@ -54,6 +57,16 @@ export interface JetStreamEventBusOptions {
 }
 
 const codec = JSONCodec<IntegrationEvent>();
+const text = StringCodec();
+
+/**
+ * How long a consumer remembers how it settled a message, to say it again after a reconnect: a
+ * NATS server killed and restarted can come back with an older consumer state than it had
+ * acknowledged (it writes that state to disk a little later), and would otherwise hold the
+ * message as unacknowledged, and every message behind it, for a whole ack wait.
+ */
+const SETTLED_MEMORY_MS = 60_000;
+const SETTLED_MEMORY_MAX = 1000;
 
 /** A retried dead letter waiting in the redeliveries bucket (key: the letter's id) for its consumer. */
 interface Redelivery {
@@ -91,7 +104,8 @@ class ServerNames {
  * `<service>.*.*.*`), `Nats-Msg-Id` = event id so the server drops re-publishes, durable pull
  * consumers with explicit ack. The delivery bound is enforced here rather than with the server's
  * `max_deliver`, so that the last failure always leaves a dead-letter record (in a KV bucket)
- * before the message is terminated.
+ * before the message is terminated. After a reconnect every consumer acknowledges its recent
+ * messages again (see SETTLED_MEMORY_MS): a server restarted after a SIGKILL may have forgotten them.
  */
 export class JetStreamEventBus implements EventBus {
   private readonly knownStreams = new Set<string>();
@@ -108,6 +122,21 @@ export class JetStreamEventBus implements EventBus {
     private readonly names: ServerNames,
   ) {
     this.deadLetters = new KvDeadLetters(deadLetterBucket, redeliveryBucket);
+    void this.followReconnects();
+  }
+
+  /** After a reconnect, every consumer says again how it settled its recent messages (see SETTLED_MEMORY_MS). */
+  private async followReconnects(): Promise<void> {
+    try {
+      for await (const status of this.nc.status()) {
+        if (status.type !== Events.Reconnect) continue;
+        for (const consumer of this.consumers) {
+          consumer.resettle().catch((error) => this.options.onConsumerError?.(error, consumer.durableName));
+        }
+      }
+    } catch {
+      // the connection closed
+    }
   }
 
   static async connect(options: JetStreamEventBusOptions): Promise<JetStreamEventBus> {
@@ -189,6 +218,11 @@ export class JetStreamEventBus implements EventBus {
       this.redeliveryBucket,
       () => this.consumers.delete(consumer),
       (error) => this.options.onConsumerError?.(error, options.durableName),
+      {
+        // Once the restarted server has loaded the consumer again (an ack before that is lost).
+        ready: async () => void (await this.jsm.consumers.info(stream, options.durableName)),
+        publish: (subject, payload) => this.nc.publish(subject, text.encode(payload)),
+      },
     );
     this.consumers.add(consumer);
     consumer.start();
@@ -258,6 +292,8 @@ class JetStreamConsumer implements EventConsumer {
   private readonly redeliveries = new Set<Promise<void>>();
   /** Handler calls, one at a time: stream messages and retried dead letters never overlap. */
   private turn: Promise<unknown> = Promise.resolve();
+  /** How recent messages were settled (their ack subject, +ACK or +TERM), oldest first. */
+  private readonly settled: Array<{ reply: string; verdict: '+ACK' | '+TERM'; at: number }> = [];
 
   constructor(
     private readonly messages: ConsumerMessages,
@@ -267,7 +303,41 @@ class JetStreamConsumer implements EventConsumer {
     private readonly redeliveryBucket: KV,
     private readonly onStopped: () => void,
     private readonly onError: (error: unknown) => void,
+    private readonly server: { ready(): Promise<void>; publish(subject: string, payload: string): void },
   ) {}
+
+  get durableName(): string {
+    return this.options.durableName;
+  }
+
+  private remember(message: JsMsg, verdict: '+ACK' | '+TERM'): void {
+    // The ack subject (the client's message has it; its interface does not say so).
+    const reply = (message as JsMsg & { reply?: string }).reply;
+    if (!reply) return;
+    const now = Date.now();
+    this.settled.push({ reply, verdict, at: now });
+    while (this.settled.length > SETTLED_MEMORY_MAX || (this.settled.length > 0 && now - this.settled[0].at > SETTLED_MEMORY_MS)) this.settled.shift();
+  }
+
+  /**
+   * After a reconnect: acknowledges (or terminates) the recent messages again. One the server still
+   * knew as settled ignores it; one it forgot in a crash is released at once instead of at the end
+   * of its ack wait.
+   */
+  async resettle(): Promise<void> {
+    if (this.stopped) return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.server.ready();
+        break;
+      } catch (error) {
+        if (this.stopped || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    const since = Date.now() - SETTLED_MEMORY_MS;
+    for (const { reply, verdict, at } of this.settled) if (at >= since) this.server.publish(reply, verdict);
+  }
 
   /**
    * Follows the retried dead letters of this durable consumer (`deadLetters.retry`). A fresh retry
@@ -366,8 +436,11 @@ class JetStreamConsumer implements EventConsumer {
     this.watch?.stop();
     await this.watchLoop;
     await Promise.all([...this.redeliveries]);
-    // A handler still running finishes (or the wait ends) before the connection drains.
-    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, this.options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS))]);
+    // A handler still running finishes (or the wait ends) before the connection drains. Not bound to
+    // the ack wait: the heartbeat lets a handler run longer than that.
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise((resolve) => (grace = setTimeout(resolve, Math.max(CONSUMER_STOP_GRACE_MS, this.options.ackWaitMs ?? 0))))]);
+    clearTimeout(grace);
     this.onStopped();
   }
 
@@ -385,6 +458,7 @@ class JetStreamConsumer implements EventConsumer {
     }
     // The server filters on one subject at most (nats-server 2.9); further patterns filter here.
     if (this.options.subjects && !this.options.subjects.some((pattern) => subjectMatches(pattern, event.subject))) {
+      this.remember(message, '+ACK');
       await message.ackAck();
       return;
     }
@@ -406,6 +480,7 @@ class JetStreamConsumer implements EventConsumer {
 
     if (failure === null) {
       // An ack that fails is not a handler failure: the message comes back and the inbox absorbs it.
+      this.remember(message, '+ACK');
       await message.ackAck();
       return;
     }
@@ -421,6 +496,7 @@ class JetStreamConsumer implements EventConsumer {
       // Record first, then terminate: a crash in between only means one more delivery.
       await this.deadLetterBucket.put(letter.id, JSON.stringify(letter));
       // No reason text: nats-server 2.9 does not understand "+TERM <reason>" and would keep the message pending.
+      this.remember(message, '+TERM');
       message.term();
     } else {
       message.nak(retryDelay(this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, deliveryCount));

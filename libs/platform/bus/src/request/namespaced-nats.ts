@@ -1,21 +1,85 @@
-import { ClientNats, NatsOptions, ServerNats } from '@nestjs/microservices';
+import { ClientNats, NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
+import type { Msg, Subscription } from 'nats';
 
 /**
- * NATS request/reply under a namespace: every subject gets the prefix `<namespace>.`, so several
- * Clientele systems (or test runs) can share one NATS server without answering each other's
- * requests. Handlers and callers keep using the plain subjects of the contracts.
+ * The NATS request server of a service, with two additions to Nest's:
+ * - an optional namespace: every subject gets the prefix `<namespace>.`, so several Clientele
+ *   systems (or test runs) can share one NATS server without answering each other's requests;
+ *   handlers and callers keep using the plain subjects of the contracts;
+ * - a stop that loses no request: the subscriptions drain (NATS sends new requests of the queue
+ *   group to the other replicas, and the ones already received here are handled), then it waits
+ *   until every request it took has been answered, at most as long as a caller waits for one,
+ *   and only then closes the connection. Nest's own graceful stop waits a fixed time instead,
+ *   and a request slower than that lost its answer (a 503 to the caller).
  */
-export class NamespacedNatsServer extends ServerNats {
+export class DrainingNatsServer extends ServerNats {
+  private readonly inFlight = new Set<Msg>();
+  private idle: (() => void) | null = null;
+
   constructor(
     options: NatsOptions['options'],
-    private readonly namespace: string,
+    private readonly settings: { namespace?: string; drainTimeoutMs: number },
   ) {
-    super(options ?? {});
+    // Nest's own graceful shutdown is off: close() below does it.
+    super({ ...(options ?? {}), gracefulShutdown: false });
   }
 
   override addHandler(...args: Parameters<ServerNats['addHandler']>): void {
     const [pattern, ...rest] = args;
-    super.addHandler(`${this.namespace}.${this.normalizePattern(pattern)}`, ...rest);
+    const subject = this.settings.namespace ? `${this.settings.namespace}.${this.normalizePattern(pattern)}` : pattern;
+    super.addHandler(subject, ...rest);
+  }
+
+  override async handleMessage(channel: string, natsMsg: Msg): Promise<unknown> {
+    if (natsMsg.reply) this.inFlight.add(natsMsg);
+    try {
+      return await super.handleMessage(channel, natsMsg);
+    } catch (error) {
+      this.settled(natsMsg);
+      throw error;
+    }
+  }
+
+  override getPublisher(natsMsg: Msg, id: string, ctx: NatsContext): (response: unknown) => unknown {
+    const publish = super.getPublisher(natsMsg, id, ctx);
+    return (response) => {
+      try {
+        return publish(response);
+      } finally {
+        // The last packet of an answer carries isDisposed; an error answer (or "no handler") is one packet.
+        const packet = response as { isDisposed?: boolean; err?: unknown } | null;
+        if (packet?.isDisposed || packet?.err !== undefined) this.settled(natsMsg);
+      }
+    };
+  }
+
+  override async close(): Promise<void> {
+    // Nest keeps the subscriptions private; draining them is the point of this class.
+    const subscriptions = (this as unknown as { subscriptions: Subscription[] }).subscriptions ?? [];
+    await Promise.all(subscriptions.map((subscription) => subscription.drain().catch(() => undefined)));
+    await this.untilIdle(this.settings.drainTimeoutMs);
+    await super.close();
+  }
+
+  /** How many requests this server took and has not answered yet. */
+  get requestsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  private settled(natsMsg: Msg): void {
+    this.inFlight.delete(natsMsg);
+    if (this.inFlight.size === 0) this.idle?.();
+  }
+
+  private async untilIdle(timeoutMs: number): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.idle = resolve;
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    clearTimeout(timer);
+    this.idle = null;
   }
 }
 

@@ -16,12 +16,14 @@ import {
   DocumentStore,
   DuplicateDocumentError,
   Document,
+  FencedOffError,
   Filter,
   FindOptions,
   IndexSpec,
   WriteOp,
   checkpointId,
   encodeVersion,
+  fenceId,
 } from '../document-store.port';
 import { liveFilter, mongoField, translateIndex, translateSort } from './mongo-filter';
 
@@ -223,6 +225,27 @@ export class MongoDocumentStore implements DocumentStore {
           } catch (error) {
             // Any document with this id (a tombstone included), or a unique index of the read model.
             throw isDuplicateKey(error) ? new DuplicateDocumentError(op.collection, id) : error;
+          }
+        };
+      }
+      case 'fence': {
+        const collection = this.stored(CHECKPOINTS_COLLECTION);
+        const id = fenceId(op.processor);
+        const token = encodeVersion(op.token);
+        return async (session) => {
+          // Raise the token when ours is not lower; when it is, the upsert finds no match and its
+          // insert collides with the existing _id: nothing changes and the commit fails. In a
+          // transaction that aborts every write of the commit; without one, this op comes first.
+          try {
+            await collection.updateOne(
+              { _id: id, $or: [{ _v: null }, { _v: { $lte: token } }] },
+              { $set: { processor: op.processor, token: op.token.toString(), _v: token, _deleted: false } },
+              { upsert: true, session },
+            );
+          } catch (error) {
+            if (!isDuplicateKey(error)) throw error;
+            const stored = await collection.findOne({ _id: id }, { projection: { _v: 1 }, session });
+            throw new FencedOffError(op.processor, op.token, BigInt(`0x${String(stored?._v ?? '0')}`));
           }
         };
       }

@@ -8,12 +8,14 @@ import {
   DocumentStore,
   DuplicateDocumentError,
   Document,
+  FencedOffError,
   Filter,
   FindOptions,
   IndexSpec,
   WriteOp,
   checkpointId,
   encodeVersion,
+  fenceId,
 } from '../document-store.port';
 import { compileFilter, compileSort, fieldExpression } from './sql-filter';
 
@@ -43,6 +45,8 @@ export class SqliteDocumentStore implements DocumentStore {
   private readonly textIndexes = new Map<string, readonly string[] | null>();
   /** Inside a batch: rows read or upserted, by table and id, written back when the batch commits. */
   private overlay: Map<string, Map<string, CachedRow>> | null = null;
+  /** The last text-index match (see `textMatches`). */
+  private lastTextMatch: { table: string; term: string; state: string; rowids: string } | null = null;
   readonly transactional = true;
 
   constructor(options: SqliteDocumentStoreOptions) {
@@ -80,6 +84,30 @@ export class SqliteDocumentStore implements DocumentStore {
     this.db.transaction(() => this.buildTextIndex(table, fields))();
     this.textIndexes.set(table, [...fields]);
     this.statements.clear();
+    this.lastTextMatch = null;
+  }
+
+  /**
+   * Rowids of the rows whose text index matches the term, as a JSON array. A list page and its
+   * count search the same term one right after the other, and the trigram match is most of their
+   * cost (bench/RESULTS.md, list-query), so the last match is reused while the store is unchanged:
+   * no row written on this connection since (total_changes) and no commit by another connection
+   * (data_version). Schema changes and rolled-back batches forget it.
+   */
+  textMatches(table: string, term: string): string {
+    const now = this.prepare<{ changes: number; version: number }>(
+      'SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS version',
+    ).get()!;
+    const state = `${now.changes}:${now.version}`;
+    const last = this.lastTextMatch;
+    if (last && last.table === table && last.term === term && last.state === state) return last.rowids;
+    const rowids = JSON.stringify(
+      this.prepare<number>(`SELECT rowid FROM "${table}__text" WHERE body MATCH ?`)
+        .pluck()
+        .all(`"${term.replace(/"/g, '""')}"`),
+    );
+    this.lastTextMatch = { table, term, state, rowids };
+    return rowids;
   }
 
   private buildTextIndex(table: string, fields: readonly string[]): void {
@@ -105,7 +133,7 @@ export class SqliteDocumentStore implements DocumentStore {
 
   async commit(ops: readonly WriteOp[]): Promise<void> {
     // Create tables before the transaction: DDL inside it would work, but keeps the lock longer.
-    for (const op of ops) this.table(op.op === 'checkpoint' ? CHECKPOINTS_COLLECTION : op.collection);
+    for (const op of ops) this.table(op.op === 'checkpoint' || op.op === 'fence' ? CHECKPOINTS_COLLECTION : op.collection);
     // Inside a batch the safety level cannot change (SQLite refuses it in a transaction).
     const mustSurvivePowerLoss = !this.db.inTransaction && ops.some((op) => op.op === 'insert' || (op.op === 'delete' && op.version === undefined));
     if (mustSurvivePowerLoss) this.db.pragma('synchronous = FULL');
@@ -128,7 +156,7 @@ export class SqliteDocumentStore implements DocumentStore {
         this.apply(op);
       } catch (error) {
         // A unique index refused the write: same meaning as an insert of an existing id.
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && op.op !== 'checkpoint') {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && op.op !== 'checkpoint' && op.op !== 'fence') {
           throw new DuplicateDocumentError(op.collection, 'doc' in op ? op.doc.id : op.id);
         }
         throw error;
@@ -163,9 +191,10 @@ export class SqliteDocumentStore implements DocumentStore {
       return result;
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      // Tables created inside the batch are gone with it.
+      // Tables created inside the batch are gone with it, and so is what a match inside it saw.
       this.tables.clear();
       this.tableOf.clear();
+      this.lastTextMatch = null;
       throw error;
     } finally {
       this.overlay = null;
@@ -257,6 +286,7 @@ export class SqliteDocumentStore implements DocumentStore {
     }).immediate();
     this.tables.clear();
     this.statements.clear();
+    this.lastTextMatch = null;
   }
 
   private dropTextIndex(table: string): void {
@@ -267,6 +297,7 @@ export class SqliteDocumentStore implements DocumentStore {
   async dropCollection(name: string): Promise<void> {
     const table = this.table(name);
     this.db.exec(`DELETE FROM "${table}"`);
+    this.lastTextMatch = null;
   }
 
   async ping(): Promise<void> {
@@ -312,7 +343,7 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   private apply(op: WriteOp): void {
-    if (this.overlay && op.op !== 'checkpoint') {
+    if (this.overlay && op.op !== 'checkpoint' && op.op !== 'fence') {
       const table = this.table(op.collection);
       if (op.op === 'upsert') {
         assertDocument(op.doc);
@@ -375,6 +406,21 @@ export class SqliteDocumentStore implements DocumentStore {
           JSON.stringify(op.doc),
         );
         if (result.changes === 0) throw new DuplicateDocumentError(op.collection, op.doc.id);
+        return;
+      }
+      case 'fence': {
+        // Inside the commit's write transaction: no other writer runs between this check and the
+        // rest of the commit, in this process or another.
+        const table = this.table(CHECKPOINTS_COLLECTION);
+        const id = fenceId(op.processor);
+        const token = encodeVersion(op.token);
+        const stored = this.prepare<{ version: string | null }>(`SELECT version FROM "${table}" WHERE id = ?`).get(id);
+        if (stored?.version && stored.version > token) throw new FencedOffError(op.processor, op.token, BigInt(`0x${stored.version}`));
+        if (stored?.version === token) return;
+        this.prepare(
+          `INSERT INTO "${table}" (id, doc, version, deleted) VALUES (?, ?, ?, 0)
+           ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version`,
+        ).run(id, JSON.stringify({ id, processor: op.processor, token: op.token.toString() }), token);
         return;
       }
       case 'checkpoint': {
@@ -451,8 +497,8 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
     const textFields = this.store.textIndexOf(this.table);
     const term = textFields && filter ? searchTerm(filter, textFields) : null;
     if (term === null) return `"${this.table}"`;
-    params.push(`"${term.replace(/"/g, '""')}"`);
-    return `(SELECT rowid AS hit FROM "${this.table}__text" WHERE body MATCH ?) AS hits CROSS JOIN "${this.table}" ON "${this.table}".rowid = hits.hit`;
+    params.push(this.store.textMatches(this.table, term));
+    return `(SELECT value AS hit FROM json_each(?)) AS hits CROSS JOIN "${this.table}" ON "${this.table}".rowid = hits.hit`;
   }
 
   async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CheckpointAheadError, DocumentStore, DuplicateDocumentError, Document } from '../document-store.port';
+import { CheckpointAheadError, DocumentStore, DuplicateDocumentError, Document, FencedOffError } from '../document-store.port';
 
 interface Person extends Document {
   accountId: string;
@@ -138,6 +138,35 @@ export function documentStoreContract(adapterName: string, open: () => Promise<D
         await store.commit([{ op: 'checkpoint', processor, position: null }]);
         await store.commit([{ op: 'checkpoint', processor, position: 3n }]);
         expect(await store.getCheckpoint(processor)).toBe(3n);
+      });
+    });
+
+    describe('fencing tokens', () => {
+      it('refuses a whole commit fenced with a token lower than one already seen, and accepts equal or higher ones', async () => {
+        const processor = `f_${name}`;
+        const write = (token: bigint, id: string, position: bigint) =>
+          store.commit([
+            { op: 'fence', processor, token },
+            { op: 'upsert', collection: name, doc: { id, by: token.toString() }, version: position },
+            { op: 'checkpoint', processor, position },
+          ]);
+        await write(5n, 'a', 1n);
+        await write(5n, 'b', 2n);
+        await write(9n, 'c', 3n); // a new holder took over
+        await expect(write(5n, 'd', 4n)).rejects.toBeInstanceOf(FencedOffError); // the old one woke up
+        await expect(store.commit([{ op: 'fence', processor, token: 8n }])).rejects.toMatchObject({ name: 'FencedOffError', token: 8n, current: 9n });
+        const docs = await store.collection(name).find({});
+        expect(docs.map((d) => d.id).sort()).toEqual(['a', 'b', 'c']);
+        expect(await store.getCheckpoint(processor)).toBe(3n);
+        await write(2n ** 70n, 'e', 5n);
+        expect(await store.getCheckpoint(processor)).toBe(5n);
+        await expect(write(9n, 'f', 6n)).rejects.toBeInstanceOf(FencedOffError);
+      });
+
+      it('keeps fencing tokens per processor', async () => {
+        await store.commit([{ op: 'fence', processor: `g1_${name}`, token: 100n }]);
+        await store.commit([{ op: 'fence', processor: `g2_${name}`, token: 1n }]);
+        await expect(store.commit([{ op: 'fence', processor: `g1_${name}`, token: 99n }])).rejects.toBeInstanceOf(FencedOffError);
       });
     });
 

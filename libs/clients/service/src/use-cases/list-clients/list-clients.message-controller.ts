@@ -4,7 +4,8 @@ import type { Page } from '@clientele/platform/core';
 import type { Filter, Sort } from '@clientele/platform/document-store';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { CLIENTS_DEPS, ClientsDeps } from '../../clients.deps';
+import type { ClientsContext } from '../../clients.context';
+import { CLIENTS_CONTEXT } from '../../clients.deps';
 import { CLIENTS, ClientDoc, toSummary } from '../../read-models/client-doc';
 import { CLIENT_SEARCH_FIELDS } from '../../read-models/clients.projection';
 
@@ -17,19 +18,29 @@ const SORTS: Record<ClientSort, Sort> = {
   '-lastActivityAt': [['lastActivityAt', -1]],
 };
 
-/** Coaches see the clients assigned to them; admins see the whole account. */
+/** Coaches see the clients assigned to them and those they have a session with; admins see the whole account. */
 @Controller()
 export class ListClientsMessageController {
-  constructor(@Inject(CLIENTS_DEPS) private readonly deps: ClientsDeps) {}
+  constructor(@Inject(CLIENTS_CONTEXT) private readonly context: ClientsContext) {}
 
   @MessagePattern(ClientsSubjects.listClients)
   async listClients(@Payload() envelope: RequestEnvelope<ListClientsRequest>): Promise<Page<ClientSummary>> {
     const actor = requireStaff(envelope.actor);
     const { search, type, status, coachId, sort, page, pageSize } = envelope.data;
     const filter: Filter = { accountId: actor.accountId };
+    const and: Filter[] = [];
     if (actor.role === 'coach') {
-      // Asking for another coach's clients gives an empty page, never their clients.
-      filter.coachId = coachId !== undefined && coachId !== actor.id ? { $in: [] } : actor.id;
+      if (coachId !== undefined && coachId !== actor.id) {
+        // Asking for another coach's clients gives an empty page, never their clients.
+        filter.coachId = { $in: [] };
+      } else if (coachId !== undefined) {
+        // "My clients" in the narrow sense: those assigned to me.
+        filter.coachId = actor.id;
+      } else {
+        // Assigned to me, or a client I have a session with.
+        const linked = await this.context.sessionLinks.clientIdsOf(actor);
+        and.push(linked.length ? { $or: [{ coachId: actor.id }, { id: { $in: linked } }] } : { coachId: actor.id });
+      }
     } else if (coachId !== undefined) {
       filter.coachId = coachId;
     }
@@ -37,8 +48,9 @@ export class ListClientsMessageController {
     if (status !== undefined) filter.status = status;
     const term = search?.trim();
     if (term) filter.$or = CLIENT_SEARCH_FIELDS.map((field) => ({ [field]: { $contains: term } }));
+    if (and.length) filter.$and = and;
 
-    const clients = this.deps.documents.collection<ClientDoc>(CLIENTS);
+    const clients = this.context.deps.documents.collection<ClientDoc>(CLIENTS);
     const [docs, total] = await Promise.all([
       clients.find(filter, { sort: SORTS[sort ?? 'name'], skip: (page - 1) * pageSize, limit: pageSize }),
       clients.count(filter),

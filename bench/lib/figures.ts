@@ -1,0 +1,143 @@
+/**
+ * What every scenario hands back: figures, each beside the floor measured in the same run (and a
+ * peer, where there is one), and what the suite prints and writes to bench/results.json.
+ *
+ * ratio = value / floor, plainly, in the figure's own unit: for a rate (events/s) 0.80 means 80%
+ * of the floor's speed (its cost is 1/0.80 = 1.25x the floor's); for a latency (ms) 2.5 means 2.5x
+ * the floor's latency. peerRatio is how many times faster than the peer we are: value / peer for a
+ * rate, peer / value for a latency (>= 1.0: at least as fast).
+ */
+import { formatTable } from './measure';
+
+export type Better = 'higher' | 'lower';
+
+export interface Target {
+  /** On `ratio`: the bound it must stay within. */
+  ratio?: { min?: number; max?: number };
+  /** On `peerRatio`. */
+  peerRatio?: { min: number };
+  /** How it reads, e.g. "cost <= 1.5x floor". */
+  text: string;
+}
+
+export interface Figure {
+  scenario: string;
+  name: string;
+  unit: string;
+  value: number;
+  /** null where the scenario has no floor (projection-lag). */
+  floor: number | null;
+  /** What the floor is, in a few words (printed once per figure). */
+  floorIs?: string;
+  better: Better;
+  peer?: number;
+  target?: Target;
+}
+
+export interface JsonFigure {
+  name: string;
+  unit: string;
+  value: number;
+  floor: number | null;
+  ratio: number | null;
+  peer?: number;
+  peerRatio?: number;
+  scenario: string;
+  target?: string;
+  met?: boolean;
+}
+
+export const ratioOf = (f: Figure): number | null => (f.floor === null || f.floor === 0 ? null : f.value / f.floor);
+
+export const peerRatioOf = (f: Figure): number | undefined =>
+  f.peer === undefined ? undefined : f.better === 'higher' ? f.value / f.peer : f.peer / f.value;
+
+/** undefined when the figure has no target. */
+export function targetMet(f: Figure): boolean | undefined {
+  if (!f.target) return undefined;
+  let met = true;
+  const ratio = ratioOf(f);
+  if (f.target.ratio && ratio !== null) {
+    if (f.target.ratio.min !== undefined && ratio < f.target.ratio.min) met = false;
+    if (f.target.ratio.max !== undefined && ratio > f.target.ratio.max) met = false;
+  }
+  const peerRatio = peerRatioOf(f);
+  if (f.target.peerRatio && peerRatio !== undefined && peerRatio < f.target.peerRatio.min) met = false;
+  return met;
+}
+
+/** Numbers as people read them: rates without decimals, milliseconds with two. */
+export function show(value: number | null | undefined, unit = ''): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '-';
+  if (unit.startsWith('ms')) return value < 10 ? value.toFixed(2) : value.toFixed(1);
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
+  return value.toFixed(value >= 10 ? 1 : 2);
+}
+
+const showRatio = (r: number | null | undefined) => (r === null || r === undefined ? '-' : r.toFixed(2));
+
+/** The line a scenario prints as soon as it has a figure. */
+export function describeFigure(f: Figure): string {
+  const ratio = ratioOf(f);
+  const peerRatio = peerRatioOf(f);
+  const met = targetMet(f);
+  const parts = [`${f.name}: ${show(f.value, f.unit)} ${f.unit}`];
+  if (f.floor !== null) parts.push(`floor ${show(f.floor, f.unit)}${f.floorIs ? ` (${f.floorIs})` : ''}`, `ratio ${showRatio(ratio)}`);
+  if (f.peer !== undefined) parts.push(`peer ${show(f.peer, f.unit)}`, `peerRatio ${showRatio(peerRatio)}`);
+  if (f.target) parts.push(`target ${f.target.text}: ${met ? 'met' : 'MISSED'}`);
+  return `  ${parts.join(' | ')}`;
+}
+
+export function figuresTable(figures: readonly Figure[]): string {
+  return formatTable(
+    ['figure', 'unit', 'value', 'floor', 'ratio', 'peer', 'peerRatio', 'target', ''],
+    figures.map((f) => {
+      const met = targetMet(f);
+      return [
+        f.name,
+        f.unit,
+        show(f.value, f.unit),
+        show(f.floor, f.unit),
+        showRatio(ratioOf(f)),
+        show(f.peer, f.unit),
+        showRatio(peerRatioOf(f)),
+        f.target?.text ?? '',
+        met === undefined ? '' : met ? 'met' : 'MISSED',
+      ];
+    }),
+  );
+}
+
+const round = (value: number) => (Math.abs(value) >= 100 ? Math.round(value) : Number(value.toPrecision(4)));
+
+export function toJson(f: Figure): JsonFigure {
+  const ratio = ratioOf(f);
+  const peerRatio = peerRatioOf(f);
+  const met = targetMet(f);
+  return {
+    name: f.name,
+    unit: f.unit,
+    value: round(f.value),
+    floor: f.floor === null ? null : round(f.floor),
+    ratio: ratio === null ? null : Number(ratio.toFixed(3)),
+    ...(f.peer !== undefined ? { peer: round(f.peer), peerRatio: Number(peerRatio!.toFixed(3)) } : {}),
+    scenario: f.scenario,
+    ...(f.target ? { target: f.target.text, met } : {}),
+  };
+}
+
+/** Targets of issue 12, in terms of ratio = value / floor. */
+export const targets = {
+  /** A port layer costs at most 1.5x its raw floor: for a rate, value >= floor / 1.5. */
+  portRate: { ratio: { min: 1 / 1.5 }, text: 'cost <= 1.5x floor' } satisfies Target,
+  portRateWithPeer: { ratio: { min: 1 / 1.5 }, peerRatio: { min: 1 }, text: 'cost <= 1.5x floor, >= peer' } satisfies Target,
+  /** End-to-end latency p50 at most 3x its floor. */
+  latencyP50: { ratio: { max: 3 }, text: 'p50 <= 3x floor' } satisfies Target,
+  /** Rebuild at least 50% of the raw read rate. */
+  rebuildRate: { ratio: { min: 0.5 }, text: '>= 0.50 of raw read' } satisfies Target,
+  /** Flat memory: the peak at 4x the events within 20% of the peak at 1x. */
+  flatMemory: { ratio: { max: 1.2 }, text: 'flat (<= 1.2x)' } satisfies Target,
+  /** Issue 4: bulk changes at least 30% of the raw append rate. */
+  bulkRate: { ratio: { min: 0.3 }, text: '>= 0.30 of raw append (issue 4)' } satisfies Target,
+};

@@ -1,0 +1,129 @@
+/**
+ * Data and raw-SQLite helpers shared by the store scenarios (append, aggregate, rebuild).
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { NewEvent, SQLITE_EVENT_STORE_SCHEMA } from '@clientele/platform/event-store';
+
+/** The event store's own pragmas (SqliteEventStore): WAL, synchronous=FULL. */
+export const EVENT_STORE_PRAGMAS = {
+  journal_mode: 'WAL',
+  synchronous: 'FULL',
+  busy_timeout: 5000,
+  journal_size_limit: 64 * 1024 * 1024,
+  wal_autocheckpoint: 1000,
+} as const;
+
+/** A raw connection with the adapter's pragmas and table (the floor writes the same rows into the same indexes). */
+export function openRaw(filename: string, options: { readonly?: boolean } = {}): Database.Database {
+  const db = new Database(filename, { readonly: options.readonly ?? false });
+  if (!options.readonly) {
+    for (const [name, value] of Object.entries(EVENT_STORE_PRAGMAS)) db.pragma(`${name} = ${value}`);
+    db.exec(SQLITE_EVENT_STORE_SCHEMA);
+  }
+  db.defaultSafeIntegers(false);
+  return db;
+}
+
+export interface RawRow {
+  position: number;
+  event_id: string;
+  stream_name: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+export function rawInsert(db: Database.Database): Database.Statement {
+  return db.prepare(
+    `INSERT INTO events (event_id, stream_name, category, revision, type, data, metadata, recorded_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+}
+
+export function categoryOf(streamName: string): string {
+  const dash = streamName.indexOf('-');
+  return dash === -1 ? streamName : streamName.slice(0, dash);
+}
+
+export function countRows(filename: string, table = 'events'): number {
+  const db = new Database(filename, { readonly: true });
+  try {
+    return (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+export const EVENT_TYPES = ['ClientEnrolled', 'SessionBooked', 'SessionCompleted', 'PlanChanged'] as const;
+
+/** A realistic event: ~250 bytes of data, ~200 bytes of metadata. */
+let sequence = 0;
+export function makeEvent(streamName: string): NewEvent {
+  const n = ++sequence;
+  return {
+    id: randomUUID(),
+    type: EVENT_TYPES[n % EVENT_TYPES.length],
+    data: {
+      clientId: streamName.slice(streamName.indexOf('-') + 1),
+      coachId: `coach-${n % 17}`,
+      name: `Client number ${n}`,
+      email: `client${n}@example.com`,
+      plan: n % 2 ? 'monthly' : 'yearly',
+      sessionsPerMonth: 4,
+      tags: ['strength', 'mobility'],
+      note: 'Prefers early morning sessions; knee injury in 2023, avoid deep squats.',
+    },
+    metadata: {
+      occurredAt: new Date().toISOString(),
+      actor: { id: `coach-${n % 17}`, role: 'coach' },
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      schemaVersion: 1,
+    },
+  };
+}
+
+/** The state every side of `aggregate` folds its events into, with the same evolve. */
+export interface FoldedClient {
+  events: number;
+  name: string | null;
+  plan: string | null;
+  sessions: number;
+  coaches: number;
+}
+
+export const initialClient = (): FoldedClient => ({ events: 0, name: null, plan: null, sessions: 0, coaches: 0 });
+
+export function evolveClient(state: FoldedClient, event: { type: string; data: Record<string, unknown> }): FoldedClient {
+  const data = event.data as { name?: string; plan?: string; coachId?: string };
+  return {
+    events: state.events + 1,
+    name: data.name ?? state.name,
+    plan: event.type === 'PlanChanged' ? (data.plan ?? state.plan) : state.plan,
+    sessions: state.sessions + (event.type === 'SessionCompleted' ? 1 : 0),
+    coaches: state.coaches + (data.coachId !== undefined ? 1 : 0),
+  };
+}
+
+/** Deterministic shuffle (mulberry32), so every side reads streams in the same order. */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+export const streamNames = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `client-${prefix}${i}`);

@@ -1,0 +1,34 @@
+import { checkHealth } from '@clientele/platform/runtime';
+import { Server, createServer } from 'node:http';
+import type { Platform } from './platform';
+
+/**
+ * `/health/live` and `/health/ready` for a process that serves no HTTP of its own (a service replica
+ * in a container): what an orchestrator probes. Live: the process runs and its event loop answers.
+ * Ready: its stores and the bus answer and it is not shutting down. Nothing else is served.
+ */
+export async function startHealthServer(platform: Platform, port: number, host: string): Promise<Server> {
+  const server = createServer((request, response) => {
+    const answer = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(JSON.stringify(body));
+    };
+    const path = (request.url ?? '').split('?')[0];
+    if (request.method !== 'GET') return answer(405, { status: 'method_not_allowed' });
+    if (path === '/health/live') return answer(200, { status: 'ok' });
+    if (path === '/health/ready') {
+      if (platform.draining) return answer(503, { status: 'draining', checks: {} });
+      void checkHealth(platform.readinessChecks()).then(
+        (report) => answer(report.status === 'ok' ? 200 : 503, report),
+        () => answer(503, { status: 'unavailable', checks: {} }),
+      );
+      return;
+    }
+    answer(404, { status: 'not_found' });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

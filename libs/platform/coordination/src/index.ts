@@ -1,0 +1,2 @@
+export * from './lease.port';
+export * from './nats-kv-leases';

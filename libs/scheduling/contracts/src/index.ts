@@ -1,0 +1,122 @@
+/** What other services (and the gateway) may know of scheduling: sessions, programs and payments per session. */
+export const SchedulingSubjects = {
+  scheduleSession: 'scheduling.cmd.schedule-session',
+  rescheduleSession: 'scheduling.cmd.reschedule-session',
+  cancelSession: 'scheduling.cmd.cancel-session',
+  completeSession: 'scheduling.cmd.complete-session',
+  recordPayment: 'scheduling.cmd.record-payment',
+  refundPayment: 'scheduling.cmd.refund-payment',
+  createBundle: 'scheduling.cmd.create-bundle',
+  getSession: 'scheduling.query.get-session',
+  clientSessions: 'scheduling.query.client-sessions',
+  coachSessions: 'scheduling.query.coach-sessions',
+  coachAgenda: 'scheduling.query.coach-agenda',
+  clientSessionSummary: 'scheduling.query.client-session-summary',
+  clientPrograms: 'scheduling.query.client-programs',
+  clientPayments: 'scheduling.query.client-payments',
+  clientPaymentSummary: 'scheduling.query.client-payment-summary',
+  health: 'scheduling.query.health',
+} as const;
+
+export const SchedulingEvents = {
+  /**
+   * A session was booked: the clients service keeps coach–client session links from it (a coach
+   * sees a client they have a session with). No personal data.
+   */
+  sessionScheduled: 'scheduling.session.scheduled.v1',
+} as const;
+
+export interface SessionScheduledEventData {
+  sessionId: string;
+  accountId: string;
+  coachId: string;
+  clientId: string;
+  start: string;
+}
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export type SessionStatus = 'scheduled' | 'completed' | 'no_show' | 'cancelled';
+export type PaymentStatus = 'pending' | 'paid' | 'refunded';
+
+export interface SessionView {
+  id: string;
+  clientId: string;
+  coachId: string;
+  start: string;
+  end: string;
+  durationMinutes: number;
+  online: boolean;
+  location: string | null;
+  price: Money;
+  status: SessionStatus;
+  /** null when there is nothing to pay (no price, or cancelled before anything was paid). */
+  payment: PaymentSummary | null;
+  cancellationReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface PaymentSummary {
+  status: PaymentStatus;
+  amount: Money;
+  paidAt: string | null;
+  refundedAt: string | null;
+}
+
+export interface PaymentView extends PaymentSummary {
+  sessionId: string;
+  sessionStart: string;
+  sessionStatus: SessionStatus;
+}
+
+export type ProgramStatus = 'active' | 'completed';
+
+export interface ProgramView {
+  id: string;
+  clientId: string;
+  name: string;
+  sessions: number;
+  used: number;
+  remaining: number;
+  price: Money;
+  productId: string | null;
+  expiresAt: string | null;
+  status: ProgramStatus;
+  /** Why a completed program ended. */
+  completedReason: 'used_up' | 'expired' | null;
+  createdAt: string;
+}
+
+export interface ClientSessionSummary {
+  sessions: {
+    completed: number;
+    noShows: number;
+    cancelled: number;
+    upcoming: number;
+    /** completed / (completed + no-shows), 0..1; null before any session was held. */
+    attendanceRate: number | null;
+    nextSession: SessionView | null;
+  };
+  programs: { active: number; completed: number };
+}
+
+export interface ClientPaymentSummary {
+  /** Paid minus refunded. */
+  revenue: Money;
+  /** What is owed: sessions with a price, not cancelled, not paid yet. */
+  outstanding: Money;
+  lastPayment: { sessionId: string; amount: Money; paidAt: string } | null;
+  /** The last 12 calendar months (UTC), oldest first, the current month last: paid minus refunded per month of payment. */
+  monthly: Array<{ month: string; revenue: Money }>;
+}
+
+export interface CoachAgenda {
+  timezone: string;
+  today: { from: string; to: string; items: SessionView[] };
+  week: { from: string; to: string; items: SessionView[] };
+}

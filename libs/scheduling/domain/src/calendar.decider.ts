@@ -1,0 +1,249 @@
+import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
+
+/** Amounts in integer minor units (cents). */
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export type SessionStatus = 'scheduled' | 'completed' | 'no_show' | 'cancelled';
+
+/** Where a session happens: an address (or room) in person, or a meeting link online. */
+export interface SessionPlace {
+  online: boolean;
+  location: string | null;
+}
+
+export const SchedulingErrors = {
+  coachDoubleBooked: 'coach_double_booked',
+  sessionNotFound: 'session_not_found',
+  sessionNotScheduled: 'session_not_scheduled',
+  sessionNotStarted: 'session_not_started',
+  paymentAlreadyRecorded: 'payment_already_recorded',
+  paymentNotRefundable: 'payment_not_refundable',
+  nothingToPay: 'nothing_to_pay',
+} as const;
+
+export const MIN_DURATION_MINUTES = 5;
+export const MAX_DURATION_MINUTES = 12 * 60;
+
+type SessionRef = { sessionId: string; clientId: string; accountId: string };
+
+/**
+ * A coach's calendar (`calendar-<coachId>`): every session the coach leads, with its payment. One
+ * stream per coach is the consistency boundary of "a coach is never in two sessions at once":
+ * scheduling and rescheduling decide on every session of the coach and append with the revision
+ * they read, so two bookings racing for one slot cannot both win.
+ */
+export type CalendarEvent =
+  | {
+      type: 'SessionScheduled';
+      data: SessionRef & { coachId: string; start: string; durationMinutes: number; online: boolean; location: string | null; price: Money; scheduledAt: string };
+    }
+  | { type: 'SessionRescheduled'; data: SessionRef & { previousStart: string; start: string; durationMinutes: number; online: boolean; location: string | null; rescheduledAt: string } }
+  | { type: 'SessionCancelled'; data: SessionRef & { reason: string | null; cancelledAt: string } }
+  /** `attended: false` is a no-show: the session took place in the calendar, the client did not come. */
+  | { type: 'SessionCompleted'; data: SessionRef & { start: string; attended: boolean; completedAt: string } }
+  | { type: 'SessionPaymentRecorded'; data: SessionRef & { amount: Money; paidAt: string } }
+  | { type: 'SessionPaymentRefunded'; data: SessionRef & { amount: Money; paidAt: string; refundedAt: string } };
+
+export type CalendarCommand =
+  | {
+      type: 'ScheduleSession';
+      sessionId: string;
+      accountId: string;
+      coachId: string;
+      clientId: string;
+      start: string;
+      durationMinutes: number;
+      online: boolean;
+      location: string | null;
+      price: Money;
+      now: string;
+    }
+  | { type: 'RescheduleSession'; sessionId: string; start?: string; durationMinutes?: number; online?: boolean; location?: string | null; now: string }
+  | { type: 'CancelSession'; sessionId: string; reason: string | null; now: string }
+  | { type: 'CompleteSession'; sessionId: string; attended: boolean; now: string }
+  | { type: 'RecordPayment'; sessionId: string; amount?: Money; now: string }
+  | { type: 'RefundPayment'; sessionId: string; now: string };
+
+export interface CalendarSession {
+  sessionId: string;
+  clientId: string;
+  accountId: string;
+  startMs: number;
+  endMs: number;
+  start: string;
+  durationMinutes: number;
+  online: boolean;
+  location: string | null;
+  price: Money;
+  status: SessionStatus;
+  payment: { status: 'paid' | 'refunded'; amount: Money; paidAt: string } | null;
+}
+
+export interface CalendarState {
+  sessions: Record<string, CalendarSession>;
+}
+
+const endOf = (startMs: number, minutes: number) => startMs + minutes * 60_000;
+
+function parseStart(start: string): number {
+  const ms = Date.parse(start);
+  if (typeof start !== 'string' || Number.isNaN(ms)) {
+    throw new AppError(ErrorCodes.validationFailed, 'The start must be an ISO-8601 date and time, such as 2026-11-23T09:00:00Z.', [
+      { field: 'start', message: 'must be an ISO-8601 date and time' },
+    ]);
+  }
+  return ms;
+}
+
+function checkDuration(minutes: number): void {
+  if (!Number.isInteger(minutes) || minutes < MIN_DURATION_MINUTES || minutes > MAX_DURATION_MINUTES) {
+    throw new AppError(ErrorCodes.validationFailed, `A session lasts ${MIN_DURATION_MINUTES} to ${MAX_DURATION_MINUTES} minutes.`, [
+      { field: 'durationMinutes', message: `must be a whole number from ${MIN_DURATION_MINUTES} to ${MAX_DURATION_MINUTES}` },
+    ]);
+  }
+}
+
+/** The first session of the coach (other than `except`) that overlaps [startMs, endMs); cancelled ones free their slot. */
+export function clash(state: CalendarState, startMs: number, endMs: number, except?: string): CalendarSession | undefined {
+  return Object.values(state.sessions).find((s) => s.sessionId !== except && s.status !== 'cancelled' && s.startMs < endMs && startMs < s.endMs);
+}
+
+function doubleBooked(other: CalendarSession): AppError {
+  return new AppError(
+    SchedulingErrors.coachDoubleBooked,
+    `The coach already has a session from ${other.start} for ${other.durationMinutes} minutes; pick another time or another coach.`,
+  );
+}
+
+function existing(state: CalendarState, sessionId: string): CalendarSession {
+  const session = state.sessions[sessionId];
+  if (!session) throw new AppError(SchedulingErrors.sessionNotFound, 'No session with this id.');
+  return session;
+}
+
+const ref = (s: CalendarSession): SessionRef => ({ sessionId: s.sessionId, clientId: s.clientId, accountId: s.accountId });
+
+export const calendarDecider: Decider<CalendarCommand, CalendarState, CalendarEvent> = {
+  initialState: () => ({ sessions: {} }),
+  decide(command, state) {
+    switch (command.type) {
+      case 'ScheduleSession': {
+        if (state.sessions[command.sessionId]) return [];
+        const startMs = parseStart(command.start);
+        checkDuration(command.durationMinutes);
+        if (!Number.isInteger(command.price.amount) || command.price.amount < 0) {
+          throw new AppError(ErrorCodes.validationFailed, 'A price is a whole, non-negative number of minor units (cents).', [{ field: 'price.amount', message: 'must be a non-negative integer' }]);
+        }
+        const other = clash(state, startMs, endOf(startMs, command.durationMinutes));
+        if (other) throw doubleBooked(other);
+        const { sessionId, accountId, coachId, clientId, durationMinutes, online, location, price, now } = command;
+        return [
+          {
+            type: 'SessionScheduled',
+            data: { sessionId, accountId, coachId, clientId, start: new Date(startMs).toISOString(), durationMinutes, online, location, price, scheduledAt: now },
+          },
+        ];
+      }
+      case 'RescheduleSession': {
+        const session = existing(state, command.sessionId);
+        if (session.status !== 'scheduled') {
+          throw new AppError(SchedulingErrors.sessionNotScheduled, `This session is ${session.status.replace('_', '-')}; only a scheduled session can be moved.`);
+        }
+        const startMs = command.start !== undefined ? parseStart(command.start) : session.startMs;
+        const durationMinutes = command.durationMinutes ?? session.durationMinutes;
+        checkDuration(durationMinutes);
+        const online = command.online ?? session.online;
+        const location = command.location !== undefined ? command.location : session.location;
+        if (startMs === session.startMs && durationMinutes === session.durationMinutes && online === session.online && location === session.location) return [];
+        const other = clash(state, startMs, endOf(startMs, durationMinutes), session.sessionId);
+        if (other) throw doubleBooked(other);
+        return [
+          {
+            type: 'SessionRescheduled',
+            data: { ...ref(session), previousStart: session.start, start: new Date(startMs).toISOString(), durationMinutes, online, location, rescheduledAt: command.now },
+          },
+        ];
+      }
+      case 'CancelSession': {
+        const session = existing(state, command.sessionId);
+        if (session.status === 'cancelled') return [];
+        if (session.status !== 'scheduled') throw new AppError(SchedulingErrors.sessionNotScheduled, 'This session already took place; it can no longer be cancelled.');
+        return [{ type: 'SessionCancelled', data: { ...ref(session), reason: command.reason, cancelledAt: command.now } }];
+      }
+      case 'CompleteSession': {
+        const session = existing(state, command.sessionId);
+        if (session.status === 'completed' || session.status === 'no_show') return [];
+        if (session.status === 'cancelled') throw new AppError(SchedulingErrors.sessionNotScheduled, 'This session was cancelled; it cannot be completed.');
+        if (Date.parse(command.now) < session.startMs) {
+          throw new AppError(SchedulingErrors.sessionNotStarted, `This session starts at ${session.start}; complete it once it has begun.`);
+        }
+        return [{ type: 'SessionCompleted', data: { ...ref(session), start: session.start, attended: command.attended, completedAt: command.now } }];
+      }
+      case 'RecordPayment': {
+        const session = existing(state, command.sessionId);
+        if (session.payment) {
+          throw new AppError(
+            SchedulingErrors.paymentAlreadyRecorded,
+            session.payment.status === 'paid' ? 'This session is already paid.' : 'This session’s payment was refunded; it cannot be paid again.',
+          );
+        }
+        const amount = command.amount ?? session.price;
+        if (!Number.isInteger(amount.amount) || amount.amount <= 0) {
+          throw new AppError(SchedulingErrors.nothingToPay, 'This session has no price; give the amount that was paid.');
+        }
+        return [{ type: 'SessionPaymentRecorded', data: { ...ref(session), amount, paidAt: command.now } }];
+      }
+      case 'RefundPayment': {
+        const session = existing(state, command.sessionId);
+        if (!session.payment || session.payment.status !== 'paid') {
+          throw new AppError(
+            SchedulingErrors.paymentNotRefundable,
+            session.payment ? 'This payment was already refunded.' : 'This session has no payment to refund.',
+          );
+        }
+        return [{ type: 'SessionPaymentRefunded', data: { ...ref(session), amount: session.payment.amount, paidAt: session.payment.paidAt, refundedAt: command.now } }];
+      }
+    }
+  },
+  evolve(state, event) {
+    const sessions = { ...state.sessions };
+    const current = sessions[event.data.sessionId];
+    switch (event.type) {
+      case 'SessionScheduled': {
+        const { sessionId, clientId, accountId, start, durationMinutes, online, location, price } = event.data;
+        const startMs = Date.parse(start);
+        sessions[sessionId] = { sessionId, clientId, accountId, start, startMs, endMs: endOf(startMs, durationMinutes), durationMinutes, online, location, price, status: 'scheduled', payment: null };
+        break;
+      }
+      case 'SessionRescheduled': {
+        if (!current) return state;
+        const startMs = Date.parse(event.data.start);
+        const { start, durationMinutes, online, location } = event.data;
+        sessions[current.sessionId] = { ...current, start, startMs, endMs: endOf(startMs, durationMinutes), durationMinutes, online, location };
+        break;
+      }
+      case 'SessionCancelled':
+        if (!current) return state;
+        sessions[current.sessionId] = { ...current, status: 'cancelled' };
+        break;
+      case 'SessionCompleted':
+        if (!current) return state;
+        sessions[current.sessionId] = { ...current, status: event.data.attended ? 'completed' : 'no_show' };
+        break;
+      case 'SessionPaymentRecorded':
+        if (!current) return state;
+        sessions[current.sessionId] = { ...current, payment: { status: 'paid', amount: event.data.amount, paidAt: event.data.paidAt } };
+        break;
+      case 'SessionPaymentRefunded':
+        if (!current || !current.payment) return state;
+        sessions[current.sessionId] = { ...current, payment: { ...current.payment, status: 'refunded' } };
+        break;
+      default:
+        return state;
+    }
+    return { sessions };
+  },
+};

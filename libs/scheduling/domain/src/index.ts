@@ -1,0 +1,2 @@
+export * from './calendar.decider';
+export * from './programs.decider';

@@ -1,0 +1,3 @@
+export * from './scheduling.module';
+export type { SchedulingDeps } from './scheduling';
+export * from './projections';

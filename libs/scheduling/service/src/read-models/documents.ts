@@ -1,0 +1,69 @@
+import type { PaymentSummary, ProgramView, SessionView } from '@clientele/scheduling/contracts';
+
+export const SESSIONS = 'sessions';
+export const PROGRAMS = 'programs';
+
+/** One session as the calendar stream left it (version = that stream's revision). */
+export type SessionDoc = Omit<SessionView, 'payment'> & {
+  accountId: string;
+  /** Set once a payment was recorded; the pending state is derived from the price (see toSessionView). */
+  paid: { amount: SessionView['price']; paidAt: string; refundedAt: string | null } | null;
+  [key: string]: unknown;
+};
+
+/** One bundle as the client's programs stream left it; expiry is applied when it is read. */
+export type ProgramDoc = Omit<ProgramView, 'status' | 'completedReason' | 'remaining'> & {
+  accountId: string;
+  usedUpAt: string | null;
+  version: number;
+  [key: string]: unknown;
+};
+
+export function paymentOf(doc: SessionDoc): PaymentSummary | null {
+  if (doc.paid) {
+    return { status: doc.paid.refundedAt ? 'refunded' : 'paid', amount: doc.paid.amount, paidAt: doc.paid.paidAt, refundedAt: doc.paid.refundedAt };
+  }
+  if (doc.price.amount > 0 && doc.status !== 'cancelled') return { status: 'pending', amount: doc.price, paidAt: null, refundedAt: null };
+  return null;
+}
+
+export function toSessionView(doc: SessionDoc): SessionView {
+  return {
+    id: doc.id,
+    clientId: doc.clientId,
+    coachId: doc.coachId,
+    start: doc.start,
+    end: doc.end,
+    durationMinutes: doc.durationMinutes,
+    online: doc.online,
+    location: doc.location,
+    price: doc.price,
+    status: doc.status,
+    payment: paymentOf(doc),
+    cancellationReason: doc.cancellationReason,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    version: doc.version,
+  };
+}
+
+/** Active while sessions remain and it has not expired, at the time of the request. */
+export function toProgramView(doc: ProgramDoc, now: Date): ProgramView {
+  const remaining = doc.sessions - doc.used;
+  const expired = doc.expiresAt !== null && Date.parse(doc.expiresAt) <= now.getTime();
+  const completedReason = remaining <= 0 ? 'used_up' : expired ? 'expired' : null;
+  return {
+    id: doc.id,
+    clientId: doc.clientId,
+    name: doc.name,
+    sessions: doc.sessions,
+    used: doc.used,
+    remaining: Math.max(0, remaining),
+    price: doc.price,
+    productId: doc.productId,
+    expiresAt: doc.expiresAt,
+    status: completedReason ? 'completed' : 'active',
+    completedReason,
+    createdAt: doc.createdAt,
+  };
+}

@@ -1,0 +1,113 @@
+import type { ClientPaymentSummary, ClientSessionSummary, Money } from '@clientele/scheduling/contracts';
+import { PROGRAMS, ProgramDoc, SessionDoc, toProgramView, toSessionView } from './documents';
+
+export { PROGRAMS };
+
+/** A session is upcoming while it is scheduled and has not started; everything else is past. */
+export const isUpcoming = (doc: SessionDoc, now: Date) => doc.status === 'scheduled' && Date.parse(doc.start) >= now.getTime();
+
+/** The Overview and Programs KPIs of one client, from the projected sessions and bundles, at `now`. */
+export function sessionSummary(sessions: readonly SessionDoc[], programs: readonly ProgramDoc[], now: Date): ClientSessionSummary {
+  const count = (status: SessionDoc['status']) => sessions.filter((s) => s.status === status).length;
+  const completed = count('completed');
+  const noShows = count('no_show');
+  const upcoming = sessions.filter((s) => isUpcoming(s, now)).sort((a, b) => a.start.localeCompare(b.start));
+  const views = programs.map((p) => toProgramView(p, now));
+  return {
+    sessions: {
+      completed,
+      noShows,
+      cancelled: count('cancelled'),
+      upcoming: upcoming.length,
+      attendanceRate: completed + noShows === 0 ? null : Math.round((completed / (completed + noShows)) * 1000) / 1000,
+      nextSession: upcoming[0] ? toSessionView(upcoming[0]) : null,
+    },
+    programs: { active: views.filter((p) => p.status === 'active').length, completed: views.filter((p) => p.status === 'completed').length },
+  };
+}
+
+/** `YYYY-MM` of the 12 calendar months (UTC) ending with the month of `now`, oldest first. */
+export function lastTwelveMonths(now: Date): string[] {
+  const months: string[] = [];
+  for (let back = 11; back >= 0; back--) {
+    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1));
+    months.push(d.toISOString().slice(0, 7));
+  }
+  return months;
+}
+
+/**
+ * The Finances KPIs and chart of one client. Sums are in one currency: that of the client's most
+ * recent session (a coach bills a client in one currency); amounts in another are left out.
+ */
+export function paymentSummary(sessions: readonly SessionDoc[], now: Date, fallbackCurrency = 'EUR'): ClientPaymentSummary {
+  const latest = [...sessions].sort((a, b) => b.start.localeCompare(a.start))[0];
+  const currency = latest?.price.currency ?? fallbackCurrency;
+  const money = (amount: number): Money => ({ amount, currency });
+  const mine = sessions.filter((s) => (s.paid?.amount.currency ?? s.price.currency) === currency);
+  const months = lastTwelveMonths(now);
+  const perMonth = new Map(months.map((m) => [m, 0]));
+  let revenue = 0;
+  let outstanding = 0;
+  let lastPayment: ClientPaymentSummary['lastPayment'] = null;
+  for (const s of mine) {
+    if (s.paid) {
+      if (!s.paid.refundedAt) {
+        revenue += s.paid.amount.amount;
+        const month = s.paid.paidAt.slice(0, 7);
+        if (perMonth.has(month)) perMonth.set(month, perMonth.get(month)! + s.paid.amount.amount);
+      }
+      if (!lastPayment || s.paid.paidAt > lastPayment.paidAt) lastPayment = { sessionId: s.id, amount: s.paid.amount, paidAt: s.paid.paidAt };
+    } else if (s.status !== 'cancelled' && s.price.amount > 0) {
+      outstanding += s.price.amount;
+    }
+  }
+  return {
+    revenue: money(revenue),
+    outstanding: money(outstanding),
+    lastPayment,
+    monthly: months.map((month) => ({ month, revenue: money(perMonth.get(month)!) })),
+  };
+}
+
+/** The UTC offset (ms) of a time zone at an instant, from Intl (no time-zone library). */
+function offsetMs(timeZone: string, at: number): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(at))
+      .filter((p) => p.type !== 'literal')
+      .map((p) => [p.type, Number(p.value)]),
+  );
+  const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return asUtc - Math.floor(at / 1000) * 1000;
+}
+
+/** The instant a local date-time of `timeZone` falls on (two passes settle a DST change). */
+function localToUtc(timeZone: string, y: number, m: number, d: number): number {
+  const guess = Date.UTC(y, m, d);
+  const first = guess - offsetMs(timeZone, guess);
+  return guess - offsetMs(timeZone, first);
+}
+
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Today and this week (Monday to Sunday) in the coach's time zone, as UTC instants [from, to). */
+export function agendaWindows(now: Date, timeZone: string): { today: { from: string; to: string }; week: { from: string; to: string } } {
+  const local = new Date(now.getTime() + offsetMs(timeZone, now.getTime()));
+  const y = local.getUTCFullYear();
+  const m = local.getUTCMonth();
+  const d = local.getUTCDate();
+  const sinceMonday = (local.getUTCDay() + 6) % 7;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    today: { from: iso(localToUtc(timeZone, y, m, d)), to: iso(localToUtc(timeZone, y, m, d + 1)) },
+    week: { from: iso(localToUtc(timeZone, y, m, d - sinceMonday)), to: iso(localToUtc(timeZone, y, m, d - sinceMonday + 7)) },
+  };
+}

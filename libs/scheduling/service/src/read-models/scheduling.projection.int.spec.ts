@@ -1,0 +1,88 @@
+import { SqliteDocumentStore } from '@clientele/platform/document-store';
+import { SqliteEventStore } from '@clientele/platform/event-store';
+import { applyTwice } from '@clientele/platform/testing';
+import type { CalendarEvent, ProgramsEvent } from '@clientele/scheduling/domain';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROGRAMS, ProgramDoc, SESSIONS, SessionDoc, toProgramView, toSessionView } from './documents';
+import { paymentSummary, sessionSummary } from './kpis';
+import { SchedulingProjection } from './scheduling.projection';
+
+describe('SchedulingProjection', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scheduling-projection-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives the same sessions, programs and KPIs when every event is applied twice', async () => {
+    const events = new SqliteEventStore({ filename: join(dir, 'events.sqlite') });
+    const documents = new SqliteDocumentStore({ filename: join(dir, 'documents.sqlite') });
+    const at = '2026-11-10T10:00:00.000Z';
+    const eur = (amount: number) => ({ amount, currency: 'EUR' });
+    const ref = (sessionId: string) => ({ sessionId, clientId: 'c1', accountId: 'a1' });
+    const scheduled = (sessionId: string, start: string): CalendarEvent => ({
+      type: 'SessionScheduled',
+      data: { ...ref(sessionId), coachId: 'coach1', start, durationMinutes: 60, online: true, location: 'https://meet.example/x', price: eur(5000), scheduledAt: at },
+    });
+    const calendar: CalendarEvent[] = [
+      scheduled('s1', '2026-11-02T09:00:00.000Z'),
+      scheduled('s2', '2026-11-03T09:00:00.000Z'),
+      scheduled('s3', '2099-01-01T09:00:00.000Z'),
+      scheduled('s4', '2099-01-02T09:00:00.000Z'),
+      { type: 'SessionCompleted', data: { ...ref('s1'), start: '2026-11-02T09:00:00.000Z', attended: true, completedAt: at } },
+      { type: 'SessionCompleted', data: { ...ref('s2'), start: '2026-11-03T09:00:00.000Z', attended: false, completedAt: at } },
+      { type: 'SessionPaymentRecorded', data: { ...ref('s1'), amount: eur(5000), paidAt: at } },
+      { type: 'SessionPaymentRecorded', data: { ...ref('s2'), amount: eur(5000), paidAt: at } },
+      { type: 'SessionPaymentRefunded', data: { ...ref('s2'), amount: eur(5000), paidAt: at, refundedAt: at } },
+      {
+        type: 'SessionRescheduled',
+        data: { ...ref('s3'), previousStart: '2099-01-01T09:00:00.000Z', start: '2099-01-01T11:00:00.000Z', durationMinutes: 30, online: false, location: 'Park', rescheduledAt: at },
+      },
+      { type: 'SessionCancelled', data: { ...ref('s4'), reason: 'travel', cancelledAt: at } },
+    ];
+    const created = (bundleId: string, sessions: number): ProgramsEvent => ({
+      type: 'BundleCreated',
+      data: { bundleId, clientId: 'c1', accountId: 'a1', name: 'Pack', sessions, price: eur(9000), productId: null, expiresAt: null, createdBy: 'coach1', createdAt: at },
+    });
+    const programs: ProgramsEvent[] = [
+      created('b1', 1),
+      created('b2', 3),
+      { type: 'BundleSessionConsumed', data: { bundleId: 'b1', clientId: 'c1', accountId: 'a1', sessionId: 's1', remaining: 0, consumedAt: at } },
+      { type: 'BundleUsedUp', data: { bundleId: 'b1', clientId: 'c1', accountId: 'a1', usedUpAt: at } },
+      { type: 'BundleSessionConsumed', data: { bundleId: 'b2', clientId: 'c1', accountId: 'a1', sessionId: 's2', remaining: 2, consumedAt: at } },
+    ];
+    const append = (stream: string, list: Array<CalendarEvent | ProgramsEvent>) =>
+      events.appendToStream(stream, list.map((e) => ({ id: randomUUID(), type: e.type, data: e.data as unknown as Record<string, unknown>, metadata: { occurredAt: at } })), { expectedRevision: 'any' });
+    // Interleaved across streams, as a live system writes them.
+    await append('calendar-coach1', calendar.slice(0, 5));
+    await append('programs-c1', programs.slice(0, 4));
+    await append('calendar-coach1', calendar.slice(5));
+    await append('programs-c1', programs.slice(4));
+
+    const { once, twice } = await applyTwice(documents, new SchedulingProjection(documents), await events.readAll(), [SESSIONS, PROGRAMS]);
+    expect(twice).toEqual(once);
+
+    const sessions = (once as Record<string, SessionDoc[]>)[SESSIONS];
+    const bundles = (once as Record<string, ProgramDoc[]>)[PROGRAMS];
+    expect(sessions.map((s) => [s.id, s.status, toSessionView(s).payment?.status ?? null])).toEqual([
+      ['s1', 'completed', 'paid'],
+      ['s2', 'no_show', 'refunded'],
+      ['s3', 'scheduled', 'pending'],
+      ['s4', 'cancelled', null],
+    ]);
+    expect(sessions.find((s) => s.id === 's3')).toMatchObject({ start: '2099-01-01T11:00:00.000Z', end: '2099-01-01T11:30:00.000Z', location: 'Park', online: false });
+    const now = new Date('2026-11-21T00:00:00.000Z');
+    expect(bundles.map((b) => toProgramView(b, now)).map((p) => [p.id, p.used, p.remaining, p.status])).toEqual([
+      ['b1', 1, 0, 'completed'],
+      ['b2', 1, 2, 'active'],
+    ]);
+    const summary = sessionSummary(sessions, bundles, now);
+    expect(summary.sessions).toMatchObject({ completed: 1, noShows: 1, cancelled: 1, upcoming: 1, attendanceRate: 0.5 });
+    expect(summary.programs).toEqual({ active: 1, completed: 1 });
+    const finances = paymentSummary(sessions, now);
+    expect(finances.revenue).toEqual(eur(5000));
+    expect(finances.outstanding).toEqual(eur(5000));
+    await events.close();
+    await documents.close();
+  });
+});

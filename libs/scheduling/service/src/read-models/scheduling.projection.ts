@@ -1,0 +1,99 @@
+import { EventProcessor, domainEvent } from '@clientele/platform/application';
+import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
+import type { RecordedEvent } from '@clientele/platform/event-store';
+import type { CalendarEvent, ProgramsEvent } from '@clientele/scheduling/domain';
+import { PROGRAMS, ProgramDoc, SESSIONS, SessionDoc } from './documents';
+
+const endOf = (start: string, minutes: number) => new Date(Date.parse(start) + minutes * 60_000).toISOString();
+
+/**
+ * Sessions (from the coaches' calendars) and programs (from the clients' programs streams). Each
+ * document is written whole, guarded by its stream's revision: an event applied twice, or an
+ * older one replayed after a newer, changes nothing. KPIs are computed from these documents when
+ * they are read, because "upcoming", "expired" and "the last 12 months" depend on the time of the request.
+ */
+export class SchedulingProjection implements EventProcessor {
+  readonly name = 'scheduling_views';
+  readonly filter = { streamCategories: ['calendar', 'programs'] };
+
+  constructor(private readonly documents: DocumentStore) {}
+
+  async handle(recorded: RecordedEvent): Promise<WriteOp[]> {
+    if (recorded.streamName.startsWith('calendar-')) return this.session(recorded);
+    return this.program(recorded);
+  }
+
+  private async session(recorded: RecordedEvent): Promise<WriteOp[]> {
+    const event = domainEvent<CalendarEvent>(recorded);
+    const at = recorded.metadata.occurredAt ?? new Date(0).toISOString();
+    const version = recorded.revision;
+    if (event.type === 'SessionScheduled') {
+      const { sessionId, accountId, coachId, clientId, start, durationMinutes, online, location, price, scheduledAt } = event.data;
+      const doc: SessionDoc = {
+        id: sessionId,
+        accountId,
+        clientId,
+        coachId,
+        start,
+        end: endOf(start, durationMinutes),
+        durationMinutes,
+        online,
+        location,
+        price,
+        status: 'scheduled',
+        paid: null,
+        cancellationReason: null,
+        createdAt: scheduledAt,
+        updatedAt: scheduledAt,
+        version,
+      };
+      return [{ op: 'upsert', collection: SESSIONS, doc, version }];
+    }
+    const current = await this.documents.collection<SessionDoc>(SESSIONS).get(event.data.sessionId);
+    // Already past this event (a replay), or the session's first event is not applied yet (cannot happen in stream order).
+    if (!current || current.version >= version) return [];
+    let next: SessionDoc;
+    switch (event.type) {
+      case 'SessionRescheduled': {
+        const { start, durationMinutes, online, location, rescheduledAt } = event.data;
+        next = { ...current, start, end: endOf(start, durationMinutes), durationMinutes, online, location, updatedAt: rescheduledAt };
+        break;
+      }
+      case 'SessionCancelled':
+        next = { ...current, status: 'cancelled', cancellationReason: event.data.reason, updatedAt: event.data.cancelledAt };
+        break;
+      case 'SessionCompleted':
+        next = { ...current, status: event.data.attended ? 'completed' : 'no_show', updatedAt: event.data.completedAt };
+        break;
+      case 'SessionPaymentRecorded':
+        next = { ...current, paid: { amount: event.data.amount, paidAt: event.data.paidAt, refundedAt: null }, updatedAt: event.data.paidAt };
+        break;
+      case 'SessionPaymentRefunded':
+        next = { ...current, paid: { amount: event.data.amount, paidAt: event.data.paidAt, refundedAt: event.data.refundedAt }, updatedAt: event.data.refundedAt };
+        break;
+      default:
+        next = { ...current, updatedAt: at };
+    }
+    return [{ op: 'upsert', collection: SESSIONS, doc: { ...next, version }, version }];
+  }
+
+  private async program(recorded: RecordedEvent): Promise<WriteOp[]> {
+    const event = domainEvent<ProgramsEvent>(recorded);
+    const version = recorded.revision;
+    // Several bundles share one stream: each document carries the stream revision of its last change.
+    if (event.type === 'BundleCreated') {
+      const { bundleId, accountId, clientId, name, sessions, price, productId, expiresAt, createdAt } = event.data;
+      const existing = await this.documents.collection<ProgramDoc>(PROGRAMS).get(bundleId);
+      if (existing && existing.version >= version) return [];
+      const doc: ProgramDoc = { id: bundleId, accountId, clientId, name, sessions, used: 0, price, productId, expiresAt, createdAt, usedUpAt: null, version };
+      return [{ op: 'upsert', collection: PROGRAMS, doc, version }];
+    }
+    const current = await this.documents.collection<ProgramDoc>(PROGRAMS).get(event.data.bundleId);
+    if (!current || current.version >= version) return [];
+    const next: ProgramDoc =
+      event.type === 'BundleSessionConsumed'
+        ? { ...current, used: current.sessions - event.data.remaining }
+        : { ...current, usedUpAt: event.data.usedUpAt };
+    return [{ op: 'upsert', collection: PROGRAMS, doc: { ...next, version }, version }];
+  }
+}

@@ -1,0 +1,146 @@
+import { ClientContactView, ClientsSubjects } from '@clientele/clients/contracts';
+import { CommandResult, EventProcessor, OutboxRelay, ProcessorRunner, domainEvent, handleCommand, processorOptions, toIntegrationEvent } from '@clientele/platform/application';
+import type { EventBus, IntegrationEvent, RequestActor, RequestClient } from '@clientele/platform/bus';
+import type { Leases } from '@clientele/platform/coordination';
+import { AppError, ErrorCodes } from '@clientele/platform/core';
+import type { DocumentStore } from '@clientele/platform/document-store';
+import type { EventMetadata, EventStore, GlobalPosition, RecordedEvent } from '@clientele/platform/event-store';
+import type { JsonLogger } from '@clientele/platform/logging';
+import { SchedulingEvents, SessionScheduledEventData } from '@clientele/scheduling/contracts';
+import {
+  CalendarCommand,
+  CalendarEvent,
+  CalendarState,
+  ProgramsCommand,
+  ProgramsEvent,
+  ProgramsState,
+  SchedulingErrors,
+  calendarDecider,
+  programsDecider,
+} from '@clientele/scheduling/domain';
+import { SESSIONS, SessionDoc } from './read-models/documents';
+import { SchedulingProjection } from './read-models/scheduling.projection';
+
+export interface SchedulingDeps {
+  events: EventStore;
+  documents: DocumentStore;
+  bus: EventBus;
+  requests: RequestClient;
+  logger: JsonLogger;
+  /** A replicated deployment's leases: one active replica per processor (none in a single process). */
+  leases?: Leases;
+}
+
+export const calendarStream = (coachId: string) => `calendar-${coachId}`;
+export const programsStream = (clientId: string) => `programs-${clientId}`;
+
+export function schedulingIntegrationEvent(recorded: RecordedEvent): IntegrationEvent | null {
+  if (recorded.type !== 'SessionScheduled') return null;
+  const { sessionId, accountId, coachId, clientId, start } = domainEvent<Extract<CalendarEvent, { type: 'SessionScheduled' }>>(recorded).data;
+  const data: SessionScheduledEventData = { sessionId, accountId, coachId, clientId, start };
+  return toIntegrationEvent({ ...recorded, metadata: { ...recorded.metadata, accountId } }, SchedulingEvents.sessionScheduled, { ...data });
+}
+
+/**
+ * Completing a session consumes one session of the client's active bundle. The completing request
+ * does it right away; this processor covers a crash in between. The programs decider consumes a
+ * session at most once, so whichever comes second changes nothing.
+ */
+export class BundleConsumption implements EventProcessor {
+  readonly name = 'scheduling_bundle_consumption';
+  readonly filter = { streamCategories: ['calendar'], eventTypes: ['SessionCompleted'] };
+
+  constructor(private readonly scheduling: () => Scheduling) {}
+
+  async handle(recorded: RecordedEvent): Promise<[]> {
+    const event = domainEvent<Extract<CalendarEvent, { type: 'SessionCompleted' }>>(recorded);
+    await this.scheduling().consumeBundleSession(event.data, { ...recorded.metadata, causationId: recorded.id });
+    return [];
+  }
+}
+
+/** Everything the use cases share: the two kinds of stream, authorization, read-your-writes. */
+export class Scheduling {
+  readonly views: ProcessorRunner;
+  readonly consumption: ProcessorRunner;
+  readonly outbox: ProcessorRunner;
+
+  constructor(readonly deps: SchedulingDeps) {
+    const options = processorOptions('scheduling', deps.logger, deps.leases);
+    this.views = new ProcessorRunner(deps.events, deps.documents, new SchedulingProjection(deps.documents), options);
+    this.consumption = new ProcessorRunner(deps.events, deps.documents, new BundleConsumption(() => this), options);
+    this.outbox = new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, schedulingIntegrationEvent, 'scheduling_outbox'), options);
+  }
+
+  get runners(): ProcessorRunner[] {
+    return [this.views, this.consumption, this.outbox];
+  }
+
+  calendar(coachId: string, command: CalendarCommand, commandId: string, metadata: EventMetadata): Promise<CommandResult<CalendarState, CalendarEvent>> {
+    return handleCommand(this.deps.events, calendarStream(coachId), calendarDecider, command, { commandId, metadata }, { maxRetries: 20 });
+  }
+
+  programs(clientId: string, command: ProgramsCommand, commandId: string, metadata: EventMetadata): Promise<CommandResult<ProgramsState, ProgramsEvent>> {
+    return handleCommand(this.deps.events, programsStream(clientId), programsDecider, command, { commandId, metadata }, { maxRetries: 20 });
+  }
+
+  async consumeBundleSession(data: { sessionId: string; clientId: string; accountId: string; start: string }, metadata: EventMetadata) {
+    return this.programs(
+      data.clientId,
+      { type: 'ConsumeSession', clientId: data.clientId, accountId: data.accountId, sessionId: data.sessionId, sessionStart: data.start, now: new Date().toISOString() },
+      `consume:${data.sessionId}`,
+      metadata,
+    );
+  }
+
+  async waitForViews(...positions: Array<GlobalPosition | null>): Promise<void> {
+    const last = positions.filter((p): p is GlobalPosition => p !== null).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))[0];
+    if (last !== undefined) await this.views.waitFor(last);
+  }
+
+  /** The client as the roster knows it now (a deleted client is not found). */
+  async contact(clientId: string, correlationId?: string): Promise<ClientContactView | null> {
+    try {
+      return await this.deps.requests.request<ClientContactView>(ClientsSubjects.getContact, { correlationId, data: { clientId } });
+    } catch (error) {
+      if (error instanceof AppError && error.code === ErrorCodes.notFound) return null;
+      throw error;
+    }
+  }
+
+  /** Whether this coach leads any session with the client (then the coach sees the client). */
+  async hasSessionWith(coachId: string, clientId: string): Promise<boolean> {
+    return (await this.deps.documents.collection<SessionDoc>(SESSIONS).count({ clientId, coachId })) > 0;
+  }
+
+  /**
+   * A client the actor may see: an admin the whole account; a coach the clients assigned to them
+   * and those they have a session with. Anything else (another account, another coach's client, a
+   * deleted client) is not found.
+   */
+  async visibleClient(actor: RequestActor, clientId: string, correlationId?: string): Promise<ClientContactView> {
+    const contact = await this.contact(clientId, correlationId);
+    if (!contact || contact.accountId !== actor.accountId) throw clientNotFound();
+    if (actor.role === 'coach' && contact.coachId !== actor.id && !(await this.hasSessionWith(actor.id, clientId))) throw clientNotFound();
+    return contact;
+  }
+
+  /** A session the actor may act on: an admin any of the account; a coach those they lead or of clients assigned to them. */
+  async visibleSession(actor: RequestActor, sessionId: string, correlationId?: string): Promise<SessionDoc> {
+    const doc = await this.deps.documents.collection<SessionDoc>(SESSIONS).get(sessionId);
+    if (!doc || doc.accountId !== actor.accountId) throw sessionNotFound();
+    if (actor.role === 'coach' && doc.coachId !== actor.id) {
+      const contact = await this.contact(doc.clientId, correlationId);
+      if (!contact || contact.coachId !== actor.id) throw sessionNotFound();
+    }
+    return doc;
+  }
+}
+
+export function clientNotFound(): AppError {
+  return new AppError(ErrorCodes.notFound, 'No client with this id.');
+}
+
+export function sessionNotFound(): AppError {
+  return new AppError(SchedulingErrors.sessionNotFound, 'No session with this id.');
+}
