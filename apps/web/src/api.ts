@@ -88,6 +88,86 @@ export interface HistoryItem {
   data: Record<string, unknown>;
 }
 
+export type SessionStatus = 'scheduled' | 'completed' | 'no_show' | 'cancelled';
+export type PaymentStatus = 'pending' | 'paid' | 'refunded';
+
+export interface PaymentSummary {
+  status: PaymentStatus;
+  amount: Money;
+  paidAt: string | null;
+  refundedAt: string | null;
+}
+
+/** A session with a client (scheduling). */
+export interface SessionView {
+  id: string;
+  clientId: string;
+  coachId: string;
+  start: string;
+  end: string;
+  durationMinutes: number;
+  online: boolean;
+  location: string | null;
+  price: Money;
+  status: SessionStatus;
+  /** null when there is nothing to pay. */
+  payment: PaymentSummary | null;
+  cancellationReason: string | null;
+  /** The bundle that covered the session (newer servers). */
+  bundleId?: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** One row of a client's payments: a session's, or (newer servers) a bundle's. */
+export interface PaymentView extends PaymentSummary {
+  kind?: 'session' | 'bundle';
+  sessionId: string | null;
+  sessionStart: string | null;
+  sessionStatus: SessionStatus | null;
+  bundleId?: string | null;
+  bundleName?: string | null;
+}
+
+/** A bundle of N sessions ("program"). */
+export interface ProgramView {
+  id: string;
+  clientId: string;
+  name: string;
+  sessions: number;
+  used: number;
+  remaining: number;
+  price: Money;
+  productId: string | null;
+  expiresAt: string | null;
+  status: 'active' | 'completed';
+  completedReason: 'used_up' | 'expired' | null;
+  /** Newer servers: what the client owes for the bundle, and where it came from. */
+  payment?: PaymentSummary | null;
+  source?: 'coach' | 'product';
+  createdAt: string;
+}
+
+export interface ClientSessionSummary {
+  sessions: { completed: number; noShows: number; cancelled: number; upcoming: number; attendanceRate: number | null; nextSession: SessionView | null };
+  programs: { active: number; completed: number };
+}
+
+export interface ClientPaymentSummary {
+  revenue: Money;
+  outstanding: Money;
+  lastPayment: { kind?: 'session' | 'bundle'; sessionId?: string | null; bundleId?: string | null; amount: Money; paidAt: string } | null;
+  /** The last 12 calendar months (UTC, `YYYY-MM`), oldest first. */
+  monthly: { month: string; revenue: Money }[];
+}
+
+export interface CoachAgenda {
+  timezone: string;
+  today: { from: string; to: string; items: SessionView[] };
+  week: { from: string; to: string; items: SessionView[] };
+}
+
 /** An answer that is not a success: always carries a sentence a person can act on. */
 export class ApiError extends Error {
   constructor(
@@ -193,4 +273,43 @@ export function formatDate(iso: string | null | undefined): string {
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   return new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** `2026-03` as "Mar 2026" ("March 2026" when long, "Mar" without the year); months are UTC calendar months. */
+export function formatMonth(month: string, { long = false, year = true }: { long?: boolean; year?: boolean } = {}): string {
+  const [y, m] = month.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString(undefined, { month: long ? 'long' : 'short', year: year ? 'numeric' : undefined, timeZone: 'UTC' });
+}
+
+export function formatPercent(ratio: number | null | undefined): string {
+  if (ratio === null || ratio === undefined) return '—';
+  return new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 0 }).format(ratio);
+}
+
+export const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD'];
+
+/** "49,90" or "49.90" in major units as integer minor units (cents); -1 when it is not a number, so the API names the field. */
+export function toMinorUnits(major: string): number {
+  const amount = Math.round(Number(major.trim().replace(',', '.')) * 100);
+  return Number.isFinite(amount) ? amount : -1;
+}
+
+/** A `datetime-local` value ("2026-11-23T09:00"), read in the browser's time zone, as an ISO instant; the raw value when it is not a date. */
+export function localDateTimeToIso(value: string): string {
+  const date = new Date(value);
+  return value && !Number.isNaN(date.getTime()) ? date.toISOString() : value;
+}
+
+/** The browser's IANA time zone (UTC when it cannot tell). */
+export function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
 }

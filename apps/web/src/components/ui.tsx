@@ -20,6 +20,38 @@ export function ErrorNote({ error }: { error: unknown }) {
   );
 }
 
+/**
+ * The problem next to a form (application/problem+json): its sentence, and the field errors that
+ * name none of the form's own fields (those show under their field). Nothing when every field
+ * error has its own place.
+ */
+export function FormProblem({ error, fields }: { error: unknown; fields: string[] }) {
+  if (!error) return null;
+  if (!(error instanceof ApiError)) return <ErrorNote error={error} />;
+  const own = (field: string) => fields.some((f) => field === f || field.endsWith(`.${f}`));
+  const others = error.fieldErrors.filter((e) => !own(e.field));
+  if (error.fieldErrors.length > 0 && others.length === 0) return null;
+  return (
+    <div className="error-note" role="alert" data-code={error.code}>
+      <p>{error.detail}</p>
+      {others.length > 0 && (
+        <ul>
+          {others.map((e) => (
+            <li key={`${e.field}:${e.message}`}>
+              {e.field}: {e.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** A status as a small coloured label. */
+export function StatusBadge({ tone, children }: { tone: string; children: ReactNode }) {
+  return <span className={`badge badge-${tone}`}>{children}</span>;
+}
+
 export function Field({
   label,
   error,

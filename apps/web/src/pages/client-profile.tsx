@@ -3,10 +3,13 @@ import { api, ApiError, formatDateTime, formatMoney, type ClientProfile, type Hi
 import { ChangeTypeDialog, DeleteClientsDialog } from '../components/client-dialogs';
 import { ErrorNote, Field, Menu, Skeleton, TypeBadge, fieldError, useSubmit } from '../components/ui';
 import { Link, useRouter } from '../router';
+import { Finances, Programs, SessionKpis, Sessions } from './client-scheduling';
 
-type Tab = 'overview' | 'contact' | 'messages' | 'purchases' | 'history';
+type Tab = 'overview' | 'programs' | 'finances' | 'contact' | 'messages' | 'purchases' | 'history';
 const TABS: { id: Tab; label: string }[] = [
   { id: 'overview', label: 'Overview' },
+  { id: 'programs', label: 'Programs' },
+  { id: 'finances', label: 'Finances' },
   { id: 'contact', label: 'Contact' },
   { id: 'messages', label: 'Messages' },
   { id: 'purchases', label: 'Purchases' },
@@ -120,6 +123,8 @@ export function ClientProfilePage({ clientId }: { clientId: string }) {
             <History client={client} limit={5} />
           </>
         )}
+        {tab === 'programs' && <Programs client={client} />}
+        {tab === 'finances' && <Finances client={client} />}
         {tab === 'contact' && <Contact client={client} etag={etag} onSaved={load} />}
         {tab === 'messages' && <Messages client={client} />}
         {tab === 'purchases' && <Purchases client={client} />}
@@ -149,10 +154,12 @@ function Overview({ client, onChanged }: { client: ClientProfile; onChanged: () 
     setNote('');
     await onChanged();
   });
+  const [sessionsChanged, setSessionsChanged] = useState(0);
   const k = client.kpis;
   return (
     <div className="overview">
-      <dl className="kpis">
+      <SessionKpis clientId={client.id} refreshKey={sessionsChanged} />
+      <dl className="kpis" aria-label="Messages and purchases">
         <div>
           <dt>Messages from you</dt>
           <dd>{k.messagesFromCoach}</dd>
@@ -193,6 +200,7 @@ function Overview({ client, onChanged }: { client: ClientProfile; onChanged: () 
         ))}
         {client.notes.length === 0 && <li className="muted">No notes yet.</li>}
       </ul>
+      <Sessions client={client} onChanged={() => setSessionsChanged((n) => n + 1)} />
     </div>
   );
 }
