@@ -10,7 +10,8 @@ import { CLIENTS_CONTEXT, CLIENTS_DEPS, CLIENTS_PROCESSORS, ClientsDeps, Clients
 import { clientsIntegrationEvents } from './outbox';
 import { CLIENTS } from './read-models/client-doc';
 import { CLIENT_INDEXES, CLIENT_SEARCH_FIELDS, ClientsProjection } from './read-models/clients.projection';
-import { SESSION_LINKS } from './read-models/session-links';
+import { SESSION_LINKS, SessionLinkRecorder } from './read-models/session-links';
+import { SessionLinksProjection } from './read-models/session-links.projection';
 import { RosterEffectsProcessor } from './roster/roster-effects.processor';
 import { AddClientMessageController } from './use-cases/add-client/add-client.message-controller';
 import { AddNoteMessageController } from './use-cases/add-note/add-note.message-controller';
@@ -33,6 +34,8 @@ import { RecentClientsMessageController } from './use-cases/recent-clients/recen
 import { RequestLoginDetailsMessageController } from './use-cases/request-login-details/request-login-details.message-controller';
 import { RequestPasswordResetMessageController } from './use-cases/request-password-reset/request-password-reset.message-controller';
 
+const SESSION_LINK_RECORDER = Symbol('SessionLinkRecorder');
+
 /** The client roster. Answers requests on `clients.*`, publishes `clients.client.*` events. */
 @Module({})
 export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -43,17 +46,21 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(CLIENTS_DEPS) private readonly deps: ClientsDeps,
     @Inject(CLIENTS_PROCESSORS) private readonly processors: ClientsProcessors,
     @Inject(CLIENTS_CONTEXT) private readonly context: ClientsContext,
+    @Inject(SESSION_LINK_RECORDER) private readonly sessionLinks: SessionLinkRecorder,
   ) {}
 
   static register(deps: ClientsDeps): DynamicModule {
     const options = processorOptions('clients', deps.logger, deps.leases);
     // The context waits on the views runner, which needs the context's codec: tie the knot lazily.
     const context: ClientsContext = new ClientsContext(deps, () => processors);
-    const processors: ClientsProcessors = {
+    // Every runner here is started and stopped with the module.
+    const processors: ClientsProcessors & { sessionLinks: ProcessorRunner } = {
       views: new ProcessorRunner(deps.events, deps.documents, new ClientsProjection(deps.documents, context.codec), options),
       roster: new ProcessorRunner(deps.events, deps.documents, new RosterEffectsProcessor(context), options),
       outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, clientsIntegrationEvents, 'clients_outbox'), options),
+      sessionLinks: new ProcessorRunner(deps.events, deps.documents, new SessionLinksProjection(), options),
     };
+    const sessionLinks = new SessionLinkRecorder(deps.events, deps.documents, processors.sessionLinks);
     return {
       module: ClientsModule,
       controllers: [
@@ -81,6 +88,7 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
         { provide: CLIENTS_DEPS, useValue: deps },
         { provide: CLIENTS_PROCESSORS, useValue: processors },
         { provide: CLIENTS_CONTEXT, useValue: context },
+        { provide: SESSION_LINK_RECORDER, useValue: sessionLinks },
       ],
     };
   }
@@ -93,6 +101,7 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
     await this.deps.documents.collection(CLIENTS).ensureTextIndex(CLIENT_SEARCH_FIELDS);
     await this.deps.documents.collection(SESSION_LINKS).ensureIndexes([{ fields: [['coachId', 1], ['accountId', 1]] }]);
     await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
+    await this.sessionLinks.recordLinksKeptBeforeEvents();
     this.consumers.push(
       await this.deps.bus.consume(
         {
@@ -121,9 +130,10 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
     );
     await this.consumePurchases();
     await this.consumeMessages();
+    // Each booked session links its coach and client (an event on the client's link stream).
     this.consumers.push(
       await this.deps.bus.consume({ durableName: durableName('clients', 'scheduling'), sourceService: 'scheduling', subjects: [SchedulingEvents.sessionScheduled] }, (event) =>
-        this.context.sessionLinks.onSessionScheduled(event),
+        this.sessionLinks.onSessionScheduled(event),
       ),
     );
   }
