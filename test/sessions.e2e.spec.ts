@@ -168,21 +168,33 @@ describe.each([
     expect(programs.body.items[0]).toMatchObject({ id: bundle.body.id, used: 2, remaining: 0, status: 'completed', completedReason: 'used_up' });
     expect((await coach.api.get(`/api/v1/clients/${client.id}/programs?status=active`)).body.total).toBe(0);
     await coach.api.post(`/api/v1/sessions/${s3.id}/complete`, {});
+    // s1 and s2 were taken from the bundle: nothing owed for them on their own, and no payment of their own.
+    const s1Now = (await coach.api.get(`/api/v1/sessions/${s1.id}`)).body;
+    expect(s1Now).toMatchObject({ bundleId: bundle.body.id, payment: null });
+    expect((await coach.api.get(`/api/v1/sessions/${s3.id}`)).body).toMatchObject({ bundleId: null, payment: { status: 'pending' } });
+    const twice = await coach.api.post(`/api/v1/sessions/${s1.id}/payment`, {});
+    expect({ status: twice.status, code: twice.body.code }).toEqual({ status: 409, code: 'session_covered_by_bundle' });
 
-    // Payments: s1 paid, s3 paid then refunded, s2 and s4 pending.
-    expect((await coach.api.post(`/api/v1/sessions/${s1.id}/payment`, {})).body.payment).toMatchObject({ status: 'paid', amount: eur(6000) });
-    expect((await coach.api.post(`/api/v1/sessions/${s1.id}/payment`, {})).body.code).toBe('payment_already_recorded');
+    // The bundle is paid as a whole, once.
+    const paidBundle = await coach.api.post(`/api/v1/clients/${client.id}/programs/${bundle.body.id}/payment`, {});
+    expect(paidBundle.status).toBe(200);
+    expect(paidBundle.body).toMatchObject({ source: 'coach', payment: { status: 'paid', amount: eur(9000) } });
+    expect((await coach.api.post(`/api/v1/clients/${client.id}/programs/${bundle.body.id}/payment`, {})).body.code).toBe('payment_already_recorded');
+    const unknown = await coach.api.post(`/api/v1/clients/${client.id}/programs/00000000-0000-0000-0000-000000000000/payment`, {});
+    expect({ status: unknown.status, code: unknown.body.code }).toEqual({ status: 404, code: 'program_not_found' });
+    expect((await coach.api.post(`/api/v1/clients/${client.id}/programs/${bundle.body.id}/payment`, { amount: { amount: -1, currency: 'EUR' } })).status).toBe(400);
+
+    // Payments: the bundle paid, s3 paid then refunded, s4 pending.
     await coach.api.post(`/api/v1/sessions/${s3.id}/payment`, { amount: eur(5500) });
     expect((await coach.api.post(`/api/v1/sessions/${s3.id}/refund`)).body.payment).toMatchObject({ status: 'refunded', amount: eur(5500) });
     expect((await coach.api.post(`/api/v1/sessions/${s3.id}/refund`)).body.code).toBe('payment_not_refundable');
     expect((await coach.api.post(`/api/v1/sessions/${s4.id}/refund`)).status).toBe(409);
 
     const payments = await coach.api.get(`/api/v1/clients/${client.id}/payments`);
-    expect(payments.body.items.map((p: { sessionId: string; status: string }) => [p.sessionId, p.status])).toEqual([
-      [s4.id, 'pending'],
-      [s3.id, 'refunded'],
-      [s2.id, 'pending'],
-      [s1.id, 'paid'],
+    expect(payments.body.items.map((p: { kind: string; sessionId: string | null; bundleId: string | null; status: string }) => [p.kind, p.sessionId ?? p.bundleId, p.status])).toEqual([
+      ['session', s4.id, 'pending'],
+      ['bundle', bundle.body.id, 'paid'],
+      ['session', s3.id, 'refunded'],
     ]);
     expect((await coach.api.get(`/api/v1/clients/${client.id}/payments?status=paid`)).body.total).toBe(1);
 
@@ -192,11 +204,83 @@ describe.each([
     expect(summary.body.programs).toEqual({ active: 0, completed: 1 });
 
     const finances = await coach.api.get(`/api/v1/clients/${client.id}/payments/summary`);
-    expect(finances.body.revenue).toEqual(eur(6000));
-    expect(finances.body.outstanding).toEqual(eur(12000));
-    expect(finances.body.lastPayment).toMatchObject({ amount: eur(5500) });
+    expect(finances.body.revenue).toEqual(eur(9000));
+    expect(finances.body.outstanding).toEqual(eur(6000));
+    expect(finances.body.lastPayment).toMatchObject({ kind: 'session', sessionId: s3.id, amount: eur(5500) });
     expect(finances.body.monthly).toHaveLength(12);
     const thisMonth = new Date().toISOString().slice(0, 7);
-    expect(finances.body.monthly[11]).toEqual({ month: thisMonth, revenue: eur(6000) });
+    expect(finances.body.monthly[11]).toEqual({ month: thisMonth, revenue: eur(9000) });
+
+    // A refunded bundle leaves the revenue.
+    expect((await coach.api.post(`/api/v1/clients/${client.id}/programs/${bundle.body.id}/refund`)).body.payment).toMatchObject({ status: 'refunded' });
+    expect((await coach.api.post(`/api/v1/clients/${client.id}/programs/${bundle.body.id}/refund`)).body.code).toBe('payment_not_refundable');
+    expect((await coach.api.get(`/api/v1/clients/${client.id}/payments/summary`)).body.revenue).toEqual(eur(0));
+  }, 120_000);
+
+  it('gives the buyer of a session pack a paid bundle, which their completed sessions then use', async () => {
+    const business = await signUp(api);
+    const pack = await business.admin.post('/api/v1/products', { name: '3-session pack', price: eur(15000), clientType: 'offline', sessionPack: { sessions: 3, validForDays: 30 } });
+    expect(pack.status).toBe(201);
+    expect(pack.body.sessionPack).toEqual({ sessions: 3, validForDays: 30 });
+    expect((await api.get(`/api/v1/checkout/products/${pack.body.id}`)).body.sessionPack).toEqual({ sessions: 3, validForDays: 30 });
+    const badPack = await business.admin.post('/api/v1/products', { name: 'Bad', price: eur(100), sessionPack: { sessions: 0 } });
+    expect({ status: badPack.status, code: badPack.body.code }).toEqual({ status: 400, code: 'validation_failed' });
+
+    const email = `pack.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
+    const bought = await api.post('/api/v1/checkout', { productId: pack.body.id, buyer: { firstName: 'Pat', lastName: 'Pack', email } }, { 'idempotency-key': `pack-${email}` });
+    expect(bought.status).toBe(201);
+    const client = await until(
+      async () => (await business.admin.get(`/api/v1/clients?search=${encodeURIComponent(email)}`)).body.items[0],
+      (found) => found !== undefined,
+    );
+    const programs = await until(
+      async () => (await business.admin.get(`/api/v1/clients/${client.id}/programs`)).body,
+      (page) => page.total === 1,
+    );
+    const bundle = programs.items[0];
+    expect(bundle).toMatchObject({ name: '3-session pack', sessions: 3, remaining: 3, status: 'active', source: 'product', productId: pack.body.id, price: eur(15000) });
+    expect(bundle.payment).toMatchObject({ status: 'paid', amount: eur(15000) });
+    expect(Date.parse(bundle.expiresAt) - Date.parse(bundle.createdAt)).toBe(30 * DAY);
+
+    // The same purchase delivered again gives no second bundle (the checkout answers the same purchase).
+    expect((await api.post('/api/v1/checkout', { productId: pack.body.id, buyer: { firstName: 'Pat', lastName: 'Pack', email } }, { 'idempotency-key': `pack-${email}` })).status).toBe(201);
+
+    const session = (await business.admin.post(`/api/v1/clients/${client.id}/sessions`, { start: at(-2 * 3600_000), durationMinutes: 60, price: eur(6000) })).body;
+    const completed = await business.admin.post(`/api/v1/sessions/${session.id}/complete`, {});
+    expect(completed.body).toMatchObject({ status: 'completed', bundleId: bundle.id, payment: null });
+    const after = (await business.admin.get(`/api/v1/clients/${client.id}/programs`)).body;
+    expect(after.total).toBe(1);
+    expect(after.items[0]).toMatchObject({ used: 1, remaining: 2 });
+
+    const finances = (await business.admin.get(`/api/v1/clients/${client.id}/payments/summary`)).body;
+    expect(finances).toMatchObject({ revenue: eur(15000), outstanding: eur(0), lastPayment: { kind: 'bundle', bundleId: bundle.id, amount: eur(15000) } });
+    const payments = (await business.admin.get(`/api/v1/clients/${client.id}/payments`)).body;
+    expect(payments.items).toEqual([
+      expect.objectContaining({ kind: 'bundle', bundleId: bundle.id, bundleName: '3-session pack', sessionId: null, status: 'paid', amount: eur(15000) }),
+    ]);
+  }, 120_000);
+
+  it("cancels a deleted client's coming sessions, freeing the coach's slots, and keeps the past ones", async () => {
+    const business = await signUp(api);
+    const coach = await addCoach(business);
+    const client = (await coach.api.post('/api/v1/clients', newClient({ type: 'offline' }))).body;
+    const past = (await coach.api.post(`/api/v1/clients/${client.id}/sessions`, { start: at(-DAY), durationMinutes: 60 })).body;
+    await coach.api.post(`/api/v1/sessions/${past.id}/complete`, {});
+    const coming = (await coach.api.post(`/api/v1/clients/${client.id}/sessions`, { start: at(5 * DAY), durationMinutes: 60 })).body;
+    const later = (await coach.api.post(`/api/v1/clients/${client.id}/sessions`, { start: at(6 * DAY), durationMinutes: 60 })).body;
+
+    expect((await business.admin.call('DELETE', `/api/v1/clients/${client.id}`)).status).toBe(204);
+    const cancelled = await until(
+      async () => (await business.admin.get('/api/v1/sessions?when=upcoming&coachId=' + coach.id)).body,
+      (page) => page.total === 0,
+    );
+    expect(cancelled.total).toBe(0);
+    for (const id of [coming.id, later.id]) {
+      expect((await business.admin.get(`/api/v1/sessions/${id}`)).body).toMatchObject({ status: 'cancelled', cancellationReason: 'The client was deleted.' });
+    }
+    expect((await business.admin.get(`/api/v1/sessions/${past.id}`)).body.status).toBe('completed');
+    // The slot is free for another client.
+    const other = (await coach.api.post('/api/v1/clients', newClient({ type: 'offline' }))).body;
+    expect((await coach.api.post(`/api/v1/clients/${other.id}/sessions`, { start: at(5 * DAY), durationMinutes: 60 })).status).toBe(201);
   }, 120_000);
 });

@@ -22,6 +22,8 @@ interface Targets {
   productId: string;
   /** Only for /api/v1/sessions/{id} routes: a paid-for session the assigned coach led with the client, an hour in the past. */
   sessionId?: string;
+  /** Only for /programs/{programId} routes: a priced bundle of the client. */
+  programId?: string;
 }
 
 /** Distinct slots, so that no booking of the matrix ever double-books a calendar. */
@@ -101,6 +103,8 @@ const RULES: Record<string, Rule> = {
   'GET /api/v1/clients/{id}/sessions/summary': { expect: clientScoped() },
   'POST /api/v1/clients/{id}/programs': { body: () => ({ name: '5 sessions', sessions: 5 }), expect: clientScoped() },
   'GET /api/v1/clients/{id}/programs': { expect: clientScoped() },
+  'POST /api/v1/clients/{id}/programs/{programId}/payment': { body: () => ({}), expect: clientScoped() },
+  'POST /api/v1/clients/{id}/programs/{programId}/refund': { expect: clientScoped() },
   'GET /api/v1/clients/{id}/payments': { expect: clientScoped() },
   'GET /api/v1/clients/{id}/payments/summary': { expect: clientScoped() },
   'GET /api/v1/sessions': { expect: staffAny() },
@@ -193,7 +197,13 @@ describe('authorization matrix: every route of the OpenAPI document x every kind
           // Something to refund.
           if (path.endsWith('/refund')) expect((await admin.post(`/api/v1/sessions/${targets.sessionId}/payment`, {})).status).toBe(200);
         }
-        const url = path.replace('{id}', path.includes('products') ? targets.productId : (targets.sessionId ?? targets.clientId));
+        if (path.includes('{programId}')) {
+          const program = await admin.post(`/api/v1/clients/${targets.clientId}/programs`, { name: '5 sessions', sessions: 5, price: { amount: 20000, currency: 'EUR' } });
+          expect(program.status).toBe(201);
+          targets.programId = program.body.id;
+          if (path.endsWith('/refund')) expect((await admin.post(`/api/v1/clients/${targets.clientId}/programs/${targets.programId}/payment`, {})).status).toBe(200);
+        }
+        const url = path.replace('{programId}', targets.programId ?? '').replace('{id}', path.includes('products') ? targets.productId : (targets.sessionId ?? targets.clientId));
         let body = rule.body?.(targets);
         if (path.endsWith('/coach')) body = { coachId: assignedCoachId };
         const headers: Record<string, string> = path === '/api/v1/checkout' ? { 'idempotency-key': randomUUID() } : {};

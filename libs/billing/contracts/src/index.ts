@@ -25,11 +25,19 @@ export interface Money {
   currency: string;
 }
 
+/** A product that is a session pack gives each buyer a bundle of sessions (see scheduling's programs). */
+export interface SessionPack {
+  sessions: number;
+  /** Days the bundle stays valid after the purchase; null: no expiry. */
+  validForDays: number | null;
+}
+
 export interface Product {
   id: string;
   name: string;
   price: Money;
   clientType: ClientType;
+  sessionPack: SessionPack | null;
   archived: boolean;
   createdAt: string;
 }
@@ -51,6 +59,9 @@ export interface PurchaseCompletedEventData {
   accountId: string;
   clientType: ClientType;
   amount: Money;
+  /** The product's name and session pack as sold (a pack becomes the buyer's bundle). */
+  productName: string;
+  sessionPack: SessionPack | null;
   purchasedAt: string;
 }
 
@@ -68,6 +79,7 @@ export interface PublicProduct {
   name: string;
   price: { amount: number; currency: string };
   clientType: ClientType;
+  sessionPack: SessionPack | null;
   /** Archived products can no longer be bought. */
   archived: boolean;
 }

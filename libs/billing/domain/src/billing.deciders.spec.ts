@@ -6,7 +6,7 @@ import { PurchaseEvent, purchaseDecider } from './purchase.decider';
 const now = '2026-11-21T10:00:00.000Z';
 const created: ProductEvent = {
   type: 'ProductCreated',
-  data: { productId: 'p1', accountId: 'a1', name: '12 weeks', price: { amount: 4900, currency: 'EUR' }, clientType: 'full_access_one_way', createdAt: now, createdBy: 'u1' },
+  data: { productId: 'p1', accountId: 'a1', name: '12 weeks', price: { amount: 4900, currency: 'EUR' }, clientType: 'full_access_one_way', sessionPack: null, createdAt: now, createdBy: 'u1' },
 };
 const archived: ProductEvent = { type: 'ProductArchived', data: { productId: 'p1', accountId: 'a1', archivedAt: now, archivedBy: 'u1' } };
 
@@ -26,6 +26,27 @@ describe('product', () => {
     spec.given([]).when({ ...base, price: { amount: 100, currency: 'EUR' }, clientType: 'gold' as never }).thenThrows('validation_failed');
   });
 
+  it('may be a session pack: N sessions, valid some days or without expiry; validated', () => {
+    const base = { type: 'CreateProduct' as const, productId: 'p1', accountId: 'a1', name: '10 sessions', price: { amount: 45000, currency: 'EUR' }, actorId: 'u1', now };
+    const pack = (sessionPack: { sessions: number; validForDays: number | null }): ProductEvent => ({
+      type: 'ProductCreated',
+      data: { productId: 'p1', accountId: 'a1', name: '10 sessions', price: { amount: 45000, currency: 'EUR' }, clientType: 'full_access_one_way', sessionPack, createdAt: now, createdBy: 'u1' },
+    });
+    spec.given([]).when({ ...base, sessionPack: { sessions: 10, validForDays: 90 } }).then([pack({ sessions: 10, validForDays: 90 })]);
+    spec.given([]).when({ ...base, sessionPack: { sessions: 10, validForDays: null } }).then([pack({ sessions: 10, validForDays: null })]);
+    spec.given([]).when({ ...base, sessionPack: { sessions: 0, validForDays: 90 } }).thenThrows('validation_failed');
+    spec.given([]).when({ ...base, sessionPack: { sessions: 501, validForDays: null } }).thenThrows('validation_failed');
+    spec.given([]).when({ ...base, sessionPack: { sessions: 5, validForDays: 0 } }).thenThrows('validation_failed');
+    spec.given([]).when({ ...base, sessionPack: { sessions: 2.5, validForDays: null } }).thenThrows('validation_failed');
+    // A pack can be added to a product, or taken off it.
+    spec.given([created]).when({ type: 'UpdateProduct', changes: { sessionPack: { sessions: 5, validForDays: null } }, actorId: 'u1', now }).then([
+      { type: 'ProductUpdated', data: { productId: 'p1', accountId: 'a1', changes: { sessionPack: { sessions: 5, validForDays: null } }, updatedAt: now, updatedBy: 'u1' } },
+    ]);
+    spec.given([pack({ sessions: 10, validForDays: 90 })]).when({ type: 'UpdateProduct', changes: { sessionPack: null }, actorId: 'u1', now }).then([
+      { type: 'ProductUpdated', data: { productId: 'p1', accountId: 'a1', changes: { sessionPack: null }, updatedAt: now, updatedBy: 'u1' } },
+    ]);
+  });
+
   it('records only real changes, and none once archived', () => {
     spec.given([created]).when({ type: 'UpdateProduct', changes: { name: '12 weeks', clientType: 'full_access' }, actorId: 'u1', now }).then([
       { type: 'ProductUpdated', data: { productId: 'p1', accountId: 'a1', changes: { clientType: 'full_access' }, updatedAt: now, updatedBy: 'u1' } },
@@ -42,12 +63,17 @@ describe('purchase', () => {
   const product = fold(productDecider, [created]);
   const purchased: PurchaseEvent = {
     type: 'ProductPurchased',
-    data: { purchaseId: 'x1', productId: 'p1', accountId: 'a1', productName: '12 weeks', clientType: 'full_access_one_way', amount: { amount: 4900, currency: 'EUR' }, buyer, requestHash: 'h1', purchasedAt: now },
+    data: { purchaseId: 'x1', productId: 'p1', accountId: 'a1', productName: '12 weeks', clientType: 'full_access_one_way', amount: { amount: 4900, currency: 'EUR' }, sessionPack: null, buyer, requestHash: 'h1', purchasedAt: now },
   };
   const checkout = (requestHash = 'h1', p = product) => ({ type: 'Checkout' as const, purchaseId: 'x1', product: p, buyer, requestHash, now });
 
   it("records the purchase with the buyer, the amount and the product's client type", () => {
     spec.given([]).when(checkout()).then([purchased]);
+  });
+
+  it("records the product's session pack as sold", () => {
+    const packProduct = fold(productDecider, [{ ...created, data: { ...created.data, sessionPack: { sessions: 10, validForDays: 90 } } } as ProductEvent]);
+    spec.given([]).when(checkout('h1', packProduct)).then([{ ...purchased, data: { ...purchased.data, sessionPack: { sessions: 10, validForDays: 90 } } }]);
   });
 
   it('answers the same key and request with nothing more, and refuses the same key with another request', () => {

@@ -5,15 +5,36 @@ export interface Money {
   currency: string;
 }
 
-/** Something a coach sells (`product-<id>`): buyers become clients with its client type. */
+/**
+ * A session pack: buying the product gives the buyer a bundle of `sessions` sessions (scheduling's
+ * programs), valid `validForDays` days from the purchase (null: no expiry).
+ */
+export interface SessionPack {
+  sessions: number;
+  validForDays: number | null;
+}
+
+export const MAX_PACK_SESSIONS = 500;
+export const MAX_PACK_VALIDITY_DAYS = 3650;
+
+type ProductChanges = { name?: string; price?: Money; clientType?: ClientType; sessionPack?: SessionPack | null };
+
+/**
+ * Something a coach sells (`product-<id>`): buyers become clients with its client type, and with a
+ * session pack they get a bundle of sessions. (`sessionPack` is absent from events recorded before
+ * packs existed: read it as null.)
+ */
 export type ProductEvent =
-  | { type: 'ProductCreated'; data: { productId: string; accountId: string; name: string; price: Money; clientType: ClientType; createdAt: string; createdBy: string } }
-  | { type: 'ProductUpdated'; data: { productId: string; accountId: string; changes: { name?: string; price?: Money; clientType?: ClientType }; updatedAt: string; updatedBy: string } }
+  | {
+      type: 'ProductCreated';
+      data: { productId: string; accountId: string; name: string; price: Money; clientType: ClientType; sessionPack?: SessionPack | null; createdAt: string; createdBy: string };
+    }
+  | { type: 'ProductUpdated'; data: { productId: string; accountId: string; changes: ProductChanges; updatedAt: string; updatedBy: string } }
   | { type: 'ProductArchived'; data: { productId: string; accountId: string; archivedAt: string; archivedBy: string } };
 
 export type ProductCommand =
-  | { type: 'CreateProduct'; productId: string; accountId: string; name: string; price: Money; clientType?: ClientType; actorId: string; now: string }
-  | { type: 'UpdateProduct'; changes: { name?: string; price?: Money; clientType?: ClientType }; actorId: string; now: string }
+  | { type: 'CreateProduct'; productId: string; accountId: string; name: string; price: Money; clientType?: ClientType; sessionPack?: SessionPack | null; actorId: string; now: string }
+  | { type: 'UpdateProduct'; changes: ProductChanges; actorId: string; now: string }
   | { type: 'ArchiveProduct'; actorId: string; now: string };
 
 export interface ProductState {
@@ -23,6 +44,7 @@ export interface ProductState {
   name: string;
   price: Money;
   clientType: ClientType;
+  sessionPack: SessionPack | null;
   archived: boolean;
   createdAt: string;
 }
@@ -38,6 +60,7 @@ export const productDecider: Decider<ProductCommand, ProductState, ProductEvent>
     name: '',
     price: { amount: 0, currency: 'EUR' },
     clientType: DEFAULT_PRODUCT_CLIENT_TYPE,
+    sessionPack: null,
     archived: false,
     createdAt: '',
   }),
@@ -46,7 +69,12 @@ export const productDecider: Decider<ProductCommand, ProductState, ProductEvent>
     switch (command.type) {
       case 'CreateProduct': {
         if (state.exists) return [];
-        const valid = validateProduct({ name: command.name, price: command.price, clientType: command.clientType ?? DEFAULT_PRODUCT_CLIENT_TYPE });
+        const valid = validateProduct({
+          name: command.name,
+          price: command.price,
+          clientType: command.clientType ?? DEFAULT_PRODUCT_CLIENT_TYPE,
+          sessionPack: command.sessionPack ?? null,
+        });
         return [
           {
             type: 'ProductCreated',
@@ -56,6 +84,7 @@ export const productDecider: Decider<ProductCommand, ProductState, ProductEvent>
               name: valid.name!,
               price: valid.price!,
               clientType: valid.clientType!,
+              sessionPack: valid.sessionPack ?? null,
               createdAt: command.now,
               createdBy: command.actorId,
             },
@@ -82,7 +111,7 @@ export const productDecider: Decider<ProductCommand, ProductState, ProductEvent>
   evolve(state, event) {
     switch (event.type) {
       case 'ProductCreated':
-        return { ...state, exists: true, ...event.data, archived: false };
+        return { ...state, exists: true, ...event.data, sessionPack: event.data.sessionPack ?? null, archived: false };
       case 'ProductUpdated':
         return { ...state, ...event.data.changes };
       case 'ProductArchived':
@@ -93,9 +122,9 @@ export const productDecider: Decider<ProductCommand, ProductState, ProductEvent>
   },
 };
 
-export function validateProduct(input: { name?: string; price?: Money; clientType?: ClientType }): { name?: string; price?: Money; clientType?: ClientType } {
+export function validateProduct(input: ProductChanges): ProductChanges {
   const errors: FieldError[] = [];
-  const valid: { name?: string; price?: Money; clientType?: ClientType } = {};
+  const valid: ProductChanges = {};
   if (input.name !== undefined) {
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (name.length === 0 || name.length > 200) errors.push({ field: 'name', message: 'must be 1 to 200 characters' });
@@ -110,6 +139,21 @@ export function validateProduct(input: { name?: string; price?: Money; clientTyp
   if (input.clientType !== undefined) {
     if (!isClientType(input.clientType)) errors.push({ field: 'clientType', message: 'must be one of full_access, full_access_one_way, offline' });
     else valid.clientType = input.clientType;
+  }
+  if (input.sessionPack !== undefined) {
+    const pack = input.sessionPack;
+    if (pack === null) valid.sessionPack = null;
+    else {
+      const sessions = pack?.sessions;
+      const validForDays = pack?.validForDays ?? null;
+      if (!Number.isInteger(sessions) || sessions < 1 || sessions > MAX_PACK_SESSIONS) {
+        errors.push({ field: 'sessionPack.sessions', message: `must be a whole number from 1 to ${MAX_PACK_SESSIONS}` });
+      }
+      if (validForDays !== null && (!Number.isInteger(validForDays) || validForDays < 1 || validForDays > MAX_PACK_VALIDITY_DAYS)) {
+        errors.push({ field: 'sessionPack.validForDays', message: `must be a whole number of days from 1 to ${MAX_PACK_VALIDITY_DAYS}, or null for no expiry` });
+      }
+      if (errors.length === 0) valid.sessionPack = { sessions, validForDays };
+    }
   }
   if (errors.length) throw new AppError(ErrorCodes.validationFailed, 'Some fields of the product are not valid.', errors);
   return valid;

@@ -1,5 +1,5 @@
 import { AppError, ClientType, Decider, ErrorCodes } from '@clientele/platform/core';
-import type { Money, ProductState } from './product.decider';
+import type { Money, ProductState, SessionPack } from './product.decider';
 
 export interface Buyer {
   firstName: string;
@@ -22,6 +22,8 @@ export type PurchaseEvent = {
     productName: string;
     clientType: ClientType;
     amount: Money;
+    /** The product's session pack at the time of purchase (absent before packs existed). */
+    sessionPack?: SessionPack | null;
     buyer: Buyer;
     requestHash: string;
     purchasedAt: string;
@@ -63,6 +65,7 @@ export const purchaseDecider: Decider<PurchaseCommand, PurchaseState, PurchaseEv
           productName: product.name,
           clientType: product.clientType,
           amount: product.price,
+          sessionPack: product.sessionPack,
           buyer: command.buyer,
           requestHash: command.requestHash,
           purchasedAt: command.now,

@@ -13,8 +13,8 @@ import { ProductsMessageController } from './use-cases/products/products.message
 /** Purchases go out without the buyer (personal data stays sealed in billing's events). */
 export function billingIntegrationEvents(recorded: RecordedEvent) {
   if (!recorded.streamName.startsWith('purchase-') || recorded.type !== 'ProductPurchased') return null;
-  const { purchaseId, productId, accountId, clientType, amount, purchasedAt } = domainEvent<PurchaseEvent>(recorded).data;
-  const data: PurchaseCompletedEventData = { purchaseId, productId, accountId, clientType, amount, purchasedAt };
+  const { purchaseId, productId, accountId, clientType, amount, productName, sessionPack, purchasedAt } = domainEvent<PurchaseEvent>(recorded).data;
+  const data: PurchaseCompletedEventData = { purchaseId, productId, accountId, clientType, amount, productName, sessionPack: sessionPack ?? null, purchasedAt };
   return toIntegrationEvent({ ...recorded, metadata: { ...recorded.metadata, accountId } }, BillingEvents.purchaseCompleted, { ...data });
 }
 

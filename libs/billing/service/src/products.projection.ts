@@ -8,7 +8,7 @@ export const PRODUCTS = 'products';
 export type ProductDoc = Product & { accountId: string; nameKey: string; version: number; [key: string]: unknown };
 
 export function toProduct(doc: ProductDoc): Product {
-  return { id: doc.id, name: doc.name, price: doc.price, clientType: doc.clientType, archived: doc.archived, createdAt: doc.createdAt };
+  return { id: doc.id, name: doc.name, price: doc.price, clientType: doc.clientType, sessionPack: doc.sessionPack ?? null, archived: doc.archived, createdAt: doc.createdAt };
 }
 
 /** The product catalogue of each account, guarded by the product stream's revision. */
@@ -23,7 +23,7 @@ export class ProductsProjection implements EventProcessor {
     const version = recorded.revision;
     if (event.type === 'ProductCreated') {
       const d = event.data;
-      const doc: ProductDoc = { id: d.productId, accountId: d.accountId, name: d.name, nameKey: d.name.toLowerCase(), price: d.price, clientType: d.clientType, archived: false, createdAt: d.createdAt, version };
+      const doc: ProductDoc = { id: d.productId, accountId: d.accountId, name: d.name, nameKey: d.name.toLowerCase(), price: d.price, clientType: d.clientType, sessionPack: d.sessionPack ?? null, archived: false, createdAt: d.createdAt, version };
       return [{ op: 'upsert', collection: PRODUCTS, doc, version }];
     }
     const current = await this.documents.collection<ProductDoc>(PRODUCTS).get(event.data.productId);

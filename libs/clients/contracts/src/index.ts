@@ -39,7 +39,22 @@ export const ClientsEvents = {
   loginDetailsRequested: 'clients.client.login-details-requested.v1',
   passwordResetRequested: 'clients.client.password-reset-requested.v1',
   deleted: 'clients.client.deleted.v1',
+  /** A purchase was recorded on a client's profile (the buyer is a client now): a session pack becomes their bundle. */
+  purchaseRecorded: 'clients.client.purchase-recorded.v1',
 } as const;
+
+/** `clients.client.purchase-recorded.v1` (no personal data). */
+export interface ClientPurchaseRecordedEventData {
+  clientId: string;
+  accountId: string;
+  version: number;
+  purchaseId: string;
+  productId: string;
+  productName: string;
+  amount: { amount: number; currency: string };
+  sessionPack: { sessions: number; validForDays: number | null } | null;
+  purchasedAt: string;
+}
 
 export type TypeChangeEffect = 'access_revoked' | 'invitation' | 'access_restored' | 'messaging_policy';
 

@@ -14,7 +14,15 @@ export type ClientCommand =
   | { type: 'Activate'; now: string }
   | { type: 'MarkAppAccessActive'; now: string }
   | { type: 'RecordMessage'; messageId: string; from: 'coach' | 'client'; sentAt: string }
-  | { type: 'RecordPurchase'; purchaseId: string; productId: string; amount: { amount: number; currency: string }; purchasedAt: string }
+  | {
+      type: 'RecordPurchase';
+      purchaseId: string;
+      productId: string;
+      amount: { amount: number; currency: string };
+      productName: string;
+      sessionPack: { sessions: number; validForDays: number | null } | null;
+      purchasedAt: string;
+    }
   | { type: 'DeleteClient'; actorId: string; now: string };
 
 export interface ClientState {
@@ -117,7 +125,15 @@ export const clientDecider: Decider<ClientCommand, ClientState, ClientEvent> = {
         return [
           {
             type: 'ClientPurchaseRecorded',
-            data: { ...ids, purchaseId: command.purchaseId, productId: command.productId, amount: command.amount, purchasedAt: command.purchasedAt },
+            data: {
+              ...ids,
+              purchaseId: command.purchaseId,
+              productId: command.productId,
+              amount: command.amount,
+              productName: command.productName,
+              sessionPack: command.sessionPack,
+              purchasedAt: command.purchasedAt,
+            },
           },
         ];
       case 'MarkAppAccessActive':

@@ -44,7 +44,17 @@ export type ClientEvent =
   | { type: 'ClientMessageRecorded'; data: { clientId: string; accountId: string; messageId: string; from: 'coach' | 'client'; sentAt: string } }
   | {
       type: 'ClientPurchaseRecorded';
-      data: { clientId: string; accountId: string; purchaseId: string; productId: string; amount: { amount: number; currency: string }; purchasedAt: string };
+      data: {
+        clientId: string;
+        accountId: string;
+        purchaseId: string;
+        productId: string;
+        amount: { amount: number; currency: string };
+        /** What was sold (absent on purchases recorded before session packs): a pack becomes a bundle in scheduling. */
+        productName?: string;
+        sessionPack?: { sessions: number; validForDays: number | null } | null;
+        purchasedAt: string;
+      };
     }
   | { type: 'ClientDeleted'; data: { clientId: string; accountId: string; deletedAt: string; deletedBy: string } };
 

@@ -33,6 +33,17 @@ export const clientsIntegrationEvents: IntegrationEventMapper = (recorded) => {
       return publish(ClientsEvents.passwordResetRequested, {});
     case 'ClientDeleted':
       return publish(ClientsEvents.deleted, {});
+    case 'ClientPurchaseRecorded': {
+      const { purchaseId, productId, amount, purchasedAt } = event.data;
+      return publish(ClientsEvents.purchaseRecorded, {
+        purchaseId,
+        productId,
+        productName: event.data.productName ?? '',
+        amount,
+        sessionPack: event.data.sessionPack ?? null,
+        purchasedAt,
+      });
+    }
     default:
       return null;
   }

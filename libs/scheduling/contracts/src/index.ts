@@ -7,6 +7,8 @@ export const SchedulingSubjects = {
   recordPayment: 'scheduling.cmd.record-payment',
   refundPayment: 'scheduling.cmd.refund-payment',
   createBundle: 'scheduling.cmd.create-bundle',
+  recordBundlePayment: 'scheduling.cmd.record-bundle-payment',
+  refundBundlePayment: 'scheduling.cmd.refund-bundle-payment',
   getSession: 'scheduling.query.get-session',
   clientSessions: 'scheduling.query.client-sessions',
   coachSessions: 'scheduling.query.coach-sessions',
@@ -55,6 +57,8 @@ export interface SessionView {
   status: SessionStatus;
   /** null when there is nothing to pay (no price, or cancelled before anything was paid). */
   payment: PaymentSummary | null;
+  /** The bundle (program) the session was taken from when it was completed; then nothing is owed for it on its own. */
+  bundleId: string | null;
   cancellationReason: string | null;
   createdAt: string;
   updatedAt: string;
@@ -68,10 +72,16 @@ export interface PaymentSummary {
   refundedAt: string | null;
 }
 
+/** One row of a client's payment list: a session's payment, or a bundle's (paid as a whole). */
 export interface PaymentView extends PaymentSummary {
-  sessionId: string;
-  sessionStart: string;
-  sessionStatus: SessionStatus;
+  kind: 'session' | 'bundle';
+  /** Set for a session's payment (null for a bundle's). */
+  sessionId: string | null;
+  sessionStart: string | null;
+  sessionStatus: SessionStatus | null;
+  /** Set for a bundle's payment (null for a session's). */
+  bundleId: string | null;
+  bundleName: string | null;
 }
 
 export type ProgramStatus = 'active' | 'completed';
@@ -85,6 +95,10 @@ export interface ProgramView {
   remaining: number;
   price: Money;
   productId: string | null;
+  /** `product`: bought at checkout as a session pack (paid then); `coach`: made up with "New bundle". */
+  source: 'coach' | 'product';
+  /** null when there is nothing to pay (no price). */
+  payment: PaymentSummary | null;
   expiresAt: string | null;
   status: ProgramStatus;
   /** Why a completed program ended. */
@@ -108,9 +122,9 @@ export interface ClientSessionSummary {
 export interface ClientPaymentSummary {
   /** Paid minus refunded. */
   revenue: Money;
-  /** What is owed: sessions with a price, not cancelled, not paid yet. */
+  /** What is owed: sessions with a price, not cancelled, not paid and not taken from a bundle; bundles with a price not paid yet. */
   outstanding: Money;
-  lastPayment: { sessionId: string; amount: Money; paidAt: string } | null;
+  lastPayment: { kind: 'session' | 'bundle'; sessionId: string | null; bundleId: string | null; amount: Money; paidAt: string } | null;
   /** The last 12 calendar months (UTC), oldest first, the current month last: paid minus refunded per month of payment. */
   monthly: Array<{ month: string; revenue: Money }>;
 }

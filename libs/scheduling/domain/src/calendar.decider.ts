@@ -17,6 +17,8 @@ export interface SessionPlace {
 export const SchedulingErrors = {
   coachDoubleBooked: 'coach_double_booked',
   sessionNotFound: 'session_not_found',
+  programNotFound: 'program_not_found',
+  sessionCoveredByBundle: 'session_covered_by_bundle',
   sessionNotScheduled: 'session_not_scheduled',
   sessionNotStarted: 'session_not_started',
   paymentAlreadyRecorded: 'payment_already_recorded',
@@ -42,8 +44,14 @@ export type CalendarEvent =
     }
   | { type: 'SessionRescheduled'; data: SessionRef & { previousStart: string; start: string; durationMinutes: number; online: boolean; location: string | null; rescheduledAt: string } }
   | { type: 'SessionCancelled'; data: SessionRef & { reason: string | null; cancelledAt: string } }
-  /** `attended: false` is a no-show: the session took place in the calendar, the client did not come. */
-  | { type: 'SessionCompleted'; data: SessionRef & { start: string; attended: boolean; completedAt: string } }
+  /**
+   * `attended: false` is a no-show: the session took place in the calendar, the client did not come.
+   * `prepaid`: the session was paid on its own before it was completed, so it takes nothing from a
+   * bundle (absent on events recorded before bundles were consumed this way: read false).
+   */
+  | { type: 'SessionCompleted'; data: SessionRef & { start: string; attended: boolean; prepaid?: boolean; completedAt: string } }
+  /** The session was taken from one of the client's bundles: nothing is owed for it on its own. */
+  | { type: 'SessionCoveredByBundle'; data: SessionRef & { bundleId: string; coveredAt: string } }
   | { type: 'SessionPaymentRecorded'; data: SessionRef & { amount: Money; paidAt: string } }
   | { type: 'SessionPaymentRefunded'; data: SessionRef & { amount: Money; paidAt: string; refundedAt: string } };
 
@@ -64,6 +72,7 @@ export type CalendarCommand =
   | { type: 'RescheduleSession'; sessionId: string; start?: string; durationMinutes?: number; online?: boolean; location?: string | null; now: string }
   | { type: 'CancelSession'; sessionId: string; reason: string | null; now: string }
   | { type: 'CompleteSession'; sessionId: string; attended: boolean; now: string }
+  | { type: 'CoverSession'; sessionId: string; bundleId: string; now: string }
   | { type: 'RecordPayment'; sessionId: string; amount?: Money; now: string }
   | { type: 'RefundPayment'; sessionId: string; now: string };
 
@@ -80,6 +89,8 @@ export interface CalendarSession {
   price: Money;
   status: SessionStatus;
   payment: { status: 'paid' | 'refunded'; amount: Money; paidAt: string } | null;
+  /** The bundle the session was taken from, once completed. */
+  bundleId: string | null;
 }
 
 export interface CalendarState {
@@ -180,7 +191,13 @@ export const calendarDecider: Decider<CalendarCommand, CalendarState, CalendarEv
         if (Date.parse(command.now) < session.startMs) {
           throw new AppError(SchedulingErrors.sessionNotStarted, `This session starts at ${session.start}; complete it once it has begun.`);
         }
-        return [{ type: 'SessionCompleted', data: { ...ref(session), start: session.start, attended: command.attended, completedAt: command.now } }];
+        const prepaid = session.payment !== null;
+        return [{ type: 'SessionCompleted', data: { ...ref(session), start: session.start, attended: command.attended, prepaid, completedAt: command.now } }];
+      }
+      case 'CoverSession': {
+        const session = existing(state, command.sessionId);
+        if (session.bundleId !== null) return [];
+        return [{ type: 'SessionCoveredByBundle', data: { ...ref(session), bundleId: command.bundleId, coveredAt: command.now } }];
       }
       case 'RecordPayment': {
         const session = existing(state, command.sessionId);
@@ -189,6 +206,10 @@ export const calendarDecider: Decider<CalendarCommand, CalendarState, CalendarEv
             SchedulingErrors.paymentAlreadyRecorded,
             session.payment.status === 'paid' ? 'This session is already paid.' : 'This session’s payment was refunded; it cannot be paid again.',
           );
+        }
+        if (session.bundleId !== null) {
+          // Paying for it again would charge the client twice.
+          throw new AppError(SchedulingErrors.sessionCoveredByBundle, 'This session was taken from one of the client’s bundles; record the payment on the bundle.');
         }
         const amount = command.amount ?? session.price;
         if (!Number.isInteger(amount.amount) || amount.amount <= 0) {
@@ -215,7 +236,7 @@ export const calendarDecider: Decider<CalendarCommand, CalendarState, CalendarEv
       case 'SessionScheduled': {
         const { sessionId, clientId, accountId, start, durationMinutes, online, location, price } = event.data;
         const startMs = Date.parse(start);
-        sessions[sessionId] = { sessionId, clientId, accountId, start, startMs, endMs: endOf(startMs, durationMinutes), durationMinutes, online, location, price, status: 'scheduled', payment: null };
+        sessions[sessionId] = { sessionId, clientId, accountId, start, startMs, endMs: endOf(startMs, durationMinutes), durationMinutes, online, location, price, status: 'scheduled', payment: null, bundleId: null };
         break;
       }
       case 'SessionRescheduled': {
@@ -232,6 +253,10 @@ export const calendarDecider: Decider<CalendarCommand, CalendarState, CalendarEv
       case 'SessionCompleted':
         if (!current) return state;
         sessions[current.sessionId] = { ...current, status: event.data.attended ? 'completed' : 'no_show' };
+        break;
+      case 'SessionCoveredByBundle':
+        if (!current) return state;
+        sessions[current.sessionId] = { ...current, bundleId: event.data.bundleId };
         break;
       case 'SessionPaymentRecorded':
         if (!current) return state;

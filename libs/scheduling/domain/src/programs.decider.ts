@@ -1,5 +1,5 @@
 import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
-import type { Money } from './calendar.decider';
+import { Money, SchedulingErrors } from './calendar.decider';
 
 /**
  * A client's programs (`programs-<clientId>`): bundles of N sessions sold to the client, from a
@@ -7,6 +7,9 @@ import type { Money } from './calendar.decider';
  * has not expired), completed when used up or expired. Completing a session (attended or a
  * no-show: the slot was held) consumes one session from the client's oldest active bundle; a
  * session is consumed at most once, whatever redelivers the completion.
+ *
+ * A bundle is paid as a whole: one bought as a product (a session pack) was paid at checkout; one
+ * the coach made up is pending until its payment is recorded, and a payment can be refunded once.
  */
 export type ProgramsEvent =
   | {
@@ -19,11 +22,15 @@ export type ProgramsEvent =
         sessions: number;
         price: Money;
         productId: string | null;
+        /** The checkout that sold it (a session pack); absent on bundles made before packs existed. */
+        purchaseId?: string | null;
         expiresAt: string | null;
         createdBy: string;
         createdAt: string;
       };
     }
+  | { type: 'BundlePaymentRecorded'; data: { bundleId: string; clientId: string; accountId: string; amount: Money; paidAt: string } }
+  | { type: 'BundlePaymentRefunded'; data: { bundleId: string; clientId: string; accountId: string; amount: Money; paidAt: string; refundedAt: string } }
   | { type: 'BundleSessionConsumed'; data: { bundleId: string; clientId: string; accountId: string; sessionId: string; remaining: number; consumedAt: string } }
   | { type: 'BundleUsedUp'; data: { bundleId: string; clientId: string; accountId: string; usedUpAt: string } };
 
@@ -40,15 +47,23 @@ export type ProgramsCommand =
       expiresAt: string | null;
       createdBy: string;
       now: string;
+      /** A session pack sold at checkout: the purchase, paid then. */
+      purchase?: { purchaseId: string; paidAt: string };
     }
-  | { type: 'ConsumeSession'; clientId: string; accountId: string; sessionId: string; sessionStart: string; now: string };
+  | { type: 'ConsumeSession'; clientId: string; accountId: string; sessionId: string; sessionStart: string; now: string }
+  | { type: 'RecordBundlePayment'; bundleId: string; amount?: Money; now: string }
+  | { type: 'RefundBundlePayment'; bundleId: string; now: string };
 
 export interface BundleState {
   bundleId: string;
+  clientId: string;
+  accountId: string;
   sessions: number;
   used: number;
+  price: Money;
   expiresAt: string | null;
   createdAt: string;
+  payment: { status: 'paid' | 'refunded'; amount: Money; paidAt: string } | null;
 }
 
 export interface ProgramsState {
@@ -81,9 +96,38 @@ export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEv
           errors.push({ field: 'expiresAt', message: 'must be a date and time in the future' });
         }
         if (errors.length) throw new AppError(ErrorCodes.validationFailed, 'Some fields of the bundle are not valid; see errors.', errors);
-        const { bundleId, clientId, accountId, name, sessions, price, productId, createdBy, now } = command;
+        const { bundleId, clientId, accountId, name, sessions, price, productId, createdBy, now, purchase } = command;
         const expiresAt = command.expiresAt === null ? null : new Date(command.expiresAt).toISOString();
-        return [{ type: 'BundleCreated', data: { bundleId, clientId, accountId, name: name.trim(), sessions, price, productId, expiresAt, createdBy, createdAt: now } }];
+        const purchaseId = purchase?.purchaseId ?? null;
+        const created: ProgramsEvent = {
+          type: 'BundleCreated',
+          data: { bundleId, clientId, accountId, name: name.trim(), sessions, price, productId, purchaseId, expiresAt, createdBy, createdAt: now },
+        };
+        if (!purchase || price.amount === 0) return [created];
+        return [created, { type: 'BundlePaymentRecorded', data: { bundleId, clientId, accountId, amount: price, paidAt: purchase.paidAt } }];
+      }
+      case 'RecordBundlePayment': {
+        const bundle = existingBundle(state, command.bundleId);
+        if (bundle.payment) {
+          throw new AppError(
+            SchedulingErrors.paymentAlreadyRecorded,
+            bundle.payment.status === 'paid' ? 'This bundle is already paid.' : 'This bundle’s payment was refunded; it cannot be paid again.',
+          );
+        }
+        const amount = command.amount ?? bundle.price;
+        if (!Number.isInteger(amount.amount) || amount.amount <= 0) {
+          throw new AppError(SchedulingErrors.nothingToPay, 'This bundle has no price; give the amount that was paid.');
+        }
+        const { bundleId, clientId, accountId } = bundle;
+        return [{ type: 'BundlePaymentRecorded', data: { bundleId, clientId, accountId, amount, paidAt: command.now } }];
+      }
+      case 'RefundBundlePayment': {
+        const bundle = existingBundle(state, command.bundleId);
+        if (!bundle.payment || bundle.payment.status !== 'paid') {
+          throw new AppError(SchedulingErrors.paymentNotRefundable, bundle.payment ? 'This payment was already refunded.' : 'This bundle has no payment to refund.');
+        }
+        const { bundleId, clientId, accountId } = bundle;
+        return [{ type: 'BundlePaymentRefunded', data: { bundleId, clientId, accountId, amount: bundle.payment.amount, paidAt: bundle.payment.paidAt, refundedAt: command.now } }];
       }
       case 'ConsumeSession': {
         if (state.consumed[command.sessionId]) return [];
@@ -100,9 +144,19 @@ export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEv
   evolve(state, event) {
     switch (event.type) {
       case 'BundleCreated': {
-        const { bundleId, sessions, expiresAt, createdAt } = event.data;
-        return { ...state, bundles: [...state.bundles, { bundleId, sessions, used: 0, expiresAt, createdAt }] };
+        const { bundleId, clientId, accountId, sessions, price, expiresAt, createdAt } = event.data;
+        return { ...state, bundles: [...state.bundles, { bundleId, clientId, accountId, sessions, used: 0, price, expiresAt, createdAt, payment: null }] };
       }
+      case 'BundlePaymentRecorded':
+        return {
+          ...state,
+          bundles: state.bundles.map((b) => (b.bundleId === event.data.bundleId ? { ...b, payment: { status: 'paid', amount: event.data.amount, paidAt: event.data.paidAt } } : b)),
+        };
+      case 'BundlePaymentRefunded':
+        return {
+          ...state,
+          bundles: state.bundles.map((b) => (b.bundleId === event.data.bundleId && b.payment ? { ...b, payment: { ...b.payment, status: 'refunded' } } : b)),
+        };
       case 'BundleSessionConsumed':
         return {
           bundles: state.bundles.map((b) => (b.bundleId === event.data.bundleId ? { ...b, used: b.used + 1 } : b)),
@@ -113,3 +167,9 @@ export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEv
     }
   },
 };
+
+function existingBundle(state: ProgramsState, bundleId: string): BundleState {
+  const bundle = state.bundles.find((b) => b.bundleId === bundleId);
+  if (!bundle) throw new AppError(SchedulingErrors.programNotFound, 'No program with this id.');
+  return bundle;
+}

@@ -87,7 +87,7 @@ describe('a coach calendar: no double-booking', () => {
     spec
       .given([scheduled('s1', past)])
       .when({ type: 'CompleteSession', sessionId: 's1', attended: false, now })
-      .then([{ type: 'SessionCompleted', data: { ...ref('s1'), start: past, attended: false, completedAt: now } }]);
+      .then([{ type: 'SessionCompleted', data: { ...ref('s1'), start: past, attended: false, prepaid: false, completedAt: now } }]);
     spec.given([scheduled('s1', nine)]).when({ type: 'CompleteSession', sessionId: 's1', attended: true, now }).thenThrows('session_not_started');
     const completed: CalendarEvent = { type: 'SessionCompleted', data: { ...ref('s1'), start: past, attended: true, completedAt: now } };
     spec.given([scheduled('s1', past), completed]).when({ type: 'CompleteSession', sessionId: 's1', attended: true, now }).thenNothingHappens();
@@ -95,6 +95,25 @@ describe('a coach calendar: no double-booking', () => {
       .given([scheduled('s1', past), { type: 'SessionCancelled', data: { ...ref('s1'), reason: null, cancelledAt: now } }])
       .when({ type: 'CompleteSession', sessionId: 's1', attended: true, now })
       .thenThrows('session_not_scheduled');
+  });
+
+  it('says whether a completed session was paid on its own beforehand (then it takes nothing from a bundle)', () => {
+    const past = '2026-11-20T09:00:00.000Z';
+    const paidBefore: CalendarEvent = { type: 'SessionPaymentRecorded', data: { ...ref('s1'), amount: eur(5000), paidAt: now } };
+    spec
+      .given([scheduled('s1', past), paidBefore])
+      .when({ type: 'CompleteSession', sessionId: 's1', attended: true, now })
+      .then([{ type: 'SessionCompleted', data: { ...ref('s1'), start: past, attended: true, prepaid: true, completedAt: now } }]);
+  });
+
+  it('marks a session covered by the bundle it was taken from, once', () => {
+    const past = '2026-11-20T09:00:00.000Z';
+    const covered: CalendarEvent = { type: 'SessionCoveredByBundle', data: { ...ref('s1'), bundleId: 'b1', coveredAt: now } };
+    spec.given([scheduled('s1', past)]).when({ type: 'CoverSession', sessionId: 's1', bundleId: 'b1', now }).then([covered]);
+    spec.given([scheduled('s1', past), covered]).when({ type: 'CoverSession', sessionId: 's1', bundleId: 'b1', now }).thenNothingHappens();
+    spec.given([]).when({ type: 'CoverSession', sessionId: 's1', bundleId: 'b1', now }).thenThrows('session_not_found');
+    // Paid through the bundle: a payment of its own would charge the client twice.
+    spec.given([scheduled('s1', past), covered]).when({ type: 'RecordPayment', sessionId: 's1', now }).thenThrows('session_covered_by_bundle');
   });
 });
 
@@ -131,7 +150,7 @@ describe('programs: bundles of sessions', () => {
   const spec = deciderSpec(programsDecider);
   const created = (bundleId: string, sessions: number, expiresAt: string | null = null): ProgramsEvent => ({
     type: 'BundleCreated',
-    data: { bundleId, clientId: 'c1', accountId: 'a1', name: `${sessions} sessions`, sessions, price: eur(20000), productId: null, expiresAt, createdBy: 'coach1', createdAt: now },
+    data: { bundleId, clientId: 'c1', accountId: 'a1', name: `${sessions} sessions`, sessions, price: eur(20000), productId: null, purchaseId: null, expiresAt, createdBy: 'coach1', createdAt: now },
   });
   const consume = (sessionId: string, sessionStart = '2026-11-25T09:00:00.000Z') => ({ type: 'ConsumeSession' as const, clientId: 'c1', accountId: 'a1', sessionId, sessionStart, now });
   const consumed = (bundleId: string, sessionId: string, remaining: number): ProgramsEvent => ({
@@ -173,5 +192,50 @@ describe('programs: bundles of sessions', () => {
     spec.given(history).when(consume('s1', '2026-11-23T09:00:00.000Z')).then([consumed('b1', 's1', 4)]);
     spec.given(history).when(consume('s2', '2026-11-25T09:00:00.000Z')).then([consumed('b2', 's2', 4)]);
     spec.given([created('b1', 5, '2026-11-24T00:00:00.000Z')]).when(consume('s3', '2026-11-25T09:00:00.000Z')).thenNothingHappens();
+  });
+
+  it('gives a bundle sold as a session pack, paid at checkout with the purchase', () => {
+    const purchasedAt = '2026-11-20T10:00:00.000Z';
+    spec
+      .given([])
+      .when({
+        type: 'CreateBundle',
+        bundleId: 'b9',
+        clientId: 'c1',
+        accountId: 'a1',
+        name: '10-session pack',
+        sessions: 10,
+        price: eur(45000),
+        productId: 'prod1',
+        expiresAt: '2027-02-18T10:00:00.000Z',
+        createdBy: 'billing',
+        now: purchasedAt,
+        purchase: { purchaseId: 'purchase1', paidAt: purchasedAt },
+      })
+      .then([
+        {
+          type: 'BundleCreated',
+          data: { bundleId: 'b9', clientId: 'c1', accountId: 'a1', name: '10-session pack', sessions: 10, price: eur(45000), productId: 'prod1', purchaseId: 'purchase1', expiresAt: '2027-02-18T10:00:00.000Z', createdBy: 'billing', createdAt: purchasedAt },
+        },
+        { type: 'BundlePaymentRecorded', data: { bundleId: 'b9', clientId: 'c1', accountId: 'a1', amount: eur(45000), paidAt: purchasedAt } },
+      ]);
+  });
+
+  it('takes one payment for a bundle made by the coach, of its price or the amount given, and refunds it once', () => {
+    const paid: ProgramsEvent = { type: 'BundlePaymentRecorded', data: { bundleId: 'b1', clientId: 'c1', accountId: 'a1', amount: eur(20000), paidAt: now } };
+    const refunded: ProgramsEvent = { type: 'BundlePaymentRefunded', data: { bundleId: 'b1', clientId: 'c1', accountId: 'a1', amount: eur(20000), paidAt: now, refundedAt: now } };
+    spec.given([created('b1', 5)]).when({ type: 'RecordBundlePayment', bundleId: 'b1', now }).then([paid]);
+    spec
+      .given([created('b1', 5)])
+      .when({ type: 'RecordBundlePayment', bundleId: 'b1', amount: eur(15000), now })
+      .then([{ type: 'BundlePaymentRecorded', data: { bundleId: 'b1', clientId: 'c1', accountId: 'a1', amount: eur(15000), paidAt: now } }]);
+    spec.given([created('b1', 5), paid]).when({ type: 'RecordBundlePayment', bundleId: 'b1', now }).thenThrows('payment_already_recorded');
+    spec.given([created('b1', 5), paid]).when({ type: 'RefundBundlePayment', bundleId: 'b1', now }).then([refunded]);
+    spec.given([created('b1', 5), paid, refunded]).when({ type: 'RefundBundlePayment', bundleId: 'b1', now }).thenThrows('payment_not_refundable');
+    spec.given([created('b1', 5)]).when({ type: 'RefundBundlePayment', bundleId: 'b1', now }).thenThrows('payment_not_refundable');
+    spec.given([created('b1', 5), paid, refunded]).when({ type: 'RecordBundlePayment', bundleId: 'b1', now }).thenThrows('payment_already_recorded');
+    spec.given([]).when({ type: 'RecordBundlePayment', bundleId: 'b1', now }).thenThrows('program_not_found');
+    const free: ProgramsEvent = { ...created('b2', 5), data: { ...(created('b2', 5).data as object), price: eur(0) } as never };
+    spec.given([free]).when({ type: 'RecordBundlePayment', bundleId: 'b2', now }).thenThrows('nothing_to_pay');
   });
 });

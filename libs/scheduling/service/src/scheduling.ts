@@ -42,9 +42,10 @@ export function schedulingIntegrationEvent(recorded: RecordedEvent): Integration
 }
 
 /**
- * Completing a session consumes one session of the client's active bundle. The completing request
- * does it right away; this processor covers a crash in between. The programs decider consumes a
- * session at most once, so whichever comes second changes nothing.
+ * Completing a session consumes one session of the client's active bundle, and marks the session
+ * as covered by that bundle. The completing request does both right away; this processor covers a
+ * crash in between or after. The programs decider consumes a session at most once and the calendar
+ * marks it covered once, so whichever comes second changes nothing.
  */
 export class BundleConsumption implements EventProcessor {
   readonly name = 'scheduling_bundle_consumption';
@@ -54,7 +55,8 @@ export class BundleConsumption implements EventProcessor {
 
   async handle(recorded: RecordedEvent): Promise<[]> {
     const event = domainEvent<Extract<CalendarEvent, { type: 'SessionCompleted' }>>(recorded);
-    await this.scheduling().consumeBundleSession(event.data, { ...recorded.metadata, causationId: recorded.id });
+    const coachId = recorded.streamName.slice('calendar-'.length);
+    await this.scheduling().consumeBundleSession(coachId, event.data, { ...recorded.metadata, causationId: recorded.id });
     return [];
   }
 }
@@ -84,13 +86,28 @@ export class Scheduling {
     return handleCommand(this.deps.events, programsStream(clientId), programsDecider, command, { commandId, metadata }, { maxRetries: 20 });
   }
 
-  async consumeBundleSession(data: { sessionId: string; clientId: string; accountId: string; start: string }, metadata: EventMetadata) {
-    return this.programs(
+  /**
+   * Takes a completed session from the client's oldest active bundle and marks the session covered
+   * by it. A session paid on its own before it was completed takes nothing. Returns the last
+   * position written (null: nothing to write).
+   */
+  async consumeBundleSession(
+    coachId: string,
+    data: { sessionId: string; clientId: string; accountId: string; start: string; prepaid?: boolean },
+    metadata: EventMetadata,
+  ): Promise<GlobalPosition | null> {
+    if (data.prepaid) return null;
+    const now = new Date().toISOString();
+    const consumed = await this.programs(
       data.clientId,
-      { type: 'ConsumeSession', clientId: data.clientId, accountId: data.accountId, sessionId: data.sessionId, sessionStart: data.start, now: new Date().toISOString() },
+      { type: 'ConsumeSession', clientId: data.clientId, accountId: data.accountId, sessionId: data.sessionId, sessionStart: data.start, now },
       `consume:${data.sessionId}`,
       metadata,
     );
+    const bundleId = consumed.state.consumed[data.sessionId];
+    if (!bundleId) return consumed.position;
+    const covered = await this.calendar(coachId, { type: 'CoverSession', sessionId: data.sessionId, bundleId, now }, `cover:${data.sessionId}`, metadata);
+    return covered.position ?? consumed.position;
   }
 
   async waitForViews(...positions: Array<GlobalPosition | null>): Promise<void> {

@@ -16,6 +16,16 @@ export class MoneyBody {
   @ApiProperty({ example: 'EUR' }) @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' }) currency!: string;
 }
 
+export class SessionPackBody {
+  @ApiProperty({ description: 'Sessions in the bundle each buyer gets.', example: 10, minimum: 1, maximum: 500 }) @IsInt() @Min(1) @Max(500) sessions!: number;
+  @ApiPropertyOptional({ description: 'Days the bundle stays valid after the purchase; null or absent: no expiry.', example: 90, nullable: true, minimum: 1, maximum: 3650 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  validForDays?: number | null;
+}
+
 export class CreateProductBody {
   @ApiProperty({ example: '12-week strength program' }) @IsString() @Length(1, 200) name!: string;
   @ApiProperty({ type: MoneyBody }) @IsDefined() @ValidateNested() @Type(() => MoneyBody) price!: MoneyBody;
@@ -23,12 +33,22 @@ export class CreateProductBody {
   @IsOptional()
   @IsIn(ClientTypes)
   clientType?: (typeof ClientTypes)[number];
+  @ApiPropertyOptional({ type: SessionPackBody, nullable: true, description: 'A session pack: every buyer gets a bundle of this many sessions (a program on their profile).' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SessionPackBody)
+  sessionPack?: SessionPackBody | null;
 }
 
 export class UpdateProductBody {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
   @ApiPropertyOptional({ type: MoneyBody }) @IsOptional() @ValidateNested() @Type(() => MoneyBody) price?: MoneyBody;
   @ApiPropertyOptional({ enum: ClientTypes }) @IsOptional() @IsIn(ClientTypes) clientType?: (typeof ClientTypes)[number];
+  @ApiPropertyOptional({ type: SessionPackBody, nullable: true, description: 'null: no longer a session pack (past buyers keep their bundles).' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SessionPackBody)
+  sessionPack?: SessionPackBody | null;
 }
 
 export class BuyerBody {

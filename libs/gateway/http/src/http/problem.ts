@@ -27,6 +27,8 @@ const STATUS: Record<string, number> = {
   product_archived: 409,
   coach_double_booked: 409,
   session_not_found: 404,
+  program_not_found: 404,
+  session_covered_by_bundle: 409,
   session_not_scheduled: 409,
   session_not_started: 409,
   payment_already_recorded: 409,

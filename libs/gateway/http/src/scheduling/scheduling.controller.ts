@@ -95,8 +95,37 @@ export class SchedulingController {
     return send(this.deps.requests, SchedulingSubjects.clientPrograms, { actor, correlationId, data: { clientId, status: query.status, page: query.page, pageSize: query.pageSize } });
   }
 
+  @Post('clients/:id/programs/:programId/payment')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Record that the bundle was paid, as a whole (default: its price). 409 payment_already_recorded; 404 program_not_found.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  payProgram(
+    @Param('id') clientId: string,
+    @Param('programId') programId: string,
+    @Body() body: RecordPaymentBody,
+    @Headers('idempotency-key') key: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @CorrelationId() correlationId: string,
+  ): Promise<ProgramView> {
+    return send(this.deps.requests, SchedulingSubjects.recordBundlePayment, { actor, correlationId, idempotencyKey: idempotencyKey(key), data: { clientId, programId, amount: body.amount } });
+  }
+
+  @Post('clients/:id/programs/:programId/refund')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Refund the bundle's payment in full. 409 payment_not_refundable when nothing is paid; 404 program_not_found." })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  refundProgram(
+    @Param('id') clientId: string,
+    @Param('programId') programId: string,
+    @Headers('idempotency-key') key: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @CorrelationId() correlationId: string,
+  ): Promise<ProgramView> {
+    return send(this.deps.requests, SchedulingSubjects.refundBundlePayment, { actor, correlationId, idempotencyKey: idempotencyKey(key), data: { clientId, programId } });
+  }
+
   @Get('clients/:id/payments')
-  @ApiOperation({ summary: 'One payment per session with something to pay (pending, paid or refunded), latest session first.' })
+  @ApiOperation({ summary: 'One payment per session or bundle with something to pay (pending, paid or refunded), newest first (kind: session or bundle).' })
   payments(@Param('id') clientId: string, @Query() query: ClientPaymentsQuery, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<Page<PaymentView>> {
     return send(this.deps.requests, SchedulingSubjects.clientPayments, { actor, correlationId, data: { clientId, status: query.status, page: query.page, pageSize: query.pageSize } });
   }

@@ -41,7 +41,7 @@ export class CompleteSessionBody {
 }
 
 export class RecordPaymentBody {
-  @ApiPropertyOptional({ type: MoneyBody, description: 'Default: the session price.' }) @IsOptional() @ValidateNested() @Type(() => MoneyBody) amount?: MoneyBody;
+  @ApiPropertyOptional({ type: MoneyBody, description: 'Default: the price of the session (or bundle).' }) @IsOptional() @ValidateNested() @Type(() => MoneyBody) amount?: MoneyBody;
 }
 
 export class CreateProgramBody {

@@ -1,20 +1,24 @@
-import type { PaymentSummary, ProgramView, SessionView } from '@clientele/scheduling/contracts';
+import type { Money, PaymentSummary, ProgramView, SessionView } from '@clientele/scheduling/contracts';
 
 export const SESSIONS = 'sessions';
 export const PROGRAMS = 'programs';
 
 /** One session as the calendar stream left it (version = that stream's revision). */
-export type SessionDoc = Omit<SessionView, 'payment'> & {
+export type SessionDoc = Omit<SessionView, 'payment' | 'bundleId'> & {
   accountId: string;
+  /** Absent on documents written before bundles covered sessions: read null. */
+  bundleId?: string | null;
   /** Set once a payment was recorded; the pending state is derived from the price (see toSessionView). */
   paid: { amount: SessionView['price']; paidAt: string; refundedAt: string | null } | null;
   [key: string]: unknown;
 };
 
 /** One bundle as the client's programs stream left it; expiry is applied when it is read. */
-export type ProgramDoc = Omit<ProgramView, 'status' | 'completedReason' | 'remaining'> & {
+export type ProgramDoc = Omit<ProgramView, 'status' | 'completedReason' | 'remaining' | 'payment' | 'source'> & {
   accountId: string;
+  purchaseId: string | null;
   usedUpAt: string | null;
+  paid: { amount: Money; paidAt: string; refundedAt: string | null } | null;
   version: number;
   [key: string]: unknown;
 };
@@ -23,7 +27,16 @@ export function paymentOf(doc: SessionDoc): PaymentSummary | null {
   if (doc.paid) {
     return { status: doc.paid.refundedAt ? 'refunded' : 'paid', amount: doc.paid.amount, paidAt: doc.paid.paidAt, refundedAt: doc.paid.refundedAt };
   }
-  if (doc.price.amount > 0 && doc.status !== 'cancelled') return { status: 'pending', amount: doc.price, paidAt: null, refundedAt: null };
+  // Taken from a bundle: the bundle is what is paid for.
+  if (doc.price.amount > 0 && doc.status !== 'cancelled' && !doc.bundleId) return { status: 'pending', amount: doc.price, paidAt: null, refundedAt: null };
+  return null;
+}
+
+export function programPaymentOf(doc: ProgramDoc): PaymentSummary | null {
+  if (doc.paid) {
+    return { status: doc.paid.refundedAt ? 'refunded' : 'paid', amount: doc.paid.amount, paidAt: doc.paid.paidAt, refundedAt: doc.paid.refundedAt };
+  }
+  if (doc.price.amount > 0) return { status: 'pending', amount: doc.price, paidAt: null, refundedAt: null };
   return null;
 }
 
@@ -40,6 +53,7 @@ export function toSessionView(doc: SessionDoc): SessionView {
     price: doc.price,
     status: doc.status,
     payment: paymentOf(doc),
+    bundleId: doc.bundleId ?? null,
     cancellationReason: doc.cancellationReason,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
@@ -61,6 +75,8 @@ export function toProgramView(doc: ProgramDoc, now: Date): ProgramView {
     remaining: Math.max(0, remaining),
     price: doc.price,
     productId: doc.productId,
+    source: doc.purchaseId ? 'product' : 'coach',
+    payment: programPaymentOf(doc),
     expiresAt: doc.expiresAt,
     status: completedReason ? 'completed' : 'active',
     completedReason,

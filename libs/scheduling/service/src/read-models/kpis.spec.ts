@@ -31,9 +31,11 @@ const program = (sessions: number, used: number, expiresAt: string | null = null
   used,
   price: eur(0),
   productId: null,
+  purchaseId: null,
   expiresAt,
   createdAt: '2026-01-01T00:00:00.000Z',
   usedUpAt: null,
+  paid: null,
   version: 0,
 });
 
@@ -67,7 +69,7 @@ describe('client KPIs', () => {
       session('2026-11-25T09:00:00.000Z', 'scheduled', 2500), // owed
       session('2026-11-12T09:00:00.000Z', 'cancelled', 2500), // not owed
     ];
-    const summary = paymentSummary(sessions, now);
+    const summary = paymentSummary(sessions, [], now);
     expect(summary.revenue).toEqual(eur(10000));
     expect(summary.outstanding).toEqual(eur(5000));
     expect(summary.lastPayment).toMatchObject({ amount: eur(5000), paidAt: '2026-11-01T10:00:00.000Z' });
@@ -76,6 +78,18 @@ describe('client KPIs', () => {
     expect(summary.monthly[11]).toEqual({ month: '2026-11', revenue: eur(5000) });
     expect(summary.monthly.find((m) => m.month === '2026-10')!.revenue).toEqual(eur(4000));
     expect(summary.monthly.find((m) => m.month === '2026-09')!.revenue).toEqual(eur(0));
+  });
+
+  it('counts bundles paid as a whole, and owes nothing for a session taken from a bundle', () => {
+    const covered = { ...session('2026-11-10T09:00:00.000Z', 'completed', 2500), bundleId: 'p-covering' };
+    const paidPack = { ...program(10, 1), id: 'p-paid', price: eur(20000), purchaseId: 'purchase1', createdAt: '2026-11-05T00:00:00.000Z', paid: { amount: eur(20000), paidAt: '2026-11-05T00:00:00.000Z', refundedAt: null } };
+    const owedPack = { ...program(5, 0), id: 'p-owed', price: eur(9000), createdAt: '2026-11-06T00:00:00.000Z' };
+    const refundedPack = { ...program(5, 0), id: 'p-refunded', price: eur(7000), paid: { amount: eur(7000), paidAt: '2026-10-01T00:00:00.000Z', refundedAt: '2026-10-02T00:00:00.000Z' } };
+    const summary = paymentSummary([covered], [paidPack, owedPack, refundedPack], now);
+    expect(summary.revenue).toEqual(eur(20000));
+    expect(summary.outstanding).toEqual(eur(9000));
+    expect(summary.lastPayment).toEqual({ kind: 'bundle', sessionId: null, bundleId: 'p-paid', amount: eur(20000), paidAt: '2026-11-05T00:00:00.000Z' });
+    expect(summary.monthly[11]).toEqual({ month: '2026-11', revenue: eur(20000) });
   });
 
   it('names the last 12 months across a year boundary', () => {

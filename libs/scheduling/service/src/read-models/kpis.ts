@@ -36,30 +36,61 @@ export function lastTwelveMonths(now: Date): string[] {
   return months;
 }
 
+/** One priced thing a client pays for: a session on its own, or a bundle as a whole. */
+interface Payable {
+  kind: 'session' | 'bundle';
+  id: string;
+  /** When it happened, for "the latest one" (a session's start, a bundle's creation). */
+  at: string;
+  price: Money;
+  paid: { amount: Money; paidAt: string; refundedAt: string | null } | null;
+  /** Owed when unpaid: a priced session not cancelled and not taken from a bundle; a priced bundle. */
+  owed: boolean;
+}
+
+function payables(sessions: readonly SessionDoc[], programs: readonly ProgramDoc[]): Payable[] {
+  return [
+    ...sessions.map(
+      (s): Payable => ({ kind: 'session', id: s.id, at: s.start, price: s.price, paid: s.paid, owed: s.status !== 'cancelled' && !s.bundleId && s.price.amount > 0 }),
+    ),
+    ...programs.map((p): Payable => ({ kind: 'bundle', id: p.id, at: p.createdAt, price: p.price, paid: p.paid ?? null, owed: p.price.amount > 0 })),
+  ];
+}
+
 /**
- * The Finances KPIs and chart of one client. Sums are in one currency: that of the client's most
- * recent session (a coach bills a client in one currency); amounts in another are left out.
+ * The Finances KPIs and chart of one client, from their sessions and bundles. Sums are in one
+ * currency: that of the client's most recent session or bundle (a coach bills a client in one
+ * currency); amounts in another are left out.
  */
-export function paymentSummary(sessions: readonly SessionDoc[], now: Date, fallbackCurrency = 'EUR'): ClientPaymentSummary {
-  const latest = [...sessions].sort((a, b) => b.start.localeCompare(a.start))[0];
+export function paymentSummary(sessions: readonly SessionDoc[], programs: readonly ProgramDoc[], now: Date, fallbackCurrency = 'EUR'): ClientPaymentSummary {
+  const all = payables(sessions, programs);
+  const latest = [...all].sort((a, b) => b.at.localeCompare(a.at))[0];
   const currency = latest?.price.currency ?? fallbackCurrency;
   const money = (amount: number): Money => ({ amount, currency });
-  const mine = sessions.filter((s) => (s.paid?.amount.currency ?? s.price.currency) === currency);
+  const mine = all.filter((p) => (p.paid?.amount.currency ?? p.price.currency) === currency);
   const months = lastTwelveMonths(now);
   const perMonth = new Map(months.map((m) => [m, 0]));
   let revenue = 0;
   let outstanding = 0;
   let lastPayment: ClientPaymentSummary['lastPayment'] = null;
-  for (const s of mine) {
-    if (s.paid) {
-      if (!s.paid.refundedAt) {
-        revenue += s.paid.amount.amount;
-        const month = s.paid.paidAt.slice(0, 7);
-        if (perMonth.has(month)) perMonth.set(month, perMonth.get(month)! + s.paid.amount.amount);
+  for (const p of mine) {
+    if (p.paid) {
+      if (!p.paid.refundedAt) {
+        revenue += p.paid.amount.amount;
+        const month = p.paid.paidAt.slice(0, 7);
+        if (perMonth.has(month)) perMonth.set(month, perMonth.get(month)! + p.paid.amount.amount);
       }
-      if (!lastPayment || s.paid.paidAt > lastPayment.paidAt) lastPayment = { sessionId: s.id, amount: s.paid.amount, paidAt: s.paid.paidAt };
-    } else if (s.status !== 'cancelled' && s.price.amount > 0) {
-      outstanding += s.price.amount;
+      if (!lastPayment || p.paid.paidAt > lastPayment.paidAt) {
+        lastPayment = {
+          kind: p.kind,
+          sessionId: p.kind === 'session' ? p.id : null,
+          bundleId: p.kind === 'bundle' ? p.id : null,
+          amount: p.paid.amount,
+          paidAt: p.paid.paidAt,
+        };
+      }
+    } else if (p.owed) {
+      outstanding += p.price.amount;
     }
   }
   return {

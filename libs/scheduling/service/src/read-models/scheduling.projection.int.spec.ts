@@ -39,17 +39,25 @@ describe('SchedulingProjection', () => {
         data: { ...ref('s3'), previousStart: '2099-01-01T09:00:00.000Z', start: '2099-01-01T11:00:00.000Z', durationMinutes: 30, online: false, location: 'Park', rescheduledAt: at },
       },
       { type: 'SessionCancelled', data: { ...ref('s4'), reason: 'travel', cancelledAt: at } },
+      scheduled('s5', '2026-11-04T09:00:00.000Z'),
+      { type: 'SessionCompleted', data: { ...ref('s5'), start: '2026-11-04T09:00:00.000Z', attended: true, prepaid: false, completedAt: at } },
+      { type: 'SessionCoveredByBundle', data: { ...ref('s5'), bundleId: 'b2', coveredAt: at } },
     ];
-    const created = (bundleId: string, sessions: number): ProgramsEvent => ({
+    const created = (bundleId: string, sessions: number, purchaseId: string | null = null, price = 9000): ProgramsEvent => ({
       type: 'BundleCreated',
-      data: { bundleId, clientId: 'c1', accountId: 'a1', name: 'Pack', sessions, price: eur(9000), productId: null, expiresAt: null, createdBy: 'coach1', createdAt: at },
+      data: { bundleId, clientId: 'c1', accountId: 'a1', name: 'Pack', sessions, price: eur(price), productId: purchaseId ? 'prod1' : null, purchaseId, expiresAt: null, createdBy: 'coach1', createdAt: at },
     });
+    const bundlePaid = (bundleId: string, amount: number): ProgramsEvent => ({ type: 'BundlePaymentRecorded', data: { bundleId, clientId: 'c1', accountId: 'a1', amount: eur(amount), paidAt: at } });
     const programs: ProgramsEvent[] = [
       created('b1', 1),
       created('b2', 3),
       { type: 'BundleSessionConsumed', data: { bundleId: 'b1', clientId: 'c1', accountId: 'a1', sessionId: 's1', remaining: 0, consumedAt: at } },
       { type: 'BundleUsedUp', data: { bundleId: 'b1', clientId: 'c1', accountId: 'a1', usedUpAt: at } },
       { type: 'BundleSessionConsumed', data: { bundleId: 'b2', clientId: 'c1', accountId: 'a1', sessionId: 's2', remaining: 2, consumedAt: at } },
+      bundlePaid('b1', 9000),
+      created('b3', 10, 'purchase1', 12000),
+      bundlePaid('b3', 12000),
+      { type: 'BundleSessionConsumed', data: { bundleId: 'b2', clientId: 'c1', accountId: 'a1', sessionId: 's5', remaining: 1, consumedAt: at } },
     ];
     const append = (stream: string, list: Array<CalendarEvent | ProgramsEvent>) =>
       events.appendToStream(stream, list.map((e) => ({ id: randomUUID(), type: e.type, data: e.data as unknown as Record<string, unknown>, metadata: { occurredAt: at } })), { expectedRevision: 'any' });
@@ -69,19 +77,29 @@ describe('SchedulingProjection', () => {
       ['s2', 'no_show', 'refunded'],
       ['s3', 'scheduled', 'pending'],
       ['s4', 'cancelled', null],
+      // Taken from a bundle: nothing owed for it on its own.
+      ['s5', 'completed', null],
     ]);
+    expect(toSessionView(sessions.find((s) => s.id === 's5')!).bundleId).toBe('b2');
     expect(sessions.find((s) => s.id === 's3')).toMatchObject({ start: '2099-01-01T11:00:00.000Z', end: '2099-01-01T11:30:00.000Z', location: 'Park', online: false });
     const now = new Date('2026-11-21T00:00:00.000Z');
     expect(bundles.map((b) => toProgramView(b, now)).map((p) => [p.id, p.used, p.remaining, p.status])).toEqual([
       ['b1', 1, 0, 'completed'],
-      ['b2', 1, 2, 'active'],
+      ['b2', 2, 1, 'active'],
+      ['b3', 0, 10, 'active'],
+    ]);
+    expect(bundles.map((b) => toProgramView(b, now)).map((p) => [p.id, p.source, p.payment?.status ?? null])).toEqual([
+      ['b1', 'coach', 'paid'],
+      ['b2', 'coach', 'pending'],
+      ['b3', 'product', 'paid'],
     ]);
     const summary = sessionSummary(sessions, bundles, now);
-    expect(summary.sessions).toMatchObject({ completed: 1, noShows: 1, cancelled: 1, upcoming: 1, attendanceRate: 0.5 });
-    expect(summary.programs).toEqual({ active: 1, completed: 1 });
-    const finances = paymentSummary(sessions, now);
-    expect(finances.revenue).toEqual(eur(5000));
-    expect(finances.outstanding).toEqual(eur(5000));
+    expect(summary.sessions).toMatchObject({ completed: 2, noShows: 1, cancelled: 1, upcoming: 1, attendanceRate: 0.667 });
+    expect(summary.programs).toEqual({ active: 2, completed: 1 });
+    const finances = paymentSummary(sessions, bundles, now);
+    // s1 and the bundles b1 and b3 were paid (s2 was refunded); s3 and the bundle b2 are owed, s5 was taken from b2.
+    expect(finances.revenue).toEqual(eur(5000 + 9000 + 12000));
+    expect(finances.outstanding).toEqual(eur(5000 + 9000));
     await events.close();
     await documents.close();
   });

@@ -42,6 +42,7 @@ export class SchedulingProjection implements EventProcessor {
         price,
         status: 'scheduled',
         paid: null,
+        bundleId: null,
         cancellationReason: null,
         createdAt: scheduledAt,
         updatedAt: scheduledAt,
@@ -65,6 +66,9 @@ export class SchedulingProjection implements EventProcessor {
       case 'SessionCompleted':
         next = { ...current, status: event.data.attended ? 'completed' : 'no_show', updatedAt: event.data.completedAt };
         break;
+      case 'SessionCoveredByBundle':
+        next = { ...current, bundleId: event.data.bundleId, updatedAt: event.data.coveredAt };
+        break;
       case 'SessionPaymentRecorded':
         next = { ...current, paid: { amount: event.data.amount, paidAt: event.data.paidAt, refundedAt: null }, updatedAt: event.data.paidAt };
         break;
@@ -85,15 +89,27 @@ export class SchedulingProjection implements EventProcessor {
       const { bundleId, accountId, clientId, name, sessions, price, productId, expiresAt, createdAt } = event.data;
       const existing = await this.documents.collection<ProgramDoc>(PROGRAMS).get(bundleId);
       if (existing && existing.version >= version) return [];
-      const doc: ProgramDoc = { id: bundleId, accountId, clientId, name, sessions, used: 0, price, productId, expiresAt, createdAt, usedUpAt: null, version };
+      const purchaseId = event.data.purchaseId ?? null;
+      const doc: ProgramDoc = { id: bundleId, accountId, clientId, name, sessions, used: 0, price, productId, purchaseId, expiresAt, createdAt, usedUpAt: null, paid: null, version };
       return [{ op: 'upsert', collection: PROGRAMS, doc, version }];
     }
     const current = await this.documents.collection<ProgramDoc>(PROGRAMS).get(event.data.bundleId);
     if (!current || current.version >= version) return [];
-    const next: ProgramDoc =
-      event.type === 'BundleSessionConsumed'
-        ? { ...current, used: current.sessions - event.data.remaining }
-        : { ...current, usedUpAt: event.data.usedUpAt };
+    let next: ProgramDoc;
+    switch (event.type) {
+      case 'BundleSessionConsumed':
+        next = { ...current, used: current.sessions - event.data.remaining };
+        break;
+      case 'BundleUsedUp':
+        next = { ...current, usedUpAt: event.data.usedUpAt };
+        break;
+      case 'BundlePaymentRecorded':
+        next = { ...current, paid: { amount: event.data.amount, paidAt: event.data.paidAt, refundedAt: null } };
+        break;
+      case 'BundlePaymentRefunded':
+        next = { ...current, paid: { amount: event.data.amount, paidAt: event.data.paidAt, refundedAt: event.data.refundedAt } };
+        break;
+    }
     return [{ op: 'upsert', collection: PROGRAMS, doc: { ...next, version }, version }];
   }
 }

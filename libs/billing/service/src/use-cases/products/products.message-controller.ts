@@ -1,4 +1,4 @@
-import { BillingSubjects, Money, Product, PublicProduct } from '@clientele/billing/contracts';
+import { BillingSubjects, Money, Product, PublicProduct, SessionPack } from '@clientele/billing/contracts';
 import { requireCapability, requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ClientType, ErrorCodes, Page } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -8,7 +8,7 @@ import { BILLING_CONTEXT } from '../../billing.deps';
 import type { BillingContext } from '../../billing.context';
 import { PRODUCTS, ProductDoc, toProduct } from '../../products.projection';
 
-type ProductChanges = { name?: string; price?: Money; clientType?: ClientType };
+type ProductChanges = { name?: string; price?: Money; clientType?: ClientType; sessionPack?: SessionPack | null };
 
 /** The catalogue: create, change and archive products (manage_products), list and read them (staff). */
 @Controller()
@@ -16,7 +16,7 @@ export class ProductsMessageController {
   constructor(@Inject(BILLING_CONTEXT) private readonly context: BillingContext) {}
 
   @MessagePattern(BillingSubjects.createProduct)
-  async create(@Payload() envelope: RequestEnvelope<{ name: string; price: Money; clientType?: ClientType }>): Promise<Product> {
+  async create(@Payload() envelope: RequestEnvelope<{ name: string; price: Money; clientType?: ClientType; sessionPack?: SessionPack | null }>): Promise<Product> {
     const actor = requireStaff(envelope.actor);
     requireCapability(actor, 'manage_products');
     const productId = randomUUID();
@@ -81,8 +81,8 @@ export class ProductsMessageController {
   async getPublic(@Payload() envelope: RequestEnvelope<{ productId: string }>): Promise<PublicProduct> {
     const doc = await this.context.deps.documents.collection<ProductDoc>(PRODUCTS).get(envelope.data.productId);
     if (!doc) throw new AppError(ErrorCodes.notFound, 'This product does not exist; check the link you were given.');
-    const { id, name, price, clientType, archived } = toProduct(doc);
-    return { id, name, price, clientType, archived };
+    const { id, name, price, clientType, sessionPack, archived } = toProduct(doc);
+    return { id, name, price, clientType, sessionPack, archived };
   }
 
   private async read(accountId: string, productId: string): Promise<Product> {

@@ -81,7 +81,16 @@ export class EnrolBuyerWhenProductPurchased {
     await this.context.changeClient(
       clientId,
       null,
-      { type: 'RecordPurchase', purchaseId: purchase.purchaseId, productId: purchase.productId, amount: purchase.amount, purchasedAt: purchase.purchasedAt },
+      {
+        type: 'RecordPurchase',
+        purchaseId: purchase.purchaseId,
+        productId: purchase.productId,
+        amount: purchase.amount,
+        // Events published before session packs existed carry neither.
+        productName: purchase.productName ?? '',
+        sessionPack: purchase.sessionPack ?? null,
+        purchasedAt: purchase.purchasedAt,
+      },
       `purchase:${purchase.purchaseId}`,
       metadata,
     );

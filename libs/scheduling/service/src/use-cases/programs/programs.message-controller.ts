@@ -1,5 +1,6 @@
 import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
-import { AppError, ErrorCodes, type Page } from '@clientele/platform/core';
+import { AppError, type Page } from '@clientele/platform/core';
+import { ProgramsCommand, SchedulingErrors } from '@clientele/scheduling/domain';
 import { Money, ProgramView, SchedulingSubjects } from '@clientele/scheduling/contracts';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
@@ -50,7 +51,38 @@ export class ProgramsMessageController {
     if (!created) throw new Error('no bundle was recorded');
     await this.scheduling.waitForViews(result.position);
     const doc = await this.scheduling.deps.documents.collection<ProgramDoc>(PROGRAMS).get(created.data.bundleId);
-    if (!doc) throw new AppError(ErrorCodes.notFound, 'No program with this id.');
+    if (!doc) throw programNotFound();
+    return toProgramView(doc, new Date());
+  }
+
+  /** A bundle is paid as a whole: its price, or the amount given. */
+  @MessagePattern(SchedulingSubjects.recordBundlePayment)
+  async recordPayment(@Payload() envelope: RequestEnvelope<{ clientId: string; programId: string; amount?: Money }>): Promise<ProgramView> {
+    const { programId, amount } = envelope.data;
+    return this.change(envelope, { type: 'RecordBundlePayment', bundleId: programId, amount, now: new Date().toISOString() }, `pay-bundle:${programId}`);
+  }
+
+  @MessagePattern(SchedulingSubjects.refundBundlePayment)
+  async refundPayment(@Payload() envelope: RequestEnvelope<{ clientId: string; programId: string }>): Promise<ProgramView> {
+    return this.change(envelope, { type: 'RefundBundlePayment', bundleId: envelope.data.programId, now: new Date().toISOString() }, `refund-bundle:${envelope.data.programId}`);
+  }
+
+  private async change(envelope: RequestEnvelope<{ clientId: string; programId: string }>, command: ProgramsCommand, idempotencyPrefix: string): Promise<ProgramView> {
+    const actor = requireStaff(envelope.actor);
+    const { clientId, programId } = envelope.data;
+    await this.scheduling.visibleClient(actor, clientId, envelope.correlationId);
+    const programs = this.scheduling.deps.documents.collection<ProgramDoc>(PROGRAMS);
+    const existing = await programs.get(programId);
+    if (!existing || existing.clientId !== clientId || existing.accountId !== actor.accountId) throw programNotFound();
+    const result = await this.scheduling.programs(
+      clientId,
+      command,
+      envelope.idempotencyKey ? `${idempotencyPrefix}:${envelope.idempotencyKey}` : randomUUID(),
+      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+    );
+    await this.scheduling.waitForViews(result.position);
+    const doc = await programs.get(programId);
+    if (!doc) throw programNotFound();
     return toProgramView(doc, new Date());
   }
 
@@ -66,4 +98,8 @@ export class ProgramsMessageController {
     const ordered = [...views.filter((p) => p.status === 'active'), ...views.filter((p) => p.status === 'completed')];
     return { items: ordered.slice((page - 1) * pageSize, page * pageSize), page, pageSize, total: ordered.length };
   }
+}
+
+function programNotFound(): AppError {
+  return new AppError(SchedulingErrors.programNotFound, 'No program with this id for this client.');
 }

@@ -115,7 +115,7 @@ export class SessionsMessageController {
     );
     const completed = result.events.find((e) => e.type === 'SessionCompleted');
     let consumed = null;
-    if (completed && completed.type === 'SessionCompleted') consumed = (await this.scheduling.consumeBundleSession(completed.data, metadata)).position;
+    if (completed && completed.type === 'SessionCompleted') consumed = await this.scheduling.consumeBundleSession(doc.coachId, completed.data, metadata);
     await this.scheduling.waitForViews(result.position, consumed);
     return this.view(doc.id);
   }

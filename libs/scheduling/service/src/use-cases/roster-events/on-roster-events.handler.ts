@@ -1,0 +1,97 @@
+import { ClientPurchaseRecordedEventData, ClientsEvents } from '@clientele/clients/contracts';
+import { deterministicId } from '@clientele/platform/application';
+import type { IntegrationEvent } from '@clientele/platform/bus';
+import { AppError } from '@clientele/platform/core';
+import type { EventMetadata } from '@clientele/platform/event-store';
+import { SchedulingErrors } from '@clientele/scheduling/domain';
+import { SESSIONS, SessionDoc } from '../../read-models/documents';
+import type { Scheduling } from '../../scheduling';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The bundle a purchase of a session pack gives: one per purchase, whatever redelivers it. */
+export const bundleIdOfPurchase = (purchaseId: string) => deterministicId('bundle', purchaseId);
+
+/**
+ * What scheduling does with the roster's events (durable consumer `scheduling--clients`):
+ * - a purchase recorded on a client's profile, of a product that is a session pack, gives the
+ *   client a bundle of that many sessions, paid at checkout (its price is the amount paid), valid
+ *   from the purchase for the pack's days;
+ * - a deleted client's sessions that have not started are cancelled (their coaches' slots free up);
+ *   past sessions and payments stay, they are the business's records.
+ * Both are idempotent: the bundle's id and every command id derive from the event's content.
+ */
+export class OnRosterEvents {
+  constructor(private readonly scheduling: Scheduling) {}
+
+  handle(event: IntegrationEvent): Promise<void> {
+    switch (event.subject) {
+      case ClientsEvents.purchaseRecorded:
+        return this.purchaseRecorded(event);
+      case ClientsEvents.deleted:
+        return this.clientDeleted(event);
+      default:
+        return Promise.resolve();
+    }
+  }
+
+  private async purchaseRecorded(event: IntegrationEvent): Promise<void> {
+    const purchase = event.data as unknown as ClientPurchaseRecordedEventData;
+    const pack = purchase.sessionPack;
+    if (!pack) return;
+    const { clientId, accountId, purchaseId, purchasedAt } = purchase;
+    const bundleId = bundleIdOfPurchase(purchaseId);
+    const expiresAt = pack.validForDays === null ? null : new Date(Date.parse(purchasedAt) + pack.validForDays * DAY_MS).toISOString();
+    const result = await this.scheduling.programs(
+      clientId,
+      {
+        type: 'CreateBundle',
+        bundleId,
+        clientId,
+        accountId,
+        name: purchase.productName || 'Session pack',
+        sessions: pack.sessions,
+        price: purchase.amount,
+        productId: purchase.productId,
+        expiresAt,
+        createdBy: 'billing',
+        // The bundle starts with the purchase (its expiry counts from then), however late this runs.
+        now: purchasedAt,
+        purchase: { purchaseId, paidAt: purchasedAt },
+      },
+      `bundle-from-purchase:${purchaseId}`,
+      this.metadata(event, accountId),
+    );
+    await this.scheduling.waitForViews(result.position);
+  }
+
+  private async clientDeleted(event: IntegrationEvent): Promise<void> {
+    const { clientId, accountId } = event.data as { clientId: string; accountId: string };
+    const { events, documents } = this.scheduling.deps;
+    // Sessions booked just before the deletion must be in the read model before it is searched.
+    const head = await events.headPosition();
+    await this.scheduling.waitForViews(head);
+    const now = new Date().toISOString();
+    const scheduled = await documents.collection<SessionDoc>(SESSIONS).find({ clientId, accountId, status: 'scheduled' });
+    const positions = [];
+    for (const session of scheduled.filter((s) => s.start > now)) {
+      try {
+        const result = await this.scheduling.calendar(
+          session.coachId,
+          { type: 'CancelSession', sessionId: session.id, reason: 'The client was deleted.', now },
+          `client-deleted:${session.id}`,
+          this.metadata(event, accountId),
+        );
+        positions.push(result.position);
+      } catch (error) {
+        // Completed or cancelled meanwhile: nothing left to cancel.
+        if (!(error instanceof AppError && error.code === SchedulingErrors.sessionNotScheduled)) throw error;
+      }
+    }
+    await this.scheduling.waitForViews(...positions);
+  }
+
+  private metadata(event: IntegrationEvent, accountId: string): EventMetadata {
+    return { correlationId: event.metadata.correlationId, causationId: event.id, actor: { id: 'clients', role: 'system' }, accountId };
+  }
+}
