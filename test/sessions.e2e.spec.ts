@@ -125,6 +125,17 @@ describe.each([
     // coachId=me keeps its narrow meaning: the clients assigned to me.
     expect((await cover.api.get(`/api/v1/clients?coachId=${cover.id}`)).body.total).toBe(0);
     expect((await cover.api.get(`/api/v1/clients/${client.id}/sessions`)).body.total).toBe(1);
+    // Seeing the client is reading its profile's tabs: history and purchases too. Changing it, and
+    // the conversation, stay with the assigned coach.
+    const history = await cover.api.get(`/api/v1/clients/${client.id}/history`);
+    expect(history.status).toBe(200);
+    expect(history.body.items[0].type).toBe('ClientAdded');
+    expect((await cover.api.get(`/api/v1/clients/${client.id}/purchases`)).body).toEqual({ items: [] });
+    expect((await cover.api.patch(`/api/v1/clients/${client.id}`, { phone: '+44 20 7946 0000' })).status).toBe(404);
+    expect((await cover.api.post(`/api/v1/clients/${client.id}/notes`, { body: 'Mine now' })).status).toBe(404);
+    expect((await cover.api.get(`/api/v1/clients/${client.id}/messages`)).status).toBe(404);
+    expect((await outsider.api.get(`/api/v1/clients/${client.id}/history`)).status).toBe(404);
+    expect((await outsider.api.get(`/api/v1/clients/${client.id}/purchases`)).status).toBe(404);
     expect((await cover.api.get(`/api/v1/clients/${unlinked.id}`)).status).toBe(404);
     // No link: still 404 and not listed; another account: 404.
     expect((await outsider.api.get(`/api/v1/clients/${client.id}`)).status).toBe(404);
@@ -264,7 +275,8 @@ describe.each([
     const business = await signUp(api);
     const coach = await addCoach(business);
     const client = (await coach.api.post('/api/v1/clients', newClient({ type: 'offline' }))).body;
-    const past = (await coach.api.post(`/api/v1/clients/${client.id}/sessions`, { start: at(-DAY), durationMinutes: 60 })).body;
+    const past = (await coach.api.post(`/api/v1/clients/${client.id}/sessions`, { start: at(-DAY), durationMinutes: 60, location: '12 Garden Lane' })).body;
+    expect(past.location).toBe('12 Garden Lane');
     await coach.api.post(`/api/v1/sessions/${past.id}/complete`, {});
     const coming = (await coach.api.post(`/api/v1/clients/${client.id}/sessions`, { start: at(5 * DAY), durationMinutes: 60 })).body;
     const later = (await coach.api.post(`/api/v1/clients/${client.id}/sessions`, { start: at(6 * DAY), durationMinutes: 60 })).body;
@@ -278,7 +290,8 @@ describe.each([
     for (const id of [coming.id, later.id]) {
       expect((await business.admin.get(`/api/v1/sessions/${id}`)).body).toMatchObject({ status: 'cancelled', cancellationReason: 'The client was deleted.' });
     }
-    expect((await business.admin.get(`/api/v1/sessions/${past.id}`)).body.status).toBe('completed');
+    // Where they met was the client's personal data: erased with the client.
+    expect((await business.admin.get(`/api/v1/sessions/${past.id}`)).body).toMatchObject({ status: 'completed', location: null });
     // The slot is free for another client.
     const other = (await coach.api.post('/api/v1/clients', newClient({ type: 'offline' }))).body;
     expect((await coach.api.post(`/api/v1/clients/${other.id}/sessions`, { start: at(5 * DAY), durationMinutes: 60 })).status).toBe(201);

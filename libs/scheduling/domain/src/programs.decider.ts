@@ -31,6 +31,8 @@ export type ProgramsEvent =
     }
   | { type: 'BundlePaymentRecorded'; data: { bundleId: string; clientId: string; accountId: string; amount: Money; paidAt: string } }
   | { type: 'BundlePaymentRefunded'; data: { bundleId: string; clientId: string; accountId: string; amount: Money; paidAt: string; refundedAt: string } }
+  /** The client was deleted: the personal data scheduling kept in clear (read models) is erased. */
+  | { type: 'ClientErased'; data: { clientId: string; accountId: string; erasedAt: string } }
   | { type: 'BundleSessionConsumed'; data: { bundleId: string; clientId: string; accountId: string; sessionId: string; remaining: number; consumedAt: string } }
   | { type: 'BundleUsedUp'; data: { bundleId: string; clientId: string; accountId: string; usedUpAt: string } };
 
@@ -52,7 +54,8 @@ export type ProgramsCommand =
     }
   | { type: 'ConsumeSession'; clientId: string; accountId: string; sessionId: string; sessionStart: string; now: string }
   | { type: 'RecordBundlePayment'; bundleId: string; amount?: Money; now: string }
-  | { type: 'RefundBundlePayment'; bundleId: string; now: string };
+  | { type: 'RefundBundlePayment'; bundleId: string; now: string }
+  | { type: 'EraseClient'; clientId: string; accountId: string; now: string };
 
 export interface BundleState {
   bundleId: string;
@@ -70,6 +73,7 @@ export interface ProgramsState {
   bundles: BundleState[];
   /** sessionId -> the bundle it was taken from */
   consumed: Record<string, string>;
+  erased?: boolean;
 }
 
 export const MAX_BUNDLE_SESSIONS = 500;
@@ -106,6 +110,8 @@ export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEv
         if (!purchase || price.amount === 0) return [created];
         return [created, { type: 'BundlePaymentRecorded', data: { bundleId, clientId, accountId, amount: price, paidAt: purchase.paidAt } }];
       }
+      case 'EraseClient':
+        return state.erased ? [] : [{ type: 'ClientErased', data: { clientId: command.clientId, accountId: command.accountId, erasedAt: command.now } }];
       case 'RecordBundlePayment': {
         const bundle = existingBundle(state, command.bundleId);
         if (bundle.payment) {
@@ -147,6 +153,8 @@ export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEv
         const { bundleId, clientId, accountId, sessions, price, expiresAt, createdAt } = event.data;
         return { ...state, bundles: [...state.bundles, { bundleId, clientId, accountId, sessions, used: 0, price, expiresAt, createdAt, payment: null }] };
       }
+      case 'ClientErased':
+        return { ...state, erased: true };
       case 'BundlePaymentRecorded':
         return {
           ...state,

@@ -238,4 +238,10 @@ describe('programs: bundles of sessions', () => {
     const free: ProgramsEvent = { ...created('b2', 5), data: { ...(created('b2', 5).data as object), price: eur(0) } as never };
     spec.given([free]).when({ type: 'RecordBundlePayment', bundleId: 'b2', now }).thenThrows('nothing_to_pay');
   });
+
+  it("records a deleted client's erasure once", () => {
+    const erased: ProgramsEvent = { type: 'ClientErased', data: { clientId: 'c1', accountId: 'a1', erasedAt: now } };
+    spec.given([created('b1', 5)]).when({ type: 'EraseClient', clientId: 'c1', accountId: 'a1', now }).then([erased]);
+    spec.given([erased]).when({ type: 'EraseClient', clientId: 'c1', accountId: 'a1', now }).thenNothingHappens();
+  });
 });

@@ -1,4 +1,6 @@
 import type { ProjectionSet } from '@clientele/platform/application';
+import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
+import { CalendarCodec } from './calendar-codec';
 import { PROGRAMS, SESSIONS } from './read-models/documents';
 import { SchedulingProjection } from './read-models/scheduling.projection';
 
@@ -7,5 +9,6 @@ export const schedulingProjections: ProjectionSet = {
   name: 'scheduling',
   service: 'scheduling',
   collections: [SESSIONS, PROGRAMS],
-  processors: (documents) => [new SchedulingProjection(documents)],
+  // The clients' keys are in the live store (a rebuild into a scratch store opens with them).
+  processors: (documents, live) => [new SchedulingProjection(documents, new CalendarCodec(new PersonalDataCipher(new KeyStore(live))))],
 };

@@ -18,6 +18,8 @@ import {
   calendarDecider,
   programsDecider,
 } from '@clientele/scheduling/domain';
+import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
+import { CalendarCodec } from './calendar-codec';
 import { SESSIONS, SessionDoc } from './read-models/documents';
 import { SchedulingProjection } from './read-models/scheduling.projection';
 
@@ -66,10 +68,13 @@ export class Scheduling {
   readonly views: ProcessorRunner;
   readonly consumption: ProcessorRunner;
   readonly outbox: ProcessorRunner;
+  /** Seals a session's location with the client's key. */
+  readonly codec: CalendarCodec;
 
   constructor(readonly deps: SchedulingDeps) {
     const options = processorOptions('scheduling', deps.logger, deps.leases);
-    this.views = new ProcessorRunner(deps.events, deps.documents, new SchedulingProjection(deps.documents), options);
+    this.codec = new CalendarCodec(new PersonalDataCipher(new KeyStore(deps.documents)));
+    this.views = new ProcessorRunner(deps.events, deps.documents, new SchedulingProjection(deps.documents, this.codec), options);
     this.consumption = new ProcessorRunner(deps.events, deps.documents, new BundleConsumption(() => this), options);
     this.outbox = new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, schedulingIntegrationEvent, 'scheduling_outbox'), options);
   }
@@ -79,7 +84,7 @@ export class Scheduling {
   }
 
   calendar(coachId: string, command: CalendarCommand, commandId: string, metadata: EventMetadata): Promise<CommandResult<CalendarState, CalendarEvent>> {
-    return handleCommand(this.deps.events, calendarStream(coachId), calendarDecider, command, { commandId, metadata }, { maxRetries: 20 });
+    return handleCommand(this.deps.events, calendarStream(coachId), calendarDecider, command, { commandId, metadata }, { maxRetries: 20, codec: this.codec });
   }
 
   programs(clientId: string, command: ProgramsCommand, commandId: string, metadata: EventMetadata): Promise<CommandResult<ProgramsState, ProgramsEvent>> {

@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KeyStore, PersonalDataCipher, isSealed } from '@clientele/platform/privacy';
+import { CalendarCodec } from '../calendar-codec';
 import { PROGRAMS, ProgramDoc, SESSIONS, SessionDoc, toProgramView, toSessionView } from './documents';
 import { paymentSummary, sessionSummary } from './kpis';
 import { SchedulingProjection } from './scheduling.projection';
@@ -59,15 +61,32 @@ describe('SchedulingProjection', () => {
       bundlePaid('b3', 12000),
       { type: 'BundleSessionConsumed', data: { bundleId: 'b2', clientId: 'c1', accountId: 'a1', sessionId: 's5', remaining: 1, consumedAt: at } },
     ];
-    const append = (stream: string, list: Array<CalendarEvent | ProgramsEvent>) =>
-      events.appendToStream(stream, list.map((e) => ({ id: randomUUID(), type: e.type, data: e.data as unknown as Record<string, unknown>, metadata: { occurredAt: at } })), { expectedRevision: 'any' });
+    const codec = new CalendarCodec(new PersonalDataCipher(new KeyStore(documents)));
+    // Calendar events are stored as the service stores them: locations sealed.
+    const append = async (stream: string, list: Array<CalendarEvent | ProgramsEvent>) =>
+      events.appendToStream(
+        stream,
+        await Promise.all(
+          list.map(async (e) => ({
+            id: randomUUID(),
+            type: e.type,
+            data: stream.startsWith('calendar-') ? await codec.encode(e as CalendarEvent) : (e.data as unknown as Record<string, unknown>),
+            metadata: { occurredAt: at },
+          })),
+        ),
+        { expectedRevision: 'any' },
+      );
     // Interleaved across streams, as a live system writes them.
     await append('calendar-coach1', calendar.slice(0, 5));
     await append('programs-c1', programs.slice(0, 4));
     await append('calendar-coach1', calendar.slice(5));
     await append('programs-c1', programs.slice(4));
 
-    const { once, twice } = await applyTwice(documents, new SchedulingProjection(documents), await events.readAll(), [SESSIONS, PROGRAMS]);
+    const stored = await events.readAll();
+    const locations = stored.filter((e) => e.type === 'SessionScheduled').map((e) => e.data.location);
+    expect(locations.every(isSealed)).toBe(true);
+    expect(JSON.stringify(stored.map((e) => e.data))).not.toContain('meet.example');
+    const { once, twice } = await applyTwice(documents, new SchedulingProjection(documents, codec), stored, [SESSIONS, PROGRAMS]);
     expect(twice).toEqual(once);
 
     const sessions = (once as Record<string, SessionDoc[]>)[SESSIONS];
@@ -102,5 +121,35 @@ describe('SchedulingProjection', () => {
     expect(finances.outstanding).toEqual(eur(5000 + 9000));
     await events.close();
     await documents.close();
+  });
+
+  it("erases a deleted client's session locations: in the read model at once, and in every replay once the key is shredded", async () => {
+    const events = new SqliteEventStore({ filename: join(dir, 'erase-events.sqlite') });
+    const documents = new SqliteDocumentStore({ filename: join(dir, 'erase-documents.sqlite') });
+    const codec = new CalendarCodec(new PersonalDataCipher(new KeyStore(documents)));
+    const at = '2026-11-10T10:00:00.000Z';
+    const scheduled: CalendarEvent = {
+      type: 'SessionScheduled',
+      data: { sessionId: 's1', clientId: 'c1', accountId: 'a1', coachId: 'coach1', start: '2026-11-02T09:00:00.000Z', durationMinutes: 60, online: false, location: '12 Garden Lane', price: { amount: 0, currency: 'EUR' }, scheduledAt: at },
+    };
+    const erased: ProgramsEvent = { type: 'ClientErased', data: { clientId: 'c1', accountId: 'a1', erasedAt: at } };
+    await events.appendToStream('calendar-coach1', [{ id: randomUUID(), type: scheduled.type, data: await codec.encode(scheduled), metadata: { occurredAt: at } }], { expectedRevision: 'any' });
+    const projection = new SchedulingProjection(documents, codec);
+    for (const e of await events.readAll()) await documents.commit(await projection.handle(e));
+    expect((await documents.collection<SessionDoc>(SESSIONS).get('s1'))?.location).toBe('12 Garden Lane');
+
+    await events.appendToStream('programs-c1', [{ id: randomUUID(), type: erased.type, data: erased.data, metadata: { occurredAt: at } }], { expectedRevision: 'any' });
+    const { once, twice } = await applyTwice(documents, projection, await events.readAll(), [SESSIONS]);
+    expect(twice).toEqual(once);
+    expect((once as Record<string, SessionDoc[]>)[SESSIONS][0].location).toBeNull();
+
+    // Shredded: a rebuild from the events cannot bring it back.
+    await codec.cipher.shred('c1');
+    const scratch = new SqliteDocumentStore({ filename: join(dir, 'erase-scratch.sqlite') });
+    const rebuilt = new SchedulingProjection(scratch, new CalendarCodec(new PersonalDataCipher(new KeyStore(documents))));
+    const replay = await events.readAll();
+    await scratch.commit(await rebuilt.handle(replay[0]));
+    expect((await scratch.collection<SessionDoc>(SESSIONS).get('s1'))?.location).toBeNull();
+    await Promise.all([events.close(), documents.close(), scratch.close()]);
   });
 });

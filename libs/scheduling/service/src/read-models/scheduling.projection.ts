@@ -1,7 +1,8 @@
 import { EventProcessor, domainEvent } from '@clientele/platform/application';
 import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
 import type { RecordedEvent } from '@clientele/platform/event-store';
-import type { CalendarEvent, ProgramsEvent } from '@clientele/scheduling/domain';
+import type { ProgramsEvent } from '@clientele/scheduling/domain';
+import type { CalendarCodec } from '../calendar-codec';
 import { PROGRAMS, ProgramDoc, SESSIONS, SessionDoc } from './documents';
 
 const endOf = (start: string, minutes: number) => new Date(Date.parse(start) + minutes * 60_000).toISOString();
@@ -16,7 +17,10 @@ export class SchedulingProjection implements EventProcessor {
   readonly name = 'scheduling_views';
   readonly filter = { streamCategories: ['calendar', 'programs'] };
 
-  constructor(private readonly documents: DocumentStore) {}
+  constructor(
+    private readonly documents: DocumentStore,
+    private readonly codec: CalendarCodec,
+  ) {}
 
   async handle(recorded: RecordedEvent): Promise<WriteOp[]> {
     if (recorded.streamName.startsWith('calendar-')) return this.session(recorded);
@@ -24,7 +28,7 @@ export class SchedulingProjection implements EventProcessor {
   }
 
   private async session(recorded: RecordedEvent): Promise<WriteOp[]> {
-    const event = domainEvent<CalendarEvent>(recorded);
+    const event = await this.codec.decode(recorded);
     const at = recorded.metadata.occurredAt ?? new Date(0).toISOString();
     const version = recorded.revision;
     if (event.type === 'SessionScheduled') {
@@ -84,6 +88,11 @@ export class SchedulingProjection implements EventProcessor {
   private async program(recorded: RecordedEvent): Promise<WriteOp[]> {
     const event = domainEvent<ProgramsEvent>(recorded);
     const version = recorded.revision;
+    if (event.type === 'ClientErased') {
+      // The client was deleted and their key shredded: what the read model still holds in clear goes too.
+      const sessions = await this.documents.collection<SessionDoc>(SESSIONS).find({ clientId: event.data.clientId });
+      return sessions.filter((s) => s.location !== null).map((s) => ({ op: 'patch' as const, collection: SESSIONS, id: s.id, set: { location: null } }));
+    }
     // Several bundles share one stream: each document carries the stream revision of its last change.
     if (event.type === 'BundleCreated') {
       const { bundleId, accountId, clientId, name, sessions, price, productId, expiresAt, createdAt } = event.data;

@@ -3,7 +3,7 @@ import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { canSee } from '../../authorization';
+import { canRead } from '../../authorization';
 import type { ClientsContext } from '../../clients.context';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import { CLIENTS, ClientDoc, toProfile } from '../../read-models/client-doc';
@@ -20,7 +20,7 @@ export class GetClientMessageController {
   async getClient(@Payload() envelope: RequestEnvelope<GetClientRequest>): Promise<ClientProfile> {
     const actor = requireStaff(envelope.actor);
     const doc = await this.context.deps.documents.collection<ClientDoc>(CLIENTS).get(envelope.data.clientId);
-    if (!doc || !(canSee(actor, doc) || (doc.accountId === actor.accountId && (await this.context.sessionLinks.linked(actor, doc.id))))) throw new AppError(ErrorCodes.notFound, 'No client with this id.');
+    if (!doc || !(await canRead(actor, doc, this.context.sessionLinks))) throw new AppError(ErrorCodes.notFound, 'No client with this id.');
     return toProfile(doc);
   }
 }

@@ -2,12 +2,12 @@ import { ClientsSubjects, HistoryEntry } from '@clientele/clients/contracts';
 import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { canSee } from '../../authorization';
+import { canRead } from '../../authorization';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import { notFound, type ClientsContext } from '../../clients.context';
 import { clientStream } from '../../streams';
 
-/** The audit trail of one client, from its own stream, oldest first, personal data opened. */
+/** The audit trail of one client, from its own stream, oldest first, personal data opened (for whoever may read the client). */
 @Controller()
 export class GetHistoryMessageController {
   constructor(@Inject(CLIENTS_CONTEXT) private readonly context: ClientsContext) {}
@@ -16,7 +16,7 @@ export class GetHistoryMessageController {
   async getHistory(@Payload() envelope: RequestEnvelope<{ clientId: string }>): Promise<{ items: HistoryEntry[] }> {
     const actor = requireStaff(envelope.actor);
     const state = await this.context.loadClient(envelope.data.clientId);
-    if (!state.exists || state.deleted || !canSee(actor, state)) throw notFound();
+    if (!state.exists || state.deleted || !(await canRead(actor, { ...state, id: envelope.data.clientId }, this.context.sessionLinks))) throw notFound();
     const recorded = await this.context.deps.events.readStream(clientStream(envelope.data.clientId));
     const items = await Promise.all(
       recorded.map(async (event) => {

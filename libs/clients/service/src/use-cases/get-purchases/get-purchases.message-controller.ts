@@ -2,7 +2,7 @@ import { ClientsSubjects } from '@clientele/clients/contracts';
 import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { canSee } from '../../authorization';
+import { canRead } from '../../authorization';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import { notFound, type ClientsContext } from '../../clients.context';
 import { CLIENTS, ClientDoc } from '../../read-models/client-doc';
@@ -24,7 +24,7 @@ export class GetPurchasesMessageController {
   async purchases(@Payload() envelope: RequestEnvelope<{ clientId: string }>): Promise<{ items: PurchaseView[] }> {
     const actor = requireStaff(envelope.actor);
     const client = await this.context.deps.documents.collection<ClientDoc>(CLIENTS).get(envelope.data.clientId);
-    if (!client || !canSee(actor, client)) throw notFound();
+    if (!client || !(await canRead(actor, client, this.context.sessionLinks))) throw notFound();
     const docs = await this.context.deps.documents
       .collection<{ id: string; productId: string; amount: PurchaseView['amount']; purchasedAt: string; clientId: string }>(CLIENT_PURCHASES)
       .find({ clientId: envelope.data.clientId }, { sort: [['purchasedAt', -1]] });

@@ -18,7 +18,8 @@ export const bundleIdOfPurchase = (purchaseId: string) => deterministicId('bundl
  *   client a bundle of that many sessions, paid at checkout (its price is the amount paid), valid
  *   from the purchase for the pack's days;
  * - a deleted client's sessions that have not started are cancelled (their coaches' slots free up);
- *   past sessions and payments stay, they are the business's records.
+ *   past sessions and payments stay, they are the business's records; where the sessions took
+ *   place is the client's personal data, erased with the client's key.
  * Both are idempotent: the bundle's id and every command id derive from the event's content.
  */
 export class OnRosterEvents {
@@ -88,7 +89,11 @@ export class OnRosterEvents {
         if (!(error instanceof AppError && error.code === SchedulingErrors.sessionNotScheduled)) throw error;
       }
     }
-    await this.scheduling.waitForViews(...positions);
+    // Erase what the read model holds in clear first, then shred the key (a crash in between: the
+    // redelivery finds the erasure recorded and shreds).
+    const erased = await this.scheduling.programs(clientId, { type: 'EraseClient', clientId, accountId, now }, `erase:${clientId}`, this.metadata(event, accountId));
+    await this.scheduling.waitForViews(...positions, erased.position);
+    await this.scheduling.codec.cipher.shred(clientId);
   }
 
   private metadata(event: IntegrationEvent, accountId: string): EventMetadata {
