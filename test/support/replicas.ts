@@ -22,6 +22,7 @@ export const PROCESSORS = [
   'clients_views',
   'clients_roster_effects',
   'clients_outbox',
+  'clients_session_links',
   'identity_views',
   'identity_client_logins',
   'identity_registrations',

@@ -98,7 +98,7 @@ async function bulkCorrelations(context: OpsContext): Promise<Set<string>> {
 const isBulk = (event: RecordedEvent, bulk: Set<string>) =>
   event.type === 'ClientTypeChanged' && typeof event.metadata.correlationId === 'string' && bulk.has(event.metadata.correlationId);
 
-/** The client's own stream, and its streams in other services (login, messages); null when the client never existed. */
+/** The client's own stream, its session links, and its streams in other services (login, messages, programs); null when the client never existed. */
 async function clientHistory(context: OpsContext, clientId: string): Promise<AuditRow[] | null> {
   const own = await (await context.eventStore('clients')).readStream(`client-${clientId}`);
   if (own.length === 0) return null;
@@ -107,6 +107,7 @@ async function clientHistory(context: OpsContext, clientId: string): Promise<Aud
   const rows: AuditRow[] = [];
   for (const event of own) rows.push(auditRow('clients', event, await personal.open(event), isBulk(event, bulk)));
   const related: Array<[ServiceName, string]> = [
+    ['clients', `sessionlinks-${clientId}`],
     ['identity', `clientlogin-${clientId}`],
     ['messaging', `thread-${clientId}`],
     ['scheduling', `programs-${clientId}`],
