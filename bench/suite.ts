@@ -27,6 +27,7 @@ import { httpPlatformScenario } from './scenarios/http-platform';
 import { listQueryScenario } from './scenarios/list-query';
 import { rebuildScenario } from './scenarios/rebuild';
 import { bulkTypeScenario, projectionLagScenario } from './scenarios/roster';
+import { sessionsScenario } from './scenarios/sessions';
 
 /** In this order: the store scenarios with no server running, then each deployment's in turn. */
 const SCENARIOS: Scenario[] = [
@@ -37,6 +38,7 @@ const SCENARIOS: Scenario[] = [
   commandEmbeddedScenario,
   projectionLagScenario,
   bulkTypeScenario,
+  sessionsScenario,
   commandDistributedScenario,
   checkoutScenario,
   messagingScenario,

@@ -741,7 +741,7 @@ export function Finances({ client }: { client: ClientProfile }) {
       {!payments ? (
         !error && <Skeleton rows={3} />
       ) : payments.items.length === 0 ? (
-        <p className="muted">{filter ? 'No payments with this status.' : 'Nothing to pay yet: sessions with a price show here.'}</p>
+        <p className="muted">{filter ? 'No payments with this status.' : 'Nothing to pay yet: sessions and bundles with a price show here.'}</p>
       ) : (
         <div className="table-wrap">
           <table aria-label="Payments">

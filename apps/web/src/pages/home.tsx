@@ -54,7 +54,7 @@ export function HomePage() {
           ) : (
             <>
               <p className="seat-usage" data-testid="seat-usage">
-                <strong>{seats.used}</strong> {seats.limit === null ? 'seats used (no limit)' : `of ${seats.limit} seats used`}
+                <strong>{seats.used}</strong> {seats.limit === null ? `seat${seats.used === 1 ? '' : 's'} used (no limit)` : `of ${seats.limit} seat${seats.limit === 1 ? '' : 's'} used`}
               </p>
               {seats.limit !== null && (
                 <div className="meter" role="meter" aria-label="Seats used" aria-valuemin={0} aria-valuemax={seats.limit} aria-valuenow={seats.used}>
