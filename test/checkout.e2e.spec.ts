@@ -65,7 +65,7 @@ describe.each([
     const created = await product(business);
     const shown = await api.get(`/api/v1/checkout/products/${created.id}`);
     expect(shown.status).toBe(200);
-    expect(shown.body).toEqual({ id: created.id, name: '12-week strength', price: { amount: 4900, currency: 'EUR' }, clientType: 'full_access_one_way', archived: false });
+    expect(shown.body).toEqual({ id: created.id, name: '12-week strength', price: { amount: 4900, currency: 'EUR' }, clientType: 'full_access_one_way', sessionPack: null, archived: false });
     await business.admin.post(`/api/v1/products/${created.id}/archive`);
     expect((await api.get(`/api/v1/checkout/products/${created.id}`)).body.archived).toBe(true);
     const unknown = await api.get(`/api/v1/checkout/products/${randomUUID()}`);

@@ -292,6 +292,8 @@ describe.each([
     }
     // Where they met was the client's personal data: erased with the client.
     expect((await business.admin.get(`/api/v1/sessions/${past.id}`)).body).toMatchObject({ status: 'completed', location: null });
+    // A deleted client's session can no longer be moved (their data is erased).
+    expect((await business.admin.patch(`/api/v1/sessions/${past.id}`, { location: 'Elsewhere' })).status).toBe(404);
     // The slot is free for another client.
     const other = (await coach.api.post('/api/v1/clients', newClient({ type: 'offline' }))).body;
     expect((await coach.api.post(`/api/v1/clients/${other.id}/sessions`, { start: at(5 * DAY), durationMinutes: 60 })).status).toBe(201);

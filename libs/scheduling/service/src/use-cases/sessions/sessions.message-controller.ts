@@ -77,6 +77,9 @@ export class SessionsMessageController {
     if (expectedVersion !== undefined && expectedVersion !== doc.version) {
       throw new AppError(ErrorCodes.concurrencyConflict, 'This session changed since you read it; reload it and try again.');
     }
+    // A deleted client's sessions do not move: a new place would be sealed with a new key, after
+    // their personal data was erased.
+    await this.scheduling.visibleClient(actor, doc.clientId, envelope.correlationId);
     const result = await this.scheduling.calendar(
       doc.coachId,
       { type: 'RescheduleSession', sessionId, start, durationMinutes, online, location, now: new Date().toISOString() },
