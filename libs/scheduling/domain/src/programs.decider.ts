@@ -166,10 +166,9 @@ export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEv
           bundles: state.bundles.map((b) => (b.bundleId === event.data.bundleId && b.payment ? { ...b, payment: { ...b.payment, status: 'refunded' } } : b)),
         };
       case 'BundleSessionConsumed':
-        return {
-          bundles: state.bundles.map((b) => (b.bundleId === event.data.bundleId ? { ...b, used: b.used + 1 } : b)),
-          consumed: { ...state.consumed, [event.data.sessionId]: event.data.bundleId },
-        };
+        // Extended in place, like the calendar's sessions: one entry per session ever consumed.
+        state.consumed[event.data.sessionId] = event.data.bundleId;
+        return { ...state, bundles: state.bundles.map((b) => (b.bundleId === event.data.bundleId ? { ...b, used: b.used + 1 } : b)) };
       default:
         return state;
     }
