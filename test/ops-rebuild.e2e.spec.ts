@@ -37,14 +37,21 @@ describe('ops rebuild and verify (embedded profile, services running)', () => {
     await business.admin.post('/api/v1/clients/bulk/type', { clientIds: clientIds.slice(2, 6), type: 'offline' });
     await business.admin.call('DELETE', `/api/v1/clients/${clientIds[11]}`);
     await business.admin.post('/api/v1/products', { name: '12-week strength', price: { amount: 4900, currency: 'EUR' } });
-    // Sessions, a bundle consumed by a completed session, a payment and a refund (the scheduling set).
-    await business.admin.post(`/api/v1/clients/${clientIds[1]}/programs`, { name: '5 sessions', sessions: 5 });
-    const held = await business.admin.post(`/api/v1/clients/${clientIds[1]}/sessions`, { start: new Date(Date.now() - 86_400_000).toISOString(), durationMinutes: 60, price: { amount: 5000, currency: 'EUR' } });
+    // Sessions (a place sealed with the client's key), a bundle paid and consumed by a completed
+    // session, a session payment and a refund (the scheduling set), and a session link (clients).
+    const bundle = await business.admin.post(`/api/v1/clients/${clientIds[1]}/programs`, { name: '5 sessions', sessions: 5, price: { amount: 20000, currency: 'EUR' } });
+    expect((await business.admin.post(`/api/v1/clients/${clientIds[1]}/programs/${bundle.body.id}/payment`, {})).status).toBe(200);
+    const held = await business.admin.post(`/api/v1/clients/${clientIds[1]}/sessions`, {
+      start: new Date(Date.now() - 86_400_000).toISOString(),
+      durationMinutes: 60,
+      location: '12 Garden Lane',
+      price: { amount: 5000, currency: 'EUR' },
+    });
     expect(held.status).toBe(201);
-    await business.admin.post(`/api/v1/sessions/${held.body.id}/complete`, {});
-    await business.admin.post(`/api/v1/sessions/${held.body.id}/payment`, {});
-    await business.admin.post(`/api/v1/sessions/${held.body.id}/refund`);
-    await business.admin.post(`/api/v1/clients/${clientIds[2]}/sessions`, { start: new Date(Date.now() + 86_400_000).toISOString(), durationMinutes: 45 });
+    expect((await business.admin.post(`/api/v1/sessions/${held.body.id}/complete`, {})).body.bundleId).toBe(bundle.body.id);
+    const coming = await business.admin.post(`/api/v1/clients/${clientIds[2]}/sessions`, { start: new Date(Date.now() + 86_400_000).toISOString(), durationMinutes: 45, price: { amount: 5000, currency: 'EUR' } });
+    expect((await business.admin.post(`/api/v1/sessions/${coming.body.id}/payment`, {})).status).toBe(200);
+    expect((await business.admin.post(`/api/v1/sessions/${coming.body.id}/refund`)).status).toBe(200);
     ops = new OpsContext(loadConfig({ DATA_DIR: system.dataDir }), captured(), 'test-operator');
   }, 60_000);
 
