@@ -221,6 +221,13 @@ describe.each([
     expect(finances.body.monthly).toHaveLength(12);
     const thisMonth = new Date().toISOString().slice(0, 7);
     expect(finances.body.monthly[11]).toEqual({ month: thisMonth, revenue: eur(9000) });
+    expect(finances.body.otherCurrencies).toEqual([]);
+    // A session billed in another currency is summed apart, not mixed into the euros.
+    const inDollars = await coach.api.post(`/api/v1/clients/${client.id}/sessions`, { start: at(-4 * DAY), durationMinutes: 60, price: { amount: 7000, currency: 'USD' } });
+    expect(inDollars.status).toBe(201);
+    const mixed = (await coach.api.get(`/api/v1/clients/${client.id}/payments/summary`)).body;
+    expect(mixed.outstanding).toEqual(eur(6000));
+    expect(mixed.otherCurrencies).toEqual([{ currency: 'USD', revenue: { amount: 0, currency: 'USD' }, outstanding: { amount: 7000, currency: 'USD' } }]);
 
     // A refunded bundle leaves the revenue.
     expect((await coach.api.post(`/api/v1/clients/${client.id}/programs/${bundle.body.id}/refund`)).body.payment).toMatchObject({ status: 'refunded' });

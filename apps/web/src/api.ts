@@ -160,6 +160,8 @@ export interface ClientPaymentSummary {
   lastPayment: { kind?: 'session' | 'bundle'; sessionId?: string | null; bundleId?: string | null; amount: Money; paidAt: string } | null;
   /** The last 12 calendar months (UTC, `YYYY-MM`), oldest first. */
   monthly: { month: string; revenue: Money }[];
+  /** What was billed in currencies other than that of the sums above. */
+  otherCurrencies?: { currency: string; revenue: Money; outstanding: Money }[];
 }
 
 export interface CoachAgenda {

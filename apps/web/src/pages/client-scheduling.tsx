@@ -717,6 +717,12 @@ export function Finances({ client }: { client: ClientProfile }) {
               hint={summary.lastPayment ? formatDate(summary.lastPayment.paidAt) : undefined}
             />
           </dl>
+          {(summary.otherCurrencies ?? []).length > 0 && (
+            <p className="muted" data-testid="other-currencies">
+              Also billed in other currencies:{' '}
+              {summary.otherCurrencies!.map((o) => `${formatMoney(o.revenue)} paid, ${formatMoney(o.outstanding)} outstanding`).join('; ')}.
+            </p>
+          )}
           <RevenueChart monthly={summary.monthly} />
         </>
       )}

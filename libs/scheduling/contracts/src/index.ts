@@ -127,6 +127,8 @@ export interface ClientPaymentSummary {
   lastPayment: { kind: 'session' | 'bundle'; sessionId: string | null; bundleId: string | null; amount: Money; paidAt: string } | null;
   /** The last 12 calendar months (UTC), oldest first, the current month last: paid minus refunded per month of payment. */
   monthly: Array<{ month: string; revenue: Money }>;
+  /** The sums above are in the currency of the client's latest session or bundle; what was billed in any other currency, summed apart. */
+  otherCurrencies: Array<{ currency: string; revenue: Money; outstanding: Money }>;
 }
 
 export interface CoachAgenda {

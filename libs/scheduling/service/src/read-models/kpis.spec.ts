@@ -92,6 +92,17 @@ describe('client KPIs', () => {
     expect(summary.monthly[11]).toEqual({ month: '2026-11', revenue: eur(20000) });
   });
 
+  it('sums what was billed in another currency apart', () => {
+    const usd = (amount: number) => ({ amount, currency: 'USD' });
+    const older = { ...session('2026-10-01T09:00:00.000Z', 'completed', 3000), price: usd(3000), paid: { amount: usd(3000), paidAt: '2026-10-01T10:00:00.000Z', refundedAt: null } };
+    const owedUsd = { ...session('2026-10-02T09:00:00.000Z', 'completed', 2000), price: usd(2000) };
+    const latest = session('2026-11-15T09:00:00.000Z', 'completed', 5000, { amount: eur(5000), paidAt: '2026-11-15T10:00:00.000Z', refundedAt: null });
+    const summary = paymentSummary([older, owedUsd, latest], [], now);
+    expect(summary.revenue).toEqual(eur(5000));
+    expect(summary.otherCurrencies).toEqual([{ currency: 'USD', revenue: usd(3000), outstanding: usd(2000) }]);
+    expect(paymentSummary([latest], [], now).otherCurrencies).toEqual([]);
+  });
+
   it('names the last 12 months across a year boundary', () => {
     expect(lastTwelveMonths(new Date('2026-01-15T00:00:00Z'))).toEqual([
       '2025-02', '2025-03', '2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01',

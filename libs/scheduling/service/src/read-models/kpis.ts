@@ -60,14 +60,24 @@ function payables(sessions: readonly SessionDoc[], programs: readonly ProgramDoc
 /**
  * The Finances KPIs and chart of one client, from their sessions and bundles. Sums are in one
  * currency: that of the client's most recent session or bundle (a coach bills a client in one
- * currency); amounts in another are left out.
+ * currency); amounts in other currencies are summed apart, in `otherCurrencies`.
  */
 export function paymentSummary(sessions: readonly SessionDoc[], programs: readonly ProgramDoc[], now: Date, fallbackCurrency = 'EUR'): ClientPaymentSummary {
   const all = payables(sessions, programs);
   const latest = [...all].sort((a, b) => b.at.localeCompare(a.at))[0];
   const currency = latest?.price.currency ?? fallbackCurrency;
   const money = (amount: number): Money => ({ amount, currency });
-  const mine = all.filter((p) => (p.paid?.amount.currency ?? p.price.currency) === currency);
+  const currencyOf = (p: Payable) => p.paid?.amount.currency ?? p.price.currency;
+  const mine = all.filter((p) => currencyOf(p) === currency);
+  const others = new Map<string, { revenue: number; outstanding: number }>();
+  for (const p of all) {
+    const other = currencyOf(p);
+    if (other === currency) continue;
+    const sums = others.get(other) ?? { revenue: 0, outstanding: 0 };
+    if (p.paid && !p.paid.refundedAt) sums.revenue += p.paid.amount.amount;
+    else if (!p.paid && p.owed) sums.outstanding += p.price.amount;
+    others.set(other, sums);
+  }
   const months = lastTwelveMonths(now);
   const perMonth = new Map(months.map((m) => [m, 0]));
   let revenue = 0;
@@ -98,6 +108,9 @@ export function paymentSummary(sessions: readonly SessionDoc[], programs: readon
     outstanding: money(outstanding),
     lastPayment,
     monthly: months.map((month) => ({ month, revenue: money(perMonth.get(month)!) })),
+    otherCurrencies: [...others]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([other, sums]) => ({ currency: other, revenue: { amount: sums.revenue, currency: other }, outstanding: { amount: sums.outstanding, currency: other } })),
   };
 }
 
