@@ -48,6 +48,25 @@ export function FormProblem({ error, fields }: { error: unknown; fields: string[
 }
 
 /** A status as a small coloured label. */
+/** What just happened ("Session scheduled."), read out by screen readers; nothing when empty. */
+export function Notice({ text }: { text: string | null | undefined }) {
+  return text ? (
+    <p className="notice" role="status">
+      {text}
+    </p>
+  ) : null;
+}
+
+/** A section's title with its actions (a button, a filter) on the right. */
+export function SectionHeader({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="section-header">
+      <h2>{title}</h2>
+      {children}
+    </div>
+  );
+}
+
 export function StatusBadge({ tone, children }: { tone: string; children: ReactNode }) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
 }

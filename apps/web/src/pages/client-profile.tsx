@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, formatDateTime, formatMoney, type ClientProfile, type HistoryItem, type Message } from '../api';
 import { ChangeTypeDialog, DeleteClientsDialog } from '../components/client-dialogs';
-import { ErrorNote, Field, Menu, Skeleton, TypeBadge, fieldError, useSubmit } from '../components/ui';
+import { ErrorNote, Field, Menu, Notice, Skeleton, TypeBadge, fieldError, useSubmit } from '../components/ui';
 import { Link, useRouter } from '../router';
 import { Finances, Programs, SessionKpis, Sessions } from './client-scheduling';
 
@@ -103,11 +103,7 @@ export function ClientProfilePage({ clientId }: { clientId: string }) {
           ]}
         />
       </header>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <div role="tablist" aria-label="Client profile" className="tabs">
         {TABS.map((t) => (
           <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} onClick={() => setTab(t.id)}>

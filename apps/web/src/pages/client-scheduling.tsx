@@ -21,7 +21,7 @@ import {
   type SessionStatus,
   type SessionView,
 } from '../api';
-import { Dialog, ErrorNote, Field, FormProblem, Skeleton, StatusBadge, fieldError, useSubmit } from '../components/ui';
+import { Dialog, ErrorNote, Field, FormProblem, Notice, SectionHeader, Skeleton, StatusBadge, fieldError, useSubmit } from '../components/ui';
 
 /** The profile's Overview sessions, Programs (bundles) and Finances (payments): the scheduling service's routes. */
 
@@ -135,19 +135,14 @@ export function Sessions({ client, onChanged }: { client: ClientProfile; onChang
 
   return (
     <div className="sessions">
-      <div className="section-header">
-        <h2>Sessions</h2>
+      <SectionHeader title="Sessions">
         {!scheduling && (
           <button type="button" className="primary" onClick={() => setScheduling(true)}>
             Schedule session
           </button>
         )}
-      </div>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      </SectionHeader>
+      <Notice text={notice} />
       <ErrorNote error={error} />
       {scheduling && (
         <ScheduleSessionForm
@@ -446,19 +441,14 @@ export function Programs({ client }: { client: ClientProfile }) {
   const active = programs?.items.filter((p) => p.status === 'active').length ?? 0;
   return (
     <div className="programs">
-      <div className="section-header">
-        <h2>Programs</h2>
+      <SectionHeader title="Programs">
         {!creating && (
           <button type="button" className="primary" onClick={() => setCreating(true)}>
             New bundle
           </button>
         )}
-      </div>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      </SectionHeader>
+      <Notice text={notice} />
       {creating && (
         <NewBundleForm
           client={client}
@@ -726,8 +716,7 @@ export function Finances({ client }: { client: ClientProfile }) {
           <RevenueChart monthly={summary.monthly} />
         </>
       )}
-      <div className="section-header">
-        <h2>Payments</h2>
+      <SectionHeader title="Payments">
         <label className="inline-filter">
           <span>Show</span>
           <select value={filter} onChange={(e) => setFilter(e.target.value as PaymentFilter)}>
@@ -737,12 +726,8 @@ export function Finances({ client }: { client: ClientProfile }) {
             <option value="refunded">Refunded</option>
           </select>
         </label>
-      </div>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      </SectionHeader>
+      <Notice text={notice} />
       <ErrorNote error={error} />
       {!payments ? (
         !error && <Skeleton rows={3} />

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, CLIENT_TYPES, formatDate, TYPE_LABELS, type ClientSummary, type Page } from '../api';
 import { AddClientDialog, ChangeTypeDialog, DeleteClientsDialog } from '../components/client-dialogs';
-import { ErrorNote, Menu, Skeleton, TypeBadge } from '../components/ui';
+import { ErrorNote, Menu, Notice, Skeleton, TypeBadge } from '../components/ui';
 import { Link } from '../router';
 import { useSession } from '../session';
 
@@ -101,11 +101,7 @@ export function ClientsPage() {
           Add client
         </button>
       </div>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <div className="toolbar">
         <input type="search" aria-label="Search clients" placeholder="Search by name or e-mail" value={search} onChange={(e) => setSearch(e.target.value)} />
         <select aria-label="Client type" value={type} onChange={(e) => (setType(e.target.value), setPage(1))}>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, CLIENT_TYPES, formatMoney, TYPE_LABELS, type ClientType, type Product } from '../api';
-import { ErrorNote, Field, Skeleton, fieldError, useSubmit } from '../components/ui';
+import { ErrorNote, Field, Notice, Skeleton, fieldError, useSubmit } from '../components/ui';
 
 /** Products: what buyers pay for, and the client type they get; each has a public checkout link. */
 export function ProductsPage() {
@@ -43,11 +43,7 @@ export function ProductsPage() {
       <div className="page-header">
         <h1>Products</h1>
       </div>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <form className="card product-form" onSubmit={create.submit} noValidate>
         <h2>New product</h2>
         <div className="field-row">
