@@ -102,9 +102,14 @@ export class EmbeddedEventBus implements EventBus {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
-    this.bookkeeping = new Database(options.filename);
-    this.bookkeeping.pragma('synchronous = NORMAL');
-    this.bookkeeping.pragma('busy_timeout = 5000');
+    if (options.filename === ':memory:' || options.filename === '') {
+      // A throw-away log: a second connection would open another, empty database.
+      this.bookkeeping = this.db;
+    } else {
+      this.bookkeeping = new Database(options.filename);
+      this.bookkeeping.pragma('synchronous = NORMAL');
+      this.bookkeeping.pragma('busy_timeout = 5000');
+    }
     this.published.setMaxListeners(0);
     this.deadLetters = new EmbeddedDeadLetters(this.db, (durableName) => this.published.emit(redeliveryWake(durableName)));
   }
