@@ -102,6 +102,16 @@ describe.each([
     expect(after.every((r) => r.status === 403)).toBe(true);
   }, 60_000);
 
+  it('applies a bulk type change to messaging before it answers: the very next reply is refused', async () => {
+    const business = await signUp(api);
+    const client = await clientWithLogin(business, 'full_access');
+    expect((await client.me.post('/api/v1/me/messages', { body: 'Before' })).status).toBe(201);
+    const bulk = await business.admin.post('/api/v1/clients/bulk/type', { clientIds: [client.id], type: 'full_access_one_way' });
+    expect(bulk.body.results).toEqual([{ clientId: client.id, outcome: 'changed' }]);
+    const reply = await client.me.post('/api/v1/me/messages', { body: 'Right after' });
+    expect({ status: reply.status, code: reply.body.code }).toEqual({ status: 403, code: 'messaging_not_allowed' });
+  }, 60_000);
+
   it('mails the client about a coach message, at most once per thread per 15 minutes', async () => {
     const business = await signUp(api);
     const client = await clientWithLogin(business, 'full_access');

@@ -156,7 +156,14 @@ export interface BulkChangeTypeRequest {
 }
 
 export interface BulkChangeTypeResult {
-  results: Array<{ clientId: string; outcome: 'changed' | 'unchanged' | 'failed'; error?: { code: string; detail: string } }>;
+  results: Array<{
+    clientId: string;
+    outcome: 'changed' | 'unchanged' | 'failed';
+    error?: { code: string; detail: string };
+    /** For a changed client: the profile's new version and its coach (what copies elsewhere need to follow the change). */
+    version?: number;
+    coachId?: string;
+  }>;
   summary: { changed: number; unchanged: number; failed: number; invitationsToSend: number; accessRevoked: number };
 }
 

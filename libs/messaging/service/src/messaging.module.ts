@@ -46,7 +46,7 @@ class MessagingMessageController {
 
   @MessagePattern(MessagingSubjects.syncClients)
   async sync(@Payload() envelope: RequestEnvelope<{ clients: ClientPolicyUpdate[] }>): Promise<{ synced: number }> {
-    for (const update of envelope.data.clients) await this.messaging.updatePolicy(update);
+    await this.messaging.updatePolicies(envelope.data.clients);
     return { synced: envelope.data.clients.length };
   }
 

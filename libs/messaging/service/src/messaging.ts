@@ -102,17 +102,27 @@ export class Messaging {
   }
 
   /** Applies a client's new facts, in stream order: an older version never overwrites a newer one. */
-  async updatePolicy(update: Partial<ClientPolicyUpdate> & { clientId: string; version: number }, deleted = false): Promise<void> {
+  updatePolicy(update: Partial<ClientPolicyUpdate> & { clientId: string; version: number }, deleted = false): Promise<void> {
+    return this.updatePolicies([update], deleted);
+  }
+
+  /** Many clients' new facts (a bulk type change) in one commit: one durable write, not one per client. */
+  async updatePolicies(updates: ReadonlyArray<Partial<ClientPolicyUpdate> & { clientId: string; version: number }>, deleted = false): Promise<void> {
+    if (updates.length === 0) return;
     const policies = this.deps.documents.collection<PolicyDoc>(POLICIES);
-    const current = await policies.get(update.clientId);
-    const doc: PolicyDoc = {
-      id: update.clientId,
-      accountId: update.accountId ?? current?.accountId ?? '',
-      coachId: update.coachId ?? current?.coachId ?? '',
-      type: update.type ?? current?.type ?? 'offline',
-      deleted: deleted || (current?.deleted ?? false),
-    };
-    await this.deps.documents.commit([{ op: 'upsert', collection: POLICIES, doc, version: update.version }]);
+    const writes = [];
+    for (const update of updates) {
+      const current = await policies.get(update.clientId);
+      const doc: PolicyDoc = {
+        id: update.clientId,
+        accountId: update.accountId ?? current?.accountId ?? '',
+        coachId: update.coachId ?? current?.coachId ?? '',
+        type: update.type ?? current?.type ?? 'offline',
+        deleted: deleted || (current?.deleted ?? false),
+      };
+      writes.push({ op: 'upsert' as const, collection: POLICIES, doc, version: update.version });
+    }
+    await this.deps.documents.commit(writes);
   }
 
   /**

@@ -91,14 +91,17 @@ export class ClientsController {
   ): Promise<BulkChangeTypeResult> {
     const result = await send<BulkChangeTypeResult>(this.deps.requests, ClientsSubjects.bulkChangeType, { actor, correlationId, idempotencyKey: idempotencyKey(key), data: body }, { timeoutMs: 120_000 });
     if (!body.dryRun) {
-      const changed = result.results.filter((r) => r.outcome === 'changed').map((r) => r.clientId);
-      const profiles = await Promise.all(changed.map((clientId) => send<ClientProfile>(this.deps.requests, ClientsSubjects.getClient, { actor, correlationId, data: { clientId } })));
-      await this.syncMessaging(actor, correlationId, profiles);
+      // The clients service says each changed client's new version and coach: no read per client.
+      const changed = result.results.flatMap((r) =>
+        r.outcome === 'changed' && r.version !== undefined && r.coachId !== undefined ? [{ id: r.clientId, coachId: r.coachId, type: body.type, version: r.version }] : [],
+      );
+      await this.syncMessaging(actor, correlationId, changed);
     }
-    return result;
+    // What was added for the sync above stays between the services.
+    return { ...result, results: result.results.map(({ version: _version, coachId: _coachId, ...outcome }) => outcome) };
   }
 
-  private async syncMessaging(actor: RequestActor, correlationId: string, profiles: ClientProfile[]): Promise<void> {
+  private async syncMessaging(actor: RequestActor, correlationId: string, profiles: ReadonlyArray<Pick<ClientProfile, 'id' | 'coachId' | 'type' | 'version'>>): Promise<void> {
     if (profiles.length === 0) return;
     await send(this.deps.requests, MessagingSubjects.syncClients, {
       correlationId,

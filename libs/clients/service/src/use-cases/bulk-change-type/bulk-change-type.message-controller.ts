@@ -64,7 +64,13 @@ export class BulkChangeTypeMessageController {
       );
       const changed = result.events[0];
       if (!changed || changed.type !== 'ClientTypeChanged') return { result: { clientId, outcome: 'unchanged' as const }, position: result.position };
-      return { result: { clientId, outcome: 'changed' as const }, effect: changed.data.effect, position: result.position };
+      // The version is that of this change (a retried request's change is older than the stream's head: none then).
+      const followed = result.alreadyHandled ? {} : { version: result.revision, coachId: result.state.coachId };
+      return {
+        result: { clientId, outcome: 'changed' as const, ...followed },
+        effect: changed.data.effect,
+        position: result.position,
+      };
     } catch (error) {
       return { result: failed(clientId, error) };
     }
