@@ -1,35 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { Deployment, separateProcesses } from './support/deployments';
-import { Api, signUp, uniqueEmail } from './support/http';
+import { deployedForSuite, separateProcesses } from './support/deployments';
+import { signUp, uniqueEmail } from './support/http';
 
 /**
  * The enrolment saga survives its process being killed: with every service in its own process over
  * NATS, the clients service is SIGKILLed while purchases keep coming, then started again; every
  * buyer ends up enrolled exactly once, with exactly one purchase and one invitation.
  */
-let deployment: Deployment;
-let api: Api;
-
-beforeAll(async () => {
-  deployment = separateProcesses();
-  api = await deployment.start();
-}, 150_000);
-afterAll(async () => {
-  await deployment?.stop();
-  await deployment?.cleanup();
-}, 60_000);
+const deployed = deployedForSuite(separateProcesses);
 
 it('enrols every buyer exactly once across a kill -9 of the clients service', async () => {
-  const business = await signUp(api);
+  const business = await signUp(deployed.api);
   const product = (await business.admin.post('/api/v1/products', { name: 'Bootcamp', price: { amount: 9900, currency: 'EUR' } })).body;
   const buyers = Array.from({ length: 30 }, (_, i) => uniqueEmail(`crash${i}`));
   const buy = (email: string) =>
-    api.post('/api/v1/checkout', { productId: product.id, buyer: { firstName: 'Kim', lastName: 'Buyer', email } }, { 'idempotency-key': randomUUID() });
+    deployed.api.post('/api/v1/checkout', { productId: product.id, buyer: { firstName: 'Kim', lastName: 'Buyer', email } }, { 'idempotency-key': randomUUID() });
 
   const first = await Promise.all(buyers.slice(0, 10).map(buy));
-  await deployment.kill!('clients');
+  await deployed.deployment.kill!('clients');
   const during = await Promise.all(buyers.slice(10, 20).map(buy));
-  await deployment.restart!('clients');
+  await deployed.deployment.restart!('clients');
   const after = await Promise.all(buyers.slice(20).map(buy));
   for (const answer of [...first, ...during, ...after]) expect(answer.status).toBe(201);
 
@@ -47,7 +37,7 @@ it('enrols every buyer exactly once across a kill -9 of the clients service', as
     const purchases = (await business.admin.get(`/api/v1/clients/${client.id}/purchases`)).body.items;
     expect(purchases).toHaveLength(1);
   }
-  const mailsTo = async (email: string) => (await api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`)).body.items as Array<{ kind: string }>;
+  const mailsTo = async (email: string) => (await deployed.api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`)).body.items as Array<{ kind: string }>;
   for (const email of buyers) {
     for (let i = 0; i < 100 && (await mailsTo(email)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Deployment, separateProcesses, singleProcess } from './support/deployments';
-import { Api, Business, PASSWORD, newClient, signUp } from './support/http';
+import { Deployment, deployedForSuite, separateProcesses, singleProcess } from './support/deployments';
+import { Business, PASSWORD, newClient, signUp } from './support/http';
 
 /** Messaging under the client-type policy (issue 7), end to end, in both modes. */
 async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
@@ -18,35 +18,25 @@ describe.each([
   ['in one process', singleProcess],
   ['as separate processes over NATS', separateProcesses],
 ])('messaging %s', (_mode, deploy) => {
-  let deployment: Deployment;
-  let api: Api;
-
-  beforeAll(async () => {
-    deployment = deploy();
-    api = await deployment.start();
-  }, 150_000);
-  afterAll(async () => {
-    await deployment?.stop();
-    await deployment?.cleanup();
-  }, 60_000);
+  const deployed = deployedForSuite(deploy);
 
   /** A client who accepted their invitation, with their own API handle. */
   async function clientWithLogin(business: Business, type: string) {
     const body = newClient({ type: 'full_access', firstName: 'Mo' });
     const client = (await business.admin.post('/api/v1/clients', body)).body;
     const mail = await until(
-      async () => (await api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(body.email)}`)).body.items as Array<{ text: string }>,
+      async () => (await deployed.api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(body.email)}`)).body.items as Array<{ text: string }>,
       (items) => items.length > 0,
     );
     const token = /token=([A-Za-z0-9._-]+)/.exec(mail[0].text)![1];
-    await api.post('/api/v1/auth/accept-invitation', { token, password: PASSWORD });
+    await deployed.api.post('/api/v1/auth/accept-invitation', { token, password: PASSWORD });
     if (type !== 'full_access') await business.admin.put(`/api/v1/clients/${client.id}/type`, { type });
-    const login = await api.post('/api/v1/auth/login', { email: body.email, password: PASSWORD });
-    return { id: client.id as string, email: body.email, me: api.as(login.body.accessToken) };
+    const login = await deployed.api.post('/api/v1/auth/login', { email: body.email, password: PASSWORD });
+    return { id: client.id as string, email: body.email, me: deployed.api.as(login.body.accessToken) };
   }
 
   it('lets coach and full-access client write both ways, keeps bodies as given, and counts on the profile', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const client = await clientWithLogin(business, 'full_access');
     const sent = await business.admin.post(`/api/v1/clients/${client.id}/messages`, { body: 'Squats <b>today</b> & stretch' });
     expect(sent.status).toBe(201);
@@ -67,7 +57,7 @@ describe.each([
   }, 60_000);
 
   it('refuses replies under one-way messaging and messages to offline clients (403 messaging_not_allowed)', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const oneWay = await clientWithLogin(business, 'full_access_one_way');
     expect((await business.admin.post(`/api/v1/clients/${oneWay.id}/messages`, { body: 'Hi' })).status).toBe(201);
     const refused = await oneWay.me.post('/api/v1/me/messages', { body: 'Can I answer?' });
@@ -75,11 +65,11 @@ describe.each([
     const offline = (await business.admin.post('/api/v1/clients', newClient({ type: 'offline' }))).body;
     const toOffline = await business.admin.post(`/api/v1/clients/${offline.id}/messages`, { body: 'Hi' });
     expect({ status: toOffline.status, code: toOffline.body.code }).toEqual({ status: 403, code: 'messaging_not_allowed' });
-    expect((await (await signUp(api)).admin.get(`/api/v1/clients/${oneWay.id}/messages`)).status).toBe(404);
+    expect((await (await signUp(deployed.api)).admin.get(`/api/v1/clients/${oneWay.id}/messages`)).status).toBe(404);
   }, 60_000);
 
   it('accepts no reply sent after the switch to one-way was answered', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const client = await clientWithLogin(business, 'full_access');
     const replies: Array<{ startedAt: number; status: number }> = [];
     let running = true;
@@ -103,7 +93,7 @@ describe.each([
   }, 60_000);
 
   it('applies a bulk type change to messaging before it answers: the very next reply is refused', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const client = await clientWithLogin(business, 'full_access');
     expect((await client.me.post('/api/v1/me/messages', { body: 'Before' })).status).toBe(201);
     const bulk = await business.admin.post('/api/v1/clients/bulk/type', { clientIds: [client.id], type: 'full_access_one_way' });
@@ -113,11 +103,11 @@ describe.each([
   }, 60_000);
 
   it('mails the client about a coach message, at most once per thread per 15 minutes', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const client = await clientWithLogin(business, 'full_access');
     await business.admin.post(`/api/v1/clients/${client.id}/messages`, { body: 'One' });
     await business.admin.post(`/api/v1/clients/${client.id}/messages`, { body: 'Two' });
-    const mails = async () => ((await api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(client.email)}`)).body.items as Array<{ kind: string; text: string }>).filter((m) => m.kind === 'new_message');
+    const mails = async () => ((await deployed.api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(client.email)}`)).body.items as Array<{ kind: string; text: string }>).filter((m) => m.kind === 'new_message');
     const first = await until(mails, (items) => items.length > 0);
     await new Promise((r) => setTimeout(r, 500));
     expect(await mails()).toHaveLength(1);
@@ -125,13 +115,13 @@ describe.each([
   }, 60_000);
 
   it('closes the thread of a deleted client; bodies never sit readable in the event store', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const client = await clientWithLogin(business, 'full_access');
     await business.admin.post(`/api/v1/clients/${client.id}/messages`, { body: 'Very private training detail 7777' });
     await business.admin.call('DELETE', `/api/v1/clients/${client.id}`);
     await until(() => business.admin.get(`/api/v1/clients/${client.id}/messages`), (r) => r.status === 404);
     expect((await business.admin.get(`/api/v1/clients/${client.id}/messages`)).status).toBe(404);
-    for (const file of eventStores(deployment)) {
+    for (const file of eventStores(deployed.deployment)) {
       const db = new Database(file, { readonly: true });
       try {
         const rows = db.prepare('SELECT data FROM events').all() as Array<{ data: string }>;

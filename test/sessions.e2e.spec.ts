@@ -1,5 +1,5 @@
-import { Deployment, separateProcesses, singleProcess } from './support/deployments';
-import { Api, addCoach, newClient, signUp } from './support/http';
+import { deployedForSuite, separateProcesses, singleProcess } from './support/deployments';
+import { addCoach, newClient, signUp } from './support/http';
 
 /** Sessions, programs and payments per session (issue 13), end to end, in both modes. */
 async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
@@ -19,20 +19,10 @@ describe.each([
   ['in one process', singleProcess],
   ['as separate processes over NATS', separateProcesses],
 ])('sessions, programs and payments %s', (_mode, deploy) => {
-  let deployment: Deployment;
-  let api: Api;
-
-  beforeAll(async () => {
-    deployment = deploy();
-    api = await deployment.start();
-  }, 150_000);
-  afterAll(async () => {
-    await deployment?.stop();
-    await deployment?.cleanup();
-  }, 60_000);
+  const deployed = deployedForSuite(deploy);
 
   it('schedules, refuses double-booking, reschedules, cancels (freeing the slot) and lists upcoming and past sessions', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const coach = await addCoach(business);
     const client = (await coach.api.post('/api/v1/clients', newClient({ type: 'offline' }))).body;
     const nine = at(7 * DAY);
@@ -85,14 +75,14 @@ describe.each([
     expect((await coach.api.post(`/api/v1/clients/${client.id}/sessions`, { start: 'tomorrow', durationMinutes: 60 })).status).toBe(400);
     expect((await coach.api.post(`/api/v1/clients/${client.id}/sessions`, { start: nine, durationMinutes: 60, extra: 1 })).status).toBe(400);
     expect((await coach.api.get('/api/v1/sessions/agenda?tz=Mars/Olympus')).status).toBe(400);
-    const stranger = await signUp(api);
+    const stranger = await signUp(deployed.api);
     expect((await stranger.admin.get(`/api/v1/sessions/${booked.body.id}`)).body.code).toBe('session_not_found');
     expect((await stranger.admin.get(`/api/v1/clients/${client.id}/sessions`)).status).toBe(404);
     expect((await stranger.admin.post(`/api/v1/sessions/${booked.body.id}/cancel`, {})).status).toBe(404);
   }, 120_000);
 
   it('lets exactly one of several parallel bookings of one slot win', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const coach = await addCoach(business);
     const clients = await Promise.all([1, 2, 3, 4, 5].map(async () => (await coach.api.post('/api/v1/clients', newClient({ type: 'offline' }))).body.id as string));
     const start = at(10 * DAY);
@@ -104,7 +94,7 @@ describe.each([
   }, 120_000);
 
   it("shows a coach the clients they have a session with (list and profile), and nobody else's", async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const owner = await addCoach(business);
     const cover = await addCoach(business);
     const outsider = await addCoach(business);
@@ -141,7 +131,7 @@ describe.each([
     expect((await outsider.api.get(`/api/v1/clients/${client.id}`)).status).toBe(404);
     expect((await outsider.api.get('/api/v1/clients')).body.total).toBe(0);
     expect((await outsider.api.get(`/api/v1/clients/${client.id}/sessions`)).status).toBe(404);
-    expect((await (await signUp(api)).admin.get(`/api/v1/clients/${client.id}`)).status).toBe(404);
+    expect((await (await signUp(deployed.api)).admin.get(`/api/v1/clients/${client.id}`)).status).toBe(404);
     // The assigned coach still sees it, and the session.
     expect((await owner.api.get(`/api/v1/clients/${client.id}/sessions`)).body.total).toBe(1);
     expect((await owner.api.get(`/api/v1/sessions/${booked.body.id}`)).status).toBe(200);
@@ -156,7 +146,7 @@ describe.each([
   }, 120_000);
 
   it('consumes bundles with completed sessions, records payments and refunds, and answers the profile KPIs and chart', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const coach = await addCoach(business);
     const client = (await coach.api.post('/api/v1/clients', newClient({ type: 'offline' }))).body;
     const bundle = await coach.api.post(`/api/v1/clients/${client.id}/programs`, { name: '2 sessions', sessions: 2, price: eur(9000) });
@@ -236,16 +226,16 @@ describe.each([
   }, 120_000);
 
   it('gives the buyer of a session pack a paid bundle, which their completed sessions then use', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const pack = await business.admin.post('/api/v1/products', { name: '3-session pack', price: eur(15000), clientType: 'offline', sessionPack: { sessions: 3, validForDays: 30 } });
     expect(pack.status).toBe(201);
     expect(pack.body.sessionPack).toEqual({ sessions: 3, validForDays: 30 });
-    expect((await api.get(`/api/v1/checkout/products/${pack.body.id}`)).body.sessionPack).toEqual({ sessions: 3, validForDays: 30 });
+    expect((await deployed.api.get(`/api/v1/checkout/products/${pack.body.id}`)).body.sessionPack).toEqual({ sessions: 3, validForDays: 30 });
     const badPack = await business.admin.post('/api/v1/products', { name: 'Bad', price: eur(100), sessionPack: { sessions: 0 } });
     expect({ status: badPack.status, code: badPack.body.code }).toEqual({ status: 400, code: 'validation_failed' });
 
     const email = `pack.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
-    const bought = await api.post('/api/v1/checkout', { productId: pack.body.id, buyer: { firstName: 'Pat', lastName: 'Pack', email } }, { 'idempotency-key': `pack-${email}` });
+    const bought = await deployed.api.post('/api/v1/checkout', { productId: pack.body.id, buyer: { firstName: 'Pat', lastName: 'Pack', email } }, { 'idempotency-key': `pack-${email}` });
     expect(bought.status).toBe(201);
     const client = await until(
       async () => (await business.admin.get(`/api/v1/clients?search=${encodeURIComponent(email)}`)).body.items[0],
@@ -261,7 +251,7 @@ describe.each([
     expect(Date.parse(bundle.expiresAt) - Date.parse(bundle.createdAt)).toBe(30 * DAY);
 
     // The same purchase delivered again gives no second bundle (the checkout answers the same purchase).
-    expect((await api.post('/api/v1/checkout', { productId: pack.body.id, buyer: { firstName: 'Pat', lastName: 'Pack', email } }, { 'idempotency-key': `pack-${email}` })).status).toBe(201);
+    expect((await deployed.api.post('/api/v1/checkout', { productId: pack.body.id, buyer: { firstName: 'Pat', lastName: 'Pack', email } }, { 'idempotency-key': `pack-${email}` })).status).toBe(201);
 
     const session = (await business.admin.post(`/api/v1/clients/${client.id}/sessions`, { start: at(-2 * 3600_000), durationMinutes: 60, price: eur(6000) })).body;
     const completed = await business.admin.post(`/api/v1/sessions/${session.id}/complete`, {});
@@ -279,7 +269,7 @@ describe.each([
   }, 120_000);
 
   it("cancels a deleted client's coming sessions, freeing the coach's slots, and keeps the past ones", async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const coach = await addCoach(business);
     const client = (await coach.api.post('/api/v1/clients', newClient({ type: 'offline' }))).body;
     const past = (await coach.api.post(`/api/v1/clients/${client.id}/sessions`, { start: at(-DAY), durationMinutes: 60, location: '12 Garden Lane' })).body;

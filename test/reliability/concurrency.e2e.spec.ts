@@ -1,10 +1,10 @@
 import { deterministicEventId, deterministicId } from '@clientele/platform/application';
 import type { RecordedEvent } from '@clientele/platform/event-store';
 import { randomUUID } from 'node:crypto';
-import { Deployment, separateProcesses } from '../support/deployments';
+import { deployedForSuite, separateProcesses } from '../support/deployments';
 import { poll, sleep } from '../support/faults-load';
 import { EventLog, runOpsVerify } from '../support/faults-stores';
-import { Api, ApiResponse, Business, newClient, signUp, uniqueEmail } from '../support/http';
+import { ApiResponse, Business, newClient, signUp, uniqueEmail } from '../support/http';
 import { recordFault } from '../support/reliability-report';
 
 /**
@@ -24,21 +24,11 @@ import { recordFault } from '../support/reliability-report';
 const TYPES = ['full_access', 'full_access_one_way', 'offline'] as const;
 type ClientType = (typeof TYPES)[number];
 
-let deployment: Deployment;
-let api: Api;
+const deployed = deployedForSuite(separateProcesses);
 
-beforeAll(async () => {
-  deployment = separateProcesses();
-  api = await deployment.start();
-}, 150_000);
-afterAll(async () => {
-  await deployment?.stop();
-  await deployment?.cleanup();
-}, 60_000);
-
-const clientsEvents = () => EventLog.of(deployment.dataDirOf!('clients'), 'clients');
-const billingEvents = () => EventLog.of(deployment.dataDirOf!('billing'), 'billing');
-const mails = async (to: string) => (await api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`)).body.items as Array<{ kind: string }>;
+const clientsEvents = () => EventLog.of(deployed.deployment.dataDirOf!('clients'), 'clients');
+const billingEvents = () => EventLog.of(deployed.deployment.dataDirOf!('billing'), 'billing');
+const mails = async (to: string) => (await deployed.api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`)).body.items as Array<{ kind: string }>;
 const problem = (r: ApiResponse) => `${r.status} ${r.body?.code ?? ''}`.trim();
 const count = <T>(items: readonly T[], what: (item: T) => boolean) => items.filter(what).length;
 
@@ -62,7 +52,7 @@ interface TypeChange {
 }
 
 it('50 parallel type changes on one client: no lost update, the final state is the last accepted change', async () => {
-  const business = await signUp(api);
+  const business = await signUp(deployed.api);
   const client = await addClient(business, { type: 'full_access', sendInvitation: false });
   const stream = `client-${client.id}`;
 
@@ -168,7 +158,7 @@ it('50 parallel type changes on one client: no lost update, the final state is t
 }, 90_000);
 
 it('lets exactly the free seats be taken by parallel adds, before and after the limit is raised', async () => {
-  const business = await signUp(api, 10);
+  const business = await signUp(deployed.api, 10);
   await addClient(business, { type: 'full_access' });
   await addClient(business, { type: 'offline' });
   await addClient(business, { type: 'full_access_one_way', sendInvitation: false });
@@ -208,7 +198,7 @@ it('lets exactly the free seats be taken by parallel adds, before and after the 
 }, 90_000);
 
 it('lets exactly one of ten parallel adds of one e-mail (in different cases) win, with one invitation', async () => {
-  const business = await signUp(api);
+  const business = await signUp(deployed.api);
   const email = uniqueEmail('twice');
   const spellings = [email, email.toUpperCase(), email.replace(/^./, (c) => c.toUpperCase()), email.replace(/@.*/, (domain) => domain.toUpperCase())];
   const attempts = await Promise.all(
@@ -240,10 +230,10 @@ it('lets exactly one of ten parallel adds of one e-mail (in different cases) win
 }, 90_000);
 
 it('answers parallel checkouts with one Idempotency-Key with one purchase, one client, one invitation', async () => {
-  const business = await signUp(api);
+  const business = await signUp(deployed.api);
   const product = (await business.admin.post('/api/v1/products', { name: 'Bootcamp', price: { amount: 9900, currency: 'EUR' } })).body as { id: string };
   const buy = (key: string, email: string) =>
-    api.post('/api/v1/checkout', { productId: product.id, buyer: { firstName: 'Kim', lastName: 'Buyer', email } }, { 'idempotency-key': key });
+    deployed.api.post('/api/v1/checkout', { productId: product.id, buyer: { firstName: 'Kim', lastName: 'Buyer', email } }, { 'idempotency-key': key });
 
   // The same request ten times at once: one purchase, the same answer to all.
   const key = randomUUID();
@@ -299,14 +289,14 @@ it('answers parallel checkouts with one Idempotency-Key with one purchase, one c
 it('leaves read models that equal a fresh rebuild of the events (ops verify, per service)', async () => {
   // Quiet first: every service idle, then stopped, so the verification reads settled files.
   await sleep(1000);
-  await deployment.stop();
+  await deployed.deployment.stop();
   const runs = await Promise.all(
     [
       ['identity', 'identity'],
       ['clients', 'clients'],
       ['billing', 'products'],
       ['messaging', 'messages'],
-    ].map(([service, projection]) => runOpsVerify(deployment.dataDirOf!(service), projection)),
+    ].map(([service, projection]) => runOpsVerify(deployed.deployment.dataDirOf!(service), projection)),
   );
   for (const run of runs) {
     expect({ projection: run.projection, exitCode: run.exitCode, stderr: run.stderr, differences: run.results[0]?.differences }).toEqual({

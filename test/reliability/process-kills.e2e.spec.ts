@@ -1,9 +1,9 @@
 import { deterministicEventId, deterministicId } from '@clientele/platform/application';
 import { randomUUID } from 'node:crypto';
-import { Deployment, separateProcesses } from '../support/deployments';
+import { deployedForSuite, separateProcesses } from '../support/deployments';
 import { Attempt, Operation, describeAttempts, mapLimit, poll, sleep, timed, unexpectedFailures, untilAcknowledged } from '../support/faults-load';
 import { EventLog, readServiceDocuments, runOpsVerify } from '../support/faults-stores';
-import { Api, ApiResponse, Business, PASSWORD, newClient, signUp, uniqueEmail } from '../support/http';
+import { ApiResponse, Business, PASSWORD, newClient, signUp, uniqueEmail } from '../support/http';
 import { recordFault } from '../support/reliability-report';
 
 /**
@@ -60,21 +60,11 @@ interface Phase {
   endedAt: number;
 }
 
-let deployment: Deployment;
-let api: Api;
-
-beforeAll(async () => {
-  deployment = separateProcesses();
-  api = await deployment.start();
-}, 150_000);
-afterAll(async () => {
-  await deployment?.stop();
-  await deployment?.cleanup();
-}, 60_000);
+const deployed = deployedForSuite(separateProcesses);
 
 it('loses no acknowledged command, duplicates nothing, and converges, across a kill -9 of clients, identity, billing and notifications', async () => {
   const testStarted = Date.now();
-  const business: Business = await signUp(api);
+  const business: Business = await signUp(deployed.api);
   const product = (await business.admin.post('/api/v1/products', { name: 'Bootcamp', price: { amount: 9900, currency: 'EUR' } })).body as { id: string; clientType: ClientType };
   expect(product.id).toBeDefined();
 
@@ -111,7 +101,7 @@ it('loses no acknowledged command, duplicates nothing, and converges, across a k
         });
       })(),
       run('checkout', buyer, 1, (key) =>
-        api.post('/api/v1/checkout', { productId: product.id, buyer: { firstName: 'Kim', lastName: 'Buyer', email: buyer } }, { 'idempotency-key': key }),
+        deployed.api.post('/api/v1/checkout', { productId: product.id, buyer: { firstName: 'Kim', lastName: 'Buyer', email: buyer } }, { 'idempotency-key': key }),
       ),
       w === 0 && i % 2 === 0
         ? run('staff', coach, 0, (key) =>
@@ -139,11 +129,11 @@ it('loses no acknowledged command, duplicates nothing, and converges, across a k
   const phases: Phase[] = [];
   const probes = [
     { name: 'GET /api/v1/clients', call: () => business.admin.get('/api/v1/clients?pageSize=1') },
-    { name: 'POST /api/v1/auth/login', call: () => api.post('/api/v1/auth/login', { email: business.email, password: PASSWORD }) },
+    { name: 'POST /api/v1/auth/login', call: () => deployed.api.post('/api/v1/auth/login', { email: business.email, password: PASSWORD }) },
     { name: 'GET /api/v1/products', call: () => business.admin.get('/api/v1/products') },
-    { name: 'GET /api/v1/dev/mailbox', call: () => api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(business.email)}`) },
+    { name: 'GET /api/v1/dev/mailbox', call: () => deployed.api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(business.email)}`) },
     { name: 'GET /api/v1/staff', call: () => business.admin.get('/api/v1/staff') },
-    { name: 'GET /health', call: () => api.get('/health') },
+    { name: 'GET /health', call: () => deployed.api.get('/health') },
   ];
   const probeResults: Array<{ service: string; name: string; ms: number; status: number; code?: string; contentType: string | null }> = [];
   // If a fault step fails, the load stops at once rather than retrying in the background.
@@ -152,7 +142,7 @@ it('loses no acknowledged command, duplicates nothing, and converges, across a k
     for (const service of KILLED) {
       await sleep(1000);
       const killedAt = Date.now();
-      await deployment.kill!(service);
+      await deployed.deployment.kill!(service);
       // While it is down, one request to every service: each answers, or fails fast with 503.
       const probed = await Promise.all(
         probes.map(async ({ name, call }) => {
@@ -163,7 +153,7 @@ it('loses no acknowledged command, duplicates nothing, and converges, across a k
       probeResults.push(...probed);
       await sleep(Math.max(0, OUTAGE_MS - (Date.now() - killedAt)));
       const restartedAt = Date.now();
-      await deployment.restart!(service);
+      await deployed.deployment.restart!(service);
       const healthyAt = Date.now();
       await sleep(1000);
       phases.push({ service, killedAt, restartedAt, healthyAt, endedAt: Date.now() });
@@ -196,7 +186,7 @@ it('loses no acknowledged command, duplicates nothing, and converges, across a k
     return buyers.every((email) => emails.has(email)) ? true : undefined;
   }, 500).catch(() => false);
   const enrolledAfter = Date.now() - loadStopped;
-  const mailbox = async (to: string) => (await api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`)).body.items as Array<{ kind: string }>;
+  const mailbox = async (to: string) => (await deployed.api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`)).body.items as Array<{ kind: string }>;
   const expectedMails = new Map<string, number>();
   for (const op of acknowledged) expectedMails.set(op.email, (expectedMails.get(op.email) ?? 0) + op.mails);
   const waitingFor = new Set([...expectedMails].filter(([, n]) => n > 0).map(([to]) => to));
@@ -214,14 +204,14 @@ it('loses no acknowledged command, duplicates nothing, and converges, across a k
   });
 
   // The event stores, read from the files once every process is stopped.
-  await deployment.stop();
+  await deployed.deployment.stop();
   const [clientsLog, billingLog, identityLog] = await Promise.all([
-    EventLog.of(deployment.dataDirOf!('clients'), 'clients'),
-    EventLog.of(deployment.dataDirOf!('billing'), 'billing'),
-    EventLog.of(deployment.dataDirOf!('identity'), 'identity'),
+    EventLog.of(deployed.deployment.dataDirOf!('clients'), 'clients'),
+    EventLog.of(deployed.deployment.dataDirOf!('billing'), 'billing'),
+    EventLog.of(deployed.deployment.dataDirOf!('identity'), 'identity'),
   ]);
   // Every mail sent, from the dev mailbox the notifications service keeps (one document per mail).
-  const sent = await readServiceDocuments<{ id: string; toKey: string; kind: string }>(deployment.dataDirOf!('notifications'), 'notifications', 'dev_mailbox');
+  const sent = await readServiceDocuments<{ id: string; toKey: string; kind: string }>(deployed.deployment.dataDirOf!('notifications'), 'notifications', 'dev_mailbox');
   const mails = new Map<string, string[]>();
   for (const mail of sent) mails.set(mail.toKey, [...(mails.get(mail.toKey) ?? []), mail.kind]);
   const roster = clientsLog.stream(`roster-${business.accountId}`).filter((e) => e.type === 'ClientEnrolled');
@@ -304,7 +294,7 @@ it('loses no acknowledged command, duplicates nothing, and converges, across a k
       ['clients', 'clients'],
       ['billing', 'products'],
       ['messaging', 'messages'],
-    ].map(([service, projection]) => runOpsVerify(deployment.dataDirOf!(service), projection)),
+    ].map(([service, projection]) => runOpsVerify(deployed.deployment.dataDirOf!(service), projection)),
   );
   const verifyMs = Date.now() - verifyStarted;
   const drift = verifications.filter((v) => v.exitCode !== 0 || v.results[0]?.differences.length !== 0);

@@ -92,3 +92,20 @@ export function separateProcesses(env: Record<string, string> = {}): Deployment 
   };
 }
 
+
+/**
+ * A deployment for the suite (or the `describe` block) it is called in: started before its tests,
+ * stopped and its data removed after them. Read `deployment` and `api` inside the tests.
+ */
+export function deployedForSuite(deploy: () => Deployment): { readonly deployment: Deployment; readonly api: Api } {
+  const running = {} as { deployment: Deployment; api: Api };
+  beforeAll(async () => {
+    running.deployment = deploy();
+    running.api = await running.deployment.start();
+  }, 150_000);
+  afterAll(async () => {
+    await running.deployment?.stop();
+    await running.deployment?.cleanup();
+  }, 60_000);
+  return running;
+}

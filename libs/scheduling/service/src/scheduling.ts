@@ -1,6 +1,6 @@
 import { ClientContactView, ClientsSubjects } from '@clientele/clients/contracts';
 import { CommandResult, EventProcessor, OutboxRelay, ProcessorRunner, domainEvent, handleCommand, processorOptions, toIntegrationEvent } from '@clientele/platform/application';
-import type { EventBus, IntegrationEvent, RequestActor, RequestClient } from '@clientele/platform/bus';
+import type { EventBus, IntegrationEvent, RequestActor, RequestClient, RequestEnvelope } from '@clientele/platform/bus';
 import type { Leases } from '@clientele/platform/coordination';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { DocumentStore } from '@clientele/platform/document-store';
@@ -157,6 +157,11 @@ export class Scheduling {
     }
     return doc;
   }
+}
+
+/** What the events of a staff member's request carry: its correlation, the actor and the account. */
+export function metadataOf(envelope: RequestEnvelope<unknown>, actor: RequestActor): EventMetadata {
+  return { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
 }
 
 export function clientNotFound(): AppError {

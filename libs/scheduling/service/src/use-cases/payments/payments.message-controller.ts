@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { PROGRAMS, ProgramDoc, SESSIONS, SessionDoc, paymentOf, programPaymentOf, toSessionView } from '../../read-models/documents';
 import { paymentSummary } from '../../read-models/kpis';
 import { SCHEDULING } from '../../scheduling.deps';
-import { Scheduling, sessionNotFound } from '../../scheduling';
+import { Scheduling, metadataOf, sessionNotFound } from '../../scheduling';
 
 /** Payments per session (paid, pending, refunded), the client's payment list and Finances KPIs. */
 @Controller()
@@ -22,7 +22,7 @@ export class PaymentsMessageController {
       doc.coachId,
       { type: 'RecordPayment', sessionId: doc.id, amount: envelope.data.amount, now: new Date().toISOString() },
       envelope.idempotencyKey ? `pay:${doc.id}:${envelope.idempotencyKey}` : randomUUID(),
-      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+      metadataOf(envelope, actor),
     );
     await this.scheduling.waitForViews(result.position);
     return this.view(doc.id);
@@ -36,7 +36,7 @@ export class PaymentsMessageController {
       doc.coachId,
       { type: 'RefundPayment', sessionId: doc.id, now: new Date().toISOString() },
       envelope.idempotencyKey ? `refund:${doc.id}:${envelope.idempotencyKey}` : randomUUID(),
-      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+      metadataOf(envelope, actor),
     );
     await this.scheduling.waitForViews(result.position);
     return this.view(doc.id);

@@ -7,7 +7,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { PROGRAMS, ProgramDoc, toProgramView } from '../../read-models/documents';
 import { SCHEDULING } from '../../scheduling.deps';
-import { Scheduling } from '../../scheduling';
+import { Scheduling, metadataOf } from '../../scheduling';
 
 export interface CreateBundleRequest {
   clientId: string;
@@ -45,7 +45,7 @@ export class ProgramsMessageController {
         now: new Date().toISOString(),
       },
       envelope.idempotencyKey ? `bundle:${data.clientId}:${actor.id}:${envelope.idempotencyKey}` : `bundle:${bundleId}`,
-      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+      metadataOf(envelope, actor),
     );
     const created = result.events.find((e) => e.type === 'BundleCreated');
     if (!created) throw new Error('no bundle was recorded');
@@ -78,7 +78,7 @@ export class ProgramsMessageController {
       clientId,
       command,
       envelope.idempotencyKey ? `${idempotencyPrefix}:${envelope.idempotencyKey}` : randomUUID(),
-      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+      metadataOf(envelope, actor),
     );
     await this.scheduling.waitForViews(result.position);
     const doc = await programs.get(programId);

@@ -7,7 +7,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { SESSIONS, SessionDoc, toSessionView } from '../../read-models/documents';
 import { SCHEDULING } from '../../scheduling.deps';
-import { Scheduling, sessionNotFound } from '../../scheduling';
+import { Scheduling, metadataOf, sessionNotFound } from '../../scheduling';
 
 export interface ScheduleSessionRequest {
   clientId: string;
@@ -26,12 +26,6 @@ export interface RescheduleSessionRequest {
   online?: boolean;
   location?: string | null;
 }
-
-const metadataOf = (envelope: RequestEnvelope<unknown>, actor: RequestActor) => ({
-  correlationId: envelope.correlationId,
-  actor: { id: actor.id, role: actor.role },
-  accountId: actor.accountId,
-});
 
 /** Schedule, reschedule, cancel and complete sessions; read one. */
 @Controller()
