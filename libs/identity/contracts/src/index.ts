@@ -13,6 +13,14 @@ export const IdentitySubjects = {
   acceptInvitation: 'identity.cmd.accept-invitation',
   requestPasswordReset: 'identity.cmd.request-password-reset',
   confirmPasswordReset: 'identity.cmd.confirm-password-reset',
+  /** A client proves control of the new address a coach gave them: it becomes their sign-in. */
+  confirmEmail: 'identity.cmd.confirm-email',
+  /** Ends every access token of the caller (staff or client). */
+  signOut: 'identity.cmd.sign-out',
+  removeStaffMember: 'identity.cmd.remove-staff-member',
+  changeStaffPassword: 'identity.cmd.change-staff-password',
+  /** Internal: is this staff token still good (member not removed, no sign-out or password change since)? */
+  checkStaffSession: 'identity.query.check-staff-session',
   /** Internal: is this client's token still good (access active, not revoked since)? */
   checkClientSession: 'identity.query.check-client-session',
   /** Internal: what notifications needs to write a mail (the link, the business name). */
@@ -29,7 +37,16 @@ export const IdentityEvents = {
   clientAccessActivated: 'identity.client-access.activated.v1',
 } as const;
 
-export type MailKind = 'invitation' | 'login_details' | 'password_reset' | 'access_restored' | 'new_message';
+export type MailKind =
+  | 'invitation'
+  | 'login_details'
+  | 'password_reset'
+  | 'access_restored'
+  | 'new_message'
+  /** To a client's new address: the link that makes it their sign-in. */
+  | 'email_change_confirmation'
+  /** To a client's current sign-in address: someone asked to move it elsewhere. */
+  | 'email_change_notice';
 
 export interface MailRequestedEventData {
   mailId: string;
@@ -43,6 +60,12 @@ export interface MailEnvelope {
   businessName: string;
   /** The link the mail carries (sign-in, invitation or reset page). */
   link: string;
+  /**
+   * Where the mail must go when it carries a link bound to an address (the address the invitation
+   * or the address change recorded, the client's sign-in address for their login's mails). Absent:
+   * the client's contact address. Empty: nowhere (the address was erased).
+   */
+  to?: string;
 }
 
 export type StaffRole = 'admin' | 'coach';
@@ -54,7 +77,7 @@ export interface AccessTokenClaims {
   role: Role;
   acc: string;
   caps: string[];
-  /** Client tokens: the access epoch they were issued in; a revocation or password change ends it. */
+  /** The access epoch the token was issued in; a revocation, sign-out, removal or password change ends it. */
   ver?: number;
 }
 
@@ -131,6 +154,16 @@ export interface AccountView {
   createdAt: string;
   /** Revision of the account stream: seat limits from two sources are ordered by it. */
   version: number;
+}
+
+export interface ChangeStaffPasswordRequest {
+  currentPassword: string;
+  newPassword: string;
+}
+
+export interface ConfirmEmailResult {
+  /** The address the client signs in with from now on. */
+  email: string;
 }
 
 export interface GetStaffMemberRequest {

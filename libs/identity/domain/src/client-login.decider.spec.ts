@@ -4,9 +4,9 @@ import { ClientLoginEvent, clientLoginDecider } from './client-login.decider';
 const now = '2026-11-21T10:00:00.000Z';
 const later = (ms: number) => new Date(Date.parse(now) + ms).toISOString();
 const ids = { clientId: 'c1', accountId: 'a1' };
-const invited = (tokenId = 't1'): ClientLoginEvent => ({
+const invited = (tokenId = 't1', email = 'a@b.co'): ClientLoginEvent => ({
   type: 'ClientInvitationIssued',
-  data: { ...ids, tokenId, expiresAt: later(7 * 24 * 3600 * 1000), issuedAt: now, reason: 'added' },
+  data: { ...ids, tokenId, email, expiresAt: later(7 * 24 * 3600 * 1000), issuedAt: now, reason: 'added' },
 });
 const accepted: ClientLoginEvent = { type: 'ClientInvitationAccepted', data: { ...ids, tokenId: 't1', email: 'a@b.co', firstName: 'A', lastName: 'B', passwordHash: 'h1', acceptedAt: now } };
 const revoked: ClientLoginEvent = { type: 'ClientAccessRevoked', data: { ...ids, reason: 'offline', revokedAt: now } };
@@ -15,7 +15,7 @@ describe('client login', () => {
   const spec = deciderSpec(clientLoginDecider);
 
   it('issues an invitation that expires in 7 days; a new one replaces the old', () => {
-    spec.given([]).when({ type: 'IssueInvitation', ...ids, tokenId: 't1', now, reason: 'added' }).then([invited()]);
+    spec.given([]).when({ type: 'IssueInvitation', ...ids, tokenId: 't1', email: 'a@b.co', now, reason: 'added' }).then([invited()]);
     spec.given([invited('t1'), invited('t2')]).when({ type: 'AcceptInvitation', tokenId: 't1', email: 'a@b.co', firstName: 'A', lastName: 'B', passwordHash: 'h', now }).thenThrows('validation_failed');
   });
 
@@ -45,5 +45,60 @@ describe('client login', () => {
   it('removes the login of a deleted client, once', () => {
     spec.given([invited(), accepted]).when({ type: 'RemoveLogin', now }).then([{ type: 'ClientLoginRemoved', data: { ...ids, removedAt: now } }]);
     spec.given([]).when({ type: 'RemoveLogin', now }).thenNothingHappens();
+  });
+
+  it('gives the login to the address the invitation was sent to, and to no other (issue 17, finding 1)', () => {
+    // The contact's address was changed to the victim's after the invitation went to the attacker's own.
+    spec
+      .given([invited('t1', 'attacker@y.example')])
+      .when({ type: 'AcceptInvitation', tokenId: 't1', email: 'victim@x.example', firstName: 'A', lastName: 'B', passwordHash: 'h', now })
+      .thenThrows('validation_failed');
+    spec
+      .given([invited('t1', 'Ada@Y.example')])
+      .when({ type: 'AcceptInvitation', tokenId: 't1', email: 'ada@y.example', firstName: 'A', lastName: 'B', passwordHash: 'h', now })
+      .then([{ type: 'ClientInvitationAccepted', data: { ...ids, tokenId: 't1', email: 'Ada@Y.example', firstName: 'A', lastName: 'B', passwordHash: 'h', acceptedAt: now } }]);
+  });
+
+  it('an invitation recorded before links were bound to an address cannot be accepted', () => {
+    const legacy = { type: 'ClientInvitationIssued', data: { ...ids, tokenId: 't1', expiresAt: later(3600_000), issuedAt: now, reason: 'added' } } as unknown as ClientLoginEvent;
+    spec.given([legacy]).when({ type: 'AcceptInvitation', tokenId: 't1', email: 'a@b.co', firstName: 'A', lastName: 'B', passwordHash: 'h', now }).thenThrows('validation_failed');
+  });
+
+  describe('a new sign-in address', () => {
+    const requested: ClientLoginEvent = {
+      type: 'ClientEmailChangeRequested',
+      data: { ...ids, tokenId: 'e1', email: 'new@b.co', previousEmail: 'a@b.co', expiresAt: later(7 * 24 * 3600 * 1000), requestedAt: now },
+    };
+    const notice: ClientLoginEvent = { type: 'ClientEmailChangeNoticeSent', data: { ...ids, email: 'a@b.co', sentAt: now } };
+    const changed: ClientLoginEvent = { type: 'ClientSignInEmailChanged', data: { ...ids, tokenId: 'e1', email: 'new@b.co', previousEmail: 'a@b.co', changedAt: now } };
+
+    it('sends a confirmation link to the new address and a notice to the current one', () => {
+      spec.given([invited(), accepted]).when({ type: 'RequestEmailChange', tokenId: 'e1', email: 'new@b.co', now }).then([requested, notice]);
+    });
+
+    it('asks nothing for the same address, a client who never signed in, or a repeated request', () => {
+      spec.given([invited(), accepted]).when({ type: 'RequestEmailChange', tokenId: 'e1', email: 'A@B.co', now }).thenNothingHappens();
+      spec.given([invited()]).when({ type: 'RequestEmailChange', tokenId: 'e1', email: 'new@b.co', now }).thenNothingHappens();
+      spec.given([invited(), accepted, requested, notice]).when({ type: 'RequestEmailChange', tokenId: 'e2', email: 'new@b.co', now }).thenNothingHappens();
+    });
+
+    it('moves the sign-in only with the link, once, before it expires', () => {
+      spec.given([invited(), accepted, requested, notice]).when({ type: 'ConfirmEmailChange', tokenId: 'e1', now }).then([changed]);
+      spec.given([invited(), accepted, requested, notice, changed]).when({ type: 'ConfirmEmailChange', tokenId: 'e1', now }).thenThrows('validation_failed');
+      spec.given([invited(), accepted, requested, notice]).when({ type: 'ConfirmEmailChange', tokenId: 'other', now }).thenThrows('validation_failed');
+      spec.given([invited(), accepted, requested, notice]).when({ type: 'ConfirmEmailChange', tokenId: 'e1', now: later(8 * 24 * 3600 * 1000) }).thenThrows('validation_failed');
+      spec.given([invited(), accepted]).when({ type: 'ConfirmEmailChange', tokenId: 'e1', now }).thenThrows('validation_failed');
+    });
+
+    it('a revoked or deleted client cannot confirm a change asked before', () => {
+      spec.given([invited(), accepted, requested, notice, revoked]).when({ type: 'ConfirmEmailChange', tokenId: 'e1', now }).thenThrows('validation_failed');
+    });
+  });
+
+  it('signs out: the access epoch ends', () => {
+    const signedOut: ClientLoginEvent = { type: 'ClientSignedOut', data: { ...ids, signedOutAt: now } };
+    spec.given([invited(), accepted]).when({ type: 'SignOut', now }).then([signedOut]);
+    expect([invited(), accepted, signedOut].reduce(clientLoginDecider.evolve, clientLoginDecider.initialState()).epoch).toBe(1);
+    spec.given([]).when({ type: 'SignOut', now }).thenNothingHappens();
   });
 });

@@ -72,14 +72,41 @@ describe('staff member', () => {
       },
     ]);
     const [admin] = staffMemberDecider.decide({ ...command, role: 'admin', capabilities: [] }, staffMemberDecider.initialState());
-    expect(admin.data.capabilities).toEqual(['create_clients', 'delete_clients', 'manage_products', 'import_clients']);
+    expect(admin.type === 'StaffMemberRegistered' && admin.data.capabilities).toEqual(['create_clients', 'delete_clients', 'manage_products', 'import_clients']);
     const [limited] = staffMemberDecider.decide({ ...command, capabilities: ['import_clients'] }, staffMemberDecider.initialState());
-    expect(limited.data.capabilities).toEqual(['import_clients']);
+    expect(limited.type === 'StaffMemberRegistered' && limited.data.capabilities).toEqual(['import_clients']);
   });
 
   it('registering the same person twice changes nothing', () => {
     const [registered] = staffMemberDecider.decide(command, staffMemberDecider.initialState());
     spec.given([registered]).when(command).thenNothingHappens();
+  });
+
+  describe('ending access (issue 17, finding 8)', () => {
+    const [registered] = staffMemberDecider.decide(command, staffMemberDecider.initialState());
+    const ids = { userId: 'u2', accountId: 'a1' };
+    const epochAfter = (events: Parameters<typeof staffMemberDecider.evolve>[1][]) => {
+      const state = events.reduce(staffMemberDecider.evolve, staffMemberDecider.initialState());
+      return state.status === 'unknown' ? null : state.epoch;
+    };
+
+    it('signing out and changing the password each end the access epoch', () => {
+      const signedOut = { type: 'StaffMemberSignedOut' as const, data: { ...ids, signedOutAt: now } };
+      const changed = { type: 'StaffPasswordChanged' as const, data: { ...ids, passwordHash: 'scrypt$new', changedAt: now } };
+      spec.given([registered]).when({ type: 'SignOut', now }).then([signedOut]);
+      spec.given([registered]).when({ type: 'ChangePassword', passwordHash: 'scrypt$new', now }).then([changed]);
+      expect(epochAfter([registered])).toBe(0);
+      expect(epochAfter([registered, signedOut, changed])).toBe(2);
+    });
+
+    it('removes a member once; a removed member cannot sign out or change a password', () => {
+      const removed = { type: 'StaffMemberRemoved' as const, data: { ...ids, email: 'cora@fit.co', removedBy: 'u1', removedAt: now } };
+      spec.given([registered]).when({ type: 'RemoveStaffMember', removedBy: 'u1', now }).then([removed]);
+      spec.given([registered, removed]).when({ type: 'RemoveStaffMember', removedBy: 'u1', now }).thenNothingHappens();
+      spec.given([registered, removed]).when({ type: 'SignOut', now }).thenNothingHappens();
+      spec.given([registered, removed]).when({ type: 'ChangePassword', passwordHash: 'x', now }).thenThrows('not_found');
+      spec.given([]).when({ type: 'RemoveStaffMember', removedBy: 'u1', now }).thenThrows('not_found');
+    });
   });
 });
 
@@ -100,5 +127,28 @@ describe('login e-mail claim', () => {
 
   it('lets the same person claim it again (a retried request) without recording anything', () => {
     spec.given([claimed]).when({ type: 'ClaimLoginEmail', email: 'a@b.co', registration: registration('u1'), now }).thenNothingHappens();
+  });
+
+  describe('one login per address, across staff and clients (issue 17, findings 1 and 2)', () => {
+    const clientClaim = { clientId: 'c1', accountId: 'a2', purpose: 'invitation' as const, tokenId: 't1', passwordHash: 'h' };
+    const clientClaimed = { type: 'LoginEmailClaimed' as const, data: { userId: 'c1', accountId: 'a2', claimedAt: now, clientSignIn: clientClaim } };
+    const released = { type: 'LoginEmailReleased' as const, data: { userId: 'c1', accountId: 'a2', reason: 'client_deleted' as const, releasedAt: now } };
+
+    it('a client who signs in holds the address: a sign-up with it is refused', () => {
+      spec.given([]).when({ type: 'ClaimLoginEmailForClient', email: 'a@b.co', clientSignIn: clientClaim, now }).then([clientClaimed]);
+      spec.given([clientClaimed]).when({ type: 'ClaimLoginEmail', email: 'a@b.co', registration: registration('u1'), now }).thenThrows('email_taken');
+    });
+
+    it('a staff member holds the address: a client cannot take it', () => {
+      spec.given([claimed]).when({ type: 'ClaimLoginEmailForClient', email: 'a@b.co', clientSignIn: clientClaim, now }).thenThrows('email_taken');
+    });
+
+    it('is free again once its holder releases it, and only its holder can', () => {
+      spec.given([clientClaimed]).when({ type: 'ReleaseLoginEmail', userId: 'c1', reason: 'client_deleted', now }).then([released]);
+      spec.given([clientClaimed]).when({ type: 'ReleaseLoginEmail', userId: 'someone-else', reason: 'client_deleted', now }).thenNothingHappens();
+      spec.given([clientClaimed, released]).when({ type: 'ClaimLoginEmail', email: 'a@b.co', registration: registration('u1'), now }).then([claimed]);
+      // A late release of the former holder never frees the new holder's claim.
+      spec.given([clientClaimed, released, claimed]).when({ type: 'ReleaseLoginEmail', userId: 'c1', reason: 'client_deleted', now }).thenNothingHappens();
+    });
   });
 });

@@ -2,11 +2,16 @@ import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
 import type { Capability, StaffRole } from './capabilities';
 
 /**
- * A sign-in e-mail belongs to one person across Clientele. The claim (`loginemail-<hash of the
- * lower-cased address>`) is the commit point of a registration: appending `LoginEmailClaimed` with
- * `no_stream` lets exactly one of two racing requests win, in one process or many. The claim
- * carries what is needed to finish the registration, so a crash right after it is completed by a
- * processor instead of leaving an address taken by nobody.
+ * The sign-in registry: an e-mail address signs in to at most one login in the whole of
+ * Clientele, staff or client, any account (`loginemail-<hash of the lower-cased address>`).
+ * Claiming is the commit point of whatever gives an address a login (a sign-up, a new staff
+ * member, a client accepting an invitation or confirming a new address): appending the claim
+ * with the stream's expected revision lets exactly one of two racing requests win, in one process
+ * or many. Nothing is ever overwritten: an address is free again only once its holder releases it
+ * (a deleted client, a removed staff member, a client who moved to another address).
+ *
+ * A claim carries what is needed to finish its change, so a crash right after it is completed by
+ * a processor instead of leaving an address held by nobody.
  */
 export interface PendingRegistration {
   account?: { accountId: string; businessName: string; seatLimit: number | null };
@@ -23,30 +28,72 @@ export interface PendingRegistration {
   };
 }
 
-export type LoginEmailEvent = {
-  type: 'LoginEmailClaimed';
-  data: { userId: string; accountId: string; claimedAt: string; registration: PendingRegistration };
-};
+/** A client's claim: the link (invitation or address confirmation) whose use it completes. */
+export interface PendingClientSignIn {
+  clientId: string;
+  accountId: string;
+  purpose: 'invitation' | 'email_change';
+  tokenId: string;
+  /** Only for an invitation: the password chosen with it (scrypt hash). */
+  passwordHash?: string;
+}
 
-export type LoginEmailCommand = { type: 'ClaimLoginEmail'; email: string; registration: PendingRegistration; now: string };
+export type LoginEmailReleaseReason = 'client_deleted' | 'client_email_changed' | 'staff_removed' | 'claim_abandoned';
+
+export type LoginEmailEvent =
+  | {
+      type: 'LoginEmailClaimed';
+      data: { userId: string; accountId: string; claimedAt: string; registration?: PendingRegistration; clientSignIn?: PendingClientSignIn };
+    }
+  | { type: 'LoginEmailReleased'; data: { userId: string; accountId: string; reason: LoginEmailReleaseReason; releasedAt: string } };
+
+export type LoginEmailCommand =
+  | { type: 'ClaimLoginEmail'; email: string; registration: PendingRegistration; now: string }
+  | { type: 'ClaimLoginEmailForClient'; email: string; clientSignIn: PendingClientSignIn; now: string }
+  | { type: 'ReleaseLoginEmail'; userId: string; reason: LoginEmailReleaseReason; now: string };
 
 export interface LoginEmailState {
   claimedBy: string | null;
+  accountId: string | null;
 }
 
+const taken = (email: string) =>
+  new AppError(ErrorCodes.emailTaken, `${email} is already used to sign in to Clientele; choose another e-mail address.`, [
+    { field: 'email', message: 'is already taken' },
+  ]);
+
 export const loginEmailDecider: Decider<LoginEmailCommand, LoginEmailState, LoginEmailEvent> = {
-  initialState: () => ({ claimedBy: null }),
+  initialState: () => ({ claimedBy: null, accountId: null }),
   decide(command, state) {
-    const { userId, accountId } = command.registration.staffMember;
-    if (state.claimedBy === userId) return [];
-    if (state.claimedBy !== null) {
-      throw new AppError(ErrorCodes.emailTaken, `${command.email} is already used to sign in; choose another e-mail address.`, [
-        { field: 'email', message: 'is already taken' },
-      ]);
+    switch (command.type) {
+      case 'ClaimLoginEmail': {
+        const { userId, accountId } = command.registration.staffMember;
+        if (state.claimedBy === userId) return [];
+        if (state.claimedBy !== null) throw taken(command.email);
+        return [{ type: 'LoginEmailClaimed', data: { userId, accountId, claimedAt: command.now, registration: command.registration } }];
+      }
+      case 'ClaimLoginEmailForClient': {
+        const { clientId, accountId } = command.clientSignIn;
+        if (state.claimedBy === clientId) return [];
+        if (state.claimedBy !== null) throw taken(command.email);
+        return [{ type: 'LoginEmailClaimed', data: { userId: clientId, accountId, claimedAt: command.now, clientSignIn: command.clientSignIn } }];
+      }
+      case 'ReleaseLoginEmail':
+        // Only the holder's own release counts: a late release never frees the next holder's claim.
+        if (state.claimedBy !== command.userId) return [];
+        return [{ type: 'LoginEmailReleased', data: { userId: command.userId, accountId: state.accountId ?? '', reason: command.reason, releasedAt: command.now } }];
     }
-    return [{ type: 'LoginEmailClaimed', data: { userId, accountId, claimedAt: command.now, registration: command.registration } }];
   },
-  evolve: (state, event) => (event.type === 'LoginEmailClaimed' ? { claimedBy: event.data.userId } : state),
+  evolve: (state, event) => {
+    switch (event.type) {
+      case 'LoginEmailClaimed':
+        return { claimedBy: event.data.userId, accountId: event.data.accountId };
+      case 'LoginEmailReleased':
+        return { claimedBy: null, accountId: null };
+      default:
+        return state;
+    }
+  },
 };
 
 /** Sign-in e-mails compare trimmed and case-insensitively. */

@@ -1,64 +1,109 @@
-import { Decider } from '@clientele/platform/core';
+import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
 import { Capability, StaffRole, capabilitiesFor } from './capabilities';
 
-/** A person who works in an account and signs in to the back office (`staff-<id>`). */
-export type StaffMemberEvent = {
-  type: 'StaffMemberRegistered';
-  data: {
-    userId: string;
-    accountId: string;
-    firstName: string;
-    lastName: string;
-    email: string;
-    role: StaffRole;
-    capabilities: Capability[];
-    /** scrypt hash with its parameters; the password itself is never stored or logged. */
-    passwordHash: string;
-    registeredAt: string;
-    registeredBy: string | null;
-  };
-};
+/**
+ * A person who works in an account and signs in to the back office (`staff-<id>`). Their access
+ * tokens carry the access epoch they were issued in; signing out, changing the password and
+ * being removed end the epoch, so every token issued before stops working on its next request.
+ */
+export type StaffMemberEvent =
+  | {
+      type: 'StaffMemberRegistered';
+      data: {
+        userId: string;
+        accountId: string;
+        firstName: string;
+        lastName: string;
+        email: string;
+        role: StaffRole;
+        capabilities: Capability[];
+        /** scrypt hash with its parameters; the password itself is never stored or logged. */
+        passwordHash: string;
+        registeredAt: string;
+        registeredBy: string | null;
+      };
+    }
+  | { type: 'StaffMemberSignedOut'; data: { userId: string; accountId: string; signedOutAt: string } }
+  | { type: 'StaffPasswordChanged'; data: { userId: string; accountId: string; passwordHash: string; changedAt: string } }
+  | { type: 'StaffMemberRemoved'; data: { userId: string; accountId: string; email: string; removedBy: string; removedAt: string } };
 
-export type StaffMemberCommand = {
-  type: 'RegisterStaffMember';
-  userId: string;
-  accountId: string;
-  firstName: string;
-  lastName: string;
-  email: string;
-  role: StaffRole;
-  capabilities?: Capability[];
-  passwordHash: string;
-  registeredBy: string | null;
-  now: string;
-};
+export type StaffMemberCommand =
+  | {
+      type: 'RegisterStaffMember';
+      userId: string;
+      accountId: string;
+      firstName: string;
+      lastName: string;
+      email: string;
+      role: StaffRole;
+      capabilities?: Capability[];
+      passwordHash: string;
+      registeredBy: string | null;
+      now: string;
+    }
+  | { type: 'SignOut'; now: string }
+  | { type: 'ChangePassword'; passwordHash: string; now: string }
+  | { type: 'RemoveStaffMember'; removedBy: string; now: string };
 
-export interface StaffMemberState {
-  exists: boolean;
-}
+export type StaffMemberState =
+  | { status: 'unknown' }
+  | { status: 'active'; userId: string; accountId: string; email: string; epoch: number }
+  | { status: 'removed'; userId: string; accountId: string; email: string; epoch: number };
+
+const notFound = () => new AppError(ErrorCodes.notFound, 'There is no such staff member in this business.');
 
 export const staffMemberDecider: Decider<StaffMemberCommand, StaffMemberState, StaffMemberEvent> = {
-  initialState: () => ({ exists: false }),
+  initialState: () => ({ status: 'unknown' }),
   decide(command, state) {
-    // Registering the same person again (a retried request, or the completion processor) changes nothing.
-    if (state.exists) return [];
-    return [
-      {
-        type: 'StaffMemberRegistered',
-        data: {
-          userId: command.userId,
-          accountId: command.accountId,
-          firstName: command.firstName.trim(),
-          lastName: command.lastName.trim(),
-          email: command.email.trim(),
-          role: command.role,
-          capabilities: capabilitiesFor(command.role, command.capabilities),
-          passwordHash: command.passwordHash,
-          registeredAt: command.now,
-          registeredBy: command.registeredBy,
-        },
-      },
-    ];
+    switch (command.type) {
+      case 'RegisterStaffMember':
+        // Registering the same person again (a retried request, or the completion processor) changes nothing.
+        if (state.status !== 'unknown') return [];
+        return [
+          {
+            type: 'StaffMemberRegistered',
+            data: {
+              userId: command.userId,
+              accountId: command.accountId,
+              firstName: command.firstName.trim(),
+              lastName: command.lastName.trim(),
+              email: command.email.trim(),
+              role: command.role,
+              capabilities: capabilitiesFor(command.role, command.capabilities),
+              passwordHash: command.passwordHash,
+              registeredAt: command.now,
+              registeredBy: command.registeredBy,
+            },
+          },
+        ];
+      case 'SignOut':
+        if (state.status !== 'active') return [];
+        return [{ type: 'StaffMemberSignedOut', data: { userId: state.userId, accountId: state.accountId, signedOutAt: command.now } }];
+      case 'ChangePassword':
+        if (state.status !== 'active') throw notFound();
+        return [{ type: 'StaffPasswordChanged', data: { userId: state.userId, accountId: state.accountId, passwordHash: command.passwordHash, changedAt: command.now } }];
+      case 'RemoveStaffMember':
+        if (state.status === 'unknown') throw notFound();
+        if (state.status === 'removed') return [];
+        return [
+          {
+            type: 'StaffMemberRemoved',
+            data: { userId: state.userId, accountId: state.accountId, email: state.email, removedBy: command.removedBy, removedAt: command.now },
+          },
+        ];
+    }
   },
-  evolve: (state, event) => (event.type === 'StaffMemberRegistered' ? { exists: true } : state),
+  evolve(state, event) {
+    switch (event.type) {
+      case 'StaffMemberRegistered':
+        return { status: 'active', userId: event.data.userId, accountId: event.data.accountId, email: event.data.email, epoch: 0 };
+      case 'StaffMemberSignedOut':
+      case 'StaffPasswordChanged':
+        return state.status === 'unknown' ? state : { ...state, epoch: state.epoch + 1 };
+      case 'StaffMemberRemoved':
+        return state.status === 'unknown' ? state : { ...state, status: 'removed', epoch: state.epoch + 1 };
+      default:
+        return state;
+    }
+  },
 };

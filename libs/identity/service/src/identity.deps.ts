@@ -9,6 +9,8 @@ import type { JsonLogger } from '@clientele/platform/logging';
 export interface IdentityDeps {
   events: EventStore;
   documents: DocumentStore;
+  /** Its subjects' keys, apart from the read models so that shredding destroys them (docs/ERASURE.md). */
+  keys: DocumentStore;
   bus: EventBus;
   requests: RequestClient;
   jwtSecret: string;
@@ -25,6 +27,8 @@ export const IDENTITY_DEPS = Symbol('IdentityDeps');
 export interface IdentityProcessors {
   views: ProcessorRunner;
   clientLogins: ProcessorRunner;
+  /** The sign-in index (`logins`) of staff and clients. */
+  signIns: ProcessorRunner;
   registrations: ProcessorRunner;
   outbox: ProcessorRunner;
 }

@@ -12,7 +12,13 @@ import { CheckClientSessionMessageController } from './use-cases/check-client-se
 import { MailEnvelopeMessageController } from './use-cases/mail-envelope/mail-envelope.message-controller';
 import { PasswordResetMessageController } from './use-cases/password-reset/password-reset.message-controller';
 import { identityIntegrationEvents } from './outbox';
-import { IdentityViewsProjection } from './read-models/identity-views.projection';
+import { IdentityViewsProjection, LOGINS } from './read-models/identity-views.projection';
+import { SIGN_IN_INDEXES, SignInsProjection } from './read-models/sign-ins.projection';
+import { ChangeStaffPasswordMessageController } from './use-cases/change-staff-password/change-staff-password.message-controller';
+import { CheckStaffSessionMessageController } from './use-cases/check-staff-session/check-staff-session.message-controller';
+import { ConfirmEmailMessageController } from './use-cases/confirm-email/confirm-email.message-controller';
+import { RemoveStaffMemberMessageController } from './use-cases/remove-staff-member/remove-staff-member.message-controller';
+import { SignOutMessageController } from './use-cases/sign-out/sign-out.message-controller';
 import { RegistrationCompleter } from './registration/registration-completer.processor';
 import { AddStaffMemberMessageController } from './use-cases/add-staff-member/add-staff-member.message-controller';
 import { GetAccountMessageController } from './use-cases/get-account/get-account.message-controller';
@@ -36,12 +42,13 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
 
   static register(deps: IdentityDeps): DynamicModule {
     const options = processorOptions('identity', deps.logger, deps.leases);
-    const access = new ClientAccess(deps.events, deps.documents, deps.requests, deps.jwtSecret);
+    const access = new ClientAccess(deps.events, deps.documents, deps.requests, deps.jwtSecret, deps.keys);
     const integrationEvents = (recorded: RecordedEvent) => identityIntegrationEvents(recorded) ?? clientAccessIntegrationEvent(recorded);
     const processors: IdentityProcessors = {
-      views: new ProcessorRunner(deps.events, deps.documents, new IdentityViewsProjection(), options),
+      views: new ProcessorRunner(deps.events, deps.documents, new IdentityViewsProjection(deps.documents), options),
       clientLogins: new ProcessorRunner(deps.events, deps.documents, new ClientLoginsProjection(deps.documents, access.codec), options),
-      registrations: new ProcessorRunner(deps.events, deps.documents, new RegistrationCompleter(deps.events), options),
+      signIns: new ProcessorRunner(deps.events, deps.documents, new SignInsProjection(deps.documents, access.codec), options),
+      registrations: new ProcessorRunner(deps.events, deps.documents, new RegistrationCompleter(deps.events, access), options),
       outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, integrationEvents, 'identity_outbox'), options),
     };
     return {
@@ -58,7 +65,12 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
         AcceptInvitationMessageController,
         PasswordResetMessageController,
         CheckClientSessionMessageController,
+        CheckStaffSessionMessageController,
         MailEnvelopeMessageController,
+        ConfirmEmailMessageController,
+        SignOutMessageController,
+        RemoveStaffMemberMessageController,
+        ChangeStaffPasswordMessageController,
       ],
       providers: [
         { provide: IDENTITY_DEPS, useValue: deps },
@@ -74,6 +86,7 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    await this.deps.documents.collection(LOGINS).ensureIndexes(SIGN_IN_INDEXES);
     await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
     // Client app access follows the roster.
     this.consumers.push(
@@ -85,6 +98,7 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
             ClientsEvents.clientAdded,
             ClientsEvents.activated,
             ClientsEvents.typeChanged,
+            ClientsEvents.contactChanged,
             ClientsEvents.loginDetailsRequested,
             ClientsEvents.passwordResetRequested,
             ClientsEvents.deleted,

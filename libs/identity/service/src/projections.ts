@@ -3,14 +3,15 @@ import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { ClientLoginCodec } from './client-access/client-login-codec';
 import { CLIENT_LOGINS, ClientLoginsProjection } from './client-access/client-logins.projection';
 import { ACCOUNTS, IdentityViewsProjection, LOGINS, STAFF } from './read-models/identity-views.projection';
+import { SignInsProjection } from './read-models/sign-ins.projection';
 
-/** Both identity projections write `logins` (staff and client sign-ins), so they rebuild together. */
+/** The identity read models rebuild together: the sign-in index follows both staff and client logins. */
 export const identityProjections: ProjectionSet = {
   name: 'identity',
   service: 'identity',
   collections: [ACCOUNTS, STAFF, LOGINS, CLIENT_LOGINS],
-  processors: (documents, live) => [
-    new IdentityViewsProjection(),
-    new ClientLoginsProjection(documents, new ClientLoginCodec(new PersonalDataCipher(new KeyStore(live)))),
-  ],
+  processors: (documents, keys) => {
+    const codec = new ClientLoginCodec(new PersonalDataCipher(new KeyStore(keys)));
+    return [new IdentityViewsProjection(documents), new ClientLoginsProjection(documents, codec), new SignInsProjection(documents, codec)];
+  },
 };

@@ -1,5 +1,14 @@
 import { ClientContactView, ClientsEvents, ClientsSubjects } from '@clientele/clients/contracts';
-import { ClientLoginCommand, ClientLoginEvent, ClientLoginState, clientLoginDecider } from '@clientele/identity/domain';
+import {
+  ClientLoginCommand,
+  ClientLoginEvent,
+  ClientLoginState,
+  LoginEmailReleaseReason,
+  PendingClientSignIn,
+  clientLoginDecider,
+  loginEmailDecider,
+  normalizeEmail,
+} from '@clientele/identity/domain';
 import { CommandResult, deterministicId, handleCommand } from '@clientele/platform/application';
 import type { IntegrationEvent, RequestClient } from '@clientele/platform/bus';
 import { AppError, ErrorCodes, fold } from '@clientele/platform/core';
@@ -7,6 +16,7 @@ import type { EventMetadata, EventStore } from '@clientele/platform/event-store'
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import { randomUUID } from 'node:crypto';
+import { loginEmailStream } from '../streams';
 import { ClientLoginCodec } from './client-login-codec';
 import { LinkTokens } from './link-tokens';
 
@@ -15,8 +25,13 @@ export const clientLoginStream = (clientId: string) => `clientlogin-${clientId}`
 /**
  * Client app access, as the roster's events drive it: invitations when a full-access client is
  * added or leaves offline, revocation when one goes offline or is deleted, restored access,
- * login links and password resets on request. Each reaction's command id comes from the roster
- * event, so a redelivered event changes nothing twice.
+ * login links and password resets on request, and a confirmation link when a coach gives a
+ * client who signs in another address. Each reaction's command id comes from the roster event,
+ * so a redelivered event changes nothing twice.
+ *
+ * Invitations are bound to the address they are sent to: the one the roster has when they are
+ * issued. A client's sign-in address is claimed in the sign-in registry (`loginemail-*`) before
+ * it is recorded, and released when the client is deleted or moves to a confirmed new address.
  */
 export class ClientAccess {
   readonly cipher: PersonalDataCipher;
@@ -28,8 +43,10 @@ export class ClientAccess {
     readonly documents: DocumentStore,
     readonly requests: RequestClient,
     signingSecret: string,
+    /** The service's key store, apart from its read models (docs/ERASURE.md). */
+    keys: DocumentStore,
   ) {
-    this.cipher = new PersonalDataCipher(new KeyStore(documents));
+    this.cipher = new PersonalDataCipher(new KeyStore(keys));
     this.codec = new ClientLoginCodec(this.cipher);
     this.links = new LinkTokens(signingSecret);
   }
@@ -53,23 +70,79 @@ export class ClientAccess {
     }
   }
 
+  /**
+   * Claims `email` in the sign-in registry for this client: 409 `email_taken` when another login
+   * holds it. The claim records the link whose use it completes, so a crash right after it is
+   * finished by the SignInClaims processor.
+   */
+  async claimAddress(email: string, clientSignIn: PendingClientSignIn, metadata: EventMetadata): Promise<void> {
+    await handleCommand(
+      this.events,
+      loginEmailStream(email),
+      loginEmailDecider,
+      { type: 'ClaimLoginEmailForClient', email, clientSignIn, now: new Date().toISOString() },
+      { commandId: `claim-client:${clientSignIn.purpose}:${clientSignIn.tokenId}`, metadata },
+    );
+  }
+
+  /** Frees an address this client held (a late or repeated release of someone else's claim changes nothing). */
+  async releaseAddress(email: string, clientId: string, reason: LoginEmailReleaseReason, commandId: string, metadata: EventMetadata): Promise<void> {
+    if (!email) return;
+    await handleCommand(
+      this.events,
+      loginEmailStream(email),
+      loginEmailDecider,
+      { type: 'ReleaseLoginEmail', userId: clientId, reason, now: new Date().toISOString() },
+      { commandId, metadata },
+    );
+  }
+
   /** Handler of the `identity--clients` consumer. */
   async onRosterEvent(event: IntegrationEvent): Promise<void> {
-    const data = event.data as { clientId: string; accountId: string; type?: string; status?: string; sendInvitation?: boolean; effect?: string; kind?: string };
+    const data = event.data as {
+      clientId: string;
+      accountId: string;
+      type?: string;
+      status?: string;
+      sendInvitation?: boolean;
+      effect?: string;
+      kind?: string;
+      fields?: string[];
+    };
     const { clientId, accountId } = data;
     const metadata = { correlationId: event.metadata.correlationId, causationId: event.id, actor: event.metadata.actor, accountId };
     const now = new Date().toISOString();
-    const invite = (reason: 'added' | 'type_changed' | 'requested') =>
-      this.run(clientId, { type: 'IssueInvitation', clientId, accountId, tokenId: deterministicId('token', event.id), now, reason }, event.id, metadata);
+    // The link goes to the address the roster has now, and only that address can use it.
+    const invite = async (reason: 'added' | 'type_changed' | 'requested' | 'email_changed', known?: ClientContactView | null) => {
+      const contact = known === undefined ? await this.contact(clientId, event.metadata.correlationId) : known;
+      if (!contact || contact.type === 'offline') return;
+      await this.run(
+        clientId,
+        { type: 'IssueInvitation', clientId, accountId, tokenId: deterministicId('token', event.id), email: contact.email, now, reason },
+        event.id,
+        metadata,
+      );
+    };
 
     switch (event.subject) {
       case ClientsEvents.clientAdded:
         if (data.type !== 'offline' && data.sendInvitation && data.status === 'active') await invite('added');
         return;
-      case ClientsEvents.activated: {
+      case ClientsEvents.activated:
         // A buyer promoted from the waiting list gets the invitation they were waiting for.
-        const contact = await this.contact(clientId, event.metadata.correlationId);
-        if (contact && contact.type !== 'offline') await invite('added');
+        await invite('added');
+        return;
+      case ClientsEvents.contactChanged: {
+        if (!data.fields?.includes('email')) return;
+        const [state, contact] = await Promise.all([this.state(clientId), this.contact(clientId, event.metadata.correlationId)]);
+        if (!contact) return;
+        if (state.hasPassword && state.access !== 'removed') {
+          // A client who signs in keeps their address until the new one's owner confirms it.
+          await this.run(clientId, { type: 'RequestEmailChange', tokenId: deterministicId('token', event.id), email: contact.email, now }, event.id, metadata);
+        } else if (state.access === 'invited' && state.invitation && normalizeEmail(state.invitation.email) !== normalizeEmail(contact.email)) {
+          // The invitation follows the corrected address; the link sent to the old one stops working.
+          await invite('email_changed', contact);
+        }
         return;
       }
       case ClientsEvents.typeChanged:
@@ -90,11 +163,18 @@ export class ClientAccess {
       case ClientsEvents.passwordResetRequested:
         await this.run(clientId, { type: 'IssuePasswordReset', tokenId: deterministicId('token', event.id), now }, event.id, metadata);
         return;
-      case ClientsEvents.deleted:
+      case ClientsEvents.deleted: {
         await this.run(clientId, { type: 'RevokeAccess', reason: 'deleted', now }, `${event.id}:revoke`, metadata);
-        await this.run(clientId, { type: 'RemoveLogin', now }, `${event.id}:remove`, metadata);
+        const removed = await this.run(clientId, { type: 'RemoveLogin', now }, `${event.id}:remove`, metadata);
+        // The address is free again; released before the key is shredded, while it can still be read.
+        // (A redelivery after the shred finds nothing to read: the release happened the first time.)
+        const state = removed.state;
+        for (const address of new Set([state.signInEmail, state.emailChange?.email].filter((a): a is string => !!a))) {
+          await this.releaseAddress(address, clientId, 'client_deleted', `${event.id}:release:${normalizeEmail(address)}`, metadata);
+        }
         await this.cipher.shred(clientId);
         return;
+      }
       default:
         return;
     }

@@ -2,7 +2,6 @@ import { normalizeEmail } from '@clientele/identity/domain';
 import type { EventProcessor } from '@clientele/platform/application';
 import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
 import type { RecordedEvent } from '@clientele/platform/event-store';
-import { LOGINS, LoginDoc } from '../read-models/identity-views.projection';
 import type { ClientLoginCodec } from './client-login-codec';
 
 export const CLIENT_LOGINS = 'client_logins';
@@ -13,11 +12,12 @@ export interface ClientLoginDoc {
   accountId: string;
   access: 'none' | 'invited' | 'active' | 'revoked' | 'removed';
   epoch: number;
+  /** The normalised address the client signs in with (the key of their `logins` entry); null before they accept or once erased. */
   loginKey: string | null;
   [key: string]: unknown;
 }
 
-/** Client logins and their entry in the sign-in index, from the client-login streams. */
+/** Client logins, from the client-login streams. (Their entries in the sign-in index: SignInsProjection.) */
 export class ClientLoginsProjection implements EventProcessor {
   readonly name = 'identity_client_logins';
   readonly filter = { streamCategories: ['clientlogin'] };
@@ -35,31 +35,21 @@ export class ClientLoginsProjection implements EventProcessor {
       ({ id: event.data.clientId, accountId: event.data.accountId, access: 'none', epoch: 0, loginKey: null } as ClientLoginDoc);
     if (typeof current.version === 'number' && current.version >= version) return [];
     const next: ClientLoginDoc = { ...current, version };
-    const writes: WriteOp[] = [];
     switch (event.type) {
       case 'ClientInvitationIssued':
         if (next.access !== 'active') next.access = 'invited';
         break;
-      case 'ClientInvitationAccepted': {
+      case 'ClientInvitationAccepted':
         next.access = 'active';
-        next.loginKey = normalizeEmail(event.data.email);
-        const login: LoginDoc = {
-          id: next.loginKey,
-          userId: event.data.clientId,
-          accountId: event.data.accountId,
-          role: 'client',
-          capabilities: [],
-          passwordHash: event.data.passwordHash,
-          email: event.data.email,
-          firstName: event.data.firstName,
-          lastName: event.data.lastName,
-        };
-        writes.push({ op: 'upsert', collection: LOGINS, doc: login, version: recorded.position });
+        // A deleted client's address reads as '' once their key is shredded (a rebuild): no sign-in to point to.
+        next.loginKey = event.data.email ? normalizeEmail(event.data.email) : null;
         break;
-      }
+      case 'ClientSignInEmailChanged':
+        next.loginKey = event.data.email ? normalizeEmail(event.data.email) : null;
+        break;
       case 'ClientPasswordChanged':
+      case 'ClientSignedOut':
         next.epoch += 1;
-        if (next.loginKey) writes.push({ op: 'patch', collection: LOGINS, id: next.loginKey, set: { passwordHash: event.data.passwordHash }, version: recorded.position });
         break;
       case 'ClientAccessRevoked':
         next.access = 'revoked';
@@ -69,11 +59,10 @@ export class ClientLoginsProjection implements EventProcessor {
         next.access = 'active';
         break;
       case 'ClientLoginRemoved':
-        if (next.loginKey) writes.push({ op: 'delete', collection: LOGINS, id: next.loginKey, version: recorded.position });
-        return [...writes, { op: 'delete', collection: CLIENT_LOGINS, id: next.id, version }];
+        return [{ op: 'delete', collection: CLIENT_LOGINS, id: next.id, version }];
       default:
         break;
     }
-    return [...writes, { op: 'upsert', collection: CLIENT_LOGINS, doc: next, version }];
+    return [{ op: 'upsert', collection: CLIENT_LOGINS, doc: next, version }];
   }
 }

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type LinkKind = 'invitation' | 'reset';
+export type LinkKind = 'invitation' | 'reset' | 'email';
 
 /**
  * One-time links. A link token is `<clientId>.<tokenId>.<mac>`: the token id is random and

@@ -23,6 +23,10 @@ export function clientAccessIntegrationEvent(recorded: RecordedEvent): Integrati
       return mail('password_reset', event.data.tokenId);
     case 'ClientAccessRestored':
       return mail('access_restored');
+    case 'ClientEmailChangeRequested':
+      return mail('email_change_confirmation', event.data.tokenId);
+    case 'ClientEmailChangeNoticeSent':
+      return mail('email_change_notice');
     case 'ClientInvitationAccepted':
       return toIntegrationEvent(withAccount, IdentityEvents.clientAccessActivated, { clientId, accountId });
     default:

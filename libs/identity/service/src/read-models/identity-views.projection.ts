@@ -1,8 +1,7 @@
 import type { AccountEvent, StaffMemberEvent } from '@clientele/identity/domain';
-import { normalizeEmail } from '@clientele/identity/domain';
 import type { AccountView, StaffMemberView } from '@clientele/identity/contracts';
 import { type EventProcessor, domainEvent } from '@clientele/platform/application';
-import type { WriteOp } from '@clientele/platform/document-store';
+import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
 import type { RecordedEvent } from '@clientele/platform/event-store';
 
 export const ACCOUNTS = 'accounts';
@@ -24,15 +23,19 @@ export interface LoginDoc {
 }
 
 export type AccountDoc = AccountView & { [key: string]: unknown };
-export type StaffDoc = StaffMemberView & { lastNameKey: string; firstNameKey: string; [key: string]: unknown };
+/** `epoch`: the access epoch of the member's tokens (a sign-out or password change ends it). */
+export type StaffDoc = StaffMemberView & { lastNameKey: string; firstNameKey: string; epoch?: number; [key: string]: unknown };
 
 /**
- * The identity read models: accounts, staff lists and the login index. Every write is guarded by
+ * The identity read models: accounts and staff (the sign-in index: SignInsProjection). Every write is guarded by
  * the event's stream revision (per-document streams), so applying an event twice changes nothing.
  */
 export class IdentityViewsProjection implements EventProcessor {
   readonly name = 'identity_views';
   readonly filter = { streamCategories: ['account', 'staff'] };
+
+  /** Reads the staff document to count its access epochs. */
+  constructor(private readonly documents: DocumentStore) {}
 
   async handle(recorded: RecordedEvent): Promise<WriteOp[]> {
     const event = domainEvent<AccountEvent | StaffMemberEvent>(recorded);
@@ -64,23 +67,19 @@ export class IdentityViewsProjection implements EventProcessor {
           createdAt: d.registeredAt,
           lastNameKey: d.lastName.toLowerCase(),
           firstNameKey: d.firstName.toLowerCase(),
+          epoch: 0,
+          version,
         };
-        const login: LoginDoc = {
-          id: normalizeEmail(d.email),
-          userId: d.userId,
-          accountId: d.accountId,
-          role: d.role,
-          capabilities: d.capabilities,
-          passwordHash: d.passwordHash,
-          email: d.email,
-          firstName: d.firstName,
-          lastName: d.lastName,
-        };
-        return [
-          { op: 'upsert', collection: STAFF, doc: staff, version },
-          { op: 'upsert', collection: LOGINS, doc: login, version: recorded.position },
-        ];
+        return [{ op: 'upsert', collection: STAFF, doc: staff, version }];
       }
+      case 'StaffMemberSignedOut':
+      case 'StaffPasswordChanged': {
+        const current = await this.documents.collection<StaffDoc>(STAFF).get(event.data.userId);
+        if (!current || (typeof current.version === 'number' && current.version >= version)) return [];
+        return [{ op: 'patch', collection: STAFF, id: event.data.userId, set: { epoch: (current.epoch ?? 0) + 1, version }, version }];
+      }
+      case 'StaffMemberRemoved':
+        return [{ op: 'delete', collection: STAFF, id: event.data.userId, version }];
       default:
         return [];
     }

@@ -5,18 +5,21 @@ import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { ClientAccess } from '../../client-access/client-access';
-import { CLIENT_LOGINS, ClientLoginDoc } from '../../client-access/client-logins.projection';
-import { signIn } from '../../client-access/sign-in';
+import { signInAsClient } from '../../client-access/sign-in';
 import { CLIENT_ACCESS, IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from '../../identity.deps';
 import { hashPassword } from '../../passwords';
-import { LOGINS, LoginDoc } from '../../read-models/identity-views.projection';
 
 const invalid = () =>
   new AppError(ErrorCodes.validationFailed, 'This invitation link is not valid any more: it was used, replaced or has expired. Ask your coach for a new one.', [
     { field: 'token', message: 'is not valid' },
   ]);
 
-/** The client sets a password from the invitation link, and is signed in. The link works once. */
+/**
+ * The client sets a password from the invitation link, and is signed in. The link works once, and
+ * gives a login to the address it was sent to only: that address is claimed in the sign-in
+ * registry first (409 `email_taken` when it already signs in anywhere), then the acceptance is
+ * recorded. A crash between the two is finished by the SignInClaims processor.
+ */
 @Controller()
 export class AcceptInvitationMessageController {
   constructor(
@@ -29,32 +32,41 @@ export class AcceptInvitationMessageController {
   async accept(@Payload() envelope: RequestEnvelope<{ token: string; password: string }>): Promise<LoginResult> {
     const parsed = this.access.links.parse('invitation', envelope.data.token);
     if (!parsed) throw invalid();
-    const contact = await this.access.contact(parsed.clientId, envelope.correlationId);
+    const { clientId, tokenId } = parsed;
+    const [contact, state] = await Promise.all([this.access.contact(clientId, envelope.correlationId), this.access.state(clientId)]);
     if (!contact || contact.type === 'offline') throw invalid();
-    const loginKey = normalizeEmail(contact.email);
-    const holder = await this.deps.documents.collection<LoginDoc>(LOGINS).get(loginKey);
-    if (holder && holder.userId !== parsed.clientId) {
-      throw new AppError(ErrorCodes.emailTaken, `${contact.email} already signs in to Clientele with another account; ask your coach to use another address.`);
+    const invitation = state.invitation;
+    if (state.access !== 'invited' || !invitation || invitation.tokenId !== tokenId || invitation.expiresAt <= new Date().toISOString() || !invitation.email) {
+      throw invalid();
+    }
+    // The coach corrected the address since: the invitation that counts is the one sent to the new one.
+    if (normalizeEmail(invitation.email) !== normalizeEmail(contact.email)) throw invalid();
+
+    const passwordHash = await hashPassword(envelope.data.password);
+    const metadata = { correlationId: envelope.correlationId, actor: { id: clientId, role: 'client' }, accountId: contact.accountId };
+    try {
+      await this.access.claimAddress(invitation.email, { clientId, accountId: contact.accountId, purpose: 'invitation', tokenId, passwordHash }, metadata);
+    } catch (error) {
+      if (error instanceof AppError && error.code === ErrorCodes.emailTaken) {
+        throw new AppError(
+          ErrorCodes.emailTaken,
+          `${invitation.email} already signs in to Clientele with another login; ask your coach to use another address for you.`,
+          [{ field: 'email', message: 'is already taken' }],
+        );
+      }
+      throw error;
     }
     const result = await this.access.run(
-      parsed.clientId,
-      {
-        type: 'AcceptInvitation',
-        tokenId: parsed.tokenId,
-        email: contact.email,
-        firstName: contact.firstName,
-        lastName: contact.lastName,
-        passwordHash: await hashPassword(envelope.data.password),
-        now: new Date().toISOString(),
-      },
-      `accept:${parsed.tokenId}`,
-      { correlationId: envelope.correlationId, actor: { id: parsed.clientId, role: 'client' }, accountId: contact.accountId },
+      clientId,
+      { type: 'AcceptInvitation', tokenId, email: invitation.email, firstName: contact.firstName, lastName: contact.lastName, passwordHash, now: new Date().toISOString() },
+      `accept:${tokenId}`,
+      metadata,
     );
-    if (result.alreadyHandled) throw invalid();
-    if (result.position !== null) await this.processors.clientLogins.waitFor(result.position);
-    const login = await this.deps.documents.collection<LoginDoc>(LOGINS).get(loginKey);
-    const state = await this.deps.documents.collection<ClientLoginDoc>(CLIENT_LOGINS).get(parsed.clientId);
-    if (!login || !state) throw new Error('the accepted login is missing from the read model');
-    return signIn(login, this.deps.jwtSecret, state.epoch);
+    // Already handled: the SignInClaims processor finished this very claim first (it uses the same command id).
+    if (result.alreadyHandled && (result.state.access !== 'active' || normalizeEmail(result.state.signInEmail ?? '') !== normalizeEmail(invitation.email))) throw invalid();
+    if (result.position !== null) await Promise.all([this.processors.clientLogins.waitFor(result.position), this.processors.signIns.waitFor(result.position)]);
+    const login = await signInAsClient(this.deps, clientId);
+    if (!login) throw new Error('the accepted login is missing from the read model');
+    return login;
   }
 }

@@ -58,7 +58,7 @@ export class AddStaffMemberMessageController {
       { commandId: `claim-login:${userId}`, metadata },
     );
     const position = await completeRegistration(this.deps.events, registration, metadata, now);
-    if (position !== null) await this.processors.views.waitFor(position);
+    if (position !== null) await Promise.all([this.processors.views.waitFor(position), this.processors.signIns.waitFor(position)]);
     const staff = await this.deps.documents.collection<StaffDoc>(STAFF).get(userId);
     if (!staff) throw new Error(`staff member ${userId} missing from the read model after registration`);
     return toStaffMemberView(staff);

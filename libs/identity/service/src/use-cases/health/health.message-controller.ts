@@ -1,3 +1,4 @@
+import { ServiceHealth, WorkHealth } from '@clientele/platform/application';
 import { IdentitySubjects } from '@clientele/identity/contracts';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
@@ -9,8 +10,9 @@ export class IdentityHealthMessageController {
 
   /** Answers only when the service's own stores answer: the gateway's /health asks this. */
   @MessagePattern(IdentitySubjects.health)
-  async health(): Promise<{ status: 'ok' }> {
+  async health(): Promise<ServiceHealth> {
     await Promise.all([this.deps.events.ping(), this.deps.documents.ping()]);
-    return { status: 'ok' };
+    // Answers even while a processor or consumer keeps failing: the gateway's /health reports it.
+    return WorkHealth.process.report('identity');
   }
 }

@@ -6,7 +6,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { ClientAccess } from '../../client-access/client-access';
 import { CLIENT_LOGINS, ClientLoginDoc } from '../../client-access/client-logins.projection';
-import { signIn } from '../../client-access/sign-in';
+import { signIn, staffEpoch } from '../../client-access/sign-in';
 import { CLIENT_ACCESS, IDENTITY_DEPS, IdentityDeps } from '../../identity.deps';
 import { DUMMY_HASH, verifyPassword } from '../../passwords';
 import { LOGINS, LoginDoc } from '../../read-models/identity-views.projection';
@@ -26,11 +26,15 @@ export class LoginMessageController {
     const matches = await verifyPassword(password, login?.passwordHash ?? DUMMY_HASH);
     const refused = new AppError(ErrorCodes.invalidCredentials, 'The e-mail address or the password is not right.');
     if (!login || !matches) throw refused;
-    if (login.role !== 'client') return signIn(login, this.deps.jwtSecret);
+    if (login.role !== 'client') {
+      const epoch = await staffEpoch(this.deps.documents, login.userId);
+      if (epoch === null) throw refused;
+      return signIn(login, this.deps.jwtSecret, epoch);
+    }
     // A client signs in only while their access is active and the roster has them on a full-access type.
     const state = await this.deps.documents.collection<ClientLoginDoc>(CLIENT_LOGINS).get(login.userId);
     const contact = await this.access.contact(login.userId, envelope.correlationId);
-    if (!state || state.access !== 'active' || !contact || contact.type === 'offline') throw refused;
+    if (!state || state.access !== 'active' || state.loginKey !== login.id || !contact || contact.type === 'offline') throw refused;
     return signIn(login, this.deps.jwtSecret, state.epoch);
   }
 }

@@ -53,7 +53,7 @@ export class OpenAccountMessageController {
     );
     const position = await completeRegistration(this.deps.events, registration, metadata, now);
     // The owner can sign in as soon as we answer.
-    if (position !== null) await this.processors.views.waitFor(position);
+    if (position !== null) await Promise.all([this.processors.views.waitFor(position), this.processors.signIns.waitFor(position)]);
     return { accountId, ownerId };
   }
 }

@@ -6,7 +6,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { ClientAccess } from '../../client-access/client-access';
 import { CLIENT_LOGINS, ClientLoginDoc } from '../../client-access/client-logins.projection';
-import { signIn } from '../../client-access/sign-in';
+import { signInAsClient } from '../../client-access/sign-in';
 import { CLIENT_ACCESS, IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from '../../identity.deps';
 import { hashPassword } from '../../passwords';
 import { LOGINS, LoginDoc } from '../../read-models/identity-views.projection';
@@ -46,16 +46,19 @@ export class PasswordResetMessageController {
       { correlationId: envelope.correlationId, actor: { id: parsed.clientId, role: 'client' }, accountId: contact.accountId },
     );
     if (result.alreadyHandled) throw invalid;
-    if (result.position !== null) await this.processors.clientLogins.waitFor(result.position);
-    const state = await this.deps.documents.collection<ClientLoginDoc>(CLIENT_LOGINS).get(parsed.clientId);
-    const login = state?.loginKey ? await this.deps.documents.collection<LoginDoc>(LOGINS).get(state.loginKey) : null;
-    if (!state || !login) throw invalid;
-    return signIn(login, this.deps.jwtSecret, state.epoch);
+    if (result.position !== null) await Promise.all([this.processors.clientLogins.waitFor(result.position), this.processors.signIns.waitFor(result.position)]);
+    // The reset acts on the login it was issued for: this client's own, never "whoever has this address now".
+    const login = await signInAsClient(this.deps, parsed.clientId);
+    if (!login) throw invalid;
+    return login;
   }
 
   private async issueReset(envelope: RequestEnvelope<{ email: string }>): Promise<void> {
     const login = await this.deps.documents.collection<LoginDoc>(LOGINS).get(normalizeEmail(envelope.data.email ?? ''));
     if (!login || login.role !== 'client') return;
+    // Only the address the client signs in with; the reset mail goes to it.
+    const state = await this.deps.documents.collection<ClientLoginDoc>(CLIENT_LOGINS).get(login.userId);
+    if (!state || state.loginKey !== login.id) return;
     await this.access.run(
       login.userId,
       { type: 'IssuePasswordReset', tokenId: this.access.newTokenId(), now: new Date().toISOString() },

@@ -1,0 +1,52 @@
+import { ChangeStaffPasswordRequest, IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
+import { staffMemberDecider } from '@clientele/identity/domain';
+import { handleCommand } from '@clientele/platform/application';
+import type { RequestEnvelope } from '@clientele/platform/bus';
+import { AppError, ErrorCodes } from '@clientele/platform/core';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import { signIn, staffEpoch } from '../../client-access/sign-in';
+import { IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from '../../identity.deps';
+import { hashPassword, verifyPassword } from '../../passwords';
+import { LOGINS, LoginDoc, STAFF, StaffDoc } from '../../read-models/identity-views.projection';
+import { staffStream } from '../../streams';
+import { normalizeEmail } from '@clientele/identity/domain';
+
+/**
+ * A staff member changes their own password, proving the current one. Every token issued before
+ * stops working; the answer carries a fresh one, so this device stays signed in.
+ */
+@Controller()
+export class ChangeStaffPasswordMessageController {
+  constructor(
+    @Inject(IDENTITY_DEPS) private readonly deps: IdentityDeps,
+    @Inject(IDENTITY_PROCESSORS) private readonly processors: IdentityProcessors,
+  ) {}
+
+  @MessagePattern(IdentitySubjects.changeStaffPassword)
+  async change(@Payload() envelope: RequestEnvelope<ChangeStaffPasswordRequest>): Promise<LoginResult> {
+    const actor = envelope.actor;
+    if (!actor || actor.role === 'client') throw new AppError(ErrorCodes.forbidden, 'Clients change their password with a reset link.');
+    const staff = await this.deps.documents.collection<StaffDoc>(STAFF).get(actor.id);
+    if (!staff) throw new AppError(ErrorCodes.unauthorized, 'Your access has ended; sign in again.');
+    const current = await this.deps.documents.collection<LoginDoc>(LOGINS).get(normalizeEmail(staff.email));
+    const ownLogin = current && current.userId === actor.id ? current : null;
+    if (!ownLogin || !(await verifyPassword(envelope.data.currentPassword, ownLogin.passwordHash))) {
+      throw new AppError(ErrorCodes.validationFailed, 'The current password is not right.', [{ field: 'currentPassword', message: 'is not right' }]);
+    }
+    if (envelope.data.currentPassword === envelope.data.newPassword) {
+      throw new AppError(ErrorCodes.validationFailed, 'Choose a new password that differs from the current one.', [{ field: 'newPassword', message: 'is the current password' }]);
+    }
+    const passwordHash = await hashPassword(envelope.data.newPassword);
+    const metadata = { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
+    const result = await handleCommand(this.deps.events, staffStream(actor.id), staffMemberDecider, { type: 'ChangePassword', passwordHash, now: new Date().toISOString() }, {
+      commandId: randomUUID(),
+      metadata,
+    });
+    if (result.position !== null) await Promise.all([this.processors.views.waitFor(result.position), this.processors.signIns.waitFor(result.position)]);
+    const epoch = await staffEpoch(this.deps.documents, actor.id);
+    if (epoch === null) throw new AppError(ErrorCodes.unauthorized, 'Your access has ended; sign in again.');
+    return signIn({ ...ownLogin, passwordHash }, this.deps.jwtSecret, epoch);
+  }
+}
