@@ -72,7 +72,7 @@ describe('a service process without a gateway: CLIENTELE_HEALTH_PORT', () => {
     expect(await health.get('/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
     const ready = await health.get('/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ bus: { status: 'up' }, 'clients.events': { status: 'up' }, 'clients.readModels': { status: 'up' } });
+    expect(ready.body.checks).toEqual({ bus: { status: 'up' }, 'clients.events': { status: 'up' }, 'clients.readModels': { status: 'up' }, 'clients.keys': { status: 'up' } });
     expect((await health.get('/api/v1/clients')).status).toBe(404);
     expect((await health.post('/health/ready', {})).status).toBe(405);
   });

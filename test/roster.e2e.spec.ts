@@ -268,7 +268,7 @@ describe('DELETE /api/v1/clients/:id', () => {
       expect.arrayContaining(['ClientEnrolled', 'ClientAdded', 'ClientContactChanged', 'ClientNoteAdded', 'ClientTypeChanged', 'ClientRemoved', 'ClientDeleted']),
     );
     for (const row of rows) for (const value of values) expect(row.data + row.metadata).not.toContain(value);
-    const keys = new Database(join(system.dataDir, 'clients', 'read-models.sqlite'), { readonly: true });
+    const keys = new Database(join(system.dataDir, 'clients', 'keys.sqlite'), { readonly: true });
     try {
       expect(keys.prepare("SELECT COUNT(*) AS n FROM rm_subject_keys WHERE id = ?").get(client.id)).toEqual({ n: 0 });
     } finally {

@@ -1,4 +1,4 @@
-import { SETTINGS } from '@clientele/platform/config';
+import { SETTINGS, describeConfig, loadConfig } from '@clientele/platform/config';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,6 +16,7 @@ const SERVICES = ['gateway', 'identity', 'clients', 'billing', 'messaging', 'sch
 
 interface ComposeService {
   image?: string;
+  ports?: string[];
   command?: string[];
   environment?: Record<string, string | number>;
   deploy?: { replicas?: number };
@@ -30,6 +31,25 @@ interface ComposeFile {
 
 const compose = read('docker-compose.yml');
 const cluster = read('deploy/compose.eventstore-cluster.yml');
+const loopback = read('deploy/compose.engines-on-loopback.yml');
+
+/** The secrets of deploy/env.example, with values, as a `.env` would give them. */
+const SAMPLE_ENV: Record<string, string> = {
+  JWT_SECRET: 'x'.repeat(48),
+  SENDGRID_API_KEY: 'SG.test',
+  NATS_PASSWORD: 'natsfeedface',
+  EVENTSTORE_ADMIN_PASSWORD: 'esdbfeedface',
+  EVENTSTORE_OPS_PASSWORD: 'opsfeedface',
+  MONGO_ROOT_PASSWORD: 'mongofeedface',
+  MONGO_REPLICA_SET_KEY: 'a2V5a2V5a2V5',
+};
+/** Compose's interpolation of `${VAR}`, `${VAR:-default}` and `${VAR:?error}`, enough to read the values a container gets. */
+const interpolate = (value: string, env: Record<string, string>) =>
+  value.replace(/\$\{([A-Z_]+)(?::([-?])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => {
+    if (env[name]) return env[name];
+    if (kind === '-') return rest ?? '';
+    throw new Error(`${name} is required: ${rest}`);
+  });
 
 function composeBinary(): string[] | null {
   if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
@@ -45,12 +65,18 @@ describe('docker-compose.yml (static)', () => {
       return;
     }
     const [command, ...prefix] = binary;
-    const env = { PATH: process.env.PATH ?? '', JWT_SECRET: 'x'.repeat(48), SENDGRID_API_KEY: 'SG.test' };
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...SAMPLE_ENV };
     execFileSync(command, [...prefix, '-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, env });
     execFileSync(command, [...prefix, '-f', 'docker-compose.yml', '-f', 'deploy/compose.eventstore-cluster.yml', 'config', '-q'], { cwd: root, env });
-    const withoutSecret = spawnSync(command, [...prefix, '-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, env: { PATH: env.PATH, SENDGRID_API_KEY: 'SG.test' }, encoding: 'utf8' });
+    const { JWT_SECRET: _jwt, ...withoutJwt } = env;
+    const withoutSecret = spawnSync(command, [...prefix, '-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, env: withoutJwt, encoding: 'utf8' });
     expect(withoutSecret.status).not.toBe(0);
     expect(withoutSecret.stderr).toMatch(/JWT_SECRET/);
+    // Every engine's credentials are required too: no server starts open for want of a password.
+    for (const name of ['NATS_PASSWORD', 'EVENTSTORE_ADMIN_PASSWORD', 'MONGO_ROOT_PASSWORD', 'MONGO_REPLICA_SET_KEY']) {
+      const without = spawnSync(command, [...prefix, '-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, env: { ...env, [name]: '' }, encoding: 'utf8' });
+      expect({ name, refused: without.status !== 0 && without.stderr.includes(name) }).toEqual({ name, refused: true });
+    }
   });
 
   it('runs two replicas of every service, each with a readiness health check and time to shut down gracefully', () => {
@@ -75,12 +101,12 @@ describe('docker-compose.yml (static)', () => {
       for (const other of nodes.filter((n) => n !== node)) expect(command).toContain(`nats://${other}:6222`);
       expect(compose.services[node].healthcheck?.test.join(' ')).toMatch(/healthz/);
     }
-    expect(compose.services.gateway.environment?.NATS_URL).toBe(nodes.map((n) => `nats://${n}:4222`).join(','));
+    expect(String(compose.services.gateway.environment?.NATS_URL).split(',').map((url) => url.replace(/^nats:\/\/[^@]+@/, 'nats://'))).toEqual(nodes.map((n) => `nats://${n}:4222`));
   });
 
   it('has a 3-member MongoDB replica set, initiated once, and EventStoreDB with a 3-node variant', () => {
-    expect(compose.services.gateway.environment?.MONGO_URL).toBe('mongodb://mongo-1:27017,mongo-2:27017,mongo-3:27017/?replicaSet=rs0');
-    for (const node of ['mongo-1', 'mongo-2', 'mongo-3']) expect(compose.services[node].command).toEqual(['--replSet', 'rs0', '--bind_ip_all']);
+    expect(String(compose.services.gateway.environment?.MONGO_URL).replace(/^mongodb:\/\/[^@]+@/, 'mongodb://')).toBe('mongodb://mongo-1:27017,mongo-2:27017,mongo-3:27017/?replicaSet=rs0&authSource=admin');
+    for (const node of ['mongo-1', 'mongo-2', 'mongo-3']) expect(compose.services[node].entrypoint!.join(' ')).toContain('mongod --replSet rs0 --bind_ip_all --keyFile');
     expect(compose.services['mongo-init'].entrypoint!.join(' ')).toMatch(/rs\.initiate/);
     expect(compose.services.clients.depends_on?.['mongo-init']).toEqual({ condition: 'service_completed_successfully' });
     const esdb = ['eventstore', 'eventstore-2', 'eventstore-3'].map((name) => cluster.services[name]);
@@ -89,6 +115,68 @@ describe('docker-compose.yml (static)', () => {
       expect(String(node.environment?.EVENTSTORE_GOSSIP_SEED).split(',')).toHaveLength(2);
     }
     expect(cluster.services.clients.environment?.EVENTSTORE_URL).toMatch(/^esdb\+discover:\/\//);
+  });
+
+  it('publishes only the proxy on the host; the engines only on 127.0.0.1, and only with the developer override (issue 17)', () => {
+    for (const file of [compose, cluster]) {
+      const published = Object.entries(file.services).filter(([, service]) => service.ports !== undefined).map(([name]) => name);
+      expect(published).toEqual(file === compose ? ['proxy'] : []);
+    }
+    expect(compose.services.proxy.ports).toEqual(['3000:3000']);
+    for (const [name, service] of Object.entries(loopback.services)) {
+      for (const port of service.ports ?? []) expect({ name, port }).toEqual({ name, port: expect.stringMatching(/^127\.0\.0\.1:/) });
+    }
+  });
+
+  it('gives every NATS, EventStoreDB and MongoDB server credentials from .env, and the services URLs that carry them (issue 17)', () => {
+    const required = (name: string) => new RegExp(`\\$\\{${name}:\\?`);
+    for (const node of ['nats-1', 'nats-2', 'nats-3']) {
+      const command = compose.services[node].command!.join(' ');
+      expect(command).toMatch(/--user \$\{NATS_USER:-clientele\}/);
+      expect(command).toMatch(new RegExp(`--pass ${required('NATS_PASSWORD').source}`));
+    }
+    const esdbNodes = [compose.services.eventstore, ...['eventstore', 'eventstore-2', 'eventstore-3'].map((name) => cluster.services[name])];
+    for (const node of esdbNodes) {
+      // Insecure mode turns authentication off altogether: secure mode, with certificates, instead.
+      expect(node.environment?.EVENTSTORE_INSECURE).toBeUndefined();
+      expect({ ...compose.services.eventstore.environment, ...node.environment }).toMatchObject({
+        EVENTSTORE_CERTIFICATE_FILE: expect.any(String),
+        EVENTSTORE_DEFAULT_ADMIN_PASSWORD: expect.stringMatching(required('EVENTSTORE_ADMIN_PASSWORD')),
+        EVENTSTORE_DEFAULT_OPS_PASSWORD: expect.stringMatching(required('EVENTSTORE_OPS_PASSWORD')),
+      });
+    }
+    for (const node of ['mongo-1', 'mongo-2', 'mongo-3']) {
+      expect(compose.services[node].environment).toMatchObject({
+        MONGO_INITDB_ROOT_PASSWORD: expect.stringMatching(required('MONGO_ROOT_PASSWORD')),
+        MONGO_REPLICA_SET_KEY: expect.stringMatching(required('MONGO_REPLICA_SET_KEY')),
+      });
+    }
+    expect(compose.services['mongo-init'].entrypoint!.join(' ')).toMatch(new RegExp(`--password ${required('MONGO_ROOT_PASSWORD').source}`));
+
+    // What every service gets, once Compose has read .env: URLs with the credentials, which the
+    // configuration accepts, takes apart for NATS, and never shows in its description.
+    for (const file of [compose, { services: { ...compose.services, ...Object.fromEntries(SERVICES.map((name) => [name, { environment: { ...compose.services[name].environment, ...cluster.services[name].environment } }])) } }]) {
+      for (const name of SERVICES) {
+        const raw = file.services[name].environment!;
+        expect(raw.NATS_URL).toMatch(required('NATS_PASSWORD'));
+        expect(raw.EVENTSTORE_URL).toMatch(required('EVENTSTORE_ADMIN_PASSWORD'));
+        expect(raw.MONGO_URL).toMatch(required('MONGO_ROOT_PASSWORD'));
+        const env = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, interpolate(String(value), SAMPLE_ENV)]));
+        const config = loadConfig(env, '/app');
+        expect(config.natsAuth).toEqual({ user: 'clientele', pass: SAMPLE_ENV.NATS_PASSWORD });
+        expect(config.natsServers.join(',')).not.toContain(SAMPLE_ENV.NATS_PASSWORD);
+        const credentials = (url: string) => url.match(/^[a-z+]+:\/\/([^:@/]+):([^@/]+)@/)?.slice(1);
+        expect(credentials(config.eventStoreUrl!)).toEqual(['admin', SAMPLE_ENV.EVENTSTORE_ADMIN_PASSWORD]);
+        expect(config.eventStoreUrl).toMatch(/[?&]tls=true/);
+        expect(credentials(config.mongoUrl!)).toEqual(['clientele', SAMPLE_ENV.MONGO_ROOT_PASSWORD]);
+        expect(JSON.stringify(describeConfig(config))).not.toMatch(/feedface/);
+      }
+    }
+
+    // deploy/env.example names every secret the files require.
+    const example = readFileSync(resolve(root, 'deploy/env.example'), 'utf8');
+    const files = ['docker-compose.yml', 'deploy/compose.eventstore-cluster.yml'].map((file) => readFileSync(resolve(root, file), 'utf8')).join('\n');
+    for (const [, name] of files.matchAll(/\$\{([A-Z_]+):\?/g)) expect({ name, listed: new RegExp(`^${name}=`, 'm').test(example) }).toEqual({ name, listed: true });
   });
 
   it('takes every secret from the environment, pins every image and uses only settings Clientele knows', () => {

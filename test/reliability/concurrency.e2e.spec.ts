@@ -240,7 +240,7 @@ it('answers parallel checkouts with one Idempotency-Key with one purchase, one c
   const email = uniqueEmail('eager');
   const same = await Promise.all(Array.from({ length: 10 }, () => buy(key, email)));
   expect(same.map(problem)).toEqual(Array(10).fill('201'));
-  const purchaseId = deterministicId('purchase', key);
+  const purchaseId = deterministicId('purchase', product.id, key);
   expect(new Set(same.map((a) => a.body.purchaseId))).toEqual(new Set([purchaseId]));
 
   // One key, two different requests at once: one of them wins, the other is refused every time.
@@ -261,7 +261,7 @@ it('answers parallel checkouts with one Idempotency-Key with one purchase, one c
   const clients = await clientsOf();
   const billing = await billingEvents();
   const purchaseStreams = [...billing.byStream.keys()].filter((s) => s.startsWith('purchase-'));
-  const ours = [`purchase-${purchaseId}`, `purchase-${deterministicId('purchase', contested)}`];
+  const ours = [`purchase-${purchaseId}`, `purchase-${deterministicId('purchase', product.id, contested)}`];
   const enrolled = enrolments(await clientsEvents(), business.accountId);
   const mailCounts = await Promise.all([email, winner, loser].map(async (to) => (await mails(to)).length));
   const purchasesOf = async (address: string) => {

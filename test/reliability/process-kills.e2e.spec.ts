@@ -247,7 +247,7 @@ it('loses no acknowledged command, duplicates nothing, and converges, across a k
         break;
       }
       case 'checkout': {
-        const purchaseId = deterministicId('purchase', op.key);
+        const purchaseId = deterministicId('purchase', product.id, op.key);
         if (op.acknowledged!.body.purchaseId !== purchaseId) twice.push(`another purchase id than the key names`);
         exactlyOnce('ProductPurchased', billingLog.count(`purchase-${purchaseId}`, 'ProductPurchased'));
         const enrolled = clients.filter((c) => c.email === op.email);

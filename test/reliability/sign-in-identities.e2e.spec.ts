@@ -164,10 +164,10 @@ describe('security: sign-in identities and ending access', () => {
     // Removal: 404 for another business's member, 409 for the owner and for a coach who still has clients.
     const stranger = await signUp(api);
     expect((await stranger.admin.call('DELETE', `/api/v1/staff/${coach.id}`)).status).toBe(404);
-    const owner = await admin.call('DELETE', `/api/v1/staff/${business.ownerId}`);
+    const owner = await admin.call<any>('DELETE', `/api/v1/staff/${business.ownerId}`);
     expect({ status: owner.status, code: owner.body.code }).toEqual({ status: 409, code: 'owner_not_removable' });
     const client = await coachApi.post('/api/v1/clients', newClient({ type: 'offline' }));
-    const busy = await admin.call('DELETE', `/api/v1/staff/${coach.id}`);
+    const busy = await admin.call<any>('DELETE', `/api/v1/staff/${coach.id}`);
     expect({ status: busy.status, code: busy.body.code }).toEqual({ status: 409, code: 'staff_has_clients' });
     expect((await coachApi.call('DELETE', `/api/v1/staff/${coach.id}`)).status).toBe(403);
     expect((await admin.call('DELETE', `/api/v1/clients/${client.body.id}`)).status).toBe(204);

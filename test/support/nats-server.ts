@@ -28,7 +28,7 @@ export interface PrivateNatsServer {
 
 export const NATS_SERVER_BINARY = process.env.NATS_SERVER_BINARY ?? '/usr/sbin/nats-server';
 
-export async function startNatsServer(options: { binary?: string; startTimeoutMs?: number } = {}): Promise<PrivateNatsServer> {
+export async function startNatsServer(options: { binary?: string; startTimeoutMs?: number; /** More arguments, e.g. --user and --pass. */ args?: string[] } = {}): Promise<PrivateNatsServer> {
   const binary = options.binary ?? NATS_SERVER_BINARY;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const port = await freePort();
@@ -38,7 +38,7 @@ export async function startNatsServer(options: { binary?: string; startTimeoutMs
   let log = '';
 
   const launch = async () => {
-    const process_ = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const process_ = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = process_;
     process_.stdout?.on('data', (chunk) => (log += chunk));
     process_.stderr?.on('data', (chunk) => (log += chunk));

@@ -25,6 +25,7 @@ export const PROCESSORS = [
   'clients_session_links',
   'identity_views',
   'identity_client_logins',
+  'identity_sign_ins',
   'identity_registrations',
   'identity_outbox',
   'billing_products',

@@ -2,7 +2,8 @@ import { loadConfig, type ClienteleConfig, type ServiceName } from '@clientele/p
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventStore } from '@clientele/platform/event-store';
 import type { EventBus } from '@clientele/platform/bus';
-import { openDocumentStore, openEventBus, openEventStore } from '@clientele/platform/runtime';
+import { moveKeysApart } from '@clientele/platform/privacy';
+import { openDocumentStore, openEventBus, openEventStore, openKeyStore } from '@clientele/platform/runtime';
 import { userInfo } from 'node:os';
 
 /** Services that keep events (the gateway and notifications keep none of their own). */
@@ -30,6 +31,7 @@ export const processOutput: OpsOutput = {
 export class OpsContext {
   private readonly events = new Map<ServiceName, Promise<EventStore>>();
   private readonly documents = new Map<ServiceName, Promise<DocumentStore>>();
+  private readonly keys = new Map<ServiceName, Promise<DocumentStore>>();
   private bus: Promise<EventBus> | null = null;
 
   constructor(
@@ -55,13 +57,27 @@ export class OpsContext {
     return store;
   }
 
+  /** The service's key store (after moving there any keys an earlier version kept in its read models). */
+  keyStore(service: ServiceName): Promise<DocumentStore> {
+    let store = this.keys.get(service);
+    if (!store) {
+      const opening = (async () => {
+        const keys = await openKeyStore(this.config, service);
+        await moveKeysApart(await this.documentStore(service), keys);
+        return keys;
+      })();
+      this.keys.set(service, (store = opening));
+    }
+    return store;
+  }
+
   eventBus(): Promise<EventBus> {
     if (!this.bus) this.bus = openEventBus(this.config, 'clientele-ops');
     return this.bus;
   }
 
   async close(): Promise<void> {
-    const all: Promise<{ close(): Promise<void> }>[] = [...this.events.values(), ...this.documents.values()];
+    const all: Promise<{ close(): Promise<void> }>[] = [...this.events.values(), ...this.documents.values(), ...this.keys.values()];
     if (this.bus) all.push(this.bus);
     await Promise.all(all.map(async (store) => (await store).close().catch(() => undefined)));
   }

@@ -38,10 +38,19 @@ export interface Money {
 export interface ClientProfile extends ClientSummary {
   source: { kind: 'manual' | 'product' | 'import'; productId?: string };
   appAccess: 'none' | 'not_invited' | 'invited' | 'active';
-  notes: { id: string; body: string; authorId: string; createdAt: string }[];
+  /** The latest few notes only; GET /clients/:id/notes pages them all. */
+  notes: Note[];
+  notesTotal: number;
   kpis: { messagesFromCoach: number; messagesFromClient: number; lastMessageAt: string | null; purchases: number; totalSpent: Money | null };
   updatedAt: string;
   version: number;
+}
+
+export interface Note {
+  id: string;
+  body: string;
+  authorId: string;
+  createdAt: string;
 }
 
 export interface Page<T> {

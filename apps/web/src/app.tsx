@@ -7,7 +7,7 @@ import { ClientsPage } from './pages/clients';
 import { ClientProfilePage } from './pages/client-profile';
 import { ProductsPage } from './pages/products';
 import { CheckoutPage } from './pages/checkout';
-import { AcceptInvitationPage, ResetPasswordPage } from './pages/client-links';
+import { AcceptInvitationPage, ConfirmEmailPage, ResetPasswordPage } from './pages/client-links';
 import { MePage } from './pages/me';
 
 export function App() {
@@ -28,6 +28,7 @@ function Routes() {
   if (checkout) return <CheckoutPage productId={checkout.productId} />;
   if (path === '/accept-invitation') return <AcceptInvitationPage />;
   if (path === '/reset-password') return <ResetPasswordPage />;
+  if (path === '/confirm-email') return <ConfirmEmailPage />;
   if (path === '/forgot-password') return <ForgotPasswordPage />;
   if (!session) {
     if (path === '/signup') return <SignUpPage />;

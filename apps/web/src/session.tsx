@@ -22,7 +22,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     adopt(answer);
     return answer;
   };
-  return <SessionContext.Provider value={{ session, signIn, adopt, signOut: () => adopt(null) }}>{children}</SessionContext.Provider>;
+  // The server ends the token (and every other one of this person's) so a copied token is worth nothing afterwards.
+  const signOut = () => {
+    void api('/api/v1/auth/logout', { method: 'POST' })
+      .catch(() => undefined)
+      .finally(() => adopt(null));
+  };
+  return <SessionContext.Provider value={{ session, signIn, adopt, signOut }}>{children}</SessionContext.Provider>;
 }
 
 export function useSession(): SessionState {

@@ -18,7 +18,14 @@ export async function bootstrap(config: ClienteleConfig, logger = new JsonLogger
   try {
     const app = await NestFactory.create<NestFastifyApplication>(
       HostModule.for(platform),
-      new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.profile === 'distributed', clientErrorHandler }),
+      new FastifyAdapter({
+        bodyLimit: BODY_LIMIT_BYTES,
+        // X-Forwarded-For only from the configured proxies: from anyone else it is whatever the client
+        // wrote, and trusting it let a client pick a fresh rate-limit bucket for every attempt.
+        // Fastify walks the header from the right and stops at the first address it does not trust.
+        trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+        clientErrorHandler,
+      }),
       // The gateway registers its own JSON parser (with a nesting limit): Nest's would clash with it.
       { logger, bodyParser: false },
     );

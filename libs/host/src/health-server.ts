@@ -5,7 +5,9 @@ import type { Platform } from './platform';
 /**
  * `/health/live` and `/health/ready` for a process that serves no HTTP of its own (a service replica
  * in a container): what an orchestrator probes. Live: the process runs and its event loop answers.
- * Ready: its stores and the bus answer and it is not shutting down. Nothing else is served.
+ * Ready: its stores and the bus answer and it is not shutting down. `/health`: readiness, and also
+ * 503 while one of its processors or consumers keeps failing (for operators and monitoring, not
+ * for probes: see Platform.healthChecks). Nothing else is served.
  */
 export async function startHealthServer(platform: Platform, port: number, host: string): Promise<Server> {
   const server = createServer((request, response) => {
@@ -16,6 +18,13 @@ export async function startHealthServer(platform: Platform, port: number, host: 
     const path = (request.url ?? '').split('?')[0];
     if (request.method !== 'GET') return answer(405, { status: 'method_not_allowed' });
     if (path === '/health/live') return answer(200, { status: 'ok' });
+    if (path === '/health') {
+      void checkHealth(platform.processHealthChecks()).then(
+        (report) => answer(report.status === 'ok' ? 200 : 503, report),
+        () => answer(503, { status: 'unavailable', checks: {} }),
+      );
+      return;
+    }
     if (path === '/health/ready') {
       if (platform.draining) return answer(503, { status: 'draining', checks: {} });
       void checkHealth(platform.readinessChecks()).then(

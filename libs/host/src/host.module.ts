@@ -18,7 +18,8 @@ export class HostModule implements OnApplicationShutdown {
 
   static for(platform: Platform): DynamicModule {
     const { bus, requests, logger, config, leases } = platform;
-    const stores = (service: 'identity' | 'clients') => platform.stores.get(service)!;
+    // Each service's events, read models and key store.
+    const stores = (service: 'identity' | 'clients' | 'billing' | 'messaging' | 'scheduling') => platform.keyedStores(service);
     const imports: DynamicModule[] = [];
     if (platform.hosts('identity')) {
       imports.push(
@@ -29,13 +30,13 @@ export class HostModule implements OnApplicationShutdown {
       imports.push(ClientsModule.register({ ...stores('clients'), bus, requests, leases, logger: logger.child('clients') }));
     }
     if (platform.hosts('billing')) {
-      imports.push(BillingModule.register({ ...platform.stores.get('billing')!, bus, leases, logger: logger.child('billing') }));
+      imports.push(BillingModule.register({ ...stores('billing'), bus, leases, logger: logger.child('billing') }));
     }
     if (platform.hosts('messaging')) {
-      imports.push(MessagingModule.register({ ...platform.stores.get('messaging')!, bus, requests, leases, logger: logger.child('messaging') }));
+      imports.push(MessagingModule.register({ ...stores('messaging'), bus, requests, leases, logger: logger.child('messaging') }));
     }
     if (platform.hosts('scheduling')) {
-      imports.push(SchedulingModule.register({ ...platform.stores.get('scheduling')!, bus, requests, leases, logger: logger.child('scheduling') }));
+      imports.push(SchedulingModule.register({ ...stores('scheduling'), bus, requests, leases, logger: logger.child('scheduling') }));
     }
     if (platform.hosts('notifications')) {
       const documents = platform.stores.get('notifications')!.documents;
@@ -50,9 +51,9 @@ export class HostModule implements OnApplicationShutdown {
           jwtSecret: platform.jwtSecret,
           logger: logger.child('gateway'),
           authRateLimitPerMinute: config.authRateLimitPerMinute,
-          healthChecks: () => platform.healthChecks(),
+          healthChecks: (options) => platform.healthChecks(options),
           draining: () => platform.draining,
-          devMailbox: config.nodeEnv !== 'production',
+          devMailbox: config.devMailboxServed,
         }),
       );
     }

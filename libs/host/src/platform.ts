@@ -1,17 +1,27 @@
 import { ClientProxyRequestClient, EventBus, RequestClient, withConsumerDefaults } from '@clientele/platform/bus';
 import { loadJwtSecret } from '@clientele/platform/auth';
 import { ClienteleConfig, ServiceName } from '@clientele/platform/config';
+import { ServiceHealth, WorkHealth, withTrackedConsumers } from '@clientele/platform/application';
 import { Leases, NatsKvLeases } from '@clientele/platform/coordination';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventStore } from '@clientele/platform/event-store';
 import type { JsonLogger } from '@clientele/platform/logging';
 import { hostname } from 'node:os';
-import { HealthCheck, RequestTransport, openDocumentStore, openEventBus, openEventStore, requestTransport } from '@clientele/platform/runtime';
+import { moveKeysApart } from '@clientele/platform/privacy';
+import { HealthCheck, RequestTransport, openDocumentStore, openEventBus, openEventStore, openKeyStore, requestTransport } from '@clientele/platform/runtime';
 
 export interface ServiceStores {
   events: EventStore;
   documents: DocumentStore;
+  /**
+   * The subjects' keys, apart from the read models so that shredding one really destroys it
+   * (`openKeyStore`). Only services that seal personal data have one: not notifications.
+   */
+  keys?: DocumentStore;
 }
+
+/** Services that seal personal data with their subjects' keys, so have a key store. */
+export const SERVICES_WITH_KEYS: readonly ServiceName[] = ['identity', 'clients', 'billing', 'messaging', 'scheduling'];
 
 /** Every service with a module (the gateway is asked for nothing: it is the one asking). */
 export const IMPLEMENTED_SERVICES: readonly ServiceName[] = ['identity', 'clients', 'billing', 'messaging', 'scheduling', 'notifications'];
@@ -36,7 +46,10 @@ export class Platform {
 
   static async open(config: ClienteleConfig, logger: JsonLogger): Promise<Platform> {
     // Consumers that choose no ack wait of their own get the deployment's (CLIENTELE_BUS_ACK_WAIT_MS).
-    const bus = withConsumerDefaults(await openEventBus(config, `clientele-${config.services.join('-')}`), { ackWaitMs: config.busAckWaitMs });
+    // Every consumer's failures in a row are counted for /health (see WorkHealth).
+    const bus = withTrackedConsumers(
+      withConsumerDefaults(await openEventBus(config, `clientele-${config.services.join('-')}`), { ackWaitMs: config.busAckWaitMs }),
+    );
     const transport = requestTransport(config);
     const proxy = transport.client();
     await proxy.connect();
@@ -44,7 +57,11 @@ export class Platform {
     const stores = new Map<ServiceName, ServiceStores>();
     for (const service of config.services) {
       if (service === 'gateway') continue; // stateless
-      stores.set(service, { events: await openEventStore(config, service), documents: await openDocumentStore(config, service) });
+      const documents = await openDocumentStore(config, service);
+      const keys = SERVICES_WITH_KEYS.includes(service) ? await openKeyStore(config, service) : undefined;
+      // Keys an earlier version kept in the read models move to the key store first.
+      if (keys) await moveKeysApart(documents, keys);
+      stores.set(service, { events: await openEventStore(config, service), documents, keys });
     }
     const jwtSecret = loadJwtSecret(config);
     // Leases only where replicas can exist (services over NATS); one process needs none.
@@ -52,6 +69,7 @@ export class Platform {
       config.bus === 'nats' && stores.size > 0
         ? await NatsKvLeases.connect({
             servers: config.natsServers,
+            auth: config.natsAuth,
             namespace: config.natsNamespace,
             holderName: `${config.services.join('-')}@${hostname()}:${process.pid}`,
             timings: { ttlMs: config.leaseTtlMs },
@@ -61,16 +79,45 @@ export class Platform {
     return new Platform(config, logger, bus, transport, requests, async () => void (await proxy.close()), stores, jwtSecret, leases);
   }
 
+  /** A hosted service's stores, its key store included (a service of SERVICES_WITH_KEYS). */
+  keyedStores(service: ServiceName): Required<ServiceStores> {
+    const stores = this.stores.get(service);
+    if (!stores?.keys) throw new Error(`${service} is not hosted here, or keeps no keys`);
+    return { ...stores, keys: stores.keys };
+  }
+
   hosts(service: ServiceName): boolean {
     return this.config.services.includes(service);
   }
 
-  /** This process's own adapters, and every implemented service asked over the bus. */
-  healthChecks(): Record<string, HealthCheck> {
+  /**
+   * This process's own adapters, and every implemented service asked over the bus. `/health` also
+   * counts a service down while a processor or consumer of it keeps failing (`processing`, the
+   * default); readiness does not: a broken projection fails some requests, and taking every gateway
+   * out of the load balancer for it would fail all of them.
+   */
+  healthChecks(options: { processing?: boolean } = {}): Record<string, HealthCheck> {
+    const processing = options.processing ?? true;
     const checks = this.readinessChecks();
     for (const service of IMPLEMENTED_SERVICES) {
-      checks[service] = async () => void (await this.requests.request(`${service}.query.health`, {}, { timeoutMs: 1500 }));
+      checks[service] = async () => {
+        const answer = await this.requests.request<ServiceHealth>(`${service}.query.health`, {}, { timeoutMs: 1500 });
+        if (processing && answer?.status === 'degraded') throw new Error(answer.failing.join('; '));
+      };
     }
+    return checks;
+  }
+
+  /**
+   * `/health` of a process without the gateway: its readiness checks, and its own processors and
+   * consumers (`processing`), down while one of them keeps failing.
+   */
+  processHealthChecks(): Record<string, HealthCheck> {
+    const checks = this.readinessChecks();
+    checks.processing = async () => {
+      const failing = WorkHealth.process.failing();
+      if (failing.length > 0) throw new Error(failing.join('; '));
+    };
     return checks;
   }
 
@@ -80,9 +127,10 @@ export class Platform {
    */
   readinessChecks(): Record<string, HealthCheck> {
     const checks: Record<string, HealthCheck> = { bus: () => this.bus.ping() };
-    for (const [service, { events, documents }] of this.stores) {
+    for (const [service, { events, documents, keys }] of this.stores) {
       checks[`${service}.events`] = () => events.ping();
       checks[`${service}.readModels`] = () => documents.ping();
+      if (keys) checks[`${service}.keys`] = () => keys.ping();
     }
     return checks;
   }
@@ -114,9 +162,10 @@ export class Platform {
     await this.leases?.close();
     await this.closeRequests();
     await this.bus.close();
-    for (const { events, documents } of this.stores.values()) {
+    for (const { events, documents, keys } of this.stores.values()) {
       await events.close();
       await documents.close();
+      await keys?.close();
     }
     for (const server of this.attached.splice(0)) await new Promise<void>((resolve) => server.close(() => resolve()));
   }

@@ -1,7 +1,6 @@
-import type { ClienteleConfig } from '@clientele/platform/config';
+import { privateDirectory, type ClienteleConfig } from '@clientele/platform/config';
 import { EventStore, SqliteEventStore } from '@clientele/platform/event-store';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const AUDIT_RUN_RECORDED = 'AuditRunRecorded';
@@ -27,8 +26,8 @@ export async function openOpsEventStore(config: ClienteleConfig): Promise<EventS
     const { EsdbEventStore } = await import('@clientele/platform/event-store/eventstoredb');
     return new EsdbEventStore({ connectionString: config.eventStoreUrl! });
   }
-  const dir = join(config.dataDir, 'ops');
-  mkdirSync(dir, { recursive: true });
+  // Owner-only, like everything under DATA_DIR (the SQLite adapter makes its files 0600).
+  const dir = privateDirectory(join(config.dataDir, 'ops'));
   return new SqliteEventStore({ filename: join(dir, 'events.sqlite') });
 }
 

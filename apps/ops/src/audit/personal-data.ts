@@ -13,7 +13,7 @@ export class ClientPersonalData {
   constructor(private readonly context: OpsContext) {}
 
   async open(event: RecordedEvent): Promise<Record<string, unknown>> {
-    this.read ??= clientEventDataReader(await this.context.documentStore('clients'));
+    this.read ??= clientEventDataReader(await this.context.keyStore('clients'));
     return this.read(event);
   }
 }

@@ -45,7 +45,7 @@ export const rebuildCommand: OpsCommand = {
       for (const set of sets) {
         const events = await context.eventStore(set.service as ServiceName);
         const documents = await context.documentStore(set.service as ServiceName);
-        const result = await rebuildProjection(events, documents, set, {
+        const result = await rebuildProjection(events, documents, await context.keyStore(set.service as ServiceName), set, {
           restart: args.includes('--restart'),
           onProgress: progressBar(context.output),
           shouldStop: () => interrupted,

@@ -49,6 +49,8 @@ export const rebuildCheckpoint = (set: ProjectionSet): string => `rebuild_${set.
 export async function rebuildProjection(
   events: EventStore,
   live: DocumentStore,
+  /** The service's key store: the processors open personal data with its keys. */
+  keys: DocumentStore,
   set: ProjectionSet,
   options: RebuildOptions = {},
 ): Promise<RebuildResult> {
@@ -64,7 +66,7 @@ export async function rebuildProjection(
       await live.commit([{ op: 'checkpoint', processor: checkpoint, position: null }]);
       resumedFrom = null;
     }
-    const processors = set.processors(shadow, live);
+    const processors = set.processors(shadow, keys);
     let position = resumedFrom;
     let replayed = 0;
     let phase: RebuildProgress['phase'] = 'replaying';

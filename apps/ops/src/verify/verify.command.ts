@@ -14,6 +14,7 @@ export const verifyCommand: OpsCommand = {
       const result = await verifyProjection(
         await context.eventStore(set.service as ServiceName),
         await context.documentStore(set.service as ServiceName),
+        await context.keyStore(set.service as ServiceName),
         set,
       );
       results.push(result);

@@ -34,13 +34,15 @@ const SCRATCH_CHECKPOINT = 'verify';
 export async function verifyProjection(
   events: EventStore,
   live: DocumentStore,
+  /** The service's key store: the processors open personal data with its keys. */
+  keys: DocumentStore,
   set: ProjectionSet,
   options: { settleMs?: number } = {},
 ): Promise<VerifyResult> {
   const scratch = new SqliteDocumentStore({ filename: ':memory:' });
   try {
     const routed = new RoutedDocumentStore(live, scratch, new Set(set.collections), (c) => c, SCRATCH_CHECKPOINT);
-    const processors = set.processors(routed, live);
+    const processors = set.processors(routed, keys);
     let position: GlobalPosition | null = null;
     let differences: DocumentDifference[] = [];
     let documents = 0;

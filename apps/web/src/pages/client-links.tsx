@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, type Session } from '../api';
 import { ErrorNote, Field, fieldError, useSubmit } from '../components/ui';
 import { Link, useRouter } from '../router';
@@ -59,4 +59,39 @@ export function AcceptInvitationPage() {
 
 export function ResetPasswordPage() {
   return <PasswordForm title="Choose a new password" intro="Pick a new password for your account." endpoint="/api/v1/auth/password-reset/confirm" action="Save the new password" />;
+}
+
+/**
+ * The link a client gets at the new address their coach gave them. Opening it confirms the
+ * address (the link works once): from then on they sign in with it, and the old one stops.
+ */
+export function ConfirmEmailPage() {
+  const { query } = useRouter();
+  const token = query.get('token') ?? '';
+  const [state, setState] = useState<{ status: 'working' } | { status: 'done'; email: string } | { status: 'failed'; message: string }>({ status: 'working' });
+  const started = useRef(false);
+  useEffect(() => {
+    // Once only, even when React runs effects twice in development.
+    if (!token || started.current) return;
+    started.current = true;
+    api<{ email: string }>('/api/v1/auth/confirm-email', { method: 'POST', body: { token } })
+      .then((answer) => setState({ status: 'done', email: answer?.email ?? '' }))
+      .catch((error: unknown) => setState({ status: 'failed', message: (error as { detail?: string })?.detail ?? 'This link could not be confirmed. Try again later.' }));
+  }, [token]);
+  return (
+    <AuthCard title="Confirm your e-mail address">
+      {!token ? (
+        <p role="alert">This link is incomplete. Open the link from your e-mail again.</p>
+      ) : state.status === 'working' ? (
+        <p>Confirming…</p>
+      ) : state.status === 'done' ? (
+        <p role="status">Done: from now on you sign in with {state.email}.</p>
+      ) : (
+        <p role="alert">{state.message}</p>
+      )}
+      <p className="auth-links">
+        <Link to="/signin">Sign in</Link>
+      </p>
+    </AuthCard>
+  );
 }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, formatDateTime, formatMoney, type ClientProfile, type HistoryItem, type Message } from '../api';
+import { api, ApiError, formatDateTime, formatMoney, type ClientProfile, type HistoryItem, type Message, type Note, type Page } from '../api';
 import { ChangeTypeDialog, DeleteClientsDialog } from '../components/client-dialogs';
 import { ErrorNote, Field, Menu, Notice, Skeleton, TypeBadge, fieldError, useSubmit } from '../components/ui';
 import { Link, useRouter } from '../router';
@@ -143,6 +143,47 @@ export function ClientProfilePage({ clientId }: { clientId: string }) {
   );
 }
 
+const NOTES_PAGE = 20;
+
+/** Newest first: the profile's latest notes, then older ones a page at a time ("Show more"). */
+function Notes({ client }: { client: ClientProfile }) {
+  const [loaded, setLoaded] = useState<{ items: Note[]; total: number } | null>(null);
+  // A new note (a new profile version) starts again from the profile's latest.
+  useEffect(() => setLoaded(null), [client.id, client.version]);
+  const notes = loaded?.items ?? [...client.notes].reverse();
+  const total = loaded?.total ?? client.notesTotal ?? client.notes.length;
+  const more = useSubmit(async () => {
+    const page = loaded ? Math.floor(loaded.items.length / NOTES_PAGE) + 1 : 1;
+    const next = await api<Page<Note>>(`/api/v1/clients/${client.id}/notes?page=${page}&pageSize=${NOTES_PAGE}`);
+    const seen = new Set((loaded?.items ?? []).map((n) => n.id));
+    setLoaded({ items: [...(loaded?.items ?? []), ...next.items.filter((n) => !seen.has(n.id))], total: next.total });
+  });
+  return (
+    <>
+      <ul className="notes" aria-label="Coach notes">
+        {notes.map((n) => (
+          <li key={n.id}>
+            <p>{n.body}</p>
+            <small className="muted">{formatDateTime(n.createdAt)}</small>
+          </li>
+        ))}
+        {total === 0 && <li className="muted">No notes yet.</li>}
+      </ul>
+      <ErrorNote error={more.error} />
+      {notes.length < total && (
+        <p className="list-more">
+          <span className="muted">
+            {notes.length} of {total}
+          </span>{' '}
+          <button type="button" className="link-button" onClick={() => void more.submit()} disabled={more.busy}>
+            Show more
+          </button>
+        </p>
+      )}
+    </>
+  );
+}
+
 function Overview({ client, onChanged }: { client: ClientProfile; onChanged: () => Promise<void> }) {
   const [note, setNote] = useState('');
   const { busy, error, submit } = useSubmit(async () => {
@@ -187,15 +228,7 @@ function Overview({ client, onChanged }: { client: ClientProfile; onChanged: () 
           Add note
         </button>
       </form>
-      <ul className="notes">
-        {[...client.notes].reverse().map((n) => (
-          <li key={n.id}>
-            <p>{n.body}</p>
-            <small className="muted">{formatDateTime(n.createdAt)}</small>
-          </li>
-        ))}
-        {client.notes.length === 0 && <li className="muted">No notes yet.</li>}
-      </ul>
+      <Notes client={client} />
       <Sessions client={client} onChanged={() => setSessionsChanged((n) => n + 1)} />
     </div>
   );

@@ -22,6 +22,8 @@ describe('product', () => {
     const base = { type: 'CreateProduct' as const, productId: 'p1', accountId: 'a1', name: 'x', actorId: 'u1', now };
     spec.given([]).when({ ...base, price: { amount: 49.5, currency: 'EUR' } }).thenThrows('validation_failed');
     spec.given([]).when({ ...base, price: { amount: 100, currency: 'euro' } }).thenThrows('validation_failed');
+    // Three capital letters, but no money: the placeholder, testing and gold codes are refused too.
+    for (const currency of ['XXX', 'XTS', 'XAU', 'ABC']) spec.given([]).when({ ...base, price: { amount: 100, currency } }).thenThrows('validation_failed');
     spec.given([]).when({ ...base, name: '', price: { amount: 100, currency: 'EUR' } }).thenThrows('validation_failed');
     spec.given([]).when({ ...base, price: { amount: 100, currency: 'EUR' }, clientType: 'gold' as never }).thenThrows('validation_failed');
   });

@@ -1,4 +1,4 @@
-import { AppError, ClientType, Decider, ErrorCodes, FieldError, isClientType } from '@clientele/platform/core';
+import { AppError, ClientType, CURRENCY_PROBLEM, Decider, ErrorCodes, FieldError, isClientType, isCurrencyInUse } from '@clientele/platform/core';
 
 export interface Money {
   amount: number;
@@ -133,7 +133,7 @@ export function validateProduct(input: ProductChanges): ProductChanges {
   if (input.price !== undefined) {
     const { amount, currency } = input.price ?? ({} as Money);
     if (!Number.isInteger(amount) || amount < 0 || amount > 100_000_000) errors.push({ field: 'price.amount', message: 'must be a whole number of minor units from 0 to 100000000' });
-    if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) errors.push({ field: 'price.currency', message: 'must be an ISO 4217 code such as EUR' });
+    if (!isCurrencyInUse(currency)) errors.push({ field: 'price.currency', message: CURRENCY_PROBLEM });
     if (errors.length === 0) valid.price = { amount, currency };
   }
   if (input.clientType !== undefined) {

@@ -32,7 +32,7 @@ export class BillingContext {
     readonly payments: PaymentProvider,
     private readonly views: () => ProcessorRunner,
   ) {
-    this.purchaseCodec = new PurchaseCodec(new PersonalDataCipher(new KeyStore(deps.documents)));
+    this.purchaseCodec = new PurchaseCodec(new PersonalDataCipher(new KeyStore(deps.keys)));
   }
 
   changeProduct(productId: string, command: ProductCommand, commandId: string, metadata: EventMetadata): Promise<CommandResult<ProductState, ProductEvent>> {

@@ -7,6 +7,8 @@ import type { JsonLogger } from '@clientele/platform/logging';
 export interface BillingDeps {
   events: EventStore;
   documents: DocumentStore;
+  /** Its subjects' keys, apart from the read models so that shredding destroys them (docs/ERASURE.md). */
+  keys: DocumentStore;
   bus: EventBus;
   logger: JsonLogger;
   /** A replicated deployment's leases: one active replica per processor (none in a single process). */

@@ -1,6 +1,6 @@
 import { BillingEvents, BillingSubjects, PurchaseCompletedEventData } from '@clientele/billing/contracts';
 import type { PurchaseEvent } from '@clientele/billing/domain';
-import { OutboxRelay, ProcessorRunner, domainEvent, processorOptions, toIntegrationEvent } from '@clientele/platform/application';
+import { OutboxRelay, ProcessorRunner, ServiceHealth, WorkHealth, domainEvent, processorOptions, toIntegrationEvent } from '@clientele/platform/application';
 import type { RecordedEvent } from '@clientele/platform/event-store';
 import { Controller, DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
@@ -23,9 +23,10 @@ class BillingHealthController {
   constructor(@Inject(BILLING_DEPS) private readonly deps: BillingDeps) {}
 
   @MessagePattern(BillingSubjects.health)
-  async health(): Promise<{ status: 'ok' }> {
+  async health(): Promise<ServiceHealth> {
     await Promise.all([this.deps.events.ping(), this.deps.documents.ping()]);
-    return { status: 'ok' };
+    // Answers even while a processor or consumer keeps failing: the gateway's /health reports it.
+    return WorkHealth.process.report('billing');
   }
 }
 

@@ -12,6 +12,8 @@ export const ClientsSubjects = {
   requestPasswordReset: 'clients.cmd.request-password-reset',
   deleteClient: 'clients.cmd.delete-client',
   importClients: 'clients.cmd.import-clients',
+  /** The stored refusals of one import, a page at a time (the importer's and the account admins' only). */
+  getImportReport: 'clients.query.get-import-report',
   listClients: 'clients.query.list-clients',
   recentClients: 'clients.query.recent-clients',
   getClient: 'clients.query.get-client',
@@ -22,6 +24,8 @@ export const ClientsSubjects = {
   /** A client's own profile (client tokens, /me/profile). */
   getOwnProfile: 'clients.query.get-own-profile',
   getPurchases: 'clients.query.get-purchases',
+  /** A client's coach notes, newest first, a page at a time (the profile holds only the latest few). */
+  listNotes: 'clients.query.list-notes',
   changeOwnProfile: 'clients.cmd.change-own-profile',
   health: 'clients.query.health',
 } as const;
@@ -84,7 +88,10 @@ export interface Money {
 export interface ClientProfile extends ClientSummary {
   source: { kind: 'manual' | 'product' | 'import'; productId?: string };
   appAccess: AppAccess;
+  /** The latest PROFILE_NOTES notes, oldest of them first; older ones are paged by `listNotes`. */
   notes: Array<{ id: string; body: string; authorId: string; createdAt: string }>;
+  /** How many notes the client has in all. */
+  notesTotal: number;
   kpis: {
     messagesFromCoach: number;
     messagesFromClient: number;
@@ -185,6 +192,15 @@ export interface Note {
   createdAt: string;
 }
 
+/** Notes inline in a profile (issue 17: a thousand notes made the profile a 3.9 MB answer). */
+export const PROFILE_NOTES = 5;
+
+export interface ListNotesRequest {
+  clientId: string;
+  page: number;
+  pageSize: number;
+}
+
 export interface ReassignRequest {
   clientId: string;
   coachId: string;
@@ -199,8 +215,30 @@ export interface ImportRow {
   type?: string;
 }
 
+/** Rows one import chunk may hold: the gateway sends 200; more is refused before any work. */
+export const IMPORT_MAX_CHUNK_ROWS = 500;
+
 export interface ImportClientsRequest {
   rows: ImportRow[];
+  /**
+   * The import the chunk belongs to and the chunk's place in it: the chunk's refusals are kept under
+   * them for the report download. Absent (an older gateway): nothing is kept.
+   */
+  importId?: string;
+  chunk?: number;
+}
+
+export interface ImportReportRequest {
+  importId: string;
+  /** The refusals of chunks after this one (-1: from the start). */
+  afterChunk: number;
+}
+
+export interface ImportReportPage {
+  /** The refusals of the next chunks, in row order; empty when the report is done. */
+  failed: ImportClientsResult['failed'];
+  /** The last chunk in this page: ask for what follows it. */
+  lastChunk: number;
 }
 
 export interface ImportClientsResult {

@@ -15,7 +15,7 @@ import {
 import { IdentitySubjects, type AccountView, type SeatLimitEventData } from '@clientele/identity/contracts';
 import { CommandResult, StreamStateCache, handleCommand } from '@clientele/platform/application';
 import type { RequestActor } from '@clientele/platform/bus';
-import { AppError, Decider, ErrorCodes, fold } from '@clientele/platform/core';
+import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
 import type { EventMetadata, GlobalPosition } from '@clientele/platform/event-store';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { canSee } from './authorization';
@@ -34,14 +34,29 @@ export class ClientsContext {
   readonly codec: ClientEventCodec;
   /** Coaches who have a session with a client see it too (read-only routes). */
   readonly sessionLinks: SessionLinks;
-  private readonly rosterCache = new StreamStateCache<RosterState>();
+  /** Bounded by entries and bytes (issue 17): a roster of n clients is about 300 bytes a client. */
+  private readonly rosterCache = new StreamStateCache<RosterState>({
+    maxEntries: 1000,
+    maxBytes: 64 * 1024 * 1024,
+    sizeOf: (state) => 512 + 300 * (state.active + state.waiting.length),
+  });
+  /**
+   * Client states are small (no note bodies, no history): caching them lets a command on a client
+   * with a long stream (a thousand notes) read only what was appended since, and its lock makes
+   * commands on one client take turns in this process instead of racing to a concurrency conflict.
+   */
+  private readonly clientCache = new StreamStateCache<ClientState>({
+    maxEntries: 10_000,
+    maxBytes: 16 * 1024 * 1024,
+    sizeOf: (state) => 1024 + 64 * state.purchaseIds.length,
+  });
   private readonly limitKnown = new Set<string>();
 
   constructor(
     readonly deps: ClientsDeps,
     private readonly processors: () => ClientsProcessors,
   ) {
-    this.cipher = new PersonalDataCipher(new KeyStore(deps.documents));
+    this.cipher = new PersonalDataCipher(new KeyStore(deps.keys));
     this.codec = new ClientEventCodec(this.cipher);
     this.sessionLinks = new SessionLinks(deps.documents);
   }
@@ -51,30 +66,67 @@ export class ClientsContext {
     return this.cipher.blindIndex(`account-${accountId}`, email.trim().toLowerCase());
   }
 
-  /** Runs a command on a client the actor may see; anything else is not found. */
+  /**
+   * Runs a command on a client the actor may see; anything else is not found. Commands on one
+   * client take turns in this process (no conflicts among themselves; another process's append is
+   * still caught by the expected revision and retried). `fresh`: the command id was made for this
+   * very call (a new uuid), so no earlier run can have appended its events and the cached state
+   * may be used; a command id that can repeat (a redelivered message, an Idempotency-Key) is
+   * checked against the whole stream, as the decider alone would not recognise its retry.
+   * `precondition`: what must still hold of the client when the command's turn comes (it throws if not).
+   */
   changeClient(
     clientId: string,
     actor: RequestActor | null,
     command: ClientCommand,
     commandId: string,
     metadata: EventMetadata,
+    options: { fresh?: boolean; precondition?: (state: ClientState) => void } = {},
   ): Promise<CommandResult<ClientState, ClientEvent>> {
-    const decider: Decider<ClientCommand, ClientState, ClientEvent> = actor
-      ? {
-          ...clientDecider,
-          decide: (cmd, state) => {
-            if (state.exists && !canSee(actor, state)) throw notFound();
-            return clientDecider.decide(cmd, state);
-          },
-        }
-      : clientDecider;
-    return handleCommand(this.deps.events, clientStream(clientId), decider, command, { commandId, metadata }, { codec: this.codec, maxRetries: 10 });
+    const { precondition } = options;
+    const decider: Decider<ClientCommand, ClientState, ClientEvent> =
+      actor || precondition
+        ? {
+            ...clientDecider,
+            decide: (cmd, state) => {
+              if (actor && state.exists && !canSee(actor, state)) throw notFound();
+              if (precondition && state.exists && !state.deleted) precondition(state);
+              return clientDecider.decide(cmd, state);
+            },
+          }
+        : clientDecider;
+    const stream = clientStream(clientId);
+    if (options.fresh) {
+      // A retry of a fresh command reads only what another process appended since, so it can afford many (as the roster does).
+      return handleCommand(this.deps.events, stream, decider, command, { commandId, metadata }, { codec: this.codec, maxRetries: 100, cache: this.clientCache }).finally(() =>
+        this.forgetIfDeleted(stream),
+      );
+    }
+    return this.clientCache.withLock(stream, async () => {
+      try {
+        const result = await handleCommand(this.deps.events, stream, decider, command, { commandId, metadata }, { codec: this.codec, maxRetries: 10 });
+        if (result.revision >= 0) this.clientCache.set(stream, { state: result.state, revision: result.revision, position: result.position });
+        return result;
+      } finally {
+        this.forgetIfDeleted(stream);
+      }
+    });
   }
 
+  /** A deleted client's contact details are not kept in memory (erasure); its stream answers not found without them. */
+  private forgetIfDeleted(stream: string): void {
+    if (this.clientCache.get(stream)?.state.deleted) this.clientCache.forget(stream);
+  }
+
+  /** The client's current state: the cached fold plus what was appended since (never the note bodies of a long stream again). */
   async loadClient(clientId: string): Promise<ClientState> {
-    const history = await this.deps.events.readStream(clientStream(clientId));
+    const stream = clientStream(clientId);
+    const cached = this.clientCache.get(stream);
+    const history = await this.deps.events.readStream(stream, cached ? { fromRevision: cached.revision + 1 } : undefined);
     const events = await Promise.all(history.map((e) => this.codec.decode(e)));
-    return fold(clientDecider, events);
+    const state = events.reduce((folded, event) => clientDecider.evolve(folded, event), cached?.state ?? clientDecider.initialState());
+    if (history.length && !state.deleted) this.clientCache.set(stream, { state, revision: history[history.length - 1].revision, position: history[history.length - 1].position });
+    return state;
   }
 
   async rosterState(accountId: string): Promise<RosterState> {

@@ -9,6 +9,8 @@ import type { JsonLogger } from '@clientele/platform/logging';
 export interface ClientsDeps {
   events: EventStore;
   documents: DocumentStore;
+  /** Its subjects' keys, apart from the read models so that shredding destroys them (docs/ERASURE.md). */
+  keys: DocumentStore;
   bus: EventBus;
   requests: RequestClient;
   logger: JsonLogger;

@@ -9,8 +9,9 @@ import { ClientsContext } from './clients.context';
 import { CLIENTS_CONTEXT, CLIENTS_DEPS, CLIENTS_PROCESSORS, ClientsDeps, ClientsProcessors } from './clients.deps';
 import { clientsIntegrationEvents } from './outbox';
 import { CLIENTS } from './read-models/client-doc';
-import { CLIENT_INDEXES, CLIENT_SEARCH_FIELDS, ClientsProjection } from './read-models/clients.projection';
+import { CLIENT_INDEXES, CLIENT_NOTES, CLIENT_NOTE_INDEXES, CLIENT_SEARCH_FIELDS, ClientsProjection } from './read-models/clients.projection';
 import { SESSION_LINKS, SessionLinkRecorder } from './read-models/session-links';
+import { IMPORT_REPORTS, IMPORT_REPORT_INDEXES } from './read-models/import-reports';
 import { SessionLinksProjection } from './read-models/session-links.projection';
 import { RosterEffectsProcessor } from './roster/roster-effects.processor';
 import { AddClientMessageController } from './use-cases/add-client/add-client.message-controller';
@@ -25,7 +26,9 @@ import { GetHistoryMessageController } from './use-cases/get-history/get-history
 import { GetSeatsMessageController } from './use-cases/get-seats/get-seats.message-controller';
 import { ClientsHealthMessageController } from './use-cases/health/health.message-controller';
 import { ImportClientsMessageController } from './use-cases/import-clients/import-clients.message-controller';
+import { GetImportReportMessageController } from './use-cases/get-import-report/get-import-report.message-controller';
 import { ListClientsMessageController } from './use-cases/list-clients/list-clients.message-controller';
+import { ListNotesMessageController } from './use-cases/list-notes/list-notes.message-controller';
 import { GetPurchasesMessageController } from './use-cases/get-purchases/get-purchases.message-controller';
 import { EnrolBuyerWhenProductPurchased } from './use-cases/enrol-buyer/enrol-buyer-when-product-purchased.handler';
 import { OwnProfileMessageController } from './use-cases/own-profile/own-profile.message-controller';
@@ -74,6 +77,7 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
         RequestPasswordResetMessageController,
         DeleteClientMessageController,
         ImportClientsMessageController,
+        GetImportReportMessageController,
         ListClientsMessageController,
         RecentClientsMessageController,
         GetClientMessageController,
@@ -82,6 +86,7 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
         GetContactMessageController,
         OwnProfileMessageController,
         GetPurchasesMessageController,
+        ListNotesMessageController,
         ClientsHealthMessageController,
       ],
       providers: [
@@ -100,6 +105,8 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
     await this.deps.documents.collection(CLIENTS).ensureIndexes(CLIENT_INDEXES);
     await this.deps.documents.collection(CLIENTS).ensureTextIndex(CLIENT_SEARCH_FIELDS);
     await this.deps.documents.collection(SESSION_LINKS).ensureIndexes([{ fields: [['coachId', 1], ['accountId', 1]] }]);
+    await this.deps.documents.collection(CLIENT_NOTES).ensureIndexes(CLIENT_NOTE_INDEXES);
+    await this.deps.documents.collection(IMPORT_REPORTS).ensureIndexes(IMPORT_REPORT_INDEXES);
     await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
     await this.sessionLinks.recordLinksKeptBeforeEvents();
     this.consumers.push(

@@ -8,8 +8,12 @@ export interface GatewayDeps {
   logger: JsonLogger;
   /** Requests per minute and IP address on each sign-up / sign-in route. */
   authRateLimitPerMinute: number;
-  /** The dependencies /health asks: this process's stores and bus, and every remote service. */
-  healthChecks: () => Record<string, HealthCheck>;
+  /**
+   * The dependencies /health asks: this process's stores and bus, and every remote service, down
+   * while one of its processors or consumers keeps failing; with `processing: false` (readiness),
+   * such a service still counts as up.
+   */
+  healthChecks: (options?: { processing?: boolean }) => Record<string, HealthCheck>;
   /** True from the moment this process starts shutting down: /health/ready answers 503 from then on. */
   draining: () => boolean;
   /** Serve GET /api/v1/dev/mailbox (never in production). */

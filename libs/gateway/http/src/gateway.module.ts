@@ -13,13 +13,16 @@ import { SchedulingController } from './scheduling/scheduling.controller';
 import { ClientAccessController } from './auth/client-access.controller';
 import { DevMailboxController } from './dev/dev-mailbox.controller';
 import { MeController } from './me/me.controller';
+import { StaffPasswordController } from './me/staff-password.controller';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { RateLimitGuard } from './auth/rate-limit.guard';
 import { ClientsController } from './clients/clients.controller';
+import { ClientImportsController } from './clients/client-imports.controller';
 import { GATEWAY_DEPS, GatewayDeps } from './gateway.deps';
 import { HealthController } from './health/health.controller';
 import { CorrelationInterceptor } from './http/correlation.interceptor';
 import { ProblemFilter } from './http/problem.filter';
+import { addSecurityHeaders } from './http/security-headers';
 import { validationPipe } from './http/validation';
 import { StaffController } from './staff/staff.controller';
 
@@ -35,8 +38,10 @@ export class GatewayModule {
         AuthController,
         ClientAccessController,
         StaffController,
+        ClientImportsController,
         ClientsController,
         MeController,
+        StaffPasswordController,
         BillingController,
         MessagingController,
         SchedulingController,
@@ -79,6 +84,7 @@ export function configureGatewayApp(app: NestFastifyApplication, logger: JsonLog
     void reply.header('x-correlation-id', correlationId);
     done();
   });
+  addSecurityHeaders(fastify);
   app.useGlobalPipes(validationPipe());
   const document = SwaggerModule.createDocument(
     app as unknown as INestApplication,
@@ -89,6 +95,7 @@ export function configureGatewayApp(app: NestFastifyApplication, logger: JsonLog
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('docs', app as unknown as INestApplication, document, { jsonDocumentUrl: 'docs-json' });
+  // No online validator badge: it would send the document's address to a third party (and the CSP refuses the image anyway).
+  SwaggerModule.setup('docs', app as unknown as INestApplication, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { validatorUrl: null } });
   logger.debug('gateway configured', 'Gateway');
 }

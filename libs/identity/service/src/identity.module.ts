@@ -19,6 +19,7 @@ import { CheckStaffSessionMessageController } from './use-cases/check-staff-sess
 import { ConfirmEmailMessageController } from './use-cases/confirm-email/confirm-email.message-controller';
 import { RemoveStaffMemberMessageController } from './use-cases/remove-staff-member/remove-staff-member.message-controller';
 import { SignOutMessageController } from './use-cases/sign-out/sign-out.message-controller';
+import { claimExistingClientSignIns } from './registration/claim-existing-client-sign-ins';
 import { RegistrationCompleter } from './registration/registration-completer.processor';
 import { AddStaffMemberMessageController } from './use-cases/add-staff-member/add-staff-member.message-controller';
 import { GetAccountMessageController } from './use-cases/get-account/get-account.message-controller';
@@ -88,6 +89,12 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
     this.started = true;
     await this.deps.documents.collection(LOGINS).ensureIndexes(SIGN_IN_INDEXES);
     await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
+    // In the background: the client logins it reads must first catch up with the events.
+    void this.deps.events
+      .headPosition()
+      .then((head) => (head === null ? undefined : this.processors.clientLogins.waitFor(head, 600_000)))
+      .then(() => claimExistingClientSignIns(this.deps.documents, this.access, this.deps.logger))
+      .catch((error) => this.deps.logger.error('claiming the sign-ins of existing clients failed; it runs again at the next start', (error as Error).stack, 'identity'));
     // Client app access follows the roster.
     this.consumers.push(
       await this.deps.bus.consume(

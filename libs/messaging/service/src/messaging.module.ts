@@ -1,3 +1,4 @@
+import { ServiceHealth, WorkHealth } from '@clientele/platform/application';
 import { ClientsEvents } from '@clientele/clients/contracts';
 import { ClientPolicyUpdate, Message, MessagingSubjects } from '@clientele/messaging/contracts';
 import { EventConsumer, durableName, requireStaff, type RequestActor, type RequestEnvelope } from '@clientele/platform/bus';
@@ -51,9 +52,10 @@ class MessagingMessageController {
   }
 
   @MessagePattern(MessagingSubjects.health)
-  async health(): Promise<{ status: 'ok' }> {
+  async health(): Promise<ServiceHealth> {
     await Promise.all([this.messaging.deps.events.ping(), this.messaging.deps.documents.ping()]);
-    return { status: 'ok' };
+    // Answers even while a processor or consumer keeps failing: the gateway's /health reports it.
+    return WorkHealth.process.report('messaging');
   }
 
   private async send(policy: PolicyDoc, clientId: string, from: 'coach' | 'client', actor: RequestActor, envelope: RequestEnvelope<{ body: string }>): Promise<Message> {

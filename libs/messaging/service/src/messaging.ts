@@ -13,6 +13,8 @@ import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 export interface MessagingDeps {
   events: EventStore;
   documents: DocumentStore;
+  /** Its subjects' keys, apart from the read models so that shredding destroys them (docs/ERASURE.md). */
+  keys: DocumentStore;
   bus: EventBus;
   requests: RequestClient;
   logger: JsonLogger;
@@ -90,7 +92,7 @@ export class Messaging {
   readonly outbox: ProcessorRunner;
 
   constructor(readonly deps: MessagingDeps) {
-    this.codec = new ThreadCodec(new PersonalDataCipher(new KeyStore(deps.documents)));
+    this.codec = new ThreadCodec(new PersonalDataCipher(new KeyStore(deps.keys)));
     const options = processorOptions('messaging', deps.logger, deps.leases);
     this.views = new ProcessorRunner(deps.events, deps.documents, new MessagesProjection(deps.documents, this.codec), options);
     this.outbox = new ProcessorRunner(

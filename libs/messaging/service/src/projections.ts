@@ -7,5 +7,5 @@ export const messagingProjections: ProjectionSet = {
   name: 'messages',
   service: 'messaging',
   collections: [MESSAGES],
-  processors: (documents, live) => [new MessagesProjection(documents, new ThreadCodec(new PersonalDataCipher(new KeyStore(live))))],
+  processors: (documents, keys) => [new MessagesProjection(documents, new ThreadCodec(new PersonalDataCipher(new KeyStore(keys))))],
 };

@@ -1,3 +1,4 @@
+import { ServiceHealth, WorkHealth } from '@clientele/platform/application';
 import { IdentityEvents } from '@clientele/identity/contracts';
 import { MessagingEvents, type MessageSentEventData } from '@clientele/messaging/contracts';
 import { DevMailboxItem, NotificationsSubjects } from '@clientele/notifications/contracts';
@@ -19,9 +20,10 @@ class NotificationsMessageController {
   }
 
   @MessagePattern(NotificationsSubjects.health)
-  async health(): Promise<{ status: 'ok' }> {
+  async health(): Promise<ServiceHealth> {
     await this.deps.documents.ping();
-    return { status: 'ok' };
+    // Answers even while a processor or consumer keeps failing: the gateway's /health reports it.
+    return WorkHealth.process.report('notifications');
   }
 }
 

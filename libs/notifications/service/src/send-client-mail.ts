@@ -53,10 +53,16 @@ export class SendClientMail {
       return;
     }
     const envelope = await this.deps.requests.request<MailEnvelope>(IdentitySubjects.mailEnvelope, { correlationId: event.metadata.correlationId, data: request });
+    // A mail carrying a link bound to an address goes to that address only; '' means it was erased.
+    const to = envelope.to ?? contact.email;
+    if (!to) {
+      await this.inbox.handleOnce(event.id, async () => []);
+      return;
+    }
     const rendered = render(request.kind, { firstName: contact.firstName, businessName: envelope.businessName, link: envelope.link });
     try {
       await this.inbox.handleOnce(event.id, async () => [
-        ...(await this.deps.sender.deliver({ id: request.mailId, kind: request.kind, to: contact.email, from: this.deps.mailFrom, ...rendered })),
+        ...(await this.deps.sender.deliver({ id: request.mailId, kind: request.kind, to, from: this.deps.mailFrom, ...rendered })),
         ...extraWrites,
       ]);
     } catch (error) {

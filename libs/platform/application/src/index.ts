@@ -8,3 +8,5 @@ export * from './stream-state-cache';
 export * from './concurrency';
 export * from './projection-set';
 export * from './processor-options';
+export * from './work-health';
+export * from './tracked-consumers';

@@ -9,6 +9,7 @@ import type { ProcessorRunnerOptions } from './processor-runner';
 export function processorOptions(service: string, logger: JsonLogger, leases?: Leases): ProcessorRunnerOptions {
   return {
     leases,
+    service,
     onError: (error, processor) => logger.error(`${processor} failed; resuming from its checkpoint`, (error as Error)?.stack ?? String(error), service),
     onLeadership: (processor, active, detail) =>
       active ? logger.log(`${processor} is active in this replica (${detail})`, service) : logger.warn(`${processor} stood down in this replica: ${detail}`, service),

@@ -3,6 +3,7 @@ import { DocumentStore, FencedOffError, WriteOp } from '@clientele/platform/docu
 import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@clientele/platform/event-store';
 import { runWithCorrelation } from '@clientele/platform/logging';
 import type { EventProcessor } from './event-processor';
+import { FailureStreak, WorkHealth, serviceOfWorker } from './work-health';
 
 export interface ProcessorRunnerOptions {
   /** Wait before resuming from the checkpoint after a failure. Default 1 s. */
@@ -23,7 +24,19 @@ export interface ProcessorRunnerOptions {
   leases?: Leases;
   /** Told when this replica starts or stops being the active one (logs, metrics). */
   onLeadership?: (processor: string, active: boolean, detail: string) => void;
+  /**
+   * Where the runner reports its failures in a row while it runs, for `/health` (default: this
+   * process's registry), and the service it works for (default: the processor name's prefix).
+   */
+  health?: WorkHealth;
+  service?: string;
 }
+
+/**
+ * After a (re)start, a runner that has run this long without a failure is counted as working again,
+ * even with no event to handle (a failure of the store that then recovered, with nothing new since).
+ */
+const QUIET_MEANS_WORKING_MS = 5_000;
 
 /** Thrown inside the runner when its lease ran out before a write: the write is not attempted. */
 export class LeaseLostError extends Error {
@@ -67,6 +80,8 @@ export class ProcessorRunner {
   private leadership: AbortController | null = null;
   private leadershipLost: (() => void) | null = null;
   private leading: Promise<void> = Promise.resolve();
+  private streak: FailureStreak | null = null;
+  private quietTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly events: EventStore,
@@ -92,9 +107,15 @@ export class ProcessorRunner {
     return this.active;
   }
 
+  /** Its failures in a row and last success while it runs (what `/health` reports), null when stopped. */
+  get failures(): FailureStreak | null {
+    return this.streak;
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.streak = (this.options.health ?? WorkHealth.process).track(this.processor.name, this.options.service ?? serviceOfWorker(this.processor.name));
     if (!this.lease) {
       this.active = true;
       await this.subscribe(++this.generation);
@@ -112,6 +133,8 @@ export class ProcessorRunner {
     await this.leading;
     await this.deactivate();
     await this.lease?.release();
+    if (this.streak) (this.options.health ?? WorkHealth.process).forget(this.streak);
+    this.streak = null;
   }
 
   /** Takes the lease, runs while it holds, and starts over when it is lost, until stopped. */
@@ -156,6 +179,7 @@ export class ProcessorRunner {
     await this.flushing;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
+    this.clearQuietTimer();
     const subscription = this.subscription;
     this.subscription = null;
     await subscription?.stop();
@@ -209,6 +233,12 @@ export class ProcessorRunner {
         { after: checkpoint ?? undefined, filter: this.processor.filter },
       );
       this.subscription = subscription;
+      this.clearQuietTimer();
+      this.quietTimer = setTimeout(() => {
+        this.quietTimer = null;
+        if (generation === this.generation && this.running) this.streak?.succeeded();
+      }, QUIET_MEANS_WORKING_MS);
+      this.quietTimer.unref?.();
       subscription.done.then(
         () => undefined,
         (error) => this.failed(generation, error),
@@ -226,6 +256,7 @@ export class ProcessorRunner {
       await this.documents.commit(this.fenced([...writes, { op: 'checkpoint', processor: this.processor.name, position }]));
       this.unsavedCheckpoint = null;
     }
+    this.streak?.succeeded();
     this.advanceTo(position);
   }
 
@@ -316,10 +347,17 @@ export class ProcessorRunner {
       this.loseLeadership(error instanceof Error ? error.message : String(error));
       return;
     }
+    this.clearQuietTimer();
+    this.streak?.failed(error);
     this.options.onError?.(error, this.processor.name);
     this.restartTimer = setTimeout(() => {
       if (generation === this.generation && this.running) void this.subscribe(generation);
     }, this.options.retryDelayMs ?? 1000);
+  }
+
+  private clearQuietTimer(): void {
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = null;
   }
 
   private advanceTo(position: GlobalPosition): void {

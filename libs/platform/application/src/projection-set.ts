@@ -15,8 +15,8 @@ export interface ProjectionSet {
   /** Collections these processors own, and nobody else writes. */
   readonly collections: readonly string[];
   /**
-   * Fresh processors. `documents` is where they read and write their own collections; `live` is
-   * the service's store, for what they only read (the keys that open personal data).
+   * Fresh processors. `documents` is where they read and write their own collections; `keys` is
+   * the service's key store, which they only read (the keys that open personal data).
    */
-  processors(documents: DocumentStore, live: DocumentStore): EventProcessor[];
+  processors(documents: DocumentStore, keys: DocumentStore): EventProcessor[];
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { privateDirectory, PRIVATE_FILE_MODE } from '@clientele/platform/config';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -15,11 +16,13 @@ export function loadJwtSecret(options: { jwtSecret?: string; dataDir: string }):
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(options.dataDir, { recursive: true });
+  privateDirectory(options.dataDir);
   const secret = randomBytes(48).toString('base64url');
   try {
     // 'wx': if another process created it meanwhile, keep theirs.
-    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    writeFileSync(file, `${secret}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+    // The mode above went through the umask; owner-only exactly, whatever the umask.
+    chmodSync(file, PRIVATE_FILE_MODE);
     return secret;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();

@@ -62,7 +62,7 @@ describe('loadConfig', () => {
     expect(problems).toEqual([
       'CLIENTELE_BUS must be one of in-process, nats; it is "kafka".',
       'PORT must be a whole number from 0 to 65535; it is "80a".',
-      'NATS_URL must start with nats:// or tls:// or ws:// or wss://; "http://x" does not.',
+      'NATS_URL must start with nats:// or tls:// or ws:// or wss://; the value given does not.',
       expect.stringContaining('JWT_SECRET must be at least 32 characters'),
       'LOG_LEVEL must be one of debug, info, warn, error; it is "loud".',
     ]);
@@ -84,6 +84,18 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('serves the unauthenticated dev mailbox only on a loopback address or when asked, and never in production (issue 17)', () => {
+    const served = (env: Record<string, string>) => loadConfig(env, '/srv').devMailboxServed;
+    expect(served({})).toBe(true);
+    for (const host of ['127.0.0.1', '::1', '[::1]', 'localhost', '127.0.0.2']) expect({ host, served: served({ HOST: host }) }).toEqual({ host, served: true });
+    for (const host of ['0.0.0.0', '::', '192.168.1.20', 'clientele.example']) expect({ host, served: served({ HOST: host }) }).toEqual({ host, served: false });
+    expect(served({ HOST: '0.0.0.0', CLIENTELE_DEV_MAILBOX: 'true' })).toBe(true);
+    expect(served({ HOST: '127.0.0.1', CLIENTELE_DEV_MAILBOX: 'false' })).toBe(false);
+    expect(served({ NODE_ENV: 'production' })).toBe(false);
+    expect(problemsOf({ NODE_ENV: 'production', CLIENTELE_DEV_MAILBOX: 'true' })).toEqual([expect.stringContaining('CLIENTELE_DEV_MAILBOX=true would let anyone read every mail')]);
+    expect(problemsOf({ CLIENTELE_DEV_MAILBOX: 'yes' })).toEqual(['CLIENTELE_DEV_MAILBOX must be one of true, false; it is "yes".']);
+  });
+
   it('refuses a split of services on the in-process bus', () => {
     expect(problemsOf({ CLIENTELE_SERVICES: 'clients' })).toEqual([expect.stringContaining('set CLIENTELE_BUS=nats')]);
     expect(problemsOf({ CLIENTELE_SERVICES: 'clients,payroll', CLIENTELE_BUS: 'nats' })).toEqual([
@@ -91,9 +103,40 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('takes the NATS credentials out of NATS_URL for the client, which ignores them in a URL (issue 17)', () => {
+    const nats = { CLIENTELE_BUS: 'nats', CLIENTELE_SERVICES: 'clients' };
+    expect(loadConfig({ ...nats, NATS_URL: 'nats://svc:p%40ss%3Aw0rd@nats-1:4222,nats://svc:p%40ss%3Aw0rd@nats-2:4222' }, '/srv')).toMatchObject({
+      natsServers: ['nats://nats-1:4222', 'nats://nats-2:4222'],
+      natsAuth: { user: 'svc', pass: 'p@ss:w0rd' },
+    });
+    expect(loadConfig({ ...nats, NATS_URL: 'nats://s3cr3t-token@nats:4222' }, '/srv')).toMatchObject({ natsServers: ['nats://nats:4222'], natsAuth: { token: 's3cr3t-token' } });
+    expect(loadConfig({ ...nats, NATS_URL: 'nats://nats:4222' }, '/srv').natsAuth).toBeUndefined();
+    const mixed = problemsOf({ ...nats, NATS_URL: 'nats://svc:one@nats-1:4222,nats://nats-2:4222' });
+    expect(mixed).toEqual([expect.stringContaining('give every server of the cluster the same ones')]);
+    expect(mixed.join(' ')).not.toContain('one@');
+  });
+
+  it('takes MongoDB and EventStoreDB connection strings with several hosts, as a replica set or cluster needs, and masks their credentials', () => {
+    const config = loadConfig(
+      {
+        CLIENTELE_PROFILE: 'distributed',
+        CLIENTELE_MAIL: 'dev-mailbox',
+        EVENTSTORE_URL: 'esdb+discover://admin:esdbsecret@es-1:2113,es-2:2113,es-3:2113?tls=true',
+        MONGO_URL: 'mongodb://root:mongosecret@mongo-1:27017,mongo-2:27017,mongo-3:27017/?replicaSet=rs0&authSource=admin',
+      },
+      '/srv',
+    );
+    expect(config.mongoUrl).toBe('mongodb://root:mongosecret@mongo-1:27017,mongo-2:27017,mongo-3:27017/?replicaSet=rs0&authSource=admin');
+    const described = describeConfig(config);
+    expect(described.mongoUrl).toBe('mongodb://[redacted]:[redacted]@mongo-1:27017,mongo-2:27017,mongo-3:27017/?replicaSet=rs0&authSource=admin');
+    expect(JSON.stringify(described)).not.toMatch(/esdbsecret|mongosecret/);
+    expect(problemsOf({ MONGO_URL: 'http://a:1,b:2/' })).toEqual([expect.stringContaining('MONGO_URL must start with mongodb://')]);
+  });
+
   it('never repeats a secret in an error or in the loggable description', () => {
     const problems = problemsOf({ EVENTSTORE_URL: 'not a url with password hunter2' });
     expect(problems.join(' ')).not.toContain('hunter2');
+    expect(problemsOf({ NATS_URL: 'http://svc:natspass@nats:4222' }).join(' ')).not.toContain('natspass');
     const config = loadConfig(
       {
         CLIENTELE_PROFILE: 'distributed',

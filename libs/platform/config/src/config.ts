@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
 /**
@@ -31,8 +32,15 @@ export interface ClienteleConfig {
   /** The built web app the gateway serves at `/`. */
   webDir: string;
   natsServers: string[];
+  /** Credentials NATS_URL carried (`nats://user:password@host` or `nats://token@host`), taken out of natsServers: the NATS client wants them apart. */
+  natsAuth?: NatsAuth;
   natsNamespace?: string;
   authRateLimitPerMinute: number;
+  /**
+   * Addresses and CIDR ranges of the reverse proxies in front of the gateway: only a request whose
+   * socket address is one of them has its client address taken from X-Forwarded-For (none: never).
+   */
+  trustedProxies: string[];
   eventStoreUrl?: string;
   mongoUrl?: string;
   mongoDatabase: string;
@@ -51,6 +59,8 @@ export interface ClienteleConfig {
   busAckWaitMs?: number;
   /** Dev mailbox only: every mail takes this long to send, like a slow mail provider (0: none). */
   devMailboxDelayMs: number;
+  /** Whether the gateway serves GET /api/v1/dev/mailbox (unauthenticated: anyone who reaches it reads every mail, reset links included). */
+  devMailboxServed: boolean;
 }
 
 /** Every setting we read, with what it is for: the source of the "unknown setting" check and of the README table. */
@@ -71,14 +81,19 @@ export const SETTINGS: Record<string, string> = {
   CLIENTELE_BUS_ACK_WAIT_MS:
     'NATS bus only: how long a delivered event may go without an acknowledgement or a sign of life before it is redelivered (default 5000). Handlers send a sign of life every third of it; it bounds how long a delivery lost in a crash holds up the events behind it.',
   CLIENTELE_DEV_MAILBOX_DELAY_MS: 'Dev mailbox only: every mail takes this many milliseconds to send, to try out a slow mail provider (default 0).',
+  CLIENTELE_DEV_MAILBOX:
+    'true | false: serve the dev mailbox (GET /api/v1/dev/mailbox, no sign-in: whoever reaches it reads every mail, reset and invitation links included). Default: served only outside production while HOST is a loopback address (127.0.0.1, ::1, localhost); never with NODE_ENV=production.',
   HOST: 'Address the gateway listens on (default 127.0.0.1; 0.0.0.0 in containers).',
   PORT: 'HTTP port of the gateway (default 3000; 0 picks a free one).',
   PUBLIC_URL: 'Base URL used in e-mail links (default http://localhost:$PORT).',
   DATA_DIR: 'Folder for the SQLite files and the generated JWT secret (default ./data).',
   CLIENTELE_WEB_DIR: 'Folder of the built web app the gateway serves at / (default ./dist/web, which npm run build writes).',
-  NATS_URL: 'Comma-separated NATS servers (default nats://127.0.0.1:4222).',
+  NATS_URL:
+    'Comma-separated NATS servers (default nats://127.0.0.1:4222), with the credentials the servers ask for: nats://user:password@host:4222 or nats://token@host:4222 (percent-encode special characters). Credentials are never logged.',
   CLIENTELE_NATS_NAMESPACE: 'Prefix for every NATS subject, stream and bucket, so several systems can share one NATS server (default none).',
   CLIENTELE_AUTH_RATE_LIMIT: 'Requests per minute one IP address may make to each sign-up and sign-in route (default 30).',
+  CLIENTELE_TRUSTED_PROXIES:
+    'Comma-separated IP addresses or CIDR ranges of the reverse proxies in front of the gateway, e.g. 10.0.0.5,172.28.0.0/24. Only a request arriving from one of them has its client address (rate limits, logs) taken from X-Forwarded-For; from anyone else the header is ignored. Default: none (the socket address always).',
   EVENTSTORE_URL: 'EventStoreDB connection string, e.g. esdb://localhost:2113?tls=false (required with eventstoredb).',
   MONGO_URL: 'MongoDB connection string, e.g. mongodb://localhost:27017 (required with mongodb).',
   MONGO_DATABASE: 'Database-name prefix for read models (default clientele).',
@@ -89,7 +104,10 @@ export const SETTINGS: Record<string, string> = {
 };
 
 /** Settings whose values never appear in logs or error messages. */
-export const SECRET_SETTINGS = new Set(['SENDGRID_API_KEY', 'JWT_SECRET', 'EVENTSTORE_URL', 'MONGO_URL']);
+export const SECRET_SETTINGS = new Set(['SENDGRID_API_KEY', 'JWT_SECRET', 'EVENTSTORE_URL', 'MONGO_URL', 'NATS_URL']);
+
+/** How a NATS client proves who it is: user and password, or a token (the options of the nats client). */
+export type NatsAuth = { user: string; pass: string } | { token: string };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -127,7 +145,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     if (value === undefined) return undefined;
     const shown = SECRET_SETTINGS.has(name) ? 'the value given' : `"${value}"`;
     try {
-      const parsed = new URL(value);
+      const parsed = new URL(firstHostOnly(value));
       if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) {
         problems.push(`${name} must start with ${schemes.map((s) => `${s}://`).join(' or ')}; ${shown} does not.`);
       }
@@ -181,20 +199,33 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
   if (devMailboxDelayMs > 0 && mail !== 'dev-mailbox') {
     problems.push('CLIENTELE_DEV_MAILBOX_DELAY_MS slows down the dev mailbox only, and mail goes to SendGrid here; unset it or set CLIENTELE_MAIL=dev-mailbox.');
   }
+  const devMailboxSetting = read('CLIENTELE_DEV_MAILBOX') === undefined ? undefined : oneOf('CLIENTELE_DEV_MAILBOX', ['true', 'false'] as const, 'false');
+  if (devMailboxSetting === 'true' && nodeEnv === 'production') {
+    problems.push('CLIENTELE_DEV_MAILBOX=true would let anyone read every mail (reset links included) in production; unset it, or run with NODE_ENV=development.');
+  }
+  // Unauthenticated by design, so by default only where nobody else can reach it: a loopback address.
+  const devMailboxServed =
+    nodeEnv !== 'production' && (devMailboxSetting === undefined ? isLoopback(host) : devMailboxSetting === 'true');
   const publicUrl = url('PUBLIC_URL', ['http', 'https'], read('PUBLIC_URL')) ?? `http://localhost:${port}`;
   const dataDirValue = read('DATA_DIR') ?? 'data';
   const dataDir = isAbsolute(dataDirValue) ? dataDirValue : resolve(cwd, dataDirValue);
   const webDirValue = read('CLIENTELE_WEB_DIR') ?? 'dist/web';
   const webDir = isAbsolute(webDirValue) ? webDirValue : resolve(cwd, webDirValue);
 
-  const natsServers = (read('NATS_URL') ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean);
-  natsServers.forEach((server) => url('NATS_URL', ['nats', 'tls', 'ws', 'wss'], server));
+  const natsUrls = (read('NATS_URL') ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()).filter(Boolean);
+  natsUrls.forEach((server) => url('NATS_URL', ['nats', 'tls', 'ws', 'wss'], server));
+  const { servers: natsServers, auth: natsAuth } = natsCredentials(natsUrls, problems);
 
   const natsNamespace = read('CLIENTELE_NATS_NAMESPACE');
   if (natsNamespace !== undefined && !/^[a-z][a-z0-9-]{0,30}$/.test(natsNamespace)) {
     problems.push(`CLIENTELE_NATS_NAMESPACE must be up to 31 lowercase letters, digits or hyphens, starting with a letter; it is "${natsNamespace}".`);
   }
   const authRateLimitPerMinute = integer('CLIENTELE_AUTH_RATE_LIMIT', 30, 1, 100_000);
+  const trustedProxies = (read('CLIENTELE_TRUSTED_PROXIES') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of trustedProxies) {
+    const problem = proxyAddressProblem(entry);
+    if (problem) problems.push(`CLIENTELE_TRUSTED_PROXIES: "${entry}" ${problem}`);
+  }
 
   const eventStoreUrl = url('EVENTSTORE_URL', ['esdb', 'esdb+discover'], read('EVENTSTORE_URL'));
   if (eventStore === 'eventstoredb' && !eventStoreUrl) {
@@ -235,8 +266,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     dataDir,
     webDir,
     natsServers,
+    natsAuth,
     natsNamespace,
     authRateLimitPerMinute,
+    trustedProxies,
     eventStoreUrl,
     mongoUrl,
     mongoDatabase,
@@ -250,7 +283,36 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     shutdownGraceMs,
     busAckWaitMs,
     devMailboxDelayMs,
+    devMailboxServed,
   };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: an address only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || /^::ffff:127(\.\d{1,3}){3}$/.test(bare);
+}
+
+/**
+ * Why an entry of CLIENTELE_TRUSTED_PROXIES is refused (a sentence ending in how to fix it), or
+ * null: an IPv4 or IPv6 address, or a CIDR range of them narrower than the whole address space
+ * (trusting every address is what let anyone choose their own rate-limit bucket).
+ */
+function proxyAddressProblem(entry: string): string | null {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) {
+    return 'is neither an IP address nor a CIDR range; list the proxies as addresses (10.0.0.5, fd00::5) or ranges (10.0.0.0/24), separated by commas.';
+  }
+  if (prefix === undefined) return null;
+  const bits = family === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > bits) {
+    return `has an invalid prefix length; an IPv${family} range ends in /0 to /${bits}, e.g. ${family === 4 ? '10.0.0.0/24' : 'fd00::/64'}.`;
+  }
+  if (Number(prefix) === 0) {
+    return 'trusts every address, so any client could choose its own address in X-Forwarded-For; list only the proxies in front of the gateway.';
+  }
+  return null;
 }
 
 /** The configuration as it may be logged: secrets masked. */
@@ -258,6 +320,7 @@ export function describeConfig(config: ClienteleConfig): Record<string, unknown>
   return {
     ...config,
     natsServers: config.natsServers.map(maskUrl),
+    natsAuth: config.natsAuth ? '[redacted]' : undefined,
     eventStoreUrl: config.eventStoreUrl ? maskUrl(config.eventStoreUrl) : undefined,
     mongoUrl: config.mongoUrl ? maskUrl(config.mongoUrl) : undefined,
     sendgridApiKey: config.sendgridApiKey ? '[redacted]' : undefined,
@@ -265,7 +328,50 @@ export function describeConfig(config: ClienteleConfig): Record<string, unknown>
   };
 }
 
+/**
+ * The nats client ignores credentials in a server URL (it reads user, pass and token options), so
+ * they come out of the URLs here. One set for all the servers: they are one cluster.
+ */
+function natsCredentials(urls: string[], problems: string[]): { servers: string[]; auth?: NatsAuth } {
+  const servers: string[] = [];
+  const found = new Set<string>();
+  let auth: NatsAuth | undefined;
+  for (const value of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      servers.push(value); // already reported
+      continue;
+    }
+    if (!parsed.username && !parsed.password) {
+      servers.push(value);
+      continue;
+    }
+    const user = decodeURIComponent(parsed.username);
+    const pass = decodeURIComponent(parsed.password);
+    auth = pass ? { user, pass } : { token: user };
+    found.add(JSON.stringify(auth));
+    parsed.username = '';
+    parsed.password = '';
+    servers.push(parsed.toString());
+  }
+  if (found.size > 1 || (found.size === 1 && urls.some((u) => !u.includes('@')))) {
+    problems.push('NATS_URL gives different credentials to the servers (or some none); give every server of the cluster the same ones.');
+  }
+  return { servers, auth };
+}
+
+/**
+ * MongoDB and EventStoreDB connection strings may list several hosts (`mongodb://u:p@h1:27017,h2:27017/?replicaSet=rs0`),
+ * which the WHATWG URL parser refuses: the check and the masking read the string with its first host only.
+ */
+function firstHostOnly(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?[^,/?#]+)(?:,[^/?#]*)+/i, '$1');
+}
+
 function maskUrl(value: string): string {
+  if (firstHostOnly(value) !== value) return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1[redacted]:[redacted]@');
   try {
     const parsed = new URL(value);
     if (parsed.username || parsed.password) {

@@ -6,6 +6,8 @@ import { Lease, LeaseTimings, Leases, LeasesClosedError, leaseTimings } from './
 
 export interface NatsKvLeasesOptions {
   servers: string | string[];
+  /** What the servers ask a client to prove (user and password, or a token): none when they ask nothing. */
+  auth?: { user: string; pass: string } | { token: string };
   /** Prefixes the bucket, like the bus does, so several systems share one NATS. */
   namespace?: string;
   /** Names this process in the holder records (default: host name and process id). */
@@ -51,7 +53,7 @@ export class NatsKvLeases implements Leases {
   }
 
   static async connect(options: NatsKvLeasesOptions): Promise<NatsKvLeases> {
-    const nc = await connect({ servers: options.servers, name: 'clientele-leases', maxReconnectAttempts: -1 });
+    const nc = await connect({ servers: options.servers, ...options.auth, name: 'clientele-leases', maxReconnectAttempts: -1 });
     try {
       return await NatsKvLeases.open(nc, options, true);
     } catch (error) {

@@ -1,6 +1,9 @@
 import { DocumentStore, DuplicateDocumentError } from '@clientele/platform/document-store';
 import { randomBytes } from 'node:crypto';
 
+/** The collection of the subjects' keys, in a service's key store. */
+export const SUBJECT_KEYS = 'subject_keys';
+
 interface KeyDoc {
   id: string;
   key: string;
@@ -9,16 +12,18 @@ interface KeyDoc {
 }
 
 /**
- * One 256-bit key per data subject (a client), kept apart from the event store: in the service's
- * read-model store, which backups of the event store do not contain. Destroying the key is what
- * makes a subject's personal data unreadable in every copy of the events.
+ * One 256-bit key per data subject (a client), kept apart from the event store and from the read
+ * models: in the service's own key store (`keys.sqlite`, or a key database of its own; see
+ * docs/ERASURE.md), which backups of the event store do not contain. Destroying the key is what
+ * makes a subject's personal data unreadable in every copy of the events, so that store must
+ * really forget a deleted row (the SQLite adapter zeroes it and truncates its WAL).
  */
 export class KeyStore {
   private readonly cache = new Map<string, Buffer>();
 
   constructor(
     private readonly documents: DocumentStore,
-    private readonly collection = 'subject_keys',
+    private readonly collection = SUBJECT_KEYS,
     private readonly cacheSize = 10_000,
   ) {}
 
@@ -74,10 +79,40 @@ export class KeyStore {
   async destroy(subjectId: string): Promise<void> {
     this.cache.delete(subjectId);
     await this.documents.commit([{ op: 'delete', collection: this.collection, id: subjectId }]);
+    // Again once it is gone: a read that raced the delete may have cached the key meanwhile.
+    this.cache.delete(subjectId);
   }
 
   private remember(subjectId: string, key: Buffer): void {
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(subjectId, key);
+  }
+}
+
+/**
+ * Moves the keys an earlier version kept in a service's read models into its key store, then
+ * deletes them from the read models (which zero what they delete). Idempotent, and cheap once done
+ * (one empty read): the host and the ops tool run it whenever they open a service's stores. Run it
+ * with every replica of the service stopped, so no older replica creates a key in the read models
+ * afterwards. A key already in the key store wins; the two are the same key unless such a replica ran.
+ */
+export async function moveKeysApart(readModels: DocumentStore, keys: DocumentStore, pageSize = 500): Promise<number> {
+  let moved = 0;
+  for (;;) {
+    const page = await readModels.collection<KeyDoc>(SUBJECT_KEYS).find({}, { limit: pageSize });
+    if (page.length === 0) return moved;
+    try {
+      await keys.commit(page.map((doc) => ({ op: 'insert' as const, collection: SUBJECT_KEYS, doc })));
+    } catch (error) {
+      if (!(error instanceof DuplicateDocumentError)) throw error;
+      // An earlier, interrupted move got some of them there already: one at a time.
+      for (const doc of page) {
+        await keys.commit([{ op: 'insert', collection: SUBJECT_KEYS, doc }]).catch((failure: unknown) => {
+          if (!(failure instanceof DuplicateDocumentError)) throw failure;
+        });
+      }
+    }
+    await readModels.commit(page.map((doc) => ({ op: 'delete' as const, collection: SUBJECT_KEYS, id: doc.id })));
+    moved += page.length;
   }
 }

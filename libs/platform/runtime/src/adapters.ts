@@ -9,11 +9,10 @@ import {
   NamespacedNatsClient,
   DrainingNatsServer,
 } from '@clientele/platform/bus';
-import type { ClienteleConfig, ServiceName } from '@clientele/platform/config';
+import { privateDirectory, type ClienteleConfig, type ServiceName } from '@clientele/platform/config';
 import { DocumentStore, SqliteDocumentStore } from '@clientele/platform/document-store';
 import { EventStore, SqliteEventStore } from '@clientele/platform/event-store';
 import { ClientNats, CustomStrategy, NatsOptions } from '@nestjs/microservices';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -37,11 +36,27 @@ export async function openDocumentStore(config: ClienteleConfig, service: Servic
   return new SqliteDocumentStore({ filename: join(serviceDataDir(config, service), 'read-models.sqlite') });
 }
 
+/**
+ * The service's key store (the subjects' keys that open the personal data sealed in its events),
+ * apart from its read models: a file of its own, `keys.sqlite`, which the SQLite adapter writes
+ * with secure_delete and a truncated WAL after every shredding, so a destroyed key is gone from
+ * the disk; with MongoDB, a database of its own, `<CLIENTELE_MONGO_DATABASE>_<service>_keys`
+ * (docs/ERASURE.md says what an operator must do there). Keys an earlier version kept in the read
+ * models move here when `moveKeysApart` runs (the host and the ops tool do it on open).
+ */
+export async function openKeyStore(config: ClienteleConfig, service: ServiceName): Promise<DocumentStore> {
+  if (config.documentStore === 'mongodb') {
+    const { MongoDocumentStore } = await import('@clientele/platform/document-store/mongodb');
+    return MongoDocumentStore.connect({ url: config.mongoUrl!, database: `${config.mongoDatabase}_${service}_keys` });
+  }
+  return new SqliteDocumentStore({ filename: join(serviceDataDir(config, service), 'keys.sqlite') });
+}
+
 export async function openEventBus(config: ClienteleConfig, connectionName: string): Promise<EventBus> {
   if (config.bus === 'nats') {
-    return JetStreamEventBus.connect({ servers: config.natsServers, connectionName, namespace: config.natsNamespace });
+    return JetStreamEventBus.connect({ servers: config.natsServers, auth: config.natsAuth, connectionName, namespace: config.natsNamespace });
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  privateDirectory(config.dataDir);
   return new EmbeddedEventBus({ filename: join(config.dataDir, 'bus.sqlite') });
 }
 
@@ -62,10 +77,12 @@ export function requestTransport(config: ClienteleConfig): RequestTransport {
       // replicas) and every request already taken is answered before the connection closes; no
       // longer than a caller would wait for it.
       serverOptions: (queue) => ({
-        strategy: new DrainingNatsServer({ servers: config.natsServers, queue }, { namespace, drainTimeoutMs: config.requestTimeoutMs }),
+        strategy: new DrainingNatsServer({ servers: config.natsServers, ...config.natsAuth, queue }, { namespace, drainTimeoutMs: config.requestTimeoutMs }),
       }),
       client: () =>
-        namespace ? new NamespacedNatsClient({ servers: config.natsServers }, namespace) : new ClientNats({ servers: config.natsServers }),
+        namespace
+          ? new NamespacedNatsClient({ servers: config.natsServers, ...config.natsAuth }, namespace)
+          : new ClientNats({ servers: config.natsServers, ...config.natsAuth }),
     };
   }
   const broker = new InProcessBroker();
@@ -75,8 +92,8 @@ export function requestTransport(config: ClienteleConfig): RequestTransport {
   };
 }
 
+/** The service's folder under DATA_DIR, both owner-only (0700). */
 export function serviceDataDir(config: ClienteleConfig, service: ServiceName): string {
-  const dir = join(config.dataDir, service);
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  privateDirectory(config.dataDir);
+  return privateDirectory(join(config.dataDir, service));
 }

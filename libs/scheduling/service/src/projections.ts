@@ -10,5 +10,5 @@ export const schedulingProjections: ProjectionSet = {
   service: 'scheduling',
   collections: [SESSIONS, PROGRAMS],
   // The clients' keys are in the live store (a rebuild into a scratch store opens with them).
-  processors: (documents, live) => [new SchedulingProjection(documents, new CalendarCodec(new PersonalDataCipher(new KeyStore(live))))],
+  processors: (documents, keys) => [new SchedulingProjection(documents, new CalendarCodec(new PersonalDataCipher(new KeyStore(keys))))],
 };

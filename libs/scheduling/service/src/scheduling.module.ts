@@ -1,3 +1,4 @@
+import { ServiceHealth, WorkHealth } from '@clientele/platform/application';
 import { ClientsEvents } from '@clientele/clients/contracts';
 import { EventConsumer, durableName } from '@clientele/platform/bus';
 import { SchedulingSubjects } from '@clientele/scheduling/contracts';
@@ -17,9 +18,10 @@ class SchedulingHealthController {
   constructor(@Inject(SCHEDULING) private readonly scheduling: Scheduling) {}
 
   @MessagePattern(SchedulingSubjects.health)
-  async health(): Promise<{ status: 'ok' }> {
+  async health(): Promise<ServiceHealth> {
     await Promise.all([this.scheduling.deps.events.ping(), this.scheduling.deps.documents.ping()]);
-    return { status: 'ok' };
+    // Answers even while a processor or consumer keeps failing: the gateway's /health reports it.
+    return WorkHealth.process.report('scheduling');
   }
 }
 

@@ -26,6 +26,8 @@ import { SchedulingProjection } from './read-models/scheduling.projection';
 export interface SchedulingDeps {
   events: EventStore;
   documents: DocumentStore;
+  /** Its subjects' keys, apart from the read models so that shredding destroys them (docs/ERASURE.md). */
+  keys: DocumentStore;
   bus: EventBus;
   requests: RequestClient;
   logger: JsonLogger;
@@ -73,7 +75,7 @@ export class Scheduling {
 
   constructor(readonly deps: SchedulingDeps) {
     const options = processorOptions('scheduling', deps.logger, deps.leases);
-    this.codec = new CalendarCodec(new PersonalDataCipher(new KeyStore(deps.documents)));
+    this.codec = new CalendarCodec(new PersonalDataCipher(new KeyStore(deps.keys)));
     this.views = new ProcessorRunner(deps.events, deps.documents, new SchedulingProjection(deps.documents, this.codec), options);
     this.consumption = new ProcessorRunner(deps.events, deps.documents, new BundleConsumption(() => this), options);
     this.outbox = new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, schedulingIntegrationEvent, 'scheduling_outbox'), options);

@@ -1,7 +1,9 @@
-import type { ClientProfile, ClientSummary } from '@clientele/clients/contracts';
+import { PROFILE_NOTES, type ClientProfile, type ClientSummary } from '@clientele/clients/contracts';
 
 /** The stored read model of one client: the profile plus keys for sorting and scoping. */
-export type ClientDoc = ClientProfile & {
+export type ClientDoc = Omit<ClientProfile, 'notesTotal'> & {
+  /** Absent on a profile written before notes had their own collection (all its notes are then inline). */
+  notesTotal?: number;
   accountId: string;
   firstNameKey: string;
   lastNameKey: string;
@@ -30,7 +32,8 @@ export function toProfile(doc: ClientDoc): ClientProfile {
     ...toSummary(doc),
     source: doc.source,
     appAccess: doc.appAccess,
-    notes: doc.notes,
+    notes: doc.notes.slice(-PROFILE_NOTES),
+    notesTotal: doc.notesTotal ?? doc.notes.length,
     kpis: doc.kpis,
     updatedAt: doc.updatedAt,
     version: doc.version,

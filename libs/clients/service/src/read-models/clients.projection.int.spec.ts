@@ -6,7 +6,7 @@ import { applyTwice } from '@clientele/platform/testing';
 import { randomUUID } from 'node:crypto';
 import { ClientEventCodec } from '../personal-data';
 import { CLIENTS } from './client-doc';
-import { CLIENT_PURCHASES, ClientsProjection } from './clients.projection';
+import { CLIENT_NOTES, CLIENT_PURCHASES, ClientsProjection } from './clients.projection';
 
 const at = '2026-11-21T10:00:00.000Z';
 const client = (clientId: string, lastName: string): ClientAddedData => ({
@@ -58,7 +58,7 @@ describe('ClientsProjection', () => {
         { expectedRevision: 'no_stream' },
       );
     }
-    const { once, twice } = await applyTwice(documents, new ClientsProjection(documents, codec), await events.readAll(), [CLIENTS, CLIENT_PURCHASES]);
+    const { once, twice } = await applyTwice(documents, new ClientsProjection(documents, codec), await events.readAll(), [CLIENTS, CLIENT_PURCHASES, CLIENT_NOTES]);
     expect(twice).toEqual(once);
     const docs = (once as Record<string, Array<Record<string, unknown>>>)[CLIENTS];
     expect(docs).toHaveLength(1);
@@ -75,6 +75,7 @@ describe('ClientsProjection', () => {
       lastActivityAt: '2026-11-21T12:00:00.000Z',
       kpis: { messagesFromCoach: 1, messagesFromClient: 1, lastMessageAt: '2026-11-21T12:00:00.000Z', purchases: 1, totalSpent: { amount: 4900, currency: 'EUR' } },
       notes: [expect.objectContaining({ id: 'n1', body: 'First note' }), expect.objectContaining({ id: 'n2', body: 'Second note' })],
+      notesTotal: 2,
     });
     await events.close();
     await documents.close();

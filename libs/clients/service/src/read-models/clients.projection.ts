@@ -1,3 +1,4 @@
+import { PROFILE_NOTES } from '@clientele/clients/contracts';
 import type { ClientEvent } from '@clientele/clients/domain';
 import type { EventProcessor } from '@clientele/platform/application';
 import type { DocumentStore, IndexSpec, WriteOp } from '@clientele/platform/document-store';
@@ -7,6 +8,30 @@ import { CLIENTS, ClientDoc } from './client-doc';
 
 /** Each client's purchases, for GET /clients/:id/purchases. */
 export const CLIENT_PURCHASES = 'client_purchases';
+
+/**
+ * Each coach note, one document a note, for GET /clients/:id/notes (newest first). The profile
+ * document keeps only the latest few and a count, so reading or rewriting it does not grow with
+ * the notes (issue 17: a thousand notes made every profile write a multi-megabyte row).
+ */
+export const CLIENT_NOTES = 'client_notes';
+
+export interface NoteDoc {
+  id: string;
+  clientId: string;
+  accountId: string;
+  body: string;
+  authorId: string;
+  createdAt: string;
+  /** The note's place in the client's stream: the order of the notes (newest first = highest). */
+  revision: number;
+  [key: string]: unknown;
+}
+
+export const CLIENT_NOTE_INDEXES: IndexSpec[] = [{ fields: [['clientId', 1], ['revision', -1]] }];
+
+/** Notes a deleted client's cleanup reads at a time. */
+const NOTES_PER_READ = 500;
 
 /** Indexes behind the list's scoping, filters and sorts. */
 export const CLIENT_INDEXES: IndexSpec[] = [
@@ -55,6 +80,7 @@ export class ClientsProjection implements EventProcessor {
         source: d.source,
         appAccess: d.appAccess,
         notes: [],
+        notesTotal: 0,
         kpis: { messagesFromCoach: 0, messagesFromClient: 0, lastMessageAt: null, purchases: 0, totalSpent: null },
         updatedAt: d.addedAt,
         version,
@@ -63,7 +89,10 @@ export class ClientsProjection implements EventProcessor {
       };
       return [{ op: 'upsert', collection: CLIENTS, doc, version }];
     }
-    if (event.type === 'ClientDeleted') return [{ op: 'delete', collection: CLIENTS, id: event.data.clientId, version }];
+    if (event.type === 'ClientDeleted') {
+      // The notes go with the client: their bodies are personal data.
+      return [...(await this.deleteNotes(event.data.clientId, version)), { op: 'delete', collection: CLIENTS, id: event.data.clientId, version }];
+    }
 
     const current = await this.documents.collection<ClientDoc>(CLIENTS).get(event.data.clientId);
     if (!current || current.version >= version) return [];
@@ -87,12 +116,40 @@ export class ClientsProjection implements EventProcessor {
         { op: 'upsert', collection: CLIENT_PURCHASES, doc: { id: purchaseId, clientId: event.data.clientId, accountId: event.data.accountId, productId, amount, purchasedAt }, version: 0 },
       ];
     }
-    const changes =
-      event.type === 'ClientNoteAdded'
-        ? { notes: withNote(current, { id: event.data.noteId, body: event.data.body, authorId: event.data.authorId, createdAt: event.data.addedAt }) }
-        : this.changes(event);
-    const next: ClientDoc = { ...current, ...changes, updatedAt: occurredAt, version };
+    if (event.type === 'ClientNoteAdded') {
+      const { clientId, accountId, noteId, body, authorId, addedAt } = event.data;
+      const note = { id: noteId, body, authorId, createdAt: addedAt };
+      // A profile written before notes had their own collection holds them all inline: they move
+      // out (in their order, before every note of the stream) with the first note that follows.
+      const legacy = current.notesTotal === undefined ? current.notes : [];
+      const moved: WriteOp[] = legacy.map((n, index) => ({
+        op: 'upsert',
+        collection: CLIENT_NOTES,
+        doc: { ...n, clientId, accountId, revision: index - legacy.length } satisfies NoteDoc,
+      }));
+      return [
+        ...moved,
+        { op: 'upsert', collection: CLIENT_NOTES, doc: { ...note, clientId, accountId, revision: version } satisfies NoteDoc, version },
+        {
+          op: 'upsert',
+          collection: CLIENTS,
+          doc: { ...current, notes: withNote(current, note), notesTotal: (current.notesTotal ?? current.notes.length) + 1, updatedAt: occurredAt, version },
+          version,
+        },
+      ];
+    }
+    const next: ClientDoc = { ...current, ...this.changes(event), updatedAt: occurredAt, version };
     return [{ op: 'upsert', collection: CLIENTS, doc: next, version }];
+  }
+
+  private async deleteNotes(clientId: string, version: number): Promise<WriteOp[]> {
+    const notes = this.documents.collection<NoteDoc>(CLIENT_NOTES);
+    const ops: WriteOp[] = [];
+    for (let skip = 0; ; skip += NOTES_PER_READ) {
+      const page = await notes.find({ clientId }, { sort: [['revision', -1]], skip, limit: NOTES_PER_READ });
+      for (const note of page) ops.push({ op: 'delete', collection: CLIENT_NOTES, id: note.id, version });
+      if (page.length < NOTES_PER_READ) return ops;
+    }
   }
 
   private changes(event: Exclude<ClientEvent, { type: 'ClientAdded' | 'ClientDeleted' }>): Partial<ClientDoc> {
@@ -119,7 +176,7 @@ export class ClientsProjection implements EventProcessor {
   }
 }
 
-/** Notes are appended to the profile in the order they were written. */
+/** The profile keeps the latest PROFILE_NOTES notes, in the order they were written. */
 export function withNote(doc: ClientDoc, note: ClientDoc['notes'][number]): ClientDoc['notes'] {
-  return [...doc.notes.filter((n) => n.id !== note.id), note];
+  return [...doc.notes.filter((n) => n.id !== note.id), note].slice(-PROFILE_NOTES);
 }

@@ -1,16 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsEmail, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsDefined, IsEmail, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { IsAcceptablePassword, IsPlainText } from '../http/validators';
 
 export class OwnerBody {
-  @ApiProperty({ example: 'Maya' }) @IsString() @Length(1, 100) firstName!: string;
-  @ApiProperty({ example: 'Stone' }) @IsString() @Length(1, 100) lastName!: string;
+  @ApiProperty({ example: 'Maya' }) @IsString() @Length(1, 100) @IsPlainText() firstName!: string;
+  @ApiProperty({ example: 'Stone' }) @IsString() @Length(1, 100) @IsPlainText() lastName!: string;
   @ApiProperty({ example: 'maya@stonefitness.example' }) @IsEmail() @MaxLength(254) email!: string;
-  @ApiProperty({ minLength: 10, example: 'correct horse battery' }) @IsString() @MinLength(10) @MaxLength(200) password!: string;
+  @ApiProperty({ minLength: 10, maxLength: 200, example: 'correct horse battery', description: 'Not one of the most common passwords.' }) @IsAcceptablePassword() password!: string;
 }
 
 export class OpenAccountBody {
-  @ApiProperty({ example: 'Stone Fitness' }) @IsString() @Length(1, 200) businessName!: string;
+  @ApiProperty({ example: 'Stone Fitness' }) @IsString() @Length(1, 200) @IsPlainText() businessName!: string;
   @ApiProperty({ type: OwnerBody }) @IsDefined() @ValidateNested() @Type(() => OwnerBody) owner!: OwnerBody;
   @ApiPropertyOptional({ nullable: true, description: 'Client seats; null or absent means no limit.', example: 50 })
   @IsOptional()

@@ -1,10 +1,11 @@
 import { IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { send } from '../http/gateway-requests';
-import { CorrelationId, Public, RateLimited } from './auth.decorators';
+import type { RequestActor } from '@clientele/platform/bus';
+import { CorrelationId, CurrentActor, Public, RateLimited, Roles } from './auth.decorators';
 
 export class LoginBody {
   @ApiProperty({ example: 'maya@stonefitness.example' }) @IsEmail() @MaxLength(254) email!: string;
@@ -40,5 +41,15 @@ export class AuthController {
   @ApiOkResponse({ type: LoginAnswer })
   login(@Body() body: LoginBody, @CorrelationId() correlationId: string): Promise<LoginResult> {
     return send(this.deps.requests, IdentitySubjects.login, { correlationId, data: body });
+  }
+
+  @Post('logout')
+  @Roles('admin', 'coach', 'client')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Signs out everywhere: every access token of the caller stops working on its next request.' })
+  @ApiNoContentResponse()
+  async logout(@CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<void> {
+    await send(this.deps.requests, IdentitySubjects.signOut, { actor, correlationId, data: {} });
   }
 }

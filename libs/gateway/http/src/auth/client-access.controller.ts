@@ -1,15 +1,24 @@
-import { IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
+import { ConfirmEmailResult, IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { send } from '../http/gateway-requests';
+import { IsAcceptablePassword } from '../http/validators';
 import { CorrelationId, Public, RateLimited } from './auth.decorators';
 import { LoginAnswer } from './auth.controller';
 
 export class TokenPasswordBody {
   @ApiProperty({ description: 'The token from the link in the e-mail.' }) @IsString() @Length(1, 400) token!: string;
-  @ApiProperty({ minLength: 10 }) @IsString() @MinLength(10) @MaxLength(200) password!: string;
+  @ApiProperty({ minLength: 10, maxLength: 200, description: 'Not one of the most common passwords.' }) @IsAcceptablePassword() password!: string;
+}
+
+export class ConfirmEmailBody {
+  @ApiProperty({ description: 'The token from the link in the e-mail sent to the new address.' }) @IsString() @Length(1, 400) token!: string;
+}
+
+export class ConfirmEmailAnswer {
+  @ApiProperty({ description: 'The address the client signs in with from now on.' }) email!: string;
 }
 
 export class ResetRequestBody {
@@ -49,5 +58,17 @@ export class ClientAccessController {
   @ApiOkResponse({ type: LoginAnswer })
   confirm(@Body() body: TokenPasswordBody, @CorrelationId() correlationId: string): Promise<LoginResult> {
     return send(this.deps.requests, IdentitySubjects.confirmPasswordReset, { correlationId, data: body });
+  }
+
+  @Post('confirm-email')
+  @Public()
+  @RateLimited()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Confirms a new sign-in address from the link sent to it: it signs in from now on, and the old one stops. 409 email_taken when it already signs in elsewhere.',
+  })
+  @ApiOkResponse({ type: ConfirmEmailAnswer })
+  confirmEmail(@Body() body: ConfirmEmailBody, @CorrelationId() correlationId: string): Promise<ConfirmEmailResult> {
+    return send(this.deps.requests, IdentitySubjects.confirmEmail, { correlationId, data: { token: body.token } });
   }
 }

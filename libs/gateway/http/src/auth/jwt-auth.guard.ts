@@ -38,13 +38,21 @@ export class JwtAuthGuard implements CanActivate {
     if (role === 'client' ? !roles?.includes('client') : roles !== undefined && !roles.includes(role)) {
       throw new AppError(ErrorCodes.forbidden, role === 'client' ? 'This is for the business staff, not for clients.' : 'Only an administrator of the business can do this.');
     }
+    // Access ends at once (a sign-out, a password change, a removed staff member, a client gone
+    // offline or deleted), not when the token expires: identity is asked on every request.
     if (role === 'client') {
-      // Access ends at once when the client goes offline or is deleted, not when the token expires.
       const session = await this.deps.requests.request<{ valid: boolean }>(IdentitySubjects.checkClientSession, {
         correlationId: request.correlationId,
         data: { clientId: sub, epoch: typeof ver === 'number' ? ver : -1 },
       });
       if (!session.valid) throw new AppError(ErrorCodes.unauthorized, 'Your access to the client app has ended; sign in again, or ask your coach.');
+    } else {
+      const session = await this.deps.requests.request<{ valid: boolean }>(IdentitySubjects.checkStaffSession, {
+        correlationId: request.correlationId,
+        // Tokens signed before staff had access epochs carry none: they belong to the first one.
+        data: { userId: sub, epoch: typeof ver === 'number' ? ver : 0 },
+      });
+      if (!session.valid) throw new AppError(ErrorCodes.unauthorized, 'This session has ended (signed out, password changed or access removed); sign in again.');
     }
     return true;
   }

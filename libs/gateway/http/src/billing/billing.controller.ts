@@ -5,15 +5,16 @@ import { AppError, ClientTypes, ErrorCodes, Page } from '@clientele/platform/cor
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { CorrelationId, CurrentActor, Public, RateLimited, Roles } from '../auth/auth.decorators';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { idempotencyKey, send } from '../http/gateway-requests';
 import { PageQuery } from '../http/pagination';
+import { IsCurrencyInUse, IsPlainText } from '../http/validators';
 
 export class MoneyBody {
   @ApiProperty({ description: 'Integer minor units (cents).', example: 4900 }) @IsInt() @Min(0) @Max(100_000_000) amount!: number;
-  @ApiProperty({ example: 'EUR' }) @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' }) currency!: string;
+  @ApiProperty({ example: 'EUR', description: 'ISO 4217 code of a currency in circulation.' }) @IsCurrencyInUse() currency!: string;
 }
 
 export class SessionPackBody {
@@ -27,7 +28,7 @@ export class SessionPackBody {
 }
 
 export class CreateProductBody {
-  @ApiProperty({ example: '12-week strength program' }) @IsString() @Length(1, 200) name!: string;
+  @ApiProperty({ example: '12-week strength program' }) @IsString() @Length(1, 200) @IsPlainText() name!: string;
   @ApiProperty({ type: MoneyBody }) @IsDefined() @ValidateNested() @Type(() => MoneyBody) price!: MoneyBody;
   @ApiPropertyOptional({ enum: ClientTypes, default: 'full_access_one_way', description: 'What buyers become.' })
   @IsOptional()
@@ -52,8 +53,8 @@ export class UpdateProductBody {
 }
 
 export class BuyerBody {
-  @ApiProperty() @IsString() @Length(1, 100) firstName!: string;
-  @ApiProperty() @IsString() @Length(1, 100) lastName!: string;
+  @ApiProperty() @IsString() @Length(1, 100) @IsPlainText() firstName!: string;
+  @ApiProperty() @IsString() @Length(1, 100) @IsPlainText() lastName!: string;
   @ApiProperty() @IsEmail() @MaxLength(254) email!: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) phone?: string;
 }

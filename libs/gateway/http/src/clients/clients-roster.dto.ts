@@ -1,6 +1,7 @@
 import { ClientTypes } from '@clientele/platform/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength, ValidateIf } from 'class-validator';
+import { IsPlainText } from '../http/validators';
 
 export class ChangeTypeBody {
   @ApiProperty({ enum: ClientTypes }) @IsIn(ClientTypes) type!: (typeof ClientTypes)[number];
@@ -26,8 +27,8 @@ export class BulkChangeTypeAnswer {
 }
 
 export class ChangeContactBody {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) firstName?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) lastName?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) @IsPlainText() firstName?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) @IsPlainText() lastName?: string;
   @ApiPropertyOptional() @IsOptional() @IsEmail() @MaxLength(254) email?: string;
   @ApiPropertyOptional({ nullable: true, type: String })
   @IsOptional()
@@ -48,6 +49,13 @@ export class NoteAnswer {
   @ApiProperty() createdAt!: string;
 }
 
+export class NotePageAnswer {
+  @ApiProperty({ type: [NoteAnswer] }) items!: NoteAnswer[];
+  @ApiProperty() page!: number;
+  @ApiProperty() pageSize!: number;
+  @ApiProperty() total!: number;
+}
+
 export class ReassignBody {
   @ApiProperty() @IsUUID() coachId!: string;
 }
@@ -62,5 +70,11 @@ export class SeatsAnswer {
 
 export class ImportAnswer {
   @ApiProperty() created!: number;
-  @ApiProperty({ example: [{ row: 3, errors: [{ field: 'email', message: 'must be an e-mail address' }] }] }) failed!: object[];
+  @ApiProperty({ description: 'The first 100 refused rows, in row order (all of them: reportUrl).', example: [{ row: 3, errors: [{ field: 'email', message: 'must be an e-mail address' }] }] })
+  failed!: object[];
+  @ApiProperty({ description: 'Every refused row.' }) failedCount!: number;
+  @ApiProperty({ description: 'True when failed lists only the first of the refused rows.' }) truncated!: boolean;
+  @ApiProperty() importId!: string;
+  @ApiPropertyOptional({ description: 'When a row was refused: the full report (CSV row,field,message), for the importer and the admins, kept 7 days.', example: '/api/v1/clients/imports/7d5c…/report' })
+  reportUrl?: string;
 }

@@ -4,19 +4,20 @@ import {
   ClientSummary,
   ClientsSubjects,
   HistoryEntry,
-  ImportClientsResult,
   Note,
 } from '@clientele/clients/contracts';
 import { MessagingSubjects } from '@clientele/messaging/contracts';
 import type { RequestActor } from '@clientele/platform/bus';
-import { AppError, ErrorCodes } from '@clientele/platform/core';
+import { AppError, ErrorCodes, type Page } from '@clientele/platform/core';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CorrelationId, CurrentActor, Roles } from '../auth/auth.decorators';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { idempotencyKey, send } from '../http/gateway-requests';
+import { PageQuery } from '../http/pagination';
 import { AddClientBody, ClientFiltersQuery, ClientListAnswer, ClientProfileAnswer, ListClientsQuery, RecentClientsQuery } from './clients.dto';
 import {
   AddNoteBody,
@@ -26,10 +27,11 @@ import {
   ChangeTypeBody,
   ImportAnswer,
   NoteAnswer,
+  NotePageAnswer,
   ReassignBody,
 } from './clients-roster.dto';
 import { csvExport } from './csv-export';
-import { importCsv } from './csv-import';
+import { IMPORT_INLINE_REFUSALS, IMPORT_LIMITS, ImportSlots, dropRest, importCsv, type ImportAnswer as ImportAnswerBody } from './csv-import';
 
 /** Rows per page the export reads from the clients service. */
 const EXPORT_PAGE_SIZE = 500;
@@ -109,29 +111,54 @@ export class ClientsController {
     });
   }
 
+  /** One import at a time per account, a few per process (issue 17: an import must not starve other tenants). */
+  private readonly importSlots = new ImportSlots();
+
   @Post('import')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Import clients from CSV (header firstName,lastName,email,phone,type; needs import_clients). Rows are spreadsheet rows: the header is row 1.' })
+  @ApiOperation({
+    summary: `Import clients from CSV (header firstName,lastName,email,phone,type; needs import_clients). Rows are spreadsheet rows: the header is row 1. A file holds ${IMPORT_LIMITS} (413 payload_too_large beyond, nothing imported). The answer lists the first ${IMPORT_INLINE_REFUSALS} refused rows, failedCount and, when a row was refused, reportUrl: the full report as CSV. One import at a time per account (429 rate_limited with Retry-After).`,
+  })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', example: 'firstName,lastName,email,phone,type\nAda,Lovelace,ada@example.com,,full_access' } })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: ImportAnswer })
-  importClients(
+  @ApiResponse({ status: 413, description: `payload_too_large: the file holds more than ${IMPORT_LIMITS}.` })
+  @ApiResponse({ status: 429, description: 'rate_limited: an import of the account (or too many imports) is running; retry after Retry-After seconds.' })
+  async importClients(
     @Req() request: FastifyRequest,
     @Headers('idempotency-key') key: string | undefined,
     @CurrentActor() actor: RequestActor,
     @CorrelationId() correlationId: string,
-  ): Promise<ImportClientsResult> {
+  ): Promise<ImportAnswerBody> {
+    const body = request.body as Readable;
+    // Every refusal before the import reads (and drops) the rest of the upload, so the caller gets the answer, not a reset.
+    const refuse = (error: AppError) => {
+      dropRest(body);
+      return error;
+    };
     if (!/^(text|application)\/csv\b/i.test(request.headers['content-type'] ?? '')) {
-      throw new AppError('unsupported_media_type', 'Send the import as text/csv.');
+      throw refuse(new AppError('unsupported_media_type', 'Send the import as text/csv.'));
     }
     const validKey = idempotencyKey(key);
     if (actor.role !== 'admin' && !actor.capabilities.includes('import_clients')) {
-      throw new AppError(ErrorCodes.forbidden, 'This needs the import_clients capability; ask an administrator of the business.');
+      throw refuse(new AppError(ErrorCodes.forbidden, 'This needs the import_clients capability; ask an administrator of the business.'));
     }
-    return importCsv(request.body as Readable, (rows) =>
-      send(this.deps.requests, ClientsSubjects.importClients, { actor, correlationId, idempotencyKey: validKey, data: { rows } }, { timeoutMs: 60_000 }),
-    );
+    let release: () => void;
+    try {
+      release = this.importSlots.take(actor.accountId);
+    } catch (error) {
+      throw refuse(error as AppError);
+    }
+    try {
+      const declared = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length']);
+      const importId = randomUUID();
+      return await importCsv(body, declared, importId, (rows, chunk) =>
+        send(this.deps.requests, ClientsSubjects.importClients, { actor, correlationId, idempotencyKey: validKey, data: { rows, importId, chunk } }, { timeoutMs: 60_000 }),
+      );
+    } finally {
+      release();
+    }
   }
 
   @Get('export')
@@ -223,6 +250,13 @@ export class ClientsController {
   @ApiCreatedResponse({ type: NoteAnswer })
   addNote(@Param('id') clientId: string, @Body() body: AddNoteBody, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<Note> {
     return send(this.deps.requests, ClientsSubjects.addNote, { actor, correlationId, data: { clientId, body: body.body } });
+  }
+
+  @Get(':id/notes')
+  @ApiOperation({ summary: "The client's coach notes, newest first, a page at a time (the profile holds only the latest 5). Same 404 rules as the profile." })
+  @ApiOkResponse({ type: NotePageAnswer })
+  notes(@Param('id') clientId: string, @Query() query: PageQuery, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<Page<Note>> {
+    return send(this.deps.requests, ClientsSubjects.listNotes, { actor, correlationId, data: { clientId, page: query.page, pageSize: query.pageSize } });
   }
 
   @Put(':id/coach')

@@ -4,10 +4,11 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swag
 import { Type } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../http/pagination';
+import { IsPlainText } from '../http/validators';
 
 export class AddClientBody {
-  @ApiProperty({ example: 'Ada' }) @IsString() @Length(1, 100) firstName!: string;
-  @ApiProperty({ example: 'Lovelace' }) @IsString() @Length(1, 100) lastName!: string;
+  @ApiProperty({ example: 'Ada' }) @IsString() @Length(1, 100) @IsPlainText() firstName!: string;
+  @ApiProperty({ example: 'Lovelace' }) @IsString() @Length(1, 100) @IsPlainText() lastName!: string;
   @ApiProperty({ example: 'ada@example.com' }) @IsEmail() @MaxLength(254) email!: string;
   @ApiPropertyOptional({ example: '+44 20 7946 0000' }) @IsOptional() @IsString() @MaxLength(40) phone?: string;
   @ApiProperty({ enum: ClientTypes }) @IsIn(ClientTypes) type!: (typeof ClientTypes)[number];
@@ -70,7 +71,8 @@ export class ClientListAnswer {
 export class ClientProfileAnswer extends ClientSummaryAnswer {
   @ApiProperty({ example: { kind: 'manual' } }) source!: object;
   @ApiProperty({ enum: ['none', 'not_invited', 'invited', 'active'] }) appAccess!: string;
-  @ApiProperty({ isArray: true, example: [] }) notes!: object[];
+  @ApiProperty({ isArray: true, example: [], description: 'The latest 5 notes, oldest of them first; GET /clients/:id/notes pages them all.' }) notes!: object[];
+  @ApiProperty({ description: 'How many notes the client has in all.' }) notesTotal!: number;
   @ApiProperty({ example: { messagesFromCoach: 0, messagesFromClient: 0, lastMessageAt: null, purchases: 0, totalSpent: null } }) kpis!: object;
   @ApiProperty() updatedAt!: string;
   @ApiProperty() version!: number;

@@ -1,84 +1,209 @@
 import type { ImportClientsResult, ImportRow } from '@clientele/clients/contracts';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
-import { parse } from 'csv-parse';
-import type { Readable } from 'node:stream';
+import { parse, type Options } from 'csv-parse';
+import { Readable } from 'node:stream';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
 export const IMPORT_COLUMNS = ['firstName', 'lastName', 'email', 'phone', 'type'] as const;
-export const IMPORT_CHUNK_ROWS = 200;
-export const IMPORT_MAX_BYTES = 32 * 1024 * 1024;
+export const IMPORT_CHUNK_ROWS = 100;
+/**
+ * The limits of one import (issue 17, finding 4: 15 MB of rows took 2.5 GB and every tenant's
+ * latency with it). 10,000 clients is a large roster moved in at once; at ~60 bytes a row, such a
+ * file is ~0.6 MB, so 4 MiB leaves room for long names and extra spaces. Beyond either: 413.
+ */
+export const IMPORT_MAX_ROWS = 10_000;
+export const IMPORT_MAX_MIB = 4;
+export const IMPORT_MAX_BYTES = IMPORT_MAX_MIB * 1024 * 1024;
+/** The answer lists the first refusals only; the rest is in the report download. */
+export const IMPORT_INLINE_REFUSALS = 100;
+/** Imports one gateway process runs at once, all accounts together (one per account at any time). */
+export const IMPORT_MAX_CONCURRENT = 2;
+export const IMPORT_LIMITS = `at most ${IMPORT_MAX_ROWS.toLocaleString('en')} rows and ${IMPORT_MAX_MIB} MiB per file; split the file`;
+/**
+ * After a refusal, the rest of an upload is read and dropped (never kept) for this long, so that
+ * the client reads the 413 instead of a reset (nginx's lingering close); then the connection is cut.
+ */
+const LINGER_MS = 5_000;
+/** A parse error may quote a whole cell; the problem says where, not what. */
+const MAX_PARSE_MESSAGE = 160;
+const PARSE_OPTIONS: Options = { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true };
+
+/** The HTTP answer: `{ created, failed }` as before, plus the counts and where the full report is. */
+export interface ImportAnswer extends ImportClientsResult {
+  /** Every refused row; `failed` holds the first IMPORT_INLINE_REFUSALS of them. */
+  failedCount: number;
+  truncated: boolean;
+  importId: string;
+  /** The full report as CSV (only when a row was refused). */
+  reportUrl?: string;
+}
+
+export const importReportUrl = (importId: string) => `/api/v1/clients/imports/${importId}/report`;
+
+export function tooLarge(): AppError {
+  return new AppError(ErrorCodes.payloadTooLarge, `An import file may hold ${IMPORT_LIMITS}.`);
+}
 
 /**
- * Streams a CSV body row by row and hands the rows on in chunks, waiting for each chunk to be
- * handled before reading on: the file is never held in memory. Row numbers are spreadsheet rows
- * (the header is row 1). The header must name the columns; their order is free.
+ * Imports a CSV body in two steps, so that a file over the limits imports nothing and costs little:
+ * 1. Receive: the body is read as it arrives, counted in bytes and parsed only to count rows and
+ *    check the header; past IMPORT_MAX_BYTES or IMPORT_MAX_ROWS (or on a CSV error) the import is
+ *    refused at once and the rest of the upload is never kept. What is kept is at most the cap.
+ * 2. Import: the kept bytes are parsed again as a stream and handed on in chunks of 200 rows, one
+ *    after the other, yielding to the event loop between chunks (other tenants' requests run in
+ *    between). Only the first refusals and the counts stay in memory; each chunk's refusals are
+ *    kept by the clients service for the report.
+ * Row numbers are spreadsheet rows (the header is row 1). The header must name the columns; their
+ * order is free.
  */
 export async function importCsv(
   body: Readable,
-  handleChunk: (rows: ImportRow[]) => Promise<ImportClientsResult>,
-  options: { maxBytes?: number } = {},
-): Promise<ImportClientsResult> {
-  const maxBytes = options.maxBytes ?? IMPORT_MAX_BYTES;
-  let bytes = 0;
-  body.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (bytes > maxBytes) body.destroy(new AppError(ErrorCodes.payloadTooLarge, `An import file may hold at most ${maxBytes / 1024 / 1024} MiB; split it.`));
-  });
-  const parser = body.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }));
-  body.on('error', (error) => parser.destroy(error));
-
+  declaredBytes: number | undefined,
+  importId: string,
+  handleChunk: (rows: ImportRow[], chunk: number) => Promise<ImportClientsResult>,
+  limits: { maxBytes?: number; maxRows?: number } = {},
+): Promise<ImportAnswer> {
+  const file = await receive(body, declaredBytes, { maxBytes: limits.maxBytes ?? IMPORT_MAX_BYTES, maxRows: limits.maxRows ?? IMPORT_MAX_ROWS });
+  const answer: ImportAnswer = { created: 0, failed: [], failedCount: 0, truncated: false, importId };
   let columns: string[] | null = null;
-  let line = 0;
-  let chunk: ImportRow[] = [];
-  const total: ImportClientsResult = { created: 0, failed: [] };
+  let rows: ImportRow[] = [];
+  let chunk = 0;
   const flush = async () => {
-    if (chunk.length === 0) return;
-    const result = await handleChunk(chunk);
-    total.created += result.created;
-    total.failed.push(...result.failed);
-    chunk = [];
+    if (rows.length === 0) return;
+    const result = await handleChunk(rows, chunk++);
+    rows = [];
+    answer.created += result.created;
+    answer.failedCount += result.failed.length;
+    // Chunks go in row order and each answers its refusals in row order: these are the first ones.
+    for (const refusal of result.failed) if (answer.failed.length < IMPORT_INLINE_REFUSALS) answer.failed.push(refusal);
+    await yieldToEventLoop();
   };
-
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      line++;
-      if (!columns) {
-        columns = record.map((name) => name.trim());
-        const missing = IMPORT_COLUMNS.filter((name) => name !== 'phone' && !columns!.includes(name));
-        const unknown = columns.filter((name) => !(IMPORT_COLUMNS as readonly string[]).includes(name));
-        if (missing.length || unknown.length) {
-          throw new AppError(
-            ErrorCodes.validationFailed,
-            `The first row must name the columns ${IMPORT_COLUMNS.join(',')} (phone may be left out).`,
-            [...missing.map((name) => ({ field: name, message: 'column is missing' })), ...unknown.map((name) => ({ field: name, message: 'is not a column of the import' }))],
-          );
-        }
-        continue;
-      }
-      const row: ImportRow = { row: line };
-      columns.forEach((name, index) => {
-        if (record[index] !== undefined) (row as unknown as Record<string, string>)[name] = record[index];
-      });
-      chunk.push(row);
-      if (chunk.length >= IMPORT_CHUNK_ROWS) await flush();
+  let line = 0;
+  for await (const record of Readable.from(file).pipe(parse(PARSE_OPTIONS)) as AsyncIterable<string[]>) {
+    line++;
+    if (!columns) {
+      columns = record;
+      continue;
     }
-  } catch (error) {
-    // Read (and drop) the rest of the upload before answering: a refusal sent while the client is
-    // still sending makes the connection close under it, and it sees a reset instead of the answer.
-    await drain(body);
-    if (error instanceof AppError) throw error;
-    throw new AppError(ErrorCodes.validationFailed, `The file is not valid CSV near row ${line + 1}: ${(error as Error).message}`);
+    const row: ImportRow = { row: line };
+    columns.forEach((name, index) => {
+      if (record[index] !== undefined) (row as unknown as Record<string, string>)[name] = record[index];
+    });
+    rows.push(row);
+    if (rows.length >= IMPORT_CHUNK_ROWS) await flush();
   }
-  if (!columns) throw new AppError(ErrorCodes.validationFailed, 'The file is empty; its first row must name the columns.');
   await flush();
-  total.failed.sort((a, b) => a.row - b.row);
-  return total;
+  answer.truncated = answer.failedCount > answer.failed.length;
+  if (answer.failedCount > 0) answer.reportUrl = importReportUrl(importId);
+  return answer;
 }
 
-function drain(body: Readable): Promise<void> {
-  if (body.readableEnded || body.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    body.unpipe();
-    body.on('end', resolve).on('close', resolve).on('error', () => resolve());
-    body.resume();
+/**
+ * Reads the upload within the limits and answers its bytes, with the header checked and the rows
+ * counted; refuses (413, or 400 for a file that is not CSV) as soon as it knows.
+ */
+function receive(body: Readable, declaredBytes: number | undefined, limits: { maxBytes: number; maxRows: number }): Promise<Buffer[]> {
+  if (declaredBytes !== undefined && declaredBytes > limits.maxBytes) {
+    dropRest(body);
+    return Promise.reject(tooLarge());
+  }
+  return new Promise<Buffer[]>((resolve, reject) => {
+    const kept: Buffer[] = [];
+    let bytes = 0;
+    let records = 0;
+    let settled = false;
+    const counter = parse(PARSE_OPTIONS);
+    const refuse = (error: AppError) => {
+      if (settled) return;
+      settled = true;
+      counter.destroy();
+      kept.length = 0;
+      dropRest(body);
+      reject(error);
+    };
+    counter.on('data', (record: string[]) => {
+      records++;
+      if (records === 1) {
+        const error = headerError(record);
+        if (error) refuse(error);
+      } else if (records - 1 > limits.maxRows) refuse(tooLarge());
+    });
+    counter.on('error', (error: Error) => refuse(new AppError(ErrorCodes.validationFailed, `The file is not valid CSV near row ${records + 1}: ${brief(error.message)}`)));
+    counter.on('end', () => {
+      if (settled) return;
+      settled = true;
+      if (records === 0) reject(new AppError(ErrorCodes.validationFailed, 'The file is empty; its first row must name the columns.'));
+      else resolve(kept);
+    });
+    body.on('data', (chunk: Buffer) => {
+      if (settled) return; // refused: the rest is dropped
+      bytes += chunk.length;
+      if (bytes > limits.maxBytes) return refuse(tooLarge());
+      kept.push(chunk);
+      counter.write(chunk);
+    });
+    body.on('end', () => {
+      if (!settled) counter.end();
+    });
+    body.on('error', () => refuse(new AppError(ErrorCodes.validationFailed, 'The upload broke off before its end; send the file again.')));
   });
+}
+
+function headerError(record: string[]): AppError | null {
+  const columns = record.map((name) => name.trim());
+  const missing = IMPORT_COLUMNS.filter((name) => name !== 'phone' && !columns.includes(name));
+  const unknown = columns.filter((name) => !(IMPORT_COLUMNS as readonly string[]).includes(name));
+  if (!missing.length && !unknown.length) return null;
+  return new AppError(ErrorCodes.validationFailed, `The first row must name the columns ${IMPORT_COLUMNS.join(',')} (phone may be left out).`, [
+    ...missing.map((name) => ({ field: name, message: 'column is missing' })),
+    ...unknown.slice(0, 10).map((name) => ({ field: brief(name, 40), message: 'is not a column of the import' })),
+  ]);
+}
+
+function brief(text: string, max = MAX_PARSE_MESSAGE): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * The rest of a refused upload is read and dropped, so the client gets the answer rather than a
+ * reset; one that goes on sending longer than LINGER_MS loses the connection.
+ */
+export function dropRest(body: Readable): void {
+  if (body.readableEnded || body.destroyed) return;
+  const timer = setTimeout(() => body.destroy(), LINGER_MS);
+  timer.unref();
+  const done = () => clearTimeout(timer);
+  body.once('end', done).once('close', done).on('error', done);
+  body.resume();
+}
+
+/**
+ * One import at a time per account, and a few per gateway process: an import is the heaviest
+ * request there is, and a tenant who sends many at once must not take every other tenant's turn.
+ * A second one answers 429 with a Retry-After.
+ */
+export class ImportSlots {
+  private readonly running = new Set<string>();
+
+  constructor(private readonly max = IMPORT_MAX_CONCURRENT) {}
+
+  /** Takes a slot for the account, or refuses; call the answer to give it back. */
+  take(accountId: string): () => void {
+    if (this.running.has(accountId)) throw new ImportBusyError('This account is already importing a file; wait for it to finish, then send the next one.');
+    if (this.running.size >= this.max) throw new ImportBusyError('Other imports are running; try again in a few seconds.');
+    this.running.add(accountId);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.running.delete(accountId);
+    };
+  }
+}
+
+export class ImportBusyError extends AppError {
+  readonly retryAfterSeconds = 5;
+  constructor(detail: string) {
+    super(ErrorCodes.rateLimited, detail);
+  }
 }

@@ -1,4 +1,4 @@
-import { checkHealth } from '@clientele/platform/runtime';
+import { HealthCheck, checkHealth } from '@clientele/platform/runtime';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -12,11 +12,12 @@ export class HealthController {
 
   @Get('health')
   @Public()
-  @ApiOperation({ summary: '200 when every dependency answers, 503 otherwise.' })
+  @ApiOperation({
+    summary:
+      '200 when every dependency answers, 503 otherwise; also 503 while a processor (a projection, an outbox) or an event consumer of a service keeps failing, with the check of that service naming it.',
+  })
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
-    const report = await checkHealth(this.deps.healthChecks());
-    void reply.status(report.status === 'ok' ? 200 : 503);
-    return report;
+    return this.report(reply, this.deps.healthChecks());
   }
 
   @Get('health/live')
@@ -37,6 +38,13 @@ export class HealthController {
       void reply.status(503);
       return { status: 'draining', checks: {} };
     }
-    return this.health(reply);
+    // A failing processor is in /health, not here: every gateway would leave the load balancer for it.
+    return this.report(reply, this.deps.healthChecks({ processing: false }));
+  }
+
+  private async report(reply: FastifyReply, checks: Record<string, HealthCheck>) {
+    const report = await checkHealth(checks);
+    void reply.status(report.status === 'ok' ? 200 : 503);
+    return report;
   }
 }

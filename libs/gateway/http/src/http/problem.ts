@@ -24,6 +24,8 @@ const STATUS: Record<string, number> = {
   [ErrorCodes.concurrencyConflict]: 409,
   [ErrorCodes.offlineNoLogin]: 409,
   [ErrorCodes.idempotencyKeyReused]: 409,
+  owner_not_removable: 409,
+  staff_has_clients: 409,
   product_archived: 409,
   coach_double_booked: 409,
   session_not_found: 404,

@@ -1,20 +1,21 @@
 import { IdentitySubjects, Page, StaffMemberView } from '@clientele/identity/contracts';
 import type { RequestActor } from '@clientele/platform/bus';
-import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ArrayUnique, IsArray, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ArrayUnique, IsArray, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { CorrelationId, CurrentActor, Roles } from '../auth/auth.decorators';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { idempotencyKey, send } from '../http/gateway-requests';
 import { PageQuery } from '../http/pagination';
+import { IsAcceptablePassword, IsPlainText } from '../http/validators';
 
 const CAPABILITIES = ['create_clients', 'delete_clients', 'manage_products', 'import_clients'];
 
 export class AddStaffBody {
-  @ApiProperty() @IsString() @Length(1, 100) firstName!: string;
-  @ApiProperty() @IsString() @Length(1, 100) lastName!: string;
+  @ApiProperty() @IsString() @Length(1, 100) @IsPlainText() firstName!: string;
+  @ApiProperty() @IsString() @Length(1, 100) @IsPlainText() lastName!: string;
   @ApiProperty() @IsEmail() @MaxLength(254) email!: string;
-  @ApiProperty({ minLength: 10 }) @IsString() @MinLength(10) @MaxLength(200) password!: string;
+  @ApiProperty({ minLength: 10, maxLength: 200, description: 'Not one of the most common passwords.' }) @IsAcceptablePassword() password!: string;
   @ApiProperty({ enum: ['coach', 'admin'] }) @IsIn(['coach', 'admin']) role!: 'coach' | 'admin';
   @ApiPropertyOptional({ enum: CAPABILITIES, isArray: true, description: 'Coaches get create_clients when absent; admins always have all.' })
   @IsOptional()
@@ -60,5 +61,17 @@ export class StaffController {
   @ApiOperation({ summary: 'The staff of the business (admin).' })
   list(@Query() query: PageQuery, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<Page<StaffMemberView>> {
     return send(this.deps.requests, IdentitySubjects.listStaff, { actor, correlationId, data: { page: query.page, pageSize: query.pageSize } });
+  }
+
+  @Delete(':id')
+  @Roles('admin')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'Removes a coach or an admin (admin): their tokens stop working on the next request and their address is free again. 409 when they are the owner, or still coach clients.',
+  })
+  @ApiNoContentResponse()
+  async remove(@Param('id') id: string, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<void> {
+    await send(this.deps.requests, IdentitySubjects.removeStaffMember, { actor, correlationId, data: { userId: id } });
   }
 }

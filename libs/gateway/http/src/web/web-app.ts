@@ -15,6 +15,7 @@ export const WEB_APP_ROUTES = [
   '/checkout/*',
   '/accept-invitation',
   '/reset-password',
+  '/confirm-email',
   '/forgot-password',
   '/me',
   '/me/*',

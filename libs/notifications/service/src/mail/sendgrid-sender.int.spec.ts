@@ -89,6 +89,12 @@ describe('SendGridSender', () => {
     await expect(refused).rejects.toBeInstanceOf(PermanentMailError);
     await expect(refused).rejects.toThrow('does not contain a valid address');
   });
+
+  it('sends the subject as one line: a CR/LF or a bidi override in it never reaches the header (issue 17)', async () => {
+    const sender = new SendGridSender({ apiKey: 'SG.test-key', baseUrl });
+    await sender.deliver({ ...mail(), subject: 'Stone Fitness\r\nBcc: victim@example.com\u202e invited you' });
+    expect(received[0].body.subject).toBe('Stone Fitness Bcc: victim@example.com invited you');
+  });
 });
 
 describe('sending client mail through SendGrid (real embedded bus and document store)', () => {

@@ -1,3 +1,4 @@
+import { oneLine } from '@clientele/platform/core';
 import type { WriteOp } from '@clientele/platform/document-store';
 import { MailService } from '@sendgrid/mail';
 import { MailSender, OutgoingMail, PermanentMailError, TransientMailError } from './mail.port';
@@ -28,7 +29,8 @@ export class SendGridSender implements MailSender {
       await this.service.send({
         to: mail.to,
         from: mail.from,
-        subject: mail.subject,
+        // The last stop before a header: whatever rendered the subject, it goes out as one line.
+        subject: oneLine(mail.subject),
         text: mail.text,
         html: mail.html,
         customArgs: { mailId: mail.id, kind: mail.kind },

@@ -1,4 +1,5 @@
 import type { MailKind } from '@clientele/identity/contracts';
+import { oneLine } from '@clientele/platform/core';
 
 export interface MailContext {
   firstName: string;
@@ -39,9 +40,27 @@ const TEMPLATES: Record<MailKind, (c: MailContext) => { subject: string; lines: 
     lines: [`Hi ${c.firstName},`, `${c.businessName} restored your access to the client app. Sign in with your e-mail address and password.`],
     action: 'Sign in',
   }),
+  email_change_confirmation: (c) => ({
+    subject: `Confirm your new e-mail address for ${c.businessName}`,
+    lines: [
+      `Hi ${c.firstName},`,
+      `${c.businessName} changed your e-mail address to this one. Confirm it to sign in to the client app with it from now on; the link works once and for 7 days. Until then, you sign in with your previous address. If you did not expect this, ignore this mail.`,
+    ],
+    action: 'Confirm this address',
+  }),
+  email_change_notice: (c) => ({
+    subject: `Your e-mail address for ${c.businessName} is being changed`,
+    lines: [
+      `Hi ${c.firstName},`,
+      `${c.businessName} asked to change the e-mail address you sign in with. A confirmation link went to the new address; you keep signing in with this one until it is used. If this is not what you want, contact ${c.businessName}.`,
+    ],
+    action: 'Sign in',
+  }),
 };
 
-export function render(kind: MailKind, context: MailContext): Rendered {
+export function render(kind: MailKind, given: MailContext): Rendered {
+  // Names come from people: a CR/LF or a bidi override in one must not reach the subject (a header) or twist the text.
+  const context = { ...given, firstName: oneLine(given.firstName), businessName: oneLine(given.businessName) };
   const template = TEMPLATES[kind](context);
   const text = [...template.lines, '', `${template.action}: ${context.link}`, '', `— ${context.businessName}, via Clientele`].join('\n');
   const html = [
@@ -49,7 +68,7 @@ export function render(kind: MailKind, context: MailContext): Rendered {
     `<p><a href="${escapeHtml(context.link)}">${escapeHtml(template.action)}</a></p>`,
     `<p>— ${escapeHtml(context.businessName)}, via Clientele</p>`,
   ].join('\n');
-  return { subject: template.subject, text, html };
+  return { subject: oneLine(template.subject), text, html };
 }
 
 function escapeHtml(value: string): string {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { privateSqliteFile } from '@clientele/platform/config';
 import { EventEmitter } from 'node:events';
 import {
   ConsumerOptions,
@@ -97,6 +98,8 @@ export class EmbeddedEventBus implements EventBus {
   readonly deadLetters: DeadLetterStore;
 
   constructor(private readonly options: EmbeddedEventBusOptions) {
+    // Owner-only (0600), and so its -wal and -shm, which SQLite creates with the file's mode.
+    privateSqliteFile(options.filename);
     this.db = new Database(options.filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');

@@ -41,6 +41,8 @@ import { eventStreamName, eventStreamSubjects, parseIntegrationEventSubject, sub
 
 export interface JetStreamEventBusOptions {
   servers: string | string[];
+  /** What the servers ask a client to prove (user and password, or a token): none when they ask nothing. */
+  auth?: { user: string; pass: string } | { token: string };
   /** Shown in the server's connection list. */
   connectionName?: string;
   /** JetStream duplicate window: a re-publish of an event id within it is dropped by the server. */
@@ -142,6 +144,7 @@ export class JetStreamEventBus implements EventBus {
   static async connect(options: JetStreamEventBusOptions): Promise<JetStreamEventBus> {
     const nc = await connect({
       servers: options.servers,
+      ...options.auth,
       name: options.connectionName ?? 'clientele-events',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { privateSqliteFile } from '@clientele/platform/config';
 import { EventEmitter } from 'node:events';
 import { WrongExpectedRevisionError } from '../errors';
 import {
@@ -75,6 +76,9 @@ export class SqliteEventStore implements EventStore {
   private readonly statementCache = new Map<string, Database.Statement>();
 
   constructor(options: SqliteEventStoreOptions) {
+    // Owner-only (0600), and so its -wal and -shm, which SQLite creates with the file's mode. No
+    // secure_delete here: events are never deleted, and their personal data is sealed.
+    privateSqliteFile(options.filename);
     this.db = new Database(options.filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');

@@ -10,8 +10,9 @@ import { BILLING_CONTEXT } from '../../billing.deps';
 import { purchaseStream, type BillingContext } from '../../billing.context';
 
 /**
- * Public checkout. The Idempotency-Key names the purchase: the same key and request answer the
- * same purchase and record nothing more; the same key with another request is 409. The payment is
+ * Public checkout. The Idempotency-Key names the purchase of one product: the same key and request
+ * answer the same purchase and record nothing more; the same key with another request for the same
+ * product is 409. The same key on another product (another account's, say) is another purchase. The payment is
  * captured (with the purchase id as the provider's idempotency key), then ProductPurchased is
  * recorded; the clients service enrols the buyer from its integration event.
  */
@@ -31,7 +32,8 @@ export class CheckoutMessageController {
       email: buyer.email.trim(),
       phone: buyer.phone?.trim() || null,
     };
-    const purchaseId = deterministicId('purchase', envelope.idempotencyKey);
+    // Keys are the buyer's, not ours: scoped to the product (so to its account), another account's product never meets this key.
+    const purchaseId = deterministicId('purchase', productId, envelope.idempotencyKey);
     const requestHash = createHash('sha256').update(JSON.stringify({ productId, buyer: { ...normalizedBuyer, email: normalizedBuyer.email.toLowerCase() } })).digest('hex');
     const product = await this.context.product(productId);
     if (product.exists && !product.archived) await this.context.payments.capture({ purchaseId, amount: product.price });

@@ -22,6 +22,8 @@ export class AddNoteMessageController {
       { type: 'AddNote', noteId, body: envelope.data.body, actorId: actor.id, now },
       `note:${noteId}`,
       { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+      // A new note id each call: the cached client state is safe, and notes on one client take turns instead of conflicting.
+      { fresh: true },
     );
     await this.context.waitForViews(result.position);
     return { id: noteId, body: envelope.data.body, authorId: actor.id, createdAt: now };

@@ -9,10 +9,19 @@ import { canSee } from '../../authorization';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import { notFound, type ClientsContext } from '../../clients.context';
 
+/** How many times a change without If-Match starts over after someone else changed the client first. */
+const MAX_ATTEMPTS = 5;
+
 /**
  * Contact edits (the Contact tab). With If-Match, a client changed meanwhile is a
  * concurrency_conflict. A new e-mail is claimed on the roster first (unique per account); if the
  * client then turns out to have changed meanwhile, the claim is given back.
+ *
+ * Without If-Match the caller asked for no check, so a conflict is ours to resolve (issue 17: a
+ * note added meanwhile made PATCH answer 409): the change applies to the client as it is when its
+ * turn comes. Only a change that carries an e-mail needs the e-mail it read to be still the
+ * client's (the roster claim, or its absence, was decided from that one); if another change moved
+ * it meanwhile, we start over.
  */
 @Controller()
 export class ChangeContactMessageController {
@@ -20,6 +29,17 @@ export class ChangeContactMessageController {
 
   @MessagePattern(ClientsSubjects.changeContact)
   async changeContact(@Payload() envelope: RequestEnvelope<ChangeContactRequest>): Promise<ClientProfile> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(envelope);
+      } catch (error) {
+        const retry = envelope.data.expectedVersion === undefined && error instanceof AppError && error.code === ErrorCodes.concurrencyConflict && attempt < MAX_ATTEMPTS;
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  private async attempt(envelope: RequestEnvelope<ChangeContactRequest>): Promise<ClientProfile> {
     const actor = requireStaff(envelope.actor);
     const { clientId, changes, expectedVersion } = envelope.data;
     const valid = validateContactChanges(changes);
@@ -39,9 +59,17 @@ export class ChangeContactMessageController {
       const result = await this.context.changeClient(
         clientId,
         actor,
-        { type: 'ChangeContact', changes: valid, expectedVersion: expectedVersion ?? state.version, actorId: actor.id, now: new Date().toISOString() },
+        { type: 'ChangeContact', changes: valid, expectedVersion, actorId: actor.id, now: new Date().toISOString() },
         commandId,
         metadata,
+        {
+          fresh: true,
+          precondition: (current) => {
+            if (valid.email !== undefined && current.contact.email.toLowerCase() !== state.contact.email.toLowerCase()) {
+              throw new AppError(ErrorCodes.concurrencyConflict, 'The client changed since you read it; reload it and apply your change again.');
+            }
+          },
+        },
       );
       await this.context.waitForViews(result.position);
     } catch (error) {
