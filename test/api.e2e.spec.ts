@@ -205,6 +205,7 @@ describe('POST /api/v1/clients', () => {
         source: { kind: 'manual' },
         appAccess: type === 'offline' ? 'none' : 'invited',
         notes: [],
+        notesTotal: 0,
         kpis: { messagesFromCoach: 0, messagesFromClient: 0, lastMessageAt: null, purchases: 0, totalSpent: null },
         updatedAt: expect.any(String),
         version: 0,

@@ -326,7 +326,7 @@ describe('POST /api/v1/clients/import', () => {
     const business = await signUp(api);
     const lines = Array.from({ length: 2000 }, (_, i) => `Row${i},Client,${uniqueEmail(`bulk${i}`)},,offline`);
     const response = await business.admin.post('/api/v1/clients/import', csv(lines), { 'content-type': 'text/csv' });
-    expect(response.body).toEqual({ created: 2000, failed: [] });
+    expect(response.body).toEqual({ created: 2000, failed: [], failedCount: 0, truncated: false, importId: expect.any(String) });
     expect((await business.admin.get('/api/v1/account/seats')).body.used).toBe(2000);
   }, 60_000);
 

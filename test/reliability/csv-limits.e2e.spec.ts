@@ -2,6 +2,8 @@ import { parse } from 'csv-parse/sync';
 import { Api, Business, addCoach, signUp, uniqueEmail } from '../support/http';
 import { RunningSystem, startInProcess } from '../support/in-process';
 import { recordCheck } from '../support/reliability-report';
+import { ClientsController } from '../../libs/gateway/http/src/clients/clients.controller';
+import type { ImportSlots } from '../../libs/gateway/http/src/clients/csv-import';
 
 /**
  * Issue 17, finding 4: a CSV import could take the server down for every tenant (1.4 MB of invalid
@@ -9,7 +11,8 @@ import { recordCheck } from '../support/reliability-report';
  * connection; other accounts' lists took 4 to 28 s meanwhile). The limits of the API (README,
  * OpenAPI): at most 10,000 rows and 4 MiB per file, answered 413 `payload_too_large` before
  * anything is imported; the answer holds the first 100 refusals, the counts, and a link to the full
- * report (a streamed CSV, the importer's and the admins' only); one import at a time per account.
+ * report (a streamed CSV, the importer's and the admins' only); one import at a time per account
+ * (two more wait their turn, then 429).
  */
 const MAX_ROWS = 10_000;
 const MAX_BYTES = 4 * 1024 * 1024;
@@ -148,7 +151,13 @@ describe('CSV import: bounded rows, bytes, report, memory and fairness (issue 17
     expect(JSON.stringify(refused.body).length).toBeLessThan(2000);
   });
 
-  it('runs one import at a time per account (429 with Retry-After), and other accounts still import', async () => {
+  it('runs one import at a time per account: two more wait their turn, a fourth gets 429 with Retry-After; other accounts go on', async () => {
+    const slots: ImportSlots = system.app.get(ClientsController, { strict: false })['importSlots'];
+    const until = async (condition: () => boolean) => {
+      for (const deadline = Date.now() + 20_000; !condition(); await new Promise((resolve) => setImmediate(resolve))) {
+        if (Date.now() > deadline) throw new Error('the import slots never reached the expected state');
+      }
+    };
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const marker = `Held${Date.now().toString(36)}`;
@@ -156,25 +165,21 @@ describe('CSV import: bounded rows, bytes, report, memory and fairness (issue 17
       yield `${HEADER}\nAnn,${marker},${uniqueEmail('held')},,offline\n`;
       await held;
     });
-    // Wait until the first import holds the account's slot: a header-only probe answers 429 then.
-    let busy: Awaited<ReturnType<typeof importCsv>> | undefined;
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const probe = await importCsv(a.admin, HEADER);
-      if (probe.status === 429) {
-        busy = probe;
-        break;
-      }
-      expect(probe.status).toBe(200);
-    }
-    expect(busy?.body.code).toBe('rate_limited');
-    expect(Number(busy?.headers.get('retry-after'))).toBeGreaterThan(0);
+    await until(() => slots.state(a.accountId).running);
+    const queued = [importCsv(a.admin, `${HEADER}\nQ1,${marker},${uniqueEmail('q1')},,offline`), importCsv(a.admin, `${HEADER}\nQ2,${marker},${uniqueEmail('q2')},,offline`)];
+    await until(() => slots.state(a.accountId).waiting === 2);
+    const busy = await importCsv(a.admin, HEADER);
+    expect([busy.status, busy.body.code]).toEqual([429, 'rate_limited']);
+    expect(busy.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(Number(busy.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another account is not held up by it.
     expect((await importCsv(b.admin, `${HEADER}\nBea,Other,${uniqueEmail('other')},,offline`)).body.created).toBe(1);
+    expect(slots.state(a.accountId).waiting).toBe(2);
     release();
     expect((await first).body).toMatchObject({ created: 1, failed: [] });
-    // The slot is free again.
-    expect((await importCsv(a.admin, HEADER)).status).toBe(200);
+    for (const answer of await Promise.all(queued)) expect(answer.body).toMatchObject({ created: 1, failed: [] });
+    expect(await totalOf(a.admin, marker)).toBe(3);
+    expect(slots.state(a.accountId)).toEqual({ running: false, waiting: 0 });
   }, 60_000);
 
   it("keeps another account's lists fast and the memory flat while an import of the maximum size runs", async () => {

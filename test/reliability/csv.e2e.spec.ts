@@ -31,7 +31,7 @@ describe('CSV: formulas are kept as text on import and neutralised on export', (
     const csv = ['firstName,lastName,email,phone,type', ...FORMULAS.map((formula, i) => `"${formula.replace(/"/g, '""')}",Lastname${i},${emails[i]},,offline`)].join('\n');
     const imported = await business.admin.call<any>('POST', '/api/v1/clients/import', csv, { 'content-type': 'text/csv' });
     expect(imported.status).toBe(200);
-    expect(imported.body).toEqual({ created: FORMULAS.length, failed: [] });
+    expect(imported.body).toEqual({ created: FORMULAS.length, failed: [], failedCount: 0, truncated: false, importId: expect.any(String) });
     // Stored as typed: the list shows the text itself.
     const listed = await business.admin.get('/api/v1/clients?search=Lastname&pageSize=100');
     expect(listed.body.items.map((c: { firstName: string }) => c.firstName).sort()).toEqual([...FORMULAS].sort());

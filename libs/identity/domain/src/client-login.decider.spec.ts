@@ -90,6 +90,12 @@ describe('client login', () => {
       spec.given([invited(), accepted]).when({ type: 'ConfirmEmailChange', tokenId: 'e1', now }).thenThrows('validation_failed');
     });
 
+    it('putting the current address back cancels the change asked before: its link stops working', () => {
+      const cancelled: ClientLoginEvent = { type: 'ClientEmailChangeCancelled', data: { ...ids, tokenId: 'e1', cancelledAt: now } };
+      spec.given([invited(), accepted, requested, notice]).when({ type: 'RequestEmailChange', tokenId: 'e2', email: 'a@b.co', now }).then([cancelled]);
+      spec.given([invited(), accepted, requested, notice, cancelled]).when({ type: 'ConfirmEmailChange', tokenId: 'e1', now }).thenThrows('validation_failed');
+    });
+
     it('a revoked or deleted client cannot confirm a change asked before', () => {
       spec.given([invited(), accepted, requested, notice, revoked]).when({ type: 'ConfirmEmailChange', tokenId: 'e1', now }).thenThrows('validation_failed');
     });

@@ -30,7 +30,9 @@ export type ClientLoginEvent =
   /** The notice to the current sign-in address that someone asked to move it (sent with every request). */
   | { type: 'ClientEmailChangeNoticeSent'; data: { clientId: string; accountId: string; email: string; sentAt: string } }
   | { type: 'ClientSignInEmailChanged'; data: { clientId: string; accountId: string; tokenId: string; email: string; previousEmail: string; changedAt: string } }
-  | { type: 'ClientSignedOut'; data: { clientId: string; accountId: string; signedOutAt: string } };
+  | { type: 'ClientSignedOut'; data: { clientId: string; accountId: string; signedOutAt: string } }
+  /** The coach put the address back before the new one was confirmed: that link stops working. */
+  | { type: 'ClientEmailChangeCancelled'; data: { clientId: string; accountId: string; tokenId: string; cancelledAt: string } };
 
 export type ClientLoginCommand =
   | { type: 'IssueInvitation'; clientId: string; accountId: string; tokenId: string; email: string; now: string; reason: InvitationReason }
@@ -165,7 +167,9 @@ export const clientLoginDecider: Decider<ClientLoginCommand, ClientLoginState, C
       case 'RequestEmailChange':
         // Only a client who signs in has a sign-in address to move; an invited one gets a new invitation instead.
         if (!state.hasPassword || state.access === 'removed' || !state.signInEmail) return [];
-        if (sameAddress(state.signInEmail, command.email)) return [];
+        if (sameAddress(state.signInEmail, command.email)) {
+          return state.emailChange ? [{ type: 'ClientEmailChangeCancelled', data: { ...ids, tokenId: state.emailChange.tokenId, cancelledAt: command.now } }] : [];
+        }
         if (state.emailChange && sameAddress(state.emailChange.email, command.email) && state.emailChange.expiresAt > command.now) return [];
         return [
           {
@@ -226,6 +230,8 @@ export const clientLoginDecider: Decider<ClientLoginCommand, ClientLoginState, C
         return { ...state, signInEmail: event.data.email, emailChange: null };
       case 'ClientSignedOut':
         return { ...state, epoch: state.epoch + 1 };
+      case 'ClientEmailChangeCancelled':
+        return { ...state, emailChange: null };
       default:
         return state;
     }

@@ -19,7 +19,7 @@ import { CheckStaffSessionMessageController } from './use-cases/check-staff-sess
 import { ConfirmEmailMessageController } from './use-cases/confirm-email/confirm-email.message-controller';
 import { RemoveStaffMemberMessageController } from './use-cases/remove-staff-member/remove-staff-member.message-controller';
 import { SignOutMessageController } from './use-cases/sign-out/sign-out.message-controller';
-import { claimExistingClientSignIns } from './registration/claim-existing-client-sign-ins';
+import { claimExistingClientSignIns, rebuildSignInIndexOnce } from './registration/sign-in-upgrades';
 import { RegistrationCompleter } from './registration/registration-completer.processor';
 import { AddStaffMemberMessageController } from './use-cases/add-staff-member/add-staff-member.message-controller';
 import { GetAccountMessageController } from './use-cases/get-account/get-account.message-controller';
@@ -87,6 +87,7 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    await rebuildSignInIndexOnce(this.deps.documents);
     await this.deps.documents.collection(LOGINS).ensureIndexes(SIGN_IN_INDEXES);
     await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
     // In the background: the client logins it reads must first catch up with the events.

@@ -111,20 +111,20 @@ export class ClientsController {
     });
   }
 
-  /** One import at a time per account, a few per process (issue 17: an import must not starve other tenants). */
+  /** One import at a time per account, a few per process, the others wait their turn (issue 17: an import must not starve other tenants). */
   private readonly importSlots = new ImportSlots();
 
   @Post('import')
   @HttpCode(200)
   @ApiOperation({
-    summary: `Import clients from CSV (header firstName,lastName,email,phone,type; needs import_clients). Rows are spreadsheet rows: the header is row 1. A file holds ${IMPORT_LIMITS} (413 payload_too_large beyond, nothing imported). The answer lists the first ${IMPORT_INLINE_REFUSALS} refused rows, failedCount and, when a row was refused, reportUrl: the full report as CSV. One import at a time per account (429 rate_limited with Retry-After).`,
+    summary: `Import clients from CSV (header firstName,lastName,email,phone,type; needs import_clients). Rows are spreadsheet rows: the header is row 1. A file holds ${IMPORT_LIMITS} (413 payload_too_large beyond, nothing imported). The answer lists the first ${IMPORT_INLINE_REFUSALS} refused rows, failedCount and, when a row was refused, reportUrl: the full report as CSV. One import runs at a time per account, the next ones wait their turn (at most 2 waiting; more answers 429 rate_limited with Retry-After).`,
   })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', example: 'firstName,lastName,email,phone,type\nAda,Lovelace,ada@example.com,,full_access' } })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: ImportAnswer })
   @ApiResponse({ status: 413, description: `payload_too_large: the file holds more than ${IMPORT_LIMITS}.` })
-  @ApiResponse({ status: 429, description: 'rate_limited: an import of the account (or too many imports) is running; retry after Retry-After seconds.' })
+  @ApiResponse({ status: 429, description: 'rate_limited: two imports of the account already wait for the running one (or too many imports wait); retry after Retry-After seconds.' })
   async importClients(
     @Req() request: FastifyRequest,
     @Headers('idempotency-key') key: string | undefined,
@@ -146,7 +146,7 @@ export class ClientsController {
     }
     let release: () => void;
     try {
-      release = this.importSlots.take(actor.accountId);
+      release = await this.importSlots.take(actor.accountId);
     } catch (error) {
       throw refuse(error as AppError);
     }

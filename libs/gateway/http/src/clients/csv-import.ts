@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
 export const IMPORT_COLUMNS = ['firstName', 'lastName', 'email', 'phone', 'type'] as const;
-export const IMPORT_CHUNK_ROWS = 100;
+export const IMPORT_CHUNK_ROWS = 200;
 /**
  * The limits of one import (issue 17, finding 4: 15 MB of rows took 2.5 GB and every tenant's
  * latency with it). 10,000 clients is a large roster moved in at once; at ~60 bytes a row, such a
@@ -18,6 +18,10 @@ export const IMPORT_MAX_BYTES = IMPORT_MAX_MIB * 1024 * 1024;
 export const IMPORT_INLINE_REFUSALS = 100;
 /** Imports one gateway process runs at once, all accounts together (one per account at any time). */
 export const IMPORT_MAX_CONCURRENT = 2;
+/** Imports that may wait for their turn: per account, in all, and for how long. */
+export const IMPORT_MAX_WAITING_PER_ACCOUNT = 2;
+export const IMPORT_MAX_WAITING = 20;
+export const IMPORT_MAX_WAIT_MS = 60_000;
 export const IMPORT_LIMITS = `at most ${IMPORT_MAX_ROWS.toLocaleString('en')} rows and ${IMPORT_MAX_MIB} MiB per file; split the file`;
 /**
  * After a refusal, the rest of an upload is read and dropped (never kept) for this long, so that
@@ -145,7 +149,12 @@ function receive(body: Readable, declaredBytes: number | undefined, limits: { ma
     body.on('end', () => {
       if (!settled) counter.end();
     });
-    body.on('error', () => refuse(new AppError(ErrorCodes.validationFailed, 'The upload broke off before its end; send the file again.')));
+    const brokeOff = () => refuse(new AppError(ErrorCodes.validationFailed, 'The upload broke off before its end; send the file again.'));
+    body.on('error', brokeOff);
+    body.on('close', () => {
+      if (!body.readableEnded) brokeOff();
+    });
+    if (body.destroyed) brokeOff();
   });
 }
 
@@ -168,8 +177,9 @@ function brief(text: string, max = MAX_PARSE_MESSAGE): string {
  * The rest of a refused upload is read and dropped, so the client gets the answer rather than a
  * reset; one that goes on sending longer than LINGER_MS loses the connection.
  */
-export function dropRest(body: Readable): void {
-  if (body.readableEnded || body.destroyed) return;
+export function dropRest(body: unknown): void {
+  // Another content type was parsed already (and refused): nothing is left to read.
+  if (!(body instanceof Readable) || body.readableEnded || body.destroyed) return;
   const timer = setTimeout(() => body.destroy(), LINGER_MS);
   timer.unref();
   const done = () => clearTimeout(timer);
@@ -180,29 +190,72 @@ export function dropRest(body: Readable): void {
 /**
  * One import at a time per account, and a few per gateway process: an import is the heaviest
  * request there is, and a tenant who sends many at once must not take every other tenant's turn.
- * A second one answers 429 with a Retry-After.
+ * Imports beyond that wait their turn, first come first served (their uploads are not read
+ * meanwhile), a few per account and a bounded number in all, for a bounded time; more answers 429
+ * with a Retry-After.
  */
 export class ImportSlots {
   private readonly running = new Set<string>();
+  private readonly waiting: Array<{ accountId: string; start: (release: () => void) => void }> = [];
 
-  constructor(private readonly max = IMPORT_MAX_CONCURRENT) {}
+  constructor(
+    private readonly limits = { running: IMPORT_MAX_CONCURRENT, waitingPerAccount: IMPORT_MAX_WAITING_PER_ACCOUNT, waiting: IMPORT_MAX_WAITING, waitMs: IMPORT_MAX_WAIT_MS },
+  ) {}
 
-  /** Takes a slot for the account, or refuses; call the answer to give it back. */
-  take(accountId: string): () => void {
-    if (this.running.has(accountId)) throw new ImportBusyError('This account is already importing a file; wait for it to finish, then send the next one.');
-    if (this.running.size >= this.max) throw new ImportBusyError('Other imports are running; try again in a few seconds.');
-    this.running.add(accountId);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.running.delete(accountId);
-    };
+  /** Waits for a slot for the account, or refuses; call the answer to give the slot back. */
+  take(accountId: string): Promise<() => void> {
+    const queuedForAccount = this.waiting.filter((w) => w.accountId === accountId).length;
+    if (queuedForAccount >= this.limits.waitingPerAccount) {
+      return Promise.reject(new ImportBusyError('This account is already importing files; wait for them to finish, then send the next one.'));
+    }
+    if (this.waiting.length >= this.limits.waiting) return Promise.reject(new ImportBusyError('Many imports are waiting; try again in a few seconds.'));
+    return new Promise((resolve, reject) => {
+      const entry = {
+        accountId,
+        start: (release: () => void) => {
+          clearTimeout(timer);
+          resolve(release);
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = this.waiting.indexOf(entry);
+        if (index < 0) return;
+        this.waiting.splice(index, 1);
+        reject(new ImportBusyError('Other imports took too long; try again in a few seconds.'));
+      }, this.limits.waitMs);
+      timer.unref();
+      this.waiting.push(entry);
+      this.pump();
+    });
+  }
+
+  /** Whether the account has an import running, and how many wait. */
+  state(accountId: string): { running: boolean; waiting: number } {
+    return { running: this.running.has(accountId), waiting: this.waiting.filter((w) => w.accountId === accountId).length };
+  }
+
+  private pump(): void {
+    for (let i = 0; i < this.waiting.length && this.running.size < this.limits.running; ) {
+      const entry = this.waiting[i];
+      if (this.running.has(entry.accountId)) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      this.running.add(entry.accountId);
+      let released = false;
+      entry.start(() => {
+        if (released) return;
+        released = true;
+        this.running.delete(entry.accountId);
+        this.pump();
+      });
+    }
   }
 }
 
 export class ImportBusyError extends AppError {
-  readonly retryAfterSeconds = 5;
+  readonly retryAfterSeconds = 10;
   constructor(detail: string) {
     super(ErrorCodes.rateLimited, detail);
   }

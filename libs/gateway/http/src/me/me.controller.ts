@@ -6,10 +6,11 @@ import { IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-valid
 import { CorrelationId, CurrentActor, Roles } from '../auth/auth.decorators';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { send } from '../http/gateway-requests';
+import { IsPlainText } from '../http/validators';
 
 export class OwnProfileBody {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) firstName?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) lastName?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) @IsPlainText() firstName?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) @IsPlainText() lastName?: string;
   @ApiPropertyOptional({ nullable: true, type: String })
   @IsOptional()
   @ValidateIf((body: OwnProfileBody) => body.phone !== null)

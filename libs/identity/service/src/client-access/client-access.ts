@@ -16,7 +16,7 @@ import type { EventMetadata, EventStore } from '@clientele/platform/event-store'
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import { randomUUID } from 'node:crypto';
-import { loginEmailStream } from '../streams';
+import { loginEmailStream, loginKeyOf } from '../streams';
 import { ClientLoginCodec } from './client-login-codec';
 import { LinkTokens } from './link-tokens';
 
@@ -76,9 +76,14 @@ export class ClientAccess {
    * finished by the SignInClaims processor.
    */
   async claimAddress(email: string, clientSignIn: PendingClientSignIn, metadata: EventMetadata): Promise<void> {
+    await this.claimInRegistry(loginEmailStream(email), email, clientSignIn, metadata);
+  }
+
+  /** The same, by the registry stream of the address (what the read models keep of it). */
+  async claimInRegistry(registryStream: string, email: string, clientSignIn: PendingClientSignIn, metadata: EventMetadata): Promise<void> {
     await handleCommand(
       this.events,
-      loginEmailStream(email),
+      registryStream,
       loginEmailDecider,
       { type: 'ClaimLoginEmailForClient', email, clientSignIn, now: new Date().toISOString() },
       { commandId: `claim-client:${clientSignIn.purpose}:${clientSignIn.tokenId}`, metadata },
@@ -170,7 +175,7 @@ export class ClientAccess {
         // (A redelivery after the shred finds nothing to read: the release happened the first time.)
         const state = removed.state;
         for (const address of new Set([state.signInEmail, state.emailChange?.email].filter((a): a is string => !!a))) {
-          await this.releaseAddress(address, clientId, 'client_deleted', `${event.id}:release:${normalizeEmail(address)}`, metadata);
+          await this.releaseAddress(address, clientId, 'client_deleted', `${event.id}:release:${loginKeyOf(address)}`, metadata);
         }
         await this.cipher.shred(clientId);
         return;

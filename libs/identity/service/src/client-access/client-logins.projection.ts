@@ -1,7 +1,7 @@
-import { normalizeEmail } from '@clientele/identity/domain';
 import type { EventProcessor } from '@clientele/platform/application';
 import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
 import type { RecordedEvent } from '@clientele/platform/event-store';
+import { loginKeyOf } from '../streams';
 import type { ClientLoginCodec } from './client-login-codec';
 
 export const CLIENT_LOGINS = 'client_logins';
@@ -12,7 +12,7 @@ export interface ClientLoginDoc {
   accountId: string;
   access: 'none' | 'invited' | 'active' | 'revoked' | 'removed';
   epoch: number;
-  /** The normalised address the client signs in with (the key of their `logins` entry); null before they accept or once erased. */
+  /** The key (loginKeyOf) of the address the client signs in with, their `logins` entry; null before they accept or once erased. */
   loginKey: string | null;
   [key: string]: unknown;
 }
@@ -42,10 +42,10 @@ export class ClientLoginsProjection implements EventProcessor {
       case 'ClientInvitationAccepted':
         next.access = 'active';
         // A deleted client's address reads as '' once their key is shredded (a rebuild): no sign-in to point to.
-        next.loginKey = event.data.email ? normalizeEmail(event.data.email) : null;
+        next.loginKey = event.data.email ? loginKeyOf(event.data.email) : null;
         break;
       case 'ClientSignInEmailChanged':
-        next.loginKey = event.data.email ? normalizeEmail(event.data.email) : null;
+        next.loginKey = event.data.email ? loginKeyOf(event.data.email) : null;
         break;
       case 'ClientPasswordChanged':
       case 'ClientSignedOut':

@@ -8,7 +8,7 @@ export const ACCOUNTS = 'accounts';
 export const STAFF = 'staff';
 export const LOGINS = 'logins';
 
-/** What login needs, keyed by the normalised e-mail. Holds the password hash: never returned. */
+/** What login needs, keyed by loginKeyOf(e-mail). Holds the password hash: never returned. */
 export interface LoginDoc {
   id: string;
   userId: string;

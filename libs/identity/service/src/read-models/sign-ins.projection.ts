@@ -1,12 +1,13 @@
-import { normalizeEmail, type ClientLoginEvent, type StaffMemberEvent } from '@clientele/identity/domain';
+import type { ClientLoginEvent, StaffMemberEvent } from '@clientele/identity/domain';
 import type { EventProcessor } from '@clientele/platform/application';
 import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
 import type { RecordedEvent } from '@clientele/platform/event-store';
 import type { ClientLoginCodec } from '../client-access/client-login-codec';
+import { loginKeyOf } from '../streams';
 import { LOGINS, LoginDoc } from './identity-views.projection';
 
 /**
- * The sign-in index (`logins`, keyed by the normalised address), for staff and clients alike. One
+ * The sign-in index (`logins`, keyed by loginKeyOf the address: no address in an id or a tombstone), for staff and clients alike. One
  * projection keeps it, in the order of the events, so an address given up by one login (a removed
  * staff member, a deleted client, a client who moved) and claimed later by another is written in
  * that order, even on a rebuild. A change to a login touches the entry only while the entry is
@@ -32,7 +33,7 @@ export class SignInsProjection implements EventProcessor {
         // Erased since (a rebuild after the client was deleted): their sign-in is gone with them.
         if (!event.data.email) return [];
         const login: LoginDoc = {
-          id: normalizeEmail(event.data.email),
+          id: loginKeyOf(event.data.email),
           userId: event.data.clientId,
           accountId: event.data.accountId,
           role: 'client',
@@ -46,9 +47,9 @@ export class SignInsProjection implements EventProcessor {
       }
       case 'ClientSignInEmailChanged': {
         if (!event.data.email || !event.data.previousEmail) return [];
-        const previous = await this.own(normalizeEmail(event.data.previousEmail), event.data.clientId);
+        const previous = await this.own(loginKeyOf(event.data.previousEmail), event.data.clientId);
         if (!previous) return [];
-        const moved: LoginDoc = { ...previous, id: normalizeEmail(event.data.email), email: event.data.email };
+        const moved: LoginDoc = { ...previous, id: loginKeyOf(event.data.email), email: event.data.email };
         return [
           { op: 'delete', collection: LOGINS, id: previous.id, version },
           { op: 'upsert', collection: LOGINS, doc: moved, version },
@@ -72,7 +73,7 @@ export class SignInsProjection implements EventProcessor {
       case 'StaffMemberRegistered': {
         const d = data as Extract<StaffMemberEvent, { type: 'StaffMemberRegistered' }>['data'];
         const login: LoginDoc = {
-          id: normalizeEmail(d.email),
+          id: loginKeyOf(d.email),
           userId: d.userId,
           accountId: d.accountId,
           role: d.role,
@@ -91,7 +92,7 @@ export class SignInsProjection implements EventProcessor {
       }
       case 'StaffMemberRemoved': {
         const d = data as Extract<StaffMemberEvent, { type: 'StaffMemberRemoved' }>['data'];
-        const login = await this.own(normalizeEmail(d.email), d.userId);
+        const login = await this.own(loginKeyOf(d.email), d.userId);
         return login ? [{ op: 'delete', collection: LOGINS, id: login.id, version }] : [];
       }
       default:

@@ -1,5 +1,5 @@
 import type { LoginEmailEvent, PendingClientSignIn, StaffMemberEvent } from '@clientele/identity/domain';
-import { loginEmailDecider, normalizeEmail } from '@clientele/identity/domain';
+import { loginEmailDecider } from '@clientele/identity/domain';
 import { handleCommand, type EventProcessor } from '@clientele/platform/application';
 import { AppError } from '@clientele/platform/core';
 import type { EventMetadata, EventStore, RecordedEvent } from '@clientele/platform/event-store';
@@ -94,6 +94,6 @@ export class RegistrationCompleter implements EventProcessor {
 
   /** Whether the client signs in with the address of this registry stream. */
   private holds(signInEmail: string | null, registryStream: string): boolean {
-    return !!signInEmail && loginEmailStream(normalizeEmail(signInEmail)) === registryStream;
+    return !!signInEmail && loginEmailStream(signInEmail) === registryStream;
   }
 }

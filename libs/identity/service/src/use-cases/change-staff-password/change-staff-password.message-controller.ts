@@ -10,8 +10,7 @@ import { signIn, staffEpoch } from '../../client-access/sign-in';
 import { IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from '../../identity.deps';
 import { hashPassword, verifyPassword } from '../../passwords';
 import { LOGINS, LoginDoc, STAFF, StaffDoc } from '../../read-models/identity-views.projection';
-import { staffStream } from '../../streams';
-import { normalizeEmail } from '@clientele/identity/domain';
+import { loginKeyOf, staffStream } from '../../streams';
 
 /**
  * A staff member changes their own password, proving the current one. Every token issued before
@@ -30,7 +29,7 @@ export class ChangeStaffPasswordMessageController {
     if (!actor || actor.role === 'client') throw new AppError(ErrorCodes.forbidden, 'Clients change their password with a reset link.');
     const staff = await this.deps.documents.collection<StaffDoc>(STAFF).get(actor.id);
     if (!staff) throw new AppError(ErrorCodes.unauthorized, 'Your access has ended; sign in again.');
-    const current = await this.deps.documents.collection<LoginDoc>(LOGINS).get(normalizeEmail(staff.email));
+    const current = await this.deps.documents.collection<LoginDoc>(LOGINS).get(loginKeyOf(staff.email));
     const ownLogin = current && current.userId === actor.id ? current : null;
     if (!ownLogin || !(await verifyPassword(envelope.data.currentPassword, ownLogin.passwordHash))) {
       throw new AppError(ErrorCodes.validationFailed, 'The current password is not right.', [{ field: 'currentPassword', message: 'is not right' }]);

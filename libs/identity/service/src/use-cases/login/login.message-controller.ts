@@ -1,5 +1,4 @@
 import { IdentitySubjects, LoginRequest, LoginResult } from '@clientele/identity/contracts';
-import { normalizeEmail } from '@clientele/identity/domain';
 import type { RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -10,6 +9,7 @@ import { signIn, staffEpoch } from '../../client-access/sign-in';
 import { CLIENT_ACCESS, IDENTITY_DEPS, IdentityDeps } from '../../identity.deps';
 import { DUMMY_HASH, verifyPassword } from '../../passwords';
 import { LOGINS, LoginDoc } from '../../read-models/identity-views.projection';
+import { loginKeyOf } from '../../streams';
 
 @Controller()
 export class LoginMessageController {
@@ -21,7 +21,7 @@ export class LoginMessageController {
   @MessagePattern(IdentitySubjects.login)
   async login(@Payload() envelope: RequestEnvelope<LoginRequest>): Promise<LoginResult> {
     const { email, password } = envelope.data;
-    const login = await this.deps.documents.collection<LoginDoc>(LOGINS).get(normalizeEmail(email));
+    const login = await this.deps.documents.collection<LoginDoc>(LOGINS).get(loginKeyOf(email));
     // An unknown e-mail costs the same as a wrong password, and answers the same.
     const matches = await verifyPassword(password, login?.passwordHash ?? DUMMY_HASH);
     const refused = new AppError(ErrorCodes.invalidCredentials, 'The e-mail address or the password is not right.');

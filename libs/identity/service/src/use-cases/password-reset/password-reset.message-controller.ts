@@ -1,5 +1,4 @@
 import { IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
-import { normalizeEmail } from '@clientele/identity/domain';
 import type { RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -10,6 +9,7 @@ import { signInAsClient } from '../../client-access/sign-in';
 import { CLIENT_ACCESS, IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from '../../identity.deps';
 import { hashPassword } from '../../passwords';
 import { LOGINS, LoginDoc } from '../../read-models/identity-views.projection';
+import { loginKeyOf } from '../../streams';
 
 /**
  * Forgotten passwords. A request always answers the same, at once, whatever the address: the work
@@ -54,7 +54,7 @@ export class PasswordResetMessageController {
   }
 
   private async issueReset(envelope: RequestEnvelope<{ email: string }>): Promise<void> {
-    const login = await this.deps.documents.collection<LoginDoc>(LOGINS).get(normalizeEmail(envelope.data.email ?? ''));
+    const login = await this.deps.documents.collection<LoginDoc>(LOGINS).get(loginKeyOf(envelope.data.email ?? ''));
     if (!login || login.role !== 'client') return;
     // Only the address the client signs in with; the reset mail goes to it.
     const state = await this.deps.documents.collection<ClientLoginDoc>(CLIENT_LOGINS).get(login.userId);

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, CHROMIUM, launchChromium } from './support/browser';
+import { newClient, signUp } from './support/http';
+import { RunningSystem, startInProcess } from './support/in-process';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildWeb } = require('../tools/build-web.js') as { buildWeb: (dir: string, options?: { minify?: boolean }) => Promise<string> };
+
+const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
+if (!chromiumAvailable()) process.stdout.write(`Web app notes browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
+
+/** Issue 17: the profile carries only the latest notes; the Overview pages older ones in with "Show more". */
+describeIfChromium('coach notes in the web app (headless Chromium, embedded profile)', () => {
+  let system: RunningSystem;
+  let browser: Browser;
+  let page: Page;
+  let webDir: string;
+
+  beforeAll(async () => {
+    webDir = await buildWeb(mkdtempSync(join(tmpdir(), 'clientele-web-')), { minify: false });
+    system = await startInProcess({ CLIENTELE_WEB_DIR: webDir });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    if (webDir) rmSync(webDir, { recursive: true, force: true });
+  });
+
+  it('shows the latest 5 notes, loads older ones a page at a time, and starts again from the newest after a new note', async () => {
+    const business = await signUp(system.api);
+    const client = (await business.admin.post('/api/v1/clients', newClient({ type: 'offline' }))).body as { id: string };
+    for (let i = 1; i <= 30; i++) await business.admin.post(`/api/v1/clients/${client.id}/notes`, { body: `Note number ${i}` });
+    const session = (await system.api.post('/api/v1/auth/login', { email: business.email, password: 'correct horse battery' })).body;
+
+    await page.goto(`${system.api.baseUrl}/`);
+    await page.evaluate((value) => localStorage.setItem('clientele.session', value), JSON.stringify({ accessToken: session.accessToken, user: session.user }));
+    await page.goto(`${system.api.baseUrl}/clients/${client.id}`);
+    const notes = page.getByRole('list', { name: 'Coach notes' }).locator('li');
+    await notes.first().getByText('Note number 30', { exact: true }).waitFor();
+    expect(await notes.locator('p').allTextContents()).toEqual(['Note number 30', 'Note number 29', 'Note number 28', 'Note number 27', 'Note number 26']);
+    await page.getByText('5 of 30').waitFor();
+
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await page.getByText('20 of 30').waitFor();
+    expect(await notes.count()).toBe(20);
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await notes.nth(29).getByText('Note number 1', { exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: 'Show more' }).count()).toBe(0);
+
+    await page.getByLabel('New note').fill('Fresh note');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await notes.first().getByText('Fresh note', { exact: true }).waitFor();
+    await page.getByText('5 of 31').waitFor();
+  }, 120_000);
+});
