@@ -14,7 +14,7 @@ import { recordCheck } from '../support/reliability-report';
  * resident memory comes back near where it started once the load stops.
  */
 const NOTES = Number(process.env.SOAK_NOTES ?? 1000);
-const IN_FLIGHT = 200;
+const IN_FLIGHT = Number(process.env.SOAK_IN_FLIGHT ?? 200);
 /** How far above its start the resident memory may stay after the load (before the fix: +850 MB for 1,000 notes here). */
 const RSS_SLACK_MB = 200;
 
