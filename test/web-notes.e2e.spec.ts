@@ -39,7 +39,8 @@ describeIfChromium('coach notes in the web app (headless Chromium, embedded prof
     const session = (await system.api.post('/api/v1/auth/login', { email: business.email, password: 'correct horse battery' })).body;
 
     await page.goto(`${system.api.baseUrl}/`);
-    await page.evaluate((value) => localStorage.setItem('clientele.session', value), JSON.stringify({ accessToken: session.accessToken, user: session.user }));
+    // Signed in as the web app keeps it (apps/web/src/api.ts); the test's own types know no DOM.
+    await page.evaluate(`localStorage.setItem('clientele.session', ${JSON.stringify(JSON.stringify({ accessToken: session.accessToken, user: session.user }))})`);
     await page.goto(`${system.api.baseUrl}/clients/${client.id}`);
     const notes = page.getByRole('list', { name: 'Coach notes' }).locator('li');
     await notes.first().getByText('Note number 30', { exact: true }).waitFor();

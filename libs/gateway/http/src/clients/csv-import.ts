@@ -28,6 +28,11 @@ export const IMPORT_LIMITS = `at most ${IMPORT_MAX_ROWS.toLocaleString('en')} ro
  * the client reads the 413 instead of a reset (nginx's lingering close); then the connection is cut.
  */
 const LINGER_MS = 5_000;
+/**
+ * An upload must arrive within this (4 MiB in a minute is 70 KB/s): a slow sender holds an import
+ * slot, and two of them would otherwise keep every other account's imports waiting.
+ */
+export const IMPORT_RECEIVE_TIMEOUT_MS = 60_000;
 /** A parse error may quote a whole cell; the problem says where, not what. */
 const MAX_PARSE_MESSAGE = 160;
 const PARSE_OPTIONS: Options = { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true };
@@ -117,9 +122,14 @@ function receive(body: Readable, declaredBytes: number | undefined, limits: { ma
     let records = 0;
     let settled = false;
     const counter = parse(PARSE_OPTIONS);
+    const deadline = setTimeout(
+      () => refuse(new AppError(ErrorCodes.validationFailed, `The upload took longer than ${IMPORT_RECEIVE_TIMEOUT_MS / 1000} seconds; send the file again.`)),
+      IMPORT_RECEIVE_TIMEOUT_MS,
+    );
     const refuse = (error: AppError) => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       counter.destroy();
       kept.length = 0;
       dropRest(body);
@@ -136,6 +146,7 @@ function receive(body: Readable, declaredBytes: number | undefined, limits: { ma
     counter.on('end', () => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       if (records === 0) reject(new AppError(ErrorCodes.validationFailed, 'The file is empty; its first row must name the columns.'));
       else resolve(kept);
     });

@@ -27,6 +27,8 @@ export class OwnProfileMessageController {
       { type: 'ChangeContact', changes: { firstName, lastName, phone }, actorId: client.id, now: new Date().toISOString() },
       randomUUID(),
       { correlationId: envelope.correlationId, actor: { id: client.id, role: 'client' }, accountId: client.accountId },
+      // A new command id each call: the cached client state is safe (no re-read of a long stream).
+      { fresh: true },
     );
     await this.context.waitForViews(result.position);
     return this.read(client.id);
