@@ -180,6 +180,14 @@ describe('security: sign-in identities and ending access', () => {
     expect(again.status).toBe(201);
     expect((await admin.call('DELETE', `/api/v1/staff/${coach.id}`)).status).toBe(404);
 
+    // An Idempotency-Key that added a member who was removed since: a 409, not a second member nor a 500.
+    const keyed = { firstName: 'K', lastName: 'Eyed', email: uniqueEmail('keyed'), password: 'another good secret', role: 'coach' };
+    const first = await admin.post('/api/v1/staff', keyed, { 'idempotency-key': 'staff-key-1' });
+    expect(first.status).toBe(201);
+    expect((await admin.call('DELETE', `/api/v1/staff/${first.body.id}`)).status).toBe(204);
+    const replay = await admin.post('/api/v1/staff', keyed, { 'idempotency-key': 'staff-key-1' });
+    expect({ status: replay.status, code: replay.body.code }).toEqual({ status: 409, code: 'idempotency_key_reused' });
+
     // A client token can log out too.
     const address = uniqueEmail('client');
     await admin.post('/api/v1/clients', newClient({ email: address }));

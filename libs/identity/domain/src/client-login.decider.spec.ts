@@ -101,6 +101,20 @@ describe('client login', () => {
     });
   });
 
+  it('a reset link sent to the old address dies when the client moves to a confirmed new one', () => {
+    const reset: ClientLoginEvent = { type: 'ClientPasswordResetIssued', data: { ...ids, tokenId: 'r1', expiresAt: later(3600 * 1000), issuedAt: now } };
+    const requested: ClientLoginEvent = {
+      type: 'ClientEmailChangeRequested',
+      data: { ...ids, tokenId: 'e1', email: 'new@b.co', previousEmail: 'a@b.co', expiresAt: later(3600 * 1000), requestedAt: now },
+    };
+    const changed: ClientLoginEvent = { type: 'ClientSignInEmailChanged', data: { ...ids, tokenId: 'e1', email: 'new@b.co', previousEmail: 'a@b.co', changedAt: now } };
+    spec.given([invited(), accepted, reset, requested, changed]).when({ type: 'ResetPassword', tokenId: 'r1', passwordHash: 'h9', now }).thenThrows('validation_failed');
+  });
+
+  it('never invites a client who already has a login (going offline and back restores it instead)', () => {
+    spec.given([invited(), accepted, revoked]).when({ type: 'IssueInvitation', ...ids, tokenId: 't2', email: 'other@b.co', now, reason: 'type_changed' }).thenNothingHappens();
+  });
+
   it('signs out: the access epoch ends', () => {
     const signedOut: ClientLoginEvent = { type: 'ClientSignedOut', data: { ...ids, signedOutAt: now } };
     spec.given([invited(), accepted]).when({ type: 'SignOut', now }).then([signedOut]);

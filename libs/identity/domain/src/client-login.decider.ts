@@ -103,7 +103,8 @@ export const clientLoginDecider: Decider<ClientLoginCommand, ClientLoginState, C
     const ids = { clientId: state.clientId, accountId: state.accountId };
     switch (command.type) {
       case 'IssueInvitation':
-        if (state.access === 'removed') return [];
+        // A client who already set a password has a login (and a sign-in address): never a second one.
+        if (state.access === 'removed' || state.hasPassword) return [];
         return [
           {
             type: 'ClientInvitationIssued',
@@ -227,7 +228,8 @@ export const clientLoginDecider: Decider<ClientLoginCommand, ClientLoginState, C
       case 'ClientEmailChangeRequested':
         return { ...state, emailChange: { tokenId: event.data.tokenId, expiresAt: event.data.expiresAt, email: event.data.email } };
       case 'ClientSignInEmailChanged':
-        return { ...state, signInEmail: event.data.email, emailChange: null };
+        // A reset link went to the old address: it must not open the login that now signs in elsewhere.
+        return { ...state, signInEmail: event.data.email, emailChange: null, reset: null };
       case 'ClientSignedOut':
         return { ...state, epoch: state.epoch + 1 };
       case 'ClientEmailChangeCancelled':

@@ -34,8 +34,11 @@ export interface PendingClientSignIn {
   accountId: string;
   purpose: 'invitation' | 'email_change';
   tokenId: string;
-  /** Only for an invitation: the password chosen with it (scrypt hash). */
-  passwordHash?: string;
+  /**
+   * Only for an invitation: the password chosen with it (its scrypt hash), sealed with the client's
+   * key, so that it becomes unreadable with the rest of their personal data when they are deleted.
+   */
+  sealedPasswordHash?: string;
 }
 
 export type LoginEmailReleaseReason = 'client_deleted' | 'client_email_changed' | 'staff_removed' | 'claim_abandoned';

@@ -88,14 +88,10 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
     if (this.started) return;
     this.started = true;
     await rebuildSignInIndexOnce(this.deps.documents);
+    await claimExistingClientSignIns(this.deps.events, this.deps.documents, this.access, this.deps.logger);
     await this.deps.documents.collection(LOGINS).ensureIndexes(SIGN_IN_INDEXES);
     await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
-    // In the background: the client logins it reads must first catch up with the events.
-    void this.deps.events
-      .headPosition()
-      .then((head) => (head === null ? undefined : this.processors.clientLogins.waitFor(head, 600_000)))
-      .then(() => claimExistingClientSignIns(this.deps.documents, this.access, this.deps.logger))
-      .catch((error) => this.deps.logger.error('claiming the sign-ins of existing clients failed; it runs again at the next start', (error as Error).stack, 'identity'));
+
     // Client app access follows the roster.
     this.consumers.push(
       await this.deps.bus.consume(

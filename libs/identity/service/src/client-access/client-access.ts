@@ -22,6 +22,9 @@ import { LinkTokens } from './link-tokens';
 
 export const clientLoginStream = (clientId: string) => `clientlogin-${clientId}`;
 
+/** A client's claim as the service makes it: the password in clear here, sealed in the event. */
+export type ClientClaim = Omit<PendingClientSignIn, 'sealedPasswordHash'> & { passwordHash?: string };
+
 /**
  * Client app access, as the roster's events drive it: invitations when a full-access client is
  * added or leaves offline, revocation when one goes offline or is deleted, restored access,
@@ -75,19 +78,36 @@ export class ClientAccess {
    * holds it. The claim records the link whose use it completes, so a crash right after it is
    * finished by the SignInClaims processor.
    */
-  async claimAddress(email: string, clientSignIn: PendingClientSignIn, metadata: EventMetadata): Promise<void> {
-    await this.claimInRegistry(loginEmailStream(email), email, clientSignIn, metadata);
+  async claimAddress(email: string, claim: ClientClaim, metadata: EventMetadata): Promise<void> {
+    await this.claimInRegistry(loginEmailStream(email), email, claim, metadata);
   }
 
   /** The same, by the registry stream of the address (what the read models keep of it). */
-  async claimInRegistry(registryStream: string, email: string, clientSignIn: PendingClientSignIn, metadata: EventMetadata): Promise<void> {
-    await handleCommand(
-      this.events,
-      registryStream,
-      loginEmailDecider,
-      { type: 'ClaimLoginEmailForClient', email, clientSignIn, now: new Date().toISOString() },
-      { commandId: `claim-client:${clientSignIn.purpose}:${clientSignIn.tokenId}`, metadata },
-    );
+  async claimInRegistry(registryStream: string, email: string, claim: ClientClaim, metadata: EventMetadata): Promise<void> {
+    const { passwordHash, ...rest } = claim;
+    const clientSignIn: PendingClientSignIn = {
+      ...rest,
+      ...(passwordHash ? { sealedPasswordHash: await this.cipher.seal(claim.clientId, { passwordHash }) } : {}),
+    };
+    const commandId = `claim-client:${claim.purpose}:${claim.tokenId}`;
+    const claimed = await handleCommand(this.events, registryStream, loginEmailDecider, { type: 'ClaimLoginEmailForClient', email, clientSignIn, now: new Date().toISOString() }, {
+      commandId,
+      metadata,
+    });
+    // This very claim was made before and has been released since (its change was abandoned): claim afresh.
+    if (claimed.state.claimedBy !== claim.clientId) {
+      await handleCommand(this.events, registryStream, loginEmailDecider, { type: 'ClaimLoginEmailForClient', email, clientSignIn, now: new Date().toISOString() }, {
+        commandId: `${commandId}:after:${claimed.revision}`,
+        metadata,
+      });
+    }
+  }
+
+  /** The password a claim carries for the acceptance it completes; null once the client's key is shredded. */
+  async claimedPasswordHash(claim: PendingClientSignIn): Promise<string | null> {
+    if (!claim.sealedPasswordHash) return null;
+    const opened = await this.cipher.open<{ passwordHash: string }>(claim.clientId, claim.sealedPasswordHash);
+    return opened?.passwordHash ?? null;
   }
 
   /** Frees an address this client held (a late or repeated release of someone else's claim changes nothing). */
@@ -121,6 +141,12 @@ export class ClientAccess {
     const invite = async (reason: 'added' | 'type_changed' | 'requested' | 'email_changed', known?: ClientContactView | null) => {
       const contact = known === undefined ? await this.contact(clientId, event.metadata.correlationId) : known;
       if (!contact || contact.type === 'offline') return;
+      // A client who set a password has a login already: never a second invitation, restored access instead.
+      const current = await this.state(clientId);
+      if (current.hasPassword) {
+        if (current.access === 'revoked') await this.run(clientId, { type: 'RestoreAccess', now }, event.id, metadata);
+        return;
+      }
       await this.run(
         clientId,
         { type: 'IssueInvitation', clientId, accountId, tokenId: deterministicId('token', event.id), email: contact.email, now, reason },

@@ -1,4 +1,4 @@
-import type { ClientLoginEvent, StaffMemberEvent } from '@clientele/identity/domain';
+import type { StaffMemberEvent } from '@clientele/identity/domain';
 import type { EventProcessor } from '@clientele/platform/application';
 import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
 import type { RecordedEvent } from '@clientele/platform/event-store';
@@ -43,17 +43,14 @@ export class SignInsProjection implements EventProcessor {
           firstName: event.data.firstName,
           lastName: event.data.lastName,
         };
-        return [{ op: 'upsert', collection: LOGINS, doc: login, version }];
+        return this.claim(login, version);
       }
       case 'ClientSignInEmailChanged': {
         if (!event.data.email || !event.data.previousEmail) return [];
         const previous = await this.own(loginKeyOf(event.data.previousEmail), event.data.clientId);
         if (!previous) return [];
         const moved: LoginDoc = { ...previous, id: loginKeyOf(event.data.email), email: event.data.email };
-        return [
-          { op: 'delete', collection: LOGINS, id: previous.id, version },
-          { op: 'upsert', collection: LOGINS, doc: moved, version },
-        ];
+        return [{ op: 'delete', collection: LOGINS, id: previous.id, version }, ...(await this.claim(moved, version))];
       }
       case 'ClientPasswordChanged': {
         const login = await this.ownByUser(event.data.clientId);
@@ -83,7 +80,7 @@ export class SignInsProjection implements EventProcessor {
           firstName: d.firstName,
           lastName: d.lastName,
         };
-        return [{ op: 'upsert', collection: LOGINS, doc: login, version }];
+        return this.claim(login, version);
       }
       case 'StaffPasswordChanged': {
         const d = data as Extract<StaffMemberEvent, { type: 'StaffPasswordChanged' }>['data'];
@@ -98,6 +95,16 @@ export class SignInsProjection implements EventProcessor {
       default:
         return [];
     }
+  }
+
+  /**
+   * Writes an entry unless the address is another login's: the first holder keeps it, as in the
+   * sign-in registry. (Only history recorded before the registry can hold a second claim.)
+   */
+  private async claim(login: LoginDoc, version: number | bigint): Promise<WriteOp[]> {
+    const current = await this.documents.collection<LoginDoc>(LOGINS).get(login.id);
+    if (current && current.userId !== login.userId) return [];
+    return [{ op: 'upsert', collection: LOGINS, doc: login, version }];
   }
 
   /** The entry at this address, if it is this user's. */

@@ -1,7 +1,7 @@
 import type { LoginEmailEvent, PendingClientSignIn, StaffMemberEvent } from '@clientele/identity/domain';
 import { loginEmailDecider } from '@clientele/identity/domain';
 import { handleCommand, type EventProcessor } from '@clientele/platform/application';
-import { AppError } from '@clientele/platform/core';
+import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { EventMetadata, EventStore, RecordedEvent } from '@clientele/platform/event-store';
 import type { ClientAccess } from '../client-access/client-access';
 import { loginEmailStream } from '../streams';
@@ -57,8 +57,13 @@ export class RegistrationCompleter implements EventProcessor {
       });
     try {
       if (claim.purpose === 'invitation') {
-        const [contact, state] = await Promise.all([this.access.contact(clientId, metadata.correlationId), this.access.state(clientId)]);
-        if (!contact || !state.invitation || state.invitation.tokenId !== tokenId || !claim.passwordHash) {
+        const [contact, state, passwordHash] = await Promise.all([
+          this.access.contact(clientId, metadata.correlationId),
+          this.access.state(clientId),
+          this.access.claimedPasswordHash(claim),
+        ]);
+        // No contact: the client was deleted (a roster that does not answer throws, and this is retried).
+        if (!contact || !state.invitation || state.invitation.tokenId !== tokenId || !passwordHash) {
           // Accepted already (the request finished it), or the link can no longer be used.
           if (!this.holds(state.signInEmail, registryStream)) await abandon();
           return;
@@ -71,7 +76,7 @@ export class RegistrationCompleter implements EventProcessor {
             email: state.invitation.email,
             firstName: contact.firstName,
             lastName: contact.lastName,
-            passwordHash: claim.passwordHash,
+            passwordHash,
             now: new Date().toISOString(),
           },
           `accept:${tokenId}`,
@@ -85,8 +90,9 @@ export class RegistrationCompleter implements EventProcessor {
         }
       }
     } catch (error) {
-      // The link expired or was replaced between the claim and now: nobody may keep the address for it.
-      if (!(error instanceof AppError)) throw error;
+      // The link expired or was replaced between the claim and now: nobody may keep the address for
+      // it. Anything else (a service that did not answer, a conflict) is retried, never taken as that.
+      if (!(error instanceof AppError) || error.code !== ErrorCodes.validationFailed) throw error;
       const state = await this.access.state(clientId);
       if (!this.holds(state.signInEmail, registryStream)) await abandon();
     }

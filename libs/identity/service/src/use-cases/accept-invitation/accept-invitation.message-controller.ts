@@ -66,7 +66,8 @@ export class AcceptInvitationMessageController {
     if (result.alreadyHandled && (result.state.access !== 'active' || normalizeEmail(result.state.signInEmail ?? '') !== normalizeEmail(invitation.email))) throw invalid();
     if (result.position !== null) await Promise.all([this.processors.clientLogins.waitFor(result.position), this.processors.signIns.waitFor(result.position)]);
     const login = await signInAsClient(this.deps, clientId);
-    if (!login) throw new Error('the accepted login is missing from the read model');
+    // Only history from before the sign-in registry can leave the address with another login.
+    if (!login) throw new AppError(ErrorCodes.emailTaken, `${invitation.email} already signs in to Clientele with another login; ask your coach to use another address for you.`);
     return login;
   }
 }

@@ -60,7 +60,8 @@ export class AddStaffMemberMessageController {
     const position = await completeRegistration(this.deps.events, registration, metadata, now);
     if (position !== null) await Promise.all([this.processors.views.waitFor(position), this.processors.signIns.waitFor(position)]);
     const staff = await this.deps.documents.collection<StaffDoc>(STAFF).get(userId);
-    if (!staff) throw new Error(`staff member ${userId} missing from the read model after registration`);
+    // The same Idempotency-Key made this member before, and they were removed since.
+    if (!staff) throw new AppError(ErrorCodes.idempotencyKeyReused, 'This Idempotency-Key added a staff member who has been removed since; send the request with a new key.');
     return toStaffMemberView(staff);
   }
 }
