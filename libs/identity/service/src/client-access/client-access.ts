@@ -11,7 +11,7 @@ import {
 } from '@clientele/identity/domain';
 import { CommandResult, deterministicId, handleCommand } from '@clientele/platform/application';
 import type { IntegrationEvent, RequestClient } from '@clientele/platform/bus';
-import { AppError, ErrorCodes, fold } from '@clientele/platform/core';
+import { AppError, ErrorCodes, UnavailableError, fold } from '@clientele/platform/core';
 import type { EventMetadata, EventStore } from '@clientele/platform/event-store';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import type { DocumentStore } from '@clientele/platform/document-store';
@@ -70,6 +70,25 @@ export class ClientAccess {
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCodes.notFound) return null;
       throw error;
+    }
+  }
+
+  /**
+   * The same, for reactions (not requests, where a person waits): a roster that does not answer
+   * (restarting after a crash, say) is waited for, up to `patienceMs`, instead of failing the
+   * delivery. The consumer's own retries are for events that fail on their own; spending them on an
+   * outage of the clients service would dead-letter every invitation of that minute.
+   */
+  async contactPatiently(clientId: string, correlationId?: string, patienceMs = 120_000): Promise<ClientContactView | null> {
+    const deadline = Date.now() + patienceMs;
+    for (let pause = 250; ; pause = Math.min(pause * 2, 2_000)) {
+      try {
+        return await this.contact(clientId, correlationId);
+      } catch (error) {
+        const unavailable = error instanceof UnavailableError || (error instanceof AppError && error.code === ErrorCodes.unavailable);
+        if (!unavailable || Date.now() + pause > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
   }
 
@@ -139,7 +158,7 @@ export class ClientAccess {
     const now = new Date().toISOString();
     // The link goes to the address the roster has now, and only that address can use it.
     const invite = async (reason: 'added' | 'type_changed' | 'requested' | 'email_changed', known?: ClientContactView | null) => {
-      const contact = known === undefined ? await this.contact(clientId, event.metadata.correlationId) : known;
+      const contact = known === undefined ? await this.contactPatiently(clientId, event.metadata.correlationId) : known;
       if (!contact || contact.type === 'offline') return;
       // A client who set a password has a login already: never a second invitation, restored access instead.
       const current = await this.state(clientId);
@@ -165,7 +184,7 @@ export class ClientAccess {
         return;
       case ClientsEvents.contactChanged: {
         if (!data.fields?.includes('email')) return;
-        const [state, contact] = await Promise.all([this.state(clientId), this.contact(clientId, event.metadata.correlationId)]);
+        const [state, contact] = await Promise.all([this.state(clientId), this.contactPatiently(clientId, event.metadata.correlationId)]);
         if (!contact) return;
         if (state.hasPassword && state.access !== 'removed') {
           // A client who signs in keeps their address until the new one's owner confirms it.

@@ -58,7 +58,7 @@ export class RegistrationCompleter implements EventProcessor {
     try {
       if (claim.purpose === 'invitation') {
         const [contact, state, passwordHash] = await Promise.all([
-          this.access.contact(clientId, metadata.correlationId),
+          this.access.contactPatiently(clientId, metadata.correlationId),
           this.access.state(clientId),
           this.access.claimedPasswordHash(claim),
         ]);
