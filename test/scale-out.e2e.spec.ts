@@ -143,7 +143,9 @@ describe('two replicas of every service', () => {
           const added = await business.admin.post('/api/v1/clients', newClient({ type: 'offline', lastName: `Paused${i}` }));
           if (added.status === 201) break;
           expect({ status: added.status, code: added.body.code }).toEqual({ status: 503, code: 'unavailable' });
-          expect(attempt).toBeLessThan(6);
+          // Each attempt reaches the paused replica with probability 1/2: six in a row happened about
+          // once in 13 runs of this test (5 clients × 1/64). Fifteen in a row: once in 6,500.
+          expect(attempt).toBeLessThan(16);
         }
       }
     } finally {
@@ -161,7 +163,7 @@ describe('two replicas of every service', () => {
     expect((await business.admin.get('/api/v1/clients?search=Resumed')).body.total).toBe(5);
     const verified = await opsVerify('clients');
     expect({ code: verified.code, output: verified.code === 0 ? '' : verified.output }).toEqual({ code: 0, output: '' });
-  }, 120_000);
+  }, 300_000);
 
   it('on SIGTERM, a replica finishes what it took, hands its leases over at once, and exits 0', async () => {
     const holder = (await deployment.leaseHolders())['clients_views'].holder;

@@ -1,5 +1,6 @@
 import { privateDirectory, type ClienteleConfig } from '@clientele/platform/config';
-import { EventStore, SqliteEventStore } from '@clientele/platform/event-store';
+import { EventStore, PostgresEventStore, SqliteEventStore } from '@clientele/platform/event-store';
+import { postgresStoreOptions } from '@clientele/platform/runtime';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -19,13 +20,15 @@ export const auditStream = (ranAt: string) => `opsaudit-${ranAt.slice(0, 10)}`;
 /**
  * The ops tool's own event store, the only place it writes: `<DATA_DIR>/ops/events.sqlite` in the
  * embedded profile; on EventStoreDB the same server as the services, in its own `opsaudit-*`
- * streams (no service reads that category).
+ * streams (no service reads that category); on PostgreSQL the services' database, in a schema of
+ * its own (`ops`).
  */
 export async function openOpsEventStore(config: ClienteleConfig): Promise<EventStore> {
   if (config.eventStore === 'eventstoredb') {
     const { EsdbEventStore } = await import('@clientele/platform/event-store/eventstoredb');
     return new EsdbEventStore({ connectionString: config.eventStoreUrl! });
   }
+  if (config.eventStore === 'postgres') return PostgresEventStore.open({ ...postgresStoreOptions(config, 'ops', 'events'), poolSize: 2 });
   // Owner-only, like everything under DATA_DIR (the SQLite adapter makes its files 0600).
   const dir = privateDirectory(join(config.dataDir, 'ops'));
   return new SqliteEventStore({ filename: join(dir, 'events.sqlite') });

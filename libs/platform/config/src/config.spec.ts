@@ -133,6 +133,54 @@ describe('loadConfig', () => {
     expect(problemsOf({ MONGO_URL: 'http://a:1,b:2/' })).toEqual([expect.stringContaining('MONGO_URL must start with mongodb://')]);
   });
 
+  it('takes the PostgreSQL stores with POSTGRES_URL and a pool size (issue 18)', () => {
+    const postgres = { CLIENTELE_EVENT_STORE: 'postgres', CLIENTELE_DOCUMENT_STORE: 'postgres', POSTGRES_URL: 'postgres://clientele:pgsecret@db:5432/clientele' };
+    expect(loadConfig(postgres, '/srv')).toMatchObject({ eventStore: 'postgres', documentStore: 'postgres', postgresUrl: postgres.POSTGRES_URL, postgresPoolSize: 10 });
+    expect(loadConfig({ ...postgres, CLIENTELE_POSTGRES_POOL_SIZE: '4' }, '/srv').postgresPoolSize).toBe(4);
+    expect(loadConfig({ ...postgres, POSTGRES_URL: 'postgresql:///clientele?host=/var/run/postgresql' }, '/srv').postgresUrl).toBe(
+      'postgresql:///clientele?host=/var/run/postgresql',
+    );
+    expect(loadConfig({ ...postgres, POSTGRES_URL: 'postgres://db/clientele?sslmode=verify-full' }, '/srv').postgresUrl).toBeDefined();
+  });
+
+  it('refuses a PostgreSQL setting it cannot use, with a sentence each (issue 18)', () => {
+    const postgres = { CLIENTELE_EVENT_STORE: 'postgres', CLIENTELE_DOCUMENT_STORE: 'postgres' };
+    expect(problemsOf(postgres)).toEqual([
+      'The postgres event store and document store need POSTGRES_URL (e.g. postgres://clientele:secret@localhost:5432/clientele); or set CLIENTELE_EVENT_STORE and CLIENTELE_DOCUMENT_STORE to sqlite.',
+    ]);
+    expect(problemsOf({ CLIENTELE_EVENT_STORE: 'postgres' })).toEqual([expect.stringContaining('The postgres event store needs POSTGRES_URL')]);
+    const refused = (url: string) => problemsOf({ ...postgres, POSTGRES_URL: url });
+    expect(refused('mysql://u:pw@db/clientele')).toEqual([
+      'POSTGRES_URL must start with postgres:// or postgresql:// (e.g. postgres://clientele:secret@localhost:5432/clientele); the value given does not.',
+    ]);
+    expect(refused('postgres://u:pw@db:99999/clientele')).toEqual([expect.stringMatching(/^POSTGRES_URL cannot be read as a PostgreSQL connection string \(Invalid URL\)/)]);
+    expect(refused('postgres://u:pw@db:5432')).toEqual(['POSTGRES_URL names no database; add it after the host, e.g. postgres://clientele:secret@localhost:5432/clientele.']);
+    expect(refused('postgres://u:pw@db-1,db-2/clientele')).toEqual([expect.stringContaining('POSTGRES_URL lists several hosts, but node-postgres connects to one')]);
+    expect(refused('postgres://u:pw@db/clientele?sslmode=sometimes')).toEqual([
+      'POSTGRES_URL has sslmode=sometimes; use one of disable, allow, prefer, require, verify-ca, verify-full, no-verify.',
+    ]);
+    expect(refused('postgres://')).toEqual([expect.stringContaining('POSTGRES_URL names no host')]);
+    // Two at least: a document store's batch holds one connection for its transaction and creates tables on another.
+    for (const size of ['1', '201', 'ten']) {
+      expect(problemsOf({ ...postgres, POSTGRES_URL: 'postgres://db/clientele', CLIENTELE_POSTGRES_POOL_SIZE: size })).toEqual([
+        `CLIENTELE_POSTGRES_POOL_SIZE must be a whole number from 2 to 200; it is "${size}".`,
+      ]);
+    }
+    expect(problemsOf({ CLIENTELE_POSTGRES_POOL_SIZE: '5' })).toEqual([expect.stringContaining('applies to the PostgreSQL stores only')]);
+  });
+
+  it('never shows the PostgreSQL password, in an error or in the loggable description (issue 18)', () => {
+    const postgres = { CLIENTELE_EVENT_STORE: 'postgres', CLIENTELE_DOCUMENT_STORE: 'postgres' };
+    for (const url of ['mysql://u:pgsecret@db/x', 'postgres://u:pgsecret@db:99999/x', 'postgres://u:pgsecret@db', 'postgres://u:pgsecret@a,b/x']) {
+      expect(problemsOf({ ...postgres, POSTGRES_URL: url }).join(' ')).not.toContain('pgsecret');
+    }
+    const inUserInfo = loadConfig({ ...postgres, POSTGRES_URL: 'postgres://clientele:pgsecret@db:5432/clientele' }, '/srv');
+    expect(describeConfig(inUserInfo).postgresUrl).toBe('postgres://[redacted]:[redacted]@db:5432/clientele');
+    const inParameters = loadConfig({ ...postgres, POSTGRES_URL: 'postgres://db:5432/clientele?user=clientele&password=pgsecret&sslmode=require' }, '/srv');
+    expect(describeConfig(inParameters).postgresUrl).toBe('postgres://db:5432/clientele?user=clientele&password=[redacted]&sslmode=require');
+    expect(JSON.stringify(describeConfig(inParameters))).not.toContain('pgsecret');
+  });
+
   it('never repeats a secret in an error or in the loggable description', () => {
     const problems = problemsOf({ EVENTSTORE_URL: 'not a url with password hunter2' });
     expect(problems.join(' ')).not.toContain('hunter2');

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
+import { parse as parsePostgresUrl } from 'pg-connection-string';
 
 /**
  * The one validated configuration of a Clientele process, read from the environment only. A
@@ -10,8 +11,8 @@ export const SERVICES = ['gateway', 'identity', 'clients', 'billing', 'messaging
 export type ServiceName = (typeof SERVICES)[number];
 
 export const PROFILES = ['embedded', 'distributed'] as const;
-export const EVENT_STORES = ['sqlite', 'eventstoredb'] as const;
-export const DOCUMENT_STORES = ['sqlite', 'mongodb'] as const;
+export const EVENT_STORES = ['sqlite', 'eventstoredb', 'postgres'] as const;
+export const DOCUMENT_STORES = ['sqlite', 'mongodb', 'postgres'] as const;
 export const BUSES = ['in-process', 'nats'] as const;
 export const MAILERS = ['dev-mailbox', 'sendgrid'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -44,6 +45,10 @@ export interface ClienteleConfig {
   eventStoreUrl?: string;
   mongoUrl?: string;
   mongoDatabase: string;
+  /** The PostgreSQL database of the postgres stores; every service keeps its own schemas in it. */
+  postgresUrl?: string;
+  /** Most connections each PostgreSQL store of a service opens. */
+  postgresPoolSize: number;
   sendgridApiKey?: string;
   mailFrom: string;
   jwtSecret?: string;
@@ -68,8 +73,8 @@ export const SETTINGS: Record<string, string> = {
   NODE_ENV: 'development | test | production (default development).',
   CLIENTELE_PROFILE: 'embedded (one process, SQLite, in-process bus; the default) | distributed (EventStoreDB, MongoDB, NATS, SendGrid).',
   CLIENTELE_SERVICES: `Comma-separated services this process hosts (default: all of ${SERVICES.join(', ')}).`,
-  CLIENTELE_EVENT_STORE: 'sqlite | eventstoredb (default from the profile).',
-  CLIENTELE_DOCUMENT_STORE: 'sqlite | mongodb (default from the profile).',
+  CLIENTELE_EVENT_STORE: 'sqlite | eventstoredb | postgres (default from the profile).',
+  CLIENTELE_DOCUMENT_STORE: 'sqlite | mongodb | postgres (default from the profile).',
   CLIENTELE_BUS: 'in-process | nats (default from the profile).',
   CLIENTELE_MAIL: 'dev-mailbox | sendgrid (default from the profile).',
   CLIENTELE_HEALTH_PORT: 'A port for GET /health/live and /health/ready in a process that has no gateway (containers, probes). Unset: none.',
@@ -97,6 +102,10 @@ export const SETTINGS: Record<string, string> = {
   EVENTSTORE_URL: 'EventStoreDB connection string, e.g. esdb://localhost:2113?tls=false (required with eventstoredb).',
   MONGO_URL: 'MongoDB connection string, e.g. mongodb://localhost:27017 (required with mongodb).',
   MONGO_DATABASE: 'Database-name prefix for read models (default clientele).',
+  POSTGRES_URL:
+    'PostgreSQL connection string of one database, e.g. postgres://clientele:secret@localhost:5432/clientele (required with postgres). Each service keeps its events in the schema <service>, its read models in <service>_rm and its keys in <service>_keys, created on start. Never logged with its password.',
+  CLIENTELE_POSTGRES_POOL_SIZE:
+    'PostgreSQL stores only: most connections each store of a service opens, 2 to 200 (default 10). A process opens up to three stores per service it hosts, plus one listening connection per event store: keep the total across replicas under the server\'s max_connections.',
   SENDGRID_API_KEY: 'SendGrid API key (required with sendgrid). Never logged.',
   MAIL_FROM: 'Sender address of e-mails (default no-reply@clientele.local).',
   JWT_SECRET: 'Secret signing access tokens, at least 32 characters (default: generated once and kept in DATA_DIR). Never logged.',
@@ -104,7 +113,7 @@ export const SETTINGS: Record<string, string> = {
 };
 
 /** Settings whose values never appear in logs or error messages. */
-export const SECRET_SETTINGS = new Set(['SENDGRID_API_KEY', 'JWT_SECRET', 'EVENTSTORE_URL', 'MONGO_URL', 'NATS_URL']);
+export const SECRET_SETTINGS = new Set(['SENDGRID_API_KEY', 'JWT_SECRET', 'EVENTSTORE_URL', 'MONGO_URL', 'NATS_URL', 'POSTGRES_URL']);
 
 /** How a NATS client proves who it is: user and password, or a token (the options of the nats client). */
 export type NatsAuth = { user: string; pass: string } | { token: string };
@@ -235,6 +244,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
   if (documentStore === 'mongodb' && !mongoUrl) {
     problems.push('The mongodb document store needs MONGO_URL (e.g. mongodb://localhost:27017); or set CLIENTELE_DOCUMENT_STORE=sqlite.');
   }
+  const postgresUrl = read('POSTGRES_URL');
+  const postgresProblem = postgresUrl === undefined ? null : postgresUrlProblem(postgresUrl);
+  if (postgresProblem) problems.push(`POSTGRES_URL ${postgresProblem}`);
+  const postgresUsers = [eventStore === 'postgres' && 'event store', documentStore === 'postgres' && 'document store'].filter(Boolean);
+  if (postgresUsers.length > 0 && postgresUrl === undefined) {
+    const settings = [eventStore === 'postgres' && 'CLIENTELE_EVENT_STORE', documentStore === 'postgres' && 'CLIENTELE_DOCUMENT_STORE'].filter(Boolean);
+    problems.push(
+      `The postgres ${postgresUsers.join(' and ')} need${postgresUsers.length === 1 ? 's' : ''} POSTGRES_URL (e.g. postgres://clientele:secret@localhost:5432/clientele); or set ${settings.join(' and ')} to sqlite.`,
+    );
+  }
+  const postgresPoolSize = integer('CLIENTELE_POSTGRES_POOL_SIZE', 10, 2, 200);
+  if (read('CLIENTELE_POSTGRES_POOL_SIZE') !== undefined && postgresUsers.length === 0) {
+    problems.push('CLIENTELE_POSTGRES_POOL_SIZE applies to the PostgreSQL stores only, and none is chosen; unset it or set CLIENTELE_EVENT_STORE=postgres or CLIENTELE_DOCUMENT_STORE=postgres.');
+  }
   const mongoDatabase = read('MONGO_DATABASE') ?? 'clientele';
   if (!/^[A-Za-z0-9_-]{1,38}$/.test(mongoDatabase)) problems.push(`MONGO_DATABASE must be 1 to 38 letters, digits, _ or -; it is "${mongoDatabase}".`);
 
@@ -273,6 +296,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     eventStoreUrl,
     mongoUrl,
     mongoDatabase,
+    postgresUrl,
+    postgresPoolSize,
     sendgridApiKey,
     mailFrom,
     jwtSecret,
@@ -323,6 +348,7 @@ export function describeConfig(config: ClienteleConfig): Record<string, unknown>
     natsAuth: config.natsAuth ? '[redacted]' : undefined,
     eventStoreUrl: config.eventStoreUrl ? maskUrl(config.eventStoreUrl) : undefined,
     mongoUrl: config.mongoUrl ? maskUrl(config.mongoUrl) : undefined,
+    postgresUrl: config.postgresUrl ? maskPostgresUrl(config.postgresUrl) : undefined,
     sendgridApiKey: config.sendgridApiKey ? '[redacted]' : undefined,
     jwtSecret: config.jwtSecret ? '[redacted]' : undefined,
   };
@@ -368,6 +394,42 @@ function natsCredentials(urls: string[], problems: string[]): { servers: string[
  */
 function firstHostOnly(value: string): string {
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?[^,/?#]+)(?:,[^/?#]*)+/i, '$1');
+}
+
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/**
+ * Why POSTGRES_URL cannot be used (a sentence, without the value: it may hold a password), or
+ * null. Read with node-postgres's own parser, which accepts almost anything and fills the gaps
+ * with defaults (a missing database becomes the user's name), so what it returns is checked too.
+ */
+function postgresUrlProblem(value: string): string | null {
+  const example = 'e.g. postgres://clientele:secret@localhost:5432/clientele';
+  if (!/^postgres(ql)?:\/\//i.test(value)) return `must start with postgres:// or postgresql:// (${example}); the value given does not.`;
+  let parsed: ReturnType<typeof parsePostgresUrl>;
+  try {
+    parsed = parsePostgresUrl(value);
+  } catch (error) {
+    // Not `instanceof Error`: the URL parser's TypeError may come from another realm (test runners).
+    const message = (error as { message?: unknown } | undefined)?.message;
+    const reason = typeof message === 'string' ? message.split(value).join('[the value]') : 'unreadable';
+    return `cannot be read as a PostgreSQL connection string (${reason}); write it as ${example}, percent-encoding special characters.`;
+  }
+  if (!parsed.host) return `names no host; write it as ${example}.`;
+  if (parsed.host.includes(',')) {
+    return 'lists several hosts, but node-postgres connects to one; point it at the primary, or at a proxy (PgBouncer, a cloud endpoint) that follows it.';
+  }
+  if (!parsed.database) return `names no database; add it after the host, ${example}.`;
+  const sslmode = (parsed as { sslmode?: string }).sslmode;
+  if (sslmode !== undefined && !SSL_MODES.includes(sslmode)) return `has sslmode=${sslmode}; use one of ${SSL_MODES.join(', ')}.`;
+  return null;
+}
+
+/** The credentials of a connection string masked: in its user part, and a password given as a parameter (`?password=...`). */
+function maskPostgresUrl(value: string): string {
+  return value
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i, (_, scheme: string, userInfo: string) => `${scheme}${userInfo.includes(':') ? '[redacted]:[redacted]' : '[redacted]'}@`)
+    .replace(/([?&]password=)[^&#]*/gi, '$1[redacted]');
 }
 
 function maskUrl(value: string): string {

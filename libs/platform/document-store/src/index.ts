@@ -1,2 +1,3 @@
 export * from './document-store.port';
 export * from './sqlite/sqlite-document-store';
+export * from './postgres/postgres-document-store';

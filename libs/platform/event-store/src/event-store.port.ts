@@ -1,7 +1,7 @@
 /**
  * The event store port. Every service appends its events through it and every projector and
- * outbox relay reads them back through it. Two adapters implement it (SQLite for the embedded
- * profile, EventStoreDB for production) and both pass the same contract suite
+ * outbox relay reads them back through it. Three adapters implement it (SQLite for the embedded
+ * profile, EventStoreDB and PostgreSQL for production) and all pass the same contract suite
  * (`testing/event-store.contract.ts`).
  */
 

@@ -10,8 +10,8 @@ import {
   DrainingNatsServer,
 } from '@clientele/platform/bus';
 import { privateDirectory, type ClienteleConfig, type ServiceName } from '@clientele/platform/config';
-import { DocumentStore, SqliteDocumentStore } from '@clientele/platform/document-store';
-import { EventStore, SqliteEventStore } from '@clientele/platform/event-store';
+import { DocumentStore, PostgresDocumentStore, SqliteDocumentStore } from '@clientele/platform/document-store';
+import { EventStore, PostgresEventStore, SqliteEventStore } from '@clientele/platform/event-store';
 import { ClientNats, CustomStrategy, NatsOptions } from '@nestjs/microservices';
 import { join } from 'node:path';
 
@@ -25,6 +25,7 @@ export async function openEventStore(config: ClienteleConfig, service: ServiceNa
     const { EsdbEventStore } = await import('@clientele/platform/event-store/eventstoredb');
     return new EsdbEventStore({ connectionString: config.eventStoreUrl! });
   }
+  if (config.eventStore === 'postgres') return PostgresEventStore.open(postgresStoreOptions(config, service, 'events'));
   return new SqliteEventStore({ filename: join(serviceDataDir(config, service), 'events.sqlite') });
 }
 
@@ -33,6 +34,7 @@ export async function openDocumentStore(config: ClienteleConfig, service: Servic
     const { MongoDocumentStore } = await import('@clientele/platform/document-store/mongodb');
     return MongoDocumentStore.connect({ url: config.mongoUrl!, database: `${config.mongoDatabase}_${service}` });
   }
+  if (config.documentStore === 'postgres') return PostgresDocumentStore.open(postgresStoreOptions(config, service, 'read-models'));
   return new SqliteDocumentStore({ filename: join(serviceDataDir(config, service), 'read-models.sqlite') });
 }
 
@@ -41,15 +43,33 @@ export async function openDocumentStore(config: ClienteleConfig, service: Servic
  * apart from its read models: a file of its own, `keys.sqlite`, which the SQLite adapter writes
  * with secure_delete and a truncated WAL after every shredding, so a destroyed key is gone from
  * the disk; with MongoDB, a database of its own, `<CLIENTELE_MONGO_DATABASE>_<service>_keys`
- * (docs/ERASURE.md says what an operator must do there). Keys an earlier version kept in the read
- * models move here when `moveKeysApart` runs (the host and the ops tool do it on open).
+ * (docs/ERASURE.md says what an operator must do there); with PostgreSQL, a schema of its own,
+ * `<service>_keys`, apart from the read models' `<service>_rm` (an operator can give it its own role
+ * and run `VACUUM (FULL)` on it after shredding, docs/ERASURE.md). Keys an earlier version kept in
+ * the read models move here when `moveKeysApart` runs (the host and the ops tool do it on open).
  */
 export async function openKeyStore(config: ClienteleConfig, service: ServiceName): Promise<DocumentStore> {
   if (config.documentStore === 'mongodb') {
     const { MongoDocumentStore } = await import('@clientele/platform/document-store/mongodb');
     return MongoDocumentStore.connect({ url: config.mongoUrl!, database: `${config.mongoDatabase}_${service}_keys` });
   }
+  if (config.documentStore === 'postgres') return PostgresDocumentStore.open(postgresStoreOptions(config, service, 'keys'));
   return new SqliteDocumentStore({ filename: join(serviceDataDir(config, service), 'keys.sqlite') });
+}
+
+/**
+ * PostgreSQL: one database (POSTGRES_URL), and a schema per service and store, so that no service
+ * reads another's tables and a service's keys can be destroyed apart from its read models:
+ * `<service>` for its events, `<service>_rm` for its read models, `<service>_keys` for its keys.
+ * The application name (`clientele-<service>-<store>`) tells an operator whose connections are whose.
+ */
+export function postgresStoreOptions(
+  config: ClienteleConfig,
+  service: ServiceName | 'ops',
+  store: 'events' | 'read-models' | 'keys',
+): { connectionString: string; schema: string; poolSize: number; applicationName: string } {
+  const schema = { events: service, 'read-models': `${service}_rm`, keys: `${service}_keys` }[store];
+  return { connectionString: config.postgresUrl!, schema, poolSize: config.postgresPoolSize, applicationName: `clientele-${service}-${store}` };
 }
 
 export async function openEventBus(config: ClienteleConfig, connectionName: string): Promise<EventBus> {

@@ -1,3 +1,4 @@
 export * from './external-server';
 export * from './decider-spec';
 export * from './projection-spec';
+export * from './postgres-server';

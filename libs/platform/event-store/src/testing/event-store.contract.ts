@@ -1,13 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { WrongExpectedRevisionError } from '../errors';
-import type { EventStore, NewEvent, RecordedEvent } from '../event-store.port';
+import type { AppendResult, EventStore, NewEvent, RecordedEvent } from '../event-store.port';
+
+/** An append written inside a transaction that stays open until `commit`. */
+export interface HeldAppend {
+  commit(): Promise<AppendResult>;
+  rollback(): Promise<void>;
+}
+
+export interface EventStoreContractOptions {
+  /**
+   * For an adapter whose appends can overlap (several writers at once): writes the events inside
+   * a transaction of its own and resolves once they hold their positions, leaving it open. Adapters
+   * with a single writer (SQLite's write lock) or whose server orders `$all` by commit
+   * (EventStoreDB) have no such hook: an append cannot commit after a later one there, and the
+   * overlapping-commit case checks the same reader guarantees with appends in sequence.
+   */
+  holdOpenAppend?: (store: EventStore, streamName: string, events: readonly NewEvent[]) => Promise<HeldAppend>;
+}
 
 /**
  * The one behavioural contract of the event store port. Every adapter runs exactly this suite
  * (emmett's shared feature suites idea). Each test works in its own stream category, so the
  * suite also runs against a long-lived server that holds other data.
  */
-export function eventStoreContract(adapterName: string, open: () => Promise<EventStore>): void {
+export function eventStoreContract(adapterName: string, open: () => Promise<EventStore>, options: EventStoreContractOptions = {}): void {
   describe(`EventStore contract: ${adapterName}`, () => {
     let store: EventStore;
     let category: string;
@@ -252,6 +269,68 @@ export function eventStoreContract(adapterName: string, open: () => Promise<Even
         }
       });
 
+      const overlapping = options.holdOpenAppend
+        ? 'delivers two appends whose transactions overlap, the later position committing first, in order and once'
+        : 'delivers two appends in order and once (one writer at a time here: appends cannot overlap, so they run in sequence)';
+      it(overlapping, async () => {
+        const filter = { streamCategories: [category] };
+        const seen: RecordedEvent[] = [];
+        const subscription = store.subscribeToAll((e) => void seen.push(e), { filter });
+        try {
+          const start = await store.appendToStream(stream(), [event('Before')], { expectedRevision: 'no_stream' });
+          await waitFor(() => seen.length === 1);
+
+          // A reader that polls from a checkpoint while the two appends are under way, as a projector does.
+          const readerSaw: RecordedEvent[] = [];
+          let readerCheckpoint = start.position;
+          const readOn = async () => {
+            const page = await store.readAll({ after: readerCheckpoint, filter });
+            readerSaw.push(...page);
+            if (page.length > 0) readerCheckpoint = page[page.length - 1].position;
+          };
+
+          let early: AppendResult;
+          let late: AppendResult;
+          if (options.holdOpenAppend) {
+            // The early append takes its position first and stays uncommitted while the late one
+            // commits: a reader that moved past the late one would never see the early one.
+            const held = await options.holdOpenAppend(store, stream(), [event('Early')]);
+            try {
+              late = await store.appendToStream(stream(), [event('Late')], { expectedRevision: 'no_stream' });
+              await readOn();
+            } catch (error) {
+              await held.rollback();
+              throw error;
+            }
+            early = await held.commit();
+          } else {
+            // One writer at a time: the early append commits before the late one starts.
+            early = await store.appendToStream(stream(), [event('Early')], { expectedRevision: 'no_stream' });
+            await readOn();
+            late = await store.appendToStream(stream(), [event('Late')], { expectedRevision: 'no_stream' });
+          }
+          await waitFor(async () => {
+            await readOn();
+            return readerSaw.length >= 2;
+          });
+
+          const everything = await store.readAll({ after: start.position, filter });
+          expect(everything.map((e) => e.type).sort()).toEqual(['Early', 'Late']);
+          expect(everything.find((e) => e.type === 'Early')!.position).toBe(early.position);
+          expect(everything.find((e) => e.type === 'Late')!.position).toBe(late.position);
+          // The reader from its checkpoints got both, once each, in the store's order.
+          expect(readerSaw.map((e) => e.id)).toEqual(everything.map((e) => e.id));
+          assertIncreasing(readerSaw);
+
+          await waitFor(() => seen.length >= 3);
+          await sleep(300);
+          expect(seen.map((e) => e.id)).toEqual([seen[0].id, ...everything.map((e) => e.id)]);
+          assertIncreasing(seen);
+        } finally {
+          await subscription.stop();
+        }
+      });
+
       it('stops and rejects when the handler fails, so the caller can resume from its checkpoint', async () => {
         await store.appendToStream(stream(), [event('Poison')], { expectedRevision: 'no_stream' });
         const subscription = store.subscribeToAll(
@@ -288,9 +367,9 @@ function assertIncreasing(events: RecordedEvent[]): void {
   }
 }
 
-export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(10);
   }
