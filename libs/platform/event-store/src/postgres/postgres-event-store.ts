@@ -320,7 +320,32 @@ export class PostgresEventStore implements EventStore {
     );
   }
 
+  /**
+   * Like the head, a read waits (at most `headWaitMs`) for events committed before the call that
+   * an older open transaction still hides, so that a caller reads what it appended: the visible
+   * part alone would be correct but could be empty right after an append while another
+   * transaction anywhere on the cluster is open. Subscriptions poll the visible part without waiting.
+   */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    await this.waitForHiddenEvents();
+    return this.readVisible(options);
+  }
+
+  private async waitForHiddenEvents(): Promise<void> {
+    const deadline = Date.now() + this.headWaitMs;
+    while (!this.closed && Date.now() < deadline) {
+      const {
+        rows: [row],
+      } = await this.query<{ hidden: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM ${this.identifier}.events WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS hidden`,
+        [],
+      );
+      if (!row.hidden) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  private async readVisible(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const after = decodePostgresPosition(options.after ?? 0n);
     const values: unknown[] = [after.transactionId.toString(), after.sequence.toString(), options.maxCount ?? null];
     const filters = sqlFilter(options.filter, values);
@@ -375,7 +400,7 @@ export class PostgresEventStore implements EventStore {
     let backoffMs = 0;
     const subscription = pollingSubscription(
       {
-        readAll: (o) => this.readAll(o),
+        readAll: (o) => this.readVisible(o),
         waitForAppend: async (ms) => {
           const hidden = await this.hasHiddenEvents();
           backoffMs = hidden ? Math.min(ms, backoffMs === 0 ? 20 : backoffMs * 2) : 0;
