@@ -110,10 +110,13 @@ export function describeChanges(type: string, data: Data): string {
   }
 }
 
-/** Any other event: its fields, without ids already shown elsewhere and without sealed data. */
+/**
+ * Any other event: its fields, without ids already shown elsewhere, without sealed data, and
+ * without password hashes (an audit is read and exported by people who must not get them).
+ */
 function genericSummary(data: Data): string {
   const summary = Object.entries(data)
-    .filter(([key]) => !['accountId', 'clientId', 'personal', 'sealed', 'body', 'fields'].includes(key))
+    .filter(([key]) => !['accountId', 'clientId', 'personal', 'sealed', 'body', 'fields', 'passwordHash', 'sealedPasswordHash'].includes(key))
     .map(([key, value]) => `${key}=${typeof value === 'object' && value !== null ? JSON.stringify(value) : text(value)}`)
     .join(', ');
   return summary.length > 160 ? `${summary.slice(0, 157)}...` : summary;
