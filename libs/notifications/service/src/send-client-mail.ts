@@ -1,7 +1,7 @@
 import { ClientContactView, ClientsSubjects } from '@clientele/clients/contracts';
 import { IdentitySubjects, MailEnvelope, MailRequestedEventData } from '@clientele/identity/contracts';
 import { Inbox } from '@clientele/platform/application';
-import type { IntegrationEvent } from '@clientele/platform/bus';
+import { untilAvailable, type IntegrationEvent } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { WriteOp } from '@clientele/platform/document-store';
 import { PermanentMailError } from './mail/mail.port';
@@ -52,7 +52,10 @@ export class SendClientMail {
       await this.inbox.handleOnce(event.id, async () => []);
       return;
     }
-    const envelope = await this.deps.requests.request<MailEnvelope>(IdentitySubjects.mailEnvelope, { correlationId: event.metadata.correlationId, data: request });
+    // Identity restarting is waited out (as the roster is, below), not counted against the event.
+    const envelope = await untilAvailable(() =>
+      this.deps.requests.request<MailEnvelope>(IdentitySubjects.mailEnvelope, { correlationId: event.metadata.correlationId, data: request }),
+    );
     // A mail carrying a link bound to an address goes to that address only; '' means it was erased.
     const to = envelope.to ?? contact.email;
     if (!to) {
@@ -84,7 +87,7 @@ export class SendClientMail {
 
   private async contact(clientId: string, correlationId?: string): Promise<ClientContactView | null> {
     try {
-      return await this.deps.requests.request<ClientContactView>(ClientsSubjects.getContact, { correlationId, data: { clientId } });
+      return await untilAvailable(() => this.deps.requests.request<ClientContactView>(ClientsSubjects.getContact, { correlationId, data: { clientId } }));
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCodes.notFound) return null;
       throw error;

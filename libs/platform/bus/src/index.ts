@@ -8,4 +8,5 @@ export * from './events/jetstream-event-bus';
 export * from './events/consumer-defaults';
 export * from './request/namespaced-nats';
 export * from './request/envelope';
+export * from './request/until-available';
 export * from './request/actor-checks';

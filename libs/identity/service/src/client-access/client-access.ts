@@ -10,8 +10,8 @@ import {
   normalizeEmail,
 } from '@clientele/identity/domain';
 import { CommandResult, deterministicId, handleCommand } from '@clientele/platform/application';
-import type { IntegrationEvent, RequestClient } from '@clientele/platform/bus';
-import { AppError, ErrorCodes, UnavailableError, fold } from '@clientele/platform/core';
+import { untilAvailable, type IntegrationEvent, type RequestClient } from '@clientele/platform/bus';
+import { AppError, ErrorCodes, fold } from '@clientele/platform/core';
 import type { EventMetadata, EventStore } from '@clientele/platform/event-store';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import type { DocumentStore } from '@clientele/platform/document-store';
@@ -79,17 +79,8 @@ export class ClientAccess {
    * delivery. The consumer's own retries are for events that fail on their own; spending them on an
    * outage of the clients service would dead-letter every invitation of that minute.
    */
-  async contactPatiently(clientId: string, correlationId?: string, patienceMs = 120_000): Promise<ClientContactView | null> {
-    const deadline = Date.now() + patienceMs;
-    for (let pause = 250; ; pause = Math.min(pause * 2, 2_000)) {
-      try {
-        return await this.contact(clientId, correlationId);
-      } catch (error) {
-        const unavailable = error instanceof UnavailableError || (error instanceof AppError && error.code === ErrorCodes.unavailable);
-        if (!unavailable || Date.now() + pause > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, pause));
-      }
-    }
+  contactPatiently(clientId: string, correlationId?: string, patienceMs = 120_000): Promise<ClientContactView | null> {
+    return untilAvailable(() => this.contact(clientId, correlationId), patienceMs);
   }
 
   /**
