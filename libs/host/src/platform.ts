@@ -71,6 +71,7 @@ export class Platform {
             servers: config.natsServers,
             auth: config.natsAuth,
             namespace: config.natsNamespace,
+            replicas: config.busReplicas,
             holderName: `${config.services.join('-')}@${hostname()}:${process.pid}`,
             timings: { ttlMs: config.leaseTtlMs },
             onEvent: ({ lease, what, detail }) => logger.log(`lease ${lease} ${what}${detail ? ` (${detail})` : ''}`, 'leases'),

@@ -6,6 +6,7 @@ export * from './request/rpc-error.filter';
 export * from './events/embedded-event-bus';
 export * from './events/jetstream-event-bus';
 export * from './events/consumer-defaults';
+export * from './events/stream-replicas';
 export * from './request/namespaced-nats';
 export * from './request/envelope';
 export * from './request/until-available';

@@ -169,6 +169,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ CLIENTELE_POSTGRES_POOL_SIZE: '5' })).toEqual([expect.stringContaining('applies to the PostgreSQL stores only')]);
   });
 
+  it('takes the copies JetStream keeps of streams and buckets, for the NATS bus only (issue 18)', () => {
+    const distributed = { CLIENTELE_PROFILE: 'distributed', CLIENTELE_SERVICES: 'clients', CLIENTELE_EVENT_STORE: 'sqlite', CLIENTELE_DOCUMENT_STORE: 'sqlite', CLIENTELE_MAIL: 'dev-mailbox' };
+    expect(loadConfig(distributed, '/srv').busReplicas).toBe(1);
+    expect(loadConfig({ ...distributed, CLIENTELE_BUS_REPLICAS: '3' }, '/srv').busReplicas).toBe(3);
+    for (const count of ['0', '6', 'three']) {
+      expect(problemsOf({ ...distributed, CLIENTELE_BUS_REPLICAS: count })).toEqual([`CLIENTELE_BUS_REPLICAS must be a whole number from 1 to 5; it is "${count}".`]);
+    }
+    expect(problemsOf({ CLIENTELE_BUS_REPLICAS: '3' })).toEqual([expect.stringContaining('applies to the NATS bus only')]);
+  });
+
   it('never shows the PostgreSQL password, in an error or in the loggable description (issue 18)', () => {
     const postgres = { CLIENTELE_EVENT_STORE: 'postgres', CLIENTELE_DOCUMENT_STORE: 'postgres' };
     for (const url of ['mysql://u:pgsecret@db/x', 'postgres://u:pgsecret@db:99999/x', 'postgres://u:pgsecret@db', 'postgres://u:pgsecret@a,b/x']) {

@@ -36,6 +36,8 @@ export interface ClienteleConfig {
   /** Credentials NATS_URL carried (`nats://user:password@host` or `nats://token@host`), taken out of natsServers: the NATS client wants them apart. */
   natsAuth?: NatsAuth;
   natsNamespace?: string;
+  /** Copies JetStream keeps of every stream and key-value bucket: 1 on one server, 3 on a 3-node cluster. */
+  busReplicas: number;
   authRateLimitPerMinute: number;
   /**
    * Addresses and CIDR ranges of the reverse proxies in front of the gateway: only a request whose
@@ -96,6 +98,8 @@ export const SETTINGS: Record<string, string> = {
   NATS_URL:
     'Comma-separated NATS servers (default nats://127.0.0.1:4222), with the credentials the servers ask for: nats://user:password@host:4222 or nats://token@host:4222 (percent-encode special characters). Credentials are never logged.',
   CLIENTELE_NATS_NAMESPACE: 'Prefix for every NATS subject, stream and bucket, so several systems can share one NATS server (default none).',
+  CLIENTELE_BUS_REPLICAS:
+    'NATS bus only: copies JetStream keeps of every stream and key-value bucket (events, dead letters, leases), 1 to 5 (default 1). Set it to the size of the NATS cluster (3 in production) so that losing a node loses nothing; existing streams are raised to it on start.',
   CLIENTELE_AUTH_RATE_LIMIT: 'Requests per minute one IP address may make to each sign-up and sign-in route (default 30).',
   CLIENTELE_TRUSTED_PROXIES:
     'Comma-separated IP addresses or CIDR ranges of the reverse proxies in front of the gateway, e.g. 10.0.0.5,172.28.0.0/24. Only a request arriving from one of them has its client address (rate limits, logs) taken from X-Forwarded-For; from anyone else the header is ignored. Default: none (the socket address always).',
@@ -229,6 +233,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
   if (natsNamespace !== undefined && !/^[a-z][a-z0-9-]{0,30}$/.test(natsNamespace)) {
     problems.push(`CLIENTELE_NATS_NAMESPACE must be up to 31 lowercase letters, digits or hyphens, starting with a letter; it is "${natsNamespace}".`);
   }
+  const busReplicas = integer('CLIENTELE_BUS_REPLICAS', 1, 1, 5);
+  if (read('CLIENTELE_BUS_REPLICAS') !== undefined && bus !== 'nats') {
+    problems.push('CLIENTELE_BUS_REPLICAS applies to the NATS bus only, and this process uses the in-process bus; unset it or run the distributed profile.');
+  }
   const authRateLimitPerMinute = integer('CLIENTELE_AUTH_RATE_LIMIT', 30, 1, 100_000);
   const trustedProxies = (read('CLIENTELE_TRUSTED_PROXIES') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const entry of trustedProxies) {
@@ -291,6 +299,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     natsServers,
     natsAuth,
     natsNamespace,
+    busReplicas,
     authRateLimitPerMinute,
     trustedProxies,
     eventStoreUrl,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { ensureStreamReplicas } from '@clientele/platform/bus';
 import { KV, NatsConnection, connect } from 'nats';
 import { Lease, LeaseTimings, Leases, LeasesClosedError, leaseTimings } from './lease.port';
 
@@ -65,7 +66,9 @@ export class NatsKvLeases implements Leases {
   static async open(nc: NatsConnection, options: NatsKvLeasesOptions, ownsConnection = false): Promise<NatsKvLeases> {
     const timings = leaseTimings(options.timings);
     const name = options.namespace ? `${options.namespace}-leases` : 'leases';
-    const bucket = await nc.jetstream().views.kv(name, { history: 1, ttl: timings.ttlMs, replicas: options.replicas ?? 1 });
+    const replicas = options.replicas ?? 1;
+    const bucket = await nc.jetstream().views.kv(name, { history: 1, ttl: timings.ttlMs, replicas });
+    await ensureStreamReplicas(await nc.jetstreamManager(), `KV_${name}`, replicas);
     return new NatsKvLeases(nc, bucket, ownsConnection, timings, options);
   }
 

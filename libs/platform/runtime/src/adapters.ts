@@ -74,7 +74,7 @@ export function postgresStoreOptions(
 
 export async function openEventBus(config: ClienteleConfig, connectionName: string): Promise<EventBus> {
   if (config.bus === 'nats') {
-    return JetStreamEventBus.connect({ servers: config.natsServers, auth: config.natsAuth, connectionName, namespace: config.natsNamespace });
+    return JetStreamEventBus.connect({ servers: config.natsServers, auth: config.natsAuth, connectionName, namespace: config.natsNamespace, replicas: config.busReplicas });
   }
   privateDirectory(config.dataDir);
   return new EmbeddedEventBus({ filename: join(config.dataDir, 'bus.sqlite') });

@@ -28,6 +28,11 @@ export function planPostgres(suite = 'PostgreSQL adapter suite'): PostgresPlan {
   if (probe.status === 0) return { kind: 'run', adminUrl };
   const why = probe.stderr?.toString().trim().split('\n')[0] || (probe.error ? probe.error.message : 'no answer');
   const where = process.env.POSTGRES_URL ? 'POSTGRES_URL' : LOCAL_POSTGRES_URL;
+  // CI (.ci/run) starts or finds a server first and sets this: there a skipped suite would hide a
+  // broken profile, so the suite fails to load instead, saying why.
+  if (process.env.CLIENTELE_REQUIRE_POSTGRES === '1') {
+    throw new Error(`${suite} must run here (CLIENTELE_REQUIRE_POSTGRES=1), but nothing answers at ${where} (${why}).`);
+  }
   return { kind: 'skip', reason: `${suite} skipped: nothing answers at ${where} (${why}).` };
 }
 

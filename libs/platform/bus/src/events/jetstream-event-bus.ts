@@ -37,6 +37,7 @@ import {
   retryDelay,
 } from '../bus.port';
 import { handleInCorrelation } from './correlation';
+import { ensureStreamReplicas } from './stream-replicas';
 import { eventStreamName, eventStreamSubjects, parseIntegrationEventSubject, subjectMatches } from '../subjects';
 
 export interface JetStreamEventBusOptions {
@@ -152,8 +153,11 @@ export class JetStreamEventBus implements EventBus {
     const js = nc.jetstream();
     const jsm = await nc.jetstreamManager();
     const names = new ServerNames(options.namespace);
-    const bucket = await js.views.kv(names.deadLetterBucket(), { history: 1, replicas: options.replicas ?? 1 });
-    const redeliveries = await js.views.kv(names.redeliveryBucket(), { history: 1, replicas: options.replicas ?? 1 });
+    const replicas = options.replicas ?? 1;
+    const bucket = await js.views.kv(names.deadLetterBucket(), { history: 1, replicas });
+    const redeliveries = await js.views.kv(names.redeliveryBucket(), { history: 1, replicas });
+    await ensureStreamReplicas(jsm, `KV_${names.deadLetterBucket()}`, replicas);
+    await ensureStreamReplicas(jsm, `KV_${names.redeliveryBucket()}`, replicas);
     return new JetStreamEventBus(nc, js, jsm, bucket, redeliveries, options, names);
   }
 
@@ -258,7 +262,7 @@ export class JetStreamEventBus implements EventBus {
     const name = this.names.stream(service);
     if (this.knownStreams.has(name)) return name;
     try {
-      await this.jsm.streams.info(name);
+      await ensureStreamReplicas(this.jsm, name, this.options.replicas ?? 1);
     } catch (error) {
       if (!isNotFound(error)) throw error;
       try {
