@@ -24,11 +24,13 @@ export async function runOps(argv: readonly string[], makeContext: (operator?: s
     context = makeContext(operator);
     return await command.run(context, rest);
   } catch (error) {
+    // Where the command's own notes go (the caller's output, not necessarily this process's stderr).
+    const output = context?.output ?? processOutput;
     if (error instanceof UsageError) {
-      processOutput.err(`${error.message}\nUsage:\n${command.usage.map((u) => `  ops ${u}`).join('\n')}\n`);
+      output.err(`${error.message}\nUsage:\n${command.usage.map((u) => `  ops ${u}`).join('\n')}\n`);
       return 2;
     }
-    processOutput.err(`ops ${name} failed: ${(error as Error)?.message ?? String(error)}\n`);
+    output.err(`ops ${name} failed: ${(error as Error)?.message ?? String(error)}\n`);
     return 1;
   } finally {
     await context?.close();
