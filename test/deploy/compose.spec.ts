@@ -32,6 +32,8 @@ interface ComposeFile {
 const compose = read('docker-compose.yml');
 const cluster = read('deploy/compose.eventstore-cluster.yml');
 const loopback = read('deploy/compose.engines-on-loopback.yml');
+/** The PostgreSQL production stack (issue 18), which test/production/rehearsal.e2e.spec.ts runs on loopback. */
+const postgresStack = read('deploy/compose.postgres.yml');
 
 /** The secrets of deploy/env.example, with values, as a `.env` would give them. */
 const SAMPLE_ENV: Record<string, string> = {
@@ -42,6 +44,7 @@ const SAMPLE_ENV: Record<string, string> = {
   EVENTSTORE_OPS_PASSWORD: 'opsfeedface',
   MONGO_ROOT_PASSWORD: 'mongofeedface',
   MONGO_REPLICA_SET_KEY: 'a2V5a2V5a2V5',
+  POSTGRES_PASSWORD: 'pgfeedface',
 };
 /** Compose's interpolation of `${VAR}`, `${VAR:-default}` and `${VAR:?error}`, enough to read the values a container gets. */
 const interpolate = (value: string, env: Record<string, string>) =>
@@ -118,10 +121,11 @@ describe('docker-compose.yml (static)', () => {
   });
 
   it('publishes only the proxy on the host; the engines only on 127.0.0.1, and only with the developer override (issue 17)', () => {
-    for (const file of [compose, cluster]) {
+    for (const file of [compose, cluster, postgresStack]) {
       const published = Object.entries(file.services).filter(([, service]) => service.ports !== undefined).map(([name]) => name);
-      expect(published).toEqual(file === compose ? ['proxy'] : []);
+      expect(published).toEqual(file === cluster ? [] : ['proxy']);
     }
+    expect(postgresStack.services.proxy.ports).toEqual(['3000:3000']);
     expect(compose.services.proxy.ports).toEqual(['3000:3000']);
     for (const [name, service] of Object.entries(loopback.services)) {
       for (const port of service.ports ?? []) expect({ name, port }).toEqual({ name, port: expect.stringMatching(/^127\.0\.0\.1:/) });
@@ -175,12 +179,12 @@ describe('docker-compose.yml (static)', () => {
 
     // deploy/env.example names every secret the files require.
     const example = readFileSync(resolve(root, 'deploy/env.example'), 'utf8');
-    const files = ['docker-compose.yml', 'deploy/compose.eventstore-cluster.yml'].map((file) => readFileSync(resolve(root, file), 'utf8')).join('\n');
+    const files = ['docker-compose.yml', 'deploy/compose.eventstore-cluster.yml', 'deploy/compose.postgres.yml'].map((file) => readFileSync(resolve(root, file), 'utf8')).join('\n');
     for (const [, name] of files.matchAll(/\$\{([A-Z_]+):\?/g)) expect({ name, listed: new RegExp(`^${name}=`, 'm').test(example) }).toEqual({ name, listed: true });
   });
 
   it('takes every secret from the environment, pins every image and uses only settings Clientele knows', () => {
-    const files = [compose, cluster];
+    const files = [compose, cluster, postgresStack];
     for (const file of files) {
       for (const [name, service] of Object.entries(file.services)) {
         if (service.image) expect({ name, image: service.image }).toEqual({ name, image: expect.stringMatching(/^[\w./-]+:[\w.-]+$/) });
@@ -191,5 +195,66 @@ describe('docker-compose.yml (static)', () => {
         }
       }
     }
+  });
+});
+
+describe('deploy/compose.postgres.yml (static): the PostgreSQL production stack', () => {
+  const env = (name: string) => Object.fromEntries(Object.entries(postgresStack.services[name].environment!).map(([key, value]) => [key, interpolate(String(value), SAMPLE_ENV)]));
+
+  it('parses with Compose itself and refuses to start without its secrets', () => {
+    const binary = composeBinary();
+    if (!binary) {
+      console.log('compose validation skipped: neither `docker compose` nor `docker-compose` is installed (the content rules below still ran)');
+      return;
+    }
+    const [command, ...prefix] = binary;
+    const environment: Record<string, string> = { PATH: process.env.PATH ?? '', ...SAMPLE_ENV };
+    execFileSync(command, [...prefix, '-f', 'deploy/compose.postgres.yml', 'config', '-q'], { cwd: root, env: environment });
+    for (const name of ['JWT_SECRET', 'NATS_PASSWORD', 'POSTGRES_PASSWORD']) {
+      const without = spawnSync(command, [...prefix, '-f', 'deploy/compose.postgres.yml', 'config', '-q'], { cwd: root, env: { ...environment, [name]: '' }, encoding: 'utf8' });
+      expect({ name, refused: without.status !== 0 && without.stderr.includes(name) }).toEqual({ name, refused: true });
+    }
+  });
+
+  it('runs two replicas of every service with health checks, a 3-node NATS cluster and one PostgreSQL server, and none of the design card\'s engines', () => {
+    for (const name of SERVICES) {
+      const service = postgresStack.services[name];
+      expect({ name, replicas: service.deploy?.replicas }).toEqual({ name, replicas: 2 });
+      expect(service.healthcheck?.test.join(' ')).toMatch(/\/health\/ready/);
+      expect(service.stop_grace_period).toBe('30s');
+      expect(service.environment?.CLIENTELE_SERVICES).toBe(name);
+      expect(service.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
+    }
+    const nodes = ['nats-1', 'nats-2', 'nats-3'];
+    for (const node of nodes) {
+      const command = postgresStack.services[node].command!.join(' ');
+      expect(command).toMatch(/--jetstream/);
+      expect(command).toMatch(/--cluster_name clientele/);
+      for (const other of nodes.filter((n) => n !== node)) expect(command).toContain(`nats://${other}:6222`);
+      expect(postgresStack.services[node].healthcheck?.test.join(' ')).toMatch(/healthz/);
+    }
+    expect(postgresStack.services.postgres.image).toMatch(/^postgres:\d+/);
+    expect(postgresStack.services.postgres.environment?.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
+    expect(Object.keys(postgresStack.services).filter((name) => /eventstore|mongo/.test(name))).toEqual([]);
+    expect(postgresStack.services.proxy.image).toMatch(/^caddy:2\.\d+/);
+  });
+
+  it('gives every service PostgreSQL stores, 3 copies of every stream and bucket, and URLs with the credentials of .env', () => {
+    for (const name of SERVICES) {
+      const raw = postgresStack.services[name].environment!;
+      expect(raw.NATS_URL).toMatch(/\$\{NATS_PASSWORD:\?/);
+      expect(raw.POSTGRES_URL).toMatch(/\$\{POSTGRES_PASSWORD:\?/);
+      expect(raw.EVENTSTORE_URL).toBeUndefined();
+      expect(raw.MONGO_URL).toBeUndefined();
+      const config = loadConfig(env(name), '/app');
+      expect(config).toMatchObject({ eventStore: 'postgres', documentStore: 'postgres', bus: 'nats', busReplicas: 3 });
+      expect(config.natsServers.map((url) => url.replace(/^nats:\/\/[^@]+@/, 'nats://'))).toEqual(['nats://nats-1:4222', 'nats://nats-2:4222', 'nats://nats-3:4222']);
+      expect(config.natsAuth).toEqual({ user: 'clientele', pass: SAMPLE_ENV.NATS_PASSWORD });
+      expect(config.postgresUrl).toBe(`postgres://clientele:${SAMPLE_ENV.POSTGRES_PASSWORD}@postgres:5432/clientele`);
+      expect(JSON.stringify(describeConfig(config))).not.toMatch(/feedface/);
+    }
+    // The gateways believe X-Forwarded-For only from the edge network, which holds the proxy and the gateways alone.
+    const networks = (read('deploy/compose.postgres.yml') as unknown as { networks: { edge: { ipam: { config: Array<{ subnet: string }> } } } }).networks;
+    expect(postgresStack.services.gateway.environment?.CLIENTELE_TRUSTED_PROXIES).toBe(networks.edge.ipam.config[0].subnet);
   });
 });

@@ -1,6 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Api } from './http';
 
 /**
@@ -17,9 +18,48 @@ export interface ClienteleProcess {
   exited: Promise<number | null>;
 }
 
-export function spawnClientele(name: string, env: Record<string, string>): ClienteleProcess {
+/**
+ * The sources compiled once into a folder of their own, for suites that start many processes: each
+ * then starts in about 1.5 s of CPU instead of about 8 s spent transpiling the same files again
+ * (ts-node). TypeScript without type-checking (`--noCheck`, what ts-node's transpile-only does), the
+ * files `npm run build` compiles, under node_modules/.cache so that node_modules resolves from there.
+ */
+export interface ClienteleBuild {
+  /** The node arguments that run it, for `spawnClientele`. */
+  entry: string[];
+  remove(): void;
+}
+
+export async function compileClientele(): Promise<ClienteleBuild> {
+  const cache = join(root, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const outDir = mkdtempSync(join(cache, 'clientele-e2e-build-'));
+  const remove = () => rmSync(outDir, { recursive: true, force: true });
+  try {
+    await new Promise<void>((done, fail) =>
+      execFile(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck', '--outDir', outDir], { cwd: root, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+        error ? fail(new Error(`compiling the sources failed: ${stdout}${stderr}`)) : done(),
+      ),
+    );
+    // The workspace aliases (@clientele/...) resolved in the compiled folder, as tools/register-paths.js does in dist/.
+    const register = join(outDir, 'register-paths.js');
+    writeFileSync(
+      register,
+      `const { compilerOptions } = require(${JSON.stringify(join(root, 'tsconfig.base.json'))});
+const paths = Object.fromEntries(Object.entries(compilerOptions.paths).map(([alias, [target]]) => [alias, [target.replace(/\\.ts$/, '')]]));
+require(${JSON.stringify(require.resolve('tsconfig-paths'))}).register({ baseUrl: ${JSON.stringify(outDir)}, paths });\n`,
+    );
+    return { entry: ['-r', register, join(outDir, 'apps', 'standalone', 'src', 'main.js')], remove };
+  } catch (error) {
+    remove();
+    throw error;
+  }
+}
+
+/** `entry`: the node arguments that run Clientele (default: the sources through ts-node; see `compileClientele`). */
+export function spawnClientele(name: string, env: Record<string, string>, entryArgs: readonly string[] = entry): ClienteleProcess {
   let output = '';
-  const child = spawn(process.execPath, entry, {
+  const child = spawn(process.execPath, [...entryArgs], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CLIENTELE_AUTH_RATE_LIMIT: '10000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -55,7 +55,7 @@ export interface ReplicatedDeployment extends Deployment {
   restart(name: string): Promise<void>;
   /** Who holds each lease now: lease name -> the holder name (`<service>@<host>:<pid>:…`) and token. */
   leaseHolders(): Promise<Record<string, { holder: string; token: string }>>;
-  /** Every log line a replica wrote so far. */
+  /** Every log line a replica wrote so far (across its restarts). */
   output(name: string): string;
   /** The environment every replica runs with (for the ops tool, per service data folder). */
   env(service: string): Record<string, string>;
@@ -81,17 +81,40 @@ export class RoundRobinApi extends Api {
   }
 }
 
-export function replicatedProcesses(options: { replicas?: number; env?: Record<string, string> } = {}): ReplicatedDeployment {
+export interface ReplicatedOptions {
+  replicas?: number;
+  /** Settings added to (or overriding) the default environment of every replica. */
+  env?: Record<string, string>;
+  /**
+   * Each replica's whole environment instead of the default (embedded stores per service over the
+   * machine's NATS under a namespace of its own), e.g. what a production compose file gives it.
+   * `gatewayPort` is the port chosen for a gateway replica (0 for the others). No namespace is
+   * then made, nor removed.
+   */
+  environment?: (service: string, index: number, gatewayPort: number) => Record<string, string>;
+  /** The NATS servers and credentials `leaseHolders` asks (default: the machine's NATS). */
+  nats?: { servers: string[]; user?: string; pass?: string };
+  /**
+   * Start every replica at once, as an orchestrator does, rather than replica 1 of each service
+   * first: for stores whose schemas are made safely by replicas starting together.
+   */
+  startTogether?: boolean;
+  /** The node arguments that run Clientele (e.g. a `compileClientele` build's); default: the sources through ts-node. */
+  entry?: readonly string[];
+}
+
+export function replicatedProcesses(options: ReplicatedOptions = {}): ReplicatedDeployment {
   const count = options.replicas ?? 2;
   const root = mkdtempSync(join(tmpdir(), 'clientele-e2e-replicas-'));
-  const namespace = `e2e-${randomUUID().slice(0, 8)}`;
+  const namespace = options.environment ? '' : `e2e-${randomUUID().slice(0, 8)}`;
   const jwtSecret = randomUUID() + randomUUID();
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   let running: Replica[] = [];
   const ports: number[] = [];
-  const logs = new Map<string, ClienteleProcess>();
+  /** Every process a replica ran as, earlier ones (before a restart) first. */
+  const logs = new Map<string, ClienteleProcess[]>();
 
-  const env = (service: string): Record<string, string> => ({
+  const defaultEnv = (service: string): Record<string, string> => ({
     CLIENTELE_PROFILE: 'distributed',
     CLIENTELE_EVENT_STORE: 'sqlite',
     CLIENTELE_DOCUMENT_STORE: 'sqlite',
@@ -103,10 +126,12 @@ export function replicatedProcesses(options: { replicas?: number; env?: Record<s
     DATA_DIR: join(root, service),
     ...options.env,
   });
+  const env = (service: string): Record<string, string> => (options.environment ? options.environment(service, 0, service === 'gateway' ? ports[0] : 0) : defaultEnv(service));
   const spawnReplica = (service: string, index: number): Replica => {
     const name = `${service}#${index + 1}`;
-    const process = spawnClientele(name, { ...env(service), PORT: String(service === 'gateway' ? ports[index] : 0) });
-    logs.set(name, process);
+    const gatewayPort = service === 'gateway' ? ports[index] : 0;
+    const process = spawnClientele(name, options.environment ? options.environment(service, index, gatewayPort) : { ...defaultEnv(service), PORT: String(gatewayPort) }, options.entry);
+    logs.set(name, [...(logs.get(name) ?? []), process]);
     return { name, service, process };
   };
   const api = () => new RoundRobinApi(ports.map((port) => `http://127.0.0.1:${port}`));
@@ -139,6 +164,11 @@ export function replicatedProcesses(options: { replicas?: number; env?: Record<s
     namespace,
     async start() {
       while (ports.length < count) ports.push(await freePort());
+      if (options.startTogether) {
+        for (let index = 0; index < count; index++) running.push(...SERVICES.map((service) => spawnReplica(service, index)));
+        await waitHealthy();
+        return api();
+      }
       // Replica 1 of every service first: the stores' schemas are created once, without a race.
       running = SERVICES.map((service) => spawnReplica(service, 0));
       await waitHealthy();
@@ -162,9 +192,9 @@ export function replicatedProcesses(options: { replicas?: number; env?: Record<s
       await waitHealthy();
     },
     async leaseHolders() {
-      const nc = await connect({ servers: natsUrl });
+      const nc = await connect(options.nats ?? { servers: natsUrl });
       try {
-        const kv = await nc.jetstream().views.kv(`${namespace}-leases`, { bindOnly: true });
+        const kv = await nc.jetstream().views.kv(namespace ? `${namespace}-leases` : 'leases', { bindOnly: true });
         // One get per known name: listing the keys of a bucket under constant renewals can miss some.
         const holders: Record<string, { holder: string; token: string }> = {};
         for (const name of PROCESSORS) {
@@ -176,12 +206,12 @@ export function replicatedProcesses(options: { replicas?: number; env?: Record<s
         await nc.close();
       }
     },
-    output: (name) => logs.get(name)?.output() ?? '',
+    output: (name) => (logs.get(name) ?? []).map((p) => p.output()).join(''),
     env,
     stop: () => stopAll(running.map((r) => r.process)),
     async cleanup() {
       rmSync(root, { recursive: true, force: true });
-      await removeNamespace(namespace).catch(() => undefined);
+      if (namespace) await removeNamespace(namespace).catch(() => undefined);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { UnavailableError } from '@clientele/platform/core';
 import { SqliteDocumentStore, WriteOp } from '@clientele/platform/document-store';
 import { RecordedEvent, SqliteEventStore } from '@clientele/platform/event-store';
 import { currentCorrelation } from '@clientele/platform/logging';
@@ -190,5 +191,7 @@ describe('ProcessorRunner (real SQLite event and document stores)', () => {
     runner = new ProcessorRunner(events, documents, processor, { retryDelayMs: 10 });
     await runner.start();
     await expect(runner.waitFor(written.position, 100)).rejects.toThrow('did not reach position');
+    // A 503 unavailable for the caller (the change is recorded; a retry answers it), never a 500.
+    await expect(runner.waitFor(written.position, 100)).rejects.toBeInstanceOf(UnavailableError);
   });
 });

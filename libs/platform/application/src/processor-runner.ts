@@ -1,4 +1,5 @@
 import type { Lease, Leases } from '@clientele/platform/coordination';
+import { UnavailableError } from '@clientele/platform/core';
 import { DocumentStore, FencedOffError, WriteOp } from '@clientele/platform/document-store';
 import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@clientele/platform/event-store';
 import { runWithCorrelation } from '@clientele/platform/logging';
@@ -205,7 +206,10 @@ export class ProcessorRunner {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(new Error(`${this.processor.name} did not reach position ${position} within ${timeoutMs} ms`));
+        // A 503 for the caller, not a 500: the change is recorded, only its read model is behind
+        // (its replica just died, or it lost its lease on a NATS node's death), and a retry with
+        // the same key answers it. The production rehearsal found these as 500s.
+        reject(new UnavailableError(`The change is recorded, but the read model (${this.processor.name}) did not reach position ${position} within ${timeoutMs} ms; try again shortly.`));
       }, timeoutMs);
       this.waiters.add(waiter);
       this.pollWaiters();

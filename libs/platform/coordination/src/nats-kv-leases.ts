@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { ensureStreamReplicas } from '@clientele/platform/bus';
+import { ensureStreamReplicas, retryJetStreamSetup } from '@clientele/platform/bus';
 import { KV, NatsConnection, connect } from 'nats';
 import { Lease, LeaseTimings, Leases, LeasesClosedError, leaseTimings } from './lease.port';
 
@@ -67,8 +67,8 @@ export class NatsKvLeases implements Leases {
     const timings = leaseTimings(options.timings);
     const name = options.namespace ? `${options.namespace}-leases` : 'leases';
     const replicas = options.replicas ?? 1;
-    const bucket = await nc.jetstream().views.kv(name, { history: 1, ttl: timings.ttlMs, replicas });
-    await ensureStreamReplicas(await nc.jetstreamManager(), `KV_${name}`, replicas);
+    const bucket = await retryJetStreamSetup(() => nc.jetstream().views.kv(name, { history: 1, ttl: timings.ttlMs, replicas }));
+    await retryJetStreamSetup(async () => ensureStreamReplicas(await nc.jetstreamManager(), `KV_${name}`, replicas));
     return new NatsKvLeases(nc, bucket, ownsConnection, timings, options);
   }
 

@@ -37,7 +37,7 @@ import {
   retryDelay,
 } from '../bus.port';
 import { handleInCorrelation } from './correlation';
-import { ensureStreamReplicas } from './stream-replicas';
+import { ensureStreamReplicas, retryJetStreamSetup } from './stream-replicas';
 import { eventStreamName, eventStreamSubjects, parseIntegrationEventSubject, subjectMatches } from '../subjects';
 
 export interface JetStreamEventBusOptions {
@@ -154,11 +154,16 @@ export class JetStreamEventBus implements EventBus {
     const jsm = await nc.jetstreamManager();
     const names = new ServerNames(options.namespace);
     const replicas = options.replicas ?? 1;
-    const bucket = await js.views.kv(names.deadLetterBucket(), { history: 1, replicas });
-    const redeliveries = await js.views.kv(names.redeliveryBucket(), { history: 1, replicas });
-    await ensureStreamReplicas(jsm, `KV_${names.deadLetterBucket()}`, replicas);
-    await ensureStreamReplicas(jsm, `KV_${names.redeliveryBucket()}`, replicas);
-    return new JetStreamEventBus(nc, js, jsm, bucket, redeliveries, options, names);
+    try {
+      const bucket = await retryJetStreamSetup(() => js.views.kv(names.deadLetterBucket(), { history: 1, replicas }));
+      const redeliveries = await retryJetStreamSetup(() => js.views.kv(names.redeliveryBucket(), { history: 1, replicas }));
+      await retryJetStreamSetup(() => ensureStreamReplicas(jsm, `KV_${names.deadLetterBucket()}`, replicas));
+      await retryJetStreamSetup(() => ensureStreamReplicas(jsm, `KV_${names.redeliveryBucket()}`, replicas));
+      return new JetStreamEventBus(nc, js, jsm, bucket, redeliveries, options, names);
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
   }
 
   async publish(event: IntegrationEvent): Promise<void> {
@@ -187,7 +192,7 @@ export class JetStreamEventBus implements EventBus {
     };
     let existing: ConsumerInfo | null = null;
     try {
-      existing = await this.jsm.consumers.info(stream, options.durableName);
+      existing = await retryJetStreamSetup(() => this.jsm.consumers.info(stream, options.durableName));
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
@@ -201,7 +206,7 @@ export class JetStreamEventBus implements EventBus {
         ...settings,
       };
       if (!filterSubject) delete config.filter_subject;
-      await this.jsm.consumers.add(stream, config);
+      await retryJetStreamSetup(() => this.jsm.consumers.add(stream, config));
     };
     if (!existing) {
       await create(0);
@@ -215,7 +220,7 @@ export class JetStreamEventBus implements EventBus {
       await this.jsm.consumers.delete(stream, options.durableName);
       await create(existing.ack_floor.stream_seq);
     }
-    const pull = await this.js.consumers.get(stream, options.durableName);
+    const pull = await retryJetStreamSetup(() => this.js.consumers.get(stream, options.durableName));
     const messages = await pull.consume({ max_messages: 1 });
     const consumer = new JetStreamConsumer(
       messages,
@@ -262,18 +267,18 @@ export class JetStreamEventBus implements EventBus {
     const name = this.names.stream(service);
     if (this.knownStreams.has(name)) return name;
     try {
-      await ensureStreamReplicas(this.jsm, name, this.options.replicas ?? 1);
+      await retryJetStreamSetup(() => ensureStreamReplicas(this.jsm, name, this.options.replicas ?? 1));
     } catch (error) {
       if (!isNotFound(error)) throw error;
       try {
-        await this.jsm.streams.add({
+        await retryJetStreamSetup(() => this.jsm.streams.add({
           name,
           subjects: [this.names.subject(eventStreamSubjects(service))],
           storage: StorageType.File,
           retention: RetentionPolicy.Limits,
           duplicate_window: nanos(this.options.duplicateWindowMs ?? 2 * 60 * 1000),
           num_replicas: this.options.replicas ?? 1,
-        });
+        }));
       } catch (addError) {
         // Another process created it between our info and add.
         if (!/already in use|already exists/i.test(String(addError))) throw addError;

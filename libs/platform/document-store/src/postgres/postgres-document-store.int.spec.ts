@@ -1,3 +1,4 @@
+import { UnavailableError } from '@clientele/platform/core';
 import { Client, Pool } from 'pg';
 import { createTestDatabase, planPostgres, skipSuite, type TestDatabase } from '@clientele/platform/testing';
 import { FencedOffError, type DocumentStore } from '../document-store.port';
@@ -272,6 +273,17 @@ if (plan.kind === 'skip') {
         }
       });
       expect(await store.collection('survivor').get('s')).toEqual({ id: 's' });
+    });
+
+    it('answers unavailable (a 503), not the driver\'s own error, when the server ends a connection in use', async () => {
+      await expect(
+        store.batch(async () => {
+          await store.collection('cut').get('x'); // the batch's connection, now idle in its transaction
+          await sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'docstore-specifics' AND state = 'idle in transaction'`);
+          await store.collection('cut').get('x');
+        }),
+      ).rejects.toBeInstanceOf(UnavailableError);
+      expect(await store.collection('cut').get('x')).toBeNull();
     });
 
     it('refuses names that could escape into SQL', async () => {

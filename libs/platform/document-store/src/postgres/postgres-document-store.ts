@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
+import { UnavailableError } from '@clientele/platform/core';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import {
   CHECKPOINTS_COLLECTION,
@@ -290,7 +291,11 @@ export class PostgresDocumentStore implements DocumentStore {
   }
 
   async ping(): Promise<void> {
-    await this.runner().query('SELECT 1');
+    await this.runner()
+      .query('SELECT 1')
+      .catch((error: unknown) => {
+        throw asStoreError(error);
+      });
   }
 
   async close(): Promise<void> {
@@ -325,11 +330,11 @@ export class PostgresDocumentStore implements DocumentStore {
    */
   async withTables<T>(tables: readonly string[], work: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      for (const table of tables) await this.ensureTable(table);
       try {
+        for (const table of tables) await this.ensureTable(table);
         return await work();
       } catch (error) {
-        if (pgCode(error) !== UNDEFINED_TABLE || attempt > 1 || this.currentBatch()) throw error;
+        if (pgCode(error) !== UNDEFINED_TABLE || attempt > 1 || this.currentBatch()) throw asStoreError(error);
         for (const table of tables) this.tables.delete(table);
       }
     }
@@ -747,6 +752,31 @@ function isCatalogRace(error: unknown): boolean {
   if (code === DUPLICATE_TABLE || code === DUPLICATE_SCHEMA || code === DUPLICATE_OBJECT) return true;
   // A unique violation on a catalog (pg_namespace, pg_type, pg_class, pg_extension), not on a table of ours.
   return code === UNIQUE_VIOLATION && /^pg_/.test(String((error as { table?: string }).table ?? (error as { constraint?: string }).constraint ?? ''));
+}
+
+/** Network failures, and the server states that say "not now" (shutting down, starting, full, terminated). */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03', '53300']);
+
+/**
+ * The server could not be reached, or ended the connection (a restart, pg_terminate_backend): an
+ * UnavailableError, a 503 that a caller may retry (every write is version-guarded or fenced, and
+ * a commit lost with its connection was rolled back). It used to surface as the driver's own
+ * error, a 500 (the production rehearsal found it). Anything else stays as it is.
+ */
+function asStoreError(error: unknown): unknown {
+  if (error instanceof UnavailableError) return error;
+  const code = pgCode(error) ?? '';
+  const message = error instanceof Error ? error.message : '';
+  if (
+    UNAVAILABLE_CODES.has(code) ||
+    code.startsWith('08') ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(message)
+  ) {
+    const unavailable = new UnavailableError('The read models (PostgreSQL) could not be reached; try again shortly.');
+    (unavailable as { cause?: unknown }).cause = error;
+    return unavailable;
+  }
+  return error;
 }
 
 async function rollback(client: PoolClient): Promise<Error | undefined> {

@@ -212,6 +212,28 @@ if (plan.kind === 'skip') {
       });
     });
 
+    it('orders readAll by transaction id as a number, not as its text: 99 before 100, and paging skips neither', async () => {
+      const store = await open('xid_order');
+      try {
+        // Events of transactions 99 and 100 (older than any running one, so visible). As text,
+        // "100" sorts before "99": a reader paging after the first would never see 99.
+        const row = (transactionId: string, type: string) =>
+          sql(
+            `INSERT INTO xid_order.events (transaction_id, event_id, stream_name, category, revision, type, data, metadata)
+             VALUES ($1::xid8, $2, $3, $4, 0, $5, '{}', '{}')`,
+            [transactionId, randomUUID(), stream(), category, type],
+          );
+        await row('100', 'Hundred');
+        await row('99', 'NinetyNine');
+        const filter = { streamCategories: [category] };
+        const first = await store.readAll({ maxCount: 1, filter });
+        const rest = await store.readAll({ after: first[0].position, filter });
+        expect([...first, ...rest].map((e) => e.type)).toEqual(['NinetyNine', 'Hundred']);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('round-trips data that jsonb would refuse (a NUL character) and keeps key order', async () => {
       const store = await open('contract');
       try {

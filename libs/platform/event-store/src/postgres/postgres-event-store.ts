@@ -349,11 +349,13 @@ export class PostgresEventStore implements EventStore {
     const after = decodePostgresPosition(options.after ?? 0n);
     const values: unknown[] = [after.transactionId.toString(), after.sequence.toString(), options.maxCount ?? null];
     const filters = sqlFilter(options.filter, values);
+    // ORDER BY names the table's column: a bare `transaction_id` would be the output column of
+    // EVENT_COLUMNS, its text, which sorts "100" before "99" (and cannot use the primary key).
     return this.queryEvents(
       `SELECT ${EVENT_COLUMNS} FROM ${this.identifier}.events
         WHERE (transaction_id, seq) > ($1::xid8, $2::bigint)
           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())${filters}
-        ORDER BY transaction_id, seq
+        ORDER BY events.transaction_id, events.seq
         LIMIT $3`,
       values,
     );
