@@ -5,7 +5,6 @@ import { JetStreamManager, NatsConnection, connect } from 'nats';
 import { Attempt, describeAttempts, mapLimit, poll, sleep, timed, unexpectedFailures } from '../support/faults-load';
 import { Api, Business, PASSWORD, signUp } from '../support/http';
 import { NatsCluster, startNatsCluster } from '../support/nats-cluster';
-import { ClienteleBuild, compileClientele } from '../support/processes';
 import { recordFault } from '../support/reliability-report';
 import { ReplicatedDeployment, SERVICES, replicatedProcesses } from '../support/replicas';
 import { ComposeFile, composeCommand, composeEnvironment, onLoopback, readCompose } from './compose-environment';
@@ -60,8 +59,6 @@ if (plan.kind === 'skip') {
 } else {
   describe('production rehearsal: deploy/compose.postgres.yml on loopback (3 NATS nodes, PostgreSQL, 2 replicas of everything)', () => {
     let database: TestDatabase;
-    let build: ClienteleBuild | undefined;
-    let compiling: Promise<unknown> | undefined;
     let cluster: NatsCluster;
     let deployment: ReplicatedDeployment;
     let api: Api;
@@ -91,9 +88,6 @@ if (plan.kind === 'skip') {
     };
 
     beforeAll(async () => {
-      // 14 processes and 6 restarts: compiled once, they start in a fifth of the CPU time.
-      compiling = compileClientele().then((compiled) => (build = compiled));
-      compiling.catch(() => undefined);
       database = await createTestDatabase(plan.adminUrl);
       const admin = new URL(database.url);
       dotenv = {
@@ -119,11 +113,9 @@ if (plan.kind === 'skip') {
 
       const hosts: Record<string, string> = Object.fromEntries(cluster.nodes.map((node) => [`${node.name}:4222`, `127.0.0.1:${node.port}`]));
       hosts['postgres:5432'] = `${admin.hostname}:${admin.port || '5432'}`;
-      await compiling;
       deployment = replicatedProcesses({
         replicas: 2,
         startTogether: true,
-        entry: build!.entry,
         nats: { servers: cluster.urls, user: credential('--user'), pass: credential('--pass') },
         environment: (service, index, gatewayPort) => {
           const env = replicaEnvironment(hosts, service, gatewayPort);
@@ -147,7 +139,6 @@ if (plan.kind === 'skip') {
         ['remove their folders', async () => deployment?.cleanup()],
         ['close the NATS connection', async () => nc?.close()],
         ['stop the NATS cluster', async () => cluster?.cleanup()],
-        ['remove the compiled sources', async () => (await compiling?.catch(() => undefined), build?.remove())],
         ['drop the database', async () => database?.drop()],
       ];
       clearInterval(sampling);

@@ -99,7 +99,7 @@ export interface ReplicatedOptions {
    * first: for stores whose schemas are made safely by replicas starting together.
    */
   startTogether?: boolean;
-  /** The node arguments that run Clientele (e.g. a `compileClientele` build's); default: the sources through ts-node. */
+  /** The node arguments that run Clientele (default: the compiled sources, `compiledClientele`). */
   entry?: readonly string[];
 }
 

@@ -153,6 +153,9 @@ export class PostgresDocumentStore implements DocumentStore {
       connectionString: options.connectionString,
       max: poolSize,
       application_name: options.applicationName ?? 'clientele-document-store',
+      // A server that does not answer at all (down, or a network partition) must give a caller a
+      // 503 in a bounded time, as the event store does, not hold the request until the OS gives up.
+      connectionTimeoutMillis: 5000,
     });
     // An idle connection the server closed (a restart, pg_terminate_backend) is dropped by the
     // pool, which opens another for the next query: not a reason to take the process down.
