@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrap } from '@clientele/host';
+import { createTestDatabase, LOCAL_POSTGRES_URL, type TestDatabase } from '@clientele/platform/testing';
 import { Api } from './http';
 
 export interface RunningSystem {
@@ -14,9 +15,29 @@ export interface RunningSystem {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** The whole system in this test process (the embedded profile), on a free port and a fresh data folder. */
+/** A system restarted on its data folder (`keepData`) finds its PostgreSQL database again. */
+const databases = new Map<string, TestDatabase>();
+
+/**
+ * The whole system in this test process (the embedded profile), on a free port and a fresh data folder.
+ *
+ * `CLIENTELE_TEST_STORES=postgres` runs the same suites on the PostgreSQL stores instead of SQLite,
+ * each system in a database of its own, dropped when it stops (issue 18: the PostgreSQL profile
+ * serves the whole API and the web app as the embedded one does), e.g.
+ * `CLIENTELE_TEST_STORES=postgres npx jest test/api.e2e.spec.ts test/web.e2e.spec.ts`.
+ */
 export async function startInProcess(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'clientele-api-'))): Promise<RunningSystem> {
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', CLIENTELE_AUTH_RATE_LIMIT: '1000', ...env });
+  let database = databases.get(dataDir);
+  // A suite that chooses its stores itself keeps them.
+  const choosesStores = env.POSTGRES_URL || env.CLIENTELE_EVENT_STORE || env.CLIENTELE_DOCUMENT_STORE;
+  if (!database && process.env.CLIENTELE_TEST_STORES === 'postgres' && !choosesStores) {
+    database = await createTestDatabase(process.env.POSTGRES_URL || LOCAL_POSTGRES_URL);
+    databases.set(dataDir, database);
+  }
+  const stores = database
+    ? { CLIENTELE_EVENT_STORE: 'postgres', CLIENTELE_DOCUMENT_STORE: 'postgres', POSTGRES_URL: database.url, CLIENTELE_POSTGRES_POOL_SIZE: '3' }
+    : {};
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', CLIENTELE_AUTH_RATE_LIMIT: '1000', ...stores, ...env });
   const app = await bootstrap(config, new JsonLogger('error', { write: () => undefined }));
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
@@ -25,7 +46,11 @@ export async function startInProcess(env: Record<string, string> = {}, dataDir =
     dataDir,
     async stop(options = {}) {
       await app.close();
-      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepData) {
+        rmSync(dataDir, { recursive: true, force: true });
+        databases.delete(dataDir);
+        await database?.drop();
+      }
     },
   };
 }
