@@ -3,6 +3,7 @@
  *
  *   npm run bench                          # every scenario, full size (about 10 minutes here)
  *   npm run bench -- --only append,rebuild # some scenarios
+ *   npm run bench -- --only postgres-store,postgres-rebuild,command-distributed-postgres   # the PostgreSQL stores (POSTGRES_URL or the local server)
  *   BENCH_QUICK=1 npm run bench            # CI smoke run: small sizes, figures not judged
  *   BENCH_PROFILE=1 npm run bench -- --only command-embedded   # servers run with --cpu-prof
  *
@@ -25,16 +26,25 @@ import { checkoutScenario, messagingScenario } from './scenarios/checkout';
 import { commandDistributedScenario, commandEmbeddedScenario } from './scenarios/command';
 import { httpPlatformScenario } from './scenarios/http-platform';
 import { listQueryScenario } from './scenarios/list-query';
+import { commandDistributedPostgresScenario } from './scenarios/postgres-command';
+import { postgresRebuildScenario } from './scenarios/postgres-rebuild';
+import { postgresStoreScenario } from './scenarios/postgres-store';
 import { rebuildScenario } from './scenarios/rebuild';
 import { bulkTypeScenario, projectionLagScenario } from './scenarios/roster';
 import { sessionsScenario } from './scenarios/sessions';
 
-/** In this order: the store scenarios with no server running, then each deployment's in turn. */
+/**
+ * In this order: the store scenarios with no server running, then each deployment's in turn (the
+ * distributed deployment on PostgreSQL last: it is its scenario's own). The PostgreSQL scenarios
+ * say they skipped, in one line, when no PostgreSQL server answers.
+ */
 const SCENARIOS: Scenario[] = [
   appendScenario,
   aggregateScenario,
   listQueryScenario,
   rebuildScenario,
+  postgresStoreScenario,
+  postgresRebuildScenario,
   commandEmbeddedScenario,
   projectionLagScenario,
   bulkTypeScenario,
@@ -42,6 +52,7 @@ const SCENARIOS: Scenario[] = [
   commandDistributedScenario,
   checkoutScenario,
   messagingScenario,
+  commandDistributedPostgresScenario,
   httpPlatformScenario,
 ];
 

@@ -5,7 +5,8 @@
  *
  * - embedded: bench/servers/embedded.ts, every service in one process (plus the raw echo route);
  * - distributed: the gateway and every service, each in its own process over the NATS server on
- *   this machine, each with its own SQLite stores.
+ *   this machine, each with its own SQLite stores; or, given a PostgreSQL database, with the
+ *   PostgreSQL stores (every service's schemas in that one database, as in production).
  *
  * BENCH_PROFILE=1 starts every server process with --cpu-prof (profiles in bench/profiles/, git-ignored
  * by bench/.gitignore); they are written when the process exits.
@@ -141,14 +142,27 @@ export async function startEmbedded(): Promise<RunningSystem> {
 /** The gateway and every service the host implements: the gateway is healthy only when all of them answer. */
 export const DISTRIBUTED_SERVICES: readonly string[] = ['gateway', ...IMPLEMENTED_SERVICES];
 
-export async function startDistributed(): Promise<RunningSystem> {
+/** The PostgreSQL stores of a distributed deployment: a database the caller created (and drops), and each store's pool size. */
+export interface DistributedPostgres {
+  url: string;
+  poolSize: number;
+}
+
+export async function startDistributed(options: { postgres?: DistributedPostgres } = {}): Promise<RunningSystem> {
   const root = mkdtempSync(join(tmpdir(), 'clientele-bench-distributed-'));
   const namespace = `bench-${randomUUID().slice(0, 8)}`;
   const port = await freePort();
+  const stores: Record<string, string> = options.postgres
+    ? {
+        CLIENTELE_EVENT_STORE: 'postgres',
+        CLIENTELE_DOCUMENT_STORE: 'postgres',
+        POSTGRES_URL: options.postgres.url,
+        CLIENTELE_POSTGRES_POOL_SIZE: String(options.postgres.poolSize),
+      }
+    : { CLIENTELE_EVENT_STORE: 'sqlite', CLIENTELE_DOCUMENT_STORE: 'sqlite' };
   const common = {
     CLIENTELE_PROFILE: 'distributed',
-    CLIENTELE_EVENT_STORE: 'sqlite',
-    CLIENTELE_DOCUMENT_STORE: 'sqlite',
+    ...stores,
     CLIENTELE_MAIL: 'dev-mailbox',
     CLIENTELE_NATS_NAMESPACE: namespace,
     CLIENTELE_AUTH_RATE_LIMIT: '100000',

@@ -63,7 +63,7 @@ async function loadRound(side: Side, count: number, concurrency: number): Promis
 }
 
 /** Alternating rounds of subject and floor; medians of each figure over the rounds. */
-async function compare(
+export async function compare(
   context: ScenarioContext,
   system: RunningSystem,
   prefix: string,
@@ -115,7 +115,7 @@ async function compare(
   ];
 }
 
-async function addClientSide(system: RunningSystem): Promise<{ side: Side; client: HttpClient }> {
+export async function addClientSide(system: RunningSystem): Promise<{ side: Side; client: HttpClient }> {
   const business = await signUp(system.api);
   const client = new HttpClient(system.url, business.token);
   return {
