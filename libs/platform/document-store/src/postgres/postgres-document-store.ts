@@ -114,6 +114,18 @@ interface BatchState {
   failed: unknown;
   /** False once the batch ended: a callback it scheduled that runs later uses the pool. */
   open: boolean;
+  /** Documents read or upserted in the batch, by collection and id: written back before it commits. */
+  overlay: Map<string, Map<string, CachedRow>>;
+}
+
+/** A document as the batch sees it. */
+interface CachedRow {
+  exists: boolean;
+  doc: Document | null;
+  version: bigint | null;
+  deleted: boolean;
+  /** Changed in the batch and not written yet. */
+  dirty: boolean;
 }
 
 /**
@@ -182,10 +194,99 @@ export class PostgresDocumentStore implements DocumentStore {
 
   async commit(ops: readonly WriteOp[]): Promise<void> {
     if (ops.length === 0) return;
+    const tables = new Set(ops.map((op) => tableName(op.op === 'checkpoint' || op.op === 'fence' ? CHECKPOINTS_COLLECTION : op.collection)));
+    const batch = this.currentBatch();
+    if (batch) {
+      // Validate first: an invalid op fails the commit before any of it is applied.
+      for (const op of ops) if (op.op === 'upsert') assertDocument(op.doc);
+      const planned = ops.map((op) => (op.op === 'upsert' ? null : this.plan([op])));
+      await this.withTables([...tables], () => this.inBatch(batch, () => this.commitInBatch(batch, ops, planned)));
+      return;
+    }
     // Validate and build every statement first: an invalid op fails the commit before it starts.
     const planned = this.plan(ops);
-    const tables = new Set(ops.map((op) => tableName(op.op === 'checkpoint' || op.op === 'fence' ? CHECKPOINTS_COLLECTION : op.collection)));
     await this.withTables([...tables], () => this.transaction((db) => runAll(db, planned)));
+  }
+
+  /** A commit inside a batch: upserts into the batch's memory, every other op in SQL after what it could touch. */
+  private async commitInBatch(batch: BatchState, ops: readonly WriteOp[], planned: ReadonlyArray<PlannedOp[] | null>): Promise<void> {
+    for (const [index, op] of ops.entries()) {
+      if (op.op === 'upsert') {
+        const row = await this.cachedRow(batch, op.collection, op.doc.id);
+        const version = op.version === undefined ? null : BigInt(versionParameter(op.version)!);
+        // The SQL's guard: a new row, or an older (or unversioned) stored one; a tombstone too.
+        if (!row.exists || row.version === null || version === null || row.version < version) {
+          Object.assign(row, { exists: true, doc: normaliseDocument(op.doc), version: version ?? row.version, deleted: false, dirty: true });
+        }
+        continue;
+      }
+      if (op.op !== 'checkpoint' && op.op !== 'fence') {
+        await this.flushOverlay(batch, op.collection);
+        // SQL changes the row now: the batch reads it again if it needs it.
+        batch.overlay.get(op.collection)?.delete('doc' in op ? op.doc.id : op.id);
+      } else {
+        batch.overlay.delete(CHECKPOINTS_COLLECTION);
+      }
+      await runAll(batch.client, planned[index]!);
+    }
+  }
+
+  /** A document of the batch: from its memory, or read once in its transaction. */
+  private async cachedRow(batch: BatchState, collection: string, id: string): Promise<CachedRow> {
+    let rows = batch.overlay.get(collection);
+    if (!rows) batch.overlay.set(collection, (rows = new Map()));
+    const cached = rows.get(id);
+    if (cached) return cached;
+    const { rows: stored } = await batch.client.query<{ doc: Document; version: string | null; deleted: boolean }>(
+      `SELECT doc, version::text AS version, deleted FROM ${this.qualified(tableName(collection))} WHERE id = $1`,
+      [id],
+    );
+    const row: CachedRow = stored[0]
+      ? { exists: true, doc: stored[0].doc, version: stored[0].version === null ? null : BigInt(stored[0].version), deleted: stored[0].deleted, dirty: false }
+      : { exists: false, doc: null, version: null, deleted: false, dirty: false };
+    rows.set(id, row);
+    return row;
+  }
+
+  /**
+   * Inside a batch, the document as the batch sees it (null: none, or deleted); undefined outside
+   * one. Reads wait for the batch's commits before them, like its SQL does.
+   */
+  async batchGet(collection: string, id: string): Promise<Document | null | undefined> {
+    const batch = this.currentBatch();
+    if (!batch) return undefined;
+    const row = await this.withTables([tableName(collection)], () => this.inBatch(batch, () => this.cachedRow(batch, collection, id)));
+    return row.exists && !row.deleted ? row.doc : null;
+  }
+
+  /** Inside a batch, writes what it holds of a collection before SQL reads it (a find, a count). */
+  async flushBatch(collection: string): Promise<void> {
+    const batch = this.currentBatch();
+    if (batch) await this.inBatch(batch, () => this.flushOverlay(batch, collection));
+  }
+
+  /** Writes the batch's changed documents (of one collection, or all), many rows per statement. */
+  private async flushOverlay(batch: BatchState, only?: string): Promise<void> {
+    for (const [collection, rows] of batch.overlay) {
+      if (only !== undefined && collection !== only) continue;
+      const dirty = [...rows].filter(([, row]) => row.dirty);
+      for (let start = 0; start < dirty.length; start += MAX_UPSERTS_PER_STATEMENT) {
+        const chunk = dirty.slice(start, start + MAX_UPSERTS_PER_STATEMENT);
+        try {
+          // The guard was applied in memory against the row the batch read: write what it decided.
+          await batch.client.query(
+            `INSERT INTO ${this.qualified(tableName(collection))} AS t (id, doc, version, deleted)
+             SELECT u.id, u.doc, u.version, false FROM unnest($1::text[], $2::jsonb[], $3::numeric[]) AS u (id, doc, version)
+             ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version, deleted = false`,
+            [chunk.map(([id]) => id), chunk.map(([, row]) => JSON.stringify(row.doc)), chunk.map(([, row]) => (row.version === null ? null : row.version.toString()))],
+          );
+        } catch (error) {
+          if (pgCode(error) === UNIQUE_VIOLATION) throw new DuplicateDocumentError(collection, chunk[0][0]);
+          throw error;
+        }
+        for (const [, row] of chunk) row.dirty = false;
+      }
+    }
   }
 
   async getCheckpoint(processor: string): Promise<bigint | null> {
@@ -208,20 +309,27 @@ export class PostgresDocumentStore implements DocumentStore {
    * session's snapshots once they overflow the per-backend cache).
    */
   async batch<T>(work: () => Promise<T>): Promise<T> {
+    // Write-behind, as in SQLite: a document upserted several times in the batch (a client's ten
+    // events in a rebuild) is read once, kept in memory with the upsert's version guard applied
+    // exactly as the SQL applies it, and written once, in statements of many rows, before the
+    // batch commits. Every other write to a collection, and any find or count of it, first writes
+    // what the batch holds of it. A unique index refusing a document therefore fails the batch
+    // when it writes back, as it would have failed it at the upsert.
     if (this.currentBatch()) return work();
     const client = await this.connect();
-    const state: BatchState = { client, tail: Promise.resolve(), failed: undefined, open: true };
+    const state: BatchState = { client, tail: Promise.resolve(), failed: undefined, open: true, overlay: new Map() };
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await this.batches.run(state, work);
       await state.tail;
       if (state.failed !== undefined) throw state.failed;
+      await this.flushOverlay(state);
       await client.query('COMMIT');
       return result;
     } catch (error) {
       broken = await rollback(client);
-      throw error;
+      throw asStoreError(error);
     } finally {
       state.open = false;
       release(client, broken);
@@ -290,6 +398,7 @@ export class PostgresDocumentStore implements DocumentStore {
   /** Empties a collection at once: TRUNCATE also hands the table's files back (erasure). */
   async dropCollection(name: string): Promise<void> {
     const table = tableName(name);
+    this.currentBatch()?.overlay.delete(name);
     await this.withTables([table], () => this.runner().query(`TRUNCATE ${this.qualified(table)}`));
   }
 
@@ -631,6 +740,8 @@ class PostgresCollection<T extends Document> implements DocumentCollection<T> {
   ) {}
 
   async get(id: string): Promise<T | null> {
+    const inBatch = await this.store.batchGet(this.name, id);
+    if (inBatch !== undefined) return inBatch as T | null;
     const { rows } = await this.store.withTables([this.table], () =>
       this.store.runner().query<{ doc: T }>(`SELECT doc FROM ${this.store.qualified(this.table)} WHERE id = $1 AND NOT deleted`, [id]),
     );
@@ -643,6 +754,7 @@ class PostgresCollection<T extends Document> implements DocumentCollection<T> {
     // Same paging as the SQLite adapter: a negative limit means none, a negative offset counts as 0.
     if (options.limit !== undefined && options.limit >= 0) sql += ` LIMIT ${params.add(Math.floor(options.limit), 'bigint')}`;
     if (options.skip !== undefined && options.skip > 0) sql += ` OFFSET ${params.add(Math.floor(options.skip), 'bigint')}`;
+    await this.store.flushBatch(this.name);
     const { rows } = await this.store.withTables([this.table], () => this.store.runner().query<{ doc: T }>(sql, params.values));
     return rows.map((row) => row.doc);
   }
@@ -650,6 +762,7 @@ class PostgresCollection<T extends Document> implements DocumentCollection<T> {
   async count(filter?: Filter): Promise<number> {
     const params = new ParameterList();
     const sql = `SELECT count(*)::bigint AS n FROM ${this.store.qualified(this.table)} WHERE NOT deleted AND ${compileFilter(filter, params, this.store.sqlDialect)}`;
+    await this.store.flushBatch(this.name);
     const { rows } = await this.store.withTables([this.table], () => this.store.runner().query<{ n: string }>(sql, params.values));
     return Number(rows[0]?.n ?? 0);
   }
@@ -836,6 +949,11 @@ function quoteIdent(name: string): string {
 
 function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** What jsonb keeps of a document (undefined fields dropped, dates as strings), as a read returns it. */
+function normaliseDocument(doc: Document): Document {
+  return JSON.parse(JSON.stringify(doc)) as Document;
 }
 
 function versionParameter(version: bigint | number | undefined): string | null {
