@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Api } from '../../test/support/http';
 import { removeNamespace } from '../../test/support/nats-cleanup';
-import { ClienteleProcess, freePort, stopAll, waitUntilHealthy } from '../../test/support/processes';
+import { ClienteleProcess, compiledClientele, freePort, stopAll, waitUntilHealthy } from '../../test/support/processes';
 import { natsUrl } from './load';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -34,10 +34,13 @@ export function profileFlags(): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
-/** A service process as test/support/processes.ts spawns it, with the Node flags above. */
+/**
+ * A service process as test/support/processes.ts spawns it (from the sources compiled once, as
+ * `npm run build` compiles them: no ts-node in the measured processes), with the Node flags above.
+ */
 function spawnService(name: string, env: Record<string, string>): ClienteleProcess {
   let output = '';
-  const child = spawn(process.execPath, [...profileFlags(), ...TS_NODE, 'apps/standalone/src/main.ts'], {
+  const child = spawn(process.execPath, [...profileFlags(), ...compiledClientele().entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,4 @@
+import { normaliseDocument } from '../plain-json';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { UnavailableError } from '@clientele/platform/core';
@@ -949,11 +950,6 @@ function quoteIdent(name: string): string {
 
 function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** What jsonb keeps of a document (undefined fields dropped, dates as strings), as a read returns it. */
-function normaliseDocument(doc: Document): Document {
-  return JSON.parse(JSON.stringify(doc)) as Document;
 }
 
 function versionParameter(version: bigint | number | undefined): string | null {

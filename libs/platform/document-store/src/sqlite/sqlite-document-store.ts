@@ -1,3 +1,4 @@
+import { normaliseDocument } from '../plain-json';
 import Database from 'better-sqlite3';
 import { privateSqliteFile } from '@clientele/platform/config';
 import {
@@ -463,7 +464,7 @@ export class SqliteDocumentStore implements DocumentStore {
         if (!row.exists || row.version === null || version === null || row.version < version) {
           // Serialised once, when the batch writes it; JSON semantics (undefined fields dropped) are
           // kept by reading back a normalised copy only if it is read again.
-          Object.assign(row, { exists: true, doc: undefined, parsed: normalise(op.doc), version: version ?? row.version, deleted: false, dirty: true });
+          Object.assign(row, { exists: true, doc: undefined, parsed: normaliseDocument(op.doc), version: version ?? row.version, deleted: false, dirty: true });
         }
         return;
       }
@@ -665,25 +666,6 @@ interface CachedRow {
   version: string | null;
   deleted: boolean;
   dirty: boolean;
-}
-
-/**
- * What a document reads back as after a JSON round trip, without the round trip when it is plain
- * data already (strings, finite numbers, booleans, null, arrays and plain objects, no undefined).
- */
-function normalise(doc: Document): Document {
-  return isPlainJson(doc) ? doc : (JSON.parse(JSON.stringify(doc)) as Document);
-}
-
-function isPlainJson(value: unknown): boolean {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every(isPlainJson);
-  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
-  for (const key in value) {
-    if (!isPlainJson((value as Record<string, unknown>)[key])) return false;
-  }
-  return true;
 }
 
 function assertDocument(doc: Document): void {
