@@ -4,7 +4,6 @@ import {
   Db,
   MongoClient,
   MongoClientOptions,
-  MongoServerError,
   type Document as BsonDocument,
 } from 'mongodb';
 import {
@@ -16,7 +15,6 @@ import {
   DocumentStore,
   DuplicateDocumentError,
   Document,
-  FencedOffError,
   Filter,
   FindOptions,
   IndexSpec,
@@ -25,7 +23,10 @@ import {
   encodeVersion,
   fenceId,
 } from '../document-store.port';
+import { fenceRefusal, fenceUpdate, isDuplicateKey, isIdIndex, isNamespaceExists, isNamespaceNotFound } from './mongo-errors';
 import { liveFilter, mongoField, translateIndex, translateSort } from './mongo-filter';
+import { indexCopies } from './mongo-index-copy';
+import { assertStorableKeys } from './mongo-keys';
 
 export interface MongoDocumentStoreOptions {
   /** A MongoDB connection string. */
@@ -41,7 +42,6 @@ export interface MongoDocumentStoreOptions {
 }
 
 const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,62}$/;
-const DUPLICATE_KEY = 11000;
 /** Fields of the stored shape that are not part of the document. */
 const RESERVED_FIELDS = ['_id', '_v', '_deleted'] as const;
 const WITHOUT_STORE_FIELDS = { _v: 0, _deleted: 0 } as const;
@@ -53,7 +53,7 @@ interface StoredDocument extends BsonDocument {
 }
 
 /**
- * Read models in MongoDB (4.4 or later): a collection per read-model collection, each document
+ * Read models in MongoDB 6.0 or later: a collection per read-model collection, each document
  * stored as `{ _id, ...fields, _v, _deleted }` where `_v` is the encoded version of the event that
  * wrote it and `_deleted` marks a tombstone.
  *
@@ -65,7 +65,13 @@ interface StoredDocument extends BsonDocument {
  * earlier writes of that commit applied, which the guarded replay tolerates.
  *
  * Documents are normalised through JSON on the way in, exactly as the SQLite adapter stores them
- * (undefined fields dropped, dates as ISO strings).
+ * (undefined fields dropped, dates as ISO strings). Field names that MongoDB cannot store and query
+ * as plain fields (starting with `$`, containing `.` or NUL, at any depth) are refused.
+ *
+ * Why 6.0 at least: a sort that no index serves runs in memory, and before 6.0 such a sort fails
+ * past 100 MB unless the query allows disk use (`allowDiskUseByDefault` is on from 6.0), which
+ * list queries sorted on an unindexed field of a large read model would meet. Transactions need a
+ * replica set or a sharded cluster (see `transactions`).
  */
 export class MongoDocumentStore implements DocumentStore {
   private constructor(
@@ -136,18 +142,40 @@ export class MongoDocumentStore implements DocumentStore {
       if (live !== null && live > checkpoints.position) throw new CheckpointAheadError(processor, live);
     }
     for (const { live, replacement } of swaps) {
-      const indexes = await this.stored(live).indexes().catch(() => []);
-      for (const index of indexes) {
-        if (index.name === '_id_') continue;
-        const { key, name, unique, partialFilterExpression } = index as { key: Record<string, 1 | -1>; name: string; unique?: boolean; partialFilterExpression?: Record<string, unknown> };
-        await this.stored(replacement).createIndex(key, { name, unique, partialFilterExpression });
-      }
-      await this.stored(replacement).rename(this.stored(live).collectionName, { dropTarget: true });
+      // A live collection that was never created has no indexes to copy.
+      const indexes = await this.stored(live)
+        .indexes()
+        .catch((error: unknown) => {
+          if (isNamespaceNotFound(error)) return [];
+          throw error;
+        });
+      const copies = indexCopies(indexes);
+      if (copies.length > 0) await this.stored(replacement).createIndexes(copies);
+      await this.renameOver(replacement, live);
     }
     await this.commit([
       ...checkpoints.processors.map((processor) => ({ op: 'checkpoint' as const, processor, position: checkpoints.position })),
       ...(checkpoints.reset ?? []).map((processor) => ({ op: 'checkpoint' as const, processor, position: null })),
     ]);
+  }
+
+  /**
+   * Renames the replacement over the live collection. A replacement that was never created (the
+   * rebuild wrote nothing, and there was no index to copy, which would have created it) makes
+   * the rename fail with NamespaceNotFound: it is created empty and swapped in as such, as the
+   * SQLite adapter does.
+   */
+  private async renameOver(replacement: string, live: string): Promise<void> {
+    const rename = () => this.stored(replacement).rename(this.stored(live).collectionName, { dropTarget: true });
+    try {
+      await rename();
+    } catch (error) {
+      if (!isNamespaceNotFound(error)) throw error;
+      await this.db.createCollection(this.stored(replacement).collectionName).catch((created: unknown) => {
+        if (!isNamespaceExists(created)) throw created;
+      });
+      await rename();
+    }
   }
 
   async dropCollection(name: string): Promise<void> {
@@ -230,23 +258,15 @@ export class MongoDocumentStore implements DocumentStore {
       }
       case 'fence': {
         const collection = this.stored(CHECKPOINTS_COLLECTION);
-        const id = fenceId(op.processor);
-        const token = encodeVersion(op.token);
+        const { filter, update, options } = fenceUpdate(fenceId(op.processor), op.processor, op.token);
         return async (session) => {
-          // Raise the token when ours is not lower; when it is, the upsert finds no match and its
-          // insert collides with the existing _id: nothing changes and the commit fails. In a
-          // transaction that aborts every write of the commit; without one, this op comes first.
-          try {
-            await collection.updateOne(
-              { _id: id, $or: [{ _v: null }, { _v: { $lte: token } }] },
-              { $set: { processor: op.processor, token: op.token.toString(), _v: token, _deleted: false } },
-              { upsert: true, session },
-            );
-          } catch (error) {
-            if (!isDuplicateKey(error)) throw error;
-            const stored = await collection.findOne({ _id: id }, { projection: { _v: 1 }, session });
-            throw new FencedOffError(op.processor, op.token, BigInt(`0x${String(stored?._v ?? '0')}`));
-          }
+          // Raises the token when ours is not lower, and otherwise changes nothing and tells us
+          // through the document from before: the refusal is then ours, thrown at once, which ends
+          // the transaction without a retry (withTransaction retries only labelled driver errors)
+          // and fails every write of the commit. Without a transaction, this op comes first.
+          const previous = await collection.findOneAndUpdate(filter, update, { ...options, session });
+          const refusal = fenceRefusal(op.processor, op.token, previous);
+          if (refusal) throw refusal;
         };
       }
       case 'checkpoint': {
@@ -383,6 +403,7 @@ function splitDocument(doc: Document): { id: string; body: BsonDocument } {
   for (const field of RESERVED_FIELDS) {
     if (Object.hasOwn(body, field)) throw new Error(`"${field}" is reserved for the store and cannot be a document field`);
   }
+  assertStorableKeys(body);
   return { id: doc.id, body };
 }
 
@@ -391,7 +412,10 @@ function patchFields(set: Record<string, unknown>): BsonDocument {
   const fields: BsonDocument = {};
   for (const [field, value] of Object.entries(set)) {
     if (field === 'id') continue;
-    fields[mongoField(field)] = JSON.parse(JSON.stringify(value ?? null));
+    const path = mongoField(field);
+    const normalised: unknown = JSON.parse(JSON.stringify(value ?? null));
+    assertStorableKeys(normalised, field);
+    fields[path] = normalised;
   }
   return fields;
 }
@@ -400,18 +424,4 @@ function toDocument<T extends Document>(stored: BsonDocument): T {
   const { _id, ...fields } = stored;
   for (const field of RESERVED_FIELDS) delete fields[field];
   return { id: _id as string, ...fields } as T;
-}
-
-function isDuplicateKey(error: unknown): error is MongoServerError {
-  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
-}
-
-/** Whether a duplicate-key error comes from the `_id` index (rather than a unique index of the read model). */
-function isIdIndex(error: MongoServerError): boolean {
-  const pattern = (error.keyPattern ?? error.errInfo?.keyPattern) as BsonDocument | undefined;
-  if (pattern && typeof pattern === 'object') {
-    const keys = Object.keys(pattern);
-    return keys.length === 1 && keys[0] === '_id';
-  }
-  return /index: _id_ /.test(error.message);
 }

@@ -349,6 +349,28 @@ export function documentStoreContract(adapterName: string, open: () => Promise<D
         await expect(store.commit([{ op: 'upsert', collection: name, doc: { ...people[1], id: 'dup' } }])).rejects.toBeInstanceOf(DuplicateDocumentError);
       });
 
+      it('swaps in a rebuild that wrote nothing as an empty collection, keeping the plain and unique live indexes', async () => {
+        const bare = `${name}b`;
+        await store.commit([
+          { op: 'upsert', collection: name, doc: people[0], version: 1 },
+          { op: 'upsert', collection: bare, doc: people[1], version: 1 },
+        ]);
+        // One live collection with a plain and a unique index, the other with none.
+        await store.collection(name).ensureIndexes([{ fields: [['lastName', 1], ['firstName', -1]] }, { fields: [['email', 1]], unique: true }]);
+        await store.swapCollections(
+          [
+            { live: name, replacement: `${name}__rebuild` },
+            { live: bare, replacement: `${bare}__rebuild` },
+          ],
+          { processors: [], position: 1n },
+        );
+        expect(await store.collection(name).count()).toBe(0);
+        expect(await store.collection(bare).count()).toBe(0);
+        await store.commit([{ op: 'upsert', collection: name, doc: people[0], version: 2 }]);
+        await expect(store.commit([{ op: 'upsert', collection: name, doc: { ...people[0], id: 'dup' } }])).rejects.toBeInstanceOf(DuplicateDocumentError);
+        expect(ids(await store.collection(name).find({ lastName: 'Lovelace' }, { sort: [['lastName', 1], ['firstName', -1]] }))).toEqual(['p1']);
+      });
+
       it('refuses, changing nothing, when a live checkpoint is past the rebuild', async () => {
         const shadow = `${name}__rebuild`;
         await store.commit([{ op: 'upsert', collection: name, doc: people[0], version: 1 }, { op: 'checkpoint', processor: `${name}_live`, position: 20n }]);
