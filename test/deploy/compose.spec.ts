@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { interpolate } from '../production/compose-environment';
 
 /**
  * The production compose file cannot run here (no Docker engine), so it is checked statically:
@@ -46,13 +47,6 @@ const SAMPLE_ENV: Record<string, string> = {
   MONGO_REPLICA_SET_KEY: 'a2V5a2V5a2V5',
   POSTGRES_PASSWORD: 'pgfeedface',
 };
-/** Compose's interpolation of `${VAR}`, `${VAR:-default}` and `${VAR:?error}`, enough to read the values a container gets. */
-const interpolate = (value: string, env: Record<string, string>) =>
-  value.replace(/\$\{([A-Z_]+)(?::([-?])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => {
-    if (env[name]) return env[name];
-    if (kind === '-') return rest ?? '';
-    throw new Error(`${name} is required: ${rest}`);
-  });
 
 function composeBinary(): string[] | null {
   if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
@@ -128,8 +122,20 @@ describe('docker-compose.yml (static)', () => {
     expect(postgresStack.services.proxy.ports).toEqual(['3000:3000']);
     expect(compose.services.proxy.ports).toEqual(['3000:3000']);
     for (const [name, service] of Object.entries(loopback.services)) {
-      for (const port of service.ports ?? []) expect({ name, port }).toEqual({ name, port: expect.stringMatching(/^127\.0\.0\.1:/) });
+      for (const port of service.ports ?? []) expect({ name, port }).toEqual({ name, port: expect.stringMatching(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}:/) });
     }
+    // A replica-set client connects to the members as the set advertises them (mongo-N:27017): each
+    // is published on that port, on a loopback address of its own that /etc/hosts maps its name to.
+    expect(['mongo-1', 'mongo-2', 'mongo-3'].map((name) => loopback.services[name]?.ports)).toEqual([
+      ['127.0.0.1:27017:27017'],
+      ['127.0.0.2:27017:27017'],
+      ['127.0.0.3:27017:27017'],
+    ]);
+    const header = readFileSync(resolve(root, 'docker-compose.yml'), 'utf8');
+    for (const [address, name] of [['127.0.0.1', 'mongo-1'], ['127.0.0.2', 'mongo-2'], ['127.0.0.3', 'mongo-3']]) expect(header).toContain(`${address} ${name}`);
+    // The host-side recipe reaches the replica set (whichever member is primary), not one member directly.
+    expect(header).toMatch(/MONGO_URL="mongodb:\/\/[^"]*@mongo-1:27017,mongo-2:27017,mongo-3:27017\/\?replicaSet=rs0&authSource=admin"/);
+    expect(header).not.toMatch(/directConnection=true/);
   });
 
   it('gives every NATS, EventStoreDB and MongoDB server credentials from .env, and the services URLs that carry them (issue 17)', () => {

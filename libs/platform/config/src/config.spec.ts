@@ -133,6 +133,47 @@ describe('loadConfig', () => {
     expect(problemsOf({ MONGO_URL: 'http://a:1,b:2/' })).toEqual([expect.stringContaining('MONGO_URL must start with mongodb://')]);
   });
 
+  it("reads EVENTSTORE_URL and MONGO_URL with the drivers' own parsers: clusters and replica sets load, mistakes stop the start without the password (issue 19)", () => {
+    const distributed = { CLIENTELE_PROFILE: 'distributed', CLIENTELE_MAIL: 'dev-mailbox', EVENTSTORE_URL: 'esdb://es:2113?tls=false', MONGO_URL: 'mongodb://mongo:27017' };
+    const loads = (name: string, value: string) => expect(loadConfig({ ...distributed, [name]: value }, '/srv')).toMatchObject({ [name === 'MONGO_URL' ? 'mongoUrl' : 'eventStoreUrl']: value });
+    loads('EVENTSTORE_URL', 'esdb+discover://admin:esdbsecret@es-1:2113,es-2:2113,es-3:2113?tls=true&tlsCAFile=/etc/clientele/eventstore-ca/ca.crt&nodePreference=leader');
+    loads('EVENTSTORE_URL', 'esdb+discover://cluster.example.com:2113');
+    loads('EVENTSTORE_URL', 'esdb://admin:p%40ss%3Aword@es:2113?tls=true');
+    loads('MONGO_URL', 'mongodb://clientele:mongosecret@mongo-1:27017,mongo-2:27017,mongo-3:27017/?replicaSet=rs0&authSource=admin');
+    loads('MONGO_URL', 'mongodb+srv://clientele:mongosecret@cluster0.example.net/?authSource=admin');
+    loads('MONGO_URL', 'mongodb://clientele:p%40ss@[::1]:27017,10.0.0.2:27017/?replicaSet=rs0');
+    loads('MONGO_URL', 'mongodb://%2Ftmp%2Fmongodb-27017.sock');
+
+    const refused: Array<[string, string, RegExp]> = [
+      ['EVENTSTORE_URL', 'https://admin:esdbsecret@es:2113', /^EVENTSTORE_URL must start with esdb:\/\/ or esdb\+discover:\/\//],
+      ['EVENTSTORE_URL', 'esdb://admin:esdbsecret@es:2113?tls=maybe', /^EVENTSTORE_URL cannot be read as an EventStoreDB connection string \(at character \d+ the client expected true or false\)/],
+      ['EVENTSTORE_URL', 'esdb://admin:esdbsecret@es:2113?tlsCertFile=/ca.crt', /^EVENTSTORE_URL has an option the EventStoreDB client does not know and would ignore \(tlsCertFile\)/],
+      ['EVENTSTORE_URL', 'esdb://admin:esdbsecret@es:2113?tlsVerifyCert=false', /^EVENTSTORE_URL has tlsVerifyCert=false, which the EventStoreDB client ignores/],
+      ['EVENTSTORE_URL', 'esdb://admin:esdb@secret@es:2113', /^EVENTSTORE_URL has an unescaped ":" or "@" in its user name or password/],
+      ['EVENTSTORE_URL', 'esdb://admin:esdb:secret@es:2113', /^EVENTSTORE_URL has an unescaped ":" or "@" in its user name or password/],
+      ['EVENTSTORE_URL', 'esdb://admin:esdbsecret%zz@es:2113', /^EVENTSTORE_URL cannot be read as an EventStoreDB connection string \(URI malformed\)/],
+      ['EVENTSTORE_URL', 'esdb+discover://admin:esdbsecret@es-1:2113,es-2:21l3', /^EVENTSTORE_URL names a host "es-2:21l3" that is not host or host:port/],
+      ['MONGO_URL', 'postgres://clientele:mongosecret@mongo-1:27017', /^MONGO_URL must start with mongodb:\/\/ or mongodb\+srv:\/\//],
+      ['MONGO_URL', 'mongodb://clientele:mongo:secret@mongo-1:27017', /^MONGO_URL cannot be read as a MongoDB connection string \(Password contains unescaped characters\)/],
+      ['MONGO_URL', 'mongodb://clientele:mongo@secret@mongo-1:27017', /^MONGO_URL has an unescaped "@" in its user name or password/],
+      ['MONGO_URL', 'mongodb://clientele:mongosecret@mongo-1:27017,mongo-2:27O17/?replicaSet=rs0', /^MONGO_URL names a host "mongo-2:27O17" that is not host or host:port/],
+      ['MONGO_URL', 'mongodb://clientele:mongosecret@mongo-1:0', /^MONGO_URL names a host "mongo-1:0" that is not host or host:port/],
+      ['EVENTSTORE_URL', 'esdb://admin:esdbsecret@es:70000', /^EVENTSTORE_URL names a host "es:70000" that is not host or host:port/],
+      ['MONGO_URL', 'mongodb+srv://clientele:mongosecret@a.example.net,b.example.net', /^MONGO_URL cannot be read as a MongoDB connection string \(mongodb\+srv URI cannot have multiple service names\)/],
+      ['MONGO_URL', 'mongodb://clientele:mongosecret@mongo-1:27017,mongo-2:27017/?directConnection=true', /^MONGO_URL asks for directConnection=true to several hosts/],
+      ['MONGO_URL', 'mongodb://clientele:mongosecret@', /^MONGO_URL cannot be read as a MongoDB connection string \(Protocol and host list are required in "\[the value\]"\)/],
+    ];
+    const warn = jest.spyOn(console, 'warn');
+    for (const [name, value, sentence] of refused) {
+      const problems = problemsOf({ ...distributed, [name]: value });
+      expect({ value, problems }).toEqual({ value, problems: [expect.stringMatching(sentence)] });
+      expect(problems.join(' ')).not.toMatch(/esdbsecret|mongosecret|esdb[:@]secret|mongo[:@]secret/);
+    }
+    // The EventStoreDB parser's own warnings quote the whole string, password and all: none reaches the console.
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+  });
+
   it('takes the PostgreSQL stores with POSTGRES_URL and a pool size (issue 18)', () => {
     const postgres = { CLIENTELE_EVENT_STORE: 'postgres', CLIENTELE_DOCUMENT_STORE: 'postgres', POSTGRES_URL: 'postgres://clientele:pgsecret@db:5432/clientele' };
     expect(loadConfig(postgres, '/srv')).toMatchObject({ eventStore: 'postgres', documentStore: 'postgres', postgresUrl: postgres.POSTGRES_URL, postgresPoolSize: 10 });

@@ -158,7 +158,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     if (value === undefined) return undefined;
     const shown = SECRET_SETTINGS.has(name) ? 'the value given' : `"${value}"`;
     try {
-      const parsed = new URL(firstHostOnly(value));
+      const parsed = new URL(value);
       if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) {
         problems.push(`${name} must start with ${schemes.map((s) => `${s}://`).join(' or ')}; ${shown} does not.`);
       }
@@ -244,11 +244,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     if (problem) problems.push(`CLIENTELE_TRUSTED_PROXIES: "${entry}" ${problem}`);
   }
 
-  const eventStoreUrl = url('EVENTSTORE_URL', ['esdb', 'esdb+discover'], read('EVENTSTORE_URL'));
+  const eventStoreUrl = read('EVENTSTORE_URL');
+  const eventStoreProblem = eventStoreUrl === undefined ? null : eventStoreUrlProblem(eventStoreUrl);
+  if (eventStoreProblem) problems.push(`EVENTSTORE_URL ${eventStoreProblem}`);
   if (eventStore === 'eventstoredb' && !eventStoreUrl) {
     problems.push('The eventstoredb event store needs EVENTSTORE_URL (e.g. esdb://localhost:2113?tls=false); or set CLIENTELE_EVENT_STORE=sqlite.');
   }
-  const mongoUrl = url('MONGO_URL', ['mongodb', 'mongodb+srv'], read('MONGO_URL'));
+  const mongoUrl = read('MONGO_URL');
+  const mongoProblem = mongoUrl === undefined ? null : mongoUrlProblem(mongoUrl);
+  if (mongoProblem) problems.push(`MONGO_URL ${mongoProblem}`);
   if (documentStore === 'mongodb' && !mongoUrl) {
     problems.push('The mongodb document store needs MONGO_URL (e.g. mongodb://localhost:27017); or set CLIENTELE_DOCUMENT_STORE=sqlite.');
   }
@@ -399,7 +403,7 @@ function natsCredentials(urls: string[], problems: string[]): { servers: string[
 
 /**
  * MongoDB and EventStoreDB connection strings may list several hosts (`mongodb://u:p@h1:27017,h2:27017/?replicaSet=rs0`),
- * which the WHATWG URL parser refuses: the check and the masking read the string with its first host only.
+ * which the WHATWG URL parser refuses: the masking reads the string with its first host only.
  */
 function firstHostOnly(value: string): string {
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?[^,/?#]+)(?:,[^/?#]*)+/i, '$1');
@@ -432,6 +436,100 @@ function postgresUrlProblem(value: string): string | null {
   const sslmode = (parsed as { sslmode?: string }).sslmode;
   if (sslmode !== undefined && !SSL_MODES.includes(sslmode)) return `has sslmode=${sslmode}; use one of ${SSL_MODES.join(', ')}.`;
   return null;
+}
+
+/**
+ * Why EVENTSTORE_URL cannot be used (a sentence, without the value: it holds the admin password),
+ * or null. Read with @eventstore/db-client's own parser, the one its client runs on connecting, so
+ * that a cluster's `esdb+discover://a:2113,b:2113,c:2113` passes and a typo stops the start rather
+ * than the first connection. Loaded only when the setting is given: it pulls in gRPC.
+ */
+function eventStoreUrlProblem(value: string): string | null {
+  const example = 'e.g. esdb://admin:secret@eventstore:2113?tls=true, or esdb+discover://admin:secret@node-1:2113,node-2:2113,node-3:2113?tls=true for a cluster';
+  if (!/^esdb(\+discover)?:\/\//.test(value)) return `must start with esdb:// or esdb+discover:// (${example}); the value given does not.`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (see above); not in the package's public index
+  const { parseConnectionString } = require('@eventstore/db-client/dist/Client/parseConnectionString') as typeof import('@eventstore/db-client/dist/Client/parseConnectionString');
+  // The parser warns on the console about options it ignores, quoting the whole string with its
+  // password: the warnings are caught here, and each becomes a problem in words of our own.
+  const ignored: string[] = [];
+  /* eslint-disable no-console -- not a log: the parser's warnings taken from the console, which is put back at once */
+  const warn = console.warn;
+  console.warn = (message?: unknown) => void ignored.push(String(message).split('\n')[0]);
+  let options: ReturnType<typeof parseConnectionString>;
+  try {
+    options = parseConnectionString(value);
+  } catch (error) {
+    const { location, expected, message } = (error ?? {}) as { location?: [number, number]; expected?: string; message?: unknown };
+    const reason = location && expected ? `at character ${location[0] + 1} the client expected ${expected}` : redacted(message, value);
+    return `cannot be read as an EventStoreDB connection string (${reason}); write it as ${example}, percent-encoding special characters in the password.`;
+  } finally {
+    console.warn = warn;
+  }
+  /* eslint-enable no-console */
+  for (const warning of ignored) {
+    const unknown = /^Unknown option key "([^"]*)"/.exec(warning);
+    if (unknown) return `has an option the EventStoreDB client does not know and would ignore (${unknown[1]}); remove it or correct its name.`;
+    if (warning.includes('tlsVerifyCert')) return 'has tlsVerifyCert=false, which the EventStoreDB client ignores; give the certificate authority with tlsCAFile instead.';
+    return `has an option the EventStoreDB client would not honour (${redacted(warning, value)}).`;
+  }
+  // The parser splits the credentials at every ':' and keeps two parts, and takes the first '@' as
+  // their end: an unescaped ':' cuts the password short, an unescaped '@' makes the rest a host.
+  const credentials = /^[^:]+:\/\/([^:]+:[^@]+)@/.exec(value)?.[1];
+  if ((credentials?.split(':').length ?? 0) > 2 || options.hosts.some((host) => host.address.includes('@'))) {
+    return 'has an unescaped ":" or "@" in its user name or password; percent-encode them (%3A, %40).';
+  }
+  // The parser reads a port with parseInt, so "21l3" would be port 21: each host is checked whole.
+  const hosts = value.replace(/^[^:]+:\/\/([^:]+:[^@]+@)?/, '').split(/[/?]/)[0].split(',');
+  const badHost = hosts.find((host) => {
+    const port = Number(host.split(':')[1] ?? 2113);
+    return !/^[^:]+(:\d{1,5})?$/.test(host) || port < 1 || port > 65535;
+  });
+  if (badHost !== undefined) return `names a host "${badHost}" that is not host or host:port with a port from 1 to 65535 (${example}).`;
+  if (options.hosts.length === 0) return `names no host (${example}).`;
+  return null;
+}
+
+/**
+ * Why MONGO_URL cannot be used (a sentence, without the value: it holds the password), or null.
+ * Read with mongodb-connection-string-url, the parser the MongoDB driver itself runs first, so that
+ * a replica set's `mongodb://u:p@mongo-1:27017,mongo-2:27017,mongo-3:27017/?replicaSet=rs0` passes;
+ * then what the driver checks next, host by host, before it would connect.
+ */
+function mongoUrlProblem(value: string): string | null {
+  const example = 'e.g. mongodb://clientele:secret@mongo-1:27017,mongo-2:27017,mongo-3:27017/?replicaSet=rs0&authSource=admin';
+  if (!/^mongodb(\+srv)?:\/\//.test(value)) return `must start with mongodb:// or mongodb+srv:// (${example}); the value given does not.`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, like the EventStoreDB parser
+  const { ConnectionString } = require('mongodb-connection-string-url') as typeof import('mongodb-connection-string-url');
+  let parsed: InstanceType<typeof ConnectionString>;
+  try {
+    parsed = new ConnectionString(value);
+  } catch (error) {
+    const reason = redacted((error as { message?: unknown } | undefined)?.message, value);
+    return `cannot be read as a MongoDB connection string (${reason}); write it as ${example}, percent-encoding special characters in the user name and password.`;
+  }
+  // An unescaped '@' in the password passes the parser, which then takes the text after it for the host.
+  const authority = value.slice(value.indexOf('://') + 3).split(/[/?]/)[0];
+  if (authority.split('@').length > 2) return 'has an unescaped "@" in its user name or password; percent-encode it as %40.';
+  // What the driver's HostAddress refuses next, when the client is created: a host that is not
+  // host, [IPv6] or either with a port from 1 to 65535 (a socket path, %2F...sock, passes as a host).
+  const badHost = parsed.hosts.find((host) => {
+    const port = /:(\d{1,5})$/.exec(host)?.[1];
+    return !/^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(:\d{1,5})?$/.test(host) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535));
+  });
+  if (badHost !== undefined) return `names a host "${badHost}" that is not host or host:port with a port from 1 to 65535 (${example}).`;
+  if (parsed.searchParams.get('directConnection') === 'true' && parsed.hosts.length > 1) {
+    return 'asks for directConnection=true to several hosts; the MongoDB driver connects directly to one only: drop directConnection and name the replicaSet.';
+  }
+  return null;
+}
+
+/** A parser's message with the value it was given (and so its password) taken out. */
+function redacted(message: unknown, value: string): string {
+  if (typeof message !== 'string') return 'unreadable';
+  const password = /^[^:]+:\/\/[^:@/]*:([^@]*)@/.exec(value)?.[1];
+  let text = message.split(value).join('[the value]');
+  if (password) text = text.split(password).join('[the password]');
+  return text;
 }
 
 /** The credentials of a connection string masked: in its user part, and a password given as a parameter (`?password=...`). */
