@@ -106,6 +106,20 @@ export interface Subscription {
 }
 
 export interface EventStore {
+  /**
+   * Appends the events at the end of the stream, all or none, if the stream is where
+   * `expectedRevision` says; else throws WrongExpectedRevisionError.
+   *
+   * Retrying an append (the same event ids, in the same order) is what a command does after a
+   * timeout or a lost answer. What is guaranteed:
+   * - with the expected revision of the original append, `no_stream` or an exact revision, the
+   *   retry appends nothing and succeeds (every adapter; EventStoreDB compares the ids with those
+   *   of the events stored after that revision);
+   * - with `any` (or `stream_exists`) it is best-effort: SQLite and PostgreSQL look the ids up and
+   *   append nothing, but EventStoreDB recognises the retry only while the original write is in
+   *   its cache of recent writes, and otherwise appends the events again under new revisions.
+   * Writers that must append exactly once pass `no_stream` or the revision they read.
+   */
   appendToStream(streamName: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
   /** A stream that does not exist (or was deleted) reads as empty. */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

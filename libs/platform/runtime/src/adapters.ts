@@ -23,7 +23,8 @@ import { join } from 'node:path';
 export async function openEventStore(config: ClienteleConfig, service: ServiceName): Promise<EventStore> {
   if (config.eventStore === 'eventstoredb') {
     const { EsdbEventStore } = await import('@clientele/platform/event-store/eventstoredb');
-    return new EsdbEventStore({ connectionString: config.eventStoreUrl! });
+    // Reads $all once: a URL without the right to read it stops the service here, with a sentence saying why.
+    return EsdbEventStore.open({ connectionString: config.eventStoreUrl! });
   }
   if (config.eventStore === 'postgres') return PostgresEventStore.open(postgresStoreOptions(config, service, 'events'));
   return new SqliteEventStore({ filename: join(serviceDataDir(config, service), 'events.sqlite') });

@@ -46,6 +46,11 @@ import {
   Subscription,
   matchesFilter,
 } from '../event-store.port';
+import { EsdbConnectionIdentity, connectionIdentity, rethrowAccessFailure } from './esdb-access';
+import { settleAppend } from './esdb-append';
+import { findHeadPosition } from './esdb-head';
+
+export { EsdbAccessError } from './esdb-access';
 
 export interface EsdbEventStoreOptions {
   /** e.g. `esdb://localhost:2113?tls=false`. */
@@ -104,7 +109,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * `$all` position of stream reads empty).
  *
  * - Revisions, optimistic concurrency and idempotent appends (same event ids at the same expected
- *   revision append nothing) are EventStoreDB's own. Event ids must be UUIDs.
+ *   revision append nothing) are EventStoreDB's own; with `any` the server recognises a retry only
+ *   from its cache of recent writes (the port's appendToStream says so). Event ids must be UUIDs.
+ * - A refused access (no credentials, or a user that may not read `$all`) throws EsdbAccessError,
+ *   whose message says which stream and what to put in EVENTSTORE_URL; `open` checks `$all` first.
  * - Deleting is a soft delete: the stream reads as empty, but its events stay in `$all` until a
  *   scavenge, and a recreated stream continues its revisions after the deleted ones.
  * - `readAll` filters on the client (client v6 has no server-side filter for reads); subscriptions
@@ -115,8 +123,26 @@ export class EsdbEventStore implements EventStore {
   private readonly readAllPageSize: number;
   private readonly pingTimeoutMs: number;
   private readonly subscriptions = new Set<Subscription>();
+  /** Who the client signs in as (never the password), to explain a refused read. */
+  private readonly identity: EsdbConnectionIdentity;
+
+  /**
+   * Opens the store and reads `$all` once, so that a service whose EVENTSTORE_URL may not read it
+   * stops at start-up with a sentence saying why (see `describeAccessFailure`).
+   */
+  static async open(options: EsdbEventStoreOptions): Promise<EsdbEventStore> {
+    const store = new EsdbEventStore(options);
+    try {
+      await store.ping();
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw error;
+    }
+    return store;
+  }
 
   constructor(options: EsdbEventStoreOptions) {
+    this.identity = connectionIdentity(options.connectionString);
     this.client = EventStoreDBClient.connectionString(options.connectionString);
     this.readAllPageSize = Math.max(2, options.readAllPageSize ?? 1000);
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5000;
@@ -142,22 +168,17 @@ export class EsdbEventStore implements EventStore {
       if (isClientError(error, WrongExpectedVersionError, ErrorType.WRONG_EXPECTED_VERSION)) {
         throw new WrongExpectedRevisionError(streamName, expected, toActualRevision(error.actualVersion));
       }
-      throw error;
+      rethrowAccessFailure(error, streamName, this.identity, 'append to');
     }
 
-    // Only when the connection string says throwOnAppendFailure=false.
-    if (!result.success) {
-      throw new WrongExpectedRevisionError(streamName, expected, toActualRevision(result.nextExpectedRevision));
-    }
-
-    const nextExpectedRevision = Number(result.nextExpectedRevision);
-    // The server leaves the position out when it cannot tell it (an idempotent retry whose
-    // original events it could not locate): read the batch's last event instead.
+    // success is false only with throwOnAppendFailure=false in the connection string; the position
+    // is missing after an idempotent retry into a stream deleted since. settleAppend reads back both.
     const position = knownPosition(result.position);
-    return {
-      nextExpectedRevision,
-      position: position ? encodeEsdbPosition(position) : await this.positionOfRevision(streamName, nextExpectedRevision),
-    };
+    return settleAppend(streamName, events, expected, result, position ? encodeEsdbPosition(position) : undefined, {
+      readBackwards: (fromRevision, maxCount) =>
+        this.readStream(streamName, { direction: 'backwards', maxCount, ...(fromRevision === 'end' ? {} : { fromRevision }) }),
+      headPosition: () => this.headPosition(),
+    });
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -188,7 +209,7 @@ export class EsdbEventStore implements EventStore {
       ) {
         return [];
       }
-      throw error;
+      rethrowAccessFailure(error, streamName, this.identity, 'read');
     }
 
     const events: RecordedEvent[] = [];
@@ -198,21 +219,24 @@ export class EsdbEventStore implements EventStore {
     return events;
   }
 
+  async headPosition(): Promise<GlobalPosition | null> {
+    // The newest records of $all may all be system events: findHeadPosition pages back past them.
+    return findHeadPosition(async (from, maxCount) => {
+      const page = await this.readAllStream(
+        this.client.readAll({ direction: BACKWARDS, fromPosition: from === 'end' ? END : decodeEsdbPosition(from), maxCount }),
+      );
+      return page.map((resolved) => ({
+        position: allStreamPosition(resolved),
+        system: !resolved.event || isSystemEvent(resolved.event),
+      }));
+    });
+  }
+
   /**
    * Pages through `$all` forwards from `after` and filters each page here: the v6 client cannot
    * ask the server for a filtered read. A filtered read of a large store therefore scans it; the
    * hot paths (projectors, relays) subscribe instead, which the server filters.
    */
-  async headPosition(): Promise<GlobalPosition | null> {
-    // The newest events of $all may be system events: look back past a few of them.
-    const page = await collect(this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 50 }));
-    for (const resolved of page) {
-      const event = resolved.event;
-      if (event && !isSystemEvent(event)) return allStreamPosition(resolved) ?? null;
-    }
-    return null;
-  }
-
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const { maxCount, filter } = options;
     if ((maxCount !== undefined && maxCount <= 0) || filterMatchesNothing(filter)) return [];
@@ -224,7 +248,7 @@ export class EsdbEventStore implements EventStore {
       maxCount !== undefined && !filter ? Math.min(this.readAllPageSize, Math.max(32, maxCount + 1)) : this.readAllPageSize;
 
     for (;;) {
-      const page = await collect(
+      const page = await this.readAllStream(
         this.client.readAll({
           direction: FORWARDS,
           fromPosition: cursor === undefined ? START : decodeEsdbPosition(cursor),
@@ -280,7 +304,8 @@ export class EsdbEventStore implements EventStore {
       } catch (error) {
         // stop() cutting the stream short is no failure; a failing handler always is.
         if (stopping && !handlerFailed) return;
-        throw error;
+        if (handlerFailed) throw error;
+        rethrowAccessFailure(error, '$all', this.identity);
       } finally {
         await subscription.unsubscribe().catch(() => undefined);
       }
@@ -311,7 +336,7 @@ export class EsdbEventStore implements EventStore {
       ) {
         return;
       }
-      throw error;
+      rethrowAccessFailure(error, streamName, this.identity, 'delete');
     }
   }
 
@@ -326,7 +351,7 @@ export class EsdbEventStore implements EventStore {
       }, this.pingTimeoutMs);
     });
     try {
-      await Promise.race([collect(read), timeout]);
+      await Promise.race([this.readAllStream(read), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -345,10 +370,13 @@ export class EsdbEventStore implements EventStore {
     return subscription;
   }
 
-  private async positionOfRevision(streamName: string, revision: StreamRevision): Promise<GlobalPosition> {
-    const [event] = await this.readStream(streamName, { direction: 'backwards', fromRevision: revision, maxCount: 1 });
-    if (!event) throw new Error(`EventStoreDB appended to ${streamName} but its event ${revision} cannot be read back`);
-    return event.position;
+  /** Every read of `$all` goes through here: a refused one says which URL setting to fix. */
+  private async readAllStream(read: AsyncIterable<AllStreamResolvedEvent>): Promise<AllStreamResolvedEvent[]> {
+    try {
+      return await collect(read);
+    } catch (error) {
+      return rethrowAccessFailure(error, '$all', this.identity);
+    }
   }
 }
 
