@@ -76,6 +76,10 @@ if (plan.kind === 'skip') {
         CLIENTELE_MAIL: 'dev-mailbox',
         CLIENTELE_NATS_NAMESPACE: namespace,
         NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+        // This suite is about the ops tool, not answer times: in CI it runs beside the production
+        // rehearsal (14 processes on the same PostgreSQL cluster and 2 cores), where an add has
+        // taken longer than the default 5 s to answer.
+        CLIENTELE_REQUEST_TIMEOUT_MS: '30000',
       };
       system = await startInProcess(settings);
       business = await signUp(system.api);

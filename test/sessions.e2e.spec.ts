@@ -12,7 +12,10 @@ async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, 
 }
 
 const DAY = 24 * 3600_000;
-const at = (offsetMs: number) => new Date(Math.floor((Date.now() + offsetMs) / 60_000) * 60_000).toISOString();
+// One minute-aligned origin for the whole file: recomputing it from the clock at each call made a
+// start sent and the one expected a minute apart whenever a test crossed a minute boundary.
+const ORIGIN = Math.floor(Date.now() / 60_000) * 60_000;
+const at = (offsetMs: number) => new Date(ORIGIN + Math.floor(offsetMs / 60_000) * 60_000).toISOString();
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 
 describe.each([

@@ -92,6 +92,22 @@ if (!existsSync(NATS_SERVER_BINARY)) {
         }
       }))!;
       await cluster.stop(eventsLeader);
+      // The streams the stopped node led elect new leaders among the two left; the consumer below
+      // is created once they have (the bus also retries its set-up while they elect).
+      await cluster.waitUntilReady(60_000);
+      await waitFor(async () => {
+        const nc = await connect({ servers: cluster.urls });
+        try {
+          const jsm = await nc.jetstreamManager();
+          for (const name of names) {
+            const leader = (await jsm.streams.info(name)).cluster?.leader;
+            if (!leader || leader === eventsLeader) return false;
+          }
+          return true;
+        } finally {
+          await nc.close();
+        }
+      }, 60_000);
 
       const seen: number[] = [];
       const consumer = await bus.consume({ durableName: 'probe--svc', sourceService: 'svc' }, async (event) => void seen.push(event.data.n as number));

@@ -10,7 +10,16 @@
 export type Scalar = string | number | boolean | null;
 export type Document = { id: string } & Record<string, unknown>;
 
-/** Conditions on one field. A bare scalar means equality. Dotted paths reach nested fields. */
+/**
+ * Conditions on one field. A bare scalar means equality. Dotted paths reach nested fields.
+ *
+ * A field whose value is an array is a value of its own type, like an object: no operator looks
+ * at its elements. Equality, `$in`, ranges and `$contains` never match it (not even with null);
+ * `$ne` and `$nin` always do; `$exists: true` does. A dotted path that runs through an array
+ * (`items.name` where `items` is an array) reaches nothing: the field is missing there. Every
+ * adapter gives these answers; MongoDB, which would match an array when any element matches, is
+ * sent `$type` guards to that end. Matching elements (tags, say) would be an operator of its own.
+ */
 export type FieldCondition =
   | Scalar
   | {
@@ -107,9 +116,11 @@ export interface DocumentStore {
   /**
    * Puts rebuilt collections in place of the live ones (and drops the old ones), and moves the
    * live processors' checkpoints to the position the rebuild reached: in one transaction on
-   * SQLite; collection by collection on MongoDB (renames with dropTarget). Throws
-   * CheckpointAheadError, changing nothing, when a live checkpoint is already past that position:
-   * the rebuild catches up and tries again.
+   * SQLite and PostgreSQL; on MongoDB (where a rename cannot join a transaction) collection by
+   * collection while a mark on the live checkpoints refuses live commits (SwapInProgressError, a
+   * retry) for the short critical section. Throws CheckpointAheadError, changing nothing, when a
+   * live checkpoint is already past that position: the rebuild catches up and tries again. A live
+   * commit that races the swap is never lost (contract case).
    */
   swapCollections(swaps: readonly CollectionSwap[], checkpoints: SwapCheckpoints): Promise<void>;
   ping(): Promise<void>;

@@ -359,7 +359,11 @@ class JetStreamConsumer implements EventConsumer {
    */
   async watchRedeliveries(): Promise<void> {
     let initialized = false;
-    const watch = await this.redeliveryBucket.watch({ key: `${this.options.durableName}.>`, initializedFn: () => (initialized = true) });
+    // A consumer of the bucket's stream, created like any other: retried while its stream elects a
+    // leader (a NATS node just died), rather than failing the service's start.
+    const watch = await retryJetStreamSetup(() =>
+      this.redeliveryBucket.watch({ key: `${this.options.durableName}.>`, initializedFn: () => (initialized = true) }),
+    );
     this.watch = watch;
     this.watchLoop = (async () => {
       try {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   ClientSession,
   Collection,
@@ -131,12 +132,36 @@ export class MongoDocumentStore implements DocumentStore {
   }
 
   /**
-   * Not one transaction (renameCollection cannot join one): the checkpoints are checked first,
-   * then each replacement is renamed over its live collection (atomic per collection, indexes
-   * copied over first), then the checkpoints move. A crash in between leaves some collections
-   * rebuilt and some not, which the next rebuild of the set repairs.
+   * Not one transaction: renameCollection cannot run inside a multi-document transaction, so the
+   * renames cannot share one with the checkpoint check and the checkpoint writes, as they do on
+   * SQLite and PostgreSQL. Without more, a live processor that commits past the rebuild's position
+   * between the check and a rename has its writes dropped with the old collection (dropTarget)
+   * while its checkpoint stays ahead: events silently never applied. So the swap fences the live
+   * checkpoints for its critical section:
+   *
+   * 1. The indexes are copied onto the replacements first (possibly long, unfenced), after a
+   *    first check that spares the copy when a live checkpoint is already ahead.
+   * 2. Each live checkpoint document is marked with this swap (`_swap`, with an expiry) by a
+   *    single-document write that returns the checkpoint it marked. From then on a live commit's
+   *    checkpoint op refuses to write (SwapInProgressError): in a transaction, that aborts the whole
+   *    commit; without one, the commit's earlier writes may have applied, and may be dropped by the
+   *    rename, but its checkpoint does not move, so the processor replays them (it restarts from
+   *    its stored checkpoint after a failed commit). A live transaction that wrote the checkpoint
+   *    before the mark holds it: the mark waits for it to commit, and then sees it.
+   * 3. A marked checkpoint past the rebuild's position: the marks are lifted, nothing is renamed,
+   *    CheckpointAheadError (the rebuild catches up and tries again).
+   * 4. The renames (atomic per collection), then the checkpoints move to the rebuild's position
+   *    and the marks are lifted in the same writes (one transaction where there are transactions),
+   *    each only while the mark is still this swap's and unexpired. A mark that expired meanwhile
+   *    means live commits may have been dropped: the swap fails and says so.
+   *
+   * A crash in the middle leaves some collections rebuilt and some not (the next rebuild of the set
+   * repairs that) and marks that block the live processors until they expire (SWAP_FENCE_MS). The
+   * expiry is set by this host's clock and read by the server's (`$$NOW`): a skewed clock shortens
+   * or lengthens it, which is why it is generous; the renames are metadata operations.
    */
   async swapCollections(swaps: readonly CollectionSwap[], checkpoints: SwapCheckpoints): Promise<void> {
+    const checkpointCollection = this.stored(CHECKPOINTS_COLLECTION);
     for (const processor of checkpoints.processors) {
       const live = await this.getCheckpoint(processor);
       if (live !== null && live > checkpoints.position) throw new CheckpointAheadError(processor, live);
@@ -151,12 +176,47 @@ export class MongoDocumentStore implements DocumentStore {
         });
       const copies = indexCopies(indexes);
       if (copies.length > 0) await this.stored(replacement).createIndexes(copies);
-      await this.renameOver(replacement, live);
     }
-    await this.commit([
-      ...checkpoints.processors.map((processor) => ({ op: 'checkpoint' as const, processor, position: checkpoints.position })),
-      ...(checkpoints.reset ?? []).map((processor) => ({ op: 'checkpoint' as const, processor, position: null })),
-    ]);
+    const fence = { id: randomUUID(), until: new Date(Date.now() + SWAP_FENCE_MS) };
+    const marked: string[] = [];
+    const lift = async () => {
+      for (const processor of marked) {
+        const { filter, update } = swapFenceLift(checkpointId(processor), fence.id);
+        await checkpointCollection.updateOne(filter, update);
+      }
+    };
+    const release = async (session: ClientSession | undefined) => {
+      for (const processor of checkpoints.processors) {
+        const { filter, update } = swapFenceRelease(checkpointId(processor), processor, fence.id, checkpoints.position);
+        const result = await checkpointCollection.updateOne(filter, update, { session });
+        if (result.matchedCount !== 1) throw new SwapFenceExpiredError(processor);
+      }
+      for (const processor of checkpoints.reset ?? []) {
+        await this.prepare({ op: 'checkpoint', processor, position: null })(session);
+      }
+    };
+    try {
+      for (const processor of checkpoints.processors) {
+        const { filter, update, options } = swapFenceMark(checkpointId(processor), processor, fence);
+        marked.push(processor);
+        const markedCheckpoint = await checkpointCollection.findOneAndUpdate(filter, update, options);
+        const ahead = checkpointAhead(processor, markedCheckpoint, checkpoints.position);
+        if (ahead) throw ahead;
+      }
+      for (const { live, replacement } of swaps) await this.renameOver(replacement, live);
+      if (!this.transactional) return await release(undefined);
+      const session = this.client.startSession();
+      try {
+        await session.withTransaction(() => release(session));
+      } finally {
+        await session.endSession();
+      }
+    } catch (error) {
+      // The live processors must not wait for the expiry of marks that fence nothing any more
+      // (after a failed rename the collections are as the crash case above leaves them).
+      await lift().catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -279,11 +339,19 @@ export class MongoDocumentStore implements DocumentStore {
             await collection.replaceOne({ _id: id }, replacement, { upsert: true, session });
           };
         }
-        // Checkpoints only move forward: a slower or stale writer cannot take one back.
+        // Checkpoints only move forward: a slower or stale writer cannot take one back. And not
+        // while a rebuild swaps collections under them (see swapCollections).
         const version = encodeVersion(op.position);
-        const pipeline = guardedReplacement(id, version, { processor: op.processor, position: op.position.toString(), _v: version, _deleted: false });
+        const fields = { processor: op.processor, position: op.position.toString(), _v: version, _deleted: false };
         const target = { op: 'upsert' as const, collection: CHECKPOINTS_COLLECTION, doc: { id } };
-        return (session) => this.upsertById(target, session, () => collection.updateOne({ _id: id }, pipeline, { upsert: true, session }));
+        return (session) => {
+          // A new marker each time: the callback of a transaction may run more than once.
+          const { filter, update, options, refusal } = fencedCheckpointUpdate(id, version, fields, randomUUID());
+          return this.upsertById(target, session, async () => {
+            const after = await collection.findOneAndUpdate(filter, update, { ...options, session });
+            if (refusal(after)) throw new SwapInProgressError(op.processor);
+          });
+        };
       }
     }
   }
@@ -350,6 +418,103 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
   async ensureTextIndex(): Promise<void> {
     // Nothing to declare.
   }
+}
+
+/** How long at most a rebuild swap fences the live checkpoints (see swapCollections). */
+export const SWAP_FENCE_MS = 5 * 60_000;
+
+export interface SwapFence {
+  id: string;
+  /** By this host's clock; the server compares it with its own (`$$NOW`). */
+  until: Date;
+}
+
+/** A live commit refused because a rebuild swaps the processor's collections: it replays after the swap. */
+export class SwapInProgressError extends Error {
+  constructor(readonly processor: string) {
+    super(`${processor}: a rebuild is swapping in its collections, the commit is refused (it replays from the checkpoint)`);
+    this.name = 'SwapInProgressError';
+  }
+}
+
+/** The swap's fence on a live checkpoint expired (or was lifted) before the swap finished. */
+export class SwapFenceExpiredError extends Error {
+  constructor(readonly processor: string) {
+    super(
+      `the swap's fence on the checkpoint of ${processor} expired before the swap finished: live commits may have been dropped with the old collections; rebuild again`,
+    );
+    this.name = 'SwapFenceExpiredError';
+  }
+}
+
+/**
+ * Marks a checkpoint document with the swap's fence, creating it without a position when the
+ * processor never wrote one, and returns it as marked: the position it holds is the one the swap
+ * checks, and no live commit moves it afterwards.
+ */
+export function swapFenceMark(id: string, processor: string, fence: SwapFence) {
+  return {
+    filter: { _id: id },
+    update: [
+      {
+        $replaceWith: {
+          $mergeObjects: [{ $literal: { processor, position: null, _v: null, _deleted: false } }, '$$ROOT', { _swap: { $literal: fence } }],
+        },
+      },
+    ],
+    options: { upsert: true, returnDocument: 'after' as const, projection: { position: 1 } },
+  };
+}
+
+/** The CheckpointAheadError for a checkpoint (as marked) past the rebuild's position, or null. */
+export function checkpointAhead(processor: string, marked: BsonDocument | null | undefined, position: bigint): CheckpointAheadError | null {
+  const stored: unknown = marked?.position;
+  if (typeof stored !== 'string') return null;
+  const live = BigInt(stored);
+  return live > position ? new CheckpointAheadError(processor, live) : null;
+}
+
+/** Lifts this swap's mark (and only this swap's) from a checkpoint it leaves where it is. */
+export function swapFenceLift(id: string, fenceId: string) {
+  return { filter: { _id: id, '_swap.id': fenceId }, update: { $unset: { _swap: '' } } };
+}
+
+/**
+ * Moves a fenced checkpoint to the rebuild's position and lifts the mark, only while the mark is
+ * still this swap's and unexpired by the server's clock (otherwise nothing matches). The position
+ * is set, not guarded: under the fence the checkpoint was checked not to be past it.
+ */
+export function swapFenceRelease(id: string, processor: string, fenceId: string, position: bigint) {
+  const version = encodeVersion(position);
+  return {
+    filter: { _id: id, '_swap.id': fenceId, $expr: { $gt: ['$_swap.until', '$$NOW'] } },
+    update: [{ $replaceWith: { $literal: { _id: id, processor, position: position.toString(), _v: version, _deleted: false } } }],
+  };
+}
+
+/**
+ * A live checkpoint write: forward only, and refused while a swap's unexpired mark is on the
+ * document. A pipeline cannot fail a write, so a refusal stamps the document with this write's own
+ * marker and returns it; the caller throws, which aborts a transaction (that stamp included).
+ */
+export function fencedCheckpointUpdate(id: string, version: string, fields: BsonDocument, marker: string) {
+  return {
+    filter: { _id: id },
+    update: [
+      {
+        $replaceWith: {
+          $cond: {
+            // A missing `_swap.until` sorts below any date: no swap.
+            if: { $gt: ['$_swap.until', '$$NOW'] },
+            then: { $mergeObjects: ['$$ROOT', { _refused: { $literal: marker } }] },
+            else: { $cond: { if: { $lt: ['$_v', version] }, then: { $literal: { _id: id, ...fields } }, else: '$$ROOT' } },
+          },
+        },
+      },
+    ],
+    options: { upsert: true, returnDocument: 'after' as const, projection: { _refused: 1 } },
+    refusal: (after: BsonDocument | null | undefined) => after?._refused === marker,
+  };
 }
 
 /** Hello (or isMaster on servers before 4.4.2): a replica set member or a mongos has transactions. */

@@ -43,8 +43,7 @@ export function translateFilter(filter: Filter | undefined): BsonDocument {
       if (clause) clauses.push(clause);
       continue;
     }
-    const clause = translateCondition(mongoField(key), condition as FieldCondition);
-    if (clause) clauses.push(clause);
+    clauses.push(...translateCondition(mongoField(key), condition as FieldCondition));
   }
   return combine(clauses);
 }
@@ -69,44 +68,97 @@ function translateAnd(filters: Filter[]): BsonDocument | null {
   return branches.length === 1 ? branches[0] : { $and: branches };
 }
 
-function translateCondition(field: string, condition: FieldCondition): BsonDocument | null {
-  if (condition === null || typeof condition !== 'object') return { [field]: scalar(condition) };
+/** What an operator gives when the field is missing (or behind an array). */
+function matchesMissing(operator: string, operand: unknown): boolean {
+  switch (operator) {
+    case '$eq':
+      return operand === null;
+    case '$ne':
+      return operand !== null;
+    case '$in':
+      return (operand as Scalar[]).includes(null);
+    case '$nin':
+      return !(operand as Scalar[]).includes(null);
+    case '$exists':
+      return !operand;
+    default:
+      return false;
+  }
+}
+
+const isArray = (): BsonDocument => ({ $type: 'array' });
+
+/**
+ * The port gives a field whose value is an array no element-wise matching (see `FieldCondition`),
+ * where MongoDB matches an array when any element matches, and reaches through arrays of objects
+ * on dotted paths. So conditions that never match an array get `$not: { $type: 'array' }`;
+ * complements ($ne, $nin), which always match one, get `$or: [{ $type: 'array' }, ...]`; and a
+ * dotted path is guarded on each array on its way, where the port sees a missing field.
+ * `$exists` already agrees on array values; `_id` is never an array.
+ */
+function translateCondition(field: string, condition: FieldCondition): BsonDocument[] {
+  if (condition === null || typeof condition !== 'object') {
+    if (field === '_id') return [{ _id: scalar(condition) }];
+    condition = { $eq: condition };
+  }
   if (Array.isArray(condition)) throw new Error(`unsupported filter condition on "${field}": an array`);
 
-  const operators: BsonDocument = {};
+  const positive: BsonDocument = {};
+  const complements: BsonDocument = {};
+  const exists: BsonDocument = {};
+  let missingMatches = true;
   for (const [operator, operand] of Object.entries(condition)) {
     if (operand === undefined) continue;
     switch (operator) {
       case '$eq':
+        positive.$eq = scalar(operand as Scalar);
+        break;
       case '$ne':
-        operators[operator] = scalar(operand as Scalar);
+        complements.$ne = scalar(operand as Scalar);
         break;
       case '$in':
       case '$nin':
         if (!Array.isArray(operand)) throw new Error(`${operator} takes an array`);
-        operators[operator] = (operand as Scalar[]).map(scalar);
+        (operator === '$in' ? positive : complements)[operator] = (operand as Scalar[]).map(scalar);
         break;
       case '$gt':
       case '$gte':
       case '$lt':
       case '$lte':
-        operators[operator] = operand;
+        positive[operator] = operand;
         break;
       case '$contains':
         // Case-insensitive substring; MongoDB compiles with PCRE's UTF mode, so `i` folds
         // non-ASCII letters too (é/É), like the SQLite adapter's JavaScript toLowerCase().
-        operators.$regex = escapeRegExp(String(operand));
-        operators.$options = 'i';
+        positive.$regex = escapeRegExp(String(operand));
+        positive.$options = 'i';
         break;
       case '$exists':
-        operators.$exists = Boolean(operand);
+        exists.$exists = Boolean(operand);
         break;
       default:
         throw new Error(`unsupported filter operator ${operator}`);
     }
+    missingMatches &&= matchesMissing(operator, operand);
   }
-  if (Object.keys(operators).length === 0) return null;
-  return { [field]: operators };
+  if (field === '_id') {
+    const operators = { ...positive, ...complements, ...exists };
+    return Object.keys(operators).length ? [{ [field]: operators }] : [];
+  }
+
+  const clauses: BsonDocument[] = [];
+  // $exists already agrees on an array value; next to other operators it needs no guard of its own.
+  if (Object.keys(positive).length) clauses.push({ [field]: { ...positive, $not: isArray(), ...exists } });
+  else if (Object.keys(exists).length) clauses.push({ [field]: exists });
+  if (Object.keys(complements).length) clauses.push({ $or: [{ [field]: isArray() }, { [field]: complements }] });
+  if (clauses.length === 0) return [];
+
+  // A dotted path behind an array reaches nothing in the port: the field is missing there.
+  const segments = field.split('.');
+  const arrayPrefixes = segments.slice(0, -1).map((_, i) => segments.slice(0, i + 1).join('.'));
+  if (arrayPrefixes.length === 0) return clauses;
+  if (missingMatches) return [{ $or: [...arrayPrefixes.map((prefix) => ({ [prefix]: isArray() })), combine(clauses)] }];
+  return [...arrayPrefixes.map((prefix) => ({ [prefix]: { $not: isArray() } })), ...clauses];
 }
 
 function scalar(value: Scalar): Scalar {

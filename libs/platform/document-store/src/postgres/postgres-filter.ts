@@ -6,8 +6,10 @@ import type { FieldCondition, Filter, IndexSpec, Scalar, Sort } from '../documen
  * values of the same JSON type (true is not 1, "5" is not 5), a missing field behaves like null,
  * `$ne` and `$nin` match missing fields, comparisons never match null, strings compare byte-wise
  * (COLLATE "C", whatever the database's collation) and `$contains` is a case-insensitive literal
- * substring. Every value is a bound parameter; field paths are checked against a strict pattern
- * before they reach the SQL text.
+ * substring. An array is a value of its own type (rank 4 below) that no operator looks into, and a
+ * path through an array is missing (`#>` gives NULL): the port's rule for arrays (`FieldCondition`).
+ * Every value is a bound parameter; field paths are checked against a strict pattern before they
+ * reach the SQL text.
  *
  * One field is seen through three key expressions, so that a single btree index serves equality,
  * ranges and sorts of any JSON type:

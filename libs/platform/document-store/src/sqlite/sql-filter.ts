@@ -4,8 +4,11 @@ import type { FieldCondition, Filter, Scalar, Sort } from '../document-store.por
  * Translates the port's filter language into SQL over JSON documents, with MongoDB's meaning for
  * the subset the port allows: values compare only with values of the same JSON type (true is not
  * 1, "5" is not 5), a missing field behaves like null, `$ne` and `$nin` match missing fields, and
- * comparisons never match null. Every value is bound as a parameter; field paths are checked
- * against a strict pattern before they reach the SQL text.
+ * comparisons never match null. An array is a value of its own type that no operator looks into
+ * (json_type 'array' never equals a scalar's type), and a path through an array is missing
+ * (json_extract gives NULL): the port's rule for arrays (`FieldCondition`), with the same SQL for
+ * every field. Every value is bound as a parameter; field paths are checked against a strict
+ * pattern before they reach the SQL text.
  */
 const FIELD_PATH = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
 

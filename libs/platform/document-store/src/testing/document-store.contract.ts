@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CheckpointAheadError, DocumentStore, DuplicateDocumentError, Document, FencedOffError } from '../document-store.port';
+import { CheckpointAheadError, DocumentStore, DuplicateDocumentError, Document, FencedOffError, Filter } from '../document-store.port';
 
 interface Person extends Document {
   accountId: string;
@@ -11,6 +11,44 @@ interface Person extends Document {
   type: string;
   address?: { city: string };
 }
+
+/**
+ * Filters on fields whose value is an array, or runs through one, and the ids they match among
+ * `arrayFieldDocs` (the port's rule: no operator looks at the elements, see `FieldCondition`).
+ * Exported so that the MongoDB translation is checked against them without a server too.
+ */
+export const arrayFieldDocs: readonly Document[] = [
+  { id: 'r1', tags: ['vip', 'New'], items: [{ name: 'a' }], nums: [1, 5] },
+  { id: 'r2', tags: 'vip', items: { name: 'a' }, nums: 3 },
+  { id: 'r3', tags: [null], items: [] },
+  { id: 'r4' },
+  { id: 'r5', tags: [] },
+];
+export const arrayFieldCases: ReadonlyArray<readonly [Filter, readonly string[]]> = [
+  [{ tags: 'vip' }, ['r2']],
+  [{ tags: { $eq: 'vip' } }, ['r2']],
+  [{ tags: null }, ['r4']],
+  [{ tags: { $ne: 'vip' } }, ['r1', 'r3', 'r4', 'r5']],
+  [{ tags: { $ne: null } }, ['r1', 'r2', 'r3', 'r5']],
+  [{ tags: { $in: ['vip', 'New', null] } }, ['r2', 'r4']],
+  [{ tags: { $nin: ['vip'] } }, ['r1', 'r3', 'r4', 'r5']],
+  [{ tags: { $nin: [null] } }, ['r1', 'r2', 'r3', 'r5']],
+  [{ tags: { $contains: 'VI' } }, ['r2']],
+  [{ tags: { $exists: true } }, ['r1', 'r2', 'r3', 'r5']],
+  [{ tags: { $exists: false } }, ['r4']],
+  [{ tags: { $exists: true, $ne: 'vip' } }, ['r1', 'r3', 'r5']],
+  [{ nums: { $gte: 1 } }, ['r2']],
+  [{ nums: { $lt: 10, $ne: 3 } }, []],
+  [{ 'items.name': 'a' }, ['r2']],
+  [{ 'items.name': null }, ['r1', 'r3', 'r4', 'r5']],
+  [{ 'items.name': { $ne: 'a' } }, ['r1', 'r3', 'r4', 'r5']],
+  [{ 'items.name': { $in: ['a'] } }, ['r2']],
+  [{ 'items.name': { $nin: ['a', null] } }, []],
+  [{ 'items.name': { $contains: 'A' } }, ['r2']],
+  [{ 'items.name': { $exists: true } }, ['r2']],
+  [{ 'items.name': { $exists: false } }, ['r1', 'r3', 'r4', 'r5']],
+  [{ $or: [{ tags: 'New' }, { 'items.name': 'a' }] }, ['r2']],
+];
 
 /**
  * The one behavioural contract of the document store port, run against every adapter. Each test
@@ -285,6 +323,20 @@ export function documentStoreContract(adapterName: string, open: () => Promise<D
       });
     });
 
+    describe('array fields (no operator looks at the elements)', () => {
+      it('gives every operator the same answer on arrays, with and without indexes', async () => {
+        await store.commit(arrayFieldDocs.map((doc) => ({ op: 'upsert', collection: name, doc })));
+        const collection = store.collection(name);
+        const answers = async () => Promise.all(arrayFieldCases.map(async ([filter]) => [ids(await collection.find(filter)), await collection.count(filter)]));
+        const expected = arrayFieldCases.map(([, matching]) => [matching, matching.length]);
+        expect(await answers()).toEqual(expected);
+        // One field each: MongoDB refuses a compound index over two arrays of one document.
+        await collection.ensureIndexes([{ fields: [['tags', 1]] }, { fields: [['items.name', 1]] }, { fields: [['nums', -1]] }]);
+        await collection.ensureTextIndex(['tags', 'items.name']);
+        expect(await answers()).toEqual(expected);
+      });
+    });
+
     describe('batches (rebuilds)', () => {
       it('reads its own writes, keeps the version guards, and commits it all', async () => {
         await store.batch(async () => {
@@ -381,6 +433,55 @@ export function documentStoreContract(adapterName: string, open: () => Promise<D
         expect(ids(await store.collection(name).find())).toEqual(['p1']);
         expect(ids(await store.collection(shadow).find())).toEqual(['p2']);
         expect(await store.getCheckpoint(`${name}_live`)).toBe(20n);
+      });
+
+      it('never loses a live commit that races the swap: the swap refuses, or the commit lands in the swapped-in collection', async () => {
+        const shadow = `${name}__rebuild`;
+        const processor = `${name}_live`;
+        const position = 100n;
+        await store.commit([{ op: 'upsert', collection: name, doc: people[0], version: 1 }, { op: 'checkpoint', processor, position: 50n }]);
+        // Indexes to copy: an adapter that copies them during the swap gives the live commits time to land.
+        await store.collection(name).ensureIndexes([
+          { fields: [['email', 1]], unique: true },
+          { fields: [['lastName', 1], ['firstName', 1]] },
+          { fields: [['accountId', 1], ['age', -1]] },
+          { fields: [['type', 1]] },
+        ]);
+        await store.commit(people.map((doc, i) => ({ op: 'upsert', collection: shadow, doc, version: i + 1 })));
+        const liveCommit = (at: bigint) =>
+          store.commit([
+            { op: 'upsert', collection: name, doc: { id: `live${at}`, accountId: 'live', email: `live${at}@example.com` }, version: at },
+            { op: 'checkpoint', processor, position: at },
+          ]);
+        // A live processor keeps committing past the rebuild's position while the swap runs. A refused
+        // commit is allowed (the processor replays from its checkpoint); a lost one is not.
+        let swapping = true;
+        const committed: bigint[] = [];
+        const swap = store.swapCollections([{ live: name, replacement: shadow }], { processors: [processor], position }).finally(() => (swapping = false));
+        const processing = (async () => {
+          for (let at = position + 1n; swapping && at < position + 1000n; at++) {
+            await liveCommit(at).then(
+              () => committed.push(at),
+              () => undefined,
+            );
+          }
+        })();
+        const outcome = await swap.then(
+          () => 'swapped',
+          (error: unknown) => error,
+        );
+        await processing;
+        if (outcome !== 'swapped') expect(outcome).toBeInstanceOf(CheckpointAheadError);
+        // The live processor goes on after the swap, and every event up to its checkpoint is applied.
+        await liveCommit(position + 1000n);
+        committed.push(position + 1000n);
+        const checkpoint = await store.getCheckpoint(processor);
+        expect(checkpoint).toBe(position + 1000n);
+        const lost: string[] = [];
+        for (const at of committed) {
+          if ((await store.collection(name).get(`live${at}`)) === null) lost.push(`live${at}`);
+        }
+        expect(lost).toEqual([]);
       });
     });
 
