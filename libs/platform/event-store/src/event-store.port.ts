@@ -127,6 +127,19 @@ export interface EventStore {
   /** Position of the newest event, or null when the store holds none (progress bars, catch-up checks). */
   headPosition(): Promise<GlobalPosition | null>;
   subscribeToAll(handler: EventHandler, options?: SubscribeOptions): Subscription;
+  /**
+   * Deletes a stream, if it exists, so that it reads as empty (`readStream`). That is all every
+   * adapter guarantees, and all the contract suite checks:
+   * - it is no erasure: SQLite and PostgreSQL remove the events from the log, but EventStoreDB
+   *   (a soft delete) keeps them in `$all`, so `readAll` and subscriptions go on delivering them
+   *   until a scavenge. Projectors must cope with both. Personal data is erased by shredding its
+   *   keys (docs/ERASURE.md), never by deleting streams; no service deletes streams.
+   * - appending to a deleted stream (with `any`) recreates it holding only the new events; their
+   *   revisions restart at 0 (SQLite, PostgreSQL) or go on after the deleted ones (EventStoreDB),
+   *   so the writer takes the next expected revision from the append's answer, never assumes 0.
+   * A hard delete (EventStoreDB's tombstone, which forbids recreation) is not offered: SQLite and
+   * PostgreSQL could not refuse the recreation without keeping a record of every deleted name.
+   */
   deleteStream(streamName: string): Promise<void>;
   /** Answers whether the store can be reached, for health checks. */
   ping(): Promise<void>;

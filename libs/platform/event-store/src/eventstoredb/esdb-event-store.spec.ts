@@ -12,7 +12,9 @@ import { Any } from 'google-protobuf/google/protobuf/any_pb';
 import { randomUUID } from 'node:crypto';
 import { WrongExpectedRevisionError } from '../errors';
 import { EsdbAccessError } from './esdb-access';
-import { EsdbEventStore, encodeEsdbPosition } from './esdb-event-store';
+import { EsdbEventStore, encodeEsdbPosition, readAllPageSize } from './esdb-event-store';
+import { filteredReadAllRequest } from './esdb-filtered-read';
+import { START, eventTypeFilter, streamNameFilter } from '@eventstore/db-client';
 
 /**
  * The adapter and the real client (@eventstore/db-client 6.x, its gRPC calls, converters and
@@ -38,6 +40,8 @@ interface FakeServerBehaviour {
 
 class FakeEsdbServer {
   readonly readRequests: ReadReq[] = [];
+  /** Events sent back by every read so far: what the client had to receive and decode. */
+  eventsSent = 0;
   private readonly server = new Server();
   private port = 0;
 
@@ -100,8 +104,14 @@ class FakeEsdbServer {
         records = records.filter((record) => (backwards ? record.revision <= from : record.revision >= from));
       }
     }
+    // A filtered read of $all returns up to `count` matching events (the server's ReadAllForwardsFiltered).
+    const filter = options.getFilter();
+    if (filter) records = records.filter((record) => matchesServerFilter(filter, record));
     const ordered = backwards ? [...records].reverse() : records;
-    for (const record of ordered.slice(0, count)) call.write(readResponse(record));
+    for (const record of ordered.slice(0, count)) {
+      this.eventsSent += 1;
+      call.write(readResponse(record));
+    }
     call.end();
   }
 
@@ -131,6 +141,15 @@ class FakeEsdbServer {
     });
     call.on('end', () => call.end());
   }
+}
+
+function matchesServerFilter(filter: ReadReq.Options.FilterOptions, record: StoredRecord): boolean {
+  const [expression, value] = filter.hasStreamIdentifier()
+    ? [filter.getStreamIdentifier()!, record.streamName]
+    : [filter.getEventType()!, record.type];
+  const prefixes = expression.getPrefixList();
+  if (prefixes.length > 0) return prefixes.some((prefix) => value.startsWith(prefix));
+  return new RegExp(expression.getRegex()).test(value);
 }
 
 function readResponse(record: StoredRecord): ReadResp {
@@ -258,6 +277,84 @@ describe('EventStoreDB adapter with the real client, against a stand-in server',
       } finally {
         await store.close();
       }
+    });
+  });
+
+  describe('filtered reads of $all (the wait for a read model polls them)', () => {
+    const position = (commit: bigint) => encodeEsdbPosition({ commit, prepare: commit });
+    // A rarely written category among a lot of traffic from other services.
+    const all: StoredRecord[] = [
+      { streamName: 'invoice-1', type: 'InvoiceIssued', revision: 0, commit: 10n },
+      ...Array.from({ length: 300 }, (_, i) => ({ streamName: `session-${i}`, type: 'SessionBooked', revision: 0, commit: BigInt(20 + i) })),
+      { streamName: 'invoice-2', type: 'InvoicePaid', revision: 0, commit: 400n },
+      { streamName: 'invoice-2', type: 'InvoiceIssued', revision: 1, commit: 410n },
+      { streamName: 'invoices-1', type: 'InvoiceIssued', revision: 0, commit: 420n },
+      { streamName: 'invoice-3', type: 'InvoiceIssued', revision: 0, commit: 430n },
+    ];
+
+    it('asks the server to filter, so a poll receives only the events it wants', async () => {
+      await withServer({ all }, async (server) => {
+        const store = new EsdbEventStore({ connectionString: server.connectionString });
+        try {
+          const next = await store.readAll({ after: position(10n), filter: { streamCategories: ['invoice'] }, maxCount: 1 });
+          expect(next.map((e) => [e.streamName, e.type])).toEqual([['invoice-2', 'InvoicePaid']]);
+          expect(server.readRequests).toHaveLength(1);
+          const options = server.readRequests[0].getOptions()!;
+          expect(options.hasFilter()).toBe(true);
+          expect(options.getFilter()!.getStreamIdentifier()!.getRegex()).toBe('^(?:invoice)(?:-|$)');
+          // The event at `after` (it matches) and the one asked for: not the 300 in between.
+          expect(server.eventsSent).toBeLessThanOrEqual(2);
+
+          // Nothing new yet: still one round trip, carrying only the event at `after`.
+          server.eventsSent = 0;
+          await expect(store.readAll({ after: position(430n), filter: { streamCategories: ['invoice'] }, maxCount: 1 })).resolves.toEqual([]);
+          expect(server.eventsSent).toBeLessThanOrEqual(1);
+        } finally {
+          await store.close();
+        }
+      });
+    });
+
+    it('pages on when the server filters on categories and the types are checked here', async () => {
+      await withServer({ all }, async (server) => {
+        const store = new EsdbEventStore({ connectionString: server.connectionString, readAllPageSize: 2 });
+        try {
+          const issued = await store.readAll({ filter: { streamCategories: ['invoice'], eventTypes: ['InvoiceIssued'] } });
+          expect(issued.map((e) => e.streamName)).toEqual(['invoice-1', 'invoice-2', 'invoice-3']);
+          const second = await store.readAll({ after: position(10n), maxCount: 1, filter: { streamCategories: ['invoice'], eventTypes: ['InvoiceIssued'] } });
+          expect(second.map((e) => e.position)).toEqual([position(410n)]);
+          const byType = await store.readAll({ after: position(10n), filter: { eventTypes: ['InvoicePaid'] } });
+          expect(byType.map((e) => e.streamName)).toEqual(['invoice-2']);
+          expect(server.readRequests.every((request) => request.getOptions()!.hasFilter())).toBe(true);
+        } finally {
+          await store.close();
+        }
+      });
+    });
+
+    it('builds the request the server runs as a filtered read, not as a subscription', () => {
+      const sent = ReadReq.deserializeBinary(
+        filteredReadAllRequest({ commit: 7n, prepare: 5n }, 3, eventTypeFilter({ regex: '^(?:A|B)$' })).serializeBinary(),
+      ).getOptions()!;
+      expect(sent.hasSubscription()).toBe(false);
+      expect(sent.getReadDirection()).toBe(ReadReq.Options.ReadDirection.FORWARDS);
+      expect(sent.getCount()).toBe('3');
+      expect(sent.getAll()!.getPosition()!.toObject()).toEqual({ commitPosition: '7', preparePosition: '5' });
+      expect(sent.getFilter()!.getEventType()!.getRegex()).toBe('^(?:A|B)$');
+      expect(sent.getFilter()!.hasStreamIdentifier()).toBe(false);
+
+      const fromStart = filteredReadAllRequest(START, 1, streamNameFilter({ prefixes: ['client-'] })).getOptions()!;
+      expect(fromStart.getAll()!.hasStart()).toBe(true);
+      expect(fromStart.getFilter()!.getStreamIdentifier()!.getPrefixList()).toEqual(['client-']);
+      expect(() => filteredReadAllRequest(START, 0, streamNameFilter({ prefixes: ['client-'] }))).toThrow(RangeError);
+    });
+
+    it('asks for one page holding the count and the event at `after` when the server applies the whole filter', () => {
+      expect(readAllPageSize(1000, 1, { streamCategories: ['invoice'] })).toBe(2);
+      expect(readAllPageSize(1000, 1, { eventTypes: ['InvoicePaid'] })).toBe(2);
+      expect(readAllPageSize(1000, 1, { streamCategories: ['invoice'], eventTypes: ['InvoicePaid'] })).toBe(1000);
+      expect(readAllPageSize(1000, undefined, { streamCategories: ['invoice'] })).toBe(1000);
+      expect(readAllPageSize(1000, 5, undefined)).toBe(32);
     });
   });
 });

@@ -48,6 +48,7 @@ import {
 } from '../event-store.port';
 import { EsdbConnectionIdentity, connectionIdentity, rethrowAccessFailure } from './esdb-access';
 import { settleAppend } from './esdb-append';
+import { assertFilteredReadsSupported, readAllFiltered } from './esdb-filtered-read';
 import { findHeadPosition } from './esdb-head';
 
 export { EsdbAccessError } from './esdb-access';
@@ -55,7 +56,7 @@ export { EsdbAccessError } from './esdb-access';
 export interface EsdbEventStoreOptions {
   /** e.g. `esdb://localhost:2113?tls=false`. */
   connectionString: string;
-  /** Events fetched per round trip by `readAll` (it filters client-side, see there). */
+  /** Events (matching ones, for a filtered read) fetched per round trip by `readAll`. */
   readAllPageSize?: number;
   /** `ping` fails when the server has not answered within this many milliseconds. */
   pingTimeoutMs?: number;
@@ -113,10 +114,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  *   from its cache of recent writes (the port's appendToStream says so). Event ids must be UUIDs.
  * - A refused access (no credentials, or a user that may not read `$all`) throws EsdbAccessError,
  *   whose message says which stream and what to put in EVENTSTORE_URL; `open` checks `$all` first.
- * - Deleting is a soft delete: the stream reads as empty, but its events stay in `$all` until a
- *   scavenge, and a recreated stream continues its revisions after the deleted ones.
- * - `readAll` filters on the client (client v6 has no server-side filter for reads); subscriptions
- *   filter on the server and again on the client.
+ * - Deleting is a soft delete, as the port's deleteStream allows: the stream reads as empty, but
+ *   its events stay in `$all` until a scavenge, and a recreated stream continues its revisions
+ *   after the deleted ones (the server sets its truncate-before to the first new revision).
+ * - Filtered reads and subscriptions are filtered by the server (`readAll` sends the filter the
+ *   v6 client's own `readAll` cannot, see esdb-filtered-read.ts) and checked again here.
  */
 export class EsdbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
@@ -144,6 +146,7 @@ export class EsdbEventStore implements EventStore {
   constructor(options: EsdbEventStoreOptions) {
     this.identity = connectionIdentity(options.connectionString);
     this.client = EventStoreDBClient.connectionString(options.connectionString);
+    assertFilteredReadsSupported(this.client);
     this.readAllPageSize = Math.max(2, options.readAllPageSize ?? 1000);
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5000;
   }
@@ -233,9 +236,10 @@ export class EsdbEventStore implements EventStore {
   }
 
   /**
-   * Pages through `$all` forwards from `after` and filters each page here: the v6 client cannot
-   * ask the server for a filtered read. A filtered read of a large store therefore scans it; the
-   * hot paths (projectors, relays) subscribe instead, which the server filters.
+   * Pages through `$all` forwards from `after`. A filtered read is filtered by the server on one
+   * thing (see `serverFilter`), so that a poll for a rarely written category (ProcessorRunner's
+   * wait for a read model) costs one round trip carrying only matching events; each event is
+   * checked against the whole filter here. An unfiltered read only drops system events here.
    */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const { maxCount, filter } = options;
@@ -244,16 +248,14 @@ export class EsdbEventStore implements EventStore {
     const events: RecordedEvent[] = [];
     // Reads from a position include the event at that position: drop everything up to the cursor.
     let cursor = options.after;
-    const pageSize =
-      maxCount !== undefined && !filter ? Math.min(this.readAllPageSize, Math.max(32, maxCount + 1)) : this.readAllPageSize;
+    const pageSize = readAllPageSize(this.readAllPageSize, maxCount, filter);
 
     for (;;) {
+      const fromPosition = cursor === undefined ? START : decodeEsdbPosition(cursor);
       const page = await this.readAllStream(
-        this.client.readAll({
-          direction: FORWARDS,
-          fromPosition: cursor === undefined ? START : decodeEsdbPosition(cursor),
-          maxCount: pageSize,
-        }),
+        filter
+          ? readAllFiltered(this.client, fromPosition, pageSize, serverFilter(filter))
+          : this.client.readAll({ direction: FORWARDS, fromPosition, maxCount: pageSize }),
       );
 
       let progressed = false;
@@ -270,6 +272,7 @@ export class EsdbEventStore implements EventStore {
         if (maxCount !== undefined && events.length >= maxCount) return events;
       }
 
+      // A short page is the end of $all (for a filtered read: of the matching events).
       if (page.length < pageSize || !progressed) return events;
     }
   }
@@ -440,6 +443,23 @@ function allStreamPosition(resolved: AllStreamResolvedEvent): GlobalPosition | u
 /** `$`-prefixed types and streams are EventStoreDB's own (metadata, links, stats, settings). */
 function isSystemEvent(event: { type: string; streamId: string }): boolean {
   return event.type.startsWith('$') || event.streamId.startsWith('$');
+}
+
+/**
+ * Events asked of the server per page of `readAll`. With a maximum count, a page holds it plus
+ * one, since the page starts with the event at `after` itself when that one is returned too; when
+ * the server applies the whole filter (`serverFilterIsExact`), every other event of the page is
+ * a match, so one page is enough. Otherwise pages are full-sized.
+ */
+export function readAllPageSize(configured: number, maxCount: number | undefined, filter: EventFilter | undefined): number {
+  if (maxCount === undefined) return configured;
+  if (!filter) return Math.min(configured, Math.max(32, maxCount + 1));
+  return serverFilterIsExact(filter) ? Math.min(configured, maxCount + 1) : configured;
+}
+
+/** Whether `serverFilter` selects exactly the filter's events (it filters on one thing only). */
+function serverFilterIsExact(filter: EventFilter): boolean {
+  return !(filter.streamCategories?.length && filter.eventTypes?.length);
 }
 
 function filterMatchesNothing(filter: EventFilter | undefined): boolean {

@@ -201,6 +201,27 @@ export function eventStoreContract(adapterName: string, open: () => Promise<Even
         expect(await store.readStream(name)).toEqual([]);
         expect(await store.readStream(other)).toHaveLength(1);
       });
+
+      // The port's deleteStream: a recreated stream holds only its new events, and its revisions
+      // are whatever the append answers (SQLite and PostgreSQL restart at 0, EventStoreDB goes on).
+      it('recreates a deleted stream with only its new events, continuing from what the append answers', async () => {
+        const name = stream();
+        await store.appendToStream(name, [event('Old1'), event('Old2')], { expectedRevision: 'no_stream' });
+        await store.deleteStream(name);
+
+        const recreated = await store.appendToStream(name, [event('New1'), event('New2')], { expectedRevision: 'any' });
+        const read = await store.readStream(name);
+        expect(read.map((e) => e.type)).toEqual(['New1', 'New2']);
+        expect(read.map((e) => e.revision)).toEqual([recreated.nextExpectedRevision - 1, recreated.nextExpectedRevision]);
+
+        const next = await store.appendToStream(name, [event('New3')], { expectedRevision: recreated.nextExpectedRevision });
+        expect(next.nextExpectedRevision).toBe(recreated.nextExpectedRevision + 1);
+        expect((await store.readStream(name, { direction: 'backwards', maxCount: 1 })).map((e) => e.type)).toEqual(['New3']);
+      });
+
+      it('deletes a stream that does not exist without complaint', async () => {
+        await expect(store.deleteStream(stream())).resolves.toBeUndefined();
+      });
     });
 
     describe('reading all events', () => {
