@@ -3,7 +3,8 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { NewEvent, SQLITE_EVENT_STORE_SCHEMA } from '@clientele/platform/event-store';
+import { EventStore, NewEvent, SQLITE_EVENT_STORE_SCHEMA } from '@clientele/platform/event-store';
+import type { PersonalDataCipher } from '@clientele/platform/privacy';
 
 /** The event store's own pragmas (SqliteEventStore): WAL, synchronous=FULL. */
 export const EVENT_STORE_PRAGMAS = {
@@ -127,3 +128,52 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
 }
 
 export const streamNames = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `client-${prefix}${i}`);
+
+/** The rebuild scenarios' history: one ClientAdded and nine type changes per client. */
+export const EVENTS_PER_CLIENT = 10;
+const CLIENT_TYPES = ['full_access', 'full_access_one_way', 'offline'] as const;
+
+/**
+ * Writes `events / EVENTS_PER_CLIENT` clients' streams as the clients service writes them (the
+ * personal data sealed with each client's key), 500 clients at a time: the history both rebuild
+ * scenarios (SQLite and PostgreSQL) replay.
+ */
+export async function seedClientHistories(
+  store: Pick<EventStore, 'appendToStream'>,
+  cipher: PersonalDataCipher,
+  events: number,
+): Promise<void> {
+  const clients = events / EVENTS_PER_CLIENT;
+  const chunk = 500;
+  for (let start = 0; start < clients; start += chunk) {
+    const ids = Array.from({ length: Math.min(chunk, clients - start) }, () => randomUUID());
+    await cipher.prepareKeys(ids);
+    await Promise.all(
+      ids.map(async (clientId, i) => {
+        const n = start + i;
+        const accountId = `account-${n % 50}`;
+        const at = new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString();
+        const personal = await cipher.seal(clientId, { firstName: `First${n}`, lastName: `Last${n}`, email: `client${n}@example.com`, phone: null });
+        const history: NewEvent[] = [
+          {
+            id: randomUUID(),
+            type: 'ClientAdded',
+            data: { clientId, accountId, type: 'offline', status: 'active', coachId: 'coach-1', source: 'manual', sendInvitation: false, appAccess: 'none', addedAt: at, addedBy: 'coach-1', personal },
+            metadata: { occurredAt: at, actor: { id: 'coach-1', role: 'admin' } },
+          },
+        ];
+        for (let k = 1; k < EVENTS_PER_CLIENT; k++) {
+          const from = CLIENT_TYPES[(k + 1) % 3];
+          const to = CLIENT_TYPES[k % 3];
+          history.push({
+            id: randomUUID(),
+            type: 'ClientTypeChanged',
+            data: { clientId, accountId, from, to, effect: 'messaging_policy', appAccess: to === 'offline' ? 'revoked' : 'invited', changedAt: at, changedBy: 'coach-1' },
+            metadata: { occurredAt: at, actor: { id: 'coach-1', role: 'admin' } },
+          });
+        }
+        await store.appendToStream(`client-${clientId}`, history, { expectedRevision: 'no_stream' });
+      }),
+    );
+  }
+}

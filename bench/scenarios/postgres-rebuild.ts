@@ -8,14 +8,13 @@
  * dropped after it. BENCH_PG_REBUILD_EVENTS sets another size.
  */
 import { Figure, targets } from '../lib/figures';
+import { EVENTS_PER_CLIENT } from '../lib/fixtures';
 import { probePostgres, withBenchDatabase } from '../lib/postgres';
 import type { Scenario } from '../lib/scenario';
 import { forkTs, profileFlags, stopChild } from '../lib/system';
 import type { PostgresRebuildFigures } from '../servers/postgres-rebuild-child';
 
 const CHILD = 'bench/servers/postgres-rebuild-child.ts';
-/** The child's streams: one ClientAdded and nine type changes each (EVENTS_PER_CLIENT there; not imported, which would run the child). */
-const EVENTS_PER_CLIENT = 10;
 
 export const postgresRebuildScenario: Scenario = {
   name: 'postgres-rebuild',

@@ -13,20 +13,18 @@
  * clients collection has the service's indexes and text index, so the swap at the end builds them
  * again on the rebuilt table, as in production.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { clientsProjections } from '@clientele/clients/service';
 import { PostgresDocumentStore } from '@clientele/platform/document-store';
-import { NewEvent, PostgresEventStore } from '@clientele/platform/event-store';
+import { PostgresEventStore } from '@clientele/platform/event-store';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { rebuildProjection } from '../../apps/ops/src/rebuild/rebuild';
 import { CLIENT_INDEXES, CLIENT_SEARCH_FIELDS } from '../../libs/clients/service/src/read-models/clients.projection';
+import { EVENTS_PER_CLIENT, seedClientHistories } from '../lib/fixtures';
 import { median } from '../lib/measure';
 
-const EVENTS_PER_CLIENT = 10;
 const PAGE_SIZE = 2000;
-const TYPES = ['full_access', 'full_access_one_way', 'offline'] as const;
 const SCHEMAS = { events: 'clients', readModels: 'clients_rm', keys: 'clients_keys' };
 /** The event store pool's session setting, given to the floor's connection too. */
 const SESSION_OPTIONS = '-c plan_cache_mode=force_custom_plan';
@@ -58,39 +56,7 @@ async function seed(url: string, events: number): Promise<void> {
   const cipher = new PersonalDataCipher(new KeyStore(keys));
   await documents.collection('clients').ensureIndexes(CLIENT_INDEXES);
   await documents.collection('clients').ensureTextIndex(CLIENT_SEARCH_FIELDS);
-  const clients = events / EVENTS_PER_CLIENT;
-  const chunk = 500;
-  for (let start = 0; start < clients; start += chunk) {
-    const ids = Array.from({ length: Math.min(chunk, clients - start) }, () => randomUUID());
-    await cipher.prepareKeys(ids);
-    await Promise.all(
-      ids.map(async (clientId, i) => {
-        const n = start + i;
-        const accountId = `account-${n % 50}`;
-        const at = new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString();
-        const personal = await cipher.seal(clientId, { firstName: `First${n}`, lastName: `Last${n}`, email: `client${n}@example.com`, phone: null });
-        const history: NewEvent[] = [
-          {
-            id: randomUUID(),
-            type: 'ClientAdded',
-            data: { clientId, accountId, type: 'offline', status: 'active', coachId: 'coach-1', source: 'manual', sendInvitation: false, appAccess: 'none', addedAt: at, addedBy: 'coach-1', personal },
-            metadata: { occurredAt: at, actor: { id: 'coach-1', role: 'admin' } },
-          },
-        ];
-        for (let k = 1; k < EVENTS_PER_CLIENT; k++) {
-          const from = TYPES[(k + 1) % 3];
-          const to = TYPES[k % 3];
-          history.push({
-            id: randomUUID(),
-            type: 'ClientTypeChanged',
-            data: { clientId, accountId, from, to, effect: 'messaging_policy', appAccess: to === 'offline' ? 'revoked' : 'invited', changedAt: at, changedBy: 'coach-1' },
-            metadata: { occurredAt: at, actor: { id: 'coach-1', role: 'admin' } },
-          });
-        }
-        await store.appendToStream(`client-${clientId}`, history, { expectedRevision: 'no_stream' });
-      }),
-    );
-  }
+  await seedClientHistories(store, cipher, events);
   await Promise.all([store.close(), documents.close(), keys.close()]);
   // A log at rest, as autovacuum leaves it: statistics for the planner, and the rows' hint bits
   // set, so that the first reader (raw or port) does not pay for writing them.

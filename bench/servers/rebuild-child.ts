@@ -12,21 +12,18 @@
  * the rebuilt table, as it does in production.
  */
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clientsProjections } from '@clientele/clients/service';
 import { SqliteDocumentStore } from '@clientele/platform/document-store';
-import { NewEvent, SqliteEventStore } from '@clientele/platform/event-store';
+import { SqliteEventStore } from '@clientele/platform/event-store';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { rebuildProjection } from '../../apps/ops/src/rebuild/rebuild';
 import { CLIENT_INDEXES, CLIENT_SEARCH_FIELDS } from '../../libs/clients/service/src/read-models/clients.projection';
-import { RawRow } from '../lib/fixtures';
+import { EVENTS_PER_CLIENT, RawRow, seedClientHistories } from '../lib/fixtures';
 import { median } from '../lib/measure';
 
-export const EVENTS_PER_CLIENT = 10;
 export const PAGE_SIZE = 2000;
-const TYPES = ['full_access', 'full_access_one_way', 'offline'] as const;
 
 export interface RebuildFigures {
   events: number;
@@ -52,39 +49,7 @@ async function seed(dir: string, events: number): Promise<void> {
   // text index, which the rebuild's swap builds again on the new table.
   await documents.collection('clients').ensureIndexes(CLIENT_INDEXES);
   await documents.collection('clients').ensureTextIndex(CLIENT_SEARCH_FIELDS);
-  const clients = events / EVENTS_PER_CLIENT;
-  const chunk = 500;
-  for (let start = 0; start < clients; start += chunk) {
-    const ids = Array.from({ length: Math.min(chunk, clients - start) }, () => randomUUID());
-    await cipher.prepareKeys(ids);
-    await Promise.all(
-      ids.map(async (clientId, i) => {
-        const n = start + i;
-        const accountId = `account-${n % 50}`;
-        const at = new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString();
-        const personal = await cipher.seal(clientId, { firstName: `First${n}`, lastName: `Last${n}`, email: `client${n}@example.com`, phone: null });
-        const history: NewEvent[] = [
-          {
-            id: randomUUID(),
-            type: 'ClientAdded',
-            data: { clientId, accountId, type: 'offline', status: 'active', coachId: 'coach-1', source: 'manual', sendInvitation: false, appAccess: 'none', addedAt: at, addedBy: 'coach-1', personal },
-            metadata: { occurredAt: at, actor: { id: 'coach-1', role: 'admin' } },
-          },
-        ];
-        for (let k = 1; k < EVENTS_PER_CLIENT; k++) {
-          const from = TYPES[(k + 1) % 3];
-          const to = TYPES[k % 3];
-          history.push({
-            id: randomUUID(),
-            type: 'ClientTypeChanged',
-            data: { clientId, accountId, from, to, effect: 'messaging_policy', appAccess: to === 'offline' ? 'revoked' : 'invited', changedAt: at, changedBy: 'coach-1' },
-            metadata: { occurredAt: at, actor: { id: 'coach-1', role: 'admin' } },
-          });
-        }
-        await store.appendToStream(`client-${clientId}`, history, { expectedRevision: 'no_stream' });
-      }),
-    );
-  }
+  await seedClientHistories(store, cipher, events);
   await store.close();
   await documents.close();
 }
