@@ -3,7 +3,7 @@ import { TestDatabase, createTestDatabase, planPostgres, skipSuite } from '@clie
 import { randomBytes } from 'node:crypto';
 import { JetStreamManager, NatsConnection, connect } from 'nats';
 import { Attempt, describeAttempts, mapLimit, poll, sleep, timed, unexpectedFailures } from '../support/faults-load';
-import { Api, Business, PASSWORD, signUp } from '../support/http';
+import { Api, Business, listAllClients, PASSWORD, signUp } from '../support/http';
 import { NatsCluster, startNatsCluster } from '../support/nats-cluster';
 import { recordFault } from '../support/reliability-report';
 import { ReplicatedDeployment, SERVICES, replicatedProcesses } from '../support/replicas';
@@ -320,15 +320,7 @@ if (plan.kind === 'skip') {
       // consumer comes back after the ack wait). A poll that runs out is not thrown: the checks
       // below then say precisely what is missing.
       const acknowledged = load.acknowledged;
-      const listClients = async () => {
-        const all: Array<{ id: string; email: string; type: ClientType; status: string }> = [];
-        for (let page = 1; ; page++) {
-          const answer = await business.admin.get(`/api/v1/clients?pageSize=100&page=${page}`);
-          if (answer.status !== 200) throw new Error(`listing clients: ${answer.status} ${JSON.stringify(answer.body)}`);
-          all.push(...answer.body.items);
-          if (answer.body.items.length < 100) return all;
-        }
-      };
+      const listClients = () => listAllClients(business.admin);
       const buyers = acknowledged.filter((o) => o.kind === 'checkout').map((o) => o.emails[0]);
       const expectedMails = new Map<string, Map<MailKind, number>>();
       for (const op of acknowledged) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Api, ApiResponse, Business, newClient, signUp, uniqueEmail } from '../support/http';
+import { Api, ApiResponse, Business, listAllClients, newClient, signUp, uniqueEmail } from '../support/http';
 import { PrivateNatsServer, startNatsServer } from '../support/nats-server';
 import { poll, sleep, timed as timedRequest } from '../support/faults-load';
 import { recordFault } from '../support/reliability-report';
@@ -152,15 +152,7 @@ it('fails fast with 503 while NATS is down and delivers the integration events a
 
   // Integration events from before (and during) the outage are delivered after it, exactly once.
   const phase = Date.now();
-  const listClients = async () => {
-    const all: Array<{ id: string; email: string }> = [];
-    for (let page = 1; ; page++) {
-      const answer = await business.admin.get(`/api/v1/clients?pageSize=100&page=${page}`);
-      if (answer.status !== 200) throw new Error(`listing clients: ${answer.status} ${JSON.stringify(answer.body)}`);
-      all.push(...answer.body.items);
-      if (answer.body.items.length < 100) return all;
-    }
-  };
+  const listClients = () => listAllClients(business.admin);
   const addedEmails = clientsBefore.map((c) => c.email as string);
   // A wide poll, so that a slow recovery shows its figure; the bound is asserted below.
   await poll('every acknowledged buyer is enrolled', 40_000, async () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { deployedForSuite, separateProcesses } from '../support/deployments';
 import { Attempt, Operation, describeAttempts, mapLimit, poll, sleep, timed, unexpectedFailures, untilAcknowledged } from '../support/faults-load';
 import { EventLog, readServiceDocuments, runOpsVerify } from '../support/faults-stores';
-import { ApiResponse, Business, PASSWORD, newClient, signUp, uniqueEmail } from '../support/http';
+import { ApiResponse, Business, listAllClients, PASSWORD, newClient, signUp, uniqueEmail } from '../support/http';
 import { recordFault } from '../support/reliability-report';
 
 /**
@@ -170,15 +170,7 @@ it('loses no acknowledged command, duplicates nothing, and converges, across a k
   // Convergence: every buyer enrolled, every mail sent (a message in flight in a killed consumer
   // comes back only after JetStream's ack wait, so allow for that).
   const acknowledged = ops.filter((o) => o.acknowledged);
-  const listClients = async () => {
-    const all: Array<{ id: string; email: string; type: ClientType; status: string }> = [];
-    for (let page = 1; ; page++) {
-      const answer = await business.admin.get(`/api/v1/clients?pageSize=100&page=${page}`);
-      if (answer.status !== 200) throw new Error(`listing clients: ${answer.status} ${JSON.stringify(answer.body)}`);
-      all.push(...answer.body.items);
-      if (answer.body.items.length < 100) return all;
-    }
-  };
+  const listClients = () => listAllClients(business.admin);
   const buyers = acknowledged.filter((o) => o.kind === 'checkout').map((o) => o.email);
   // A poll that runs out is not thrown: the checks below then say precisely what is missing.
   const allEnrolled = await poll('every acknowledged buyer is enrolled', 60_000, async () => {

@@ -118,3 +118,22 @@ export async function mailToken(api: Api, to: string, kind = 'invitation', timeo
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** A client as the roster list shows it (the fields the whole-system suites check). */
+export interface ListedClient {
+  id: string;
+  email: string;
+  type: 'full_access' | 'full_access_one_way' | 'offline';
+  status: string;
+}
+
+/** Every client of the caller's account, page by page (a refused page fails the call). */
+export async function listAllClients(api: Api): Promise<ListedClient[]> {
+  const all: ListedClient[] = [];
+  for (let page = 1; ; page++) {
+    const answer = await api.get(`/api/v1/clients?pageSize=100&page=${page}`);
+    if (answer.status !== 200) throw new Error(`listing clients: ${answer.status} ${JSON.stringify(answer.body)}`);
+    all.push(...answer.body.items);
+    if (answer.body.items.length < 100) return all;
+  }
+}

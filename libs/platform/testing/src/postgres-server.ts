@@ -65,3 +65,21 @@ async function withAdmin<T>(adminUrl: string, work: (admin: Client) => Promise<T
     await admin.end();
   }
 }
+
+/**
+ * For a suite that runs: a database of its own, created before its tests and dropped after them
+ * (registered with jest's beforeAll/afterAll). Read it through the getter once the tests run.
+ */
+export function useTestDatabase(plan: Extract<PostgresPlan, { kind: 'run' }>): () => TestDatabase {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase(plan.adminUrl);
+  }, 60_000);
+  afterAll(async () => {
+    await database?.drop();
+  }, 60_000);
+  return () => {
+    if (!database) throw new Error('the test database is created in beforeAll: read it from a test or a hook');
+    return database;
+  };
+}

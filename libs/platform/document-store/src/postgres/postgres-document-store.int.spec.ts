@@ -1,6 +1,6 @@
 import { UnavailableError } from '@clientele/platform/core';
 import { Client, Pool } from 'pg';
-import { createTestDatabase, planPostgres, skipSuite, type TestDatabase } from '@clientele/platform/testing';
+import { createTestDatabase, planPostgres, skipSuite, useTestDatabase } from '@clientele/platform/testing';
 import { FencedOffError, type DocumentStore } from '../document-store.port';
 import { documentStoreContract } from '../testing/document-store.contract';
 import { PostgresDocumentStore } from './postgres-document-store';
@@ -16,15 +16,9 @@ const plan = planPostgres('PostgreSQL document store suite');
 if (plan.kind === 'skip') {
   describe('PostgreSQL document store', () => skipSuite(plan));
 } else {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase(plan.adminUrl);
-  }, 60_000);
-  afterAll(async () => {
-    await database?.drop();
-  }, 60_000);
+  const database = useTestDatabase(plan);
 
-  documentStoreContract('PostgreSQL', () => PostgresDocumentStore.open({ connectionString: database.url, schema: 'contract', poolSize: 4 }));
+  documentStoreContract('PostgreSQL', () => PostgresDocumentStore.open({ connectionString: database().url, schema: 'contract', poolSize: 4 }));
 
   describe('PostgresDocumentStore specifics', () => {
     let store: PostgresDocumentStore;
@@ -32,8 +26,8 @@ if (plan.kind === 'skip') {
     const schema = 'specifics';
 
     beforeAll(async () => {
-      store = await PostgresDocumentStore.open({ connectionString: database.url, schema, poolSize: 4, applicationName: 'docstore-specifics' });
-      sql = new Client({ connectionString: database.url });
+      store = await PostgresDocumentStore.open({ connectionString: database().url, schema, poolSize: 4, applicationName: 'docstore-specifics' });
+      sql = new Client({ connectionString: database().url });
       await sql.connect();
     }, 60_000);
     afterAll(async () => {
@@ -159,7 +153,7 @@ if (plan.kind === 'skip') {
     });
 
     it('serializes commits of one processor on its fence: the holder of the higher token wins, the other changes nothing', async () => {
-      const other = await PostgresDocumentStore.open({ connectionString: database.url, schema, poolSize: 2 });
+      const other = await PostgresDocumentStore.open({ connectionString: database().url, schema, poolSize: 2 });
       try {
         const processor = 'raced';
         const write = (target: DocumentStore, token: bigint) =>
@@ -181,8 +175,8 @@ if (plan.kind === 'skip') {
     });
 
     it('swaps atomically: a reader waiting on the swap sees the new collection, never none', async () => {
-      const reader = await PostgresDocumentStore.open({ connectionString: database.url, schema, poolSize: 4 });
-      const blocker = new Client({ connectionString: database.url });
+      const reader = await PostgresDocumentStore.open({ connectionString: database().url, schema, poolSize: 4 });
+      const blocker = new Client({ connectionString: database().url });
       await blocker.connect();
       try {
         await store.commit(Array.from({ length: 300 }, (_, i) => ({ op: 'upsert' as const, collection: 'roster', doc: { id: `r${i}`, gen: 'old', email: `r${i}@old` }, version: 1 })));
@@ -290,7 +284,7 @@ if (plan.kind === 'skip') {
       expect(() => store.collection('clients"; DROP TABLE x; --')).toThrow('not a valid collection name');
       await expect(store.collection('clients').find({ "a') OR 1=1 --": 'x' })).rejects.toThrow('not a valid field path');
       await expect(store.collection('clients').find({}, { sort: [["a' DESC; --", 1]] })).rejects.toThrow('not a valid field path');
-      await expect(PostgresDocumentStore.open({ connectionString: database.url, schema: 'x"; --' })).rejects.toThrow('not a valid schema name');
+      await expect(PostgresDocumentStore.open({ connectionString: database().url, schema: 'x"; --' })).rejects.toThrow('not a valid schema name');
     });
 
     async function waitingOnLocks(): Promise<number> {

@@ -1,5 +1,5 @@
 import { UnavailableError } from '@clientele/platform/core';
-import { TestDatabase, createTestDatabase, planPostgres, skipSuite } from '@clientele/platform/testing';
+import { planPostgres, skipSuite, useTestDatabase } from '@clientele/platform/testing';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { NewEvent, RecordedEvent } from '../event-store.port';
@@ -17,24 +17,16 @@ const plan = planPostgres('PostgreSQL event store suite');
 if (plan.kind === 'skip') {
   describe('PostgreSQL event store', () => skipSuite(plan));
 } else {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(plan.adminUrl);
-  }, 60_000);
-
-  afterAll(async () => {
-    await database?.drop();
-  }, 60_000);
+  const database = useTestDatabase(plan);
 
   const open = (schema: string, options: Partial<Parameters<typeof PostgresEventStore.open>[0]> = {}) =>
-    PostgresEventStore.open({ connectionString: database.url, schema, poolSize: 8, pollIntervalMs: 50, ...options });
+    PostgresEventStore.open({ connectionString: database().url, schema, poolSize: 8, pollIntervalMs: 50, ...options });
 
   /** An append written in a transaction of its own connection, left open until commit or rollback. */
   const holdOpenAppend =
     (schema: string): EventStoreContractOptions['holdOpenAppend'] =>
     async (_store, streamName, events) => {
-      const client = new Client({ connectionString: database.url });
+      const client = new Client({ connectionString: database().url });
       await client.connect();
       try {
         await client.query('BEGIN');
@@ -292,7 +284,7 @@ if (plan.kind === 'skip') {
     });
 
     it('answers unavailable, not a crash, when the server cannot be reached', async () => {
-      const unreachable = new URL(database.url);
+      const unreachable = new URL(database().url);
       unreachable.port = '1';
       await expect(PostgresEventStore.open({ connectionString: unreachable.toString(), schema: 'contract' })).rejects.toBeInstanceOf(UnavailableError);
     });
@@ -308,7 +300,7 @@ if (plan.kind === 'skip') {
   });
 
   async function sql<Row extends Record<string, unknown>>(text: string, values: unknown[] = []): Promise<Row[]> {
-    const client = new Client({ connectionString: database.url });
+    const client = new Client({ connectionString: database().url });
     await client.connect();
     try {
       return (await client.query<Row>(text, values)).rows;
