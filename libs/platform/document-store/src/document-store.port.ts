@@ -88,7 +88,8 @@ export interface DocumentCollection<T extends Document = Document> {
   /**
    * Declares a substring-search index over these string fields: it speeds up a `$contains` (or an
    * `$or` of them) of 3 characters or more on them, without changing any result. SQLite: an FTS5
-   * trigram index kept in step by triggers. MongoDB: none yet (a `$contains` stays a scan).
+   * trigram index kept in step by triggers. PostgreSQL: a pg_trgm GIN index. MongoDB: each
+   * field's trigrams stored beside the document, with a multikey index (mongodb/mongo-text-index.ts).
    */
   ensureTextIndex(fields: readonly string[]): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  AnyBulkWriteOperation,
   ClientSession,
   Collection,
   Db,
@@ -24,10 +25,11 @@ import {
   encodeVersion,
   fenceId,
 } from '../document-store.port';
-import { fenceRefusal, fenceUpdate, isDuplicateKey, isIdIndex, isNamespaceExists, isNamespaceNotFound } from './mongo-errors';
+import { fenceRefusal, fenceUpdate, isDuplicateKey, isIdIndex, isIndexNotFound, isNamespaceExists, isNamespaceNotFound } from './mongo-errors';
 import { liveFilter, mongoField, translateIndex, translateSort } from './mongo-filter';
 import { indexCopies } from './mongo-index-copy';
 import { assertStorableKeys } from './mongo-keys';
+import { TEXT_FIELD, textIndexes, textKey, textOf, textPatch } from './mongo-text-index';
 
 export interface MongoDocumentStoreOptions {
   /** A MongoDB connection string. */
@@ -44,8 +46,16 @@ export interface MongoDocumentStoreOptions {
 
 const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 /** Fields of the stored shape that are not part of the document. */
-const RESERVED_FIELDS = ['_id', '_v', '_deleted'] as const;
-const WITHOUT_STORE_FIELDS = { _v: 0, _deleted: 0 } as const;
+const RESERVED_FIELDS = ['_id', '_v', '_deleted', TEXT_FIELD] as const;
+const WITHOUT_STORE_FIELDS = { _v: 0, _deleted: 0, [TEXT_FIELD]: 0 } as const;
+/**
+ * Which collections have a text index, and over which fields: `{ _id: collection, fields }`. Every
+ * process that writes such a collection must put the trigrams in (`./mongo-text-index.ts`), not
+ * only the one that declared the index, so the declaration is stored, not kept in memory.
+ */
+const TEXT_INDEXES_COLLECTION = 'store__text_indexes';
+/** Documents per write of a text-index backfill. */
+const BACKFILL_BATCH = 500;
 
 interface StoredDocument extends BsonDocument {
   _id: string;
@@ -82,6 +92,9 @@ export class MongoDocumentStore implements DocumentStore {
     readonly transactional: boolean,
   ) {}
 
+  /** The text-indexed fields of each collection, as read from TEXT_INDEXES_COLLECTION or declared here. */
+  private readonly textFields = new Map<string, Promise<readonly string[] | null>>();
+
   static async connect(options: MongoDocumentStoreOptions): Promise<MongoDocumentStore> {
     const client = new MongoClient(options.url, options.clientOptions);
     await client.connect();
@@ -95,14 +108,17 @@ export class MongoDocumentStore implements DocumentStore {
   }
 
   collection<T extends Document = Document>(name: string): DocumentCollection<T> {
-    return new MongoCollection<T>(this.stored(name), name);
+    return new MongoCollection<T>(this.stored(name), name, this);
   }
 
   async commit(ops: readonly WriteOp[]): Promise<void> {
     // Validate and build every write before touching the server: an invalid op fails the commit
-    // without applying anything, with or without a transaction.
-    const writes = ops.map((op) => this.prepare(op));
+    // without applying anything, with or without a transaction. The writes read the text-indexed
+    // fields when they run.
+    const text = new Map<string, readonly string[]>();
+    const writes = ops.map((op) => this.prepare(op, text));
     if (writes.length === 0) return;
+    await this.readTextFieldsOfOps(ops, text);
     if (!this.transactional) {
       for (const write of writes) await write(undefined);
       return;
@@ -167,6 +183,14 @@ export class MongoDocumentStore implements DocumentStore {
       if (live !== null && live > checkpoints.position) throw new CheckpointAheadError(processor, live);
     }
     for (const { live, replacement } of swaps) {
+      // The replacement was written by a replay that may not have known of the live collection's
+      // text index: its trigrams are filled in now, and this process's later writes (a catch-up
+      // after CheckpointAheadError) put them in. The copied indexes include the trigram indexes.
+      const textFields = await this.readTextFields(live);
+      if (textFields) {
+        this.textFields.set(replacement, Promise.resolve(textFields));
+        await this.backfillText(replacement, textFields);
+      }
       // A live collection that was never created has no indexes to copy.
       const indexes = await this.stored(live)
         .indexes()
@@ -203,7 +227,10 @@ export class MongoDocumentStore implements DocumentStore {
         const ahead = checkpointAhead(processor, markedCheckpoint, checkpoints.position);
         if (ahead) throw ahead;
       }
-      for (const { live, replacement } of swaps) await this.renameOver(replacement, live);
+      for (const { live, replacement } of swaps) {
+        await this.renameOver(replacement, live);
+        this.textFields.delete(replacement);
+      }
       if (!this.transactional) return await release(undefined);
       const session = this.client.startSession();
       try {
@@ -258,21 +285,111 @@ export class MongoDocumentStore implements DocumentStore {
     return this.db.collection<StoredDocument>(name);
   }
 
-  /** Validates an op and returns the write that applies it (with the session of the commit, if any). */
-  private prepare(op: WriteOp): (session: ClientSession | undefined) => Promise<void> {
+  /**
+   * The text-indexed fields of a collection, null when it has no text index. Read once per process
+   * and collection: a text index is declared when a service starts, before it writes (see
+   * ensureTextIndex), and its fields change only with a deploy.
+   */
+  textFieldsOf(collection: string): Promise<readonly string[] | null> {
+    let fields = this.textFields.get(collection);
+    if (!fields) {
+      fields = this.readTextFields(collection);
+      this.textFields.set(collection, fields);
+      // A failed read is asked again next time, not remembered.
+      fields.catch(() => this.textFields.delete(collection));
+    }
+    return fields;
+  }
+
+  private async readTextFields(collection: string): Promise<readonly string[] | null> {
+    const declared = await this.db.collection<{ _id: string; fields: string[] }>(TEXT_INDEXES_COLLECTION).findOne({ _id: collection });
+    return declared ? declared.fields : null;
+  }
+
+  /** The text-indexed fields of each collection that the ops write documents to. */
+  private async readTextFieldsOfOps(ops: readonly WriteOp[], text: Map<string, readonly string[]>): Promise<void> {
+    for (const op of ops) {
+      if ((op.op !== 'upsert' && op.op !== 'insert' && op.op !== 'patch') || text.has(op.collection)) continue;
+      const fields = await this.textFieldsOf(op.collection);
+      if (fields) text.set(op.collection, fields);
+    }
+  }
+
+  /**
+   * Declares the substring-search index of a collection: a trigram index per field, the
+   * declaration stored for every process, then the trigrams of the documents written before (or
+   * by a process that had not read the declaration yet) filled in. A field dropped from the
+   * declaration loses its index and its trigrams.
+   */
+  async ensureTextIndex(collection: string, fields: readonly string[]): Promise<void> {
+    fields.forEach((field) => mongoField(field));
+    const stored = this.stored(collection);
+    if (fields.length > 0) await stored.createIndexes(textIndexes(fields));
+    const dropped = ((await this.readTextFields(collection)) ?? []).filter((field) => !fields.includes(field));
+    for (const field of dropped) {
+      await stored.dropIndex(`rm_text_${textKey(field)}`).catch((error: unknown) => {
+        if (!isIndexNotFound(error)) throw error;
+      });
+      await stored.updateMany({}, { $unset: { [`${TEXT_FIELD}.${textKey(field)}`]: '' } });
+    }
+    await this.db
+      .collection<{ _id: string; fields: string[] }>(TEXT_INDEXES_COLLECTION)
+      .replaceOne({ _id: collection }, { fields: [...fields] }, { upsert: true });
+    this.textFields.set(collection, Promise.resolve([...fields]));
+    await this.backfillText(collection, fields);
+  }
+
+  /**
+   * Fills in the trigrams of the live documents that lack some field's. Each write is guarded on
+   * the version it read and on the trigrams still missing: a document rewritten meanwhile (by a
+   * writer that knows the index) keeps what its writer put in.
+   */
+  private async backfillText(collection: string, fields: readonly string[]): Promise<void> {
+    if (fields.length === 0) return;
+    const stored = this.stored(collection);
+    const missing = { $or: fields.map((field) => ({ [`${TEXT_FIELD}.${textKey(field)}`]: { $exists: false } })) };
+    const cursor = stored.find({ _deleted: false, ...missing });
+    let writes: AnyBulkWriteOperation<StoredDocument>[] = [];
+    const flush = async () => {
+      if (writes.length > 0) await stored.bulkWrite(writes, { ordered: false });
+      writes = [];
+    };
+    for await (const document of cursor) {
+      writes.push({
+        updateOne: {
+          filter: { _id: document._id, _v: document._v ?? null, _deleted: false, ...missing },
+          update: { $set: { [TEXT_FIELD]: textOf(document, fields) } },
+        },
+      });
+      if (writes.length >= BACKFILL_BATCH) await flush();
+    }
+    await flush();
+  }
+
+  /**
+   * Validates an op and returns the write that applies it (with the session of the commit, if any).
+   * `text` holds the text-indexed fields of the collections by the time the write runs.
+   */
+  private prepare(
+    op: WriteOp,
+    text: ReadonlyMap<string, readonly string[]> = new Map(),
+  ): (session: ClientSession | undefined) => Promise<void> {
     switch (op.op) {
       case 'upsert': {
         const collection = this.stored(op.collection);
         const { id, body } = splitDocument(op.doc);
         const version = op.version === undefined ? null : encodeVersion(op.version);
-        const pipeline = version === null ? unguardedReplacement(id, body) : guardedReplacement(id, version, { ...body, _v: version, _deleted: false });
-        return (session) =>
-          this.upsertById(op, session, () => collection.updateOne({ _id: id }, pipeline, { upsert: true, session }));
+        return (session) => {
+          const fields = withText(body, text.get(op.collection));
+          const pipeline = version === null ? unguardedReplacement(id, fields) : guardedReplacement(id, version, { ...fields, _v: version, _deleted: false });
+          return this.upsertById(op, session, () => collection.updateOne({ _id: id }, pipeline, { upsert: true, session }));
+        };
       }
       case 'patch': {
         const collection = this.stored(op.collection);
-        const set = patchFields(op.set);
-        if (Object.keys(set).length === 0) return async () => undefined;
+        const fields = patchFields(op.set);
+        if (Object.keys(fields).length === 0) return async () => undefined;
+        const set: BsonDocument = { ...fields };
         const filter: BsonDocument = { _id: op.id, _deleted: false };
         if (op.version !== undefined) {
           const version = encodeVersion(op.version);
@@ -280,8 +397,9 @@ export class MongoDocumentStore implements DocumentStore {
           set._v = version;
         }
         return async (session) => {
+          const textFields = text.get(op.collection);
           try {
-            await collection.updateOne(filter, { $set: set }, { session });
+            await collection.updateOne(filter, { $set: textFields ? { ...set, ...textPatch(fields, textFields) } : set }, { session });
           } catch (error) {
             // No upsert, so a duplicate key can only come from a unique index of the read model.
             throw isDuplicateKey(error) ? new DuplicateDocumentError(op.collection, op.id) : error;
@@ -304,12 +422,12 @@ export class MongoDocumentStore implements DocumentStore {
       case 'insert': {
         const collection = this.stored(op.collection);
         const { id, body } = splitDocument(op.doc);
-        const stored: StoredDocument = { _id: id, ...body, _v: null, _deleted: false };
         return async (session) => {
+          const stored: StoredDocument = { _id: id, ...withText(body, text.get(op.collection)), _v: null, _deleted: false };
           try {
-            // insertOne sets nothing on a document that has an _id; give it a copy all the same,
-            // since the callback of a transaction may run more than once.
-            await collection.insertOne({ ...stored }, { session });
+            // A new document each time: insertOne sets nothing on a document that has an _id, but
+            // the callback of a transaction may run more than once.
+            await collection.insertOne(stored, { session });
           } catch (error) {
             // Any document with this id (a tombstone included), or a unique index of the read model.
             throw isDuplicateKey(error) ? new DuplicateDocumentError(op.collection, id) : error;
@@ -386,7 +504,13 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
   constructor(
     private readonly stored: Collection<StoredDocument>,
     readonly name: string,
+    private readonly store: MongoDocumentStore,
   ) {}
+
+  /** Live documents matching the filter, a `$contains` on a text-indexed field narrowed by its trigrams. */
+  private async query(filter: Filter | undefined): Promise<BsonDocument> {
+    return liveFilter(filter, new Set((await this.store.textFieldsOf(this.name)) ?? []));
+  }
 
   async get(id: string): Promise<T | null> {
     const stored = await this.stored.findOne({ _id: id, _deleted: false }, { projection: WITHOUT_STORE_FIELDS });
@@ -394,7 +518,7 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   async find(filter?: Filter, options: FindOptions = {}): Promise<T[]> {
-    const query = liveFilter(filter);
+    const query = await this.query(filter);
     const sort = translateSort(options.sort);
     // Same paging as the SQLite adapter's LIMIT/OFFSET: a negative limit means none, 0 means no
     // rows (MongoDB reads limit 0 as "no limit"), a negative offset counts as 0.
@@ -406,7 +530,7 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   async count(filter?: Filter): Promise<number> {
-    return this.stored.countDocuments(liveFilter(filter));
+    return this.stored.countDocuments(await this.query(filter));
   }
 
   async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {
@@ -414,9 +538,9 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
     await this.stored.createIndexes(indexes.map(translateIndex));
   }
 
-  /** MongoDB's text indexes match words, not substrings: `$contains` stays a (correct) scan here. */
-  async ensureTextIndex(): Promise<void> {
-    // Nothing to declare.
+  /** Trigrams per field with a multikey index (MongoDB's own text indexes match words, not substrings). */
+  async ensureTextIndex(fields: readonly string[]): Promise<void> {
+    await this.store.ensureTextIndex(this.name, fields);
   }
 }
 
@@ -570,6 +694,11 @@ function splitDocument(doc: Document): { id: string; body: BsonDocument } {
   }
   assertStorableKeys(body);
   return { id: doc.id, body };
+}
+
+/** The stored fields of a document: with the trigrams of its text-indexed fields, if any. */
+function withText(body: BsonDocument, textFields: readonly string[] | undefined): BsonDocument {
+  return textFields ? { ...body, [TEXT_FIELD]: textOf(body, textFields) } : body;
 }
 
 /** Patch fields (dotted paths allowed, `id` ignored), normalised through JSON like the SQLite adapter. */

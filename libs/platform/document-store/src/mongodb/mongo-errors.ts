@@ -9,6 +9,7 @@ import { FencedOffError, encodeVersion } from '../document-store.port';
 /** The server's error codes that the adapter handles (src/mongo/base/error_codes.yml). */
 export const MONGO_ERROR_CODES = Object.freeze({
   NamespaceNotFound: 26,
+  IndexNotFound: 27,
   NamespaceExists: 48,
   NoSuchTransaction: 251,
   DuplicateKey: 11000,
@@ -31,6 +32,11 @@ export function isIdIndex(error: MongoServerError): boolean {
 /** A collection that does not exist, e.g. the source of a rename. */
 export function isNamespaceNotFound(error: unknown): error is MongoServerError {
   return error instanceof MongoServerError && error.code === MONGO_ERROR_CODES.NamespaceNotFound;
+}
+
+/** `dropIndexes` of an index that does not exist. */
+export function isIndexNotFound(error: unknown): error is MongoServerError {
+  return error instanceof MongoServerError && error.code === MONGO_ERROR_CODES.IndexNotFound;
 }
 
 /** `create` of a collection that exists (servers before 7.0 refuse it even with the same options). */

@@ -1,5 +1,6 @@
 import type { Document as BsonDocument } from 'mongodb';
 import type { FieldCondition, Filter, IndexSpec, Scalar, Sort } from '../document-store.port';
+import { containsNarrowing } from './mongo-text-index';
 
 /**
  * Translates the port's filter, sort and index language into MongoDB's, with the same meaning as
@@ -31,39 +32,45 @@ export function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&').replace(/\0/g, '\\x00');
 }
 
-/** The MongoDB filter for a port filter (without the `_deleted` flag, see `liveFilter`). */
-export function translateFilter(filter: Filter | undefined): BsonDocument {
+const NO_TEXT_FIELDS: ReadonlySet<string> = new Set();
+
+/**
+ * The MongoDB filter for a port filter (without the `_deleted` flag, see `liveFilter`). A
+ * `$contains` on one of `textFields` (the collection's text index) is narrowed by its trigrams
+ * (`./mongo-text-index.ts`).
+ */
+export function translateFilter(filter: Filter | undefined, textFields: ReadonlySet<string> = NO_TEXT_FIELDS): BsonDocument {
   if (!filter) return {};
   const clauses: BsonDocument[] = [];
   for (const [key, condition] of Object.entries(filter)) {
     if (condition === undefined) continue;
     if (key === '$or' || key === '$and') {
       if (!Array.isArray(condition)) throw new Error(`${key} takes an array of filters`);
-      const clause = key === '$or' ? translateOr(condition as Filter[]) : translateAnd(condition as Filter[]);
+      const clause = key === '$or' ? translateOr(condition as Filter[], textFields) : translateAnd(condition as Filter[], textFields);
       if (clause) clauses.push(clause);
       continue;
     }
-    clauses.push(...translateCondition(mongoField(key), condition as FieldCondition));
+    clauses.push(...translateCondition(mongoField(key), condition as FieldCondition, textFields));
   }
   return combine(clauses);
 }
 
 /** Live documents matching the filter. */
-export function liveFilter(filter: Filter | undefined): BsonDocument {
-  return { _deleted: false, ...translateFilter(filter) };
+export function liveFilter(filter: Filter | undefined, textFields: ReadonlySet<string> = NO_TEXT_FIELDS): BsonDocument {
+  return { _deleted: false, ...translateFilter(filter, textFields) };
 }
 
-function translateOr(filters: Filter[]): BsonDocument | null {
+function translateOr(filters: Filter[], textFields: ReadonlySet<string>): BsonDocument | null {
   // An empty $or matches nothing; a branch that matches everything makes the whole $or true.
   if (filters.length === 0) return { ...MATCH_NOTHING };
-  const branches = filters.map(translateFilter);
+  const branches = filters.map((branch) => translateFilter(branch, textFields));
   if (branches.some(isEmpty)) return null;
   return branches.length === 1 ? branches[0] : { $or: branches };
 }
 
-function translateAnd(filters: Filter[]): BsonDocument | null {
+function translateAnd(filters: Filter[], textFields: ReadonlySet<string>): BsonDocument | null {
   // An empty $and (or one whose branches all match everything) matches everything.
-  const branches = filters.map(translateFilter).filter((branch) => !isEmpty(branch));
+  const branches = filters.map((branch) => translateFilter(branch, textFields)).filter((branch) => !isEmpty(branch));
   if (branches.length === 0) return null;
   return branches.length === 1 ? branches[0] : { $and: branches };
 }
@@ -96,7 +103,7 @@ const isArray = (): BsonDocument => ({ $type: 'array' });
  * dotted path is guarded on each array on its way, where the port sees a missing field.
  * `$exists` already agrees on array values; `_id` is never an array.
  */
-function translateCondition(field: string, condition: FieldCondition): BsonDocument[] {
+function translateCondition(field: string, condition: FieldCondition, textFields: ReadonlySet<string>): BsonDocument[] {
   if (condition === null || typeof condition !== 'object') {
     if (field === '_id') return [{ _id: scalar(condition) }];
     condition = { $eq: condition };
@@ -106,6 +113,7 @@ function translateCondition(field: string, condition: FieldCondition): BsonDocum
   const positive: BsonDocument = {};
   const complements: BsonDocument = {};
   const exists: BsonDocument = {};
+  const narrowing: BsonDocument[] = [];
   let missingMatches = true;
   for (const [operator, operand] of Object.entries(condition)) {
     if (operand === undefined) continue;
@@ -132,6 +140,10 @@ function translateCondition(field: string, condition: FieldCondition): BsonDocum
         // non-ASCII letters too (é/É), like the SQLite adapter's JavaScript toLowerCase().
         positive.$regex = escapeRegExp(String(operand));
         positive.$options = 'i';
+        {
+          const narrowed = containsNarrowing(field, String(operand), textFields);
+          if (narrowed) narrowing.push(narrowed);
+        }
         break;
       case '$exists':
         exists.$exists = Boolean(operand);
@@ -151,6 +163,8 @@ function translateCondition(field: string, condition: FieldCondition): BsonDocum
   if (Object.keys(positive).length) clauses.push({ [field]: { ...positive, $not: isArray(), ...exists } });
   else if (Object.keys(exists).length) clauses.push({ [field]: exists });
   if (Object.keys(complements).length) clauses.push({ $or: [{ [field]: isArray() }, { [field]: complements }] });
+  // The trigrams only narrow what the regex above decides: they never match more than it does.
+  clauses.push(...narrowing);
   if (clauses.length === 0) return [];
 
   // A dotted path behind an array reaches nothing in the port: the field is missing there.

@@ -288,6 +288,26 @@ export function documentStoreContract(adapterName: string, open: () => Promise<D
         expect(await collection.count(search)).toBe(3);
       });
 
+      it('keeps a text index over a nested field in step with inserts, and with patches of the field and of the object above it', async () => {
+        const collection = store.collection(name);
+        await collection.ensureTextIndex(['contact.email']);
+        await store.commit([
+          { op: 'insert', collection: name, doc: { id: 'n1', contact: { email: 'Ada@Example.com' } } },
+          { op: 'upsert', collection: name, doc: { id: 'n2', contact: { email: 'bea@example.com' } }, version: 1 },
+        ]);
+        const search = async (term: string) => ids(await collection.find({ 'contact.email': { $contains: term } }));
+        expect(await search('ada@ex')).toEqual(['n1']);
+        await store.commit([{ op: 'patch', collection: name, id: 'n1', set: { contact: { email: 'cleo@example.com' } } }]);
+        await store.commit([{ op: 'patch', collection: name, id: 'n2', set: { 'contact.email': 'DORA@example.com' }, version: 2 }]);
+        expect(await search('ada@ex')).toEqual([]);
+        expect(await search('bea@ex')).toEqual([]);
+        expect(await search('cleo@')).toEqual(['n1']);
+        expect(await search('dora@')).toEqual(['n2']);
+        expect(await search('EXAMPLE.COM')).toEqual(['n1', 'n2']);
+        // What the index keeps is the store's own: a document reads back as it was written.
+        expect(await collection.get('n2')).toEqual({ id: 'n2', contact: { email: 'DORA@example.com' } });
+      });
+
       it('sorts on several fields, then by id, with skip and limit', async () => {
         const collection = store.collection<Person>(name);
         const byName = await collection.find({}, { sort: [['firstName', 1], ['lastName', -1]] });
