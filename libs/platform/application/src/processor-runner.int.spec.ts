@@ -1,5 +1,5 @@
 import { UnavailableError } from '@clientele/platform/core';
-import { SqliteDocumentStore, WriteOp } from '@clientele/platform/document-store';
+import { SqliteDocumentStore, SwapInProgressError, WriteOp } from '@clientele/platform/document-store';
 import { RecordedEvent, SqliteEventStore } from '@clientele/platform/event-store';
 import { currentCorrelation } from '@clientele/platform/logging';
 import { applyTwice } from '@clientele/platform/testing';
@@ -170,6 +170,28 @@ describe('ProcessorRunner (real SQLite event and document stores)', () => {
     await runner.waitFor(written.position, 3000);
     expect(errors).toHaveLength(2);
     expect(await documents.collection('counts').get('thing-1')).toMatchObject({ events: 1 });
+  });
+
+  it('waits quietly while a rebuild swaps its collections in, then replays what the refused commits held', async () => {
+    const errors: unknown[] = [];
+    let refusals = 3;
+    // The store refuses commits as MongoDB's does while a swap fences the live checkpoints.
+    const swapping = Object.create(documents) as SqliteDocumentStore;
+    swapping.commit = async (ops: readonly WriteOp[]) => {
+      if (refusals > 0) {
+        refusals--;
+        throw new SwapInProgressError('events_per_stream');
+      }
+      return documents.commit(ops);
+    };
+    const written = await append('thing-1', ['A', 'B']);
+    runner = new ProcessorRunner(events, swapping, new EventsPerStream(), { retryDelayMs: 20, onError: (e) => errors.push(e) });
+    await runner.start();
+    await runner.waitFor(written.position, 3000);
+    expect(refusals).toBe(0);
+    expect(errors).toEqual([]);
+    expect(runner.failures?.consecutiveFailures).toBe(0);
+    expect(await documents.collection('counts').get('thing-1')).toMatchObject({ events: 2, lastType: 'B' });
   });
 
   it('commits nothing after stop, even when started again at once', async () => {

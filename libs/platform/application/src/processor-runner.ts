@@ -1,6 +1,6 @@
 import type { Lease, Leases } from '@clientele/platform/coordination';
 import { UnavailableError } from '@clientele/platform/core';
-import { DocumentStore, FencedOffError, WriteOp } from '@clientele/platform/document-store';
+import { DocumentStore, FencedOffError, SwapInProgressError, WriteOp } from '@clientele/platform/document-store';
 import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@clientele/platform/event-store';
 import { runWithCorrelation } from '@clientele/platform/logging';
 import type { EventProcessor } from './event-processor';
@@ -352,8 +352,12 @@ export class ProcessorRunner {
       return;
     }
     this.clearQuietTimer();
-    this.streak?.failed(error);
-    this.options.onError?.(error, this.processor.name);
+    // A rebuild swapping in this processor's collections refused the commit: not a failure (nothing
+    // to report or count against its health), a pause. It replays from its checkpoint afterwards.
+    if (!(error instanceof SwapInProgressError)) {
+      this.streak?.failed(error);
+      this.options.onError?.(error, this.processor.name);
+    }
     this.restartTimer = setTimeout(() => {
       if (generation === this.generation && this.running) void this.subscribe(generation);
     }, this.options.retryDelayMs ?? 1000);

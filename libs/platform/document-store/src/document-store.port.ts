@@ -163,6 +163,18 @@ export class FencedOffError extends Error {
   }
 }
 
+/**
+ * A live commit refused because a rebuild is swapping in the processor's collections (MongoDB,
+ * where the swap cannot be one transaction). Nothing is lost: the checkpoint did not move, so the
+ * processor replays from it once the swap is over. Not a failure: the runner waits and retries.
+ */
+export class SwapInProgressError extends Error {
+  constructor(readonly processor: string) {
+    super(`${processor}: a rebuild is swapping in its collections, the commit is refused (it replays from the checkpoint)`);
+    this.name = 'SwapInProgressError';
+  }
+}
+
 export class DuplicateDocumentError extends Error {
   constructor(
     readonly collection: string,

@@ -13,6 +13,7 @@ import {
   CheckpointAheadError,
   CollectionSwap,
   SwapCheckpoints,
+  SwapInProgressError,
   DocumentCollection,
   DocumentStore,
   DuplicateDocumentError,
@@ -551,14 +552,6 @@ export interface SwapFence {
   id: string;
   /** By this host's clock; the server compares it with its own (`$$NOW`). */
   until: Date;
-}
-
-/** A live commit refused because a rebuild swaps the processor's collections: it replays after the swap. */
-export class SwapInProgressError extends Error {
-  constructor(readonly processor: string) {
-    super(`${processor}: a rebuild is swapping in its collections, the commit is refused (it replays from the checkpoint)`);
-    this.name = 'SwapInProgressError';
-  }
 }
 
 /** The swap's fence on a live checkpoint expired (or was lifted) before the swap finished. */
