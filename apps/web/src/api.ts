@@ -1,183 +1,45 @@
 /** The public HTTP API (docs/api.md), from the browser: JSON in and out, problems as errors. */
 
-export type ClientType = 'full_access' | 'full_access_one_way' | 'offline';
+// The views the API answers with are the services' own contract types: `import type` only, so
+// nothing of the libraries reaches the bundle (esbuild erases these lines).
+import type { ClientType, Money } from '@clientele/platform/core';
+import type { LoginResult } from '@clientele/identity/contracts';
+
+export type { ClientType, Money, Page } from '@clientele/platform/core';
+export type { StaffMemberView as StaffMember, UserView as User } from '@clientele/identity/contracts';
+export type { BulkChangeTypeResult as BulkResult, ClientProfile, ClientSummary, HistoryEntry, Note, OwnProfile, Seats } from '@clientele/clients/contracts';
+export type { Product, PublicProduct } from '@clientele/billing/contracts';
+export type { Message } from '@clientele/messaging/contracts';
+export type {
+  ClientPaymentSummary,
+  ClientSessionSummary,
+  CoachAgenda,
+  PaymentStatus,
+  PaymentSummary,
+  PaymentView,
+  ProgramView,
+  SessionStatus,
+  SessionView,
+} from '@clientele/scheduling/contracts';
+
+/**
+ * A row of GET /clients/:id/purchases. The clients service declares this answer beside its message
+ * controller, not in its contracts, so the web cannot import it: a copy until it moves there.
+ */
+export interface PurchaseView {
+  purchaseId: string;
+  productId: string;
+  amount: Money;
+  purchasedAt: string;
+}
+
 export const CLIENT_TYPES: ClientType[] = ['full_access', 'full_access_one_way', 'offline'];
 
-export interface User {
-  id: string;
-  role: 'admin' | 'coach' | 'client';
-  accountId: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-}
-
-export interface Session {
-  accessToken: string;
-  user: User;
-}
-
-export interface ClientSummary {
-  id: string;
-  firstName: string;
-  lastName: string;
-  email: string;
-  phone: string | null;
-  type: ClientType;
-  status: 'active' | 'pending';
-  coachId: string;
-  createdAt: string;
-  lastActivityAt: string | null;
-}
-
-export interface Money {
-  amount: number;
-  currency: string;
-}
-
-export interface ClientProfile extends ClientSummary {
-  source: { kind: 'manual' | 'product' | 'import'; productId?: string };
-  appAccess: 'none' | 'not_invited' | 'invited' | 'active';
-  /** The latest few notes only; GET /clients/:id/notes pages them all. */
-  notes: Note[];
-  notesTotal: number;
-  kpis: { messagesFromCoach: number; messagesFromClient: number; lastMessageAt: string | null; purchases: number; totalSpent: Money | null };
-  updatedAt: string;
-  version: number;
-}
-
-export interface Note {
-  id: string;
-  body: string;
-  authorId: string;
-  createdAt: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  page: number;
-  pageSize: number;
-  total: number;
-}
-
-export interface Product {
-  id: string;
-  name: string;
-  price: Money;
-  clientType: ClientType;
-  archived: boolean;
-  createdAt: string;
-}
-
-export interface Message {
-  id: string;
-  from: 'coach' | 'client';
-  body: string;
-  sentAt: string;
-}
-
-export interface BulkResult {
-  results: { clientId: string; outcome: 'changed' | 'unchanged' | 'failed'; error?: { code: string; detail: string } }[];
-  summary: { changed: number; unchanged: number; failed: number; invitationsToSend: number; accessRevoked: number };
-}
-
-export interface Seats {
-  limit: number | null;
-  used: number;
-  available: number | null;
-  byType: Record<ClientType, number>;
-  pending: number;
-}
-
-export interface HistoryItem {
-  position: string;
-  type: string;
-  occurredAt: string;
-  actor: { id: string; role: string } | null;
-  data: Record<string, unknown>;
-}
-
-export type SessionStatus = 'scheduled' | 'completed' | 'no_show' | 'cancelled';
-export type PaymentStatus = 'pending' | 'paid' | 'refunded';
-
-export interface PaymentSummary {
-  status: PaymentStatus;
-  amount: Money;
-  paidAt: string | null;
-  refundedAt: string | null;
-}
-
-/** A session with a client (scheduling). */
-export interface SessionView {
-  id: string;
-  clientId: string;
-  coachId: string;
-  start: string;
-  end: string;
-  durationMinutes: number;
-  online: boolean;
-  location: string | null;
-  price: Money;
-  status: SessionStatus;
-  /** null when there is nothing to pay. */
-  payment: PaymentSummary | null;
-  cancellationReason: string | null;
-  /** The bundle that covered the session (newer servers). */
-  bundleId?: string | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
-
-/** One row of a client's payments: a session's, or (newer servers) a bundle's. */
-export interface PaymentView extends PaymentSummary {
-  kind?: 'session' | 'bundle';
-  sessionId: string | null;
-  sessionStart: string | null;
-  sessionStatus: SessionStatus | null;
-  bundleId?: string | null;
-  bundleName?: string | null;
-}
-
-/** A bundle of N sessions ("program"). */
-export interface ProgramView {
-  id: string;
-  clientId: string;
-  name: string;
-  sessions: number;
-  used: number;
-  remaining: number;
-  price: Money;
-  productId: string | null;
-  expiresAt: string | null;
-  status: 'active' | 'completed';
-  completedReason: 'used_up' | 'expired' | null;
-  /** Newer servers: what the client owes for the bundle, and where it came from. */
-  payment?: PaymentSummary | null;
-  source?: 'coach' | 'product';
-  createdAt: string;
-}
-
-export interface ClientSessionSummary {
-  sessions: { completed: number; noShows: number; cancelled: number; upcoming: number; attendanceRate: number | null; nextSession: SessionView | null };
-  programs: { active: number; completed: number };
-}
-
-export interface ClientPaymentSummary {
-  revenue: Money;
-  outstanding: Money;
-  lastPayment: { kind?: 'session' | 'bundle'; sessionId?: string | null; bundleId?: string | null; amount: Money; paidAt: string } | null;
-  /** The last 12 calendar months (UTC, `YYYY-MM`), oldest first. */
-  monthly: { month: string; revenue: Money }[];
-  /** What was billed in currencies other than that of the sums above. */
-  otherCurrencies?: { currency: string; revenue: Money; outstanding: Money }[];
-}
-
-export interface CoachAgenda {
-  timezone: string;
-  today: { from: string; to: string; items: SessionView[] };
-  week: { from: string; to: string; items: SessionView[] };
-}
+/**
+ * What the web uses of a sign-in's answer (login, accept-invitation and password reset all answer
+ * a LoginResult), and keeps in localStorage across reloads: the token and who it is for.
+ */
+export type Session = Pick<LoginResult, 'accessToken' | 'user'>;
 
 /** An answer that is not a success: always carries a sentence a person can act on. */
 export class ApiError extends Error {

@@ -47,7 +47,6 @@ export function FormProblem({ error, fields }: { error: unknown; fields: string[
   );
 }
 
-/** A status as a small coloured label. */
 /** What just happened ("Session scheduled."), read out by screen readers; nothing when empty. */
 export function Notice({ text }: { text: string | null | undefined }) {
   return text ? (
@@ -67,6 +66,7 @@ export function SectionHeader({ title, children }: { title: string; children?: R
   );
 }
 
+/** A status as a small coloured label. */
 export function StatusBadge({ tone, children }: { tone: string; children: ReactNode }) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
 }

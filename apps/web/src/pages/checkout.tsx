@@ -1,26 +1,16 @@
-import { useEffect, useRef, useState } from 'react';
-import { api, ApiError, formatMoney } from '../api';
+import { useRef, useState } from 'react';
+import { api, ApiError, formatMoney, type PublicProduct } from '../api';
 import { ErrorNote, Field, fieldError, useSubmit } from '../components/ui';
+import { useLoad } from '../hooks/use-load';
 import { AuthCard } from './auth';
-
-interface PublicProduct {
-  id: string;
-  name: string;
-  price: { amount: number; currency: string };
-  archived: boolean;
-}
 
 /** The public checkout page a coach shares: buy, and become their client. */
 export function CheckoutPage({ productId }: { productId: string }) {
-  const [product, setProduct] = useState<PublicProduct | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
+  const { data: product, error: loadError } = useLoad(() => api<PublicProduct>(`/api/v1/checkout/products/${encodeURIComponent(productId)}`), [productId]);
   const [buyer, setBuyer] = useState({ firstName: '', lastName: '', email: '', phone: '' });
   const [done, setDone] = useState(false);
   // One key per attempt on this page: pressing Buy twice (or retrying after a network error) buys once.
   const idempotencyKey = useRef(crypto.randomUUID());
-  useEffect(() => {
-    api<PublicProduct>(`/api/v1/checkout/products/${encodeURIComponent(productId)}`).then(setProduct, setLoadError);
-  }, [productId]);
   const { busy, error, submit } = useSubmit(async () => {
     await api('/api/v1/checkout', {
       method: 'POST',

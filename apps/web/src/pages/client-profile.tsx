@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, formatDateTime, formatMoney, type ClientProfile, type HistoryItem, type Message, type Note, type Page } from '../api';
+import { useEffect, useState } from 'react';
+import { api, ApiError, formatDateTime, formatMoney, type ClientProfile, type HistoryEntry, type Message, type Note, type Page, type Product, type PurchaseView } from '../api';
 import { ChangeTypeDialog, DeleteClientsDialog } from '../components/client-dialogs';
 import { ErrorNote, Field, Menu, Notice, Skeleton, TypeBadge, fieldError, useSubmit } from '../components/ui';
+import { useLoad } from '../hooks/use-load';
 import { Link, useRouter } from '../router';
 import { Finances, Programs, SessionKpis, Sessions } from './client-scheduling';
 
@@ -26,26 +27,14 @@ const APP_ACCESS: Record<ClientProfile['appAccess'], string> = {
 /** The profile card: who the client is, with the menu at the top right and a tab per concern. */
 export function ClientProfilePage({ clientId }: { clientId: string }) {
   const { navigate } = useRouter();
-  const [client, setClient] = useState<ClientProfile | null>(null);
-  const [etag, setEtag] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [tab, setTab] = useState<Tab>('overview');
   const [dialog, setDialog] = useState<'type' | 'delete' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      const answer = await api<{ body: ClientProfile; etag: string | null }>(`/api/v1/clients/${clientId}`, { withEtag: true });
-      setClient(answer.body);
-      setEtag(answer.etag);
-      setError(null);
-    } catch (caught) {
-      setError(caught);
-    }
-  }, [clientId]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const profile = useLoad(() => api<{ body: ClientProfile; etag: string | null }>(`/api/v1/clients/${clientId}`, { withEtag: true }), [clientId]);
+  const client = profile.data?.body ?? null;
+  const etag = profile.data?.etag ?? null;
+  const error = profile.error;
+  const load = profile.reload;
 
   const act = async (action: () => Promise<unknown>, message: string) => {
     setNotice(null);
@@ -311,17 +300,14 @@ function Contact({ client, etag, onSaved }: { client: ClientProfile; etag: strin
 }
 
 function Messages({ client }: { client: ClientProfile }) {
-  const [thread, setThread] = useState<Message[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [body, setBody] = useState('');
-  const load = useCallback(() => api<{ items: Message[] }>(`/api/v1/clients/${client.id}/messages`).then((a) => setThread(a.items), setError), [client.id]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const messages = useLoad(() => api<{ items: Message[] }>(`/api/v1/clients/${client.id}/messages`), [client.id]);
+  const thread = messages.data?.items ?? null;
+  const error = messages.error;
   const send = useSubmit(async () => {
     await api(`/api/v1/clients/${client.id}/messages`, { method: 'POST', body: { body } });
     setBody('');
-    await load();
+    await messages.reload();
   });
   const offline = client.type === 'offline';
   return (
@@ -361,13 +347,12 @@ function Messages({ client }: { client: ClientProfile }) {
 }
 
 function Purchases({ client }: { client: ClientProfile }) {
-  const [items, setItems] = useState<{ purchaseId: string; productId: string; amount: { amount: number; currency: string }; purchasedAt: string }[] | null>(null);
-  const [products, setProducts] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    api<{ items: typeof items }>(`/api/v1/clients/${client.id}/purchases`).then((a) => setItems(a.items ?? []), setError);
-    api<{ items: { id: string; name: string }[] }>('/api/v1/products?pageSize=100').then((a) => setProducts(Object.fromEntries(a.items.map((p) => [p.id, p.name]))), () => undefined);
-  }, [client.id]);
+  const purchases = useLoad(() => api<{ items: PurchaseView[] | null }>(`/api/v1/clients/${client.id}/purchases`).then((a) => a.items ?? []), [client.id]);
+  // Only to name what was bought: without them the purchases still show.
+  const catalogue = useLoad(() => api<{ items: Product[] }>('/api/v1/products?pageSize=100'), [client.id]);
+  const items = purchases.data;
+  const error = purchases.error;
+  const products: Record<string, string> = Object.fromEntries((catalogue.data?.items ?? []).map((p) => [p.id, p.name]));
   if (error) return <ErrorNote error={error} />;
   if (!items) return <Skeleton rows={2} />;
   if (items.length === 0) return <p className="muted">No purchases yet.</p>;
@@ -412,11 +397,9 @@ function label(type: unknown): string {
 }
 
 function History({ client, limit }: { client: ClientProfile; limit?: number }) {
-  const [items, setItems] = useState<HistoryItem[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    api<{ items: HistoryItem[] }>(`/api/v1/clients/${client.id}/history`).then((a) => setItems(a.items), setError);
-  }, [client.id, client.version]);
+  const history = useLoad(() => api<{ items: HistoryEntry[] }>(`/api/v1/clients/${client.id}/history`), [client.id, client.version]);
+  const items = history.data?.items ?? null;
+  const error = history.error;
   if (error) return <ErrorNote error={error} />;
   if (!items) return <Skeleton rows={4} />;
   return (

@@ -1,18 +1,13 @@
 import { useEffect, useState } from 'react';
-import { api, CLIENT_TYPES, formatDate, TYPE_LABELS, type ClientSummary, type Page } from '../api';
+import { api, CLIENT_TYPES, formatDate, TYPE_LABELS, type ClientSummary, type Page, type StaffMember } from '../api';
 import { AddClientDialog, ChangeTypeDialog, DeleteClientsDialog } from '../components/client-dialogs';
 import { ErrorNote, Menu, Notice, Skeleton, TypeBadge } from '../components/ui';
+import { useLoad } from '../hooks/use-load';
 import { Link } from '../router';
 import { useSession } from '../session';
 
 type Sort = 'name' | '-name' | 'createdAt' | '-createdAt' | 'lastActivityAt' | '-lastActivityAt';
 const PAGE_SIZE = 25;
-
-interface Staff {
-  id: string;
-  firstName: string;
-  lastName: string;
-}
 
 export function ClientsPage() {
   const { session } = useSession();
@@ -24,13 +19,10 @@ export function ClientsPage() {
   const [coachId, setCoachId] = useState('');
   const [sort, setSort] = useState<Sort>('name');
   const [page, setPage] = useState(1);
-  const [data, setData] = useState<Page<ClientSummary> | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [dialog, setDialog] = useState<'add' | 'type' | 'delete' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [reload, setReload] = useState(0);
-  const [staff, setStaff] = useState<Staff[]>([]);
+  const [staff, setStaff] = useState<StaffMember[]>([]);
 
   // Searching waits for a pause in typing.
   useEffect(() => {
@@ -42,28 +34,18 @@ export function ClientsPage() {
   }, [search]);
 
   useEffect(() => {
-    if (isAdmin) api<Page<Staff> | { items: Staff[] }>('/api/v1/staff').then((answer) => setStaff(answer.items), () => undefined);
+    if (isAdmin) api<Page<StaffMember>>('/api/v1/staff').then((answer) => setStaff(answer.items), () => undefined);
   }, [isAdmin]);
 
-  useEffect(() => {
-    let live = true;
+  const list = useLoad(() => {
     const params = new URLSearchParams({ sort, page: String(page), pageSize: String(PAGE_SIZE) });
     if (query) params.set('search', query);
     if (type) params.set('type', type);
     if (status) params.set('status', status);
     if (coachId) params.set('coachId', coachId);
-    api<Page<ClientSummary>>(`/api/v1/clients?${params}`).then(
-      (answer) => {
-        if (!live) return;
-        setData(answer);
-        setError(null);
-      },
-      (caught) => live && setError(caught),
-    );
-    return () => {
-      live = false;
-    };
-  }, [query, type, status, coachId, sort, page, reload]);
+    return api<Page<ClientSummary>>(`/api/v1/clients?${params}`);
+  }, [query, type, status, coachId, sort, page]);
+  const { data, error } = list;
 
   const items = data?.items ?? [];
   const allSelected = items.length > 0 && items.every((c) => selected.has(c.id));
@@ -78,7 +60,7 @@ export function ClientsPage() {
     setDialog(null);
     setSelected(new Set());
     setNotice(message ?? null);
-    setReload((n) => n + 1);
+    void list.reload();
   };
   const sortBy = (field: 'name' | 'createdAt' | 'lastActivityAt') => {
     setSort(sort === field ? (`-${field}` as Sort) : (field as Sort));

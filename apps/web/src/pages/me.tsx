@@ -1,20 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, formatDateTime, type Message } from '../api';
+import { api, ApiError, formatDateTime, type Message, type OwnProfile } from '../api';
 import { ErrorNote, Field, Skeleton, fieldError, useSubmit } from '../components/ui';
 import { useSession } from '../session';
-
-interface MyProfile {
-  firstName: string;
-  lastName: string;
-  email: string;
-  phone: string | null;
-  type: 'full_access' | 'full_access_one_way' | 'offline';
-}
 
 /** A signed-in client: their messages with the coach, and their profile. */
 export function MePage() {
   const { session, signOut } = useSession();
-  const [profile, setProfile] = useState<MyProfile | null>(null);
+  const [profile, setProfile] = useState<OwnProfile | null>(null);
   const [thread, setThread] = useState<Message[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [body, setBody] = useState('');
@@ -22,7 +14,7 @@ export function MePage() {
   const [form, setForm] = useState({ firstName: '', lastName: '', phone: '' });
   const loadThread = useCallback(() => api<{ items: Message[] }>('/api/v1/me/messages').then((a) => setThread(a.items), setError), []);
   useEffect(() => {
-    api<MyProfile>('/api/v1/me/profile').then(setProfile, setError);
+    api<OwnProfile>('/api/v1/me/profile').then(setProfile, setError);
     void loadThread();
   }, [loadThread]);
   const send = useSubmit(async () => {
@@ -31,7 +23,7 @@ export function MePage() {
     await loadThread();
   });
   const save = useSubmit(async () => {
-    const updated = await api<MyProfile>('/api/v1/me/profile', { method: 'PATCH', body: { firstName: form.firstName, lastName: form.lastName, phone: form.phone.trim() || null } });
+    const updated = await api<OwnProfile>('/api/v1/me/profile', { method: 'PATCH', body: { firstName: form.firstName, lastName: form.lastName, phone: form.phone.trim() || null } });
     setProfile(updated);
     setEditing(false);
   });

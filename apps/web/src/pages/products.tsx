@@ -1,31 +1,29 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, CLIENT_TYPES, formatMoney, TYPE_LABELS, type ClientType, type Product } from '../api';
 import { ErrorNote, Field, Notice, Skeleton, fieldError, useSubmit } from '../components/ui';
+import { useLoad } from '../hooks/use-load';
 
 /** Products: what buyers pay for, and the client type they get; each has a public checkout link. */
 export function ProductsPage() {
-  const [products, setProducts] = useState<Product[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [form, setForm] = useState({ name: '', price: '', currency: 'EUR', clientType: 'full_access_one_way' as ClientType });
-  const load = () => api<{ items: Product[] }>('/api/v1/products?pageSize=100').then((a) => setProducts(a.items), setError);
-  useEffect(() => {
-    void load();
-  }, []);
+  const list = useLoad(() => api<{ items: Product[] }>('/api/v1/products?pageSize=100'), []);
+  const products = list.data?.items ?? null;
+  const error = list.error;
   const create = useSubmit(async () => {
     const amount = Math.round(Number(form.price.replace(',', '.')) * 100);
     await api('/api/v1/products', { method: 'POST', body: { name: form.name, price: { amount: Number.isFinite(amount) ? amount : -1, currency: form.currency }, clientType: form.clientType } });
     setForm({ ...form, name: '', price: '' });
     setNotice('Product created.');
-    await load();
+    await list.reload();
   });
   const archive = async (product: Product) => {
     try {
       await api(`/api/v1/products/${product.id}/archive`, { method: 'POST' });
       setNotice(`${product.name} is archived: it can no longer be bought.`);
-      await load();
+      await list.reload();
     } catch (caught) {
-      setError(caught);
+      list.setError(caught);
     }
   };
   const copyLink = async (product: Product) => {
