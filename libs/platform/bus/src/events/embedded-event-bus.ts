@@ -3,7 +3,6 @@ import { privateSqliteFile } from '@clientele/platform/config';
 import { EventEmitter } from 'node:events';
 import {
   ConsumerOptions,
-  DEFAULT_MAX_DELIVERIES,
   DEFAULT_RETRY_DELAYS_MS,
   DeadLetter,
   DeadLetterStore,
@@ -12,11 +11,11 @@ import {
   IntegrationEvent,
   IntegrationEventHandler,
   deadLetterId,
-  describeError,
   retryDelay,
 } from '../bus.port';
 import { parseIntegrationEventSubject, subjectMatches } from '../subjects';
 import { handleInCorrelation } from './correlation';
+import { DeliveryVerdict, attemptDelivery } from './delivery-verdict';
 
 export interface EmbeddedEventBusOptions {
   /** A file in DATA_DIR for `npm start`, ':memory:' for throw-away use. */
@@ -208,8 +207,8 @@ class EmbeddedConsumer implements EventConsumer {
         // A retried dead letter goes first: an operator is waiting for it.
         const redelivery = this.nextRedelivery();
         if (redelivery) {
-          const outcome = await this.redeliver(redelivery);
-          if (outcome.retryAfterMs !== undefined) await this.pause(outcome.retryAfterMs);
+          const verdict = await this.redeliver(redelivery);
+          if (verdict.kind === 'retry') await this.pause(verdict.delayMs);
           continue;
         }
         const { message, skippedTo } = this.next();
@@ -222,8 +221,8 @@ class EmbeddedConsumer implements EventConsumer {
           await this.idle(1000);
           continue;
         }
-        const outcome = await this.deliver(message);
-        if (outcome.retryAfterMs !== undefined) await this.pause(outcome.retryAfterMs);
+        const verdict = await this.deliver(message);
+        if (verdict.kind === 'retry') await this.pause(verdict.delayMs);
       } catch (error) {
         this.onError(error);
         await this.pause(retryDelay(delays, 1));
@@ -268,39 +267,26 @@ class EmbeddedConsumer implements EventConsumer {
   }
 
   /** A dead letter handed back by `deadLetters.retry`: same bounds as a first delivery, no subject filter (it was ours). */
-  private async redeliver(row: RedeliveryRow): Promise<{ retryAfterMs?: number }> {
-    const maxDeliveries = this.options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+  private async redeliver(row: RedeliveryRow): Promise<DeliveryVerdict> {
     const event = JSON.parse(row.payload) as IntegrationEvent;
     const deliveryCount = row.deliveries + 1;
     this.db.prepare('UPDATE redeliveries SET deliveries = ? WHERE id = ?').run(deliveryCount, row.id);
-    let failure: unknown = null;
-    try {
-      if (deliveryCount > maxDeliveries) {
-        throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
-      }
-      await handleInCorrelation(event, () => this.handler(event, { deliveryCount }));
-    } catch (error) {
-      failure = error;
-    }
-    if (failure === null) {
+    const verdict = await attemptDelivery(deliveryCount, this.options, () => handleInCorrelation(event, () => this.handler(event, { deliveryCount })));
+    if (verdict.kind === 'ack') {
       this.db.prepare('DELETE FROM redeliveries WHERE id = ?').run(row.id);
-      return {};
-    }
-    if (deliveryCount >= maxDeliveries) {
+    } else if (verdict.kind === 'dead-letter') {
       this.db.transaction(() => {
         this.db
           .prepare('INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(row.id, this.options.durableName, row.payload, describeError(failure), deliveryCount, new Date().toISOString());
+          .run(row.id, this.options.durableName, row.payload, verdict.error, deliveryCount, new Date().toISOString());
         this.db.prepare('DELETE FROM redeliveries WHERE id = ?').run(row.id);
       })();
-      return {};
     }
-    return { retryAfterMs: retryDelay(this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, deliveryCount) };
+    return verdict;
   }
 
-  private async deliver(message: { seq: number; subject: string; payload: string }): Promise<{ retryAfterMs?: number }> {
+  private async deliver(message: { seq: number; subject: string; payload: string }): Promise<DeliveryVerdict> {
     const durable = this.options.durableName;
-    const maxDeliveries = this.options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
     const ack = () =>
       this.db.prepare('UPDATE consumers SET cursor = ?, pending_seq = NULL, pending_deliveries = 0 WHERE durable_name = ?').run(message.seq, durable);
 
@@ -312,29 +298,18 @@ class EmbeddedConsumer implements EventConsumer {
     const deliveryCount = (row.pending_seq === message.seq ? row.pending_deliveries : 0) + 1;
     this.db.prepare('UPDATE consumers SET pending_seq = ?, pending_deliveries = ? WHERE durable_name = ?').run(message.seq, deliveryCount, durable);
 
-    let failure: unknown = null;
-    try {
-      if (deliveryCount > maxDeliveries) {
-        throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
-      }
-      await handleInCorrelation(event, () => this.handler(event, { deliveryCount }));
-    } catch (error) {
-      failure = error;
-    }
-    if (failure === null) {
+    const verdict = await attemptDelivery(deliveryCount, this.options, () => handleInCorrelation(event, () => this.handler(event, { deliveryCount })));
+    if (verdict.kind === 'ack') {
       ack();
-      return {};
-    }
-    if (deliveryCount >= maxDeliveries) {
+    } else if (verdict.kind === 'dead-letter') {
       this.db.transaction(() => {
         this.db
           .prepare('INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(deadLetterId(durable, event.id), durable, message.payload, describeError(failure), deliveryCount, new Date().toISOString());
+          .run(deadLetterId(durable, event.id), durable, message.payload, verdict.error, deliveryCount, new Date().toISOString());
         ack();
       })();
-      return {};
     }
-    return { retryAfterMs: retryDelay(this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, deliveryCount) };
+    return verdict;
   }
 
   /** Waits for a publish (or a poll interval): used when there is nothing to do. */

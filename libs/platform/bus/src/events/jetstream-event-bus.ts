@@ -24,7 +24,6 @@ import {
   CONSUMER_STOP_GRACE_MS,
   ConsumerOptions,
   DEFAULT_ACK_WAIT_MS,
-  DEFAULT_MAX_DELIVERIES,
   DEFAULT_RETRY_DELAYS_MS,
   DeadLetter,
   DeadLetterStore,
@@ -37,6 +36,7 @@ import {
   retryDelay,
 } from '../bus.port';
 import { handleInCorrelation } from './correlation';
+import { DeliveryVerdict, attemptDelivery } from './delivery-verdict';
 import { ensureStreamReplicas, retryJetStreamSetup } from './stream-replicas';
 import { eventStreamName, eventStreamSubjects, parseIntegrationEventSubject, subjectMatches } from '../subjects';
 
@@ -384,7 +384,6 @@ class JetStreamConsumer implements EventConsumer {
   }
 
   private async redeliver(key: string, redelivery: Redelivery, revision: number): Promise<void> {
-    const maxDeliveries = this.options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
     const event = redelivery.letter.event;
     let deliveries = redelivery.deliveries;
     while (!this.stopped) {
@@ -394,26 +393,19 @@ class JetStreamConsumer implements EventConsumer {
       } catch {
         return; // another replica has it (or it was discarded)
       }
-      let failure: unknown = null;
-      try {
-        if (deliveries > maxDeliveries) {
-          throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
-        }
-        await this.inTurn(() => handleInCorrelation(event, () => this.handler(event, { deliveryCount: deliveries })));
-      } catch (error) {
-        failure = error;
+      const verdict = await attemptDelivery(deliveries, this.options, () =>
+        this.inTurn(() => handleInCorrelation(event, () => this.handler(event, { deliveryCount: deliveries }))),
+      );
+      if (verdict.kind === 'retry') {
+        await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
+        continue;
       }
-      if (failure === null) {
-        await this.redeliveryBucket.purge(key);
-        return;
-      }
-      if (deliveries >= maxDeliveries) {
-        const letter: DeadLetter = { ...redelivery.letter, error: describeError(failure), deliveries, deadAt: new Date().toISOString() };
+      if (verdict.kind === 'dead-letter') {
+        const letter: DeadLetter = { ...redelivery.letter, error: verdict.error, deliveries, deadAt: new Date().toISOString() };
         await this.deadLetterBucket.put(letter.id, JSON.stringify(letter));
-        await this.redeliveryBucket.purge(key);
-        return;
       }
-      await new Promise((resolve) => setTimeout(resolve, retryDelay(this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, deliveries)));
+      await this.redeliveryBucket.purge(key);
+      return;
     }
   }
 
@@ -461,7 +453,6 @@ class JetStreamConsumer implements EventConsumer {
   }
 
   private async handle(message: JsMsg): Promise<void> {
-    const maxDeliveries = this.options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
     const deliveryCount = message.info.redeliveryCount;
     let event: IntegrationEvent;
     try {
@@ -479,33 +470,28 @@ class JetStreamConsumer implements EventConsumer {
       return;
     }
 
-    let failure: unknown = null;
     // Tell the server we are still on it, so a slow handler is not redelivered meanwhile.
     const ackWaitMs = this.options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
     const heartbeat = setInterval(() => message.working(), Math.max(100, Math.floor(ackWaitMs / 3)));
+    let verdict: DeliveryVerdict;
     try {
-      if (deliveryCount > maxDeliveries) {
-        throw new Error(`still failing after ${maxDeliveries} deliveries (the process stopped while handling it)`);
-      }
-      await this.inTurn(() => handleInCorrelation(event, () => this.handler(event, { deliveryCount })));
-    } catch (error) {
-      failure = error;
+      verdict = await attemptDelivery(deliveryCount, this.options, () =>
+        this.inTurn(() => handleInCorrelation(event, () => this.handler(event, { deliveryCount }))),
+      );
     } finally {
       clearInterval(heartbeat);
     }
 
-    if (failure === null) {
+    if (verdict.kind === 'ack') {
       // An ack that fails is not a handler failure: the message comes back and the inbox absorbs it.
       this.remember(message, '+ACK');
       await message.ackAck();
-      return;
-    }
-    if (deliveryCount >= maxDeliveries) {
+    } else if (verdict.kind === 'dead-letter') {
       const letter: DeadLetter = {
         id: deadLetterId(this.options.durableName, event.id),
         durableName: this.options.durableName,
         event,
-        error: describeError(failure),
+        error: verdict.error,
         deliveries: deliveryCount,
         deadAt: new Date().toISOString(),
       };
@@ -515,7 +501,7 @@ class JetStreamConsumer implements EventConsumer {
       this.remember(message, '+TERM');
       message.term();
     } else {
-      message.nak(retryDelay(this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, deliveryCount));
+      message.nak(verdict.delayMs);
     }
   }
 }
