@@ -1,4 +1,7 @@
-import type { ClientType } from '@clientele/platform/core';
+import type { ClientType, Money } from '@clientele/platform/core';
+
+export * from './errors';
+export type { Money };
 
 /** What other services (and the gateway) may know of billing. */
 export const BillingSubjects = {
@@ -20,12 +23,10 @@ export const BillingEvents = {
   purchaseCompleted: 'billing.purchase.completed.v1',
 } as const;
 
-export interface Money {
-  amount: number;
-  currency: string;
-}
-
-/** A product that is a session pack gives each buyer a bundle of sessions (see scheduling's programs). */
+/**
+ * A product that is a session pack gives each buyer a bundle of `sessions` sessions (scheduling's
+ * programs). One definition for billing's domain, its contracts and the events that carry it on.
+ */
 export interface SessionPack {
   sessions: number;
   /** Days the bundle stays valid after the purchase; null: no expiry. */
@@ -77,7 +78,7 @@ export interface BuyerView {
 export interface PublicProduct {
   id: string;
   name: string;
-  price: { amount: number; currency: string };
+  price: Money;
   clientType: ClientType;
   sessionPack: SessionPack | null;
   /** Archived products can no longer be bought. */

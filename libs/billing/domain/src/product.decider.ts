@@ -1,18 +1,5 @@
-import { AppError, ClientType, CURRENCY_PROBLEM, Decider, ErrorCodes, FieldError, isClientType, isCurrencyInUse } from '@clientele/platform/core';
-
-export interface Money {
-  amount: number;
-  currency: string;
-}
-
-/**
- * A session pack: buying the product gives the buyer a bundle of `sessions` sessions (scheduling's
- * programs), valid `validForDays` days from the purchase (null: no expiry).
- */
-export interface SessionPack {
-  sessions: number;
-  validForDays: number | null;
-}
+import { BillingErrors, type SessionPack } from '@clientele/billing/contracts';
+import { AppError, ClientType, CURRENCY_PROBLEM, Decider, ErrorCodes, FieldError, isClientType, isCurrencyInUse, type Money } from '@clientele/platform/core';
 
 export const MAX_PACK_SESSIONS = 500;
 export const MAX_PACK_VALIDITY_DAYS = 3650;
@@ -93,7 +80,7 @@ export const productDecider: Decider<ProductCommand, ProductState, ProductEvent>
       }
       case 'UpdateProduct': {
         if (!state.exists) throw notFound();
-        if (state.archived) throw new AppError('product_archived', 'This product is archived; it can no longer be changed.');
+        if (state.archived) throw BillingErrors.productArchived();
         const valid = validateProduct(command.changes);
         const changes = Object.fromEntries(
           Object.entries(valid).filter(([field, value]) => JSON.stringify(state[field as keyof ProductState]) !== JSON.stringify(value)),

@@ -1,5 +1,6 @@
-import { AppError, ClientType, Decider, ErrorCodes } from '@clientele/platform/core';
-import type { Money, ProductState, SessionPack } from './product.decider';
+import { BillingErrors, type SessionPack } from '@clientele/billing/contracts';
+import { AppError, ClientType, Decider, ErrorCodes, type Money } from '@clientele/platform/core';
+import type { ProductState } from './product.decider';
 
 export interface Buyer {
   firstName: string;
@@ -54,7 +55,7 @@ export const purchaseDecider: Decider<PurchaseCommand, PurchaseState, PurchaseEv
     }
     const { product } = command;
     if (!product.exists) throw new AppError(ErrorCodes.notFound, 'No product with this id.');
-    if (product.archived) throw new AppError('product_archived', 'This product is no longer sold.');
+    if (product.archived) throw BillingErrors.productNotSold();
     return [
       {
         type: 'ProductPurchased',

@@ -1,4 +1,8 @@
-import type { ClientType } from '@clientele/platform/core';
+import type { SessionPack } from '@clientele/billing/contracts';
+import type { ClientType, Money } from '@clientele/platform/core';
+
+export * from './errors';
+export type { Money };
 
 /** What other services (and the gateway) may know of the clients service. */
 export const ClientsSubjects = {
@@ -55,8 +59,8 @@ export interface ClientPurchaseRecordedEventData {
   purchaseId: string;
   productId: string;
   productName: string;
-  amount: { amount: number; currency: string };
-  sessionPack: { sessions: number; validForDays: number | null } | null;
+  amount: Money;
+  sessionPack: SessionPack | null;
   purchasedAt: string;
 }
 
@@ -78,11 +82,6 @@ export interface ClientSummary {
   coachId: string;
   createdAt: string;
   lastActivityAt: string | null;
-}
-
-export interface Money {
-  amount: number;
-  currency: string;
 }
 
 export interface ClientProfile extends ClientSummary {
@@ -167,9 +166,6 @@ export interface BulkChangeTypeResult {
     clientId: string;
     outcome: 'changed' | 'unchanged' | 'failed';
     error?: { code: string; detail: string };
-    /** For a changed client: the profile's new version and its coach (what copies elsewhere need to follow the change). */
-    version?: number;
-    coachId?: string;
   }>;
   summary: { changed: number; unchanged: number; failed: number; invitationsToSend: number; accessRevoked: number };
 }
@@ -272,6 +268,11 @@ export interface ClientContactView {
   type: ClientType;
   status: ClientStatus;
   appAccess: AppAccess;
+  /**
+   * The client stream's version as of this answer: a copy kept elsewhere from the clients events
+   * (messaging's policies) that has seen it is current, one that has not is behind.
+   */
+  version: number;
 }
 
 export interface OwnProfile {

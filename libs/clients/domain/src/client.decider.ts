@@ -1,4 +1,6 @@
-import { AppError, ClientType, Decider, ErrorCodes, isClientType } from '@clientele/platform/core';
+import type { SessionPack } from '@clientele/billing/contracts';
+import { ClientsErrors } from '@clientele/clients/contracts';
+import { AppError, ClientType, Decider, ErrorCodes, isClientType, type Money } from '@clientele/platform/core';
 import { AppAccess, ClientAddedData, ClientContact, ClientEvent, ClientStatus, TypeChangeEffect } from './client.events';
 import { validateContactChanges } from './new-client';
 
@@ -18,9 +20,9 @@ export type ClientCommand =
       type: 'RecordPurchase';
       purchaseId: string;
       productId: string;
-      amount: { amount: number; currency: string };
+      amount: Money;
       productName: string;
-      sessionPack: { sessions: number; validForDays: number | null } | null;
+      sessionPack: SessionPack | null;
       purchasedAt: string;
     }
   | { type: 'DeleteClient'; actorId: string; now: string };
@@ -213,6 +215,6 @@ function appAccessAfter(state: ClientState, effect: TypeChangeEffect): AppAccess
 
 function assertCanSignIn(state: ClientState): void {
   if (state.type === 'offline') {
-    throw new AppError(ErrorCodes.offlineNoLogin, 'Offline clients cannot sign in to the app; change the client type first.');
+    throw ClientsErrors.offlineNoLogin();
   }
 }

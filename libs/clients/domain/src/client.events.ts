@@ -1,4 +1,5 @@
-import type { ClientType } from '@clientele/platform/core';
+import type { SessionPack } from '@clientele/billing/contracts';
+import type { ClientType, Money } from '@clientele/platform/core';
 
 export type ClientSource = { kind: 'manual' } | { kind: 'product'; productId: string } | { kind: 'import' };
 export type AppAccess = 'none' | 'not_invited' | 'invited' | 'active';
@@ -49,10 +50,10 @@ export type ClientEvent =
         accountId: string;
         purchaseId: string;
         productId: string;
-        amount: { amount: number; currency: string };
+        amount: Money;
         /** What was sold (absent on purchases recorded before session packs): a pack becomes a bundle in scheduling. */
         productName?: string;
-        sessionPack?: { sessions: number; validForDays: number | null } | null;
+        sessionPack?: SessionPack | null;
         purchasedAt: string;
       };
     }

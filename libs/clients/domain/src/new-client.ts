@@ -1,3 +1,4 @@
+import { ClientsErrors } from '@clientele/clients/contracts';
 import { AppError, ClientType, ErrorCodes, FieldError, isClientType } from '@clientele/platform/core';
 import type { ClientContact } from './client.events';
 
@@ -45,9 +46,7 @@ export function validateNewClient(input: NewClientInput): ValidNewClient {
   if (errors.length) throw new AppError(ErrorCodes.validationFailed, 'Some fields of the client are missing or not valid.', errors);
 
   if (input.type === 'offline' && input.sendInvitation === true) {
-    throw new AppError(ErrorCodes.offlineNoLogin, 'Offline clients cannot sign in to the app, so no login details can be sent; choose a full-access type or add without e-mail.', [
-      { field: 'sendInvitation', message: 'must be false or absent for an offline client' },
-    ]);
+    throw ClientsErrors.offlineNoInvitation();
   }
   return { firstName, lastName, email, phone, type: input.type, sendInvitation: input.sendInvitation ?? input.type !== 'offline' };
 }

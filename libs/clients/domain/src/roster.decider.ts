@@ -1,3 +1,4 @@
+import { ClientsErrors } from '@clientele/clients/contracts';
 import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
 
 /**
@@ -71,7 +72,7 @@ export const rosterDecider: Decider<RosterCommand, RosterState, RosterEvent> = {
         if (!member) throw new AppError(ErrorCodes.notFound, 'No client with this id.');
         if (member.emailKey === command.emailKey) return [];
         const holder = state.emails[command.emailKey];
-        if (holder !== undefined && holder !== command.clientId) throw emailTaken();
+        if (holder !== undefined && holder !== command.clientId) throw ClientsErrors.emailTaken();
         return [{ type: 'RosterEmailChanged', data: { clientId: command.clientId, emailKey: command.emailKey, previousEmailKey: member.emailKey } }];
       }
       case 'RemoveClient': {
@@ -138,15 +139,12 @@ export function planEnrolments(state: RosterState, enrolments: readonly Enrolmen
     // Enrolling the same client again (a retried request) changes nothing.
     if (state.members[request.clientId] || enrolledInBatch.has(request.clientId)) return { clientId: request.clientId };
     const holder = state.emails[request.emailKey] ?? takenInBatch.get(request.emailKey);
-    if (holder !== undefined) return { clientId: request.clientId, refusal: emailTaken() };
+    if (holder !== undefined) return { clientId: request.clientId, refusal: ClientsErrors.emailTaken() };
     const seatFree = seatLimit === null || active < seatLimit;
     if (!seatFree && request.whenFull === 'refuse') {
       return {
         clientId: request.clientId,
-        refusal: new AppError(
-          ErrorCodes.seatLimitReached,
-          `All ${seatLimit} client seats of this account are taken; remove a client or raise the seat limit first.`,
-        ),
+        refusal: ClientsErrors.seatLimitReached(seatLimit),
       };
     }
     const status: RosterMemberStatus = seatFree ? 'active' : 'pending';
@@ -168,10 +166,4 @@ export function freeSeats(seatLimit: number | null | undefined, active: number):
 
 function promotions(waiting: readonly string[], free: number): RosterEvent[] {
   return waiting.slice(0, Number.isFinite(free) ? free : waiting.length).map((clientId) => ({ type: 'ClientPromoted' as const, data: { clientId } }));
-}
-
-function emailTaken(): AppError {
-  return new AppError(ErrorCodes.emailTaken, 'Another client of this account already uses this e-mail address.', [
-    { field: 'email', message: 'is already used by another client' },
-  ]);
 }

@@ -1,3 +1,5 @@
+export * from './errors';
+
 /**
  * What other services may know of identity: request/reply subjects and their payloads, the
  * integration events it publishes, and the claims of the access tokens it signs.

@@ -1,4 +1,5 @@
-import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
+import { IdentityErrors } from '@clientele/identity/contracts';
+import { Decider } from '@clientele/platform/core';
 import type { Capability, StaffRole } from './capabilities';
 
 /**
@@ -60,11 +61,6 @@ export interface LoginEmailState {
   accountId: string | null;
 }
 
-const taken = (email: string) =>
-  new AppError(ErrorCodes.emailTaken, `${email} is already used to sign in to Clientele; choose another e-mail address.`, [
-    { field: 'email', message: 'is already taken' },
-  ]);
-
 export const loginEmailDecider: Decider<LoginEmailCommand, LoginEmailState, LoginEmailEvent> = {
   initialState: () => ({ claimedBy: null, accountId: null }),
   decide(command, state) {
@@ -72,13 +68,13 @@ export const loginEmailDecider: Decider<LoginEmailCommand, LoginEmailState, Logi
       case 'ClaimLoginEmail': {
         const { userId, accountId } = command.registration.staffMember;
         if (state.claimedBy === userId) return [];
-        if (state.claimedBy !== null) throw taken(command.email);
+        if (state.claimedBy !== null) throw IdentityErrors.emailTaken(command.email);
         return [{ type: 'LoginEmailClaimed', data: { userId, accountId, claimedAt: command.now, registration: command.registration } }];
       }
       case 'ClaimLoginEmailForClient': {
         const { clientId, accountId } = command.clientSignIn;
         if (state.claimedBy === clientId) return [];
-        if (state.claimedBy !== null) throw taken(command.email);
+        if (state.claimedBy !== null) throw IdentityErrors.emailTaken(command.email);
         return [{ type: 'LoginEmailClaimed', data: { userId: clientId, accountId, claimedAt: command.now, clientSignIn: command.clientSignIn } }];
       }
       case 'ReleaseLoginEmail':

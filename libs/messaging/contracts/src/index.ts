@@ -1,14 +1,11 @@
+export * from './errors';
+
 /** What other services (and the gateway) may know of messaging. */
 export const MessagingSubjects = {
   sendAsCoach: 'messaging.cmd.send-as-coach',
   sendAsClient: 'messaging.cmd.send-as-client',
   threadForCoach: 'messaging.query.thread-for-coach',
   threadForClient: 'messaging.query.thread-for-client',
-  /**
-   * Internal: the gateway hands messaging a client's new type before it answers a type change, so
-   * no message slips through under the old policy.
-   */
-  syncClients: 'messaging.cmd.sync-clients',
   health: 'messaging.query.health',
 } as const;
 

@@ -1,3 +1,4 @@
+import { MessagingErrors } from '@clientele/messaging/contracts';
 import { AppError, ClientType, Decider, ErrorCodes } from '@clientele/platform/core';
 
 export type Sender = 'coach' | 'client';
@@ -39,12 +40,7 @@ export const threadDecider: Decider<ThreadCommand, ThreadState, ThreadEvent> = {
           ]);
         }
         if (!mayWrite(command.from, command.clientType)) {
-          throw new AppError(
-            ErrorCodes.messagingNotAllowed,
-            command.from === 'coach'
-              ? 'Offline clients cannot receive messages; change the client type to a full-access one first.'
-              : 'Your coach has set up one-way messaging: you can read messages but not reply.',
-          );
+          throw MessagingErrors.messagingNotAllowed(command.from);
         }
         const { messageId, clientId, accountId, from, senderId, body, now } = command;
         return [{ type: 'MessageSent', data: { messageId, clientId, accountId, from, senderId, body, sentAt: now } }];

@@ -1,3 +1,5 @@
+export * from './errors';
+
 /** What other services (and the gateway) may know of notifications. */
 export const NotificationsSubjects = {
   /** Outside production only: the mails the dev mailbox holds for an address, newest first. */

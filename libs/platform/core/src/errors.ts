@@ -1,7 +1,8 @@
 /**
  * Errors that cross a boundary (bus reply, HTTP answer) carry a stable machine-readable `code`
- * and a sentence a person can act on. The gateway maps codes to HTTP statuses; services never
- * think in HTTP.
+ * and a sentence a person can act on. Each code has a kind (error-catalogue.ts: the common codes
+ * below, and each service's catalogue in its contracts); the gateway maps kinds to HTTP statuses,
+ * services never think in HTTP.
  */
 export const ErrorCodes = {
   validationFailed: 'validation_failed',

@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './error-catalogue';
 export * from './decider';
 export * from './client-type';
 export * from './actor';
@@ -6,3 +7,4 @@ export * from './page';
 export * from './password-policy';
 export * from './text';
 export * from './currencies';
+export * from './money';

@@ -1,3 +1,8 @@
+import type { Money } from '@clientele/platform/core';
+
+export * from './errors';
+export type { Money };
+
 /** What other services (and the gateway) may know of scheduling: sessions, programs and payments per session. */
 export const SchedulingSubjects = {
   scheduleSession: 'scheduling.cmd.schedule-session',
@@ -34,11 +39,6 @@ export interface SessionScheduledEventData {
   coachId: string;
   clientId: string;
   start: string;
-}
-
-export interface Money {
-  amount: number;
-  currency: string;
 }
 
 export type SessionStatus = 'scheduled' | 'completed' | 'no_show' | 'cancelled';

@@ -1,10 +1,5 @@
-import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
-
-/** Amounts in integer minor units (cents). */
-export interface Money {
-  amount: number;
-  currency: string;
-}
+import { AppError, Decider, ErrorCodes, type Money } from '@clientele/platform/core';
+import { SchedulingErrors } from '@clientele/scheduling/contracts';
 
 export type SessionStatus = 'scheduled' | 'completed' | 'no_show' | 'cancelled';
 
@@ -13,18 +8,6 @@ export interface SessionPlace {
   online: boolean;
   location: string | null;
 }
-
-export const SchedulingErrors = {
-  coachDoubleBooked: 'coach_double_booked',
-  sessionNotFound: 'session_not_found',
-  programNotFound: 'program_not_found',
-  sessionCoveredByBundle: 'session_covered_by_bundle',
-  sessionNotScheduled: 'session_not_scheduled',
-  sessionNotStarted: 'session_not_started',
-  paymentAlreadyRecorded: 'payment_already_recorded',
-  paymentNotRefundable: 'payment_not_refundable',
-  nothingToPay: 'nothing_to_pay',
-} as const;
 
 export const MIN_DURATION_MINUTES = 5;
 export const MAX_DURATION_MINUTES = 12 * 60;
@@ -122,16 +105,9 @@ export function clash(state: CalendarState, startMs: number, endMs: number, exce
   return Object.values(state.sessions).find((s) => s.sessionId !== except && s.status !== 'cancelled' && s.startMs < endMs && startMs < s.endMs);
 }
 
-function doubleBooked(other: CalendarSession): AppError {
-  return new AppError(
-    SchedulingErrors.coachDoubleBooked,
-    `The coach already has a session from ${other.start} for ${other.durationMinutes} minutes; pick another time or another coach.`,
-  );
-}
-
 function existing(state: CalendarState, sessionId: string): CalendarSession {
   const session = state.sessions[sessionId];
-  if (!session) throw new AppError(SchedulingErrors.sessionNotFound, 'No session with this id.');
+  if (!session) throw SchedulingErrors.sessionNotFound();
   return session;
 }
 
@@ -149,7 +125,7 @@ export const calendarDecider: Decider<CalendarCommand, CalendarState, CalendarEv
           throw new AppError(ErrorCodes.validationFailed, 'A price is a whole, non-negative number of minor units (cents).', [{ field: 'price.amount', message: 'must be a non-negative integer' }]);
         }
         const other = clash(state, startMs, endOf(startMs, command.durationMinutes));
-        if (other) throw doubleBooked(other);
+        if (other) throw SchedulingErrors.coachDoubleBooked(other);
         const { sessionId, accountId, coachId, clientId, durationMinutes, online, location, price, now } = command;
         return [
           {
@@ -161,7 +137,7 @@ export const calendarDecider: Decider<CalendarCommand, CalendarState, CalendarEv
       case 'RescheduleSession': {
         const session = existing(state, command.sessionId);
         if (session.status !== 'scheduled') {
-          throw new AppError(SchedulingErrors.sessionNotScheduled, `This session is ${session.status.replace('_', '-')}; only a scheduled session can be moved.`);
+          throw SchedulingErrors.sessionNotMovable(session.status);
         }
         const startMs = command.start !== undefined ? parseStart(command.start) : session.startMs;
         const durationMinutes = command.durationMinutes ?? session.durationMinutes;
@@ -170,7 +146,7 @@ export const calendarDecider: Decider<CalendarCommand, CalendarState, CalendarEv
         const location = command.location !== undefined ? command.location : session.location;
         if (startMs === session.startMs && durationMinutes === session.durationMinutes && online === session.online && location === session.location) return [];
         const other = clash(state, startMs, endOf(startMs, durationMinutes), session.sessionId);
-        if (other) throw doubleBooked(other);
+        if (other) throw SchedulingErrors.coachDoubleBooked(other);
         return [
           {
             type: 'SessionRescheduled',
@@ -181,15 +157,15 @@ export const calendarDecider: Decider<CalendarCommand, CalendarState, CalendarEv
       case 'CancelSession': {
         const session = existing(state, command.sessionId);
         if (session.status === 'cancelled') return [];
-        if (session.status !== 'scheduled') throw new AppError(SchedulingErrors.sessionNotScheduled, 'This session already took place; it can no longer be cancelled.');
+        if (session.status !== 'scheduled') throw SchedulingErrors.sessionAlreadyHeld();
         return [{ type: 'SessionCancelled', data: { ...ref(session), reason: command.reason, cancelledAt: command.now } }];
       }
       case 'CompleteSession': {
         const session = existing(state, command.sessionId);
         if (session.status === 'completed' || session.status === 'no_show') return [];
-        if (session.status === 'cancelled') throw new AppError(SchedulingErrors.sessionNotScheduled, 'This session was cancelled; it cannot be completed.');
+        if (session.status === 'cancelled') throw SchedulingErrors.sessionCancelled();
         if (Date.parse(command.now) < session.startMs) {
-          throw new AppError(SchedulingErrors.sessionNotStarted, `This session starts at ${session.start}; complete it once it has begun.`);
+          throw SchedulingErrors.sessionNotStarted(session.start);
         }
         const prepaid = session.payment !== null;
         return [{ type: 'SessionCompleted', data: { ...ref(session), start: session.start, attended: command.attended, prepaid, completedAt: command.now } }];
@@ -202,28 +178,22 @@ export const calendarDecider: Decider<CalendarCommand, CalendarState, CalendarEv
       case 'RecordPayment': {
         const session = existing(state, command.sessionId);
         if (session.payment) {
-          throw new AppError(
-            SchedulingErrors.paymentAlreadyRecorded,
-            session.payment.status === 'paid' ? 'This session is already paid.' : 'This session’s payment was refunded; it cannot be paid again.',
-          );
+          throw SchedulingErrors.paymentAlreadyRecorded('session', session.payment.status);
         }
         if (session.bundleId !== null) {
           // Paying for it again would charge the client twice.
-          throw new AppError(SchedulingErrors.sessionCoveredByBundle, 'This session was taken from one of the client’s bundles; record the payment on the bundle.');
+          throw SchedulingErrors.sessionCoveredByBundle();
         }
         const amount = command.amount ?? session.price;
         if (!Number.isInteger(amount.amount) || amount.amount <= 0) {
-          throw new AppError(SchedulingErrors.nothingToPay, 'This session has no price; give the amount that was paid.');
+          throw SchedulingErrors.nothingToPay('session');
         }
         return [{ type: 'SessionPaymentRecorded', data: { ...ref(session), amount, paidAt: command.now } }];
       }
       case 'RefundPayment': {
         const session = existing(state, command.sessionId);
         if (!session.payment || session.payment.status !== 'paid') {
-          throw new AppError(
-            SchedulingErrors.paymentNotRefundable,
-            session.payment ? 'This payment was already refunded.' : 'This session has no payment to refund.',
-          );
+          throw SchedulingErrors.paymentNotRefundable('session', session.payment !== null);
         }
         return [{ type: 'SessionPaymentRefunded', data: { ...ref(session), amount: session.payment.amount, paidAt: session.payment.paidAt, refundedAt: command.now } }];
       }

@@ -1,5 +1,5 @@
-import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
-import { Money, SchedulingErrors } from './calendar.decider';
+import { AppError, Decider, ErrorCodes, type Money } from '@clientele/platform/core';
+import { SchedulingErrors } from '@clientele/scheduling/contracts';
 
 /**
  * A client's programs (`programs-<clientId>`): bundles of N sessions sold to the client, from a
@@ -115,14 +115,11 @@ export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEv
       case 'RecordBundlePayment': {
         const bundle = existingBundle(state, command.bundleId);
         if (bundle.payment) {
-          throw new AppError(
-            SchedulingErrors.paymentAlreadyRecorded,
-            bundle.payment.status === 'paid' ? 'This bundle is already paid.' : 'This bundle’s payment was refunded; it cannot be paid again.',
-          );
+          throw SchedulingErrors.paymentAlreadyRecorded('bundle', bundle.payment.status);
         }
         const amount = command.amount ?? bundle.price;
         if (!Number.isInteger(amount.amount) || amount.amount <= 0) {
-          throw new AppError(SchedulingErrors.nothingToPay, 'This bundle has no price; give the amount that was paid.');
+          throw SchedulingErrors.nothingToPay('bundle');
         }
         const { bundleId, clientId, accountId } = bundle;
         return [{ type: 'BundlePaymentRecorded', data: { bundleId, clientId, accountId, amount, paidAt: command.now } }];
@@ -130,7 +127,7 @@ export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEv
       case 'RefundBundlePayment': {
         const bundle = existingBundle(state, command.bundleId);
         if (!bundle.payment || bundle.payment.status !== 'paid') {
-          throw new AppError(SchedulingErrors.paymentNotRefundable, bundle.payment ? 'This payment was already refunded.' : 'This bundle has no payment to refund.');
+          throw SchedulingErrors.paymentNotRefundable('bundle', bundle.payment !== null);
         }
         const { bundleId, clientId, accountId } = bundle;
         return [{ type: 'BundlePaymentRefunded', data: { bundleId, clientId, accountId, amount: bundle.payment.amount, paidAt: bundle.payment.paidAt, refundedAt: command.now } }];
@@ -177,6 +174,6 @@ export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEv
 
 function existingBundle(state: ProgramsState, bundleId: string): BundleState {
   const bundle = state.bundles.find((b) => b.bundleId === bundleId);
-  if (!bundle) throw new AppError(SchedulingErrors.programNotFound, 'No program with this id.');
+  if (!bundle) throw SchedulingErrors.programNotFound();
   return bundle;
 }

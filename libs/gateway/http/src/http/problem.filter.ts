@@ -5,7 +5,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/co
 import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
 import { BodyTooDeepError } from './json-body';
-import { PROBLEM_CONTENT_TYPE, Problem, problem } from './problem';
+import { GatewayErrors } from './gateway-errors';
+import { PROBLEM_CONTENT_TYPE, Problem, problem, problemOf } from './problem';
 
 /**
  * Every error leaves the gateway as application/problem+json with a stable code. AppErrors keep
@@ -31,27 +32,26 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   private toProblem(exception: unknown): Problem {
-    if (exception instanceof AppError) return problem(exception.code, exception.detail, exception.errors);
+    if (exception instanceof AppError) return problemOf(exception);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      if (status === 404) return problem(ErrorCodes.notFound, 'There is nothing at this address; check the method and the path.');
-      if (status === 405) return problem('method_not_allowed', 'This address does not take this method.');
-      if (status === 413) return problem(ErrorCodes.payloadTooLarge, 'The body is larger than 1 MiB; send less at once.');
-      if (status === 415) return problem('unsupported_media_type', 'This content type is not accepted here; send application/json.');
+      if (status === 404) return problemOf(GatewayErrors.noRoute());
+      if (status === 405) return problemOf(GatewayErrors.methodNotAllowed());
+      if (status === 413) return problemOf(GatewayErrors.bodyTooLarge());
+      if (status === 415) return problemOf(GatewayErrors.unsupportedMediaType());
       // Fastify's body parser failed before any route ran.
-      if (status === 400 && /json/i.test(exception.message)) return problem(ErrorCodes.validationFailed, 'The body is not valid JSON.');
+      if (status === 400 && /json/i.test(exception.message)) return problemOf(GatewayErrors.bodyNotJson());
       if (status < 500) return problem(ErrorCodes.validationFailed, exception.message);
     }
     // Fastify's own errors (its body parser: malformed or too deeply nested JSON, a wrong content
     // type, a body over the limit) carry a 4xx statusCode: the caller's mistake, not ours.
     const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-      if (fastifyStatus === 413) return problem(ErrorCodes.payloadTooLarge, 'The body is larger than 1 MiB; send less at once.');
-      if (fastifyStatus === 415) return problem('unsupported_media_type', 'This content type is not accepted here; send application/json.');
-      const detail = exception instanceof BodyTooDeepError ? exception.message : 'The body is not valid JSON.';
-      return problem(ErrorCodes.validationFailed, detail);
+      if (fastifyStatus === 413) return problemOf(GatewayErrors.bodyTooLarge());
+      if (fastifyStatus === 415) return problemOf(GatewayErrors.unsupportedMediaType());
+      return exception instanceof BodyTooDeepError ? problem(ErrorCodes.validationFailed, exception.message) : problemOf(GatewayErrors.bodyNotJson());
     }
     this.logger.error('unhandled error while answering a request', (exception as Error)?.stack ?? String(exception), 'ProblemFilter');
-    return problem(ErrorCodes.internal, 'Something went wrong on our side; try again, and tell us if it keeps happening.');
+    return problemOf(GatewayErrors.internal());
   }
 }

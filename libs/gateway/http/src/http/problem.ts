@@ -1,4 +1,11 @@
-import { ErrorCodes, FieldError } from '@clientele/platform/core';
+import { BillingErrors } from '@clientele/billing/contracts';
+import { ClientsErrors } from '@clientele/clients/contracts';
+import { IdentityErrors } from '@clientele/identity/contracts';
+import { MessagingErrors } from '@clientele/messaging/contracts';
+import { NotificationsErrors } from '@clientele/notifications/contracts';
+import { AppError, CommonErrorKinds, ErrorKind, FieldError, errorKindsByCode } from '@clientele/platform/core';
+import { SchedulingErrors } from '@clientele/scheduling/contracts';
+import { GatewayErrors } from './gateway-errors';
 
 /** RFC 9457 problem details, with our stable `code`. */
 export interface Problem {
@@ -10,38 +17,38 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-const STATUS: Record<string, number> = {
-  [ErrorCodes.validationFailed]: 400,
-  [ErrorCodes.idempotencyKeyRequired]: 400,
-  [ErrorCodes.unauthorized]: 401,
-  [ErrorCodes.invalidCredentials]: 401,
-  [ErrorCodes.forbidden]: 403,
-  [ErrorCodes.messagingNotAllowed]: 403,
-  [ErrorCodes.notFound]: 404,
+/** The only place an error's kind becomes an HTTP status. */
+const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
   method_not_allowed: 405,
-  [ErrorCodes.emailTaken]: 409,
-  [ErrorCodes.seatLimitReached]: 409,
-  [ErrorCodes.concurrencyConflict]: 409,
-  [ErrorCodes.offlineNoLogin]: 409,
-  [ErrorCodes.idempotencyKeyReused]: 409,
-  owner_not_removable: 409,
-  staff_has_clients: 409,
-  product_archived: 409,
-  coach_double_booked: 409,
-  session_not_found: 404,
-  program_not_found: 404,
-  session_covered_by_bundle: 409,
-  session_not_scheduled: 409,
-  session_not_started: 409,
-  payment_already_recorded: 409,
-  payment_not_refundable: 409,
-  nothing_to_pay: 409,
-  [ErrorCodes.payloadTooLarge]: 413,
+  conflict: 409,
+  too_large: 413,
   unsupported_media_type: 415,
-  [ErrorCodes.rateLimited]: 429,
-  [ErrorCodes.internal]: 500,
-  [ErrorCodes.unavailable]: 503,
+  too_many: 429,
+  internal: 500,
+  unavailable: 503,
 };
+
+/** Every catalogue the gateway answers from: the common codes, each service's, the gateway's own. */
+export const ERROR_CATALOGUES = [
+  CommonErrorKinds,
+  IdentityErrors,
+  ClientsErrors,
+  BillingErrors,
+  MessagingErrors,
+  SchedulingErrors,
+  NotificationsErrors,
+  GatewayErrors,
+] as const;
+
+const KIND_OF_CODE = errorKindsByCode(ERROR_CATALOGUES);
+
+export function kindOf(code: string): ErrorKind | undefined {
+  return KIND_OF_CODE.get(code);
+}
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -57,9 +64,10 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** A code the gateway does not know still reaches the caller as a 400: a user never sees a 5xx for it. */
+/** A code no catalogue knows still reaches the caller as a 400: a user never sees a 5xx for it. */
 export function statusOf(code: string): number {
-  return STATUS[code] ?? 400;
+  const kind = kindOf(code);
+  return kind ? STATUS_OF_KIND[kind] : 400;
 }
 
 export function problem(code: string, detail: string, errors?: FieldError[]): Problem {
@@ -72,6 +80,10 @@ export function problem(code: string, detail: string, errors?: FieldError[]): Pr
     code,
     ...(errors && errors.length ? { errors } : {}),
   };
+}
+
+export function problemOf(error: AppError): Problem {
+  return problem(error.code, error.detail, error.errors);
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
