@@ -30,7 +30,7 @@ export class BillingContext {
   constructor(
     readonly deps: BillingDeps,
     readonly payments: PaymentProvider,
-    private readonly views: () => ProcessorRunner,
+    private readonly productViews: () => ProcessorRunner,
   ) {
     this.purchaseCodec = new PurchaseCodec(new PersonalDataCipher(new KeyStore(deps.keys)));
   }
@@ -44,7 +44,8 @@ export class BillingContext {
     return fold(productDecider, history.map((e) => domainEvent<ProductEvent>(e)));
   }
 
-  async waitForViews(result: { position: bigint | null }): Promise<void> {
-    if (result.position !== null) await this.views().waitFor(result.position);
+  /** The catalogue's read model, which the requests answer from: wait for it (`handleAndWait`) to read your writes. */
+  get views(): ProcessorRunner {
+    return this.productViews();
   }
 }

@@ -13,10 +13,10 @@ import {
   rosterDecider,
 } from '@clientele/clients/domain';
 import { IdentitySubjects, type AccountView, type SeatLimitEventData } from '@clientele/identity/contracts';
-import { CommandResult, StreamStateCache, handleCommand } from '@clientele/platform/application';
+import { CommandResult, ReadModel, StreamStateCache, commandMetadata, handleCommand } from '@clientele/platform/application';
 import type { RequestActor } from '@clientele/platform/bus';
 import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
-import type { EventMetadata, GlobalPosition } from '@clientele/platform/event-store';
+import type { EventMetadata } from '@clientele/platform/event-store';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { canSee } from './authorization';
 import { ClientsDeps, ClientsProcessors } from './clients.deps';
@@ -185,12 +185,13 @@ export class ClientsContext {
       data.accountId,
       { type: 'SetSeatLimit', accountId: data.accountId, seatLimit: data.seatLimit, accountVersion: data.version },
       `seat-limit:${data.accountId}:${data.version}`,
-      { correlationId, actor: { id: 'identity', role: 'system' }, accountId: data.accountId },
+      commandMetadata({ correlationId }, { id: 'identity', role: 'system', accountId: data.accountId }),
     );
   }
 
-  async waitForViews(position: GlobalPosition | null): Promise<void> {
-    if (position !== null) await this.processors().views.waitFor(position);
+  /** The read models the requests answer from: wait for them (`handleAndWait`) to read your writes. */
+  get views(): ReadModel {
+    return this.processors().views;
   }
 
   async profile(clientId: string): Promise<ClientProfile> {

@@ -2,7 +2,7 @@ import { BillingEvents } from '@clientele/billing/contracts';
 import { MessagingEvents, type MessageSentEventData } from '@clientele/messaging/contracts';
 import { SchedulingEvents } from '@clientele/scheduling/contracts';
 import { IdentityEvents, type SeatLimitEventData } from '@clientele/identity/contracts';
-import { OutboxRelay, ProcessorRunner, processorOptions } from '@clientele/platform/application';
+import { OutboxRelay, ProcessorRunner, processorOptions, reactionMetadata } from '@clientele/platform/application';
 import { EventConsumer, durableName } from '@clientele/platform/bus';
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ClientsContext } from './clients.context';
@@ -120,11 +120,7 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
           if (event.subject === IdentityEvents.clientAccessActivated) {
             const { clientId } = event.data as { clientId: string };
             await this.context
-              .changeClient(clientId, null, { type: 'MarkAppAccessActive', now: new Date().toISOString() }, event.id, {
-                correlationId: event.metadata.correlationId,
-                causationId: event.id,
-                actor: { id: clientId, role: 'client' },
-              })
+              .changeClient(clientId, null, { type: 'MarkAppAccessActive', now: new Date().toISOString() }, event.id, reactionMetadata(event, { actor: { id: clientId, role: 'client' } }))
               .catch((error) => {
                 // A client deleted meanwhile: nothing to mark.
                 if ((error as { code?: string }).code !== 'not_found') throw error;
@@ -151,7 +147,7 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
       await this.deps.bus.consume({ durableName: durableName('clients', 'messaging'), sourceService: 'messaging', subjects: [MessagingEvents.messageSent] }, async (event) => {
         const { clientId, messageId, from, sentAt } = event.data as unknown as MessageSentEventData;
         await this.context
-          .changeClient(clientId, null, { type: 'RecordMessage', messageId, from, sentAt }, `message:${messageId}`, { correlationId: event.metadata.correlationId, causationId: event.id })
+          .changeClient(clientId, null, { type: 'RecordMessage', messageId, from, sentAt }, `message:${messageId}`, reactionMetadata(event))
           .catch((error) => {
             // The client was deleted meanwhile: nothing to count.
             if ((error as { code?: string }).code !== 'not_found') throw error;

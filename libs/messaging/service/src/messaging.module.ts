@@ -1,6 +1,6 @@
-import { ServiceHealth, WorkHealth } from '@clientele/platform/application';
+import { ServiceHealth, WorkHealth, commandIdFor, commandMetadata, handleAndWait } from '@clientele/platform/application';
 import { ClientsEvents } from '@clientele/clients/contracts';
-import { ClientPolicyUpdate, Message, MessagingSubjects } from '@clientele/messaging/contracts';
+import { Message, MessagingSubjects } from '@clientele/messaging/contracts';
 import { EventConsumer, durableName, requireStaff, type RequestActor, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
@@ -45,12 +45,6 @@ class MessagingMessageController {
     return { items: await this.messaging.thread(actor.id) };
   }
 
-  @MessagePattern(MessagingSubjects.syncClients)
-  async sync(@Payload() envelope: RequestEnvelope<{ clients: ClientPolicyUpdate[] }>): Promise<{ synced: number }> {
-    await this.messaging.updatePolicies(envelope.data.clients);
-    return { synced: envelope.data.clients.length };
-  }
-
   @MessagePattern(MessagingSubjects.health)
   async health(): Promise<ServiceHealth> {
     await Promise.all([this.messaging.deps.events.ping(), this.messaging.deps.documents.ping()]);
@@ -61,13 +55,15 @@ class MessagingMessageController {
   private async send(policy: PolicyDoc, clientId: string, from: 'coach' | 'client', actor: RequestActor, envelope: RequestEnvelope<{ body: string }>): Promise<Message> {
     const messageId = randomUUID();
     const now = new Date().toISOString();
-    const result = await this.messaging.run(
-      clientId,
-      { type: 'SendMessage', messageId, clientId, accountId: policy.accountId, from, senderId: actor.id, body: envelope.data.body, clientType: policy.type, now },
-      envelope.idempotencyKey ? `message:${clientId}:${envelope.idempotencyKey}` : messageId,
-      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: policy.accountId },
+    const result = await handleAndWait(
+      this.messaging.run(
+        clientId,
+        { type: 'SendMessage', messageId, clientId, accountId: policy.accountId, from, senderId: actor.id, body: envelope.data.body, clientType: policy.type, now },
+        commandIdFor(envelope, (key) => `message:${clientId}:${key}`, messageId),
+        commandMetadata(envelope, { ...actor, accountId: policy.accountId }),
+      ),
+      this.messaging.views,
     );
-    if (result.position !== null) await this.messaging.views.waitFor(result.position);
     const sent = result.events[0];
     if (!sent || sent.type !== 'MessageSent') throw new Error('no message was recorded');
     return { id: sent.data.messageId, from, body: envelope.data.body, sentAt: sent.data.sentAt };

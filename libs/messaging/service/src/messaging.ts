@@ -2,7 +2,7 @@ import type { Leases } from '@clientele/platform/coordination';
 import { ClientContactView, ClientsEvents, ClientsSubjects } from '@clientele/clients/contracts';
 import { ClientPolicyUpdate, Message, MessageSentEventData, MessagingEvents } from '@clientele/messaging/contracts';
 import { ThreadCommand, ThreadEvent, threadDecider } from '@clientele/messaging/domain';
-import { CommandResult, EventCodec, EventProcessor, OutboxRelay, ProcessorRunner, domainEvent, handleCommand, processorOptions, toIntegrationEvent } from '@clientele/platform/application';
+import { CommandResult, EventCodec, EventProcessor, OutboxRelay, ProcessorRunner, domainEvent, handleAndWait, handleCommand, processorOptions, reactionMetadata, toIntegrationEvent } from '@clientele/platform/application';
 import type { EventBus, IntegrationEvent, RequestActor, RequestClient } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
@@ -33,6 +33,8 @@ export interface PolicyDoc {
   coachId: string;
   type: ClientPolicyUpdate['type'];
   deleted: boolean;
+  /** The client stream's version the copy has seen (absent in copies written before it was kept). */
+  version?: number;
   [key: string]: unknown;
 }
 
@@ -103,40 +105,38 @@ export class Messaging {
     );
   }
 
-  /** Applies a client's new facts, in stream order: an older version never overwrites a newer one. */
-  updatePolicy(update: Partial<ClientPolicyUpdate> & { clientId: string; version: number }, deleted = false): Promise<void> {
-    return this.updatePolicies([update], deleted);
-  }
-
-  /** Many clients' new facts (a bulk type change) in one commit: one durable write, not one per client. */
-  async updatePolicies(updates: ReadonlyArray<Partial<ClientPolicyUpdate> & { clientId: string; version: number }>, deleted = false): Promise<void> {
-    if (updates.length === 0) return;
-    const policies = this.deps.documents.collection<PolicyDoc>(POLICIES);
-    const writes = [];
-    for (const update of updates) {
-      const current = await policies.get(update.clientId);
-      const doc: PolicyDoc = {
-        id: update.clientId,
-        accountId: update.accountId ?? current?.accountId ?? '',
-        coachId: update.coachId ?? current?.coachId ?? '',
-        type: update.type ?? current?.type ?? 'offline',
-        deleted: deleted || (current?.deleted ?? false),
-      };
-      writes.push({ op: 'upsert' as const, collection: POLICIES, doc, version: update.version });
-    }
-    await this.deps.documents.commit(writes);
+  /** Applies a client's new facts from the clients events, in stream order: an older version never overwrites a newer one. */
+  async updatePolicy(update: Partial<ClientPolicyUpdate> & { clientId: string; version: number }, deleted = false): Promise<void> {
+    const current = await this.deps.documents.collection<PolicyDoc>(POLICIES).get(update.clientId);
+    const doc: PolicyDoc = {
+      id: update.clientId,
+      accountId: update.accountId ?? current?.accountId ?? '',
+      coachId: update.coachId ?? current?.coachId ?? '',
+      type: update.type ?? current?.type ?? 'offline',
+      deleted: deleted || (current?.deleted ?? false),
+      version: update.version,
+    };
+    await this.deps.documents.commit([{ op: 'upsert', collection: POLICIES, doc, version: update.version }]);
   }
 
   /**
-   * The copy; for a client the copy has not heard of yet (added a moment ago by a path that did
-   * not sync it), the roster's own answer, used for this decision only.
+   * The client's policy as of now, for a decision. The copy follows the clients events, so it may
+   * not have seen a change whose answer the coach already has (a type change, a reassignment, a
+   * new client). So the roster says which version of the client is current: a copy that has seen
+   * it decides; one that has not is passed over for the roster's own answer, for this decision
+   * only (the events bring the copy forward: they are its one writer). A deleted or unknown client
+   * has no policy.
    */
   async policy(clientId: string): Promise<PolicyDoc | null> {
-    const doc = await this.deps.documents.collection<PolicyDoc>(POLICIES).get(clientId);
-    if (doc) return doc.deleted ? null : doc;
+    const [copy, current] = await Promise.all([this.deps.documents.collection<PolicyDoc>(POLICIES).get(clientId), this.rosterContact(clientId)]);
+    if (!current) return null;
+    if (copy && !copy.deleted && copy.version !== undefined && copy.version >= current.version) return copy;
+    return { id: clientId, accountId: current.accountId, coachId: current.coachId, type: current.type, deleted: false, version: current.version };
+  }
+
+  private async rosterContact(clientId: string): Promise<ClientContactView | null> {
     try {
-      const contact = await this.deps.requests.request<ClientContactView>(ClientsSubjects.getContact, { data: { clientId } });
-      return { id: clientId, accountId: contact.accountId, coachId: contact.coachId, type: contact.type, deleted: false };
+      return await this.deps.requests.request<ClientContactView>(ClientsSubjects.getContact, { data: { clientId } });
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCodes.notFound) return null;
       throw error;
@@ -173,11 +173,10 @@ export class Messaging {
         return this.updatePolicy({ clientId: data.clientId, accountId: data.accountId, coachId: data.to, version: data.version });
       case ClientsEvents.deleted: {
         await this.updatePolicy({ clientId: data.clientId, accountId: data.accountId, version: data.version }, true);
-        const closed = await this.run(data.clientId, { type: 'CloseThread', clientId: data.clientId, accountId: data.accountId, now: new Date().toISOString() }, event.id, {
-          correlationId: event.metadata.correlationId,
-          causationId: event.id,
-        });
-        if (closed.position !== null) await this.views.waitFor(closed.position);
+        await handleAndWait(
+          this.run(data.clientId, { type: 'CloseThread', clientId: data.clientId, accountId: data.accountId, now: new Date().toISOString() }, event.id, reactionMetadata(event)),
+          this.views,
+        );
         await this.codec.cipher.shred(data.clientId);
         return;
       }

@@ -1,5 +1,6 @@
 export * from './deterministic-id';
 export * from './command-handler';
+export * from './command-plumbing';
 export * from './event-processor';
 export * from './processor-runner';
 export * from './outbox-relay';
@@ -10,3 +11,4 @@ export * from './projection-set';
 export * from './processor-options';
 export * from './work-health';
 export * from './tracked-consumers';
+export * from './service-lifecycle';

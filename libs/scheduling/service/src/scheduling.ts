@@ -1,6 +1,6 @@
 import { ClientContactView, ClientsSubjects } from '@clientele/clients/contracts';
-import { CommandResult, EventProcessor, OutboxRelay, ProcessorRunner, domainEvent, handleCommand, processorOptions, toIntegrationEvent } from '@clientele/platform/application';
-import type { EventBus, IntegrationEvent, RequestActor, RequestClient, RequestEnvelope } from '@clientele/platform/bus';
+import { CommandResult, EventProcessor, OutboxRelay, ProcessorRunner, domainEvent, handleCommand, metadataCausedBy, processorOptions, toIntegrationEvent } from '@clientele/platform/application';
+import type { EventBus, IntegrationEvent, RequestActor, RequestClient } from '@clientele/platform/bus';
 import type { Leases } from '@clientele/platform/coordination';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { DocumentStore } from '@clientele/platform/document-store';
@@ -60,7 +60,7 @@ export class BundleConsumption implements EventProcessor {
   async handle(recorded: RecordedEvent): Promise<[]> {
     const event = domainEvent<Extract<CalendarEvent, { type: 'SessionCompleted' }>>(recorded);
     const coachId = recorded.streamName.slice('calendar-'.length);
-    await this.scheduling().consumeBundleSession(coachId, event.data, { ...recorded.metadata, causationId: recorded.id });
+    await this.scheduling().consumeBundleSession(coachId, event.data, metadataCausedBy(recorded));
     return [];
   }
 }
@@ -117,11 +117,6 @@ export class Scheduling {
     return covered.position ?? consumed.position;
   }
 
-  async waitForViews(...positions: Array<GlobalPosition | null>): Promise<void> {
-    const last = positions.filter((p): p is GlobalPosition => p !== null).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))[0];
-    if (last !== undefined) await this.views.waitFor(last);
-  }
-
   /** The client as the roster knows it now (a deleted client is not found). */
   async contact(clientId: string, correlationId?: string): Promise<ClientContactView | null> {
     try {
@@ -161,15 +156,10 @@ export class Scheduling {
   }
 }
 
-/** What the events of a staff member's request carry: its correlation, the actor and the account. */
-export function metadataOf(envelope: RequestEnvelope<unknown>, actor: RequestActor): EventMetadata {
-  return { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
-}
-
 export function clientNotFound(): AppError {
   return new AppError(ErrorCodes.notFound, 'No client with this id.');
 }
 
 export function sessionNotFound(): AppError {
-  return new AppError(SchedulingErrors.sessionNotFound, 'No session with this id.');
+  return SchedulingErrors.sessionNotFound();
 }

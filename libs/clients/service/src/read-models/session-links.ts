@@ -1,5 +1,5 @@
 import { CoachLinkedBySessionData, SessionLinkEvent, SessionLinkState, sessionLinkDecider } from '@clientele/clients/domain';
-import { CommandResult, handleCommand, type ProcessorRunner } from '@clientele/platform/application';
+import { CommandResult, handleAndWait, handleCommand, reactionMetadata, type ProcessorRunner } from '@clientele/platform/application';
 import type { IntegrationEvent, RequestActor } from '@clientele/platform/bus';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventMetadata, EventStore } from '@clientele/platform/event-store';
@@ -68,13 +68,14 @@ export class SessionLinkRecorder {
   async onSessionScheduled(event: IntegrationEvent): Promise<void> {
     const { sessionId, accountId, clientId, coachId } = event.data as unknown as SessionScheduledEventData;
     if (!sessionId || !accountId || !clientId || !coachId) throw new Error(`${event.subject} ${event.id} lacks a session, account, client or coach id`);
-    const result = await this.link({ clientId, accountId, coachId, sessionId, linkedAt: event.occurredAt }, event.id, {
-      correlationId: event.metadata.correlationId,
-      causationId: event.id,
-      actor: event.metadata.actor ?? { id: 'scheduling', role: 'system' },
-      accountId,
-    });
-    if (result.position !== null) await this.projection.waitFor(result.position);
+    await handleAndWait(
+      this.link(
+        { clientId, accountId, coachId, sessionId, linkedAt: event.occurredAt },
+        event.id,
+        reactionMetadata(event, { actor: event.metadata.actor ?? { id: 'scheduling', role: 'system' }, accountId }),
+      ),
+      this.projection,
+    );
   }
 
   /**

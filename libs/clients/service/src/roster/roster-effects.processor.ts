@@ -1,5 +1,5 @@
 import { ClientAddedData, RosterEvent } from '@clientele/clients/domain';
-import { EventProcessor, domainEvent } from '@clientele/platform/application';
+import { EventProcessor, domainEvent, metadataCausedBy } from '@clientele/platform/application';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { RecordedEvent } from '@clientele/platform/event-store';
 import type { ClientsContext } from '../clients.context';
@@ -18,7 +18,7 @@ export class RosterEffectsProcessor implements EventProcessor {
 
   async handle(recorded: RecordedEvent): Promise<[]> {
     const event = domainEvent<RosterEvent>(recorded);
-    const metadata = { ...recorded.metadata, causationId: recorded.id };
+    const metadata = metadataCausedBy(recorded);
     switch (event.type) {
       case 'ClientEnrolled':
         await completeEnrolment(this.context, event.data.client, metadata, event.data.status);

@@ -6,7 +6,6 @@ import {
   HistoryEntry,
   Note,
 } from '@clientele/clients/contracts';
-import { MessagingSubjects } from '@clientele/messaging/contracts';
 import type { RequestActor } from '@clientele/platform/bus';
 import { AppError, ErrorCodes, type Page } from '@clientele/platform/core';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res, StreamableFile } from '@nestjs/common';
@@ -61,7 +60,6 @@ export class ClientsController {
       idempotencyKey: idempotencyKey(key),
       data: body,
     });
-    await this.syncMessaging(actor, correlationId, [profile]);
     void reply.header('location', `/api/v1/clients/${profile.id}`).header('etag', etag(profile.version));
     return profile;
   }
@@ -91,24 +89,7 @@ export class ClientsController {
     @CurrentActor() actor: RequestActor,
     @CorrelationId() correlationId: string,
   ): Promise<BulkChangeTypeResult> {
-    const result = await send<BulkChangeTypeResult>(this.deps.requests, ClientsSubjects.bulkChangeType, { actor, correlationId, idempotencyKey: idempotencyKey(key), data: body }, { timeoutMs: 120_000 });
-    if (!body.dryRun) {
-      // The clients service says each changed client's new version and coach: no read per client.
-      const changed = result.results.flatMap((r) =>
-        r.outcome === 'changed' && r.version !== undefined && r.coachId !== undefined ? [{ id: r.clientId, coachId: r.coachId, type: body.type, version: r.version }] : [],
-      );
-      await this.syncMessaging(actor, correlationId, changed);
-    }
-    // What was added for the sync above stays between the services.
-    return { ...result, results: result.results.map(({ version: _version, coachId: _coachId, ...outcome }) => outcome) };
-  }
-
-  private async syncMessaging(actor: RequestActor, correlationId: string, profiles: ReadonlyArray<Pick<ClientProfile, 'id' | 'coachId' | 'type' | 'version'>>): Promise<void> {
-    if (profiles.length === 0) return;
-    await send(this.deps.requests, MessagingSubjects.syncClients, {
-      correlationId,
-      data: { clients: profiles.map((p) => ({ clientId: p.id, accountId: actor.accountId, coachId: p.coachId, type: p.type, version: p.version })) },
-    });
+    return send<BulkChangeTypeResult>(this.deps.requests, ClientsSubjects.bulkChangeType, { actor, correlationId, idempotencyKey: idempotencyKey(key), data: body }, { timeoutMs: 120_000 });
   }
 
   /** One import at a time per account, a few per process, the others wait their turn (issue 17: an import must not starve other tenants). */
@@ -217,8 +198,7 @@ export class ClientsController {
       idempotencyKey: idempotencyKey(key),
       data: { clientId, type: body.type },
     });
-    // The messaging policy follows before we answer: no reply slips through under the old type.
-    await this.syncMessaging(actor, correlationId, [profile]);
+    // No reply slips through under the old type: messaging decides by the roster's current version.
     void reply.header('etag', etag(profile.version));
     return profile;
   }
@@ -263,10 +243,8 @@ export class ClientsController {
   @Roles('admin')
   @ApiOperation({ summary: 'Give the client to another coach of the account (admin).' })
   @ApiOkResponse({ type: ClientProfileAnswer })
-  async reassign(@Param('id') clientId: string, @Body() body: ReassignBody, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<ClientProfile> {
-    const profile = await send<ClientProfile>(this.deps.requests, ClientsSubjects.reassign, { actor, correlationId, data: { clientId, coachId: body.coachId } });
-    await this.syncMessaging(actor, correlationId, [profile]);
-    return profile;
+  reassign(@Param('id') clientId: string, @Body() body: ReassignBody, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<ClientProfile> {
+    return send<ClientProfile>(this.deps.requests, ClientsSubjects.reassign, { actor, correlationId, data: { clientId, coachId: body.coachId } });
   }
 
   @Post(':id/login-details')

@@ -9,7 +9,7 @@ import {
   loginEmailDecider,
   normalizeEmail,
 } from '@clientele/identity/domain';
-import { CommandResult, deterministicId, handleCommand } from '@clientele/platform/application';
+import { CommandResult, deterministicId, handleCommand, reactionMetadata } from '@clientele/platform/application';
 import { untilAvailable, type IntegrationEvent, type RequestClient } from '@clientele/platform/bus';
 import { AppError, ErrorCodes, fold } from '@clientele/platform/core';
 import type { EventMetadata, EventStore } from '@clientele/platform/event-store';
@@ -145,7 +145,7 @@ export class ClientAccess {
       fields?: string[];
     };
     const { clientId, accountId } = data;
-    const metadata = { correlationId: event.metadata.correlationId, causationId: event.id, actor: event.metadata.actor, accountId };
+    const metadata = reactionMetadata(event, { actor: event.metadata.actor, accountId });
     const now = new Date().toISOString();
     // The link goes to the address the roster has now, and only that address can use it.
     const invite = async (reason: 'added' | 'type_changed' | 'requested' | 'email_changed', known?: ClientContactView | null) => {

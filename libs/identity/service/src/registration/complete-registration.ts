@@ -1,7 +1,18 @@
-import { accountDecider, PendingRegistration, staffMemberDecider } from '@clientele/identity/domain';
-import { handleCommand } from '@clientele/platform/application';
+import { accountDecider, loginEmailDecider, PendingRegistration, staffMemberDecider } from '@clientele/identity/domain';
+import { handleCommand, latestPosition } from '@clientele/platform/application';
 import type { EventMetadata, EventStore, GlobalPosition } from '@clientele/platform/event-store';
-import { accountStream, staffStream } from '../streams';
+import { accountStream, loginEmailStream, staffStream } from '../streams';
+
+/**
+ * A sign-up or a new staff member: the new member's address is claimed in the sign-in registry
+ * (the commit point: `email_taken` when it already signs in anywhere), then the registration is
+ * completed. Returns the last position written, for the request to wait for its read models.
+ */
+export async function register(events: EventStore, registration: PendingRegistration, metadata: EventMetadata, now: string): Promise<GlobalPosition | null> {
+  const { userId, email } = registration.staffMember;
+  await handleCommand(events, loginEmailStream(email), loginEmailDecider, { type: 'ClaimLoginEmail', email, registration, now }, { commandId: `claim-login:${userId}`, metadata });
+  return completeRegistration(events, registration, metadata, now);
+}
 
 /**
  * Creates what a claimed registration describes: the account (for a sign-up) and the staff
@@ -34,11 +45,5 @@ export async function completeRegistration(
     { type: 'RegisterStaffMember', ...member, now },
     { commandId: `register-staff:${member.userId}`, metadata },
   );
-  return max(last, registered.position);
-}
-
-function max(a: GlobalPosition | null, b: GlobalPosition | null): GlobalPosition | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return a > b ? a : b;
+  return latestPosition(last, registered.position);
 }

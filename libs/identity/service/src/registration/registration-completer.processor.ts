@@ -1,6 +1,6 @@
 import type { LoginEmailEvent, PendingClientSignIn, StaffMemberEvent } from '@clientele/identity/domain';
 import { loginEmailDecider } from '@clientele/identity/domain';
-import { handleCommand, type EventProcessor } from '@clientele/platform/application';
+import { handleCommand, metadataCausedBy, type EventProcessor } from '@clientele/platform/application';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { EventMetadata, EventStore, RecordedEvent } from '@clientele/platform/event-store';
 import type { ClientAccess } from '../client-access/client-access';
@@ -24,7 +24,7 @@ export class RegistrationCompleter implements EventProcessor {
   ) {}
 
   async handle(recorded: RecordedEvent): Promise<[]> {
-    const metadata: EventMetadata = { ...recorded.metadata, causationId: recorded.id };
+    const metadata = metadataCausedBy(recorded);
     if (recorded.type === 'LoginEmailClaimed') {
       const data = (recorded as unknown as { data: Extract<LoginEmailEvent, { type: 'LoginEmailClaimed' }>['data'] }).data;
       if (data.registration) await completeRegistration(this.events, data.registration, metadata, data.claimedAt);

@@ -1,6 +1,6 @@
 import { BillingSubjects, BuyerView, CheckoutRequest, CheckoutResult } from '@clientele/billing/contracts';
 import { purchaseDecider } from '@clientele/billing/domain';
-import { deterministicId, handleCommand } from '@clientele/platform/application';
+import { commandMetadata, deterministicId, handleCommand } from '@clientele/platform/application';
 import type { RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -43,7 +43,7 @@ export class CheckoutMessageController {
       purchaseDecider,
       { type: 'Checkout', purchaseId, product, buyer: normalizedBuyer, requestHash, now: new Date().toISOString() },
       // The request is part of the command id: the same key with another request reaches the decider, which refuses it.
-      { commandId: `checkout:${purchaseId}:${requestHash}`, metadata: { correlationId: envelope.correlationId, actor: { id: 'buyer', role: 'client' }, accountId: product.accountId } },
+      { commandId: `checkout:${purchaseId}:${requestHash}`, metadata: commandMetadata(envelope, { id: 'buyer', role: 'client', accountId: product.accountId }) },
       { codec: this.context.purchaseCodec },
     );
     return { purchaseId, productId, status: 'completed' };

@@ -1,5 +1,7 @@
 import { BillingSubjects, Money, Product, PublicProduct, SessionPack } from '@clientele/billing/contracts';
-import { requireCapability, requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
+import type { ProductCommand } from '@clientele/billing/domain';
+import { commandMetadata, handleAndWait } from '@clientele/platform/application';
+import { requireCapability, requireStaff, type RequestActor, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ClientType, ErrorCodes, Page } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
@@ -20,14 +22,13 @@ export class ProductsMessageController {
     const actor = requireStaff(envelope.actor);
     requireCapability(actor, 'manage_products');
     const productId = randomUUID();
-    const result = await this.context.changeProduct(
+    return this.record(
+      envelope,
+      actor,
       productId,
       { type: 'CreateProduct', productId, accountId: actor.accountId, ...envelope.data, actorId: actor.id, now: new Date().toISOString() },
       `create-product:${productId}`,
-      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
     );
-    await this.context.waitForViews(result);
-    return this.read(actor.accountId, productId);
   }
 
   @MessagePattern(BillingSubjects.updateProduct)
@@ -35,14 +36,8 @@ export class ProductsMessageController {
     const actor = requireStaff(envelope.actor);
     requireCapability(actor, 'manage_products');
     await this.read(actor.accountId, envelope.data.productId);
-    const result = await this.context.changeProduct(
-      envelope.data.productId,
-      { type: 'UpdateProduct', changes: envelope.data.changes, actorId: actor.id, now: new Date().toISOString() },
-      randomUUID(),
-      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
-    );
-    await this.context.waitForViews(result);
-    return this.read(actor.accountId, envelope.data.productId);
+    const command: ProductCommand = { type: 'UpdateProduct', changes: envelope.data.changes, actorId: actor.id, now: new Date().toISOString() };
+    return this.record(envelope, actor, envelope.data.productId, command, randomUUID());
   }
 
   @MessagePattern(BillingSubjects.archiveProduct)
@@ -50,14 +45,8 @@ export class ProductsMessageController {
     const actor = requireStaff(envelope.actor);
     requireCapability(actor, 'manage_products');
     await this.read(actor.accountId, envelope.data.productId);
-    const result = await this.context.changeProduct(
-      envelope.data.productId,
-      { type: 'ArchiveProduct', actorId: actor.id, now: new Date().toISOString() },
-      `archive:${envelope.data.productId}`,
-      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
-    );
-    await this.context.waitForViews(result);
-    return this.read(actor.accountId, envelope.data.productId);
+    const command: ProductCommand = { type: 'ArchiveProduct', actorId: actor.id, now: new Date().toISOString() };
+    return this.record(envelope, actor, envelope.data.productId, command, `archive:${envelope.data.productId}`);
   }
 
   @MessagePattern(BillingSubjects.listProducts)
@@ -83,6 +72,12 @@ export class ProductsMessageController {
     if (!doc) throw new AppError(ErrorCodes.notFound, 'This product does not exist; check the link you were given.');
     const { id, name, price, clientType, sessionPack, archived } = toProduct(doc);
     return { id, name, price, clientType, sessionPack, archived };
+  }
+
+  /** Records a change of the catalogue, and answers the product once the catalogue's read model shows it. */
+  private async record(envelope: RequestEnvelope<unknown>, actor: RequestActor, productId: string, command: ProductCommand, commandId: string): Promise<Product> {
+    await handleAndWait(this.context.changeProduct(productId, command, commandId, commandMetadata(envelope, actor)), this.context.views);
+    return this.read(actor.accountId, productId);
   }
 
   private async read(accountId: string, productId: string): Promise<Product> {

@@ -1,12 +1,11 @@
 import { AddClientRequest, ClientProfile, ClientsSubjects } from '@clientele/clients/contracts';
 import { ClientAddedData, initialAppAccess, validateNewClient } from '@clientele/clients/domain';
 import { IdentitySubjects, StaffMemberView } from '@clientele/identity/contracts';
-import { deterministicId } from '@clientele/platform/application';
+import { commandMetadata, entityIdFor, waitForProjections } from '@clientele/platform/application';
 import { requireCapability, requireStaff, type RequestActor, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import type { ClientsContext } from '../../clients.context';
 import { completeEnrolment } from '../../roster/roster-effects.processor';
@@ -26,7 +25,7 @@ export class AddClientMessageController {
     requireCapability(actor, 'create_clients');
     const input = validateNewClient(envelope.data);
     const coachId = await resolveCoach(this.context, actor, envelope.data.coachId, envelope.correlationId);
-    const clientId = envelope.idempotencyKey ? deterministicId('client', actor.accountId, envelope.idempotencyKey) : randomUUID();
+    const clientId = entityIdFor(envelope, (key) => ['client', actor.accountId, key]);
     const client: ClientAddedData = {
       clientId,
       accountId: actor.accountId,
@@ -38,7 +37,7 @@ export class AddClientMessageController {
       addedAt: new Date().toISOString(),
       addedBy: actor.id,
     };
-    const metadata = { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
+    const metadata = commandMetadata(envelope, actor);
     const stored = await this.context.codec.encode({ type: 'ClientAdded', data: client });
     const [plan] = await this.context.enroll(
       actor.accountId,
@@ -48,7 +47,7 @@ export class AddClientMessageController {
     );
     if (plan.refusal) throw plan.refusal;
     const added = await completeEnrolment(this.context, stored, metadata);
-    await this.context.waitForViews(added?.position ?? null);
+    await waitForProjections(added?.position ?? null, this.context.views);
     return this.context.profile(clientId);
   }
 }

@@ -1,4 +1,5 @@
 import { AddNoteRequest, ClientsSubjects, Note } from '@clientele/clients/contracts';
+import { commandMetadata, handleAndWait } from '@clientele/platform/application';
 import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
@@ -16,16 +17,18 @@ export class AddNoteMessageController {
     const actor = requireStaff(envelope.actor);
     const noteId = randomUUID();
     const now = new Date().toISOString();
-    const result = await this.context.changeClient(
-      envelope.data.clientId,
-      actor,
-      { type: 'AddNote', noteId, body: envelope.data.body, actorId: actor.id, now },
-      `note:${noteId}`,
-      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
-      // A new note id each call: the cached client state is safe, and notes on one client take turns instead of conflicting.
-      { fresh: true },
+    await handleAndWait(
+      this.context.changeClient(
+        envelope.data.clientId,
+        actor,
+        { type: 'AddNote', noteId, body: envelope.data.body, actorId: actor.id, now },
+        `note:${noteId}`,
+        commandMetadata(envelope, actor),
+        // A new note id each call: the cached client state is safe, and notes on one client take turns instead of conflicting.
+        { fresh: true },
+      ),
+      this.context.views,
     );
-    await this.context.waitForViews(result.position);
     return { id: noteId, body: envelope.data.body, authorId: actor.id, createdAt: now };
   }
 }

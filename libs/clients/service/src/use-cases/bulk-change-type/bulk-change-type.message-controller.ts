@@ -1,12 +1,11 @@
 import { BulkChangeTypeRequest, BulkChangeTypeResult, ClientsSubjects } from '@clientele/clients/contracts';
 import { clientDecider, typeChangeEffect } from '@clientele/clients/domain';
-import { mapConcurrently } from '@clientele/platform/application';
+import { commandIdFor, commandMetadata, latestPosition, mapConcurrently, waitForProjections } from '@clientele/platform/application';
 import { requireStaff, type RequestActor, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { GlobalPosition } from '@clientele/platform/event-store';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
 import { canSee } from '../../authorization';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import type { ClientsContext } from '../../clients.context';
@@ -32,8 +31,8 @@ export class BulkChangeTypeMessageController {
   async bulkChangeType(@Payload() envelope: RequestEnvelope<BulkChangeTypeRequest>): Promise<BulkChangeTypeResult> {
     const actor = requireStaff(envelope.actor);
     const { clientIds, type, dryRun } = envelope.data;
-    const requestId = envelope.idempotencyKey ? `bulk-type:${actor.accountId}:${envelope.idempotencyKey}` : randomUUID();
-    const metadata = { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
+    const requestId = commandIdFor(envelope, (key) => `bulk-type:${actor.accountId}:${key}`);
+    const metadata = commandMetadata(envelope, actor);
     const summary = { changed: 0, unchanged: 0, failed: 0, invitationsToSend: 0, accessRevoked: 0 };
     const results: Outcome[] = [];
     let last: GlobalPosition | null = null;
@@ -47,9 +46,9 @@ export class BulkChangeTypeMessageController {
       summary[outcome.result.outcome]++;
       if (outcome.effect === 'invitation') summary.invitationsToSend++;
       if (outcome.effect === 'access_revoked') summary.accessRevoked++;
-      if (outcome.position !== undefined && outcome.position !== null && (last === null || outcome.position > last)) last = outcome.position;
+      last = latestPosition(last, outcome.position);
     }
-    await this.context.waitForViews(last);
+    await waitForProjections(last, this.context.views);
     return { results, summary };
   }
 
@@ -64,10 +63,8 @@ export class BulkChangeTypeMessageController {
       );
       const changed = result.events[0];
       if (!changed || changed.type !== 'ClientTypeChanged') return { result: { clientId, outcome: 'unchanged' as const }, position: result.position };
-      // The version is that of this change (a retried request's change is older than the stream's head: none then).
-      const followed = result.alreadyHandled ? {} : { version: result.revision, coachId: result.state.coachId };
       return {
-        result: { clientId, outcome: 'changed' as const, ...followed },
+        result: { clientId, outcome: 'changed' as const },
         effect: changed.data.effect,
         position: result.position,
       };

@@ -1,5 +1,6 @@
 import { ChangeContactRequest, ClientProfile, ClientsSubjects } from '@clientele/clients/contracts';
 import { validateContactChanges } from '@clientele/clients/domain';
+import { commandMetadata, handleAndWait } from '@clientele/platform/application';
 import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -48,7 +49,7 @@ export class ChangeContactMessageController {
     if (expectedVersion !== undefined && expectedVersion !== state.version) {
       throw new AppError(ErrorCodes.concurrencyConflict, 'The client changed since you read it; reload it and apply your change again.');
     }
-    const metadata = { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
+    const metadata = commandMetadata(envelope, actor);
     const commandId = randomUUID();
     const newEmail = valid.email !== undefined && valid.email.toLowerCase() !== state.contact.email.toLowerCase() ? valid.email : null;
     const previousKey = await this.context.emailKey(actor.accountId, state.contact.email);
@@ -56,22 +57,24 @@ export class ChangeContactMessageController {
       await this.context.roster(actor.accountId, { type: 'ChangeEmail', clientId, emailKey: await this.context.emailKey(actor.accountId, newEmail) }, `${commandId}:claim`, metadata);
     }
     try {
-      const result = await this.context.changeClient(
-        clientId,
-        actor,
-        { type: 'ChangeContact', changes: valid, expectedVersion, actorId: actor.id, now: new Date().toISOString() },
-        commandId,
-        metadata,
-        {
-          fresh: true,
-          precondition: (current) => {
-            if (valid.email !== undefined && current.contact.email.toLowerCase() !== state.contact.email.toLowerCase()) {
-              throw new AppError(ErrorCodes.concurrencyConflict, 'The client changed since you read it; reload it and apply your change again.');
-            }
+      await handleAndWait(
+        this.context.changeClient(
+          clientId,
+          actor,
+          { type: 'ChangeContact', changes: valid, expectedVersion, actorId: actor.id, now: new Date().toISOString() },
+          commandId,
+          metadata,
+          {
+            fresh: true,
+            precondition: (current) => {
+              if (valid.email !== undefined && current.contact.email.toLowerCase() !== state.contact.email.toLowerCase()) {
+                throw new AppError(ErrorCodes.concurrencyConflict, 'The client changed since you read it; reload it and apply your change again.');
+              }
+            },
           },
-        },
+        ),
+        this.context.views,
       );
-      await this.context.waitForViews(result.position);
     } catch (error) {
       if (newEmail) {
         await this.context.roster(actor.accountId, { type: 'ChangeEmail', clientId, emailKey: previousKey }, `${commandId}:release`, metadata);

@@ -1,4 +1,5 @@
 import { ClientsSubjects } from '@clientele/clients/contracts';
+import { commandMetadata, waitForProjections } from '@clientele/platform/application';
 import { requireCapability, requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
@@ -23,10 +24,10 @@ export class DeleteClientMessageController {
     const { clientId } = envelope.data;
     const state = await this.context.loadClient(clientId);
     if (!state.exists || state.deleted || !canSee(actor, state)) throw notFound();
-    const metadata = { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
+    const metadata = commandMetadata(envelope, actor);
     await this.context.roster(actor.accountId, { type: 'RemoveClient', clientId }, `remove:${clientId}`, metadata);
     const position = await completeRemoval(this.context, clientId, metadata, actor.id);
-    await this.context.waitForViews(position);
+    await waitForProjections(position, this.context.views);
     return { deleted: true };
   }
 }

@@ -1,7 +1,7 @@
 import { BillingSubjects, type BuyerView, type PurchaseCompletedEventData } from '@clientele/billing/contracts';
 import { ClientAddedData, initialAppAccess } from '@clientele/clients/domain';
 import { IdentitySubjects, type AccountView } from '@clientele/identity/contracts';
-import { deterministicId } from '@clientele/platform/application';
+import { deterministicId, reactionMetadata } from '@clientele/platform/application';
 import type { IntegrationEvent } from '@clientele/platform/bus';
 import { ErrorCodes } from '@clientele/platform/core';
 import type { ClientsContext } from '../../clients.context';
@@ -24,7 +24,7 @@ export class EnrolBuyerWhenProductPurchased {
   async handle(event: IntegrationEvent): Promise<void> {
     const purchase = event.data as unknown as PurchaseCompletedEventData;
     const { accountId, purchaseId } = purchase;
-    const metadata = { correlationId: event.metadata.correlationId, causationId: event.id, actor: { id: 'billing', role: 'system' }, accountId };
+    const metadata = reactionMetadata(event, { actor: { id: 'billing', role: 'system' }, accountId });
     const buyer = await this.context.deps.requests.request<BuyerView>(BillingSubjects.getBuyer, { correlationId: event.metadata.correlationId, data: { purchaseId } });
     const emailKey = await this.context.emailKey(accountId, buyer.email);
 

@@ -27,6 +27,7 @@ export class GetContactMessageController {
       type: state.type,
       status: state.status,
       appAccess: state.appAccess,
+      version: state.version,
     };
   }
 }

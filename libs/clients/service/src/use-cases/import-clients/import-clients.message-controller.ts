@@ -1,12 +1,11 @@
 import { ClientsSubjects, IMPORT_MAX_CHUNK_ROWS, ImportClientsRequest, ImportClientsResult, ImportRow } from '@clientele/clients/contracts';
 import { ClientAddedData, EnrolmentRequest, initialAppAccess, validateNewClient } from '@clientele/clients/domain';
-import { deterministicId, mapConcurrently } from '@clientele/platform/application';
+import { commandMetadata, entityIdFor, latestPosition, mapConcurrently, waitForProjections } from '@clientele/platform/application';
 import { requireCapability, requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ClientType, ErrorCodes } from '@clientele/platform/core';
 import type { GlobalPosition } from '@clientele/platform/event-store';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import type { ClientsContext } from '../../clients.context';
@@ -47,7 +46,7 @@ export class ImportClientsMessageController {
 
     const failed: ImportClientsResult['failed'] = [];
     const now = new Date().toISOString();
-    const clientIdOf = (row: number) => (envelope.idempotencyKey ? deterministicId('import', actor.accountId, envelope.idempotencyKey, row) : randomUUID());
+    const clientIdOf = (row: number) => entityIdFor(envelope, (key) => ['import', actor.accountId, key, row]);
 
     // Validation first, so keys are made only for rows that can become clients (a file of refused rows writes nothing but its report).
     const valid: Array<{ row: ImportRow; input: ReturnType<typeof validateNewClient> }> = [];
@@ -95,7 +94,7 @@ export class ImportClientsMessageController {
       });
     }
 
-    const metadata = { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
+    const metadata = commandMetadata(envelope, actor);
     const plans = candidates.length
       ? await this.context.enroll(actor.accountId, candidates.map((c) => c.request), `import:${candidates[0].request.clientId}`, metadata)
       : [];
@@ -108,10 +107,10 @@ export class ImportClientsMessageController {
         return;
       }
       const added = await completeEnrolment(this.context, candidate.stored, metadata);
-      if (added?.position != null && (last === null || added.position > last)) last = added.position;
+      last = latestPosition(last, added?.position);
       created++;
     });
-    await this.context.waitForViews(last);
+    await waitForProjections(last, this.context.views);
     failed.sort((a, b) => a.row - b.row);
     if (importId !== undefined && failed.length) await this.reports.record(actor, importId, chunk as number, failed);
     return { created, failed };

@@ -1,4 +1,5 @@
 import { ClientsSubjects, OwnProfile } from '@clientele/clients/contracts';
+import { commandMetadata, handleAndWait } from '@clientele/platform/application';
 import type { RequestActor, RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -21,16 +22,18 @@ export class OwnProfileMessageController {
   async change(@Payload() envelope: RequestEnvelope<{ firstName?: string; lastName?: string; phone?: string | null }>): Promise<OwnProfile> {
     const client = requireClient(envelope.actor);
     const { firstName, lastName, phone } = envelope.data;
-    const result = await this.context.changeClient(
-      client.id,
-      null,
-      { type: 'ChangeContact', changes: { firstName, lastName, phone }, actorId: client.id, now: new Date().toISOString() },
-      randomUUID(),
-      { correlationId: envelope.correlationId, actor: { id: client.id, role: 'client' }, accountId: client.accountId },
-      // A new command id each call: the cached client state is safe (no re-read of a long stream).
-      { fresh: true },
+    await handleAndWait(
+      this.context.changeClient(
+        client.id,
+        null,
+        { type: 'ChangeContact', changes: { firstName, lastName, phone }, actorId: client.id, now: new Date().toISOString() },
+        randomUUID(),
+        commandMetadata(envelope, client),
+        // A new command id each call: the cached client state is safe (no re-read of a long stream).
+        { fresh: true },
+      ),
+      this.context.views,
     );
-    await this.context.waitForViews(result.position);
     return this.read(client.id);
   }
 

@@ -1,4 +1,5 @@
 import { ClientProfile, ClientsSubjects, ReassignRequest } from '@clientele/clients/contracts';
+import { commandMetadata, handleAndWait } from '@clientele/platform/application';
 import { requireAdmin, type RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
@@ -16,14 +17,16 @@ export class ReassignCoachMessageController {
   async reassign(@Payload() envelope: RequestEnvelope<ReassignRequest>): Promise<ClientProfile> {
     const admin = requireAdmin(envelope.actor);
     const coachId = await resolveCoach(this.context, admin, envelope.data.coachId, envelope.correlationId);
-    const result = await this.context.changeClient(
-      envelope.data.clientId,
-      admin,
-      { type: 'Reassign', coachId, actorId: admin.id, now: new Date().toISOString() },
-      randomUUID(),
-      { correlationId: envelope.correlationId, actor: { id: admin.id, role: admin.role }, accountId: admin.accountId },
+    await handleAndWait(
+      this.context.changeClient(
+        envelope.data.clientId,
+        admin,
+        { type: 'Reassign', coachId, actorId: admin.id, now: new Date().toISOString() },
+        randomUUID(),
+        commandMetadata(envelope, admin),
+      ),
+      this.context.views,
     );
-    await this.context.waitForViews(result.position);
     return this.context.profile(envelope.data.clientId);
   }
 }

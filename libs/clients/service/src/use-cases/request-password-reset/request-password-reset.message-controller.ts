@@ -1,8 +1,8 @@
 import { ClientsSubjects } from '@clientele/clients/contracts';
+import { commandIdFor, commandMetadata } from '@clientele/platform/application';
 import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import type { ClientsContext } from '../../clients.context';
 
@@ -18,8 +18,8 @@ export class RequestPasswordResetMessageController {
       envelope.data.clientId,
       actor,
       { type: 'RequestPasswordReset', actorId: actor.id, now: new Date().toISOString() },
-      envelope.idempotencyKey ? `password-reset:${envelope.idempotencyKey}` : randomUUID(),
-      { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId },
+      commandIdFor(envelope, (key) => `password-reset:${key}`),
+      commandMetadata(envelope, actor),
     );
     return { accepted: true };
   }

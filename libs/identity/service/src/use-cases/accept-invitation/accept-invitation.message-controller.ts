@@ -1,5 +1,6 @@
 import { IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
 import { normalizeEmail } from '@clientele/identity/domain';
+import { commandMetadata, waitForProjections } from '@clientele/platform/application';
 import type { RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -43,7 +44,7 @@ export class AcceptInvitationMessageController {
     if (normalizeEmail(invitation.email) !== normalizeEmail(contact.email)) throw invalid();
 
     const passwordHash = await hashPassword(envelope.data.password);
-    const metadata = { correlationId: envelope.correlationId, actor: { id: clientId, role: 'client' }, accountId: contact.accountId };
+    const metadata = commandMetadata(envelope, { id: clientId, role: 'client', accountId: contact.accountId });
     try {
       await this.access.claimAddress(invitation.email, { clientId, accountId: contact.accountId, purpose: 'invitation', tokenId, passwordHash }, metadata);
     } catch (error) {
@@ -64,7 +65,7 @@ export class AcceptInvitationMessageController {
     );
     // Already handled: the SignInClaims processor finished this very claim first (it uses the same command id).
     if (result.alreadyHandled && (result.state.access !== 'active' || normalizeEmail(result.state.signInEmail ?? '') !== normalizeEmail(invitation.email))) throw invalid();
-    if (result.position !== null) await Promise.all([this.processors.clientLogins.waitFor(result.position), this.processors.signIns.waitFor(result.position)]);
+    await waitForProjections(result.position, this.processors.clientLogins, this.processors.signIns);
     const login = await signInAsClient(this.deps, clientId);
     // Only history from before the sign-in registry can leave the address with another login.
     if (!login) throw new AppError(ErrorCodes.emailTaken, `${invitation.email} already signs in to Clientele with another login; ask your coach to use another address for you.`);

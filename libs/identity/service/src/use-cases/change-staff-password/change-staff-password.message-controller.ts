@@ -1,6 +1,6 @@
 import { ChangeStaffPasswordRequest, IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
 import { staffMemberDecider } from '@clientele/identity/domain';
-import { handleCommand } from '@clientele/platform/application';
+import { commandMetadata, handleAndWait, handleCommand } from '@clientele/platform/application';
 import type { RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -38,12 +38,14 @@ export class ChangeStaffPasswordMessageController {
       throw new AppError(ErrorCodes.validationFailed, 'Choose a new password that differs from the current one.', [{ field: 'newPassword', message: 'is the current password' }]);
     }
     const passwordHash = await hashPassword(envelope.data.newPassword);
-    const metadata = { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
-    const result = await handleCommand(this.deps.events, staffStream(actor.id), staffMemberDecider, { type: 'ChangePassword', passwordHash, now: new Date().toISOString() }, {
-      commandId: randomUUID(),
-      metadata,
-    });
-    if (result.position !== null) await Promise.all([this.processors.views.waitFor(result.position), this.processors.signIns.waitFor(result.position)]);
+    await handleAndWait(
+      handleCommand(this.deps.events, staffStream(actor.id), staffMemberDecider, { type: 'ChangePassword', passwordHash, now: new Date().toISOString() }, {
+        commandId: randomUUID(),
+        metadata: commandMetadata(envelope, actor),
+      }),
+      this.processors.views,
+      this.processors.signIns,
+    );
     const epoch = await staffEpoch(this.deps.documents, actor.id);
     if (epoch === null) throw new AppError(ErrorCodes.unauthorized, 'Your access has ended; sign in again.');
     return signIn({ ...ownLogin, passwordHash }, this.deps.jwtSecret, epoch);

@@ -1,4 +1,5 @@
 import { ConfirmEmailResult, IdentitySubjects } from '@clientele/identity/contracts';
+import { commandMetadata, waitForProjections } from '@clientele/platform/application';
 import type { RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -32,13 +33,13 @@ export class ConfirmEmailMessageController {
     const state = await this.access.state(clientId);
     const change = state.emailChange;
     if (state.access === 'removed' || !change || change.tokenId !== tokenId || change.expiresAt <= new Date().toISOString() || !change.email) throw invalid();
-    const metadata = { correlationId: envelope.correlationId, actor: { id: clientId, role: 'client' }, accountId: state.accountId };
+    const metadata = commandMetadata(envelope, { id: clientId, role: 'client', accountId: state.accountId });
     await this.access.claimAddress(change.email, { clientId, accountId: state.accountId, purpose: 'email_change', tokenId }, metadata);
     const result = await this.access.run(clientId, { type: 'ConfirmEmailChange', tokenId, now: new Date().toISOString() }, `confirm-email:${tokenId}`, metadata);
     const changed = result.events.find((event) => event.type === 'ClientSignInEmailChanged');
     if (!changed || changed.type !== 'ClientSignInEmailChanged') throw invalid();
     await this.access.releaseAddress(changed.data.previousEmail, clientId, 'client_email_changed', `release:${tokenId}`, metadata);
-    if (result.position !== null) await Promise.all([this.processors.clientLogins.waitFor(result.position), this.processors.signIns.waitFor(result.position)]);
+    await waitForProjections(result.position, this.processors.clientLogins, this.processors.signIns);
     return { email: changed.data.email };
   }
 }

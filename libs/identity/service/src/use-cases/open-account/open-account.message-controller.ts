@@ -1,14 +1,12 @@
 import { IdentitySubjects, OpenAccountRequest, OpenAccountResult } from '@clientele/identity/contracts';
-import { PendingRegistration, loginEmailDecider, normalizeEmail } from '@clientele/identity/domain';
-import { deterministicId, handleCommand } from '@clientele/platform/application';
+import { PendingRegistration, normalizeEmail } from '@clientele/identity/domain';
+import { commandMetadata, entityIdFor, waitForProjections } from '@clientele/platform/application';
 import type { RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
 import { IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from '../../identity.deps';
 import { hashPassword } from '../../passwords';
-import { completeRegistration } from '../../registration/complete-registration';
-import { loginEmailStream } from '../../streams';
+import { register } from '../../registration/complete-registration';
 
 /**
  * Sign-up: a business and its owner (an admin). The owner's e-mail claim is the commit point;
@@ -23,11 +21,10 @@ export class OpenAccountMessageController {
 
   @MessagePattern(IdentitySubjects.openAccount)
   async openAccount(@Payload() envelope: RequestEnvelope<OpenAccountRequest>): Promise<OpenAccountResult> {
-    const { data, idempotencyKey, correlationId } = envelope;
+    const { data } = envelope;
     const email = data.owner.email.trim();
-    const key = idempotencyKey ? [idempotencyKey, normalizeEmail(email)] : null;
-    const accountId = key ? deterministicId('account', ...key) : randomUUID();
-    const ownerId = key ? deterministicId('owner', ...key) : randomUUID();
+    const accountId = entityIdFor(envelope, (key) => ['account', key, normalizeEmail(email)]);
+    const ownerId = entityIdFor(envelope, (key) => ['owner', key, normalizeEmail(email)]);
     const now = new Date().toISOString();
 
     const registration: PendingRegistration = {
@@ -43,17 +40,9 @@ export class OpenAccountMessageController {
         registeredBy: null,
       },
     };
-    const metadata = { correlationId, actor: { id: ownerId, role: 'admin' }, accountId };
-    await handleCommand(
-      this.deps.events,
-      loginEmailStream(email),
-      loginEmailDecider,
-      { type: 'ClaimLoginEmail', email, registration, now },
-      { commandId: `claim-login:${ownerId}`, metadata },
-    );
-    const position = await completeRegistration(this.deps.events, registration, metadata, now);
+    const position = await register(this.deps.events, registration, commandMetadata(envelope, { id: ownerId, role: 'admin', accountId }), now);
     // The owner can sign in as soon as we answer.
-    if (position !== null) await Promise.all([this.processors.views.waitFor(position), this.processors.signIns.waitFor(position)]);
+    await waitForProjections(position, this.processors.views, this.processors.signIns);
     return { accountId, ownerId };
   }
 }

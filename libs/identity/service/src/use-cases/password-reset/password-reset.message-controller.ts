@@ -1,4 +1,5 @@
 import { IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
+import { commandMetadata, waitForProjections } from '@clientele/platform/application';
 import type { RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -43,10 +44,10 @@ export class PasswordResetMessageController {
       parsed.clientId,
       { type: 'ResetPassword', tokenId: parsed.tokenId, passwordHash: await hashPassword(envelope.data.password), now: new Date().toISOString() },
       `reset:${parsed.tokenId}`,
-      { correlationId: envelope.correlationId, actor: { id: parsed.clientId, role: 'client' }, accountId: contact.accountId },
+      commandMetadata(envelope, { id: parsed.clientId, role: 'client', accountId: contact.accountId }),
     );
     if (result.alreadyHandled) throw invalid;
-    if (result.position !== null) await Promise.all([this.processors.clientLogins.waitFor(result.position), this.processors.signIns.waitFor(result.position)]);
+    await waitForProjections(result.position, this.processors.clientLogins, this.processors.signIns);
     // The reset acts on the login it was issued for: this client's own, never "whoever has this address now".
     const login = await signInAsClient(this.deps, parsed.clientId);
     if (!login) throw invalid;
@@ -63,7 +64,7 @@ export class PasswordResetMessageController {
       login.userId,
       { type: 'IssuePasswordReset', tokenId: this.access.newTokenId(), now: new Date().toISOString() },
       this.access.newTokenId(),
-      { correlationId: envelope.correlationId, actor: { id: login.userId, role: 'client' }, accountId: login.accountId },
+      commandMetadata(envelope, { id: login.userId, role: 'client', accountId: login.accountId }),
     );
   }
 }

@@ -1,7 +1,7 @@
 import { ClientsSubjects } from '@clientele/clients/contracts';
-import { IdentitySubjects } from '@clientele/identity/contracts';
+import { IdentityErrors, IdentitySubjects } from '@clientele/identity/contracts';
 import { loginEmailDecider, staffMemberDecider } from '@clientele/identity/domain';
-import { handleCommand } from '@clientele/platform/application';
+import { commandMetadata, handleCommand, waitForProjections } from '@clientele/platform/application';
 import { requireAdmin, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -31,7 +31,7 @@ export class RemoveStaffMemberMessageController {
     if (!staff || staff.accountId !== admin.accountId) throw new AppError(ErrorCodes.notFound, 'There is no such staff member in this business.');
     const account = await this.deps.documents.collection<AccountDoc>(ACCOUNTS).get(admin.accountId);
     if (account?.ownerId === userId) {
-      throw new AppError('owner_not_removable', 'The owner of the business cannot be removed.');
+      throw IdentityErrors.ownerNotRemovable();
     }
     const assigned = await this.deps.requests.request<{ total: number }>(ClientsSubjects.listClients, {
       correlationId: envelope.correlationId,
@@ -39,12 +39,9 @@ export class RemoveStaffMemberMessageController {
       data: { coachId: userId, page: 1, pageSize: 1 },
     });
     if (assigned.total > 0) {
-      throw new AppError(
-        'staff_has_clients',
-        `${staff.firstName} ${staff.lastName} still coaches ${assigned.total} client${assigned.total === 1 ? '' : 's'}; assign them to another coach first.`,
-      );
+      throw IdentityErrors.staffHasClients(staff, assigned.total);
     }
-    const metadata = { correlationId: envelope.correlationId, actor: { id: admin.id, role: admin.role }, accountId: admin.accountId };
+    const metadata = commandMetadata(envelope, admin);
     const now = new Date().toISOString();
     const removed = await handleCommand(this.deps.events, staffStream(userId), staffMemberDecider, { type: 'RemoveStaffMember', removedBy: admin.id, now }, {
       commandId: `remove-staff:${userId}`,
@@ -55,7 +52,7 @@ export class RemoveStaffMemberMessageController {
       commandId: `release:staff:${userId}`,
       metadata,
     });
-    if (removed.position !== null) await Promise.all([this.processors.views.waitFor(removed.position), this.processors.signIns.waitFor(removed.position)]);
+    await waitForProjections(removed.position, this.processors.views, this.processors.signIns);
     return { removed: true };
   }
 }

@@ -1,6 +1,6 @@
 import { IdentitySubjects } from '@clientele/identity/contracts';
 import { staffMemberDecider } from '@clientele/identity/domain';
-import { handleCommand } from '@clientele/platform/application';
+import { commandMetadata, handleAndWait, handleCommand } from '@clientele/platform/application';
 import type { RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
@@ -26,14 +26,12 @@ export class SignOutMessageController {
   async signOut(@Payload() envelope: RequestEnvelope<Record<string, never>>): Promise<{ signedOut: true }> {
     const actor = envelope.actor;
     if (!actor) throw new AppError(ErrorCodes.unauthorized, 'Sign in first.');
-    const metadata = { correlationId: envelope.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
+    const metadata = commandMetadata(envelope, actor);
     const now = new Date().toISOString();
     if (actor.role === 'client') {
-      const result = await this.access.run(actor.id, { type: 'SignOut', now }, randomUUID(), metadata);
-      if (result.position !== null) await this.processors.clientLogins.waitFor(result.position);
+      await handleAndWait(this.access.run(actor.id, { type: 'SignOut', now }, randomUUID(), metadata), this.processors.clientLogins);
     } else {
-      const result = await handleCommand(this.deps.events, staffStream(actor.id), staffMemberDecider, { type: 'SignOut', now }, { commandId: randomUUID(), metadata });
-      if (result.position !== null) await this.processors.views.waitFor(result.position);
+      await handleAndWait(handleCommand(this.deps.events, staffStream(actor.id), staffMemberDecider, { type: 'SignOut', now }, { commandId: randomUUID(), metadata }), this.processors.views);
     }
     return { signedOut: true };
   }

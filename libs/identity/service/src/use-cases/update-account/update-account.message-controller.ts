@@ -1,10 +1,9 @@
 import { AccountView, IdentitySubjects, UpdateAccountRequest } from '@clientele/identity/contracts';
 import { accountDecider } from '@clientele/identity/domain';
-import { handleCommand } from '@clientele/platform/application';
+import { commandIdFor, commandMetadata, handleAndWait, handleCommand } from '@clientele/platform/application';
 import { requireAdmin, type RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
 import { IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from '../../identity.deps';
 import { accountStream } from '../../streams';
 import { toAccountView } from '../get-account/get-account.message-controller';
@@ -19,17 +18,16 @@ export class UpdateAccountMessageController {
   @MessagePattern(IdentitySubjects.updateAccount)
   async updateAccount(@Payload() envelope: RequestEnvelope<UpdateAccountRequest>): Promise<AccountView> {
     const admin = requireAdmin(envelope.actor);
-    const result = await handleCommand(
-      this.deps.events,
-      accountStream(admin.accountId),
-      accountDecider,
-      { type: 'ChangeSeatLimit', seatLimit: envelope.data.seatLimit, now: new Date().toISOString() },
-      {
-        commandId: envelope.idempotencyKey ? `update-account:${admin.accountId}:${envelope.idempotencyKey}` : randomUUID(),
-        metadata: { correlationId: envelope.correlationId, actor: { id: admin.id, role: admin.role }, accountId: admin.accountId },
-      },
+    const result = await handleAndWait(
+      handleCommand(
+        this.deps.events,
+        accountStream(admin.accountId),
+        accountDecider,
+        { type: 'ChangeSeatLimit', seatLimit: envelope.data.seatLimit, now: new Date().toISOString() },
+        { commandId: commandIdFor(envelope, (key) => `update-account:${admin.accountId}:${key}`), metadata: commandMetadata(envelope, admin) },
+      ),
+      this.processors.views,
     );
-    if (result.position !== null) await this.processors.views.waitFor(result.position);
     return toAccountView(result.state, result.revision);
   }
 }

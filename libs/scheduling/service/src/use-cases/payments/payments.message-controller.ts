@@ -1,13 +1,13 @@
+import { commandIdFor, commandMetadata, handleAndWait } from '@clientele/platform/application';
 import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import type { Page } from '@clientele/platform/core';
 import { ClientPaymentSummary, Money, PaymentView, SchedulingSubjects, SessionView } from '@clientele/scheduling/contracts';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
 import { PROGRAMS, ProgramDoc, SESSIONS, SessionDoc, paymentOf, programPaymentOf, toSessionView } from '../../read-models/documents';
 import { paymentSummary } from '../../read-models/kpis';
 import { SCHEDULING } from '../../scheduling.deps';
-import { Scheduling, metadataOf, sessionNotFound } from '../../scheduling';
+import { Scheduling, sessionNotFound } from '../../scheduling';
 
 /** Payments per session (paid, pending, refunded), the client's payment list and Finances KPIs. */
 @Controller()
@@ -18,13 +18,15 @@ export class PaymentsMessageController {
   async record(@Payload() envelope: RequestEnvelope<{ sessionId: string; amount?: Money }>): Promise<SessionView> {
     const actor = requireStaff(envelope.actor);
     const doc = await this.scheduling.visibleSession(actor, envelope.data.sessionId, envelope.correlationId);
-    const result = await this.scheduling.calendar(
-      doc.coachId,
-      { type: 'RecordPayment', sessionId: doc.id, amount: envelope.data.amount, now: new Date().toISOString() },
-      envelope.idempotencyKey ? `pay:${doc.id}:${envelope.idempotencyKey}` : randomUUID(),
-      metadataOf(envelope, actor),
+    await handleAndWait(
+      this.scheduling.calendar(
+        doc.coachId,
+        { type: 'RecordPayment', sessionId: doc.id, amount: envelope.data.amount, now: new Date().toISOString() },
+        commandIdFor(envelope, (key) => `pay:${doc.id}:${key}`),
+        commandMetadata(envelope, actor),
+      ),
+      this.scheduling.views,
     );
-    await this.scheduling.waitForViews(result.position);
     return this.view(doc.id);
   }
 
@@ -32,13 +34,15 @@ export class PaymentsMessageController {
   async refund(@Payload() envelope: RequestEnvelope<{ sessionId: string }>): Promise<SessionView> {
     const actor = requireStaff(envelope.actor);
     const doc = await this.scheduling.visibleSession(actor, envelope.data.sessionId, envelope.correlationId);
-    const result = await this.scheduling.calendar(
-      doc.coachId,
-      { type: 'RefundPayment', sessionId: doc.id, now: new Date().toISOString() },
-      envelope.idempotencyKey ? `refund:${doc.id}:${envelope.idempotencyKey}` : randomUUID(),
-      metadataOf(envelope, actor),
+    await handleAndWait(
+      this.scheduling.calendar(
+        doc.coachId,
+        { type: 'RefundPayment', sessionId: doc.id, now: new Date().toISOString() },
+        commandIdFor(envelope, (key) => `refund:${doc.id}:${key}`),
+        commandMetadata(envelope, actor),
+      ),
+      this.scheduling.views,
     );
-    await this.scheduling.waitForViews(result.position);
     return this.view(doc.id);
   }
 

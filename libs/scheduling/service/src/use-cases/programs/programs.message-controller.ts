@@ -1,3 +1,4 @@
+import { commandIdFor, commandMetadata, handleAndWait, waitForProjections } from '@clientele/platform/application';
 import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, type Page } from '@clientele/platform/core';
 import { ProgramsCommand, SchedulingErrors } from '@clientele/scheduling/domain';
@@ -7,7 +8,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { PROGRAMS, ProgramDoc, toProgramView } from '../../read-models/documents';
 import { SCHEDULING } from '../../scheduling.deps';
-import { Scheduling, metadataOf } from '../../scheduling';
+import type { Scheduling } from '../../scheduling';
 
 export interface CreateBundleRequest {
   clientId: string;
@@ -44,12 +45,12 @@ export class ProgramsMessageController {
         createdBy: actor.id,
         now: new Date().toISOString(),
       },
-      envelope.idempotencyKey ? `bundle:${data.clientId}:${actor.id}:${envelope.idempotencyKey}` : `bundle:${bundleId}`,
-      metadataOf(envelope, actor),
+      commandIdFor(envelope, (key) => `bundle:${data.clientId}:${actor.id}:${key}`, `bundle:${bundleId}`),
+      commandMetadata(envelope, actor),
     );
     const created = result.events.find((e) => e.type === 'BundleCreated');
     if (!created) throw new Error('no bundle was recorded');
-    await this.scheduling.waitForViews(result.position);
+    await waitForProjections(result.position, this.scheduling.views);
     const doc = await this.scheduling.deps.documents.collection<ProgramDoc>(PROGRAMS).get(created.data.bundleId);
     if (!doc) throw programNotFound();
     return toProgramView(doc, new Date());
@@ -74,13 +75,10 @@ export class ProgramsMessageController {
     const programs = this.scheduling.deps.documents.collection<ProgramDoc>(PROGRAMS);
     const existing = await programs.get(programId);
     if (!existing || existing.clientId !== clientId || existing.accountId !== actor.accountId) throw programNotFound();
-    const result = await this.scheduling.programs(
-      clientId,
-      command,
-      envelope.idempotencyKey ? `${idempotencyPrefix}:${envelope.idempotencyKey}` : randomUUID(),
-      metadataOf(envelope, actor),
+    await handleAndWait(
+      this.scheduling.programs(clientId, command, commandIdFor(envelope, (key) => `${idempotencyPrefix}:${key}`), commandMetadata(envelope, actor)),
+      this.scheduling.views,
     );
-    await this.scheduling.waitForViews(result.position);
     const doc = await programs.get(programId);
     if (!doc) throw programNotFound();
     return toProgramView(doc, new Date());
@@ -101,5 +99,5 @@ export class ProgramsMessageController {
 }
 
 function programNotFound(): AppError {
-  return new AppError(SchedulingErrors.programNotFound, 'No program with this id for this client.');
+  return SchedulingErrors.clientProgramNotFound();
 }

@@ -1,5 +1,5 @@
 import { ClientPurchaseRecordedEventData, ClientsEvents } from '@clientele/clients/contracts';
-import { deterministicId } from '@clientele/platform/application';
+import { deterministicId, handleAndWait, latestPosition, reactionMetadata, waitForProjections } from '@clientele/platform/application';
 import type { IntegrationEvent } from '@clientele/platform/bus';
 import { AppError } from '@clientele/platform/core';
 import type { EventMetadata } from '@clientele/platform/event-store';
@@ -43,27 +43,29 @@ export class OnRosterEvents {
     const { clientId, accountId, purchaseId, purchasedAt } = purchase;
     const bundleId = bundleIdOfPurchase(purchaseId);
     const expiresAt = pack.validForDays === null ? null : new Date(Date.parse(purchasedAt) + pack.validForDays * DAY_MS).toISOString();
-    const result = await this.scheduling.programs(
-      clientId,
-      {
-        type: 'CreateBundle',
-        bundleId,
+    await handleAndWait(
+      this.scheduling.programs(
         clientId,
-        accountId,
-        name: purchase.productName || 'Session pack',
-        sessions: pack.sessions,
-        price: purchase.amount,
-        productId: purchase.productId,
-        expiresAt,
-        createdBy: 'billing',
-        // The bundle starts with the purchase (its expiry counts from then), however late this runs.
-        now: purchasedAt,
-        purchase: { purchaseId, paidAt: purchasedAt },
-      },
-      `bundle-from-purchase:${purchaseId}`,
-      this.metadata(event, accountId),
+        {
+          type: 'CreateBundle',
+          bundleId,
+          clientId,
+          accountId,
+          name: purchase.productName || 'Session pack',
+          sessions: pack.sessions,
+          price: purchase.amount,
+          productId: purchase.productId,
+          expiresAt,
+          createdBy: 'billing',
+          // The bundle starts with the purchase (its expiry counts from then), however late this runs.
+          now: purchasedAt,
+          purchase: { purchaseId, paidAt: purchasedAt },
+        },
+        `bundle-from-purchase:${purchaseId}`,
+        this.metadata(event, accountId),
+      ),
+      this.scheduling.views,
     );
-    await this.scheduling.waitForViews(result.position);
   }
 
   private async clientDeleted(event: IntegrationEvent): Promise<void> {
@@ -71,7 +73,7 @@ export class OnRosterEvents {
     const { events, documents } = this.scheduling.deps;
     // Sessions booked just before the deletion must be in the read model before it is searched.
     const head = await events.headPosition();
-    await this.scheduling.waitForViews(head);
+    await waitForProjections(head, this.scheduling.views);
     const now = new Date().toISOString();
     const scheduled = await documents.collection<SessionDoc>(SESSIONS).find({ clientId, accountId, status: 'scheduled' });
     const positions = [];
@@ -86,17 +88,17 @@ export class OnRosterEvents {
         positions.push(result.position);
       } catch (error) {
         // Completed or cancelled meanwhile: nothing left to cancel.
-        if (!(error instanceof AppError && error.code === SchedulingErrors.sessionNotScheduled)) throw error;
+        if (!(error instanceof AppError && error.code === SchedulingErrors.sessionAlreadyHeld.code)) throw error;
       }
     }
     // Erase what the read model holds in clear first, then shred the key (a crash in between: the
     // redelivery finds the erasure recorded and shreds).
     const erased = await this.scheduling.programs(clientId, { type: 'EraseClient', clientId, accountId, now }, `erase:${clientId}`, this.metadata(event, accountId));
-    await this.scheduling.waitForViews(...positions, erased.position);
+    await waitForProjections(latestPosition(...positions, erased.position), this.scheduling.views);
     await this.scheduling.codec.cipher.shred(clientId);
   }
 
   private metadata(event: IntegrationEvent, accountId: string): EventMetadata {
-    return { correlationId: event.metadata.correlationId, causationId: event.id, actor: { id: 'clients', role: 'system' }, accountId };
+    return reactionMetadata(event, { actor: { id: 'clients', role: 'system' }, accountId });
   }
 }

@@ -1,4 +1,5 @@
 import { IdentitySubjects, type StaffMemberView } from '@clientele/identity/contracts';
+import { commandIdFor, commandMetadata, handleAndWait, latestPosition, waitForProjections } from '@clientele/platform/application';
 import { requireStaff, type RequestActor, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Money, SchedulingSubjects, SessionView } from '@clientele/scheduling/contracts';
@@ -7,7 +8,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { SESSIONS, SessionDoc, toSessionView } from '../../read-models/documents';
 import { SCHEDULING } from '../../scheduling.deps';
-import { Scheduling, metadataOf, sessionNotFound } from '../../scheduling';
+import { Scheduling, sessionNotFound } from '../../scheduling';
 
 export interface ScheduleSessionRequest {
   clientId: string;
@@ -54,12 +55,12 @@ export class SessionsMessageController {
         price: data.price ?? { amount: 0, currency: 'EUR' },
         now: new Date().toISOString(),
       },
-      envelope.idempotencyKey ? `schedule:${actor.id}:${envelope.idempotencyKey}` : `schedule:${sessionId}`,
-      metadataOf(envelope, actor),
+      commandIdFor(envelope, (key) => `schedule:${actor.id}:${key}`, `schedule:${sessionId}`),
+      commandMetadata(envelope, actor),
     );
     const scheduled = result.events.find((e) => e.type === 'SessionScheduled');
     if (!scheduled) throw new Error('no session was recorded');
-    await this.scheduling.waitForViews(result.position);
+    await waitForProjections(result.position, this.scheduling.views);
     return this.view(scheduled.data.sessionId);
   }
 
@@ -74,13 +75,15 @@ export class SessionsMessageController {
     // A deleted client's sessions do not move: a new place would be sealed with a new key, after
     // their personal data was erased.
     await this.scheduling.visibleClient(actor, doc.clientId, envelope.correlationId);
-    const result = await this.scheduling.calendar(
-      doc.coachId,
-      { type: 'RescheduleSession', sessionId, start, durationMinutes, online, location, now: new Date().toISOString() },
-      randomUUID(),
-      metadataOf(envelope, actor),
+    await handleAndWait(
+      this.scheduling.calendar(
+        doc.coachId,
+        { type: 'RescheduleSession', sessionId, start, durationMinutes, online, location, now: new Date().toISOString() },
+        randomUUID(),
+        commandMetadata(envelope, actor),
+      ),
+      this.scheduling.views,
     );
-    await this.scheduling.waitForViews(result.position);
     return this.view(sessionId);
   }
 
@@ -88,13 +91,15 @@ export class SessionsMessageController {
   async cancel(@Payload() envelope: RequestEnvelope<{ sessionId: string; reason?: string | null }>): Promise<SessionView> {
     const actor = requireStaff(envelope.actor);
     const doc = await this.scheduling.visibleSession(actor, envelope.data.sessionId, envelope.correlationId);
-    const result = await this.scheduling.calendar(
-      doc.coachId,
-      { type: 'CancelSession', sessionId: doc.id, reason: envelope.data.reason ?? null, now: new Date().toISOString() },
-      `cancel:${doc.id}`,
-      metadataOf(envelope, actor),
+    await handleAndWait(
+      this.scheduling.calendar(
+        doc.coachId,
+        { type: 'CancelSession', sessionId: doc.id, reason: envelope.data.reason ?? null, now: new Date().toISOString() },
+        `cancel:${doc.id}`,
+        commandMetadata(envelope, actor),
+      ),
+      this.scheduling.views,
     );
-    await this.scheduling.waitForViews(result.position);
     return this.view(doc.id);
   }
 
@@ -103,7 +108,7 @@ export class SessionsMessageController {
   async complete(@Payload() envelope: RequestEnvelope<{ sessionId: string; attended?: boolean }>): Promise<SessionView> {
     const actor = requireStaff(envelope.actor);
     const doc = await this.scheduling.visibleSession(actor, envelope.data.sessionId, envelope.correlationId);
-    const metadata = metadataOf(envelope, actor);
+    const metadata = commandMetadata(envelope, actor);
     const result = await this.scheduling.calendar(
       doc.coachId,
       { type: 'CompleteSession', sessionId: doc.id, attended: envelope.data.attended ?? true, now: new Date().toISOString() },
@@ -113,7 +118,7 @@ export class SessionsMessageController {
     const completed = result.events.find((e) => e.type === 'SessionCompleted');
     let consumed = null;
     if (completed && completed.type === 'SessionCompleted') consumed = await this.scheduling.consumeBundleSession(doc.coachId, completed.data, metadata);
-    await this.scheduling.waitForViews(result.position, consumed);
+    await waitForProjections(latestPosition(result.position, consumed), this.scheduling.views);
     return this.view(doc.id);
   }
 

@@ -1,0 +1,69 @@
+import type { ConsumerOptions, EventBus, EventConsumer, IntegrationEventHandler } from '@clientele/platform/bus';
+import type { DocumentStore, IndexSpec } from '@clientele/platform/document-store';
+
+/**
+ * A service's reaction to another service's integration events: which events (a durable consumer
+ * of the source service's stream) and what it does with each. One per `reactions/<what>-when-<event>/`
+ * folder of a service, so that a reader finds every reaction in one place.
+ */
+export interface Reaction {
+  readonly subscription: ConsumerOptions;
+  readonly handle: IntegrationEventHandler;
+}
+
+/** What a read-model collection needs declared before anything reads or writes it. */
+export interface CollectionIndexes {
+  collection: string;
+  indexes?: readonly IndexSpec[];
+  /** Fields of a substring-search index (`DocumentCollection.ensureTextIndex`). */
+  text?: readonly string[];
+}
+
+/** Anything started and stopped with the service: processor runners, outbox relays. */
+export interface Startable {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceParts {
+  documents: DocumentStore;
+  bus: EventBus;
+  indexes?: readonly CollectionIndexes[];
+  runners?: readonly Startable[];
+  /** One-off work once the runners run and before the reactions consume (an upgrade step, say). */
+  afterRunnersStart?: () => Promise<void>;
+  reactions?: readonly Reaction[];
+}
+
+/**
+ * Starts and stops a service's parts in one order, once: indexes, then the runners that keep its
+ * read models and relay its events, then its reactions to other services' events (which may read
+ * those read models). Nest calls a module's bootstrap hook once per context of the process (the
+ * HTTP app and the microservice share modules), so starting twice must be a no-op.
+ */
+export class ServiceLifecycle {
+  private started = false;
+  private consumers: EventConsumer[] = [];
+
+  constructor(private readonly parts: ServiceParts) {}
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { documents, bus } = this.parts;
+    for (const { collection, indexes, text } of this.parts.indexes ?? []) {
+      if (indexes?.length) await documents.collection(collection).ensureIndexes(indexes);
+      if (text?.length) await documents.collection(collection).ensureTextIndex(text);
+    }
+    await Promise.all((this.parts.runners ?? []).map((runner) => runner.start()));
+    await this.parts.afterRunnersStart?.();
+    for (const reaction of this.parts.reactions ?? []) {
+      this.consumers.push(await bus.consume(reaction.subscription, reaction.handle));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
+    await Promise.all((this.parts.runners ?? []).map((runner) => runner.stop()));
+  }
+}
