@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run start:distributed`: every service as its own process over NATS (NATS_URL, default
-// nats://127.0.0.1:4222), from the build in dist/. Each service keeps its own stores: EventStoreDB
-// and MongoDB when EVENTSTORE_URL / MONGO_URL are set, otherwise SQLite files under DATA_DIR/<service>.
+// nats://127.0.0.1:4222): the service apps (apps/<service>, one service each, as their containers
+// run them), from the build in dist/. Each service keeps its own stores: EventStoreDB and MongoDB
+// when EVENTSTORE_URL / MONGO_URL are set, otherwise SQLite files under DATA_DIR/<service>.
 // Ctrl-C stops them all.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -17,8 +18,10 @@ const env = {
 };
 
 const children = services.map((service) => {
-  const child = spawn(process.execPath, ['-r', './tools/register-paths.js', 'dist/apps/standalone/src/main.js'], {
+  const child = spawn(process.execPath, ['-r', './tools/register-paths.js', `dist/apps/${service}/src/main.js`], {
     cwd: root,
+    // Each app hosts its own service anyway; named, as the compose files name it, so a
+    // CLIENTELE_SERVICES left in the shell cannot make it refuse to start.
     env: { ...env, CLIENTELE_SERVICES: service },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api } from './http';
 import { removeNamespace } from './nats-cleanup';
-import { ClienteleProcess, freePort, spawnClientele, stopAll, waitUntilHealthy } from './processes';
+import { ClienteleProcess, compiledClientele, freePort, spawnClientele, stopAll, waitUntilHealthy } from './processes';
 
 /**
  * The two ways to run Clientele, as OS processes from the sources: everything in one process
@@ -52,7 +52,7 @@ export function separateProcesses(env: Record<string, string> = {}): Deployment 
   let processes: ClienteleProcess[] = [];
   let port = 0;
   const spawnService = (service: string) =>
-    spawnClientele(service, { ...common, CLIENTELE_SERVICES: service, DATA_DIR: join(root, service), PORT: String(port) });
+    spawnClientele(service, { ...common, CLIENTELE_SERVICES: service, DATA_DIR: join(root, service), PORT: String(port) }, compiledClientele().app(service));
   const common = {
     CLIENTELE_PROFILE: 'distributed',
     CLIENTELE_EVENT_STORE: 'sqlite',

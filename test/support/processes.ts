@@ -34,6 +34,8 @@ export interface ClienteleProcess {
 export interface ClienteleBuild {
   /** The node arguments that run it, for `spawnClientele`. */
   entry: string[];
+  /** The node arguments that run one service's own app (apps/<service>), as `npm run start:distributed` and the containers do. */
+  app(service: string): string[];
 }
 
 const BUILDS = join(root, 'node_modules', '.cache', 'clientele-e2e-builds');
@@ -73,7 +75,10 @@ require(${JSON.stringify(require.resolve('tsconfig-paths'))}).register({ baseUrl
     }
     pruneOldBuilds(dir);
   }
-  currentBuild = { entry: ['-r', register, join(dir, 'apps', 'standalone', 'src', 'main.js')] };
+  currentBuild = {
+    entry: ['-r', register, join(dir, 'apps', 'standalone', 'src', 'main.js')],
+    app: (service) => ['-r', register, join(dir, 'apps', service, 'src', 'main.js')],
+  };
   return currentBuild;
 }
 

@@ -1,18 +1,11 @@
-import type { OpsContext } from './ops-context';
+import type { OpsCommand } from './ops-command';
 import { rebuildCommand } from './rebuild/rebuild.command';
 import { verifyCommand } from './verify/verify.command';
 import { auditCommand } from './audit/audit.command';
 import { deadLettersCommand } from './dead-letters/dead-letters.command';
 import { eventsCommand } from './tail/tail.command';
 
-/** One ops command: `npm run ops -- <name> [args]`. It answers with the process exit code. */
-export interface OpsCommand {
-  readonly name: string;
-  /** One line per usage form, shown by `ops help`. */
-  readonly usage: readonly string[];
-  run(context: OpsContext, args: readonly string[]): Promise<number>;
-}
-
+/** Every ops command, in the order `ops help` lists them. */
 export const COMMANDS: readonly OpsCommand[] = [
   rebuildCommand,
   verifyCommand,

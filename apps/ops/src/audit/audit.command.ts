@@ -1,6 +1,6 @@
 import type { ServiceName } from '@clientele/platform/config';
 import type { EventStore, RecordedEvent } from '@clientele/platform/event-store';
-import type { OpsCommand } from '../commands';
+import type { OpsCommand } from '../ops-command';
 import { EVENT_SOURCED_SERVICES, OpsContext, UsageError } from '../ops-context';
 import { recordAuditRun } from './audit-log';
 import { AUDIT_COLUMNS, AuditRow, auditRow, eventAccount, eventTime } from './describe';

@@ -1,5 +1,5 @@
 import type { DeadLetter } from '@clientele/platform/bus';
-import type { OpsCommand } from '../commands';
+import type { OpsCommand } from '../ops-command';
 import { toTable } from '../audit/format';
 import { UsageError } from '../ops-context';
 

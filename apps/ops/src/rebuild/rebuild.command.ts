@@ -1,32 +1,9 @@
-import { PROJECTION_SETS } from '@clientele/host';
-import type { ProjectionSet } from '@clientele/platform/application';
 import type { ServiceName } from '@clientele/platform/config';
-import type { OpsCommand } from '../commands';
+import { checkFlags, type OpsCommand } from '../ops-command';
 import { UsageError, type OpsContext } from '../ops-context';
+import { selectProjectionSets } from '../projection-replay/projection-sets';
 import { progressBar } from './progress-bar';
 import { rebuildProjection } from './rebuild';
-
-/** `--projection NAME` or `--all`: the projection sets a rebuild or verify works on. */
-export function selectProjectionSets(args: readonly string[], sets: readonly ProjectionSet[] = PROJECTION_SETS): ProjectionSet[] {
-  const at = args.indexOf('--projection');
-  if (at >= 0) {
-    const name = args[at + 1];
-    const set = sets.find((s) => s.name === name);
-    if (!set) throw new UsageError(`There is no projection "${name ?? ''}". Projections: ${sets.map((s) => s.name).join(', ')}.`);
-    return [set];
-  }
-  return [...sets];
-}
-
-export function checkFlags(args: readonly string[], allowed: readonly string[], withValue: readonly string[] = []): void {
-  for (let i = 0; i < args.length; i++) {
-    if (withValue.includes(args[i])) {
-      i++;
-      continue;
-    }
-    if (!allowed.includes(args[i])) throw new UsageError(`Unknown argument "${args[i]}".`);
-  }
-}
 
 export const rebuildCommand: OpsCommand = {
   name: 'rebuild',

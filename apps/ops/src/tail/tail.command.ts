@@ -1,6 +1,6 @@
 import type { ServiceName } from '@clientele/platform/config';
 import type { RecordedEvent, Subscription } from '@clientele/platform/event-store';
-import type { OpsCommand } from '../commands';
+import type { OpsCommand } from '../ops-command';
 import { EVENT_SOURCED_SERVICES, OpsContext, UsageError } from '../ops-context';
 import { eventTime } from '../audit/describe';
 

@@ -1,7 +1,7 @@
 import type { ServiceName } from '@clientele/platform/config';
-import type { OpsCommand } from '../commands';
+import { checkFlags, type OpsCommand } from '../ops-command';
 import type { OpsContext } from '../ops-context';
-import { checkFlags, selectProjectionSets } from '../rebuild/rebuild.command';
+import { selectProjectionSets } from '../projection-replay/projection-sets';
 import { verifyProjection } from './verify';
 
 export const verifyCommand: OpsCommand = {
