@@ -66,6 +66,11 @@ export interface PurchaseCompletedEventData {
   purchasedAt: string;
 }
 
+/** The billing service's integration events: subject to data. */
+export type BillingIntegrationEvents = {
+  [BillingEvents.purchaseCompleted]: PurchaseCompletedEventData;
+};
+
 export interface BuyerView {
   purchaseId: string;
   firstName: string;

@@ -52,10 +52,7 @@ export const ClientsEvents = {
 } as const;
 
 /** `clients.client.purchase-recorded.v1` (no personal data). */
-export interface ClientPurchaseRecordedEventData {
-  clientId: string;
-  accountId: string;
-  version: number;
+export interface ClientPurchaseRecordedEventData extends ClientEventBase {
   purchaseId: string;
   productId: string;
   productName: string;
@@ -130,10 +127,18 @@ export interface GetClientRequest {
   clientId: string;
 }
 
-/** clients.client.added.v1 */
-export interface ClientAddedEventData {
+/**
+ * What every clients event carries. `version`: the client stream's revision, so that copies kept
+ * elsewhere apply changes in order.
+ */
+export interface ClientEventBase {
   clientId: string;
   accountId: string;
+  version: number;
+}
+
+/** clients.client.added.v1 */
+export interface ClientAddedEventData extends ClientEventBase {
   type: ClientType;
   status: ClientStatus;
   coachId: string;
@@ -142,13 +147,40 @@ export interface ClientAddedEventData {
 }
 
 /** clients.client.type-changed.v1: what identity (access), messaging (policy) and notifications act on. */
-export interface ClientTypeChangedEventData {
-  clientId: string;
-  accountId: string;
+export interface ClientTypeChangedEventData extends ClientEventBase {
   from: ClientType;
   to: ClientType;
   effect: TypeChangeEffect;
 }
+
+/** clients.client.contact-changed.v1: which fields changed, never their values. */
+export interface ClientContactChangedEventData extends ClientEventBase {
+  fields: string[];
+}
+
+/** clients.client.reassigned.v1: from one coach to another. */
+export interface ClientReassignedEventData extends ClientEventBase {
+  from: string;
+  to: string;
+}
+
+/** clients.client.login-details-requested.v1 */
+export interface ClientLoginDetailsRequestedEventData extends ClientEventBase {
+  kind: 'invitation' | 'login_link';
+}
+
+/** The clients service's integration events: subject to data. */
+export type ClientsIntegrationEvents = {
+  [ClientsEvents.clientAdded]: ClientAddedEventData;
+  [ClientsEvents.typeChanged]: ClientTypeChangedEventData;
+  [ClientsEvents.activated]: ClientEventBase;
+  [ClientsEvents.contactChanged]: ClientContactChangedEventData;
+  [ClientsEvents.reassigned]: ClientReassignedEventData;
+  [ClientsEvents.loginDetailsRequested]: ClientLoginDetailsRequestedEventData;
+  [ClientsEvents.passwordResetRequested]: ClientEventBase;
+  [ClientsEvents.deleted]: ClientEventBase;
+  [ClientsEvents.purchaseRecorded]: ClientPurchaseRecordedEventData;
+};
 
 export interface ChangeTypeRequest {
   clientId: string;

@@ -178,3 +178,17 @@ export interface SeatLimitEventData {
   seatLimit: number | null;
   version: number;
 }
+
+/** identity.client-access.activated.v1: a client set their password. */
+export interface ClientAccessActivatedEventData {
+  clientId: string;
+  accountId: string;
+}
+
+/** The identity service's integration events: subject to data. */
+export type IdentityIntegrationEvents = {
+  [IdentityEvents.accountOpened]: SeatLimitEventData;
+  [IdentityEvents.seatLimitChanged]: SeatLimitEventData;
+  [IdentityEvents.mailRequested]: MailRequestedEventData;
+  [IdentityEvents.clientAccessActivated]: ClientAccessActivatedEventData;
+};

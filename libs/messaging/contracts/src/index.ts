@@ -37,3 +37,8 @@ export interface MessageSentEventData {
   from: 'coach' | 'client';
   sentAt: string;
 }
+
+/** The messaging service's integration events: subject to data. */
+export type MessagingIntegrationEvents = {
+  [MessagingEvents.messageSent]: MessageSentEventData;
+};

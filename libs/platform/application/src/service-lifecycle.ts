@@ -1,4 +1,4 @@
-import type { ConsumerOptions, EventBus, EventConsumer, IntegrationEventHandler } from '@clientele/platform/bus';
+import type { ConsumerOptions, DeliveryContext, EventBus, EventConsumer, IntegrationEventHandler, IntegrationEventMap, IntegrationEventOf } from '@clientele/platform/bus';
 import type { DocumentStore, IndexSpec } from '@clientele/platform/document-store';
 
 /**
@@ -9,6 +9,23 @@ import type { DocumentStore, IndexSpec } from '@clientele/platform/document-stor
 export interface Reaction {
   readonly subscription: ConsumerOptions;
   readonly handle: IntegrationEventHandler;
+}
+
+/**
+ * Reactions to one service's integration events, typed by its contracts' event map:
+ *
+ *     const onClients = reactionsTo<ClientsIntegrationEvents>();
+ *     onClients({ durableName, sourceService: 'clients', subjects: [ClientsEvents.deleted] }, async (event) => event.data.clientId);
+ *
+ * The subjects listed are the only ones the handler is given (the bus filters on them), and the
+ * publisher builds each one's data from the same map, so this is the one place that trusts the
+ * wire's JSON to be what the map says.
+ */
+export function reactionsTo<M extends IntegrationEventMap<M>>() {
+  return <S extends keyof M & string>(
+    subscription: Omit<ConsumerOptions, 'subjects'> & { subjects: readonly S[] },
+    handle: (event: IntegrationEventOf<M, S>, context: DeliveryContext) => Promise<void>,
+  ): Reaction => ({ subscription, handle: handle as unknown as IntegrationEventHandler });
 }
 
 /** What a read-model collection needs declared before anything reads or writes it. */

@@ -36,6 +36,17 @@ export interface IntegrationEvent<Data = Record<string, unknown>> {
   metadata: IntegrationEventMetadata;
 }
 
+/**
+ * A service's integration events, subject to data: each contracts library exports one
+ * (`ClientsIntegrationEvents`), so that a consumer gets typed data without a cast.
+ */
+export type IntegrationEventMap<M> = { [S in keyof M]: object };
+
+/** One event of a map, as delivered: `event.subject` narrows `event.data` in a switch. */
+export type IntegrationEventOf<M extends IntegrationEventMap<M>, S extends keyof M & string = keyof M & string> = S extends unknown
+  ? Omit<IntegrationEvent, 'subject' | 'data'> & { subject: S; data: M[S] }
+  : never;
+
 export interface DeliveryContext {
   /** 1 on the first delivery, then 2, 3, ... */
   deliveryCount: number;

@@ -41,6 +41,11 @@ export interface SessionScheduledEventData {
   start: string;
 }
 
+/** The scheduling service's integration events: subject to data. */
+export type SchedulingIntegrationEvents = {
+  [SchedulingEvents.sessionScheduled]: SessionScheduledEventData;
+};
+
 export type SessionStatus = 'scheduled' | 'completed' | 'no_show' | 'cancelled';
 export type PaymentStatus = 'pending' | 'paid' | 'refunded';
 
