@@ -81,6 +81,17 @@ module.exports = [
     },
   },
   {
+    // The web app takes the contracts' view types, never their code: a value import would pull
+    // server code into the browser bundle.
+    files: ['apps/web/**/*.ts', 'apps/web/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@clientele/*'], allowTypeImports: true, message: 'The web app imports only types from the libraries: use `import type`.' }] },
+      ],
+    },
+  },
+  {
     // Specs and contract suites may use the testing helpers; production code may not.
     files: ['**/*.spec.ts', '**/testing/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
