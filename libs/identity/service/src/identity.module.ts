@@ -1,57 +1,62 @@
-import { OutboxRelay, ProcessorRunner, processorOptions } from '@clientele/platform/application';
+import { OutboxRelay, ProcessorRunner, ServiceLifecycle, processorOptions } from '@clientele/platform/application';
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ClientsEvents } from '@clientele/clients/contracts';
-import { EventConsumer, durableName } from '@clientele/platform/bus';
-import type { RecordedEvent } from '@clientele/platform/event-store';
 import { ClientAccess } from './client-access/client-access';
-import { ClientLoginsProjection } from './client-access/client-logins.projection';
-import { clientAccessIntegrationEvent } from './client-access/mail-events';
+import { AcceptInvitationMessageController } from './commands/accept-invitation/accept-invitation.message-controller';
+import { AddStaffMemberMessageController } from './commands/add-staff-member/add-staff-member.message-controller';
+import { ChangeStaffPasswordMessageController } from './commands/change-staff-password/change-staff-password.message-controller';
+import { ConfirmEmailMessageController } from './commands/confirm-email/confirm-email.message-controller';
+import { ConfirmPasswordResetMessageController } from './commands/confirm-password-reset/confirm-password-reset.message-controller';
+import { LoginMessageController } from './commands/login/login.message-controller';
+import { OpenAccountMessageController } from './commands/open-account/open-account.message-controller';
+import { RemoveStaffMemberMessageController } from './commands/remove-staff-member/remove-staff-member.message-controller';
+import { RequestPasswordResetMessageController } from './commands/request-password-reset/request-password-reset.message-controller';
+import { SignOutMessageController } from './commands/sign-out/sign-out.message-controller';
+import { UpdateAccountMessageController } from './commands/update-account/update-account.message-controller';
 import { CLIENT_ACCESS, IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from './identity.deps';
-import { AcceptInvitationMessageController } from './use-cases/accept-invitation/accept-invitation.message-controller';
-import { CheckClientSessionMessageController } from './use-cases/check-client-session/check-client-session.message-controller';
-import { MailEnvelopeMessageController } from './use-cases/mail-envelope/mail-envelope.message-controller';
-import { PasswordResetMessageController } from './use-cases/password-reset/password-reset.message-controller';
 import { identityIntegrationEvents } from './outbox';
+import { RegistrationCompleter } from './processes/registration-completer/registration-completer.processor';
+import { CheckClientSessionMessageController } from './queries/check-client-session/check-client-session.message-controller';
+import { CheckStaffSessionMessageController } from './queries/check-staff-session/check-staff-session.message-controller';
+import { GetAccountMessageController } from './queries/get-account/get-account.message-controller';
+import { GetStaffMemberMessageController } from './queries/get-staff-member/get-staff-member.message-controller';
+import { IdentityHealthMessageController } from './queries/health/health.message-controller';
+import { ListStaffMessageController } from './queries/list-staff/list-staff.message-controller';
+import { MailEnvelopeMessageController } from './queries/mail-envelope/mail-envelope.message-controller';
+import { appAccessWhenClientChanges } from './reactions/app-access-when-client-changes/app-access-when-client-changes';
+import { ClientLoginsProjection } from './read-models/client-logins.projection';
 import { IdentityViewsProjection, LOGINS } from './read-models/identity-views.projection';
 import { SIGN_IN_INDEXES, SignInsProjection } from './read-models/sign-ins.projection';
-import { ChangeStaffPasswordMessageController } from './use-cases/change-staff-password/change-staff-password.message-controller';
-import { CheckStaffSessionMessageController } from './use-cases/check-staff-session/check-staff-session.message-controller';
-import { ConfirmEmailMessageController } from './use-cases/confirm-email/confirm-email.message-controller';
-import { RemoveStaffMemberMessageController } from './use-cases/remove-staff-member/remove-staff-member.message-controller';
-import { SignOutMessageController } from './use-cases/sign-out/sign-out.message-controller';
-import { claimExistingClientSignIns, rebuildSignInIndexOnce } from './registration/sign-in-upgrades';
-import { RegistrationCompleter } from './registration/registration-completer.processor';
-import { AddStaffMemberMessageController } from './use-cases/add-staff-member/add-staff-member.message-controller';
-import { GetAccountMessageController } from './use-cases/get-account/get-account.message-controller';
-import { GetStaffMemberMessageController } from './use-cases/get-staff-member/get-staff-member.message-controller';
-import { IdentityHealthMessageController } from './use-cases/health/health.message-controller';
-import { ListStaffMessageController } from './use-cases/list-staff/list-staff.message-controller';
-import { LoginMessageController } from './use-cases/login/login.message-controller';
-import { OpenAccountMessageController } from './use-cases/open-account/open-account.message-controller';
-import { UpdateAccountMessageController } from './use-cases/update-account/update-account.message-controller';
+import { claimExistingClientSignIns, rebuildSignInIndexOnce } from './upgrades/sign-in-upgrades';
+
+const IDENTITY_LIFECYCLE = Symbol('IdentityLifecycle');
 
 /** Accounts, staff, sign-in. Answers requests on `identity.*`, publishes `identity.account.*` events. */
 @Module({})
 export class IdentityModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumers: EventConsumer[] = [];
-
-  constructor(
-    @Inject(IDENTITY_DEPS) private readonly deps: IdentityDeps,
-    @Inject(IDENTITY_PROCESSORS) private readonly processors: IdentityProcessors,
-    @Inject(CLIENT_ACCESS) private readonly access: ClientAccess,
-  ) {}
+  constructor(@Inject(IDENTITY_LIFECYCLE) private readonly lifecycle: ServiceLifecycle) {}
 
   static register(deps: IdentityDeps): DynamicModule {
     const options = processorOptions('identity', deps.logger, deps.leases);
     const access = new ClientAccess(deps.events, deps.documents, deps.requests, deps.jwtSecret, deps.keys);
-    const integrationEvents = (recorded: RecordedEvent) => identityIntegrationEvents(recorded) ?? clientAccessIntegrationEvent(recorded);
     const processors: IdentityProcessors = {
       views: new ProcessorRunner(deps.events, deps.documents, new IdentityViewsProjection(deps.documents), options),
       clientLogins: new ProcessorRunner(deps.events, deps.documents, new ClientLoginsProjection(deps.documents, access.codec), options),
       signIns: new ProcessorRunner(deps.events, deps.documents, new SignInsProjection(deps.documents, access.codec), options),
       registrations: new ProcessorRunner(deps.events, deps.documents, new RegistrationCompleter(deps.events, access), options),
-      outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, integrationEvents, 'identity_outbox'), options),
+      outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, identityIntegrationEvents, 'identity_outbox'), options),
     };
+    const lifecycle = new ServiceLifecycle({
+      documents: deps.documents,
+      bus: deps.bus,
+      indexes: [{ collection: LOGINS, indexes: SIGN_IN_INDEXES }],
+      // The sign-in upgrades reset the sign-in projections' checkpoints: before those run.
+      beforeRunnersStart: async () => {
+        await rebuildSignInIndexOnce(deps.documents);
+        await claimExistingClientSignIns(deps.events, deps.documents, access, deps.logger);
+      },
+      runners: Object.values(processors),
+      reactions: [appAccessWhenClientChanges(access)],
+    });
     return {
       module: IdentityModule,
       controllers: [
@@ -64,7 +69,8 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
         GetStaffMemberMessageController,
         IdentityHealthMessageController,
         AcceptInvitationMessageController,
-        PasswordResetMessageController,
+        RequestPasswordResetMessageController,
+        ConfirmPasswordResetMessageController,
         CheckClientSessionMessageController,
         CheckStaffSessionMessageController,
         MailEnvelopeMessageController,
@@ -77,44 +83,17 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
         { provide: IDENTITY_DEPS, useValue: deps },
         { provide: IDENTITY_PROCESSORS, useValue: processors },
         { provide: CLIENT_ACCESS, useValue: access },
+        { provide: IDENTITY_LIFECYCLE, useValue: lifecycle },
       ],
     };
   }
 
-  private started = false;
-
-  /** Called once per Nest context of the process (the HTTP app and the microservice share modules). */
+  /** Nest calls this once per context of the process (the HTTP app and the microservice share modules): the lifecycle starts once. */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    await rebuildSignInIndexOnce(this.deps.documents);
-    await claimExistingClientSignIns(this.deps.events, this.deps.documents, this.access, this.deps.logger);
-    await this.deps.documents.collection(LOGINS).ensureIndexes(SIGN_IN_INDEXES);
-    await Promise.all(Object.values(this.processors).map((runner) => runner.start()));
-
-    // Client app access follows the roster.
-    this.consumers.push(
-      await this.deps.bus.consume(
-        {
-          durableName: durableName('identity', 'clients'),
-          sourceService: 'clients',
-          subjects: [
-            ClientsEvents.clientAdded,
-            ClientsEvents.activated,
-            ClientsEvents.typeChanged,
-            ClientsEvents.contactChanged,
-            ClientsEvents.loginDetailsRequested,
-            ClientsEvents.passwordResetRequested,
-            ClientsEvents.deleted,
-          ],
-        },
-        (event) => this.access.onRosterEvent(event),
-      ),
-    );
+    await this.lifecycle.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
-    await Promise.all(Object.values(this.processors).map((runner) => runner.stop()));
+    await this.lifecycle.stop();
   }
 }

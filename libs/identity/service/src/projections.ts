@@ -1,7 +1,7 @@
 import type { ProjectionSet } from '@clientele/platform/application';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { ClientLoginCodec } from './client-access/client-login-codec';
-import { CLIENT_LOGINS, ClientLoginsProjection } from './client-access/client-logins.projection';
+import { CLIENT_LOGINS, ClientLoginsProjection } from './read-models/client-logins.projection';
 import { ACCOUNTS, IdentityViewsProjection, LOGINS, STAFF } from './read-models/identity-views.projection';
 import { SignInsProjection } from './read-models/sign-ins.projection';
 

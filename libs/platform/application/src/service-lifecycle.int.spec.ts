@@ -30,6 +30,7 @@ describe('ServiceLifecycle (real SQLite store and embedded bus)', () => {
       bus,
       indexes: [{ collection: 'people', indexes: [{ fields: [['lastName', 1]] }], text: ['lastName'] }],
       runners: [runner('views'), runner('outbox')],
+      beforeRunnersStart: async () => void steps.push('before runners'),
       afterRunnersStart: async () => {
         // The read model's indexes are there before the runners write to it.
         await documents.commit([{ op: 'upsert', collection: 'people', doc: { id: 'p1', lastName: 'Lovelace' } }]);
@@ -46,7 +47,7 @@ describe('ServiceLifecycle (real SQLite store and embedded bus)', () => {
     });
     await Promise.all([lifecycle.start(), lifecycle.start()]);
     await lifecycle.start();
-    expect(steps).toEqual(['start views', 'start outbox', 'after runners']);
+    expect(steps).toEqual(['before runners', 'start views', 'start outbox', 'after runners']);
     expect(await documents.collection('people').find({ lastName: { $contains: 'LOVE' } })).toHaveLength(1);
 
     await bus.publish({ id: randomUUID(), subject: 'source.thing.happened.v1', occurredAt: new Date().toISOString(), data: {}, metadata: {} });
@@ -55,6 +56,6 @@ describe('ServiceLifecycle (real SQLite store and embedded bus)', () => {
     expect(handled).toHaveLength(1);
 
     await lifecycle.stop();
-    expect(steps.slice(3)).toEqual(['stop views', 'stop outbox']);
+    expect(steps.slice(4)).toEqual(['stop views', 'stop outbox']);
   });
 });

@@ -46,6 +46,8 @@ export interface ServiceParts {
   documents: DocumentStore;
   bus: EventBus;
   indexes?: readonly CollectionIndexes[];
+  /** One-off work once the indexes exist and before the runners start (an upgrade that resets their checkpoints, say). */
+  beforeRunnersStart?: () => Promise<void>;
   runners?: readonly Startable[];
   /** One-off work once the runners run and before the reactions consume (an upgrade step, say). */
   afterRunnersStart?: () => Promise<void>;
@@ -72,6 +74,7 @@ export class ServiceLifecycle {
       if (indexes?.length) await documents.collection(collection).ensureIndexes(indexes);
       if (text?.length) await documents.collection(collection).ensureTextIndex(text);
     }
+    await this.parts.beforeRunnersStart?.();
     await Promise.all((this.parts.runners ?? []).map((runner) => runner.start()));
     await this.parts.afterRunnersStart?.();
     for (const reaction of this.parts.reactions ?? []) {

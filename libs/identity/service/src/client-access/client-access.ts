@@ -1,4 +1,4 @@
-import { ClientContactView, ClientsEvents, ClientsSubjects } from '@clientele/clients/contracts';
+import { ClientContactView, ClientsSubjects } from '@clientele/clients/contracts';
 import {
   ClientLoginCommand,
   ClientLoginEvent,
@@ -7,16 +7,15 @@ import {
   PendingClientSignIn,
   clientLoginDecider,
   loginEmailDecider,
-  normalizeEmail,
 } from '@clientele/identity/domain';
-import { CommandResult, deterministicId, handleCommand, reactionMetadata } from '@clientele/platform/application';
-import { untilAvailable, type IntegrationEvent, type RequestClient } from '@clientele/platform/bus';
+import { CommandResult, handleCommand } from '@clientele/platform/application';
+import { untilAvailable, type RequestClient } from '@clientele/platform/bus';
 import { AppError, ErrorCodes, fold } from '@clientele/platform/core';
 import type { EventMetadata, EventStore } from '@clientele/platform/event-store';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import { randomUUID } from 'node:crypto';
-import { loginEmailStream, loginKeyOf } from '../streams';
+import { loginEmailStream } from '../streams';
 import { ClientLoginCodec } from './client-login-codec';
 import { LinkTokens } from './link-tokens';
 
@@ -26,11 +25,10 @@ export const clientLoginStream = (clientId: string) => `clientlogin-${clientId}`
 export type ClientClaim = Omit<PendingClientSignIn, 'sealedPasswordHash'> & { passwordHash?: string };
 
 /**
- * Client app access, as the roster's events drive it: invitations when a full-access client is
- * added or leaves offline, revocation when one goes offline or is deleted, restored access,
- * login links and password resets on request, and a confirmation link when a coach gives a
- * client who signs in another address. Each reaction's command id comes from the roster event,
- * so a redelivered event changes nothing twice.
+ * Client app access: the client-login streams (invitations, acceptance, revocation, resets, address
+ * changes), the roster's word on a client, and the client's claims in the sign-in registry. The
+ * roster's events drive it (reactions/app-access-when-client-changes), the client's links finish
+ * it (commands), and the registration completer finishes what a crash interrupted.
  *
  * Invitations are bound to the address they are sent to: the one the roster has when they are
  * issued. A client's sign-in address is claimed in the sign-in registry (`loginemail-*`) before
@@ -130,95 +128,6 @@ export class ClientAccess {
       { type: 'ReleaseLoginEmail', userId: clientId, reason, now: new Date().toISOString() },
       { commandId, metadata },
     );
-  }
-
-  /** Handler of the `identity--clients` consumer. */
-  async onRosterEvent(event: IntegrationEvent): Promise<void> {
-    const data = event.data as {
-      clientId: string;
-      accountId: string;
-      type?: string;
-      status?: string;
-      sendInvitation?: boolean;
-      effect?: string;
-      kind?: string;
-      fields?: string[];
-    };
-    const { clientId, accountId } = data;
-    const metadata = reactionMetadata(event, { actor: event.metadata.actor, accountId });
-    const now = new Date().toISOString();
-    // The link goes to the address the roster has now, and only that address can use it.
-    const invite = async (reason: 'added' | 'type_changed' | 'requested' | 'email_changed', known?: ClientContactView | null) => {
-      const contact = known === undefined ? await this.contactPatiently(clientId, event.metadata.correlationId) : known;
-      if (!contact || contact.type === 'offline') return;
-      // A client who set a password has a login already: never a second invitation, restored access instead.
-      const current = await this.state(clientId);
-      if (current.hasPassword) {
-        if (current.access === 'revoked') await this.run(clientId, { type: 'RestoreAccess', now }, event.id, metadata);
-        return;
-      }
-      await this.run(
-        clientId,
-        { type: 'IssueInvitation', clientId, accountId, tokenId: deterministicId('token', event.id), email: contact.email, now, reason },
-        event.id,
-        metadata,
-      );
-    };
-
-    switch (event.subject) {
-      case ClientsEvents.clientAdded:
-        if (data.type !== 'offline' && data.sendInvitation && data.status === 'active') await invite('added');
-        return;
-      case ClientsEvents.activated:
-        // A buyer promoted from the waiting list gets the invitation they were waiting for.
-        await invite('added');
-        return;
-      case ClientsEvents.contactChanged: {
-        if (!data.fields?.includes('email')) return;
-        const [state, contact] = await Promise.all([this.state(clientId), this.contactPatiently(clientId, event.metadata.correlationId)]);
-        if (!contact) return;
-        if (state.hasPassword && state.access !== 'removed') {
-          // A client who signs in keeps their address until the new one's owner confirms it.
-          await this.run(clientId, { type: 'RequestEmailChange', tokenId: deterministicId('token', event.id), email: contact.email, now }, event.id, metadata);
-        } else if (state.access === 'invited' && state.invitation && normalizeEmail(state.invitation.email) !== normalizeEmail(contact.email)) {
-          // The invitation follows the corrected address; the link sent to the old one stops working.
-          await invite('email_changed', contact);
-        }
-        return;
-      }
-      case ClientsEvents.typeChanged:
-        if (data.effect === 'access_revoked') await this.run(clientId, { type: 'RevokeAccess', reason: 'offline', now }, event.id, metadata);
-        else if (data.effect === 'invitation') await invite('type_changed');
-        else if (data.effect === 'access_restored') {
-          const restored = await this.run(clientId, { type: 'RestoreAccess', now }, event.id, metadata);
-          // No password was ever set after all: invite instead.
-          if (restored.events.length === 0 && !restored.alreadyHandled && !restored.state.hasPassword) await invite('type_changed');
-        }
-        return;
-      case ClientsEvents.loginDetailsRequested: {
-        const state = await this.state(clientId);
-        if (state.access === 'active') await this.run(clientId, { type: 'SendLoginLink', now }, event.id, metadata);
-        else await invite('requested');
-        return;
-      }
-      case ClientsEvents.passwordResetRequested:
-        await this.run(clientId, { type: 'IssuePasswordReset', tokenId: deterministicId('token', event.id), now }, event.id, metadata);
-        return;
-      case ClientsEvents.deleted: {
-        await this.run(clientId, { type: 'RevokeAccess', reason: 'deleted', now }, `${event.id}:revoke`, metadata);
-        const removed = await this.run(clientId, { type: 'RemoveLogin', now }, `${event.id}:remove`, metadata);
-        // The address is free again; released before the key is shredded, while it can still be read.
-        // (A redelivery after the shred finds nothing to read: the release happened the first time.)
-        const state = removed.state;
-        for (const address of new Set([state.signInEmail, state.emailChange?.email].filter((a): a is string => !!a))) {
-          await this.releaseAddress(address, clientId, 'client_deleted', `${event.id}:release:${loginKeyOf(address)}`, metadata);
-        }
-        await this.cipher.shred(clientId);
-        return;
-      }
-      default:
-        return;
-    }
   }
 
   newTokenId(): string {

@@ -5,7 +5,7 @@ import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { applyTwice } from '@clientele/platform/testing';
 import { randomUUID } from 'node:crypto';
 import { ClientLoginCodec } from '../client-access/client-login-codec';
-import { CLIENT_LOGINS, ClientLoginsProjection } from '../client-access/client-logins.projection';
+import { CLIENT_LOGINS, ClientLoginsProjection } from './client-logins.projection';
 import { ACCOUNTS, IdentityViewsProjection, LOGINS, STAFF } from './identity-views.projection';
 import { loginKeyOf } from '../streams';
 import { SignInsProjection } from './sign-ins.projection';

@@ -1,0 +1,28 @@
+import type { AccountView, StaffMemberView } from '@clientele/identity/contracts';
+import type { AccountState } from '@clientele/identity/domain';
+import type { StaffDoc } from './read-models/identity-views.projection';
+
+/** Identity's answers in the contracts' shape: the queries' and those of the commands that answer with what they changed. */
+export function toAccountView(state: AccountState, revision: number): AccountView {
+  return {
+    id: state.accountId!,
+    businessName: state.businessName,
+    seatLimit: state.seatLimit,
+    ownerId: state.ownerId!,
+    createdAt: state.openedAt!,
+    version: revision,
+  };
+}
+
+export function toStaffMemberView(doc: StaffDoc): StaffMemberView {
+  return {
+    id: doc.id,
+    accountId: doc.accountId,
+    firstName: doc.firstName,
+    lastName: doc.lastName,
+    email: doc.email,
+    role: doc.role,
+    capabilities: doc.capabilities,
+    createdAt: doc.createdAt,
+  };
+}
