@@ -1,9 +1,12 @@
+import type { Product } from '@clientele/billing/contracts';
 import { Buyer, ProductCommand, ProductEvent, ProductState, PurchaseEvent, productDecider } from '@clientele/billing/domain';
-import { CommandResult, EventCodec, ProcessorRunner, domainEvent, handleCommand } from '@clientele/platform/application';
+import { CommandResult, EventCodec, ProcessorRunner, commandMetadata, domainEvent, handleAndWait, handleCommand } from '@clientele/platform/application';
+import type { RequestActor, RequestEnvelope } from '@clientele/platform/bus';
 import { fold } from '@clientele/platform/core';
 import type { EventData, EventMetadata, RecordedEvent } from '@clientele/platform/event-store';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { BillingDeps, PaymentProvider } from './billing.deps';
+import { catalogueProduct } from './read-models/products.projection';
 
 export const productStream = (productId: string) => `product-${productId}`;
 export const purchaseStream = (purchaseId: string) => `purchase-${purchaseId}`;
@@ -37,6 +40,12 @@ export class BillingContext {
 
   changeProduct(productId: string, command: ProductCommand, commandId: string, metadata: EventMetadata): Promise<CommandResult<ProductState, ProductEvent>> {
     return handleCommand(this.deps.events, productStream(productId), productDecider, command, { commandId, metadata });
+  }
+
+  /** Records a change of the catalogue, and answers the product once the catalogue's read model shows it. */
+  async recordProductChange(envelope: RequestEnvelope<unknown>, actor: RequestActor, productId: string, command: ProductCommand, commandId: string): Promise<Product> {
+    await handleAndWait(this.changeProduct(productId, command, commandId, commandMetadata(envelope, actor)), this.views);
+    return catalogueProduct(this.deps.documents, actor.accountId, productId);
   }
 
   async product(productId: string): Promise<ProductState> {

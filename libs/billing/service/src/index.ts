@@ -1,3 +1,4 @@
 export * from './billing.module';
 export * from './billing.deps';
+export * from './outbox';
 export * from './projections';

@@ -1,5 +1,5 @@
 import type { ProjectionSet } from '@clientele/platform/application';
-import { PRODUCTS, ProductsProjection } from './products.projection';
+import { PRODUCTS, ProductsProjection } from './read-models/products.projection';
 
 export const billingProjections: ProjectionSet = {
   name: 'products',

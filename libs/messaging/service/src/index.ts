@@ -1,3 +1,3 @@
 export * from './messaging.module';
-export type { MessagingDeps } from './messaging';
+export type { MessagingDeps } from './messaging.deps';
 export * from './projections';

@@ -1,30 +1,19 @@
-import type { Leases } from '@clientele/platform/coordination';
-import { ClientContactView, ClientsEvents, ClientsSubjects } from '@clientele/clients/contracts';
-import { ClientPolicyUpdate, Message, MessageSentEventData, MessagingEvents } from '@clientele/messaging/contracts';
+import { ClientContactView, ClientsSubjects } from '@clientele/clients/contracts';
+import { ClientPolicyUpdate, Message } from '@clientele/messaging/contracts';
 import { ThreadCommand, ThreadEvent, threadDecider } from '@clientele/messaging/domain';
-import { CommandResult, EventCodec, EventProcessor, OutboxRelay, ProcessorRunner, domainEvent, handleAndWait, handleCommand, processorOptions, reactionMetadata, toIntegrationEvent } from '@clientele/platform/application';
-import type { EventBus, IntegrationEvent, RequestActor, RequestClient } from '@clientele/platform/bus';
+import { CommandResult, OutboxRelay, ProcessorRunner, commandIdFor, commandMetadata, handleAndWait, handleCommand, processorOptions } from '@clientele/platform/application';
+import type { RequestActor, RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
-import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
-import type { EventData, EventMetadata, EventStore, RecordedEvent } from '@clientele/platform/event-store';
-import type { JsonLogger } from '@clientele/platform/logging';
+import type { EventMetadata } from '@clientele/platform/event-store';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
-
-export interface MessagingDeps {
-  events: EventStore;
-  documents: DocumentStore;
-  /** Its subjects' keys, apart from the read models so that shredding destroys them (docs/ERASURE.md). */
-  keys: DocumentStore;
-  bus: EventBus;
-  requests: RequestClient;
-  logger: JsonLogger;
-  /** A replicated deployment's leases: one active replica per processor (none in a single process). */
-  leases?: Leases;
-}
+import { randomUUID } from 'node:crypto';
+import type { MessagingDeps } from './messaging.deps';
+import { messagingIntegrationEvents } from './outbox';
+import { MESSAGES, MessageDoc, MessagesProjection } from './read-models/messages.projection';
+import { ThreadCodec } from './thread-codec';
 
 export const threadStream = (clientId: string) => `thread-${clientId}`;
 export const POLICIES = 'client_policies';
-export const MESSAGES = 'messages';
 
 /** Messaging's own copy of what it needs to know of each client. */
 export interface PolicyDoc {
@@ -36,55 +25,6 @@ export interface PolicyDoc {
   /** The client stream's version the copy has seen (absent in copies written before it was kept). */
   version?: number;
   [key: string]: unknown;
-}
-
-type MessageDoc = Message & { clientId: string; accountId: string; senderId: string; [key: string]: unknown };
-
-/** Message bodies are the client's personal data: sealed with the client's key, shredded with it. */
-export class ThreadCodec implements EventCodec<ThreadEvent> {
-  constructor(readonly cipher: PersonalDataCipher) {}
-
-  async encode(event: ThreadEvent): Promise<EventData> {
-    if (event.type !== 'MessageSent') return { ...event.data };
-    const { body, ...rest } = event.data;
-    return { ...rest, body: await this.cipher.seal(event.data.clientId, { body }) };
-  }
-
-  async decode(recorded: RecordedEvent): Promise<ThreadEvent> {
-    if (recorded.type !== 'MessageSent') return domainEvent<ThreadEvent>(recorded);
-    const { body, ...data } = recorded.data as Record<string, unknown> & { body: string };
-    const opened = await this.cipher.open<{ body: string }>(data.clientId as string, body);
-    return { type: 'MessageSent', data: { ...data, body: opened?.body ?? '[erased]' } } as ThreadEvent;
-  }
-}
-
-/** The threads' read model: messages in order, gone when the thread closes. */
-export class MessagesProjection implements EventProcessor {
-  readonly name = 'messaging_messages';
-  readonly filter = { streamCategories: ['thread'] };
-
-  constructor(
-    private readonly documents: DocumentStore,
-    private readonly codec: ThreadCodec,
-  ) {}
-
-  async handle(recorded: RecordedEvent): Promise<WriteOp[]> {
-    const event = await this.codec.decode(recorded);
-    if (event.type === 'MessageSent') {
-      const { messageId, clientId, accountId, from, senderId, body, sentAt } = event.data;
-      const doc: MessageDoc = { id: messageId, clientId, accountId, from, senderId, body, sentAt, position: recorded.position.toString().padStart(40, '0') };
-      return [{ op: 'upsert', collection: MESSAGES, doc, version: recorded.revision }];
-    }
-    const messages = await this.documents.collection<MessageDoc>(MESSAGES).find({ clientId: event.data.clientId });
-    return messages.map((m) => ({ op: 'delete' as const, collection: MESSAGES, id: m.id, version: Number.MAX_SAFE_INTEGER }));
-  }
-}
-
-export function messagingIntegrationEvent(recorded: RecordedEvent): IntegrationEvent | null {
-  if (recorded.type !== 'MessageSent') return null;
-  const { messageId, clientId, accountId, from, sentAt } = domainEvent<Extract<ThreadEvent, { type: 'MessageSent' }>>(recorded).data;
-  const data: MessageSentEventData = { messageId, clientId, accountId, from, sentAt };
-  return toIntegrationEvent({ ...recorded, metadata: { ...recorded.metadata, accountId } }, MessagingEvents.messageSent, { ...data });
 }
 
 /** Everything the use cases share: the policy copies, the threads, read-your-writes. */
@@ -100,7 +40,7 @@ export class Messaging {
     this.outbox = new ProcessorRunner(
       deps.events,
       deps.documents,
-      new OutboxRelay(deps.bus, messagingIntegrationEvent, 'messaging_outbox'),
+      new OutboxRelay(deps.bus, messagingIntegrationEvents, 'messaging_outbox'),
       options,
     );
   }
@@ -156,32 +96,26 @@ export class Messaging {
     return handleCommand(this.deps.events, threadStream(clientId), threadDecider, command, { commandId, metadata }, { codec: this.codec, maxRetries: 20 });
   }
 
+  /** Records a message under the client's policy, and answers it once the thread's read model shows it. */
+  async send(policy: PolicyDoc, clientId: string, from: 'coach' | 'client', actor: RequestActor, envelope: RequestEnvelope<{ body: string }>): Promise<Message> {
+    const messageId = randomUUID();
+    const now = new Date().toISOString();
+    const result = await handleAndWait(
+      this.run(
+        clientId,
+        { type: 'SendMessage', messageId, clientId, accountId: policy.accountId, from, senderId: actor.id, body: envelope.data.body, clientType: policy.type, now },
+        commandIdFor(envelope, (key) => `message:${clientId}:${key}`, messageId),
+        commandMetadata(envelope, { ...actor, accountId: policy.accountId }),
+      ),
+      this.views,
+    );
+    const sent = result.events[0];
+    if (!sent || sent.type !== 'MessageSent') throw new Error('no message was recorded');
+    return { id: sent.data.messageId, from, body: envelope.data.body, sentAt: sent.data.sentAt };
+  }
+
   async thread(clientId: string): Promise<Message[]> {
     const docs = await this.deps.documents.collection<MessageDoc>(MESSAGES).find({ clientId }, { sort: [['position', 1]] });
     return docs.map(({ id, from, body, sentAt }) => ({ id, from, body, sentAt }));
-  }
-
-  /** Handler of `messaging--clients`: the roster's events keep the policy copies. */
-  async onRosterEvent(event: IntegrationEvent): Promise<void> {
-    const data = event.data as { clientId: string; accountId: string; version: number; type?: ClientPolicyUpdate['type']; coachId?: string; to?: string };
-    switch (event.subject) {
-      case ClientsEvents.clientAdded:
-        return this.updatePolicy({ clientId: data.clientId, accountId: data.accountId, coachId: data.coachId, type: data.type, version: data.version });
-      case ClientsEvents.typeChanged:
-        return this.updatePolicy({ clientId: data.clientId, accountId: data.accountId, type: data.to as ClientPolicyUpdate['type'], version: data.version });
-      case ClientsEvents.reassigned:
-        return this.updatePolicy({ clientId: data.clientId, accountId: data.accountId, coachId: data.to, version: data.version });
-      case ClientsEvents.deleted: {
-        await this.updatePolicy({ clientId: data.clientId, accountId: data.accountId, version: data.version }, true);
-        await handleAndWait(
-          this.run(data.clientId, { type: 'CloseThread', clientId: data.clientId, accountId: data.accountId, now: new Date().toISOString() }, event.id, reactionMetadata(event)),
-          this.views,
-        );
-        await this.codec.cipher.shred(data.clientId);
-        return;
-      }
-      default:
-        return;
-    }
   }
 }

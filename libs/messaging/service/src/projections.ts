@@ -1,6 +1,7 @@
 import type { ProjectionSet } from '@clientele/platform/application';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
-import { MESSAGES, MessagesProjection, ThreadCodec } from './messaging';
+import { MESSAGES, MessagesProjection } from './read-models/messages.projection';
+import { ThreadCodec } from './thread-codec';
 
 /** The threads' messages. (Each client's copy of the messaging policy is written by commands, not replayed.) */
 export const messagingProjections: ProjectionSet = {

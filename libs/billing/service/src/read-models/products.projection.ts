@@ -1,6 +1,7 @@
 import type { Product } from '@clientele/billing/contracts';
 import type { ProductEvent } from '@clientele/billing/domain';
 import { EventProcessor, domainEvent } from '@clientele/platform/application';
+import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { DocumentStore, WriteOp } from '@clientele/platform/document-store';
 import type { RecordedEvent } from '@clientele/platform/event-store';
 
@@ -9,6 +10,13 @@ export type ProductDoc = Product & { accountId: string; nameKey: string; version
 
 export function toProduct(doc: ProductDoc): Product {
   return { id: doc.id, name: doc.name, price: doc.price, clientType: doc.clientType, sessionPack: doc.sessionPack ?? null, archived: doc.archived, createdAt: doc.createdAt };
+}
+
+/** A product of the account's catalogue: another account's product is not found, as a missing one is. */
+export async function catalogueProduct(documents: DocumentStore, accountId: string, productId: string): Promise<Product> {
+  const doc = await documents.collection<ProductDoc>(PRODUCTS).get(productId);
+  if (!doc || doc.accountId !== accountId) throw new AppError(ErrorCodes.notFound, 'No product with this id.');
+  return toProduct(doc);
 }
 
 /** The product catalogue of each account, guarded by the product stream's revision. */

@@ -4,7 +4,8 @@ import { SqliteEventStore } from '@clientele/platform/event-store';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { applyTwice } from '@clientele/platform/testing';
 import { randomUUID } from 'node:crypto';
-import { MESSAGES, MessagesProjection, ThreadCodec } from './messaging';
+import { ThreadCodec } from '../thread-codec';
+import { MESSAGES, MessagesProjection } from './messages.projection';
 
 describe('MessagesProjection', () => {
   it('gives the same threads when every event is applied twice; a closed thread leaves no message', async () => {

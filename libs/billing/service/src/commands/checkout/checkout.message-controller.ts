@@ -1,4 +1,4 @@
-import { BillingSubjects, BuyerView, CheckoutRequest, CheckoutResult } from '@clientele/billing/contracts';
+import { BillingSubjects, CheckoutRequest, CheckoutResult } from '@clientele/billing/contracts';
 import { purchaseDecider } from '@clientele/billing/domain';
 import { commandMetadata, deterministicId, handleCommand } from '@clientele/platform/application';
 import type { RequestEnvelope } from '@clientele/platform/bus';
@@ -47,13 +47,5 @@ export class CheckoutMessageController {
       { codec: this.context.purchaseCodec },
     );
     return { purchaseId, productId, status: 'completed' };
-  }
-
-  @MessagePattern(BillingSubjects.getBuyer)
-  async buyer(@Payload() envelope: RequestEnvelope<{ purchaseId: string }>): Promise<BuyerView> {
-    const [recorded] = await this.context.deps.events.readStream(purchaseStream(envelope.data.purchaseId), { maxCount: 1 });
-    if (!recorded) throw new AppError(ErrorCodes.notFound, 'No purchase with this id.');
-    const { buyer } = (await this.context.purchaseCodec.decode(recorded)).data;
-    return { purchaseId: envelope.data.purchaseId, ...buyer };
   }
 }
