@@ -41,7 +41,7 @@ async function enrolBuyer(accountId: string, coachId: string, name: string): Pro
     addedBy: 'system',
   };
   const stored = await context.codec.encode({ type: 'ClientAdded', data: client });
-  const [plan] = await context.enroll(accountId, [{ clientId, emailKey: await context.emailKey(accountId, email), whenFull: 'wait', client: stored }], `buy:${clientId}`, {});
+  const [plan] = await context.enrol(accountId, [{ clientId, emailKey: await context.emailKey(accountId, email), whenFull: 'wait', client: stored }], `buy:${clientId}`, {});
   if (plan.refusal) throw plan.refusal;
   return clientId;
 }

@@ -163,7 +163,7 @@ describe('roster', () => {
     type: 'ClientEnrolled',
     data: { clientId, emailKey, status, client: { clientId } },
   });
-  const enrol = (...requests: EnrolmentRequest[]) => ({ type: 'EnrollClients' as const, enrolments: requests });
+  const enrol = (...requests: EnrolmentRequest[]) => ({ type: 'EnrolClients' as const, enrolments: requests });
   const promoted = (clientId: string): RosterEvent => ({ type: 'ClientPromoted', data: { clientId } });
   const removed = (clientId: string): RosterEvent => ({ type: 'ClientRemoved', data: { clientId, emailKey: `key-${clientId}` } });
 

@@ -30,7 +30,7 @@ export interface EnrolmentRequest {
 
 export type RosterCommand =
   | { type: 'SetSeatLimit'; accountId: string; seatLimit: number | null; accountVersion: number }
-  | { type: 'EnrollClients'; enrolments: EnrolmentRequest[] }
+  | { type: 'EnrolClients'; enrolments: EnrolmentRequest[] }
   | { type: 'ChangeEmail'; clientId: string; emailKey: string }
   | { type: 'RemoveClient'; clientId: string };
 
@@ -65,7 +65,7 @@ export const rosterDecider: Decider<RosterCommand, RosterState, RosterEvent> = {
         };
         return [set, ...promotions(state.waiting, freeSeats(command.seatLimit, state.active))];
       }
-      case 'EnrollClients':
+      case 'EnrolClients':
         return planEnrolments(state, command.enrolments).flatMap((plan) => (plan.event ? [plan.event] : []));
       case 'ChangeEmail': {
         const member = state.members[command.clientId];
@@ -126,7 +126,7 @@ export const rosterDecider: Decider<RosterCommand, RosterState, RosterEvent> = {
 };
 
 /**
- * Decides a batch of enrolments in order, each seeing the ones before it: what `EnrollClients`
+ * Decides a batch of enrolments in order, each seeing the ones before it: what `EnrolClients`
  * records, and, for the caller, why a refused one was refused.
  */
 export function planEnrolments(state: RosterState, enrolments: readonly EnrolmentRequest[]): EnrolmentPlan[] {

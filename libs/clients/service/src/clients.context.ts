@@ -137,12 +137,12 @@ export class ClientsContext {
   /** The roster's current state, through the cache (reads only what was appended since). */
   private async readRoster(accountId: string): Promise<RosterState> {
     const readOnly: Decider<RosterCommand, RosterState, RosterEvent> = { ...rosterDecider, decide: () => [] };
-    const result = await handleCommand(this.deps.events, rosterStream(accountId), readOnly, { type: 'EnrollClients' as const, enrolments: [] }, { commandId: 'read', metadata: {} }, { cache: this.rosterCache });
+    const result = await handleCommand(this.deps.events, rosterStream(accountId), readOnly, { type: 'EnrolClients' as const, enrolments: [] }, { commandId: 'read', metadata: {} }, { cache: this.rosterCache });
     return result.state;
   }
 
   /** Decides a batch of enrolments on the account's roster (one append) and says why any was refused. */
-  async enroll(accountId: string, enrolments: EnrolmentRequest[], commandId: string, metadata: EventMetadata): Promise<EnrolmentPlan[]> {
+  async enrol(accountId: string, enrolments: EnrolmentRequest[], commandId: string, metadata: EventMetadata): Promise<EnrolmentPlan[]> {
     await this.ensureSeatLimitKnown(accountId, metadata.correlationId);
     let plans: EnrolmentPlan[] = [];
     await handleCommand(
@@ -151,18 +151,18 @@ export class ClientsContext {
       {
         ...rosterDecider,
         decide: (command, state) => {
-          if (command.type === 'EnrollClients') plans = planEnrolments(state, command.enrolments);
+          if (command.type === 'EnrolClients') plans = planEnrolments(state, command.enrolments);
           return rosterDecider.decide(command, state);
         },
       },
-      { type: 'EnrollClients' as const, enrolments },
+      { type: 'EnrolClients' as const, enrolments },
       { commandId, metadata },
       { cache: this.rosterCache, maxRetries: 100 },
     );
     return plans;
   }
 
-  roster(accountId: string, command: Exclude<Parameters<typeof rosterDecider.decide>[0], { type: 'EnrollClients' }>, commandId: string, metadata: EventMetadata) {
+  roster(accountId: string, command: Exclude<Parameters<typeof rosterDecider.decide>[0], { type: 'EnrolClients' }>, commandId: string, metadata: EventMetadata) {
     return handleCommand(this.deps.events, rosterStream(accountId), rosterDecider, command, { commandId, metadata }, { cache: this.rosterCache, maxRetries: 100 });
   }
 

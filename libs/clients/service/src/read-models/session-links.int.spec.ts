@@ -1,19 +1,18 @@
 import { ProcessorRunner } from '@clientele/platform/application';
-import type { IntegrationEvent } from '@clientele/platform/bus';
 import { SqliteDocumentStore } from '@clientele/platform/document-store';
 import { SqliteEventStore } from '@clientele/platform/event-store';
-import { SchedulingEvents } from '@clientele/scheduling/contracts';
+import { SchedulingEvents, type SessionScheduledEventData } from '@clientele/scheduling/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SESSION_LINKS, SessionLinkDoc, SessionLinkRecorder, SessionLinks, sessionLinksStream } from './session-links';
+import { SESSION_LINKS, SessionLinkDoc, SessionLinkRecorder, SessionLinks, SessionScheduled, sessionLinksStream } from './session-links';
 import { SessionLinksProjection } from './session-links.projection';
 
 describe('coach–client session links', () => {
   const dir = mkdtempSync(join(tmpdir(), 'session-links-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const scheduled = (id: string, sessionId: string, coachId: string, clientId = 'c1', accountId = 'a1'): IntegrationEvent => ({
+  const scheduled = (id: string, sessionId: string, coachId: string, clientId = 'c1', accountId = 'a1'): SessionScheduled => ({
     id,
     subject: SchedulingEvents.sessionScheduled,
     occurredAt: `2026-11-21T10:00:0${sessionId.slice(1)}.000Z`,
@@ -83,7 +82,7 @@ describe('coach–client session links', () => {
   it('refuses a session-scheduled event without the ids it needs (it goes to the dead letters)', async () => {
     const { events, recorder, close } = await open('invalid');
     const event = scheduled('e1', 's1', 'coachB');
-    await expect(recorder.onSessionScheduled({ ...event, data: { ...event.data, clientId: undefined } as unknown as IntegrationEvent['data'] })).rejects.toThrow(/lacks/);
+    await expect(recorder.onSessionScheduled({ ...event, data: { ...event.data, clientId: undefined } as unknown as SessionScheduledEventData })).rejects.toThrow(/lacks/);
     expect(await events.readAll()).toEqual([]);
     await close();
   });

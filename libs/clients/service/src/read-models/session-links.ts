@@ -1,9 +1,9 @@
 import { CoachLinkedBySessionData, SessionLinkEvent, SessionLinkState, sessionLinkDecider } from '@clientele/clients/domain';
 import { CommandResult, handleAndWait, handleCommand, reactionMetadata, type ProcessorRunner } from '@clientele/platform/application';
-import type { IntegrationEvent, RequestActor } from '@clientele/platform/bus';
+import type { IntegrationEventOf, RequestActor } from '@clientele/platform/bus';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventMetadata, EventStore } from '@clientele/platform/event-store';
-import type { SessionScheduledEventData } from '@clientele/scheduling/contracts';
+import type { SchedulingEvents, SchedulingIntegrationEvents } from '@clientele/scheduling/contracts';
 
 /**
  * Coach–client session links: a coach sees a client they are assigned to *or have a session with*
@@ -28,6 +28,8 @@ export interface SessionLinkDoc {
 }
 
 export const sessionLinkId = (clientId: string, coachId: string) => `${clientId}:${coachId}`;
+
+export type SessionScheduled = IntegrationEventOf<SchedulingIntegrationEvents, typeof SchedulingEvents.sessionScheduled>;
 
 /** The reads: who a coach may see because of a session. */
 export class SessionLinks {
@@ -65,8 +67,8 @@ export class SessionLinkRecorder {
     private readonly projection: ProcessorRunner,
   ) {}
 
-  async onSessionScheduled(event: IntegrationEvent): Promise<void> {
-    const { sessionId, accountId, clientId, coachId } = event.data as unknown as SessionScheduledEventData;
+  async onSessionScheduled(event: SessionScheduled): Promise<void> {
+    const { sessionId, accountId, clientId, coachId } = event.data;
     if (!sessionId || !accountId || !clientId || !coachId) throw new Error(`${event.subject} ${event.id} lacks a session, account, client or coach id`);
     await handleAndWait(
       this.link(

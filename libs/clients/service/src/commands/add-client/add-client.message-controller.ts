@@ -8,7 +8,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import type { ClientsContext } from '../../clients.context';
-import { completeEnrolment } from '../../roster/roster-effects.processor';
+import { completeEnrolment } from '../../processes/roster-effects/roster-effects.processor';
 
 /**
  * Adding a client: enrol it in the account's roster (the commit point, where e-mail uniqueness
@@ -39,9 +39,10 @@ export class AddClientMessageController {
     };
     const metadata = commandMetadata(envelope, actor);
     const stored = await this.context.codec.encode({ type: 'ClientAdded', data: client });
-    const [plan] = await this.context.enroll(
+    const [plan] = await this.context.enrol(
       actor.accountId,
       [{ clientId, emailKey: await this.context.emailKey(actor.accountId, input.email), whenFull: 'refuse', client: stored }],
+      // Spelled as when first recorded: the roster's event ids derive from this command id.
       `enroll:${clientId}`,
       metadata,
     );

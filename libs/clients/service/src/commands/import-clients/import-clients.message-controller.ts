@@ -10,7 +10,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import type { ClientsContext } from '../../clients.context';
 import { ImportReports } from '../../read-models/import-reports';
-import { completeEnrolment } from '../../roster/roster-effects.processor';
+import { completeEnrolment } from '../../processes/roster-effects/roster-effects.processor';
 
 /** Rows validated between two yields to the event loop: other requests run between them (fairness, issue 17). */
 const ROWS_PER_TURN = 50;
@@ -96,7 +96,7 @@ export class ImportClientsMessageController {
 
     const metadata = commandMetadata(envelope, actor);
     const plans = candidates.length
-      ? await this.context.enroll(actor.accountId, candidates.map((c) => c.request), `import:${candidates[0].request.clientId}`, metadata)
+      ? await this.context.enrol(actor.accountId, candidates.map((c) => c.request), `import:${candidates[0].request.clientId}`, metadata)
       : [];
     let created = 0;
     let last: GlobalPosition | null = null;

@@ -2,7 +2,7 @@ import { ClientAddedData, RosterEvent } from '@clientele/clients/domain';
 import { EventProcessor, domainEvent, metadataCausedBy } from '@clientele/platform/application';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { RecordedEvent } from '@clientele/platform/event-store';
-import type { ClientsContext } from '../clients.context';
+import type { ClientsContext } from '../../clients.context';
 
 /**
  * Carries the roster's decisions to each client's own stream: an enrolment becomes ClientAdded,

@@ -1,11 +1,11 @@
-import { BillingSubjects, type BuyerView, type PurchaseCompletedEventData } from '@clientele/billing/contracts';
+import { BillingEvents, BillingSubjects, type BillingIntegrationEvents, type BuyerView, type PurchaseCompletedEventData } from '@clientele/billing/contracts';
 import { ClientAddedData, initialAppAccess } from '@clientele/clients/domain';
 import { IdentitySubjects, type AccountView } from '@clientele/identity/contracts';
-import { deterministicId, reactionMetadata } from '@clientele/platform/application';
-import type { IntegrationEvent } from '@clientele/platform/bus';
+import { deterministicId, reactionMetadata, reactionsTo, type Reaction } from '@clientele/platform/application';
+import { durableName, type IntegrationEventOf } from '@clientele/platform/bus';
 import { ErrorCodes } from '@clientele/platform/core';
 import type { ClientsContext } from '../../clients.context';
-import { completeEnrolment } from '../../roster/roster-effects.processor';
+import { completeEnrolment } from '../../processes/roster-effects/roster-effects.processor';
 
 /**
  * The enrolment saga: a buyer becomes a client of the product's account.
@@ -21,8 +21,8 @@ export class EnrolBuyerWhenProductPurchased {
 
   constructor(private readonly context: ClientsContext) {}
 
-  async handle(event: IntegrationEvent): Promise<void> {
-    const purchase = event.data as unknown as PurchaseCompletedEventData;
+  async handle(event: IntegrationEventOf<BillingIntegrationEvents, typeof BillingEvents.purchaseCompleted>): Promise<void> {
+    const purchase = event.data;
     const { accountId, purchaseId } = purchase;
     const metadata = reactionMetadata(event, { actor: { id: 'billing', role: 'system' }, accountId });
     const buyer = await this.context.deps.requests.request<BuyerView>(BillingSubjects.getBuyer, { correlationId: event.metadata.correlationId, data: { purchaseId } });
@@ -51,7 +51,8 @@ export class EnrolBuyerWhenProductPurchased {
         addedBy: 'billing',
       };
       const stored = await this.context.codec.encode({ type: 'ClientAdded', data: client });
-      const [plan] = await this.context.enroll(accountId, [{ clientId, emailKey, whenFull: 'wait', client: stored }], `enroll:${clientId}`, metadata);
+      // `enroll:` is spelled as when first recorded: the roster's event ids derive from this command id.
+      const [plan] = await this.context.enrol(accountId, [{ clientId, emailKey, whenFull: 'wait', client: stored }], `enroll:${clientId}`, metadata);
       // Another purchase by the same person enrolled them meanwhile: they are an existing client now.
       if (plan.refusal?.code === ErrorCodes.emailTaken) continue;
       if (plan.refusal) throw plan.refusal;
@@ -105,4 +106,13 @@ export class EnrolBuyerWhenProductPurchased {
     }
     return owner;
   }
+}
+
+/** The durable consumer `clients--billing`. */
+export function enrolBuyerWhenProductPurchased(context: ClientsContext): Reaction {
+  const saga = new EnrolBuyerWhenProductPurchased(context);
+  return reactionsTo<BillingIntegrationEvents>()(
+    { durableName: durableName('clients', 'billing'), sourceService: 'billing', subjects: [BillingEvents.purchaseCompleted], maxDeliveries: 10, retryDelaysMs: [200, 1000, 5000] },
+    (event) => saga.handle(event),
+  );
 }
