@@ -1,7 +1,7 @@
 import { ClientContactView, ClientsSubjects } from '@clientele/clients/contracts';
-import { IdentitySubjects, MailEnvelope, MailRequestedEventData } from '@clientele/identity/contracts';
+import { IdentityEvents, IdentitySubjects, MailEnvelope, MailRequestedEventData, type IdentityIntegrationEvents } from '@clientele/identity/contracts';
 import { Inbox } from '@clientele/platform/application';
-import { untilAvailable, type IntegrationEvent } from '@clientele/platform/bus';
+import { untilAvailable, type ConsumerOptions, type IntegrationEvent, type IntegrationEventOf } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { WriteOp } from '@clientele/platform/document-store';
 import { PermanentMailError } from './mail/mail.port';
@@ -10,6 +10,9 @@ import { render } from './templates/templates';
 
 export const MAIL_CONSUMER = 'notifications--identity';
 const THROTTLE = 'message_mail_throttle';
+
+/** A delivered event that calls for a mail (whatever its data): its id makes the mail once. */
+export type MailTrigger = Omit<IntegrationEvent, 'data'> & { data: object };
 
 /**
  * One mail per `identity.client-access.mail-requested.v1`: the inbox (the event's id, kept with
@@ -21,20 +24,23 @@ const THROTTLE = 'message_mail_throttle';
  */
 export class SendClientMail {
   private readonly inbox: Inbox;
+  /** How the consumers of mail-sending events redeliver: 429 / 5xx back off exponentially, then dead-letter. */
+  readonly retries: Pick<ConsumerOptions, 'maxDeliveries' | 'retryDelaysMs'>;
 
   constructor(private readonly deps: NotificationsDeps) {
     this.inbox = new Inbox(deps.documents, MAIL_CONSUMER);
+    this.retries = { maxDeliveries: 6, retryDelaysMs: deps.retryDelaysMs ?? [1000, 2000, 4000, 8000, 16000] };
   }
 
-  async handle(event: IntegrationEvent): Promise<void> {
-    return this.send(event, event.data as unknown as MailRequestedEventData, []);
+  async handle(event: IntegrationEventOf<IdentityIntegrationEvents, typeof IdentityEvents.mailRequested>): Promise<void> {
+    return this.send(event, event.data, []);
   }
 
   /**
    * At most one mail per client per `windowMs`: the time of the last one is kept with the mails and
    * written in the same commit, so two deliveries can never both pass the check.
    */
-  async handleThrottled(event: IntegrationEvent, request: MailRequestedEventData, at: number, windowMs: number): Promise<void> {
+  async handleThrottled(event: MailTrigger, request: MailRequestedEventData, at: number, windowMs: number): Promise<void> {
     if (await this.inbox.seen(event.id)) return;
     const last = await this.deps.documents.collection<{ id: string; lastMailAt: number }>(THROTTLE).get(request.clientId);
     if (last && at - last.lastMailAt < windowMs) {
@@ -44,7 +50,7 @@ export class SendClientMail {
     await this.send(event, request, [{ op: 'upsert', collection: THROTTLE, doc: { id: request.clientId, lastMailAt: at }, version: at }]);
   }
 
-  private async send(event: IntegrationEvent, request: MailRequestedEventData, extraWrites: WriteOp[]): Promise<void> {
+  private async send(event: MailTrigger, request: MailRequestedEventData, extraWrites: WriteOp[]): Promise<void> {
     if (await this.inbox.seen(event.id)) return;
     const contact = await this.contact(request.clientId, event.metadata.correlationId);
     if (!contact) {
@@ -73,7 +79,7 @@ export class SendClientMail {
       await this.deps.bus.deadLetters.record({
         id: `${MAIL_CONSUMER}.${event.id}`,
         durableName: MAIL_CONSUMER,
-        event,
+        event: { ...event, data: { ...event.data } },
         error: `${error.name}: ${error.message}`,
         deliveries: 1,
         deadAt: new Date().toISOString(),

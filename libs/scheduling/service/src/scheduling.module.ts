@@ -1,29 +1,29 @@
-import { ServiceHealth, WorkHealth } from '@clientele/platform/application';
-import { ClientsEvents } from '@clientele/clients/contracts';
-import { EventConsumer, durableName } from '@clientele/platform/bus';
-import { SchedulingSubjects } from '@clientele/scheduling/contracts';
-import { Controller, DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
+import { ServiceLifecycle } from '@clientele/platform/application';
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { CancelSessionMessageController } from './commands/cancel-session/cancel-session.message-controller';
+import { CompleteSessionMessageController } from './commands/complete-session/complete-session.message-controller';
+import { CreateBundleMessageController } from './commands/create-bundle/create-bundle.message-controller';
+import { RecordBundlePaymentMessageController } from './commands/record-bundle-payment/record-bundle-payment.message-controller';
+import { RecordPaymentMessageController } from './commands/record-payment/record-payment.message-controller';
+import { RefundBundlePaymentMessageController } from './commands/refund-bundle-payment/refund-bundle-payment.message-controller';
+import { RefundPaymentMessageController } from './commands/refund-payment/refund-payment.message-controller';
+import { RescheduleSessionMessageController } from './commands/reschedule-session/reschedule-session.message-controller';
+import { ScheduleSessionMessageController } from './commands/schedule-session/schedule-session.message-controller';
+import { ClientPaymentSummaryMessageController } from './queries/client-payment-summary/client-payment-summary.message-controller';
+import { ClientPaymentsMessageController } from './queries/client-payments/client-payments.message-controller';
+import { ClientProgramsMessageController } from './queries/client-programs/client-programs.message-controller';
+import { ClientSessionSummaryMessageController } from './queries/client-session-summary/client-session-summary.message-controller';
+import { ClientSessionsMessageController } from './queries/client-sessions/client-sessions.message-controller';
+import { CoachAgendaMessageController } from './queries/coach-agenda/coach-agenda.message-controller';
+import { CoachSessionsMessageController } from './queries/coach-sessions/coach-sessions.message-controller';
+import { GetSessionMessageController } from './queries/get-session/get-session.message-controller';
+import { SchedulingHealthMessageController } from './queries/health/health.message-controller';
+import { bundlesAndSessionsWhenClientChanges } from './reactions/bundles-and-sessions-when-client-changes/bundles-and-sessions-when-client-changes';
 import { PROGRAMS, SESSIONS } from './read-models/documents';
 import { Scheduling, SchedulingDeps } from './scheduling';
 import { SCHEDULING } from './scheduling.deps';
-import { ListsMessageController } from './use-cases/lists/lists.message-controller';
-import { PaymentsMessageController } from './use-cases/payments/payments.message-controller';
-import { ProgramsMessageController } from './use-cases/programs/programs.message-controller';
-import { OnRosterEvents } from './use-cases/roster-events/on-roster-events.handler';
-import { SessionsMessageController } from './use-cases/sessions/sessions.message-controller';
 
-@Controller()
-class SchedulingHealthController {
-  constructor(@Inject(SCHEDULING) private readonly scheduling: Scheduling) {}
-
-  @MessagePattern(SchedulingSubjects.health)
-  async health(): Promise<ServiceHealth> {
-    await Promise.all([this.scheduling.deps.events.ping(), this.scheduling.deps.documents.ping()]);
-    // Answers even while a processor or consumer keeps failing: the gateway's /health reports it.
-    return WorkHealth.process.report('scheduling');
-  }
-}
+const SCHEDULING_LIFECYCLE = Symbol('SchedulingLifecycle');
 
 /**
  * Sessions, programs (bundles) and payments per session. Answers `scheduling.*`, publishes
@@ -32,40 +32,60 @@ class SchedulingHealthController {
  */
 @Module({})
 export class SchedulingModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  private started = false;
-  private consumers: EventConsumer[] = [];
-
-  constructor(@Inject(SCHEDULING) private readonly scheduling: Scheduling) {}
+  constructor(@Inject(SCHEDULING_LIFECYCLE) private readonly lifecycle: ServiceLifecycle) {}
 
   static register(deps: SchedulingDeps): DynamicModule {
+    const scheduling = new Scheduling(deps);
+    const lifecycle = new ServiceLifecycle({
+      documents: deps.documents,
+      bus: deps.bus,
+      indexes: [
+        {
+          collection: SESSIONS,
+          indexes: [
+            { fields: [['clientId', 1], ['start', 1]] },
+            { fields: [['coachId', 1], ['start', 1]] },
+          ],
+        },
+        { collection: PROGRAMS, indexes: [{ fields: [['clientId', 1], ['createdAt', 1]] }] },
+      ],
+      runners: scheduling.runners,
+      reactions: [bundlesAndSessionsWhenClientChanges(scheduling)],
+    });
     return {
       module: SchedulingModule,
-      controllers: [SessionsMessageController, PaymentsMessageController, ProgramsMessageController, ListsMessageController, SchedulingHealthController],
-      providers: [{ provide: SCHEDULING, useValue: new Scheduling(deps) }],
+      controllers: [
+        ScheduleSessionMessageController,
+        RescheduleSessionMessageController,
+        CancelSessionMessageController,
+        CompleteSessionMessageController,
+        GetSessionMessageController,
+        RecordPaymentMessageController,
+        RefundPaymentMessageController,
+        ClientPaymentsMessageController,
+        ClientPaymentSummaryMessageController,
+        CreateBundleMessageController,
+        RecordBundlePaymentMessageController,
+        RefundBundlePaymentMessageController,
+        ClientProgramsMessageController,
+        ClientSessionsMessageController,
+        CoachSessionsMessageController,
+        CoachAgendaMessageController,
+        ClientSessionSummaryMessageController,
+        SchedulingHealthMessageController,
+      ],
+      providers: [
+        { provide: SCHEDULING, useValue: scheduling },
+        { provide: SCHEDULING_LIFECYCLE, useValue: lifecycle },
+      ],
     };
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    const { documents } = this.scheduling.deps;
-    await documents.collection(SESSIONS).ensureIndexes([
-      { fields: [['clientId', 1], ['start', 1]] },
-      { fields: [['coachId', 1], ['start', 1]] },
-    ]);
-    await documents.collection(PROGRAMS).ensureIndexes([{ fields: [['clientId', 1], ['createdAt', 1]] }]);
-    await Promise.all(this.scheduling.runners.map((runner) => runner.start()));
-    const roster = new OnRosterEvents(this.scheduling);
-    this.consumers.push(
-      await this.scheduling.deps.bus.consume(
-        { durableName: durableName('scheduling', 'clients'), sourceService: 'clients', subjects: [ClientsEvents.purchaseRecorded, ClientsEvents.deleted] },
-        (event) => roster.handle(event),
-      ),
-    );
+  onApplicationBootstrap(): Promise<void> {
+    return this.lifecycle.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
-    await Promise.all(this.scheduling.runners.map((runner) => runner.stop()));
+  onApplicationShutdown(): Promise<void> {
+    return this.lifecycle.stop();
   }
 }

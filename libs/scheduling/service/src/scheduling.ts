@@ -1,12 +1,25 @@
 import { ClientContactView, ClientsSubjects } from '@clientele/clients/contracts';
-import { CommandResult, EventProcessor, OutboxRelay, ProcessorRunner, domainEvent, handleCommand, metadataCausedBy, processorOptions, toIntegrationEvent } from '@clientele/platform/application';
-import type { EventBus, IntegrationEvent, RequestActor, RequestClient } from '@clientele/platform/bus';
+import {
+  CommandResult,
+  EventProcessor,
+  OutboxRelay,
+  ProcessorRunner,
+  commandIdFor,
+  commandMetadata,
+  domainEvent,
+  handleAndWait,
+  handleCommand,
+  metadataCausedBy,
+  processorOptions,
+  toIntegrationEvent,
+} from '@clientele/platform/application';
+import { requireStaff, type EventBus, type IntegrationEvent, type RequestActor, type RequestClient, type RequestEnvelope } from '@clientele/platform/bus';
 import type { Leases } from '@clientele/platform/coordination';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventMetadata, EventStore, GlobalPosition, RecordedEvent } from '@clientele/platform/event-store';
 import type { JsonLogger } from '@clientele/platform/logging';
-import { SchedulingEvents, SessionScheduledEventData } from '@clientele/scheduling/contracts';
+import { ProgramView, SchedulingEvents, SessionScheduledEventData, SessionView } from '@clientele/scheduling/contracts';
 import {
   CalendarCommand,
   CalendarEvent,
@@ -20,7 +33,7 @@ import {
 } from '@clientele/scheduling/domain';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { CalendarCodec } from './calendar-codec';
-import { SESSIONS, SessionDoc } from './read-models/documents';
+import { PROGRAMS, ProgramDoc, SESSIONS, SessionDoc, toProgramView, toSessionView } from './read-models/documents';
 import { SchedulingProjection } from './read-models/scheduling.projection';
 
 export interface SchedulingDeps {
@@ -154,6 +167,30 @@ export class Scheduling {
     }
     return doc;
   }
+
+  /** A session as the read model holds it now (after a change: once the views have caught up). */
+  async sessionView(sessionId: string): Promise<SessionView> {
+    const doc = await this.deps.documents.collection<SessionDoc>(SESSIONS).get(sessionId);
+    if (!doc) throw sessionNotFound();
+    return toSessionView(doc);
+  }
+
+  /**
+   * Changes one bundle of a client the actor sees (a bundle of another client or account is not
+   * found), and answers the bundle as the read model holds it then.
+   */
+  async changeBundle(envelope: RequestEnvelope<{ clientId: string; programId: string }>, command: ProgramsCommand, idempotencyPrefix: string): Promise<ProgramView> {
+    const actor = requireStaff(envelope.actor);
+    const { clientId, programId } = envelope.data;
+    await this.visibleClient(actor, clientId, envelope.correlationId);
+    const programs = this.deps.documents.collection<ProgramDoc>(PROGRAMS);
+    const existing = await programs.get(programId);
+    if (!existing || existing.clientId !== clientId || existing.accountId !== actor.accountId) throw programNotFound();
+    await handleAndWait(this.programs(clientId, command, commandIdFor(envelope, (key) => `${idempotencyPrefix}:${key}`), commandMetadata(envelope, actor)), this.views);
+    const doc = await programs.get(programId);
+    if (!doc) throw programNotFound();
+    return toProgramView(doc, new Date());
+  }
 }
 
 export function clientNotFound(): AppError {
@@ -162,4 +199,8 @@ export function clientNotFound(): AppError {
 
 export function sessionNotFound(): AppError {
   return SchedulingErrors.sessionNotFound();
+}
+
+export function programNotFound(): AppError {
+  return SchedulingErrors.clientProgramNotFound();
 }

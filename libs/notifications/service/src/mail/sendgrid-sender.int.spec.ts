@@ -6,6 +6,7 @@ import { JsonLogger } from '@clientele/platform/logging';
 import { randomUUID } from 'node:crypto';
 import { IncomingHttpHeaders, Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { mailClientWhenMailRequested } from '../reactions/mail-client-when-mail-requested/mail-client-when-mail-requested';
 import { MAIL_CONSUMER, SendClientMail } from '../send-client-mail';
 import { PermanentMailError, TransientMailError } from './mail.port';
 import { SendGridSender } from './sendgrid-sender';
@@ -123,13 +124,13 @@ describe('sending client mail through SendGrid (real embedded bus and document s
     });
     const consumer = await bus.consume(
       { durableName: MAIL_CONSUMER, sourceService: 'identity', maxDeliveries: 4, retryDelaysMs: [20, 40, 80] },
-      (event) => mails.handle(event),
+      mailClientWhenMailRequested(mails).handle,
     );
     const published = Array.from({ length: events }, (_, i) => ({
       id: randomUUID(),
       subject: IdentityEvents.mailRequested,
       occurredAt: new Date().toISOString(),
-      data: { mailId: randomUUID(), kind: 'login_details', clientId: `client${i}`, accountId: 'a1' },
+      data: { mailId: randomUUID(), kind: 'login_details' as const, clientId: `client${i}`, accountId: 'a1' },
       metadata: {},
     }));
     for (const event of published) await bus.publish(event);

@@ -4,10 +4,11 @@ import { EmbeddedEventBus, RequestClient } from '@clientele/platform/bus';
 import { SqliteDocumentStore } from '@clientele/platform/document-store';
 import { JsonLogger } from '@clientele/platform/logging';
 import { randomUUID } from 'node:crypto';
-import { DevMailbox } from './mail/dev-mailbox';
-import { MailSender, PermanentMailError } from './mail/mail.port';
-import { MAIL_CONSUMER, SendClientMail } from './send-client-mail';
-import { render } from './templates/templates';
+import { DevMailbox } from '../../mail/dev-mailbox';
+import { MailSender, PermanentMailError } from '../../mail/mail.port';
+import { MAIL_CONSUMER, SendClientMail } from '../../send-client-mail';
+import { render } from '../../templates/templates';
+import { mailClientWhenMailRequested } from './mail-client-when-mail-requested';
 
 describe('client mail into the dev mailbox (real SQLite document store)', () => {
   it('keeps exactly one mail per event, however often it is delivered', async () => {
@@ -26,7 +27,7 @@ describe('client mail into the dev mailbox (real SQLite document store)', () => 
       id: randomUUID(),
       subject: IdentityEvents.mailRequested,
       occurredAt: new Date().toISOString(),
-      data: { mailId: randomUUID(), kind: 'access_restored', clientId: 'c1', accountId: 'a1' },
+      data: { mailId: randomUUID(), kind: 'access_restored' as const, clientId: 'c1', accountId: 'a1' },
       metadata: {},
     };
     await Promise.all([mails.handle(event), mails.handle(event)]);
@@ -61,9 +62,10 @@ describe('a mail that failed for good', () => {
     };
     const mails = new SendClientMail({ documents, bus, requests, sender, devMailbox: mailbox, mailFrom: 'x@y.z', logger: new JsonLogger('error', { write: () => undefined }) });
     const handled: string[] = [];
-    await bus.consume({ durableName: MAIL_CONSUMER, sourceService: 'identity' }, async (event) => {
+    const reaction = mailClientWhenMailRequested(mails);
+    await bus.consume({ durableName: MAIL_CONSUMER, sourceService: 'identity' }, async (event, context) => {
       handled.push(event.id);
-      await mails.handle(event);
+      await reaction.handle(event, context);
     });
     const event = {
       id: randomUUID(),

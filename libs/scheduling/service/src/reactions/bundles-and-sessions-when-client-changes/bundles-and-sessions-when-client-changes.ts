@@ -1,6 +1,6 @@
-import { ClientPurchaseRecordedEventData, ClientsEvents } from '@clientele/clients/contracts';
-import { deterministicId, handleAndWait, latestPosition, reactionMetadata, waitForProjections } from '@clientele/platform/application';
-import type { IntegrationEvent } from '@clientele/platform/bus';
+import { ClientsEvents, type ClientsIntegrationEvents } from '@clientele/clients/contracts';
+import { deterministicId, handleAndWait, latestPosition, reactionMetadata, reactionsTo, waitForProjections, type Reaction } from '@clientele/platform/application';
+import { durableName, type IntegrationEventOf } from '@clientele/platform/bus';
 import { AppError } from '@clientele/platform/core';
 import type { EventMetadata } from '@clientele/platform/event-store';
 import { SchedulingErrors } from '@clientele/scheduling/domain';
@@ -8,6 +8,10 @@ import { SESSIONS, SessionDoc } from '../../read-models/documents';
 import type { Scheduling } from '../../scheduling';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+type ClientEvent<S extends keyof ClientsIntegrationEvents> = IntegrationEventOf<ClientsIntegrationEvents, S>;
+
+const onClients = reactionsTo<ClientsIntegrationEvents>();
 
 /** The bundle a purchase of a session pack gives: one per purchase, whatever redelivers it. */
 export const bundleIdOfPurchase = (purchaseId: string) => deterministicId('bundle', purchaseId);
@@ -22,83 +26,82 @@ export const bundleIdOfPurchase = (purchaseId: string) => deterministicId('bundl
  *   place is the client's personal data, erased with the client's key.
  * Both are idempotent: the bundle's id and every command id derive from the event's content.
  */
-export class OnRosterEvents {
-  constructor(private readonly scheduling: Scheduling) {}
-
-  handle(event: IntegrationEvent): Promise<void> {
-    switch (event.subject) {
-      case ClientsEvents.purchaseRecorded:
-        return this.purchaseRecorded(event);
-      case ClientsEvents.deleted:
-        return this.clientDeleted(event);
-      default:
-        return Promise.resolve();
-    }
-  }
-
-  private async purchaseRecorded(event: IntegrationEvent): Promise<void> {
-    const purchase = event.data as unknown as ClientPurchaseRecordedEventData;
-    const pack = purchase.sessionPack;
-    if (!pack) return;
-    const { clientId, accountId, purchaseId, purchasedAt } = purchase;
-    const bundleId = bundleIdOfPurchase(purchaseId);
-    const expiresAt = pack.validForDays === null ? null : new Date(Date.parse(purchasedAt) + pack.validForDays * DAY_MS).toISOString();
-    await handleAndWait(
-      this.scheduling.programs(
-        clientId,
-        {
-          type: 'CreateBundle',
-          bundleId,
-          clientId,
-          accountId,
-          name: purchase.productName || 'Session pack',
-          sessions: pack.sessions,
-          price: purchase.amount,
-          productId: purchase.productId,
-          expiresAt,
-          createdBy: 'billing',
-          // The bundle starts with the purchase (its expiry counts from then), however late this runs.
-          now: purchasedAt,
-          purchase: { purchaseId, paidAt: purchasedAt },
-        },
-        `bundle-from-purchase:${purchaseId}`,
-        this.metadata(event, accountId),
-      ),
-      this.scheduling.views,
-    );
-  }
-
-  private async clientDeleted(event: IntegrationEvent): Promise<void> {
-    const { clientId, accountId } = event.data as { clientId: string; accountId: string };
-    const { events, documents } = this.scheduling.deps;
-    // Sessions booked just before the deletion must be in the read model before it is searched.
-    const head = await events.headPosition();
-    await waitForProjections(head, this.scheduling.views);
-    const now = new Date().toISOString();
-    const scheduled = await documents.collection<SessionDoc>(SESSIONS).find({ clientId, accountId, status: 'scheduled' });
-    const positions = [];
-    for (const session of scheduled.filter((s) => s.start > now)) {
-      try {
-        const result = await this.scheduling.calendar(
-          session.coachId,
-          { type: 'CancelSession', sessionId: session.id, reason: 'The client was deleted.', now },
-          `client-deleted:${session.id}`,
-          this.metadata(event, accountId),
-        );
-        positions.push(result.position);
-      } catch (error) {
-        // Completed or cancelled meanwhile: nothing left to cancel.
-        if (!(error instanceof AppError && error.code === SchedulingErrors.sessionAlreadyHeld.code)) throw error;
+export function bundlesAndSessionsWhenClientChanges(scheduling: Scheduling): Reaction {
+  return onClients(
+    { durableName: durableName('scheduling', 'clients'), sourceService: 'clients', subjects: [ClientsEvents.purchaseRecorded, ClientsEvents.deleted] },
+    (event) => {
+      switch (event.subject) {
+        case ClientsEvents.purchaseRecorded:
+          return bundleWhenPackPurchased(scheduling, event);
+        case ClientsEvents.deleted:
+          return cancelSessionsWhenClientDeleted(scheduling, event);
       }
-    }
-    // Erase what the read model holds in clear first, then shred the key (a crash in between: the
-    // redelivery finds the erasure recorded and shreds).
-    const erased = await this.scheduling.programs(clientId, { type: 'EraseClient', clientId, accountId, now }, `erase:${clientId}`, this.metadata(event, accountId));
-    await waitForProjections(latestPosition(...positions, erased.position), this.scheduling.views);
-    await this.scheduling.codec.cipher.shred(clientId);
-  }
+    },
+  );
+}
 
-  private metadata(event: IntegrationEvent, accountId: string): EventMetadata {
-    return reactionMetadata(event, { actor: { id: 'clients', role: 'system' }, accountId });
+async function bundleWhenPackPurchased(scheduling: Scheduling, event: ClientEvent<typeof ClientsEvents.purchaseRecorded>): Promise<void> {
+  const purchase = event.data;
+  const pack = purchase.sessionPack;
+  if (!pack) return;
+  const { clientId, accountId, purchaseId, purchasedAt } = purchase;
+  const bundleId = bundleIdOfPurchase(purchaseId);
+  const expiresAt = pack.validForDays === null ? null : new Date(Date.parse(purchasedAt) + pack.validForDays * DAY_MS).toISOString();
+  await handleAndWait(
+    scheduling.programs(
+      clientId,
+      {
+        type: 'CreateBundle',
+        bundleId,
+        clientId,
+        accountId,
+        name: purchase.productName || 'Session pack',
+        sessions: pack.sessions,
+        price: purchase.amount,
+        productId: purchase.productId,
+        expiresAt,
+        createdBy: 'billing',
+        // The bundle starts with the purchase (its expiry counts from then), however late this runs.
+        now: purchasedAt,
+        purchase: { purchaseId, paidAt: purchasedAt },
+      },
+      `bundle-from-purchase:${purchaseId}`,
+      metadataOf(event, accountId),
+    ),
+    scheduling.views,
+  );
+}
+
+async function cancelSessionsWhenClientDeleted(scheduling: Scheduling, event: ClientEvent<typeof ClientsEvents.deleted>): Promise<void> {
+  const { clientId, accountId } = event.data;
+  const { events, documents } = scheduling.deps;
+  // Sessions booked just before the deletion must be in the read model before it is searched.
+  const head = await events.headPosition();
+  await waitForProjections(head, scheduling.views);
+  const now = new Date().toISOString();
+  const scheduled = await documents.collection<SessionDoc>(SESSIONS).find({ clientId, accountId, status: 'scheduled' });
+  const positions = [];
+  for (const session of scheduled.filter((s) => s.start > now)) {
+    try {
+      const result = await scheduling.calendar(
+        session.coachId,
+        { type: 'CancelSession', sessionId: session.id, reason: 'The client was deleted.', now },
+        `client-deleted:${session.id}`,
+        metadataOf(event, accountId),
+      );
+      positions.push(result.position);
+    } catch (error) {
+      // Completed or cancelled meanwhile: nothing left to cancel.
+      if (!(error instanceof AppError && error.code === SchedulingErrors.sessionAlreadyHeld.code)) throw error;
+    }
   }
+  // Erase what the read model holds in clear first, then shred the key (a crash in between: the
+  // redelivery finds the erasure recorded and shreds).
+  const erased = await scheduling.programs(clientId, { type: 'EraseClient', clientId, accountId, now }, `erase:${clientId}`, metadataOf(event, accountId));
+  await waitForProjections(latestPosition(...positions, erased.position), scheduling.views);
+  await scheduling.codec.cipher.shred(clientId);
+}
+
+function metadataOf(event: { id: string; metadata: { correlationId?: string } }, accountId: string): EventMetadata {
+  return reactionMetadata(event, { actor: { id: 'clients', role: 'system' }, accountId });
 }
