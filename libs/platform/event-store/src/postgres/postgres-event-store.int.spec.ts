@@ -258,6 +258,33 @@ if (plan.kind === 'skip') {
         }
       }, 60_000);
 
+      it('delivers an event hidden by a long transaction of the cluster within a second of its end, not a poll interval later', async () => {
+        const subscriberSide = await open('contract', { pollIntervalMs: 60_000 });
+        const writerSide = await open('contract');
+        const seen: string[] = [];
+        const subscription = subscriberSide.subscribeToAll((e) => void seen.push(e.type), { filter: { streamCategories: [category] } });
+        // Any transaction of the cluster that holds an id hides what commits after it began (the
+        // events' positions are transaction ids): here one in another database, open for 12 s.
+        const blocker = new Client({ connectionString: database().url.replace(/\/[^/?]*(\?|$)/, '/postgres$1') });
+        await blocker.connect();
+        try {
+          await blocker.query('BEGIN');
+          await blocker.query('SELECT pg_current_xact_id()');
+          await writerSide.appendToStream(stream(), [event('Hidden')], { expectedRevision: 'no_stream' });
+          await new Promise((resolve) => setTimeout(resolve, 12_000));
+          expect(seen).toEqual([]);
+          await blocker.query('COMMIT');
+          const committedAt = Date.now();
+          await waitFor(() => seen.length === 1, 15_000);
+          // Doubling waits without a bound would be asleep for about 8 s more by now.
+          expect(Date.now() - committedAt).toBeLessThan(5_000);
+        } finally {
+          await blocker.end().catch(() => undefined);
+          await subscription.stop();
+          await Promise.all([subscriberSide.close(), writerSide.close()]);
+        }
+      }, 60_000);
+
       it('still delivers by polling while its LISTEN connection is gone, and survives its connections being terminated', async () => {
         const subscriberSide = await open('contract', { pollIntervalMs: 200, applicationName: 'es-terminated-test' });
         const writerSide = await open('contract');

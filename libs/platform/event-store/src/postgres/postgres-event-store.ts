@@ -24,6 +24,9 @@ import { pollingSubscription } from '../polling-subscription';
 import { Migration, assertSchemaName, migrateSchema, quoteIdentifier } from './postgres-migrations';
 import { decodePostgresPosition, encodePostgresPosition } from './postgres-position';
 
+/** The longest a subscriber waits between looks while committed events are hidden by an open transaction. */
+const HIDDEN_EVENTS_MAX_BACKOFF_MS = 1000;
+
 export interface PostgresEventStoreOptions {
   /** e.g. `postgres://clientele:secret@db:5432/clientele`. */
   connectionString: string;
@@ -395,8 +398,9 @@ export class PostgresEventStore implements EventStore {
   /**
    * Catch-up-then-live by polling `readAll`. When a wait begins while committed events are still
    * hidden behind an older open transaction, the subscriber looks again soon (20 ms, doubling up to
-   * the poll interval) rather than a whole interval later: that transaction's commit may wake
-   * nobody (another service's, whose NOTIFY goes to its own channel).
+   * a second) rather than a whole interval later: that transaction's commit may wake nobody
+   * (another service's, whose NOTIFY goes to its own channel, or any transaction of the cluster,
+   * since transaction ids are the cluster's), and it may stay open for long.
    */
   subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
     let backoffMs = 0;
@@ -404,8 +408,21 @@ export class PostgresEventStore implements EventStore {
       {
         readAll: (o) => this.readVisible(o),
         waitForAppend: async (ms) => {
-          const hidden = await this.hasHiddenEvents();
-          backoffMs = hidden ? Math.min(ms, backoffMs === 0 ? 20 : backoffMs * 2) : 0;
+          // An append announced while we ask about hidden events must not be lost: the wait
+          // below would otherwise begin after its wake-up and sleep a whole interval.
+          let appendedMeanwhile = false;
+          const mark = () => {
+            appendedMeanwhile = true;
+          };
+          this.appended.on('append', mark);
+          let hidden: boolean;
+          try {
+            hidden = await this.hasHiddenEvents();
+          } finally {
+            this.appended.off('append', mark);
+          }
+          if (appendedMeanwhile) return;
+          backoffMs = hidden ? Math.min(ms, HIDDEN_EVENTS_MAX_BACKOFF_MS, backoffMs === 0 ? 20 : backoffMs * 2) : 0;
           await this.waitForAppend(hidden ? backoffMs : ms);
         },
       },
