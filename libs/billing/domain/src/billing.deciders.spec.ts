@@ -14,12 +14,12 @@ describe('product', () => {
   const spec = deciderSpec(productDecider);
 
   it('is created with full_access_one_way by default, and once', () => {
-    spec.given([]).when({ type: 'CreateProduct', productId: 'p1', accountId: 'a1', name: ' 12 weeks ', price: { amount: 4900, currency: 'EUR' }, actorId: 'u1', now }).then([created]);
-    spec.given([created]).when({ type: 'CreateProduct', productId: 'p1', accountId: 'a1', name: 'x', price: { amount: 1, currency: 'EUR' }, actorId: 'u1', now }).thenNothingHappens();
+    spec.given([]).when({ type: 'CreateProduct', productId: 'p1', accountId: 'a1', name: ' 12 weeks ', price: { amount: 4900, currency: 'EUR' }, metadata: { actorId: 'u1', now } }).then([created]);
+    spec.given([created]).when({ type: 'CreateProduct', productId: 'p1', accountId: 'a1', name: 'x', price: { amount: 1, currency: 'EUR' }, metadata: { actorId: 'u1', now } }).thenNothingHappens();
   });
 
   it('refuses a bad price, currency, name or client type', () => {
-    const base = { type: 'CreateProduct' as const, productId: 'p1', accountId: 'a1', name: 'x', actorId: 'u1', now };
+    const base = { type: 'CreateProduct' as const, productId: 'p1', accountId: 'a1', name: 'x', metadata: { actorId: 'u1', now } };
     spec.given([]).when({ ...base, price: { amount: 49.5, currency: 'EUR' } }).thenThrows('validation_failed');
     spec.given([]).when({ ...base, price: { amount: 100, currency: 'euro' } }).thenThrows('validation_failed');
     // Three capital letters, but no money: the placeholder, testing and gold codes are refused too.
@@ -29,7 +29,7 @@ describe('product', () => {
   });
 
   it('may be a session pack: N sessions, valid some days or without expiry; validated', () => {
-    const base = { type: 'CreateProduct' as const, productId: 'p1', accountId: 'a1', name: '10 sessions', price: { amount: 45000, currency: 'EUR' }, actorId: 'u1', now };
+    const base = { type: 'CreateProduct' as const, productId: 'p1', accountId: 'a1', name: '10 sessions', price: { amount: 45000, currency: 'EUR' }, metadata: { actorId: 'u1', now } };
     const pack = (sessionPack: { sessions: number; validForDays: number | null }): ProductEvent => ({
       type: 'ProductCreated',
       data: { productId: 'p1', accountId: 'a1', name: '10 sessions', price: { amount: 45000, currency: 'EUR' }, clientType: 'full_access_one_way', sessionPack, createdAt: now, createdBy: 'u1' },
@@ -41,21 +41,21 @@ describe('product', () => {
     spec.given([]).when({ ...base, sessionPack: { sessions: 5, validForDays: 0 } }).thenThrows('validation_failed');
     spec.given([]).when({ ...base, sessionPack: { sessions: 2.5, validForDays: null } }).thenThrows('validation_failed');
     // A pack can be added to a product, or taken off it.
-    spec.given([created]).when({ type: 'UpdateProduct', changes: { sessionPack: { sessions: 5, validForDays: null } }, actorId: 'u1', now }).then([
+    spec.given([created]).when({ type: 'UpdateProduct', changes: { sessionPack: { sessions: 5, validForDays: null } }, metadata: { actorId: 'u1', now } }).then([
       { type: 'ProductUpdated', data: { productId: 'p1', accountId: 'a1', changes: { sessionPack: { sessions: 5, validForDays: null } }, updatedAt: now, updatedBy: 'u1' } },
     ]);
-    spec.given([pack({ sessions: 10, validForDays: 90 })]).when({ type: 'UpdateProduct', changes: { sessionPack: null }, actorId: 'u1', now }).then([
+    spec.given([pack({ sessions: 10, validForDays: 90 })]).when({ type: 'UpdateProduct', changes: { sessionPack: null }, metadata: { actorId: 'u1', now } }).then([
       { type: 'ProductUpdated', data: { productId: 'p1', accountId: 'a1', changes: { sessionPack: null }, updatedAt: now, updatedBy: 'u1' } },
     ]);
   });
 
   it('records only real changes, and none once archived', () => {
-    spec.given([created]).when({ type: 'UpdateProduct', changes: { name: '12 weeks', clientType: 'full_access' }, actorId: 'u1', now }).then([
+    spec.given([created]).when({ type: 'UpdateProduct', changes: { name: '12 weeks', clientType: 'full_access' }, metadata: { actorId: 'u1', now } }).then([
       { type: 'ProductUpdated', data: { productId: 'p1', accountId: 'a1', changes: { clientType: 'full_access' }, updatedAt: now, updatedBy: 'u1' } },
     ]);
-    spec.given([created, archived]).when({ type: 'UpdateProduct', changes: { name: 'new' }, actorId: 'u1', now }).thenThrows('product_archived');
-    spec.given([created, archived]).when({ type: 'ArchiveProduct', actorId: 'u1', now }).thenNothingHappens();
-    spec.given([]).when({ type: 'ArchiveProduct', actorId: 'u1', now }).thenThrows('not_found');
+    spec.given([created, archived]).when({ type: 'UpdateProduct', changes: { name: 'new' }, metadata: { actorId: 'u1', now } }).thenThrows('product_archived');
+    spec.given([created, archived]).when({ type: 'ArchiveProduct', metadata: { actorId: 'u1', now } }).thenNothingHappens();
+    spec.given([]).when({ type: 'ArchiveProduct', metadata: { actorId: 'u1', now } }).thenThrows('not_found');
   });
 });
 
@@ -67,7 +67,7 @@ describe('purchase', () => {
     type: 'ProductPurchased',
     data: { purchaseId: 'x1', productId: 'p1', accountId: 'a1', productName: '12 weeks', clientType: 'full_access_one_way', amount: { amount: 4900, currency: 'EUR' }, sessionPack: null, buyer, requestHash: 'h1', purchasedAt: now },
   };
-  const checkout = (requestHash = 'h1', p = product) => ({ type: 'Checkout' as const, purchaseId: 'x1', product: p, buyer, requestHash, now });
+  const checkout = (requestHash = 'h1', p = product) => ({ type: 'Checkout' as const, purchaseId: 'x1', product: p, buyer, requestHash, metadata: { now } });
 
   it("records the purchase with the buyer, the amount and the product's client type", () => {
     spec.given([]).when(checkout()).then([purchased]);

@@ -20,89 +20,108 @@ export type ProductEvent =
   | { type: 'ProductArchived'; data: { productId: string; accountId: string; archivedAt: string; archivedBy: string } };
 
 export type ProductCommand =
-  | { type: 'CreateProduct'; productId: string; accountId: string; name: string; price: Money; clientType?: ClientType; sessionPack?: SessionPack | null; actorId: string; now: string }
-  | { type: 'UpdateProduct'; changes: ProductChanges; actorId: string; now: string }
-  | { type: 'ArchiveProduct'; actorId: string; now: string };
+  | {
+      type: 'CreateProduct';
+      productId: string;
+      accountId: string;
+      name: string;
+      price: Money;
+      clientType?: ClientType;
+      sessionPack?: SessionPack | null;
+      metadata: { actorId: string; now: string };
+    }
+  | { type: 'UpdateProduct'; changes: ProductChanges; metadata: { actorId: string; now: string } }
+  | { type: 'ArchiveProduct'; metadata: { actorId: string; now: string } };
 
-export interface ProductState {
-  exists: boolean;
+/** What a product is once created: archived ones keep it, for the purchases made before. */
+export interface ProductDetails {
   productId: string;
   accountId: string;
   name: string;
   price: Money;
   clientType: ClientType;
   sessionPack: SessionPack | null;
-  archived: boolean;
   createdAt: string;
 }
+
+export type ProductState = { status: 'none' } | ({ status: 'active' } & ProductDetails) | ({ status: 'archived' } & ProductDetails);
 
 /** What a buyer of a product becomes when the product does not say (the seed article). */
 export const DEFAULT_PRODUCT_CLIENT_TYPE: ClientType = 'full_access_one_way';
 
+export const createProduct = (command: Extract<ProductCommand, { type: 'CreateProduct' }>, state: ProductState): ProductEvent[] => {
+  if (state.status !== 'none') return [];
+  const valid = validateProduct({
+    name: command.name,
+    price: command.price,
+    clientType: command.clientType ?? DEFAULT_PRODUCT_CLIENT_TYPE,
+    sessionPack: command.sessionPack ?? null,
+  });
+  const { actorId, now } = command.metadata;
+  return [
+    {
+      type: 'ProductCreated',
+      data: {
+        productId: command.productId,
+        accountId: command.accountId,
+        name: valid.name!,
+        price: valid.price!,
+        clientType: valid.clientType!,
+        sessionPack: valid.sessionPack ?? null,
+        createdAt: now,
+        createdBy: actorId,
+      },
+    },
+  ];
+};
+
+export const updateProduct = (command: Extract<ProductCommand, { type: 'UpdateProduct' }>, state: ProductState): ProductEvent[] => {
+  if (state.status === 'none') throw notFound();
+  if (state.status === 'archived') throw BillingErrors.productArchived();
+  const valid = validateProduct(command.changes);
+  const changes = Object.fromEntries(
+    Object.entries(valid).filter(([field, value]) => JSON.stringify(state[field as keyof ProductDetails]) !== JSON.stringify(value)),
+  );
+  if (Object.keys(changes).length === 0) return [];
+  const { actorId, now } = command.metadata;
+  return [{ type: 'ProductUpdated', data: { productId: state.productId, accountId: state.accountId, changes, updatedAt: now, updatedBy: actorId } }];
+};
+
+export const archiveProduct = (command: Extract<ProductCommand, { type: 'ArchiveProduct' }>, state: ProductState): ProductEvent[] => {
+  if (state.status === 'none') throw notFound();
+  if (state.status === 'archived') return [];
+  const { actorId, now } = command.metadata;
+  return [{ type: 'ProductArchived', data: { productId: state.productId, accountId: state.accountId, archivedAt: now, archivedBy: actorId } }];
+};
+
 export const productDecider: Decider<ProductCommand, ProductState, ProductEvent> = {
-  initialState: () => ({
-    exists: false,
-    productId: '',
-    accountId: '',
-    name: '',
-    price: { amount: 0, currency: 'EUR' },
-    clientType: DEFAULT_PRODUCT_CLIENT_TYPE,
-    sessionPack: null,
-    archived: false,
-    createdAt: '',
-  }),
+  initialState: () => ({ status: 'none' }),
 
   decide(command, state) {
     switch (command.type) {
-      case 'CreateProduct': {
-        if (state.exists) return [];
-        const valid = validateProduct({
-          name: command.name,
-          price: command.price,
-          clientType: command.clientType ?? DEFAULT_PRODUCT_CLIENT_TYPE,
-          sessionPack: command.sessionPack ?? null,
-        });
-        return [
-          {
-            type: 'ProductCreated',
-            data: {
-              productId: command.productId,
-              accountId: command.accountId,
-              name: valid.name!,
-              price: valid.price!,
-              clientType: valid.clientType!,
-              sessionPack: valid.sessionPack ?? null,
-              createdAt: command.now,
-              createdBy: command.actorId,
-            },
-          },
-        ];
-      }
-      case 'UpdateProduct': {
-        if (!state.exists) throw notFound();
-        if (state.archived) throw BillingErrors.productArchived();
-        const valid = validateProduct(command.changes);
-        const changes = Object.fromEntries(
-          Object.entries(valid).filter(([field, value]) => JSON.stringify(state[field as keyof ProductState]) !== JSON.stringify(value)),
-        );
-        if (Object.keys(changes).length === 0) return [];
-        return [{ type: 'ProductUpdated', data: { productId: state.productId, accountId: state.accountId, changes, updatedAt: command.now, updatedBy: command.actorId } }];
-      }
+      case 'CreateProduct':
+        return createProduct(command, state);
+      case 'UpdateProduct':
+        return updateProduct(command, state);
       case 'ArchiveProduct':
-        if (!state.exists) throw notFound();
-        if (state.archived) return [];
-        return [{ type: 'ProductArchived', data: { productId: state.productId, accountId: state.accountId, archivedAt: command.now, archivedBy: command.actorId } }];
+        return archiveProduct(command, state);
+      default: {
+        const unknown: never = command;
+        throw new Error(`Unknown product command: ${JSON.stringify(unknown)}`);
+      }
     }
   },
 
   evolve(state, event) {
     switch (event.type) {
-      case 'ProductCreated':
-        return { ...state, exists: true, ...event.data, sessionPack: event.data.sessionPack ?? null, archived: false };
+      case 'ProductCreated': {
+        const { productId, accountId, name, price, clientType, sessionPack, createdAt } = event.data;
+        return { status: 'active', productId, accountId, name, price, clientType, sessionPack: sessionPack ?? null, createdAt };
+      }
       case 'ProductUpdated':
-        return { ...state, ...event.data.changes };
+        return state.status === 'none' ? state : { ...state, ...event.data.changes };
       case 'ProductArchived':
-        return { ...state, archived: true };
+        return state.status === 'none' ? state : { ...state, status: 'archived' };
       default:
         return state;
     }

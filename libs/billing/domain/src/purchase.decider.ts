@@ -37,42 +37,50 @@ export type PurchaseCommand = {
   product: ProductState;
   buyer: Buyer;
   requestHash: string;
-  now: string;
+  metadata: { now: string };
 };
 
-export interface PurchaseState {
-  exists: boolean;
-  requestHash: string;
-  productId: string;
-}
+export type PurchaseState = { status: 'none' } | { status: 'purchased'; requestHash: string; productId: string };
+
+export const checkout = (command: PurchaseCommand, state: PurchaseState): PurchaseEvent[] => {
+  if (state.status === 'purchased') {
+    if (state.requestHash === command.requestHash) return [];
+    throw new AppError(ErrorCodes.idempotencyKeyReused, 'This Idempotency-Key was used for another checkout; use a new key for a new purchase.');
+  }
+  const { product } = command;
+  if (product.status === 'none') throw new AppError(ErrorCodes.notFound, 'No product with this id.');
+  if (product.status === 'archived') throw BillingErrors.productNotSold();
+  return [
+    {
+      type: 'ProductPurchased',
+      data: {
+        purchaseId: command.purchaseId,
+        productId: product.productId,
+        accountId: product.accountId,
+        productName: product.name,
+        clientType: product.clientType,
+        amount: product.price,
+        sessionPack: product.sessionPack,
+        buyer: command.buyer,
+        requestHash: command.requestHash,
+        purchasedAt: command.metadata.now,
+      },
+    },
+  ];
+};
 
 export const purchaseDecider: Decider<PurchaseCommand, PurchaseState, PurchaseEvent> = {
-  initialState: () => ({ exists: false, requestHash: '', productId: '' }),
+  initialState: () => ({ status: 'none' }),
   decide(command, state) {
-    if (state.exists) {
-      if (state.requestHash === command.requestHash) return [];
-      throw new AppError(ErrorCodes.idempotencyKeyReused, 'This Idempotency-Key was used for another checkout; use a new key for a new purchase.');
+    switch (command.type) {
+      case 'Checkout':
+        return checkout(command, state);
+      default: {
+        const unknown: never = command.type;
+        throw new Error(`Unknown purchase command: ${JSON.stringify(unknown)}`);
+      }
     }
-    const { product } = command;
-    if (!product.exists) throw new AppError(ErrorCodes.notFound, 'No product with this id.');
-    if (product.archived) throw BillingErrors.productNotSold();
-    return [
-      {
-        type: 'ProductPurchased',
-        data: {
-          purchaseId: command.purchaseId,
-          productId: product.productId,
-          accountId: product.accountId,
-          productName: product.name,
-          clientType: product.clientType,
-          amount: product.price,
-          sessionPack: product.sessionPack,
-          buyer: command.buyer,
-          requestHash: command.requestHash,
-          purchasedAt: command.now,
-        },
-      },
-    ];
   },
-  evolve: (state, event) => (event.type === 'ProductPurchased' ? { exists: true, requestHash: event.data.requestHash, productId: event.data.productId } : state),
+  evolve: (state, event) =>
+    event.type === 'ProductPurchased' ? { status: 'purchased', requestHash: event.data.requestHash, productId: event.data.productId } : state,
 };

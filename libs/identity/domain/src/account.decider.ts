@@ -6,70 +6,72 @@ export type AccountEvent =
   | { type: 'AccountSeatLimitChanged'; data: { accountId: string; seatLimit: number | null; previousSeatLimit: number | null; changedAt: string } };
 
 export type AccountCommand =
-  | { type: 'OpenAccount'; accountId: string; businessName: string; seatLimit: number | null; ownerId: string; now: string }
-  | { type: 'ChangeSeatLimit'; seatLimit: number | null; now: string };
+  | { type: 'OpenAccount'; accountId: string; businessName: string; seatLimit: number | null; ownerId: string; metadata: { now: string } }
+  | { type: 'ChangeSeatLimit'; seatLimit: number | null; metadata: { now: string } };
 
-export interface AccountState {
-  exists: boolean;
-  accountId: string | null;
-  businessName: string;
-  seatLimit: number | null;
-  ownerId: string | null;
-  openedAt: string | null;
-}
+export type AccountState =
+  | { status: 'none' }
+  | { status: 'open'; accountId: string; businessName: string; seatLimit: number | null; ownerId: string; openedAt: string };
 
 export const MAX_SEAT_LIMIT = 1_000_000;
 
+export const openAccount = (command: Extract<AccountCommand, { type: 'OpenAccount' }>, state: AccountState): AccountEvent[] => {
+  // Opening the same account again (a retried sign-up) changes nothing.
+  if (state.status === 'open') return [];
+  assertSeatLimit(command.seatLimit);
+  if (command.businessName.trim().length === 0) {
+    throw new AppError(ErrorCodes.validationFailed, 'The business needs a name.', [{ field: 'businessName', message: 'must not be empty' }]);
+  }
+  return [
+    {
+      type: 'AccountOpened',
+      data: {
+        accountId: command.accountId,
+        businessName: command.businessName.trim(),
+        seatLimit: command.seatLimit,
+        ownerId: command.ownerId,
+        openedAt: command.metadata.now,
+      },
+    },
+  ];
+};
+
+export const changeSeatLimit = (command: Extract<AccountCommand, { type: 'ChangeSeatLimit' }>, state: AccountState): AccountEvent[] => {
+  if (state.status === 'none') throw new AppError(ErrorCodes.notFound, 'This account does not exist.');
+  assertSeatLimit(command.seatLimit);
+  if (command.seatLimit === state.seatLimit) return [];
+  return [
+    {
+      type: 'AccountSeatLimitChanged',
+      data: { accountId: state.accountId, seatLimit: command.seatLimit, previousSeatLimit: state.seatLimit, changedAt: command.metadata.now },
+    },
+  ];
+};
+
 export const accountDecider: Decider<AccountCommand, AccountState, AccountEvent> = {
-  initialState: () => ({ exists: false, accountId: null, businessName: '', seatLimit: null, ownerId: null, openedAt: null }),
+  initialState: () => ({ status: 'none' }),
 
   decide(command, state) {
     switch (command.type) {
       case 'OpenAccount':
-        // Opening the same account again (a retried sign-up) changes nothing.
-        if (state.exists) return [];
-        assertSeatLimit(command.seatLimit);
-        if (command.businessName.trim().length === 0) {
-          throw new AppError(ErrorCodes.validationFailed, 'The business needs a name.', [{ field: 'businessName', message: 'must not be empty' }]);
-        }
-        return [
-          {
-            type: 'AccountOpened',
-            data: {
-              accountId: command.accountId,
-              businessName: command.businessName.trim(),
-              seatLimit: command.seatLimit,
-              ownerId: command.ownerId,
-              openedAt: command.now,
-            },
-          },
-        ];
+        return openAccount(command, state);
       case 'ChangeSeatLimit':
-        if (!state.exists) throw new AppError(ErrorCodes.notFound, 'This account does not exist.');
-        assertSeatLimit(command.seatLimit);
-        if (command.seatLimit === state.seatLimit) return [];
-        return [
-          {
-            type: 'AccountSeatLimitChanged',
-            data: { accountId: state.accountId!, seatLimit: command.seatLimit, previousSeatLimit: state.seatLimit, changedAt: command.now },
-          },
-        ];
+        return changeSeatLimit(command, state);
+      default: {
+        const unknown: never = command;
+        throw new Error(`Unknown account command: ${JSON.stringify(unknown)}`);
+      }
     }
   },
 
   evolve(state, event) {
     switch (event.type) {
-      case 'AccountOpened':
-        return {
-          exists: true,
-          accountId: event.data.accountId,
-          businessName: event.data.businessName,
-          seatLimit: event.data.seatLimit,
-          ownerId: event.data.ownerId,
-          openedAt: event.data.openedAt,
-        };
+      case 'AccountOpened': {
+        const { accountId, businessName, seatLimit, ownerId, openedAt } = event.data;
+        return { status: 'open', accountId, businessName, seatLimit, ownerId, openedAt };
+      }
       case 'AccountSeatLimitChanged':
-        return { ...state, seatLimit: event.data.seatLimit };
+        return state.status === 'none' ? state : { ...state, seatLimit: event.data.seatLimit };
       default:
         return state;
     }

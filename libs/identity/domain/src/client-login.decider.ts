@@ -35,17 +35,19 @@ export type ClientLoginEvent =
   | { type: 'ClientEmailChangeCancelled'; data: { clientId: string; accountId: string; tokenId: string; cancelledAt: string } };
 
 export type ClientLoginCommand =
-  | { type: 'IssueInvitation'; clientId: string; accountId: string; tokenId: string; email: string; now: string; reason: InvitationReason }
-  | { type: 'AcceptInvitation'; tokenId: string; email: string; firstName: string; lastName: string; passwordHash: string; now: string }
-  | { type: 'SendLoginLink'; now: string }
-  | { type: 'IssuePasswordReset'; tokenId: string; now: string }
-  | { type: 'ResetPassword'; tokenId: string; passwordHash: string; now: string }
-  | { type: 'RevokeAccess'; reason: 'offline' | 'deleted'; now: string }
-  | { type: 'RestoreAccess'; now: string }
-  | { type: 'RemoveLogin'; now: string }
-  | { type: 'RequestEmailChange'; tokenId: string; email: string; now: string }
-  | { type: 'ConfirmEmailChange'; tokenId: string; now: string }
-  | { type: 'SignOut'; now: string };
+  | { type: 'IssueInvitation'; clientId: string; accountId: string; tokenId: string; email: string; reason: InvitationReason; metadata: { now: string } }
+  | { type: 'AcceptInvitation'; tokenId: string; email: string; firstName: string; lastName: string; passwordHash: string; metadata: { now: string } }
+  | { type: 'SendLoginLink'; metadata: { now: string } }
+  | { type: 'IssuePasswordReset'; tokenId: string; metadata: { now: string } }
+  | { type: 'ResetPassword'; tokenId: string; passwordHash: string; metadata: { now: string } }
+  | { type: 'RevokeAccess'; reason: 'offline' | 'deleted'; metadata: { now: string } }
+  | { type: 'RestoreAccess'; metadata: { now: string } }
+  | { type: 'RemoveLogin'; metadata: { now: string } }
+  | { type: 'RequestEmailChange'; tokenId: string; email: string; metadata: { now: string } }
+  | { type: 'ConfirmEmailChange'; tokenId: string; metadata: { now: string } }
+  | { type: 'SignOut'; metadata: { now: string } };
+
+type ClientLoginCommandOf<Type extends ClientLoginCommand['type']> = Extract<ClientLoginCommand, { type: Type }>;
 
 export interface PendingToken {
   tokenId: string;
@@ -57,13 +59,12 @@ export interface AddressedToken extends PendingToken {
   email: string;
 }
 
-export interface ClientLoginState {
+/** A client's login from their first invitation on. */
+export interface ClientLogin {
   clientId: string;
   accountId: string;
   /** Has set a password (accepted an invitation): leaving offline then restores access. */
   hasPassword: boolean;
-  passwordHash: string | null;
-  access: 'none' | 'invited' | 'active' | 'revoked' | 'removed';
   /** The address this client signs in with, once they accepted; '' once erased. */
   signInEmail: string | null;
   invitation: AddressedToken | null;
@@ -72,6 +73,13 @@ export interface ClientLoginState {
   /** Bumped at every revocation and password change: tokens issued before stop working. */
   epoch: number;
 }
+
+/**
+ * `none` before the first invitation; `invited` until the client accepts; `active` while they may
+ * sign in; `revoked` while they are offline; `removed` once they are deleted.
+ */
+export type ClientLoginStatus = 'invited' | 'active' | 'revoked' | 'removed';
+export type ClientLoginState = { status: 'none' } | ({ status: ClientLoginStatus } & ClientLogin);
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const RESET_TTL_MS = 3600 * 1000;
@@ -85,146 +93,190 @@ const invalidToken = () =>
     { field: 'token', message: 'is not valid' },
   ]);
 
+const idsOf = (login: ClientLogin) => ({ clientId: login.clientId, accountId: login.accountId });
+
+const after = (now: string, ms: number) => new Date(Date.parse(now) + ms).toISOString();
+
+export const issueInvitation = (command: ClientLoginCommandOf<'IssueInvitation'>, state: ClientLoginState): ClientLoginEvent[] => {
+  // A client who already set a password has a login (and a sign-in address): never a second one.
+  if (state.status === 'removed' || (state.status !== 'none' && state.hasPassword)) return [];
+  const { now } = command.metadata;
+  return [
+    {
+      type: 'ClientInvitationIssued',
+      data: {
+        clientId: command.clientId,
+        accountId: command.accountId,
+        tokenId: command.tokenId,
+        email: command.email,
+        expiresAt: after(now, INVITATION_TTL_MS),
+        issuedAt: now,
+        reason: command.reason,
+      },
+    },
+  ];
+};
+
+export const acceptInvitation = (command: ClientLoginCommandOf<'AcceptInvitation'>, state: ClientLoginState): ClientLoginEvent[] => {
+  if (state.status !== 'invited') throw invalidToken();
+  const { invitation } = state;
+  const { now } = command.metadata;
+  if (!invitation || invitation.tokenId !== command.tokenId || invitation.expiresAt <= now) throw invalidToken();
+  // The login goes to the address the link was sent to, never to another one.
+  if (!sameAddress(invitation.email, command.email)) throw invalidToken();
+  return [
+    {
+      type: 'ClientInvitationAccepted',
+      data: {
+        ...idsOf(state),
+        tokenId: command.tokenId,
+        email: invitation.email,
+        firstName: command.firstName,
+        lastName: command.lastName,
+        passwordHash: command.passwordHash,
+        acceptedAt: now,
+      },
+    },
+  ];
+};
+
+export const sendLoginLink = (command: ClientLoginCommandOf<'SendLoginLink'>, state: ClientLoginState): ClientLoginEvent[] => {
+  if (state.status !== 'active') return [];
+  return [{ type: 'ClientLoginLinkSent', data: { ...idsOf(state), sentAt: command.metadata.now } }];
+};
+
+export const issuePasswordReset = (command: ClientLoginCommandOf<'IssuePasswordReset'>, state: ClientLoginState): ClientLoginEvent[] => {
+  // Only a client who can sign in gets a reset; anyone else silently gets nothing.
+  if (state.status !== 'active') return [];
+  const { now } = command.metadata;
+  return [{ type: 'ClientPasswordResetIssued', data: { ...idsOf(state), tokenId: command.tokenId, expiresAt: after(now, RESET_TTL_MS), issuedAt: now } }];
+};
+
+export const resetPassword = (command: ClientLoginCommandOf<'ResetPassword'>, state: ClientLoginState): ClientLoginEvent[] => {
+  if (state.status !== 'active') throw invalidToken();
+  const { reset } = state;
+  const { now } = command.metadata;
+  if (!reset || reset.tokenId !== command.tokenId || reset.expiresAt <= now) throw invalidToken();
+  return [{ type: 'ClientPasswordChanged', data: { ...idsOf(state), tokenId: command.tokenId, passwordHash: command.passwordHash, changedAt: now } }];
+};
+
+export const revokeAccess = (command: ClientLoginCommandOf<'RevokeAccess'>, state: ClientLoginState): ClientLoginEvent[] => {
+  if (state.status !== 'invited' && state.status !== 'active') return [];
+  return [{ type: 'ClientAccessRevoked', data: { ...idsOf(state), reason: command.reason, revokedAt: command.metadata.now } }];
+};
+
+export const restoreAccess = (command: ClientLoginCommandOf<'RestoreAccess'>, state: ClientLoginState): ClientLoginEvent[] => {
+  if (state.status !== 'revoked' || !state.hasPassword) return [];
+  return [{ type: 'ClientAccessRestored', data: { ...idsOf(state), restoredAt: command.metadata.now } }];
+};
+
+export const removeLogin = (command: ClientLoginCommandOf<'RemoveLogin'>, state: ClientLoginState): ClientLoginEvent[] => {
+  if (state.status === 'none' || state.status === 'removed') return [];
+  return [{ type: 'ClientLoginRemoved', data: { ...idsOf(state), removedAt: command.metadata.now } }];
+};
+
+export const requestEmailChange = (command: ClientLoginCommandOf<'RequestEmailChange'>, state: ClientLoginState): ClientLoginEvent[] => {
+  // Only a client who signs in has a sign-in address to move; an invited one gets a new invitation instead.
+  if (state.status === 'none' || state.status === 'removed' || !state.hasPassword || !state.signInEmail) return [];
+  const { now } = command.metadata;
+  const ids = idsOf(state);
+  if (sameAddress(state.signInEmail, command.email)) {
+    return state.emailChange ? [{ type: 'ClientEmailChangeCancelled', data: { ...ids, tokenId: state.emailChange.tokenId, cancelledAt: now } }] : [];
+  }
+  if (state.emailChange && sameAddress(state.emailChange.email, command.email) && state.emailChange.expiresAt > now) return [];
+  return [
+    {
+      type: 'ClientEmailChangeRequested',
+      data: {
+        ...ids,
+        tokenId: command.tokenId,
+        email: command.email,
+        previousEmail: state.signInEmail,
+        expiresAt: after(now, EMAIL_CHANGE_TTL_MS),
+        requestedAt: now,
+      },
+    },
+    { type: 'ClientEmailChangeNoticeSent', data: { ...ids, email: state.signInEmail, sentAt: now } },
+  ];
+};
+
+export const confirmEmailChange = (command: ClientLoginCommandOf<'ConfirmEmailChange'>, state: ClientLoginState): ClientLoginEvent[] => {
+  if (state.status === 'none' || state.status === 'removed') throw invalidToken();
+  const change = state.emailChange;
+  const { now } = command.metadata;
+  if (!change || change.tokenId !== command.tokenId || change.expiresAt <= now || !state.signInEmail) throw invalidToken();
+  return [
+    {
+      type: 'ClientSignInEmailChanged',
+      data: { ...idsOf(state), tokenId: change.tokenId, email: change.email, previousEmail: state.signInEmail, changedAt: now },
+    },
+  ];
+};
+
+export const signOutClient = (command: ClientLoginCommandOf<'SignOut'>, state: ClientLoginState): ClientLoginEvent[] => {
+  if (state.status === 'none' || state.status === 'removed') return [];
+  return [{ type: 'ClientSignedOut', data: { ...idsOf(state), signedOutAt: command.metadata.now } }];
+};
+
 export const clientLoginDecider: Decider<ClientLoginCommand, ClientLoginState, ClientLoginEvent> = {
-  initialState: () => ({
-    clientId: '',
-    accountId: '',
-    hasPassword: false,
-    passwordHash: null,
-    access: 'none',
-    signInEmail: null,
-    invitation: null,
-    reset: null,
-    emailChange: null,
-    epoch: 0,
-  }),
+  initialState: () => ({ status: 'none' }),
 
   decide(command, state) {
-    const ids = { clientId: state.clientId, accountId: state.accountId };
     switch (command.type) {
       case 'IssueInvitation':
-        // A client who already set a password has a login (and a sign-in address): never a second one.
-        if (state.access === 'removed' || state.hasPassword) return [];
-        return [
-          {
-            type: 'ClientInvitationIssued',
-            data: {
-              clientId: command.clientId,
-              accountId: command.accountId,
-              tokenId: command.tokenId,
-              email: command.email,
-              expiresAt: new Date(Date.parse(command.now) + INVITATION_TTL_MS).toISOString(),
-              issuedAt: command.now,
-              reason: command.reason,
-            },
-          },
-        ];
-      case 'AcceptInvitation': {
-        const invitation = state.invitation;
-        if (state.access !== 'invited' || !invitation || invitation.tokenId !== command.tokenId || invitation.expiresAt <= command.now) throw invalidToken();
-        // The login goes to the address the link was sent to, never to another one.
-        if (!sameAddress(invitation.email, command.email)) throw invalidToken();
-        return [
-          {
-            type: 'ClientInvitationAccepted',
-            data: {
-              ...ids,
-              tokenId: command.tokenId,
-              email: invitation.email,
-              firstName: command.firstName,
-              lastName: command.lastName,
-              passwordHash: command.passwordHash,
-              acceptedAt: command.now,
-            },
-          },
-        ];
-      }
+        return issueInvitation(command, state);
+      case 'AcceptInvitation':
+        return acceptInvitation(command, state);
       case 'SendLoginLink':
-        if (state.access !== 'active') return [];
-        return [{ type: 'ClientLoginLinkSent', data: { ...ids, sentAt: command.now } }];
+        return sendLoginLink(command, state);
       case 'IssuePasswordReset':
-        // Only a client who can sign in gets a reset; anyone else silently gets nothing.
-        if (state.access !== 'active') return [];
-        return [
-          {
-            type: 'ClientPasswordResetIssued',
-            data: { ...ids, tokenId: command.tokenId, expiresAt: new Date(Date.parse(command.now) + RESET_TTL_MS).toISOString(), issuedAt: command.now },
-          },
-        ];
-      case 'ResetPassword': {
-        const reset = state.reset;
-        if (state.access !== 'active' || !reset || reset.tokenId !== command.tokenId || reset.expiresAt <= command.now) throw invalidToken();
-        return [{ type: 'ClientPasswordChanged', data: { ...ids, tokenId: command.tokenId, passwordHash: command.passwordHash, changedAt: command.now } }];
-      }
+        return issuePasswordReset(command, state);
+      case 'ResetPassword':
+        return resetPassword(command, state);
       case 'RevokeAccess':
-        if (state.access === 'none' || state.access === 'revoked' || state.access === 'removed') return [];
-        return [{ type: 'ClientAccessRevoked', data: { ...ids, reason: command.reason, revokedAt: command.now } }];
+        return revokeAccess(command, state);
       case 'RestoreAccess':
-        if (state.access !== 'revoked' || !state.hasPassword) return [];
-        return [{ type: 'ClientAccessRestored', data: { ...ids, restoredAt: command.now } }];
+        return restoreAccess(command, state);
       case 'RemoveLogin':
-        if (state.access === 'removed' || state.clientId === '') return [];
-        return [{ type: 'ClientLoginRemoved', data: { ...ids, removedAt: command.now } }];
+        return removeLogin(command, state);
       case 'RequestEmailChange':
-        // Only a client who signs in has a sign-in address to move; an invited one gets a new invitation instead.
-        if (!state.hasPassword || state.access === 'removed' || !state.signInEmail) return [];
-        if (sameAddress(state.signInEmail, command.email)) {
-          return state.emailChange ? [{ type: 'ClientEmailChangeCancelled', data: { ...ids, tokenId: state.emailChange.tokenId, cancelledAt: command.now } }] : [];
-        }
-        if (state.emailChange && sameAddress(state.emailChange.email, command.email) && state.emailChange.expiresAt > command.now) return [];
-        return [
-          {
-            type: 'ClientEmailChangeRequested',
-            data: {
-              ...ids,
-              tokenId: command.tokenId,
-              email: command.email,
-              previousEmail: state.signInEmail,
-              expiresAt: new Date(Date.parse(command.now) + EMAIL_CHANGE_TTL_MS).toISOString(),
-              requestedAt: command.now,
-            },
-          },
-          { type: 'ClientEmailChangeNoticeSent', data: { ...ids, email: state.signInEmail, sentAt: command.now } },
-        ];
-      case 'ConfirmEmailChange': {
-        const change = state.emailChange;
-        if (state.access === 'removed' || !change || change.tokenId !== command.tokenId || change.expiresAt <= command.now || !state.signInEmail) throw invalidToken();
-        return [
-          {
-            type: 'ClientSignInEmailChanged',
-            data: { ...ids, tokenId: change.tokenId, email: change.email, previousEmail: state.signInEmail, changedAt: command.now },
-          },
-        ];
-      }
+        return requestEmailChange(command, state);
+      case 'ConfirmEmailChange':
+        return confirmEmailChange(command, state);
       case 'SignOut':
-        if (state.access === 'none' || state.access === 'removed') return [];
-        return [{ type: 'ClientSignedOut', data: { ...ids, signedOutAt: command.now } }];
+        return signOutClient(command, state);
+      default: {
+        const unknown: never = command;
+        throw new Error(`Unknown client login command: ${JSON.stringify(unknown)}`);
+      }
     }
   },
 
   evolve(state, event) {
+    if (event.type === 'ClientInvitationIssued') {
+      // An invitation recorded before links were bound to an address has none, and cannot be accepted.
+      const invitation = { tokenId: event.data.tokenId, expiresAt: event.data.expiresAt, email: event.data.email ?? '' };
+      const { clientId, accountId } = event.data;
+      if (state.status === 'none') {
+        return { status: 'invited', clientId, accountId, hasPassword: false, signInEmail: null, invitation, reset: null, emailChange: null, epoch: 0 };
+      }
+      return { ...state, clientId, accountId, status: state.status === 'active' ? 'active' : 'invited', invitation };
+    }
+    // Every login starts with its first invitation.
+    if (state.status === 'none') return state;
     switch (event.type) {
-      case 'ClientInvitationIssued':
-        return {
-          ...state,
-          clientId: event.data.clientId,
-          accountId: event.data.accountId,
-          access: state.access === 'active' ? 'active' : 'invited',
-          // An invitation recorded before links were bound to an address has none, and cannot be accepted.
-          invitation: { tokenId: event.data.tokenId, expiresAt: event.data.expiresAt, email: event.data.email ?? '' },
-        };
       case 'ClientInvitationAccepted':
-        return { ...state, access: 'active', hasPassword: true, passwordHash: event.data.passwordHash, signInEmail: event.data.email, invitation: null };
+        return { ...state, status: 'active', hasPassword: true, signInEmail: event.data.email, invitation: null };
       case 'ClientPasswordResetIssued':
         return { ...state, reset: { tokenId: event.data.tokenId, expiresAt: event.data.expiresAt } };
       case 'ClientPasswordChanged':
-        return { ...state, passwordHash: event.data.passwordHash, reset: null, epoch: state.epoch + 1 };
+        return { ...state, reset: null, epoch: state.epoch + 1 };
       case 'ClientAccessRevoked':
-        return { ...state, access: 'revoked', invitation: null, reset: null, emailChange: null, epoch: state.epoch + 1 };
+        return { ...state, status: 'revoked', invitation: null, reset: null, emailChange: null, epoch: state.epoch + 1 };
       case 'ClientAccessRestored':
-        return { ...state, access: 'active' };
+        return { ...state, status: 'active' };
       case 'ClientLoginRemoved':
-        return { ...state, access: 'removed', passwordHash: null, invitation: null, reset: null, emailChange: null, epoch: state.epoch + 1 };
+        return { ...state, status: 'removed', invitation: null, reset: null, emailChange: null, epoch: state.epoch + 1 };
       case 'ClientEmailChangeRequested':
         return { ...state, emailChange: { tokenId: event.data.tokenId, expiresAt: event.data.expiresAt, email: event.data.email } };
       case 'ClientSignInEmailChanged':

@@ -52,43 +52,59 @@ export type LoginEmailEvent =
   | { type: 'LoginEmailReleased'; data: { userId: string; accountId: string; reason: LoginEmailReleaseReason; releasedAt: string } };
 
 export type LoginEmailCommand =
-  | { type: 'ClaimLoginEmail'; email: string; registration: PendingRegistration; now: string }
-  | { type: 'ClaimLoginEmailForClient'; email: string; clientSignIn: PendingClientSignIn; now: string }
-  | { type: 'ReleaseLoginEmail'; userId: string; reason: LoginEmailReleaseReason; now: string };
+  | { type: 'ClaimLoginEmail'; email: string; registration: PendingRegistration; metadata: { now: string } }
+  | { type: 'ClaimLoginEmailForClient'; email: string; clientSignIn: PendingClientSignIn; metadata: { now: string } }
+  | { type: 'ReleaseLoginEmail'; userId: string; reason: LoginEmailReleaseReason; metadata: { now: string } };
 
-export interface LoginEmailState {
-  claimedBy: string | null;
-  accountId: string | null;
-}
+type LoginEmailCommandOf<Type extends LoginEmailCommand['type']> = Extract<LoginEmailCommand, { type: Type }>;
+
+export type LoginEmailState = { status: 'free' } | { status: 'claimed'; userId: string; accountId: string };
+
+/** Who signs in with the address now (null: nobody). */
+export const holderOf = (state: LoginEmailState): string | null => (state.status === 'claimed' ? state.userId : null);
+
+export const claimLoginEmail = (command: LoginEmailCommandOf<'ClaimLoginEmail'>, state: LoginEmailState): LoginEmailEvent[] => {
+  const { userId, accountId } = command.registration.staffMember;
+  if (holderOf(state) === userId) return [];
+  if (state.status === 'claimed') throw IdentityErrors.emailTaken(command.email);
+  return [{ type: 'LoginEmailClaimed', data: { userId, accountId, claimedAt: command.metadata.now, registration: command.registration } }];
+};
+
+export const claimLoginEmailForClient = (command: LoginEmailCommandOf<'ClaimLoginEmailForClient'>, state: LoginEmailState): LoginEmailEvent[] => {
+  const { clientId, accountId } = command.clientSignIn;
+  if (holderOf(state) === clientId) return [];
+  if (state.status === 'claimed') throw IdentityErrors.emailTaken(command.email);
+  return [{ type: 'LoginEmailClaimed', data: { userId: clientId, accountId, claimedAt: command.metadata.now, clientSignIn: command.clientSignIn } }];
+};
+
+export const releaseLoginEmail = (command: LoginEmailCommandOf<'ReleaseLoginEmail'>, state: LoginEmailState): LoginEmailEvent[] => {
+  // Only the holder's own release counts: a late release never frees the next holder's claim.
+  if (state.status !== 'claimed' || state.userId !== command.userId) return [];
+  return [{ type: 'LoginEmailReleased', data: { userId: command.userId, accountId: state.accountId, reason: command.reason, releasedAt: command.metadata.now } }];
+};
 
 export const loginEmailDecider: Decider<LoginEmailCommand, LoginEmailState, LoginEmailEvent> = {
-  initialState: () => ({ claimedBy: null, accountId: null }),
+  initialState: () => ({ status: 'free' }),
   decide(command, state) {
     switch (command.type) {
-      case 'ClaimLoginEmail': {
-        const { userId, accountId } = command.registration.staffMember;
-        if (state.claimedBy === userId) return [];
-        if (state.claimedBy !== null) throw IdentityErrors.emailTaken(command.email);
-        return [{ type: 'LoginEmailClaimed', data: { userId, accountId, claimedAt: command.now, registration: command.registration } }];
-      }
-      case 'ClaimLoginEmailForClient': {
-        const { clientId, accountId } = command.clientSignIn;
-        if (state.claimedBy === clientId) return [];
-        if (state.claimedBy !== null) throw IdentityErrors.emailTaken(command.email);
-        return [{ type: 'LoginEmailClaimed', data: { userId: clientId, accountId, claimedAt: command.now, clientSignIn: command.clientSignIn } }];
-      }
+      case 'ClaimLoginEmail':
+        return claimLoginEmail(command, state);
+      case 'ClaimLoginEmailForClient':
+        return claimLoginEmailForClient(command, state);
       case 'ReleaseLoginEmail':
-        // Only the holder's own release counts: a late release never frees the next holder's claim.
-        if (state.claimedBy !== command.userId) return [];
-        return [{ type: 'LoginEmailReleased', data: { userId: command.userId, accountId: state.accountId ?? '', reason: command.reason, releasedAt: command.now } }];
+        return releaseLoginEmail(command, state);
+      default: {
+        const unknown: never = command;
+        throw new Error(`Unknown login e-mail command: ${JSON.stringify(unknown)}`);
+      }
     }
   },
   evolve: (state, event) => {
     switch (event.type) {
       case 'LoginEmailClaimed':
-        return { claimedBy: event.data.userId, accountId: event.data.accountId };
+        return { status: 'claimed', userId: event.data.userId, accountId: event.data.accountId };
       case 'LoginEmailReleased':
-        return { claimedBy: null, accountId: null };
+        return { status: 'free' };
       default:
         return state;
     }

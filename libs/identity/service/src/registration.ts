@@ -10,7 +10,7 @@ import { accountStream, loginEmailStream, staffStream } from './streams';
  */
 export async function register(events: EventStore, registration: PendingRegistration, metadata: EventMetadata, now: string): Promise<GlobalPosition | null> {
   const { userId, email } = registration.staffMember;
-  await handleCommand(events, loginEmailStream(email), loginEmailDecider, { type: 'ClaimLoginEmail', email, registration, now }, { commandId: `claim-login:${userId}`, metadata });
+  await handleCommand(events, loginEmailStream(email), loginEmailDecider, { type: 'ClaimLoginEmail', email, registration, metadata: { now } }, { commandId: `claim-login:${userId}`, metadata });
   return completeRegistration(events, registration, metadata, now);
 }
 
@@ -32,7 +32,7 @@ export async function completeRegistration(
       events,
       accountStream(accountId),
       accountDecider,
-      { type: 'OpenAccount', accountId, businessName, seatLimit, ownerId: registration.staffMember.userId, now },
+      { type: 'OpenAccount', accountId, businessName, seatLimit, ownerId: registration.staffMember.userId, metadata: { now } },
       { commandId: `open-account:${accountId}`, metadata },
     );
     last = opened.position;
@@ -42,7 +42,7 @@ export async function completeRegistration(
     events,
     staffStream(member.userId),
     staffMemberDecider,
-    { type: 'RegisterStaffMember', ...member, now },
+    { type: 'RegisterStaffMember', ...member, metadata: { now } },
     { commandId: `register-staff:${member.userId}`, metadata },
   );
   return latestPosition(last, registered.position);

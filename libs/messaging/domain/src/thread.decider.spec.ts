@@ -9,10 +9,9 @@ const send = (from: Sender, clientType: ClientType, body = 'Hello') => ({
   clientId: 'c1',
   accountId: 'a1',
   from,
-  senderId: from === 'coach' ? 'u1' : 'c1',
   body,
   clientType,
-  now,
+  metadata: { actorId: from === 'coach' ? 'u1' : 'c1', now },
 });
 
 describe('the messaging policy, 3 types x 2 directions', () => {
@@ -51,6 +50,6 @@ describe('thread', () => {
 
   it('takes no message once closed (the client was deleted), and closes once', () => {
     spec.given([closed]).when(send('coach', 'full_access')).thenThrows('not_found');
-    spec.given([closed]).when({ type: 'CloseThread', clientId: 'c1', accountId: 'a1', now }).thenNothingHappens();
+    spec.given([closed]).when({ type: 'CloseThread', clientId: 'c1', accountId: 'a1', metadata: { now } }).thenNothingHappens();
   });
 });

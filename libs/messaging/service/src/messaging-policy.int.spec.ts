@@ -66,7 +66,7 @@ describe('Messaging: the policy a message is decided by', () => {
     expect(policy).toMatchObject({ type: 'full_access_one_way', version: 2 });
     const reply = messaging.run(
       'c1',
-      { type: 'SendMessage', messageId: 'm1', clientId: 'c1', accountId: 'a1', from: 'client', senderId: 'c1', body: 'Can I still answer?', clientType: policy!.type, now: new Date().toISOString() },
+      { type: 'SendMessage', messageId: 'm1', clientId: 'c1', accountId: 'a1', from: 'client', body: 'Can I still answer?', clientType: policy!.type, metadata: { actorId: 'c1', now: new Date().toISOString() } },
       'm1',
       { correlationId: 'k1' },
     );

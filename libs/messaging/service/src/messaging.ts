@@ -103,7 +103,7 @@ export class Messaging {
     const result = await handleAndWait(
       this.run(
         clientId,
-        { type: 'SendMessage', messageId, clientId, accountId: policy.accountId, from, senderId: actor.id, body: envelope.data.body, clientType: policy.type, now },
+        { type: 'SendMessage', messageId, clientId, accountId: policy.accountId, from, body: envelope.data.body, clientType: policy.type, metadata: { actorId: actor.id, now } },
         commandIdFor(envelope, (key) => `message:${clientId}:${key}`, messageId),
         commandMetadata(envelope, { ...actor, accountId: policy.accountId }),
       ),

@@ -50,14 +50,16 @@ export type CalendarCommand =
       online: boolean;
       location: string | null;
       price: Money;
-      now: string;
+      metadata: { now: string };
     }
-  | { type: 'RescheduleSession'; sessionId: string; start?: string; durationMinutes?: number; online?: boolean; location?: string | null; now: string }
-  | { type: 'CancelSession'; sessionId: string; reason: string | null; now: string }
-  | { type: 'CompleteSession'; sessionId: string; attended: boolean; now: string }
-  | { type: 'CoverSession'; sessionId: string; bundleId: string; now: string }
-  | { type: 'RecordPayment'; sessionId: string; amount?: Money; now: string }
-  | { type: 'RefundPayment'; sessionId: string; now: string };
+  | { type: 'RescheduleSession'; sessionId: string; start?: string; durationMinutes?: number; online?: boolean; location?: string | null; metadata: { now: string } }
+  | { type: 'CancelSession'; sessionId: string; reason: string | null; metadata: { now: string } }
+  | { type: 'CompleteSession'; sessionId: string; attended: boolean; metadata: { now: string } }
+  | { type: 'CoverSession'; sessionId: string; bundleId: string; metadata: { now: string } }
+  | { type: 'RecordPayment'; sessionId: string; amount?: Money; metadata: { now: string } }
+  | { type: 'RefundPayment'; sessionId: string; metadata: { now: string } };
+
+type CalendarCommandOf<Type extends CalendarCommand['type']> = Extract<CalendarCommand, { type: Type }>;
 
 export interface CalendarSession {
   sessionId: string;
@@ -113,89 +115,115 @@ function existing(state: CalendarState, sessionId: string): CalendarSession {
 
 const ref = (s: CalendarSession): SessionRef => ({ sessionId: s.sessionId, clientId: s.clientId, accountId: s.accountId });
 
+export const scheduleSession = (command: CalendarCommandOf<'ScheduleSession'>, state: CalendarState): CalendarEvent[] => {
+  if (state.sessions[command.sessionId]) return [];
+  const startMs = parseStart(command.start);
+  checkDuration(command.durationMinutes);
+  if (!Number.isInteger(command.price.amount) || command.price.amount < 0) {
+    throw new AppError(ErrorCodes.validationFailed, 'A price is a whole, non-negative number of minor units (cents).', [{ field: 'price.amount', message: 'must be a non-negative integer' }]);
+  }
+  const other = clash(state, startMs, endOf(startMs, command.durationMinutes));
+  if (other) throw SchedulingErrors.coachDoubleBooked(other);
+  const { sessionId, accountId, coachId, clientId, durationMinutes, online, location, price } = command;
+  return [
+    {
+      type: 'SessionScheduled',
+      data: { sessionId, accountId, coachId, clientId, start: new Date(startMs).toISOString(), durationMinutes, online, location, price, scheduledAt: command.metadata.now },
+    },
+  ];
+};
+
+export const rescheduleSession = (command: CalendarCommandOf<'RescheduleSession'>, state: CalendarState): CalendarEvent[] => {
+  const session = existing(state, command.sessionId);
+  if (session.status !== 'scheduled') {
+    throw SchedulingErrors.sessionNotMovable(session.status);
+  }
+  const startMs = command.start !== undefined ? parseStart(command.start) : session.startMs;
+  const durationMinutes = command.durationMinutes ?? session.durationMinutes;
+  checkDuration(durationMinutes);
+  const online = command.online ?? session.online;
+  const location = command.location !== undefined ? command.location : session.location;
+  if (startMs === session.startMs && durationMinutes === session.durationMinutes && online === session.online && location === session.location) return [];
+  const other = clash(state, startMs, endOf(startMs, durationMinutes), session.sessionId);
+  if (other) throw SchedulingErrors.coachDoubleBooked(other);
+  return [
+    {
+      type: 'SessionRescheduled',
+      data: { ...ref(session), previousStart: session.start, start: new Date(startMs).toISOString(), durationMinutes, online, location, rescheduledAt: command.metadata.now },
+    },
+  ];
+};
+
+export const cancelSession = (command: CalendarCommandOf<'CancelSession'>, state: CalendarState): CalendarEvent[] => {
+  const session = existing(state, command.sessionId);
+  if (session.status === 'cancelled') return [];
+  if (session.status !== 'scheduled') throw SchedulingErrors.sessionAlreadyHeld();
+  return [{ type: 'SessionCancelled', data: { ...ref(session), reason: command.reason, cancelledAt: command.metadata.now } }];
+};
+
+export const completeSession = (command: CalendarCommandOf<'CompleteSession'>, state: CalendarState): CalendarEvent[] => {
+  const session = existing(state, command.sessionId);
+  if (session.status === 'completed' || session.status === 'no_show') return [];
+  if (session.status === 'cancelled') throw SchedulingErrors.sessionCancelled();
+  const { now } = command.metadata;
+  if (Date.parse(now) < session.startMs) {
+    throw SchedulingErrors.sessionNotStarted(session.start);
+  }
+  const prepaid = session.payment !== null;
+  return [{ type: 'SessionCompleted', data: { ...ref(session), start: session.start, attended: command.attended, prepaid, completedAt: now } }];
+};
+
+export const coverSession = (command: CalendarCommandOf<'CoverSession'>, state: CalendarState): CalendarEvent[] => {
+  const session = existing(state, command.sessionId);
+  if (session.bundleId !== null) return [];
+  return [{ type: 'SessionCoveredByBundle', data: { ...ref(session), bundleId: command.bundleId, coveredAt: command.metadata.now } }];
+};
+
+export const recordPayment = (command: CalendarCommandOf<'RecordPayment'>, state: CalendarState): CalendarEvent[] => {
+  const session = existing(state, command.sessionId);
+  if (session.payment) {
+    throw SchedulingErrors.paymentAlreadyRecorded('session', session.payment.status);
+  }
+  if (session.bundleId !== null) {
+    // Paying for it again would charge the client twice.
+    throw SchedulingErrors.sessionCoveredByBundle();
+  }
+  const amount = command.amount ?? session.price;
+  if (!Number.isInteger(amount.amount) || amount.amount <= 0) {
+    throw SchedulingErrors.nothingToPay('session');
+  }
+  return [{ type: 'SessionPaymentRecorded', data: { ...ref(session), amount, paidAt: command.metadata.now } }];
+};
+
+export const refundPayment = (command: CalendarCommandOf<'RefundPayment'>, state: CalendarState): CalendarEvent[] => {
+  const session = existing(state, command.sessionId);
+  if (!session.payment || session.payment.status !== 'paid') {
+    throw SchedulingErrors.paymentNotRefundable('session', session.payment !== null);
+  }
+  return [{ type: 'SessionPaymentRefunded', data: { ...ref(session), amount: session.payment.amount, paidAt: session.payment.paidAt, refundedAt: command.metadata.now } }];
+};
+
 export const calendarDecider: Decider<CalendarCommand, CalendarState, CalendarEvent> = {
   initialState: () => ({ sessions: {} }),
   decide(command, state) {
     switch (command.type) {
-      case 'ScheduleSession': {
-        if (state.sessions[command.sessionId]) return [];
-        const startMs = parseStart(command.start);
-        checkDuration(command.durationMinutes);
-        if (!Number.isInteger(command.price.amount) || command.price.amount < 0) {
-          throw new AppError(ErrorCodes.validationFailed, 'A price is a whole, non-negative number of minor units (cents).', [{ field: 'price.amount', message: 'must be a non-negative integer' }]);
-        }
-        const other = clash(state, startMs, endOf(startMs, command.durationMinutes));
-        if (other) throw SchedulingErrors.coachDoubleBooked(other);
-        const { sessionId, accountId, coachId, clientId, durationMinutes, online, location, price, now } = command;
-        return [
-          {
-            type: 'SessionScheduled',
-            data: { sessionId, accountId, coachId, clientId, start: new Date(startMs).toISOString(), durationMinutes, online, location, price, scheduledAt: now },
-          },
-        ];
-      }
-      case 'RescheduleSession': {
-        const session = existing(state, command.sessionId);
-        if (session.status !== 'scheduled') {
-          throw SchedulingErrors.sessionNotMovable(session.status);
-        }
-        const startMs = command.start !== undefined ? parseStart(command.start) : session.startMs;
-        const durationMinutes = command.durationMinutes ?? session.durationMinutes;
-        checkDuration(durationMinutes);
-        const online = command.online ?? session.online;
-        const location = command.location !== undefined ? command.location : session.location;
-        if (startMs === session.startMs && durationMinutes === session.durationMinutes && online === session.online && location === session.location) return [];
-        const other = clash(state, startMs, endOf(startMs, durationMinutes), session.sessionId);
-        if (other) throw SchedulingErrors.coachDoubleBooked(other);
-        return [
-          {
-            type: 'SessionRescheduled',
-            data: { ...ref(session), previousStart: session.start, start: new Date(startMs).toISOString(), durationMinutes, online, location, rescheduledAt: command.now },
-          },
-        ];
-      }
-      case 'CancelSession': {
-        const session = existing(state, command.sessionId);
-        if (session.status === 'cancelled') return [];
-        if (session.status !== 'scheduled') throw SchedulingErrors.sessionAlreadyHeld();
-        return [{ type: 'SessionCancelled', data: { ...ref(session), reason: command.reason, cancelledAt: command.now } }];
-      }
-      case 'CompleteSession': {
-        const session = existing(state, command.sessionId);
-        if (session.status === 'completed' || session.status === 'no_show') return [];
-        if (session.status === 'cancelled') throw SchedulingErrors.sessionCancelled();
-        if (Date.parse(command.now) < session.startMs) {
-          throw SchedulingErrors.sessionNotStarted(session.start);
-        }
-        const prepaid = session.payment !== null;
-        return [{ type: 'SessionCompleted', data: { ...ref(session), start: session.start, attended: command.attended, prepaid, completedAt: command.now } }];
-      }
-      case 'CoverSession': {
-        const session = existing(state, command.sessionId);
-        if (session.bundleId !== null) return [];
-        return [{ type: 'SessionCoveredByBundle', data: { ...ref(session), bundleId: command.bundleId, coveredAt: command.now } }];
-      }
-      case 'RecordPayment': {
-        const session = existing(state, command.sessionId);
-        if (session.payment) {
-          throw SchedulingErrors.paymentAlreadyRecorded('session', session.payment.status);
-        }
-        if (session.bundleId !== null) {
-          // Paying for it again would charge the client twice.
-          throw SchedulingErrors.sessionCoveredByBundle();
-        }
-        const amount = command.amount ?? session.price;
-        if (!Number.isInteger(amount.amount) || amount.amount <= 0) {
-          throw SchedulingErrors.nothingToPay('session');
-        }
-        return [{ type: 'SessionPaymentRecorded', data: { ...ref(session), amount, paidAt: command.now } }];
-      }
-      case 'RefundPayment': {
-        const session = existing(state, command.sessionId);
-        if (!session.payment || session.payment.status !== 'paid') {
-          throw SchedulingErrors.paymentNotRefundable('session', session.payment !== null);
-        }
-        return [{ type: 'SessionPaymentRefunded', data: { ...ref(session), amount: session.payment.amount, paidAt: session.payment.paidAt, refundedAt: command.now } }];
+      case 'ScheduleSession':
+        return scheduleSession(command, state);
+      case 'RescheduleSession':
+        return rescheduleSession(command, state);
+      case 'CancelSession':
+        return cancelSession(command, state);
+      case 'CompleteSession':
+        return completeSession(command, state);
+      case 'CoverSession':
+        return coverSession(command, state);
+      case 'RecordPayment':
+        return recordPayment(command, state);
+      case 'RefundPayment':
+        return refundPayment(command, state);
+      default: {
+        const unknown: never = command;
+        throw new Error(`Unknown calendar command: ${JSON.stringify(unknown)}`);
       }
     }
   },

@@ -47,15 +47,17 @@ export type ProgramsCommand =
       price: Money;
       productId: string | null;
       expiresAt: string | null;
-      createdBy: string;
-      now: string;
       /** A session pack sold at checkout: the purchase, paid then. */
       purchase?: { purchaseId: string; paidAt: string };
+      /** The actor is who made it: the coach, or `billing` for a session pack. */
+      metadata: { actorId: string; now: string };
     }
-  | { type: 'ConsumeSession'; clientId: string; accountId: string; sessionId: string; sessionStart: string; now: string }
-  | { type: 'RecordBundlePayment'; bundleId: string; amount?: Money; now: string }
-  | { type: 'RefundBundlePayment'; bundleId: string; now: string }
-  | { type: 'EraseClient'; clientId: string; accountId: string; now: string };
+  | { type: 'ConsumeSession'; clientId: string; accountId: string; sessionId: string; sessionStart: string; metadata: { now: string } }
+  | { type: 'RecordBundlePayment'; bundleId: string; amount?: Money; metadata: { now: string } }
+  | { type: 'RefundBundlePayment'; bundleId: string; metadata: { now: string } }
+  | { type: 'EraseClient'; clientId: string; accountId: string; metadata: { now: string } };
+
+type ProgramsCommandOf<Type extends ProgramsCommand['type']> = Extract<ProgramsCommand, { type: Type }>;
 
 export interface BundleState {
   bundleId: string;
@@ -84,63 +86,84 @@ export function bundleFor(state: ProgramsState, at: string): BundleState | undef
   return state.bundles.find((b) => b.used < b.sessions && (b.expiresAt === null || Date.parse(b.expiresAt) > atMs));
 }
 
+export const createBundle = (command: ProgramsCommandOf<'CreateBundle'>, state: ProgramsState): ProgramsEvent[] => {
+  if (state.bundles.some((b) => b.bundleId === command.bundleId)) return [];
+  const { actorId: createdBy, now } = command.metadata;
+  const errors = [];
+  if (typeof command.name !== 'string' || command.name.trim() === '' || command.name.length > 200) errors.push({ field: 'name', message: 'must be 1 to 200 characters' });
+  if (!Number.isInteger(command.sessions) || command.sessions < 1 || command.sessions > MAX_BUNDLE_SESSIONS) {
+    errors.push({ field: 'sessions', message: `must be a whole number from 1 to ${MAX_BUNDLE_SESSIONS}` });
+  }
+  if (!Number.isInteger(command.price.amount) || command.price.amount < 0) errors.push({ field: 'price.amount', message: 'must be a non-negative integer' });
+  if (command.expiresAt !== null && (Number.isNaN(Date.parse(command.expiresAt)) || Date.parse(command.expiresAt) <= Date.parse(now))) {
+    errors.push({ field: 'expiresAt', message: 'must be a date and time in the future' });
+  }
+  if (errors.length) throw new AppError(ErrorCodes.validationFailed, 'Some fields of the bundle are not valid; see errors.', errors);
+  const { bundleId, clientId, accountId, name, sessions, price, productId, purchase } = command;
+  const expiresAt = command.expiresAt === null ? null : new Date(command.expiresAt).toISOString();
+  const purchaseId = purchase?.purchaseId ?? null;
+  const created: ProgramsEvent = {
+    type: 'BundleCreated',
+    data: { bundleId, clientId, accountId, name: name.trim(), sessions, price, productId, purchaseId, expiresAt, createdBy, createdAt: now },
+  };
+  if (!purchase || price.amount === 0) return [created];
+  return [created, { type: 'BundlePaymentRecorded', data: { bundleId, clientId, accountId, amount: price, paidAt: purchase.paidAt } }];
+};
+
+export const eraseClient = (command: ProgramsCommandOf<'EraseClient'>, state: ProgramsState): ProgramsEvent[] =>
+  state.erased ? [] : [{ type: 'ClientErased', data: { clientId: command.clientId, accountId: command.accountId, erasedAt: command.metadata.now } }];
+
+export const recordBundlePayment = (command: ProgramsCommandOf<'RecordBundlePayment'>, state: ProgramsState): ProgramsEvent[] => {
+  const bundle = existingBundle(state, command.bundleId);
+  if (bundle.payment) {
+    throw SchedulingErrors.paymentAlreadyRecorded('bundle', bundle.payment.status);
+  }
+  const amount = command.amount ?? bundle.price;
+  if (!Number.isInteger(amount.amount) || amount.amount <= 0) {
+    throw SchedulingErrors.nothingToPay('bundle');
+  }
+  const { bundleId, clientId, accountId } = bundle;
+  return [{ type: 'BundlePaymentRecorded', data: { bundleId, clientId, accountId, amount, paidAt: command.metadata.now } }];
+};
+
+export const refundBundlePayment = (command: ProgramsCommandOf<'RefundBundlePayment'>, state: ProgramsState): ProgramsEvent[] => {
+  const bundle = existingBundle(state, command.bundleId);
+  if (!bundle.payment || bundle.payment.status !== 'paid') {
+    throw SchedulingErrors.paymentNotRefundable('bundle', bundle.payment !== null);
+  }
+  const { bundleId, clientId, accountId } = bundle;
+  return [{ type: 'BundlePaymentRefunded', data: { bundleId, clientId, accountId, amount: bundle.payment.amount, paidAt: bundle.payment.paidAt, refundedAt: command.metadata.now } }];
+};
+
+export const consumeSession = (command: ProgramsCommandOf<'ConsumeSession'>, state: ProgramsState): ProgramsEvent[] => {
+  if (state.consumed[command.sessionId]) return [];
+  const bundle = bundleFor(state, command.sessionStart);
+  // No active bundle: the session is paid on its own.
+  if (!bundle) return [];
+  const remaining = bundle.sessions - bundle.used - 1;
+  const { clientId, accountId, sessionId } = command;
+  const { now } = command.metadata;
+  const consumed: ProgramsEvent = { type: 'BundleSessionConsumed', data: { bundleId: bundle.bundleId, clientId, accountId, sessionId, remaining, consumedAt: now } };
+  return remaining === 0 ? [consumed, { type: 'BundleUsedUp', data: { bundleId: bundle.bundleId, clientId, accountId, usedUpAt: now } }] : [consumed];
+};
+
 export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEvent> = {
   initialState: () => ({ bundles: [], consumed: {} }),
   decide(command, state) {
     switch (command.type) {
-      case 'CreateBundle': {
-        if (state.bundles.some((b) => b.bundleId === command.bundleId)) return [];
-        const errors = [];
-        if (typeof command.name !== 'string' || command.name.trim() === '' || command.name.length > 200) errors.push({ field: 'name', message: 'must be 1 to 200 characters' });
-        if (!Number.isInteger(command.sessions) || command.sessions < 1 || command.sessions > MAX_BUNDLE_SESSIONS) {
-          errors.push({ field: 'sessions', message: `must be a whole number from 1 to ${MAX_BUNDLE_SESSIONS}` });
-        }
-        if (!Number.isInteger(command.price.amount) || command.price.amount < 0) errors.push({ field: 'price.amount', message: 'must be a non-negative integer' });
-        if (command.expiresAt !== null && (Number.isNaN(Date.parse(command.expiresAt)) || Date.parse(command.expiresAt) <= Date.parse(command.now))) {
-          errors.push({ field: 'expiresAt', message: 'must be a date and time in the future' });
-        }
-        if (errors.length) throw new AppError(ErrorCodes.validationFailed, 'Some fields of the bundle are not valid; see errors.', errors);
-        const { bundleId, clientId, accountId, name, sessions, price, productId, createdBy, now, purchase } = command;
-        const expiresAt = command.expiresAt === null ? null : new Date(command.expiresAt).toISOString();
-        const purchaseId = purchase?.purchaseId ?? null;
-        const created: ProgramsEvent = {
-          type: 'BundleCreated',
-          data: { bundleId, clientId, accountId, name: name.trim(), sessions, price, productId, purchaseId, expiresAt, createdBy, createdAt: now },
-        };
-        if (!purchase || price.amount === 0) return [created];
-        return [created, { type: 'BundlePaymentRecorded', data: { bundleId, clientId, accountId, amount: price, paidAt: purchase.paidAt } }];
-      }
+      case 'CreateBundle':
+        return createBundle(command, state);
       case 'EraseClient':
-        return state.erased ? [] : [{ type: 'ClientErased', data: { clientId: command.clientId, accountId: command.accountId, erasedAt: command.now } }];
-      case 'RecordBundlePayment': {
-        const bundle = existingBundle(state, command.bundleId);
-        if (bundle.payment) {
-          throw SchedulingErrors.paymentAlreadyRecorded('bundle', bundle.payment.status);
-        }
-        const amount = command.amount ?? bundle.price;
-        if (!Number.isInteger(amount.amount) || amount.amount <= 0) {
-          throw SchedulingErrors.nothingToPay('bundle');
-        }
-        const { bundleId, clientId, accountId } = bundle;
-        return [{ type: 'BundlePaymentRecorded', data: { bundleId, clientId, accountId, amount, paidAt: command.now } }];
-      }
-      case 'RefundBundlePayment': {
-        const bundle = existingBundle(state, command.bundleId);
-        if (!bundle.payment || bundle.payment.status !== 'paid') {
-          throw SchedulingErrors.paymentNotRefundable('bundle', bundle.payment !== null);
-        }
-        const { bundleId, clientId, accountId } = bundle;
-        return [{ type: 'BundlePaymentRefunded', data: { bundleId, clientId, accountId, amount: bundle.payment.amount, paidAt: bundle.payment.paidAt, refundedAt: command.now } }];
-      }
-      case 'ConsumeSession': {
-        if (state.consumed[command.sessionId]) return [];
-        const bundle = bundleFor(state, command.sessionStart);
-        // No active bundle: the session is paid on its own.
-        if (!bundle) return [];
-        const remaining = bundle.sessions - bundle.used - 1;
-        const { clientId, accountId, sessionId, now } = command;
-        const consumed: ProgramsEvent = { type: 'BundleSessionConsumed', data: { bundleId: bundle.bundleId, clientId, accountId, sessionId, remaining, consumedAt: now } };
-        return remaining === 0 ? [consumed, { type: 'BundleUsedUp', data: { bundleId: bundle.bundleId, clientId, accountId, usedUpAt: now } }] : [consumed];
+        return eraseClient(command, state);
+      case 'RecordBundlePayment':
+        return recordBundlePayment(command, state);
+      case 'RefundBundlePayment':
+        return refundBundlePayment(command, state);
+      case 'ConsumeSession':
+        return consumeSession(command, state);
+      default: {
+        const unknown: never = command;
+        throw new Error(`Unknown programs command: ${JSON.stringify(unknown)}`);
       }
     }
   },

@@ -17,7 +17,7 @@ const schedule = (sessionId: string, start: string, durationMinutes = 60): Extra
   online: false,
   location: 'Studio 2',
   price: eur(5000),
-  now,
+  metadata: { now },
 });
 const scheduled = (sessionId: string, start: string, durationMinutes = 60): CalendarEvent => ({
   type: 'SessionScheduled',
@@ -61,39 +61,39 @@ describe('a coach calendar: no double-booking', () => {
     const history = [scheduled('s1', nine), scheduled('s2', '2026-11-23T11:00:00.000Z')];
     spec
       .given(history)
-      .when({ type: 'RescheduleSession', sessionId: 's1', start: '2026-11-23T09:30:00.000Z', now })
+      .when({ type: 'RescheduleSession', sessionId: 's1', start: '2026-11-23T09:30:00.000Z', metadata: { now } })
       .then([
         {
           type: 'SessionRescheduled',
           data: { ...ref('s1'), previousStart: nine, start: '2026-11-23T09:30:00.000Z', durationMinutes: 60, online: false, location: 'Studio 2', rescheduledAt: now },
         },
       ]);
-    spec.given(history).when({ type: 'RescheduleSession', sessionId: 's1', start: '2026-11-23T10:30:00.000Z', now }).thenThrows('coach_double_booked');
-    spec.given(history).when({ type: 'RescheduleSession', sessionId: 's1', start: nine, now }).thenNothingHappens();
-    spec.given(history).when({ type: 'RescheduleSession', sessionId: 'nope', start: nine, now }).thenThrows('session_not_found');
+    spec.given(history).when({ type: 'RescheduleSession', sessionId: 's1', start: '2026-11-23T10:30:00.000Z', metadata: { now } }).thenThrows('coach_double_booked');
+    spec.given(history).when({ type: 'RescheduleSession', sessionId: 's1', start: nine, metadata: { now } }).thenNothingHappens();
+    spec.given(history).when({ type: 'RescheduleSession', sessionId: 'nope', start: nine, metadata: { now } }).thenThrows('session_not_found');
   });
 
   it('cancels a scheduled session once; a held session can be neither cancelled nor moved', () => {
-    const cancel = { type: 'CancelSession' as const, sessionId: 's1', reason: 'ill', now };
+    const cancel = { type: 'CancelSession' as const, sessionId: 's1', reason: 'ill', metadata: { now } };
     spec.given([scheduled('s1', nine)]).when(cancel).then([{ type: 'SessionCancelled', data: { ...ref('s1'), reason: 'ill', cancelledAt: now } }]);
     spec.given([scheduled('s1', nine), { type: 'SessionCancelled', data: { ...ref('s1'), reason: null, cancelledAt: now } }]).when(cancel).thenNothingHappens();
     const completed: CalendarEvent = { type: 'SessionCompleted', data: { ...ref('s1'), start: nine, attended: true, completedAt: now } };
     spec.given([scheduled('s1', nine), completed]).when(cancel).thenThrows('session_not_scheduled');
-    spec.given([scheduled('s1', nine), completed]).when({ type: 'RescheduleSession', sessionId: 's1', start: '2026-11-24T09:00:00.000Z', now }).thenThrows('session_not_scheduled');
+    spec.given([scheduled('s1', nine), completed]).when({ type: 'RescheduleSession', sessionId: 's1', start: '2026-11-24T09:00:00.000Z', metadata: { now } }).thenThrows('session_not_scheduled');
   });
 
   it('completes a session once it has begun, attended or as a no-show, and only once', () => {
     const past = '2026-11-20T09:00:00.000Z';
     spec
       .given([scheduled('s1', past)])
-      .when({ type: 'CompleteSession', sessionId: 's1', attended: false, now })
+      .when({ type: 'CompleteSession', sessionId: 's1', attended: false, metadata: { now } })
       .then([{ type: 'SessionCompleted', data: { ...ref('s1'), start: past, attended: false, prepaid: false, completedAt: now } }]);
-    spec.given([scheduled('s1', nine)]).when({ type: 'CompleteSession', sessionId: 's1', attended: true, now }).thenThrows('session_not_started');
+    spec.given([scheduled('s1', nine)]).when({ type: 'CompleteSession', sessionId: 's1', attended: true, metadata: { now } }).thenThrows('session_not_started');
     const completed: CalendarEvent = { type: 'SessionCompleted', data: { ...ref('s1'), start: past, attended: true, completedAt: now } };
-    spec.given([scheduled('s1', past), completed]).when({ type: 'CompleteSession', sessionId: 's1', attended: true, now }).thenNothingHappens();
+    spec.given([scheduled('s1', past), completed]).when({ type: 'CompleteSession', sessionId: 's1', attended: true, metadata: { now } }).thenNothingHappens();
     spec
       .given([scheduled('s1', past), { type: 'SessionCancelled', data: { ...ref('s1'), reason: null, cancelledAt: now } }])
-      .when({ type: 'CompleteSession', sessionId: 's1', attended: true, now })
+      .when({ type: 'CompleteSession', sessionId: 's1', attended: true, metadata: { now } })
       .thenThrows('session_not_scheduled');
   });
 
@@ -102,18 +102,18 @@ describe('a coach calendar: no double-booking', () => {
     const paidBefore: CalendarEvent = { type: 'SessionPaymentRecorded', data: { ...ref('s1'), amount: eur(5000), paidAt: now } };
     spec
       .given([scheduled('s1', past), paidBefore])
-      .when({ type: 'CompleteSession', sessionId: 's1', attended: true, now })
+      .when({ type: 'CompleteSession', sessionId: 's1', attended: true, metadata: { now } })
       .then([{ type: 'SessionCompleted', data: { ...ref('s1'), start: past, attended: true, prepaid: true, completedAt: now } }]);
   });
 
   it('marks a session covered by the bundle it was taken from, once', () => {
     const past = '2026-11-20T09:00:00.000Z';
     const covered: CalendarEvent = { type: 'SessionCoveredByBundle', data: { ...ref('s1'), bundleId: 'b1', coveredAt: now } };
-    spec.given([scheduled('s1', past)]).when({ type: 'CoverSession', sessionId: 's1', bundleId: 'b1', now }).then([covered]);
-    spec.given([scheduled('s1', past), covered]).when({ type: 'CoverSession', sessionId: 's1', bundleId: 'b1', now }).thenNothingHappens();
-    spec.given([]).when({ type: 'CoverSession', sessionId: 's1', bundleId: 'b1', now }).thenThrows('session_not_found');
+    spec.given([scheduled('s1', past)]).when({ type: 'CoverSession', sessionId: 's1', bundleId: 'b1', metadata: { now } }).then([covered]);
+    spec.given([scheduled('s1', past), covered]).when({ type: 'CoverSession', sessionId: 's1', bundleId: 'b1', metadata: { now } }).thenNothingHappens();
+    spec.given([]).when({ type: 'CoverSession', sessionId: 's1', bundleId: 'b1', metadata: { now } }).thenThrows('session_not_found');
     // Paid through the bundle: a payment of its own would charge the client twice.
-    spec.given([scheduled('s1', past), covered]).when({ type: 'RecordPayment', sessionId: 's1', now }).thenThrows('session_covered_by_bundle');
+    spec.given([scheduled('s1', past), covered]).when({ type: 'RecordPayment', sessionId: 's1', metadata: { now } }).thenThrows('session_covered_by_bundle');
   });
 });
 
@@ -123,26 +123,26 @@ describe('payments per session and refunds', () => {
   const paid: CalendarEvent = { type: 'SessionPaymentRecorded', data: { ...ref('s1'), amount: eur(5000), paidAt: now } };
 
   it('records a payment of the session price, or of the amount given', () => {
-    spec.given([scheduled('s1', nine)]).when({ type: 'RecordPayment', sessionId: 's1', now }).then([paid]);
+    spec.given([scheduled('s1', nine)]).when({ type: 'RecordPayment', sessionId: 's1', metadata: { now } }).then([paid]);
     spec
       .given([scheduled('s1', nine)])
-      .when({ type: 'RecordPayment', sessionId: 's1', amount: eur(4000), now })
+      .when({ type: 'RecordPayment', sessionId: 's1', amount: eur(4000), metadata: { now } })
       .then([{ type: 'SessionPaymentRecorded', data: { ...ref('s1'), amount: eur(4000), paidAt: now } }]);
   });
 
   it('never takes a second payment for one session, nor a payment of nothing', () => {
-    spec.given([scheduled('s1', nine), paid]).when({ type: 'RecordPayment', sessionId: 's1', now }).thenThrows('payment_already_recorded');
+    spec.given([scheduled('s1', nine), paid]).when({ type: 'RecordPayment', sessionId: 's1', metadata: { now } }).thenThrows('payment_already_recorded');
     const free: CalendarEvent = { type: 'SessionScheduled', data: { ...(scheduled('s2', nine).data as object), sessionId: 's2', price: eur(0) } as never };
-    spec.given([free]).when({ type: 'RecordPayment', sessionId: 's2', now }).thenThrows('nothing_to_pay');
+    spec.given([free]).when({ type: 'RecordPayment', sessionId: 's2', metadata: { now } }).thenThrows('nothing_to_pay');
   });
 
   it('refunds a paid session once, the whole amount; nothing unpaid can be refunded', () => {
-    const refund = { type: 'RefundPayment' as const, sessionId: 's1', now: '2026-11-22T08:00:00.000Z' };
-    const refunded: CalendarEvent = { type: 'SessionPaymentRefunded', data: { ...ref('s1'), amount: eur(5000), paidAt: now, refundedAt: refund.now } };
+    const refund = { type: 'RefundPayment' as const, sessionId: 's1', metadata: { now: '2026-11-22T08:00:00.000Z' } };
+    const refunded: CalendarEvent = { type: 'SessionPaymentRefunded', data: { ...ref('s1'), amount: eur(5000), paidAt: now, refundedAt: refund.metadata.now } };
     spec.given([scheduled('s1', nine), paid]).when(refund).then([refunded]);
     spec.given([scheduled('s1', nine), paid, refunded]).when(refund).thenThrows('payment_not_refundable');
     spec.given([scheduled('s1', nine)]).when(refund).thenThrows('payment_not_refundable');
-    spec.given([scheduled('s1', nine), paid, refunded]).when({ type: 'RecordPayment', sessionId: 's1', now }).thenThrows('payment_already_recorded');
+    spec.given([scheduled('s1', nine), paid, refunded]).when({ type: 'RecordPayment', sessionId: 's1', metadata: { now } }).thenThrows('payment_already_recorded');
   });
 });
 
@@ -152,7 +152,7 @@ describe('programs: bundles of sessions', () => {
     type: 'BundleCreated',
     data: { bundleId, clientId: 'c1', accountId: 'a1', name: `${sessions} sessions`, sessions, price: eur(20000), productId: null, purchaseId: null, expiresAt, createdBy: 'coach1', createdAt: now },
   });
-  const consume = (sessionId: string, sessionStart = '2026-11-25T09:00:00.000Z') => ({ type: 'ConsumeSession' as const, clientId: 'c1', accountId: 'a1', sessionId, sessionStart, now });
+  const consume = (sessionId: string, sessionStart = '2026-11-25T09:00:00.000Z') => ({ type: 'ConsumeSession' as const, clientId: 'c1', accountId: 'a1', sessionId, sessionStart, metadata: { now } });
   const consumed = (bundleId: string, sessionId: string, remaining: number): ProgramsEvent => ({
     type: 'BundleSessionConsumed',
     data: { bundleId, clientId: 'c1', accountId: 'a1', sessionId, remaining, consumedAt: now },
@@ -161,11 +161,11 @@ describe('programs: bundles of sessions', () => {
   it('creates a bundle, validated', () => {
     spec
       .given([])
-      .when({ type: 'CreateBundle', bundleId: 'b1', clientId: 'c1', accountId: 'a1', name: ' 3 sessions ', sessions: 3, price: eur(20000), productId: null, expiresAt: null, createdBy: 'coach1', now })
+      .when({ type: 'CreateBundle', bundleId: 'b1', clientId: 'c1', accountId: 'a1', name: ' 3 sessions ', sessions: 3, price: eur(20000), productId: null, expiresAt: null, metadata: { actorId: 'coach1', now } })
       .then([{ ...created('b1', 3), data: { ...(created('b1', 3).data as object), name: '3 sessions' } } as ProgramsEvent]);
     spec
       .given([])
-      .when({ type: 'CreateBundle', bundleId: 'b1', clientId: 'c1', accountId: 'a1', name: 'x', sessions: 0, price: eur(1), productId: null, expiresAt: '2020-01-01T00:00:00Z', createdBy: 'u', now })
+      .when({ type: 'CreateBundle', bundleId: 'b1', clientId: 'c1', accountId: 'a1', name: 'x', sessions: 0, price: eur(1), productId: null, expiresAt: '2020-01-01T00:00:00Z', metadata: { actorId: 'u', now } })
       .thenThrows('validation_failed');
   });
 
@@ -208,9 +208,8 @@ describe('programs: bundles of sessions', () => {
         price: eur(45000),
         productId: 'prod1',
         expiresAt: '2027-02-18T10:00:00.000Z',
-        createdBy: 'billing',
-        now: purchasedAt,
         purchase: { purchaseId: 'purchase1', paidAt: purchasedAt },
+        metadata: { actorId: 'billing', now: purchasedAt },
       })
       .then([
         {
@@ -224,24 +223,24 @@ describe('programs: bundles of sessions', () => {
   it('takes one payment for a bundle made by the coach, of its price or the amount given, and refunds it once', () => {
     const paid: ProgramsEvent = { type: 'BundlePaymentRecorded', data: { bundleId: 'b1', clientId: 'c1', accountId: 'a1', amount: eur(20000), paidAt: now } };
     const refunded: ProgramsEvent = { type: 'BundlePaymentRefunded', data: { bundleId: 'b1', clientId: 'c1', accountId: 'a1', amount: eur(20000), paidAt: now, refundedAt: now } };
-    spec.given([created('b1', 5)]).when({ type: 'RecordBundlePayment', bundleId: 'b1', now }).then([paid]);
+    spec.given([created('b1', 5)]).when({ type: 'RecordBundlePayment', bundleId: 'b1', metadata: { now } }).then([paid]);
     spec
       .given([created('b1', 5)])
-      .when({ type: 'RecordBundlePayment', bundleId: 'b1', amount: eur(15000), now })
+      .when({ type: 'RecordBundlePayment', bundleId: 'b1', amount: eur(15000), metadata: { now } })
       .then([{ type: 'BundlePaymentRecorded', data: { bundleId: 'b1', clientId: 'c1', accountId: 'a1', amount: eur(15000), paidAt: now } }]);
-    spec.given([created('b1', 5), paid]).when({ type: 'RecordBundlePayment', bundleId: 'b1', now }).thenThrows('payment_already_recorded');
-    spec.given([created('b1', 5), paid]).when({ type: 'RefundBundlePayment', bundleId: 'b1', now }).then([refunded]);
-    spec.given([created('b1', 5), paid, refunded]).when({ type: 'RefundBundlePayment', bundleId: 'b1', now }).thenThrows('payment_not_refundable');
-    spec.given([created('b1', 5)]).when({ type: 'RefundBundlePayment', bundleId: 'b1', now }).thenThrows('payment_not_refundable');
-    spec.given([created('b1', 5), paid, refunded]).when({ type: 'RecordBundlePayment', bundleId: 'b1', now }).thenThrows('payment_already_recorded');
-    spec.given([]).when({ type: 'RecordBundlePayment', bundleId: 'b1', now }).thenThrows('program_not_found');
+    spec.given([created('b1', 5), paid]).when({ type: 'RecordBundlePayment', bundleId: 'b1', metadata: { now } }).thenThrows('payment_already_recorded');
+    spec.given([created('b1', 5), paid]).when({ type: 'RefundBundlePayment', bundleId: 'b1', metadata: { now } }).then([refunded]);
+    spec.given([created('b1', 5), paid, refunded]).when({ type: 'RefundBundlePayment', bundleId: 'b1', metadata: { now } }).thenThrows('payment_not_refundable');
+    spec.given([created('b1', 5)]).when({ type: 'RefundBundlePayment', bundleId: 'b1', metadata: { now } }).thenThrows('payment_not_refundable');
+    spec.given([created('b1', 5), paid, refunded]).when({ type: 'RecordBundlePayment', bundleId: 'b1', metadata: { now } }).thenThrows('payment_already_recorded');
+    spec.given([]).when({ type: 'RecordBundlePayment', bundleId: 'b1', metadata: { now } }).thenThrows('program_not_found');
     const free: ProgramsEvent = { ...created('b2', 5), data: { ...(created('b2', 5).data as object), price: eur(0) } as never };
-    spec.given([free]).when({ type: 'RecordBundlePayment', bundleId: 'b2', now }).thenThrows('nothing_to_pay');
+    spec.given([free]).when({ type: 'RecordBundlePayment', bundleId: 'b2', metadata: { now } }).thenThrows('nothing_to_pay');
   });
 
   it("records a deleted client's erasure once", () => {
     const erased: ProgramsEvent = { type: 'ClientErased', data: { clientId: 'c1', accountId: 'a1', erasedAt: now } };
-    spec.given([created('b1', 5)]).when({ type: 'EraseClient', clientId: 'c1', accountId: 'a1', now }).then([erased]);
-    spec.given([erased]).when({ type: 'EraseClient', clientId: 'c1', accountId: 'a1', now }).thenNothingHappens();
+    spec.given([created('b1', 5)]).when({ type: 'EraseClient', clientId: 'c1', accountId: 'a1', metadata: { now } }).then([erased]);
+    spec.given([erased]).when({ type: 'EraseClient', clientId: 'c1', accountId: 'a1', metadata: { now } }).thenNothingHappens();
   });
 });

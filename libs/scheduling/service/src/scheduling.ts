@@ -120,13 +120,13 @@ export class Scheduling {
     const now = new Date().toISOString();
     const consumed = await this.programs(
       data.clientId,
-      { type: 'ConsumeSession', clientId: data.clientId, accountId: data.accountId, sessionId: data.sessionId, sessionStart: data.start, now },
+      { type: 'ConsumeSession', clientId: data.clientId, accountId: data.accountId, sessionId: data.sessionId, sessionStart: data.start, metadata: { now } },
       `consume:${data.sessionId}`,
       metadata,
     );
     const bundleId = consumed.state.consumed[data.sessionId];
     if (!bundleId) return consumed.position;
-    const covered = await this.calendar(coachId, { type: 'CoverSession', sessionId: data.sessionId, bundleId, now }, `cover:${data.sessionId}`, metadata);
+    const covered = await this.calendar(coachId, { type: 'CoverSession', sessionId: data.sessionId, bundleId, metadata: { now } }, `cover:${data.sessionId}`, metadata);
     return covered.position ?? consumed.position;
   }
 

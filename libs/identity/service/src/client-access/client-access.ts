@@ -6,6 +6,7 @@ import {
   LoginEmailReleaseReason,
   PendingClientSignIn,
   clientLoginDecider,
+  holderOf,
   loginEmailDecider,
 } from '@clientele/identity/domain';
 import { CommandResult, handleCommand } from '@clientele/platform/application';
@@ -98,13 +99,13 @@ export class ClientAccess {
       ...(passwordHash ? { sealedPasswordHash: await this.cipher.seal(claim.clientId, { passwordHash }) } : {}),
     };
     const commandId = `claim-client:${claim.purpose}:${claim.tokenId}`;
-    const claimed = await handleCommand(this.events, registryStream, loginEmailDecider, { type: 'ClaimLoginEmailForClient', email, clientSignIn, now: new Date().toISOString() }, {
+    const claimed = await handleCommand(this.events, registryStream, loginEmailDecider, { type: 'ClaimLoginEmailForClient', email, clientSignIn, metadata: { now: new Date().toISOString() } }, {
       commandId,
       metadata,
     });
     // This very claim was made before and has been released since (its change was abandoned): claim afresh.
-    if (claimed.state.claimedBy !== claim.clientId) {
-      await handleCommand(this.events, registryStream, loginEmailDecider, { type: 'ClaimLoginEmailForClient', email, clientSignIn, now: new Date().toISOString() }, {
+    if (holderOf(claimed.state) !== claim.clientId) {
+      await handleCommand(this.events, registryStream, loginEmailDecider, { type: 'ClaimLoginEmailForClient', email, clientSignIn, metadata: { now: new Date().toISOString() } }, {
         commandId: `${commandId}:after:${claimed.revision}`,
         metadata,
       });
@@ -125,7 +126,7 @@ export class ClientAccess {
       this.events,
       loginEmailStream(email),
       loginEmailDecider,
-      { type: 'ReleaseLoginEmail', userId: clientId, reason, now: new Date().toISOString() },
+      { type: 'ReleaseLoginEmail', userId: clientId, reason, metadata: { now: new Date().toISOString() } },
       { commandId, metadata },
     );
   }

@@ -17,7 +17,7 @@ export class ArchiveProductMessageController {
     const actor = requireStaff(envelope.actor);
     requireCapability(actor, 'manage_products');
     await catalogueProduct(this.context.deps.documents, actor.accountId, envelope.data.productId);
-    const command: ProductCommand = { type: 'ArchiveProduct', actorId: actor.id, now: new Date().toISOString() };
+    const command: ProductCommand = { type: 'ArchiveProduct', metadata: { actorId: actor.id, now: new Date().toISOString() } };
     return this.context.recordProductChange(envelope, actor, envelope.data.productId, command, `archive:${envelope.data.productId}`);
   }
 }

@@ -36,14 +36,14 @@ export class CheckoutMessageController {
     const purchaseId = deterministicId('purchase', productId, envelope.idempotencyKey);
     const requestHash = createHash('sha256').update(JSON.stringify({ productId, buyer: { ...normalizedBuyer, email: normalizedBuyer.email.toLowerCase() } })).digest('hex');
     const product = await this.context.product(productId);
-    if (product.exists && !product.archived) await this.context.payments.capture({ purchaseId, amount: product.price });
+    if (product.status === 'active') await this.context.payments.capture({ purchaseId, amount: product.price });
     await handleCommand(
       this.context.deps.events,
       purchaseStream(purchaseId),
       purchaseDecider,
-      { type: 'Checkout', purchaseId, product, buyer: normalizedBuyer, requestHash, now: new Date().toISOString() },
+      { type: 'Checkout', purchaseId, product, buyer: normalizedBuyer, requestHash, metadata: { now: new Date().toISOString() } },
       // The request is part of the command id: the same key with another request reaches the decider, which refuses it.
-      { commandId: `checkout:${purchaseId}:${requestHash}`, metadata: commandMetadata(envelope, { id: 'buyer', role: 'client', accountId: product.accountId }) },
+      { commandId: `checkout:${purchaseId}:${requestHash}`, metadata: commandMetadata(envelope, { id: 'buyer', role: 'client', accountId: product.status === 'none' ? '' : product.accountId }) },
       { codec: this.context.purchaseCodec },
     );
     return { purchaseId, productId, status: 'completed' };

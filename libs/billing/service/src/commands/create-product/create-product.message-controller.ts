@@ -21,7 +21,7 @@ export class CreateProductMessageController {
       envelope,
       actor,
       productId,
-      { type: 'CreateProduct', productId, accountId: actor.accountId, ...envelope.data, actorId: actor.id, now: new Date().toISOString() },
+      { type: 'CreateProduct', productId, accountId: actor.accountId, ...envelope.data, metadata: { actorId: actor.id, now: new Date().toISOString() } },
       `create-product:${productId}`,
     );
   }

@@ -21,7 +21,7 @@ export class UpdateProductMessageController {
     const actor = requireStaff(envelope.actor);
     requireCapability(actor, 'manage_products');
     await catalogueProduct(this.context.deps.documents, actor.accountId, envelope.data.productId);
-    const command: ProductCommand = { type: 'UpdateProduct', changes: envelope.data.changes, actorId: actor.id, now: new Date().toISOString() };
+    const command: ProductCommand = { type: 'UpdateProduct', changes: envelope.data.changes, metadata: { actorId: actor.id, now: new Date().toISOString() } };
     return this.context.recordProductChange(envelope, actor, envelope.data.productId, command, randomUUID());
   }
 }

@@ -36,8 +36,8 @@ export class AcceptInvitationMessageController {
     const { clientId, tokenId } = parsed;
     const [contact, state] = await Promise.all([this.access.contact(clientId, envelope.correlationId), this.access.state(clientId)]);
     if (!contact || contact.type === 'offline') throw invalid();
-    const invitation = state.invitation;
-    if (state.access !== 'invited' || !invitation || invitation.tokenId !== tokenId || invitation.expiresAt <= new Date().toISOString() || !invitation.email) {
+    const invitation = state.status === 'invited' ? state.invitation : null;
+    if (!invitation || invitation.tokenId !== tokenId || invitation.expiresAt <= new Date().toISOString() || !invitation.email) {
       throw invalid();
     }
     // The coach corrected the address since: the invitation that counts is the one sent to the new one.
@@ -59,12 +59,12 @@ export class AcceptInvitationMessageController {
     }
     const result = await this.access.run(
       clientId,
-      { type: 'AcceptInvitation', tokenId, email: invitation.email, firstName: contact.firstName, lastName: contact.lastName, passwordHash, now: new Date().toISOString() },
+      { type: 'AcceptInvitation', tokenId, email: invitation.email, firstName: contact.firstName, lastName: contact.lastName, passwordHash, metadata: { now: new Date().toISOString() } },
       `accept:${tokenId}`,
       metadata,
     );
     // Already handled: the SignInClaims processor finished this very claim first (it uses the same command id).
-    if (result.alreadyHandled && (result.state.access !== 'active' || normalizeEmail(result.state.signInEmail ?? '') !== normalizeEmail(invitation.email))) throw invalid();
+    if (result.alreadyHandled && (result.state.status !== 'active' || normalizeEmail(result.state.signInEmail ?? '') !== normalizeEmail(invitation.email))) throw invalid();
     await waitForProjections(result.position, this.processors.clientLogins, this.processors.signIns);
     const login = await signInAsClient(this.deps, clientId);
     // Only history from before the sign-in registry can leave the address with another login.

@@ -39,7 +39,7 @@ export class ChangeStaffPasswordMessageController {
     }
     const passwordHash = await hashPassword(envelope.data.newPassword);
     await handleAndWait(
-      handleCommand(this.deps.events, staffStream(actor.id), staffMemberDecider, { type: 'ChangePassword', passwordHash, now: new Date().toISOString() }, {
+      handleCommand(this.deps.events, staffStream(actor.id), staffMemberDecider, { type: 'ChangePassword', passwordHash, metadata: { now: new Date().toISOString() } }, {
         commandId: randomUUID(),
         metadata: commandMetadata(envelope, actor),
       }),

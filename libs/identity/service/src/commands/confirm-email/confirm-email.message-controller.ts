@@ -31,11 +31,12 @@ export class ConfirmEmailMessageController {
     if (!parsed) throw invalid();
     const { clientId, tokenId } = parsed;
     const state = await this.access.state(clientId);
+    if (state.status === 'none' || state.status === 'removed') throw invalid();
     const change = state.emailChange;
-    if (state.access === 'removed' || !change || change.tokenId !== tokenId || change.expiresAt <= new Date().toISOString() || !change.email) throw invalid();
+    if (!change || change.tokenId !== tokenId || change.expiresAt <= new Date().toISOString() || !change.email) throw invalid();
     const metadata = commandMetadata(envelope, { id: clientId, role: 'client', accountId: state.accountId });
     await this.access.claimAddress(change.email, { clientId, accountId: state.accountId, purpose: 'email_change', tokenId }, metadata);
-    const result = await this.access.run(clientId, { type: 'ConfirmEmailChange', tokenId, now: new Date().toISOString() }, `confirm-email:${tokenId}`, metadata);
+    const result = await this.access.run(clientId, { type: 'ConfirmEmailChange', tokenId, metadata: { now: new Date().toISOString() } }, `confirm-email:${tokenId}`, metadata);
     const changed = result.events.find((event) => event.type === 'ClientSignInEmailChanged');
     if (!changed || changed.type !== 'ClientSignInEmailChanged') throw invalid();
     await this.access.releaseAddress(changed.data.previousEmail, clientId, 'client_email_changed', `release:${tokenId}`, metadata);

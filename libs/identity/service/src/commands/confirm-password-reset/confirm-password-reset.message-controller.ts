@@ -32,7 +32,7 @@ export class ConfirmPasswordResetMessageController {
     if (!contact || contact.type === 'offline') throw invalid;
     const result = await this.access.run(
       parsed.clientId,
-      { type: 'ResetPassword', tokenId: parsed.tokenId, passwordHash: await hashPassword(envelope.data.password), now: new Date().toISOString() },
+      { type: 'ResetPassword', tokenId: parsed.tokenId, passwordHash: await hashPassword(envelope.data.password), metadata: { now: new Date().toISOString() } },
       `reset:${parsed.tokenId}`,
       commandMetadata(envelope, { id: parsed.clientId, role: 'client', accountId: contact.accountId }),
     );

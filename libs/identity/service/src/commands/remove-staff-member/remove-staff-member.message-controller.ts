@@ -43,12 +43,12 @@ export class RemoveStaffMemberMessageController {
     }
     const metadata = commandMetadata(envelope, admin);
     const now = new Date().toISOString();
-    const removed = await handleCommand(this.deps.events, staffStream(userId), staffMemberDecider, { type: 'RemoveStaffMember', removedBy: admin.id, now }, {
+    const removed = await handleCommand(this.deps.events, staffStream(userId), staffMemberDecider, { type: 'RemoveStaffMember', metadata: { actorId: admin.id, now } }, {
       commandId: `remove-staff:${userId}`,
       metadata,
     });
     // The address is free again (the SignInClaims processor does the same after a crash right here).
-    await handleCommand(this.deps.events, loginEmailStream(staff.email), loginEmailDecider, { type: 'ReleaseLoginEmail', userId, reason: 'staff_removed', now }, {
+    await handleCommand(this.deps.events, loginEmailStream(staff.email), loginEmailDecider, { type: 'ReleaseLoginEmail', userId, reason: 'staff_removed', metadata: { now } }, {
       commandId: `release:staff:${userId}`,
       metadata,
     });

@@ -35,7 +35,7 @@ export class RequestPasswordResetMessageController {
     if (!state || state.loginKey !== login.id) return;
     await this.access.run(
       login.userId,
-      { type: 'IssuePasswordReset', tokenId: this.access.newTokenId(), now: new Date().toISOString() },
+      { type: 'IssuePasswordReset', tokenId: this.access.newTokenId(), metadata: { now: new Date().toISOString() } },
       this.access.newTokenId(),
       commandMetadata(envelope, { id: login.userId, role: 'client', accountId: login.accountId }),
     );

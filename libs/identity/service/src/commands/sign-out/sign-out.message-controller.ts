@@ -29,9 +29,9 @@ export class SignOutMessageController {
     const metadata = commandMetadata(envelope, actor);
     const now = new Date().toISOString();
     if (actor.role === 'client') {
-      await handleAndWait(this.access.run(actor.id, { type: 'SignOut', now }, randomUUID(), metadata), this.processors.clientLogins);
+      await handleAndWait(this.access.run(actor.id, { type: 'SignOut', metadata: { now } }, randomUUID(), metadata), this.processors.clientLogins);
     } else {
-      await handleAndWait(handleCommand(this.deps.events, staffStream(actor.id), staffMemberDecider, { type: 'SignOut', now }, { commandId: randomUUID(), metadata }), this.processors.views);
+      await handleAndWait(handleCommand(this.deps.events, staffStream(actor.id), staffMemberDecider, { type: 'SignOut', metadata: { now } }, { commandId: randomUUID(), metadata }), this.processors.views);
     }
     return { signedOut: true };
   }

@@ -23,7 +23,7 @@ export class UpdateAccountMessageController {
         this.deps.events,
         accountStream(admin.accountId),
         accountDecider,
-        { type: 'ChangeSeatLimit', seatLimit: envelope.data.seatLimit, now: new Date().toISOString() },
+        { type: 'ChangeSeatLimit', seatLimit: envelope.data.seatLimit, metadata: { now: new Date().toISOString() } },
         { commandId: commandIdFor(envelope, (key) => `update-account:${admin.accountId}:${key}`), metadata: commandMetadata(envelope, admin) },
       ),
       this.processors.views,

@@ -1,4 +1,4 @@
-import type { LoginEmailEvent, PendingClientSignIn, StaffMemberEvent } from '@clientele/identity/domain';
+import type { ClientLoginState, LoginEmailEvent, PendingClientSignIn, StaffMemberEvent } from '@clientele/identity/domain';
 import { loginEmailDecider } from '@clientele/identity/domain';
 import { handleCommand, metadataCausedBy, type EventProcessor } from '@clientele/platform/application';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
@@ -33,7 +33,7 @@ export class RegistrationCompleter implements EventProcessor {
     }
     if (recorded.type === 'StaffMemberRemoved') {
       const { userId, email, removedAt } = recorded.data as Extract<StaffMemberEvent, { type: 'StaffMemberRemoved' }>['data'];
-      await handleCommand(this.events, loginEmailStream(email), loginEmailDecider, { type: 'ReleaseLoginEmail', userId, reason: 'staff_removed', now: removedAt }, {
+      await handleCommand(this.events, loginEmailStream(email), loginEmailDecider, { type: 'ReleaseLoginEmail', userId, reason: 'staff_removed', metadata: { now: removedAt } }, {
         commandId: `release:staff:${userId}`,
         metadata,
       });
@@ -51,7 +51,7 @@ export class RegistrationCompleter implements EventProcessor {
   private async completeClientClaim(registryStream: string, claim: PendingClientSignIn, metadata: EventMetadata): Promise<void> {
     const { clientId, tokenId } = claim;
     const abandon = () =>
-      handleCommand(this.events, registryStream, loginEmailDecider, { type: 'ReleaseLoginEmail', userId: clientId, reason: 'claim_abandoned', now: new Date().toISOString() }, {
+      handleCommand(this.events, registryStream, loginEmailDecider, { type: 'ReleaseLoginEmail', userId: clientId, reason: 'claim_abandoned', metadata: { now: new Date().toISOString() } }, {
         commandId: `abandon:${claim.purpose}:${tokenId}`,
         metadata,
       });
@@ -63,9 +63,10 @@ export class RegistrationCompleter implements EventProcessor {
           this.access.claimedPasswordHash(claim),
         ]);
         // No contact: the client was deleted (a roster that does not answer throws, and this is retried).
-        if (!contact || !state.invitation || state.invitation.tokenId !== tokenId || !passwordHash) {
+        const invitation = state.status === 'none' ? null : state.invitation;
+        if (!contact || !invitation || invitation.tokenId !== tokenId || !passwordHash) {
           // Accepted already (the request finished it), or the link can no longer be used.
-          if (!this.holds(state.signInEmail, registryStream)) await abandon();
+          if (!this.holds(state, registryStream)) await abandon();
           return;
         }
         await this.access.run(
@@ -73,17 +74,17 @@ export class RegistrationCompleter implements EventProcessor {
           {
             type: 'AcceptInvitation',
             tokenId,
-            email: state.invitation.email,
+            email: invitation.email,
             firstName: contact.firstName,
             lastName: contact.lastName,
             passwordHash,
-            now: new Date().toISOString(),
+            metadata: { now: new Date().toISOString() },
           },
           `accept:${tokenId}`,
           metadata,
         );
       } else {
-        const result = await this.access.run(clientId, { type: 'ConfirmEmailChange', tokenId, now: new Date().toISOString() }, `confirm-email:${tokenId}`, metadata);
+        const result = await this.access.run(clientId, { type: 'ConfirmEmailChange', tokenId, metadata: { now: new Date().toISOString() } }, `confirm-email:${tokenId}`, metadata);
         const changed = result.events.find((event) => event.type === 'ClientSignInEmailChanged');
         if (changed?.type === 'ClientSignInEmailChanged') {
           await this.access.releaseAddress(changed.data.previousEmail, clientId, 'client_email_changed', `release:${tokenId}`, metadata);
@@ -94,12 +95,13 @@ export class RegistrationCompleter implements EventProcessor {
       // it. Anything else (a service that did not answer, a conflict) is retried, never taken as that.
       if (!(error instanceof AppError) || error.code !== ErrorCodes.validationFailed) throw error;
       const state = await this.access.state(clientId);
-      if (!this.holds(state.signInEmail, registryStream)) await abandon();
+      if (!this.holds(state, registryStream)) await abandon();
     }
   }
 
   /** Whether the client signs in with the address of this registry stream. */
-  private holds(signInEmail: string | null, registryStream: string): boolean {
+  private holds(state: ClientLoginState, registryStream: string): boolean {
+    const signInEmail = state.status === 'none' ? null : state.signInEmail;
     return !!signInEmail && loginEmailStream(signInEmail) === registryStream;
   }
 }

@@ -18,7 +18,7 @@ export class GetAccountMessageController {
   async getAccount(@Payload() envelope: RequestEnvelope<{ accountId: string }>): Promise<AccountView> {
     const history = await this.deps.events.readStream(accountStream(envelope.data.accountId));
     const state = fold(accountDecider, history.map((e) => domainEvent<AccountEvent>(e)));
-    if (!state.exists) throw new AppError(ErrorCodes.notFound, 'This account does not exist.');
+    if (state.status === 'none') throw new AppError(ErrorCodes.notFound, 'This account does not exist.');
     return toAccountView(state, history[history.length - 1].revision);
   }
 }

@@ -37,13 +37,13 @@ export function appAccessWhenClientChanges(access: ClientAccess): Reaction {
         if (!contact || contact.type === 'offline') return;
         // A client who set a password has a login already: never a second invitation, restored access instead.
         const current = await access.state(clientId);
-        if (current.hasPassword) {
-          if (current.access === 'revoked') await access.run(clientId, { type: 'RestoreAccess', now }, event.id, metadata);
+        if (current.status !== 'none' && current.hasPassword) {
+          if (current.status === 'revoked') await access.run(clientId, { type: 'RestoreAccess', metadata: { now } }, event.id, metadata);
           return;
         }
         await access.run(
           clientId,
-          { type: 'IssueInvitation', clientId, accountId, tokenId: deterministicId('token', event.id), email: contact.email, now, reason },
+          { type: 'IssueInvitation', clientId, accountId, tokenId: deterministicId('token', event.id), email: contact.email, reason, metadata: { now } },
           event.id,
           metadata,
         );
@@ -61,40 +61,41 @@ export function appAccessWhenClientChanges(access: ClientAccess): Reaction {
           if (!event.data.fields?.includes('email')) return;
           const [state, contact] = await Promise.all([access.state(clientId), access.contactPatiently(clientId, event.metadata.correlationId)]);
           if (!contact) return;
-          if (state.hasPassword && state.access !== 'removed') {
+          if (state.status !== 'none' && state.status !== 'removed' && state.hasPassword) {
             // A client who signs in keeps their address until the new one's owner confirms it.
-            await access.run(clientId, { type: 'RequestEmailChange', tokenId: deterministicId('token', event.id), email: contact.email, now }, event.id, metadata);
-          } else if (state.access === 'invited' && state.invitation && normalizeEmail(state.invitation.email) !== normalizeEmail(contact.email)) {
+            await access.run(clientId, { type: 'RequestEmailChange', tokenId: deterministicId('token', event.id), email: contact.email, metadata: { now } }, event.id, metadata);
+          } else if (state.status === 'invited' && state.invitation && normalizeEmail(state.invitation.email) !== normalizeEmail(contact.email)) {
             // The invitation follows the corrected address; the link sent to the old one stops working.
             await invite('email_changed', contact);
           }
           return;
         }
         case ClientsEvents.typeChanged:
-          if (event.data.effect === 'access_revoked') await access.run(clientId, { type: 'RevokeAccess', reason: 'offline', now }, event.id, metadata);
+          if (event.data.effect === 'access_revoked') await access.run(clientId, { type: 'RevokeAccess', reason: 'offline', metadata: { now } }, event.id, metadata);
           else if (event.data.effect === 'invitation') await invite('type_changed');
           else if (event.data.effect === 'access_restored') {
-            const restored = await access.run(clientId, { type: 'RestoreAccess', now }, event.id, metadata);
+            const restored = await access.run(clientId, { type: 'RestoreAccess', metadata: { now } }, event.id, metadata);
             // No password was ever set after all: invite instead.
-            if (restored.events.length === 0 && !restored.alreadyHandled && !restored.state.hasPassword) await invite('type_changed');
+            if (restored.events.length === 0 && !restored.alreadyHandled && (restored.state.status === 'none' || !restored.state.hasPassword)) await invite('type_changed');
           }
           return;
         case ClientsEvents.loginDetailsRequested: {
           const state = await access.state(clientId);
-          if (state.access === 'active') await access.run(clientId, { type: 'SendLoginLink', now }, event.id, metadata);
+          if (state.status === 'active') await access.run(clientId, { type: 'SendLoginLink', metadata: { now } }, event.id, metadata);
           else await invite('requested');
           return;
         }
         case ClientsEvents.passwordResetRequested:
-          await access.run(clientId, { type: 'IssuePasswordReset', tokenId: deterministicId('token', event.id), now }, event.id, metadata);
+          await access.run(clientId, { type: 'IssuePasswordReset', tokenId: deterministicId('token', event.id), metadata: { now } }, event.id, metadata);
           return;
         case ClientsEvents.deleted: {
-          await access.run(clientId, { type: 'RevokeAccess', reason: 'deleted', now }, `${event.id}:revoke`, metadata);
-          const removed = await access.run(clientId, { type: 'RemoveLogin', now }, `${event.id}:remove`, metadata);
+          await access.run(clientId, { type: 'RevokeAccess', reason: 'deleted', metadata: { now } }, `${event.id}:revoke`, metadata);
+          const removed = await access.run(clientId, { type: 'RemoveLogin', metadata: { now } }, `${event.id}:remove`, metadata);
           // The address is free again; released before the key is shredded, while it can still be read.
           // (A redelivery after the shred finds nothing to read: the release happened the first time.)
           const state = removed.state;
-          for (const address of new Set([state.signInEmail, state.emailChange?.email].filter((a): a is string => !!a))) {
+          const held = state.status === 'none' ? [] : [state.signInEmail, state.emailChange?.email];
+          for (const address of new Set(held.filter((a): a is string => !!a))) {
             await access.releaseAddress(address, clientId, 'client_deleted', `${event.id}:release:${loginKeyOf(address)}`, metadata);
           }
           await access.cipher.shred(clientId);

@@ -34,7 +34,7 @@ export function followRosterWhenClientsChange(messaging: Messaging): Reaction {
           const { clientId, accountId, version } = event.data;
           await messaging.updatePolicy({ clientId, accountId, version }, true);
           await handleAndWait(
-            messaging.run(clientId, { type: 'CloseThread', clientId, accountId, now: new Date().toISOString() }, event.id, reactionMetadata(event)),
+            messaging.run(clientId, { type: 'CloseThread', clientId, accountId, metadata: { now: new Date().toISOString() } }, event.id, reactionMetadata(event)),
             messaging.views,
           );
           await messaging.codec.cipher.shred(clientId);

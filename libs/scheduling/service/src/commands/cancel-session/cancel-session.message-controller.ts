@@ -17,7 +17,7 @@ export class CancelSessionMessageController {
     await handleAndWait(
       this.scheduling.calendar(
         doc.coachId,
-        { type: 'CancelSession', sessionId: doc.id, reason: envelope.data.reason ?? null, now: new Date().toISOString() },
+        { type: 'CancelSession', sessionId: doc.id, reason: envelope.data.reason ?? null, metadata: { now: new Date().toISOString() } },
         `cancel:${doc.id}`,
         commandMetadata(envelope, actor),
       ),

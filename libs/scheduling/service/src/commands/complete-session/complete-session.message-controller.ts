@@ -18,7 +18,7 @@ export class CompleteSessionMessageController {
     const metadata = commandMetadata(envelope, actor);
     const result = await this.scheduling.calendar(
       doc.coachId,
-      { type: 'CompleteSession', sessionId: doc.id, attended: envelope.data.attended ?? true, now: new Date().toISOString() },
+      { type: 'CompleteSession', sessionId: doc.id, attended: envelope.data.attended ?? true, metadata: { now: new Date().toISOString() } },
       `complete:${doc.id}`,
       metadata,
     );

@@ -13,6 +13,6 @@ export class RecordBundlePaymentMessageController {
   @MessagePattern(SchedulingSubjects.recordBundlePayment)
   async recordPayment(@Payload() envelope: RequestEnvelope<{ clientId: string; programId: string; amount?: Money }>): Promise<ProgramView> {
     const { programId, amount } = envelope.data;
-    return this.scheduling.changeBundle(envelope, { type: 'RecordBundlePayment', bundleId: programId, amount, now: new Date().toISOString() }, `pay-bundle:${programId}`);
+    return this.scheduling.changeBundle(envelope, { type: 'RecordBundlePayment', bundleId: programId, amount, metadata: { now: new Date().toISOString() } }, `pay-bundle:${programId}`);
   }
 }

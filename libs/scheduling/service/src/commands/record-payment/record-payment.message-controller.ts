@@ -18,7 +18,7 @@ export class RecordPaymentMessageController {
     await handleAndWait(
       this.scheduling.calendar(
         doc.coachId,
-        { type: 'RecordPayment', sessionId: doc.id, amount: envelope.data.amount, now: new Date().toISOString() },
+        { type: 'RecordPayment', sessionId: doc.id, amount: envelope.data.amount, metadata: { now: new Date().toISOString() } },
         commandIdFor(envelope, (key) => `pay:${doc.id}:${key}`),
         commandMetadata(envelope, actor),
       ),

@@ -12,6 +12,6 @@ export class RefundBundlePaymentMessageController {
   @MessagePattern(SchedulingSubjects.refundBundlePayment)
   async refundPayment(@Payload() envelope: RequestEnvelope<{ clientId: string; programId: string }>): Promise<ProgramView> {
     const { programId } = envelope.data;
-    return this.scheduling.changeBundle(envelope, { type: 'RefundBundlePayment', bundleId: programId, now: new Date().toISOString() }, `refund-bundle:${programId}`);
+    return this.scheduling.changeBundle(envelope, { type: 'RefundBundlePayment', bundleId: programId, metadata: { now: new Date().toISOString() } }, `refund-bundle:${programId}`);
   }
 }

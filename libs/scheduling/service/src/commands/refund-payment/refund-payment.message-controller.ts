@@ -17,7 +17,7 @@ export class RefundPaymentMessageController {
     await handleAndWait(
       this.scheduling.calendar(
         doc.coachId,
-        { type: 'RefundPayment', sessionId: doc.id, now: new Date().toISOString() },
+        { type: 'RefundPayment', sessionId: doc.id, metadata: { now: new Date().toISOString() } },
         commandIdFor(envelope, (key) => `refund:${doc.id}:${key}`),
         commandMetadata(envelope, actor),
       ),

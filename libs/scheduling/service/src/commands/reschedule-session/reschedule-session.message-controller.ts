@@ -34,7 +34,7 @@ export class RescheduleSessionMessageController {
     await handleAndWait(
       this.scheduling.calendar(
         doc.coachId,
-        { type: 'RescheduleSession', sessionId, start, durationMinutes, online, location, now: new Date().toISOString() },
+        { type: 'RescheduleSession', sessionId, start, durationMinutes, online, location, metadata: { now: new Date().toISOString() } },
         randomUUID(),
         commandMetadata(envelope, actor),
       ),

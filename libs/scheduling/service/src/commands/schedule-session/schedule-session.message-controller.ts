@@ -43,7 +43,7 @@ export class ScheduleSessionMessageController {
         online: data.online ?? false,
         location: data.location ?? null,
         price: data.price ?? { amount: 0, currency: 'EUR' },
-        now: new Date().toISOString(),
+        metadata: { now: new Date().toISOString() },
       },
       commandIdFor(envelope, (key) => `schedule:${actor.id}:${key}`, `schedule:${sessionId}`),
       commandMetadata(envelope, actor),

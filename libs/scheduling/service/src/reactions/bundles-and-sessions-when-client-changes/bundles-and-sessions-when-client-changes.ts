@@ -60,10 +60,9 @@ async function bundleWhenPackPurchased(scheduling: Scheduling, event: ClientEven
         price: purchase.amount,
         productId: purchase.productId,
         expiresAt,
-        createdBy: 'billing',
-        // The bundle starts with the purchase (its expiry counts from then), however late this runs.
-        now: purchasedAt,
         purchase: { purchaseId, paidAt: purchasedAt },
+        // The bundle starts with the purchase (its expiry counts from then), however late this runs.
+        metadata: { actorId: 'billing', now: purchasedAt },
       },
       `bundle-from-purchase:${purchaseId}`,
       metadataOf(event, accountId),
@@ -85,7 +84,7 @@ async function cancelSessionsWhenClientDeleted(scheduling: Scheduling, event: Cl
     try {
       const result = await scheduling.calendar(
         session.coachId,
-        { type: 'CancelSession', sessionId: session.id, reason: 'The client was deleted.', now },
+        { type: 'CancelSession', sessionId: session.id, reason: 'The client was deleted.', metadata: { now } },
         `client-deleted:${session.id}`,
         metadataOf(event, accountId),
       );
@@ -97,7 +96,7 @@ async function cancelSessionsWhenClientDeleted(scheduling: Scheduling, event: Cl
   }
   // Erase what the read model holds in clear first, then shred the key (a crash in between: the
   // redelivery finds the erasure recorded and shreds).
-  const erased = await scheduling.programs(clientId, { type: 'EraseClient', clientId, accountId, now }, `erase:${clientId}`, metadataOf(event, accountId));
+  const erased = await scheduling.programs(clientId, { type: 'EraseClient', clientId, accountId, metadata: { now } }, `erase:${clientId}`, metadataOf(event, accountId));
   await waitForProjections(latestPosition(...positions, erased.position), scheduling.views);
   await scheduling.codec.cipher.shred(clientId);
 }
