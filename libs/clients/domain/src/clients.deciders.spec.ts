@@ -3,7 +3,7 @@ import { deciderSpec } from '@clientele/platform/testing';
 import { ClientCommand, clientDecider } from './client.decider';
 import { ClientAddedData, ClientEvent } from './client.events';
 import { validateNewClient } from './new-client';
-import { EnrolmentRequest, RosterEvent, planEnrolments, rosterDecider } from './roster.decider';
+import { EnrolmentRequest, RosterEvent, planEnrolments, rosterDecider, rosterEnrolmentDecider } from './roster.decider';
 import { fold } from '@clientele/platform/core';
 
 const now = '2026-11-21T10:00:00.000Z';
@@ -189,6 +189,14 @@ describe('roster', () => {
     const state = fold(rosterDecider, [limit(2), enrolled('c1')]);
     const plans = planEnrolments(state, [request('c2'), request('c3'), request('c4', 'refuse', 'key-c2')]);
     expect(plans.map((p) => p.refusal?.code ?? 'enrolled')).toEqual(['enrolled', 'seat_limit_reached', 'email_taken']);
+  });
+
+  it('hands back the plan of each enrolment with the events it decided (the decider outcome)', () => {
+    const state = fold(rosterDecider, [limit(2), enrolled('c1')]);
+    const { events, result } = rosterEnrolmentDecider.decide(enrol(request('c2'), request('c3'), request('c1')), state);
+    expect(events).toEqual([enrolled('c2')]);
+    expect(result.map((p) => p.refusal?.code ?? (p.event ? 'enrolled' : 'already'))).toEqual(['enrolled', 'seat_limit_reached', 'already']);
+    expect(events).toEqual(rosterDecider.decide(enrol(request('c2'), request('c3'), request('c1')), fold(rosterDecider, [limit(2), enrolled('c1')])));
   });
 
   it('enrolling the same client again changes nothing, even with the seats full', () => {

@@ -66,7 +66,7 @@ export const rosterDecider: Decider<RosterCommand, RosterState, RosterEvent> = {
         return [set, ...promotions(state.waiting, freeSeats(command.seatLimit, state.active))];
       }
       case 'EnrolClients':
-        return planEnrolments(state, command.enrolments).flatMap((plan) => (plan.event ? [plan.event] : []));
+        return enrolmentEvents(planEnrolments(state, command.enrolments));
       case 'ChangeEmail': {
         const member = state.members[command.clientId];
         if (!member) throw new AppError(ErrorCodes.notFound, 'No client with this id.');
@@ -125,6 +125,21 @@ export const rosterDecider: Decider<RosterCommand, RosterState, RosterEvent> = {
   },
 };
 
+export type EnrolClients = Extract<RosterCommand, { type: 'EnrolClients' }>;
+
+/**
+ * The roster deciding `EnrolClients` with the plan of each enrolment as its result (a decider
+ * outcome): the caller learns why any was refused from the very decision that was recorded.
+ */
+export const rosterEnrolmentDecider = {
+  initialState: rosterDecider.initialState,
+  evolve: rosterDecider.evolve,
+  decide(command: EnrolClients, state: RosterState): { events: RosterEvent[]; result: EnrolmentPlan[] } {
+    const plans = planEnrolments(state, command.enrolments);
+    return { events: enrolmentEvents(plans), result: plans };
+  },
+};
+
 /**
  * Decides a batch of enrolments in order, each seeing the ones before it: what `EnrolClients`
  * records, and, for the caller, why a refused one was refused.
@@ -156,6 +171,10 @@ export function planEnrolments(state: RosterState, enrolments: readonly Enrolmen
       event: { type: 'ClientEnrolled', data: { clientId: request.clientId, emailKey: request.emailKey, status, client: request.client } },
     };
   });
+}
+
+function enrolmentEvents(plans: readonly EnrolmentPlan[]): RosterEvent[] {
+  return plans.flatMap((plan) => (plan.event ? [plan.event] : []));
 }
 
 export function freeSeats(seatLimit: number | null | undefined, active: number): number {

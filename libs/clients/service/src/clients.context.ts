@@ -5,22 +5,20 @@ import {
   ClientState,
   EnrolmentPlan,
   EnrolmentRequest,
-  RosterCommand,
-  RosterEvent,
   RosterState,
   clientDecider,
-  planEnrolments,
   rosterDecider,
+  rosterEnrolmentDecider,
 } from '@clientele/clients/domain';
 import { IdentitySubjects, type AccountView, type SeatLimitEventData } from '@clientele/identity/contracts';
-import { CommandResult, ReadModel, StreamStateCache, commandMetadata, handleCommand } from '@clientele/platform/application';
+import { CommandResult, ReadModel, StreamStateCache, commandMetadata, handleCommand, readState } from '@clientele/platform/application';
 import type { RequestActor } from '@clientele/platform/bus';
 import { AppError, Decider, ErrorCodes } from '@clientele/platform/core';
 import type { EventMetadata } from '@clientele/platform/event-store';
 import { KeyStore, PersonalDataCipher } from '@clientele/platform/privacy';
 import { canSee } from './authorization';
 import { ClientsDeps, ClientsProcessors } from './clients.deps';
-import { ClientEventCodec } from './personal-data';
+import { ClientEventCodec, SealedNewClient } from './personal-data';
 import { CLIENTS, ClientDoc, toProfile } from './read-models/client-doc';
 import { SessionLinks } from './read-models/session-links';
 import { clientStream, rosterStream } from './streams';
@@ -74,6 +72,7 @@ export class ClientsContext {
    * may be used; a command id that can repeat (a redelivered message, an Idempotency-Key) is
    * checked against the whole stream, as the decider alone would not recognise its retry.
    * `precondition`: what must still hold of the client when the command's turn comes (it throws if not).
+   * `sealed`: the new client whose stream this command starts, its personal data sealed already.
    */
   changeClient(
     clientId: string,
@@ -81,7 +80,7 @@ export class ClientsContext {
     command: ClientCommand,
     commandId: string,
     metadata: EventMetadata,
-    options: { fresh?: boolean; precondition?: (state: ClientState) => void } = {},
+    options: { fresh?: boolean; precondition?: (state: ClientState) => void; sealed?: SealedNewClient } = {},
   ): Promise<CommandResult<ClientState, ClientEvent>> {
     const { precondition } = options;
     const decider: Decider<ClientCommand, ClientState, ClientEvent> =
@@ -96,15 +95,16 @@ export class ClientsContext {
           }
         : clientDecider;
     const stream = clientStream(clientId);
+    const codec = options.sealed ? this.codec.startingWith(options.sealed) : this.codec;
     if (options.fresh) {
       // A retry of a fresh command reads only what another process appended since, so it can afford many (as the roster does).
-      return handleCommand(this.deps.events, stream, decider, command, { commandId, metadata }, { codec: this.codec, maxRetries: 100, cache: this.clientCache }).finally(() =>
+      return handleCommand(this.deps.events, stream, decider, command, { commandId, metadata }, { codec, maxRetries: 100, cache: this.clientCache }).finally(() =>
         this.forgetIfDeleted(stream),
       );
     }
     return this.clientCache.withLock(stream, async () => {
       try {
-        const result = await handleCommand(this.deps.events, stream, decider, command, { commandId, metadata }, { codec: this.codec, maxRetries: 10 });
+        const result = await handleCommand(this.deps.events, stream, decider, command, { commandId, metadata }, { codec, maxRetries: 10 });
         if (result.revision >= 0) this.clientCache.set(stream, { state: result.state, revision: result.revision, position: result.position });
         return result;
       } finally {
@@ -136,30 +136,22 @@ export class ClientsContext {
 
   /** The roster's current state, through the cache (reads only what was appended since). */
   private async readRoster(accountId: string): Promise<RosterState> {
-    const readOnly: Decider<RosterCommand, RosterState, RosterEvent> = { ...rosterDecider, decide: () => [] };
-    const result = await handleCommand(this.deps.events, rosterStream(accountId), readOnly, { type: 'EnrolClients' as const, enrolments: [] }, { commandId: 'read', metadata: {} }, { cache: this.rosterCache });
-    return result.state;
+    return (await readState(this.deps.events, rosterStream(accountId), rosterDecider, { cache: this.rosterCache })).state;
   }
 
   /** Decides a batch of enrolments on the account's roster (one append) and says why any was refused. */
   async enrol(accountId: string, enrolments: EnrolmentRequest[], commandId: string, metadata: EventMetadata): Promise<EnrolmentPlan[]> {
     await this.ensureSeatLimitKnown(accountId, metadata.correlationId);
-    let plans: EnrolmentPlan[] = [];
-    await handleCommand(
+    const { result: plans } = await handleCommand(
       this.deps.events,
       rosterStream(accountId),
-      {
-        ...rosterDecider,
-        decide: (command, state) => {
-          if (command.type === 'EnrolClients') plans = planEnrolments(state, command.enrolments);
-          return rosterDecider.decide(command, state);
-        },
-      },
-      { type: 'EnrolClients' as const, enrolments },
+      rosterEnrolmentDecider,
+      { type: 'EnrolClients', enrolments },
       { commandId, metadata },
       { cache: this.rosterCache, maxRetries: 100 },
     );
-    return plans;
+    // None when the command had been handled before (its events found, nothing decided again).
+    return plans ?? [];
   }
 
   roster(accountId: string, command: Exclude<Parameters<typeof rosterDecider.decide>[0], { type: 'EnrolClients' }>, commandId: string, metadata: EventMetadata) {

@@ -1,7 +1,7 @@
 import { AppError, Decider } from '@clientele/platform/core';
 import { EventStore, SqliteEventStore } from '@clientele/platform/event-store';
 import { randomUUID } from 'node:crypto';
-import { handleCommand } from './command-handler';
+import { DeciderWithOutcome, handleCommand, readState } from './command-handler';
 import { StreamStateCache } from './stream-state-cache';
 import { deterministicEventId } from './deterministic-id';
 
@@ -118,6 +118,60 @@ describe('handleCommand (on a real SQLite event store)', () => {
     expect(reads).toEqual([undefined, 1]);
     await Promise.all(Array.from({ length: 20 }, () => handleCommand(counting, name, counter, { type: 'Increment', by: 1 }, context(), { cache })));
     expect((await handleCommand(store, name, counter, { type: 'Noop' }, context())).state.total).toBe(131);
+  });
+
+  it('hands back the typed result of a decider outcome, from the decision that was appended', async () => {
+    const name = stream();
+    // Increments up to a cap, and says how much of the request was taken.
+    const capped: DeciderWithOutcome<{ by: number; cap: number }, State, Event, { taken: number }> = {
+      ...counter,
+      decide: (command, state) => {
+        const taken = Math.max(0, Math.min(command.by, command.cap - state.total));
+        return { events: taken ? [{ type: 'Incremented', data: { by: taken } }] : [], result: { taken } };
+      },
+    };
+    let interfered = false;
+    const racing: EventStore = Object.create(store);
+    racing.appendToStream = async (...args) => {
+      if (!interfered) {
+        interfered = true;
+        await handleCommand(store, name, counter, { type: 'Increment', by: 7 }, context());
+      }
+      return store.appendToStream(...args);
+    };
+    const ctx = context();
+    const first = await handleCommand(racing, name, capped, { by: 5, cap: 10 }, ctx);
+    expect(first).toMatchObject({ result: { taken: 3 }, state: { total: 10 }, revision: 1 });
+    const full = await handleCommand(store, name, capped, { by: 5, cap: 10 }, context());
+    expect(full).toMatchObject({ events: [], result: { taken: 0 }, revision: 1 });
+    // A retry finds its events and decides nothing: there is no result to give.
+    const retry = await handleCommand(store, name, capped, { by: 5, cap: 10 }, ctx);
+    expect(retry).toMatchObject({ alreadyHandled: true, events: [{ data: { by: 3 } }] });
+    expect(retry.result).toBeUndefined();
+  });
+
+  it('gives a plain decider\'s result no `result`', async () => {
+    const result = await handleCommand(store, stream(), counter, { type: 'Increment', by: 1 }, context());
+    expect('result' in result).toBe(false);
+  });
+
+  it('reads a stream\'s state and revision without a command, through the cache', async () => {
+    const name = stream();
+    expect(await readState(store, name, counter)).toEqual({ state: { total: 0 }, revision: -1, position: null });
+    const cache = new StreamStateCache<State>();
+    const reads: Array<number | undefined> = [];
+    const counting: EventStore = Object.create(store);
+    counting.readStream = async (streamName, options) => {
+      reads.push(options?.fromRevision);
+      return store.readStream(streamName, options);
+    };
+    const appended = await handleCommand(counting, name, counter, { type: 'Increment', by: 2 }, context(), { cache });
+    await handleCommand(store, name, counter, { type: 'Increment', by: 3 }, context()); // another process, no cache
+    const read = await readState(counting, name, counter, { cache });
+    expect(read).toMatchObject({ state: { total: 5 }, revision: 1 });
+    expect(read.position! > appended.position!).toBe(true);
+    expect(reads).toEqual([undefined, 1]);
+    expect(cache.get(name)).toEqual(read);
   });
 
   it('loses no update when many commands race on one stream', async () => {

@@ -8,12 +8,12 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import type { ClientsContext } from '../../clients.context';
-import { completeEnrolment } from '../../processes/roster-effects/roster-effects.processor';
+import { enrolNewClients, newClient } from '../../enrolment/enrolment';
 
 /**
- * Adding a client: enrol it in the account's roster (the commit point, where e-mail uniqueness
- * and seats are decided under optimistic concurrency), then start its own stream with
- * ClientAdded, then wait until the list shows it.
+ * Adding a client: the enrolment (`enrolment/`) enrols it in the account's roster (the commit
+ * point, where e-mail uniqueness and seats are decided under optimistic concurrency) and starts its
+ * own stream with ClientAdded; then the request waits until the list shows it.
  */
 @Controller()
 export class AddClientMessageController {
@@ -38,16 +38,15 @@ export class AddClientMessageController {
       addedBy: actor.id,
     };
     const metadata = commandMetadata(envelope, actor);
-    const stored = await this.context.codec.encode({ type: 'ClientAdded', data: client });
-    const [plan] = await this.context.enrol(
+    const [{ plan, added }] = await enrolNewClients(
+      this.context,
       actor.accountId,
-      [{ clientId, emailKey: await this.context.emailKey(actor.accountId, input.email), whenFull: 'refuse', client: stored }],
+      [await newClient(this.context, client, 'refuse')],
       // Spelled as when first recorded: the roster's event ids derive from this command id.
       `enroll:${clientId}`,
       metadata,
     );
     if (plan.refusal) throw plan.refusal;
-    const added = await completeEnrolment(this.context, stored, metadata);
     await waitForProjections(added?.position ?? null, this.context.views);
     return this.context.profile(clientId);
   }

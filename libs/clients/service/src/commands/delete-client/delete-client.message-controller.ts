@@ -6,7 +6,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { canSee } from '../../authorization';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import { notFound, type ClientsContext } from '../../clients.context';
-import { completeRemoval } from '../../processes/roster-effects/roster-effects.processor';
+import { completeRemoval } from '../../enrolment/removal';
 
 /**
  * Irreversible deletion: the roster frees the seat and the e-mail (and promotes whoever waits),

@@ -1,16 +1,15 @@
 import { ClientsSubjects, IMPORT_MAX_CHUNK_ROWS, ImportClientsRequest, ImportClientsResult, ImportRow } from '@clientele/clients/contracts';
-import { ClientAddedData, EnrolmentRequest, initialAppAccess, validateNewClient } from '@clientele/clients/domain';
-import { commandMetadata, entityIdFor, latestPosition, mapConcurrently, waitForProjections } from '@clientele/platform/application';
+import { ClientAddedData, initialAppAccess, validateNewClient } from '@clientele/clients/domain';
+import { commandMetadata, entityIdFor, latestPosition, waitForProjections } from '@clientele/platform/application';
 import { requireCapability, requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ClientType, ErrorCodes } from '@clientele/platform/core';
-import type { GlobalPosition } from '@clientele/platform/event-store';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import type { ClientsContext } from '../../clients.context';
 import { ImportReports } from '../../read-models/import-reports';
-import { completeEnrolment } from '../../processes/roster-effects/roster-effects.processor';
+import { NewClient, enrolNewClients, newClient } from '../../enrolment/enrolment';
 
 /** Rows validated between two yields to the event loop: other requests run between them (fairness, issue 17). */
 const ROWS_PER_TURN = 50;
@@ -70,7 +69,7 @@ export class ImportClientsMessageController {
       }
     }
 
-    const candidates: Array<{ row: number; request: EnrolmentRequest; stored: Record<string, unknown> }> = [];
+    const candidates: Array<{ row: number; sealed: NewClient }> = [];
     const clientIds = new Map(valid.map(({ row }) => [row.row, clientIdOf(row.row)]));
     if (clientIds.size) await this.context.cipher.prepareKeys([...clientIds.values()]);
     for (const { row, input } of valid) {
@@ -86,31 +85,19 @@ export class ImportClientsMessageController {
         addedAt: now,
         addedBy: actor.id,
       };
-      const stored = await this.context.codec.encode({ type: 'ClientAdded', data: client });
-      candidates.push({
-        row: row.row,
-        stored,
-        request: { clientId, emailKey: await this.context.emailKey(actor.accountId, input.email), whenFull: 'refuse', client: stored },
-      });
+      candidates.push({ row: row.row, sealed: await newClient(this.context, client, 'refuse') });
     }
 
     const metadata = commandMetadata(envelope, actor);
-    const plans = candidates.length
-      ? await this.context.enrol(actor.accountId, candidates.map((c) => c.request), `import:${candidates[0].request.clientId}`, metadata)
+    const enrolments = candidates.length
+      ? await enrolNewClients(this.context, actor.accountId, candidates.map((c) => c.sealed), `import:${candidates[0].sealed.client.clientId}`, metadata)
       : [];
     let created = 0;
-    let last: GlobalPosition | null = null;
-    await mapConcurrently(plans, 16, async (plan, index) => {
-      const candidate = candidates[index];
-      if (plan.refusal) {
-        failed.push({ row: candidate.row, errors: plan.refusal.errors ?? [{ field: 'row', message: plan.refusal.detail }] });
-        return;
-      }
-      const added = await completeEnrolment(this.context, candidate.stored, metadata);
-      last = latestPosition(last, added?.position);
-      created++;
+    enrolments.forEach(({ plan }, index) => {
+      if (plan.refusal) failed.push({ row: candidates[index].row, errors: plan.refusal.errors ?? [{ field: 'row', message: plan.refusal.detail }] });
+      else created++;
     });
-    await waitForProjections(last, this.context.views);
+    await waitForProjections(latestPosition(...enrolments.map((e) => e.added?.position)), this.context.views);
     failed.sort((a, b) => a.row - b.row);
     if (importId !== undefined && failed.length) await this.reports.record(actor, importId, chunk as number, failed);
     return { created, failed };

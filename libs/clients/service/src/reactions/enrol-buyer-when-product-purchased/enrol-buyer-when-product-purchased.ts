@@ -5,7 +5,7 @@ import { deterministicId, reactionMetadata, reactionsTo, type Reaction } from '@
 import { durableName, type IntegrationEventOf } from '@clientele/platform/bus';
 import { ErrorCodes } from '@clientele/platform/core';
 import type { ClientsContext } from '../../clients.context';
-import { completeEnrolment } from '../../processes/roster-effects/roster-effects.processor';
+import { enrolNewClients, newClient } from '../../enrolment/enrolment';
 
 /**
  * The enrolment saga: a buyer becomes a client of the product's account.
@@ -50,14 +50,12 @@ export class EnrolBuyerWhenProductPurchased {
         addedAt: purchase.purchasedAt,
         addedBy: 'billing',
       };
-      const stored = await this.context.codec.encode({ type: 'ClientAdded', data: client });
       // `enroll:` is spelled as when first recorded: the roster's event ids derive from this command id.
-      const [plan] = await this.context.enrol(accountId, [{ clientId, emailKey, whenFull: 'wait', client: stored }], `enroll:${clientId}`, metadata);
+      // With no free seat the buyer waits for one, as `pending`.
+      const [{ plan }] = await enrolNewClients(this.context, accountId, [await newClient(this.context, client, 'wait', emailKey)], `enroll:${clientId}`, metadata);
       // Another purchase by the same person enrolled them meanwhile: they are an existing client now.
       if (plan.refusal?.code === ErrorCodes.emailTaken) continue;
       if (plan.refusal) throw plan.refusal;
-      const status = plan.event && plan.event.type === 'ClientEnrolled' ? plan.event.data.status : 'active';
-      await completeEnrolment(this.context, stored, metadata, status);
       await this.recordPurchase(clientId, purchase, metadata);
       return;
     }
