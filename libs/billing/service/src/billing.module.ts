@@ -1,5 +1,5 @@
 import { OutboxRelay, ProcessorRunner, ServiceLifecycle, processorOptions } from '@clientele/platform/application';
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { BillingContext } from './billing.context';
 import { BILLING_CONTEXT, BILLING_DEPS, BillingDeps, CompletedImmediately, PaymentProvider } from './billing.deps';
 import { ArchiveProductMessageController } from './commands/archive-product/archive-product.message-controller';
@@ -16,8 +16,7 @@ import { PRODUCTS, ProductsProjection } from './read-models/products.projection'
 
 /** Products and checkout. Answers `billing.*`, publishes `billing.purchase.*`. */
 @Module({})
-export class BillingModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(ServiceLifecycle) private readonly lifecycle: ServiceLifecycle) {}
+export class BillingModule {
 
   static register(deps: BillingDeps, payments: PaymentProvider = new CompletedImmediately()): DynamicModule {
     const options = processorOptions('billing', deps.logger, deps.leases);
@@ -49,13 +48,5 @@ export class BillingModule implements OnApplicationBootstrap, OnApplicationShutd
         { provide: ServiceLifecycle, useValue: lifecycle },
       ],
     };
-  }
-
-  onApplicationBootstrap(): Promise<void> {
-    return this.lifecycle.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.lifecycle.stop();
   }
 }

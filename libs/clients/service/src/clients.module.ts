@@ -1,5 +1,5 @@
 import { OutboxRelay, ProcessorRunner, ServiceLifecycle, processorOptions } from '@clientele/platform/application';
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ClientsContext } from './clients.context';
 import { CLIENTS_CONTEXT, CLIENTS_DEPS, CLIENTS_PROCESSORS, ClientsDeps, ClientsProcessors } from './clients.deps';
 import { clientsIntegrationEvents } from './outbox';
@@ -41,8 +41,7 @@ const CLIENTS_LIFECYCLE = Symbol('ClientsLifecycle');
 
 /** The client roster. Answers requests on `clients.*`, publishes `clients.client.*` events. */
 @Module({})
-export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(CLIENTS_LIFECYCLE) private readonly lifecycle: ServiceLifecycle) {}
+export class ClientsModule {
 
   static register(deps: ClientsDeps): DynamicModule {
     const options = processorOptions('clients', deps.logger, deps.leases);
@@ -109,14 +108,5 @@ export class ClientsModule implements OnApplicationBootstrap, OnApplicationShutd
         { provide: CLIENTS_LIFECYCLE, useValue: lifecycle },
       ],
     };
-  }
-
-  /** Called once per Nest context of the process (the HTTP app and the microservice share modules): the lifecycle starts once. */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.lifecycle.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.lifecycle.stop();
   }
 }

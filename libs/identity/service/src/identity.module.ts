@@ -1,5 +1,5 @@
 import { OutboxRelay, ProcessorRunner, ServiceLifecycle, processorOptions } from '@clientele/platform/application';
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ClientAccess } from './client-access/client-access';
 import { AcceptInvitationMessageController } from './commands/accept-invitation/accept-invitation.message-controller';
 import { AddStaffMemberMessageController } from './commands/add-staff-member/add-staff-member.message-controller';
@@ -32,8 +32,7 @@ const IDENTITY_LIFECYCLE = Symbol('IdentityLifecycle');
 
 /** Accounts, staff, sign-in. Answers requests on `identity.*`, publishes `identity.account.*` events. */
 @Module({})
-export class IdentityModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(IDENTITY_LIFECYCLE) private readonly lifecycle: ServiceLifecycle) {}
+export class IdentityModule {
 
   static register(deps: IdentityDeps): DynamicModule {
     const options = processorOptions('identity', deps.logger, deps.leases);
@@ -86,14 +85,5 @@ export class IdentityModule implements OnApplicationBootstrap, OnApplicationShut
         { provide: IDENTITY_LIFECYCLE, useValue: lifecycle },
       ],
     };
-  }
-
-  /** Nest calls this once per context of the process (the HTTP app and the microservice share modules): the lifecycle starts once. */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.lifecycle.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.lifecycle.stop();
   }
 }

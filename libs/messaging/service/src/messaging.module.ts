@@ -1,5 +1,5 @@
 import { ServiceLifecycle } from '@clientele/platform/application';
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { SendAsClientMessageController } from './commands/send-as-client/send-as-client.message-controller';
 import { SendAsCoachMessageController } from './commands/send-as-coach/send-as-coach.message-controller';
 import { Messaging } from './messaging';
@@ -12,8 +12,7 @@ import { MESSAGES } from './read-models/messages.projection';
 
 /** Coach <-> client threads under the client-type policy. Answers `messaging.*`, publishes `messaging.thread.*`. */
 @Module({})
-export class MessagingModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(ServiceLifecycle) private readonly lifecycle: ServiceLifecycle) {}
+export class MessagingModule {
 
   static register(deps: MessagingDeps): DynamicModule {
     const messaging = new Messaging(deps);
@@ -38,13 +37,5 @@ export class MessagingModule implements OnApplicationBootstrap, OnApplicationShu
         { provide: ServiceLifecycle, useValue: lifecycle },
       ],
     };
-  }
-
-  onApplicationBootstrap(): Promise<void> {
-    return this.lifecycle.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.lifecycle.stop();
   }
 }

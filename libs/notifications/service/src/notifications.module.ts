@@ -1,5 +1,5 @@
 import { ServiceLifecycle } from '@clientele/platform/application';
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { NOTIFICATIONS_DEPS, NotificationsDeps } from './notifications.deps';
 import { DevMailboxMessageController } from './queries/dev-mailbox/dev-mailbox.message-controller';
 import { NotificationsHealthMessageController } from './queries/health/health.message-controller';
@@ -11,8 +11,7 @@ const NOTIFICATIONS_LIFECYCLE = Symbol('NotificationsLifecycle');
 
 /** E-mail: reacts to identity's mail requests and to coaches' messages (and later billing's). */
 @Module({})
-export class NotificationsModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(NOTIFICATIONS_LIFECYCLE) private readonly lifecycle: ServiceLifecycle) {}
+export class NotificationsModule {
 
   static register(deps: NotificationsDeps): DynamicModule {
     const mails = new SendClientMail(deps);
@@ -29,13 +28,5 @@ export class NotificationsModule implements OnApplicationBootstrap, OnApplicatio
         { provide: NOTIFICATIONS_LIFECYCLE, useValue: lifecycle },
       ],
     };
-  }
-
-  onApplicationBootstrap(): Promise<void> {
-    return this.lifecycle.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.lifecycle.stop();
   }
 }

@@ -82,6 +82,18 @@ export class ServiceLifecycle {
     }
   }
 
+  /**
+   * Nest calls these on every provider that has them: a module provides its lifecycle, and needs
+   * no hooks of its own.
+   */
+  onApplicationBootstrap(): Promise<void> {
+    return this.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.stop();
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
     await Promise.all((this.parts.runners ?? []).map((runner) => runner.stop()));

@@ -1,5 +1,5 @@
 import { ServiceLifecycle } from '@clientele/platform/application';
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { CancelSessionMessageController } from './commands/cancel-session/cancel-session.message-controller';
 import { CompleteSessionMessageController } from './commands/complete-session/complete-session.message-controller';
 import { CreateBundleMessageController } from './commands/create-bundle/create-bundle.message-controller';
@@ -31,8 +31,7 @@ const SCHEDULING_LIFECYCLE = Symbol('SchedulingLifecycle');
  * deletions (the client's coming sessions are cancelled).
  */
 @Module({})
-export class SchedulingModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(SCHEDULING_LIFECYCLE) private readonly lifecycle: ServiceLifecycle) {}
+export class SchedulingModule {
 
   static register(deps: SchedulingDeps): DynamicModule {
     const scheduling = new Scheduling(deps);
@@ -79,13 +78,5 @@ export class SchedulingModule implements OnApplicationBootstrap, OnApplicationSh
         { provide: SCHEDULING_LIFECYCLE, useValue: lifecycle },
       ],
     };
-  }
-
-  onApplicationBootstrap(): Promise<void> {
-    return this.lifecycle.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.lifecycle.stop();
   }
 }
