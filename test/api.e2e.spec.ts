@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Api, Business, PASSWORD, addCoach, newClient, signUp, uniqueEmail } from './support/http';
-import { RunningSystem, startInProcess } from './support/in-process';
+import { inProcessForSuite, startInProcess } from './support/in-process';
 
 /**
  * The HTTP contract of api.md for the first slice, route by route and error code by error code,
  * against the whole system in this process (gateway -> in-process bus -> services -> SQLite).
  */
-let system: RunningSystem;
-let api: Api;
-
-beforeAll(async () => {
-  system = await startInProcess();
-  api = system.api;
-});
-afterAll(() => system?.stop());
+const inProcess = inProcessForSuite();
 
 const expectProblem = (response: { status: number; headers: Headers; body: any }, status: number, code: string) => {
   expect({ status: response.status, code: response.body?.code }).toEqual({ status, code });
@@ -28,54 +21,54 @@ describe('POST /api/v1/accounts', () => {
   });
 
   it('opens a business with its owner (201), with or without a seat limit', async () => {
-    const opened = await api.post('/api/v1/accounts', { ...body(), seatLimit: 10 });
+    const opened = await inProcess.api.post('/api/v1/accounts', { ...body(), seatLimit: 10 });
     expect(opened.status).toBe(201);
     expect(opened.body).toEqual({ accountId: expect.any(String), ownerId: expect.any(String) });
-    expect((await api.post('/api/v1/accounts', body())).status).toBe(201);
-    expect((await api.post('/api/v1/accounts', { ...body(), seatLimit: null })).status).toBe(201);
+    expect((await inProcess.api.post('/api/v1/accounts', body())).status).toBe(201);
+    expect((await inProcess.api.post('/api/v1/accounts', { ...body(), seatLimit: null })).status).toBe(201);
   });
 
   it('400 validation_failed: short password, bad e-mail, unknown field, bad seat limit', async () => {
-    const short = await api.post('/api/v1/accounts', { ...body(), owner: { ...body().owner, password: 'short' } });
+    const short = await inProcess.api.post('/api/v1/accounts', { ...body(), owner: { ...body().owner, password: 'short' } });
     expectProblem(short, 400, 'validation_failed');
     expect(short.body.errors).toEqual([expect.objectContaining({ field: 'owner.password' })]);
-    expectProblem(await api.post('/api/v1/accounts', body('not-an-email')), 400, 'validation_failed');
-    expectProblem(await api.post('/api/v1/accounts', { ...body(), plan: 'gold' }), 400, 'validation_failed');
-    expectProblem(await api.post('/api/v1/accounts', { ...body(), seatLimit: -1 }), 400, 'validation_failed');
-    expectProblem(await api.post('/api/v1/accounts', { ...body(), seatLimit: 2.5 }), 400, 'validation_failed');
-    expectProblem(await api.post('/api/v1/accounts', { businessName: 'x' }), 400, 'validation_failed');
+    expectProblem(await inProcess.api.post('/api/v1/accounts', body('not-an-email')), 400, 'validation_failed');
+    expectProblem(await inProcess.api.post('/api/v1/accounts', { ...body(), plan: 'gold' }), 400, 'validation_failed');
+    expectProblem(await inProcess.api.post('/api/v1/accounts', { ...body(), seatLimit: -1 }), 400, 'validation_failed');
+    expectProblem(await inProcess.api.post('/api/v1/accounts', { ...body(), seatLimit: 2.5 }), 400, 'validation_failed');
+    expectProblem(await inProcess.api.post('/api/v1/accounts', { businessName: 'x' }), 400, 'validation_failed');
   });
 
   it('409 email_taken for an e-mail that already signs in, whatever its case', async () => {
     const email = uniqueEmail('owner');
-    expect((await api.post('/api/v1/accounts', body(email))).status).toBe(201);
-    expectProblem(await api.post('/api/v1/accounts', body(email.toUpperCase())), 409, 'email_taken');
+    expect((await inProcess.api.post('/api/v1/accounts', body(email))).status).toBe(201);
+    expectProblem(await inProcess.api.post('/api/v1/accounts', body(email.toUpperCase())), 409, 'email_taken');
   });
 
   it('gives the same account for the same Idempotency-Key, and opens nothing twice', async () => {
     const request = body();
     const key = randomUUID();
-    const first = await api.post('/api/v1/accounts', request, { 'idempotency-key': key });
-    const again = await api.post('/api/v1/accounts', request, { 'idempotency-key': key });
+    const first = await inProcess.api.post('/api/v1/accounts', request, { 'idempotency-key': key });
+    const again = await inProcess.api.post('/api/v1/accounts', request, { 'idempotency-key': key });
     expect(first.status).toBe(201);
     expect(again.body).toEqual(first.body);
   });
 
   it('400 for malformed JSON and 413 payload_too_large over 1 MiB', async () => {
-    expectProblem(await api.post('/api/v1/accounts', '{"businessName":', { 'content-type': 'application/json' }), 400, 'validation_failed');
+    expectProblem(await inProcess.api.post('/api/v1/accounts', '{"businessName":', { 'content-type': 'application/json' }), 400, 'validation_failed');
     const huge = JSON.stringify({ ...body(), businessName: 'x'.repeat(1024 * 1024 + 10) });
-    expectProblem(await api.post('/api/v1/accounts', huge, { 'content-type': 'application/json' }), 413, 'payload_too_large');
+    expectProblem(await inProcess.api.post('/api/v1/accounts', huge, { 'content-type': 'application/json' }), 413, 'payload_too_large');
   });
 });
 
 describe('POST /api/v1/auth/login', () => {
   let business: Business;
   beforeAll(async () => {
-    business = await signUp(api);
+    business = await signUp(inProcess.api);
   });
 
   it('answers a bearer token and the user; the e-mail is case-insensitive', async () => {
-    const response = await api.post('/api/v1/auth/login', { email: business.email.toUpperCase(), password: PASSWORD });
+    const response = await inProcess.api.post('/api/v1/auth/login', { email: business.email.toUpperCase(), password: PASSWORD });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       accessToken: expect.any(String),
@@ -87,35 +80,35 @@ describe('POST /api/v1/auth/login', () => {
   });
 
   it('401 invalid_credentials for a wrong password and for an unknown e-mail, alike', async () => {
-    const wrong = await api.post('/api/v1/auth/login', { email: business.email, password: 'not the password' });
-    const unknown = await api.post('/api/v1/auth/login', { email: uniqueEmail('nobody'), password: PASSWORD });
+    const wrong = await inProcess.api.post('/api/v1/auth/login', { email: business.email, password: 'not the password' });
+    const unknown = await inProcess.api.post('/api/v1/auth/login', { email: uniqueEmail('nobody'), password: PASSWORD });
     expectProblem(wrong, 401, 'invalid_credentials');
     expectProblem(unknown, 401, 'invalid_credentials');
     expect(wrong.body.detail).toBe(unknown.body.detail);
   });
 
   it('400 validation_failed without an e-mail', async () => {
-    expectProblem(await api.post('/api/v1/auth/login', { password: PASSWORD }), 400, 'validation_failed');
+    expectProblem(await inProcess.api.post('/api/v1/auth/login', { password: PASSWORD }), 400, 'validation_failed');
   });
 });
 
 describe('authentication of every other route', () => {
   it('401 unauthorized without a token, with a malformed one, or one signed with another secret', async () => {
-    expectProblem(await api.get('/api/v1/clients'), 401, 'unauthorized');
-    expectProblem(await api.get('/api/v1/clients', { authorization: 'Bearer nonsense' }), 401, 'unauthorized');
+    expectProblem(await inProcess.api.get('/api/v1/clients'), 401, 'unauthorized');
+    expectProblem(await inProcess.api.get('/api/v1/clients', { authorization: 'Bearer nonsense' }), 401, 'unauthorized');
     const forged = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ4Iiwicm9sZSI6ImFkbWluIiwiYWNjIjoieCIsImNhcHMiOltdLCJpc3MiOiJjbGllbnRlbGUiLCJhdWQiOiJjbGllbnRlbGUtYXBpIiwiaWF0IjoxLCJleHAiOjk5OTk5OTk5OTl9.c2lnbmF0dXJl';
-    expectProblem(await api.get('/api/v1/clients', { authorization: `Bearer ${forged}` }), 401, 'unauthorized');
+    expectProblem(await inProcess.api.get('/api/v1/clients', { authorization: `Bearer ${forged}` }), 401, 'unauthorized');
   });
 
   it('404 not_found as problem+json for an unknown route', async () => {
-    expectProblem(await api.get('/api/v1/nothing-here'), 404, 'not_found');
+    expectProblem(await inProcess.api.get('/api/v1/nothing-here'), 404, 'not_found');
   });
 });
 
 describe('staff: POST and GET /api/v1/staff', () => {
   let business: Business;
   beforeAll(async () => {
-    business = await signUp(api);
+    business = await signUp(inProcess.api);
   });
 
   it('an admin adds a coach (create_clients by default) and an admin (every capability), and lists them', async () => {
@@ -166,7 +159,7 @@ describe('staff: POST and GET /api/v1/staff', () => {
 
 describe('PATCH /api/v1/account', () => {
   it('an admin changes the seat limit, to none as well', async () => {
-    const business = await signUp(api, 3);
+    const business = await signUp(inProcess.api, 3);
     const changed = await business.admin.patch('/api/v1/account', { seatLimit: 5 });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ id: business.accountId, seatLimit: 5, businessName: 'Stone Fitness' });
@@ -174,7 +167,7 @@ describe('PATCH /api/v1/account', () => {
   });
 
   it('400 validation_failed for a missing or negative limit, 403 for a coach', async () => {
-    const business = await signUp(api, 3);
+    const business = await signUp(inProcess.api, 3);
     expectProblem(await business.admin.patch('/api/v1/account', {}), 400, 'validation_failed');
     expectProblem(await business.admin.patch('/api/v1/account', { seatLimit: -2 }), 400, 'validation_failed');
     const coach = await addCoach(business);
@@ -184,7 +177,7 @@ describe('PATCH /api/v1/account', () => {
 
 describe('POST /api/v1/clients', () => {
   it('adds a client of each type (201) with a Location, an ETag and the whole profile', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     for (const type of ['full_access', 'full_access_one_way', 'offline']) {
       const body = newClient({ type, phone: '+44 20 7946 0000' });
       const added = await business.admin.post('/api/v1/clients', body);
@@ -214,13 +207,13 @@ describe('POST /api/v1/clients', () => {
   });
 
   it('"Add" without e-mail leaves a full-access client not invited', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const added = await business.admin.post('/api/v1/clients', newClient({ sendInvitation: false }));
     expect(added.body.appAccess).toBe('not_invited');
   });
 
   it('400 validation_failed for missing fields, an unknown type or an unknown field', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const missing = await business.admin.post('/api/v1/clients', { firstName: 'Ada' });
     expectProblem(missing, 400, 'validation_failed');
     expect(missing.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['lastName', 'email', 'type']));
@@ -230,29 +223,29 @@ describe('POST /api/v1/clients', () => {
   });
 
   it('409 email_taken for an e-mail already used in the account, case-insensitively; another account may use it', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const body = newClient();
     expect((await business.admin.post('/api/v1/clients', body)).status).toBe(201);
     expectProblem(await business.admin.post('/api/v1/clients', { ...body, email: body.email.toUpperCase() }), 409, 'email_taken');
-    const other = await signUp(api);
+    const other = await signUp(inProcess.api);
     expect((await other.admin.post('/api/v1/clients', body)).status).toBe(201);
   });
 
   it('409 offline_no_login when asking to send login details to an offline client', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     expectProblem(await business.admin.post('/api/v1/clients', newClient({ type: 'offline', sendInvitation: true })), 409, 'offline_no_login');
     expect((await business.admin.post('/api/v1/clients', newClient({ type: 'offline', sendInvitation: false }))).status).toBe(201);
   });
 
   it('409 seat_limit_reached when every seat is taken, whatever the type', async () => {
-    const business = await signUp(api, 2);
+    const business = await signUp(inProcess.api, 2);
     expect((await business.admin.post('/api/v1/clients', newClient({ type: 'offline' }))).status).toBe(201);
     expect((await business.admin.post('/api/v1/clients', newClient())).status).toBe(201);
     expectProblem(await business.admin.post('/api/v1/clients', newClient({ type: 'offline' })), 409, 'seat_limit_reached');
   });
 
   it('follows a raised seat limit', async () => {
-    const business = await signUp(api, 1);
+    const business = await signUp(inProcess.api, 1);
     expect((await business.admin.post('/api/v1/clients', newClient())).status).toBe(201);
     expectProblem(await business.admin.post('/api/v1/clients', newClient()), 409, 'seat_limit_reached');
     await business.admin.patch('/api/v1/account', { seatLimit: 2 });
@@ -260,29 +253,29 @@ describe('POST /api/v1/clients', () => {
   });
 
   it("assigns a coach's client to that coach; an admin may assign any coach of the account", async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const coach = await addCoach(business);
     expect((await coach.api.post('/api/v1/clients', newClient())).body.coachId).toBe(coach.id);
     expect((await business.admin.post('/api/v1/clients', newClient({ coachId: coach.id }))).body.coachId).toBe(coach.id);
   });
 
   it('400 for a coachId outside the account, 403 for a coach choosing another coach', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const coach = await addCoach(business);
-    const stranger = await addCoach(await signUp(api));
+    const stranger = await addCoach(await signUp(inProcess.api));
     expectProblem(await business.admin.post('/api/v1/clients', newClient({ coachId: stranger.id })), 400, 'validation_failed');
     expectProblem(await business.admin.post('/api/v1/clients', newClient({ coachId: randomUUID() })), 400, 'validation_failed');
     expectProblem(await coach.api.post('/api/v1/clients', newClient({ coachId: business.ownerId })), 403, 'forbidden');
   });
 
   it('403 forbidden for a coach without create_clients', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const coach = await addCoach(business, ['import_clients']);
     expectProblem(await coach.api.post('/api/v1/clients', newClient()), 403, 'forbidden');
   });
 
   it('adds one client for the same Idempotency-Key, however often it is sent', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const body = newClient();
     const key = randomUUID();
     const first = await business.admin.post('/api/v1/clients', body, { 'idempotency-key': key });
@@ -305,7 +298,7 @@ describe('GET /api/v1/clients', () => {
   ] as const;
 
   beforeAll(async () => {
-    business = await signUp(api);
+    business = await signUp(inProcess.api);
     coach = await addCoach(business);
     for (const [firstName, lastName, type] of names) {
       await business.admin.post('/api/v1/clients', newClient({ firstName, lastName, type, email: uniqueEmail(firstName.toLowerCase()) }));
@@ -380,7 +373,7 @@ describe('GET /api/v1/clients', () => {
 
 describe('GET /api/v1/clients/:id', () => {
   it('answers the profile with an ETag', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const added = await business.admin.post('/api/v1/clients', newClient());
     const read = await business.admin.get(`/api/v1/clients/${added.body.id}`);
     expect(read.status).toBe(200);
@@ -389,11 +382,11 @@ describe('GET /api/v1/clients/:id', () => {
   });
 
   it("404 not_found for another coach's client, another account's client and an unknown id", async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const coach = await addCoach(business);
     const adminsClient = await business.admin.post('/api/v1/clients', newClient());
     expectProblem(await coach.api.get(`/api/v1/clients/${adminsClient.body.id}`), 404, 'not_found');
-    const other = await signUp(api);
+    const other = await signUp(inProcess.api);
     expectProblem(await other.admin.get(`/api/v1/clients/${adminsClient.body.id}`), 404, 'not_found');
     expectProblem(await business.admin.get(`/api/v1/clients/${randomUUID()}`), 404, 'not_found');
     expectProblem(await business.admin.get('/api/v1/clients/not-a-uuid'), 404, 'not_found');
@@ -402,32 +395,32 @@ describe('GET /api/v1/clients/:id', () => {
 
 describe('operations', () => {
   it('GET /health answers 200 with every check up', async () => {
-    const health = await api.get('/health');
+    const health = await inProcess.api.get('/health');
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('ok');
   });
 
   it('serves the OpenAPI document of the real controllers at /docs-json and Swagger UI at /docs', async () => {
-    const doc = await api.get('/docs-json');
+    const doc = await inProcess.api.get('/docs-json');
     expect(doc.status).toBe(200);
     expect(Object.keys(doc.body.paths)).toEqual(
       expect.arrayContaining(['/api/v1/accounts', '/api/v1/auth/login', '/api/v1/staff', '/api/v1/account', '/api/v1/clients', '/api/v1/clients/recent', '/api/v1/clients/{id}']),
     );
-    const ui = await fetch(`${api.baseUrl}/docs`);
+    const ui = await fetch(`${inProcess.api.baseUrl}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
   });
 
   it('echoes a correlation id', async () => {
-    const response = await api.get('/health', { 'x-correlation-id': 'req-123' });
+    const response = await inProcess.api.get('/health', { 'x-correlation-id': 'req-123' });
     expect(response.headers.get('x-correlation-id')).toBe('req-123');
   });
 });
 
 describe('the dev mailbox', () => {
   it('is served outside production, and absent in production', async () => {
-    expect((await api.get('/api/v1/dev/mailbox?to=nobody@example.com')).body).toEqual({ items: [] });
-    expectProblem(await api.get('/api/v1/dev/mailbox'), 400, 'validation_failed');
+    expect((await inProcess.api.get('/api/v1/dev/mailbox?to=nobody@example.com')).body).toEqual({ items: [] });
+    expectProblem(await inProcess.api.get('/api/v1/dev/mailbox'), 400, 'validation_failed');
     const production = await startInProcess({ NODE_ENV: 'production' });
     try {
       expectProblem(await production.api.get('/api/v1/dev/mailbox?to=nobody@example.com'), 404, 'not_found');

@@ -1,36 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Deployment, separateProcesses, singleProcess } from './support/deployments';
-import { replicatedProcesses } from './support/replicas';
+import { deployedForSuite } from './support/deployments';
+import { eventually } from './support/eventually';
+import { EVERY_MODE } from './support/replicas';
 import { Api, Business, newClient, signUp, uniqueEmail } from './support/http';
 
 /** Products and checkout (issue 6), end to end, in one process and as separate processes over NATS. */
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const mails = async (api: Api, to: string) => (await api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`)).body.items as Array<{ kind: string }>;
 
-describe.each([
-  ['in one process', singleProcess],
-  ['as separate processes over NATS', separateProcesses],
-  ['as two replicas of every service over NATS', () => replicatedProcesses()],
-])('products and checkout %s', (_mode, deploy) => {
-  let deployment: Deployment;
-  let api: Api;
-
-  beforeAll(async () => {
-    deployment = deploy();
-    api = await deployment.start();
-  }, 240_000);
-  afterAll(async () => {
-    await deployment?.stop();
-    await deployment?.cleanup();
-  }, 60_000);
+describe.each(EVERY_MODE)('products and checkout %s', (_mode, deploy) => {
+  const deployed = deployedForSuite(deploy, 240_000);
 
   async function product(business: Business, body: Record<string, unknown> = {}) {
     const created = await business.admin.post('/api/v1/products', { name: '12-week strength', price: { amount: 4900, currency: 'EUR' }, ...body });
@@ -39,7 +18,7 @@ describe.each([
   }
 
   const checkout = (productId: string, buyer: Record<string, unknown>, key: string = randomUUID()) =>
-    api.post('/api/v1/checkout', { productId, buyer: { firstName: 'Bea', lastName: 'Buyer', ...buyer } }, { 'idempotency-key': key });
+    deployed.api.post('/api/v1/checkout', { productId, buyer: { firstName: 'Bea', lastName: 'Buyer', ...buyer } }, { 'idempotency-key': key });
 
   async function clientByEmail(business: Business, email: string) {
     return eventually(
@@ -49,33 +28,33 @@ describe.each([
   }
 
   it('manages products: create (full_access_one_way by default), list, update, archive; archived cannot be bought', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const created = await product(business);
     expect(created).toMatchObject({ name: '12-week strength', price: { amount: 4900, currency: 'EUR' }, clientType: 'full_access_one_way', archived: false });
     expect((await business.admin.get('/api/v1/products')).body.total).toBe(1);
     expect((await business.admin.patch(`/api/v1/products/${created.id}`, { clientType: 'full_access' })).body.clientType).toBe('full_access');
     expect((await business.admin.post(`/api/v1/products/${created.id}/archive`)).body.archived).toBe(true);
     expect((await checkout(created.id, { email: uniqueEmail() })).body.code).toBe('product_archived');
-    expect((await (await signUp(api)).admin.get(`/api/v1/products/${created.id}`)).status).toBe(404);
+    expect((await (await signUp(deployed.api)).admin.get(`/api/v1/products/${created.id}`)).status).toBe(404);
     expect((await business.admin.post('/api/v1/products', { name: 'x', price: { amount: 1.5, currency: 'EUR' } })).status).toBe(400);
   });
 
   it('shows the public checkout page what it needs of a product, without a token, and 404 for an unknown one', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const created = await product(business);
-    const shown = await api.get(`/api/v1/checkout/products/${created.id}`);
+    const shown = await deployed.api.get(`/api/v1/checkout/products/${created.id}`);
     expect(shown.status).toBe(200);
     expect(shown.body).toEqual({ id: created.id, name: '12-week strength', price: { amount: 4900, currency: 'EUR' }, clientType: 'full_access_one_way', sessionPack: null, archived: false });
     await business.admin.post(`/api/v1/products/${created.id}/archive`);
-    expect((await api.get(`/api/v1/checkout/products/${created.id}`)).body.archived).toBe(true);
-    const unknown = await api.get(`/api/v1/checkout/products/${randomUUID()}`);
+    expect((await deployed.api.get(`/api/v1/checkout/products/${created.id}`)).body.archived).toBe(true);
+    const unknown = await deployed.api.get(`/api/v1/checkout/products/${randomUUID()}`);
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toContain('application/problem+json');
     expect(unknown.body.code).toBe('not_found');
   });
 
   it('enrols a buyer as full_access_one_way from the product, with exactly one invitation, and shows the purchase', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const { id } = await product(business);
     const email = uniqueEmail('buyer');
     const bought = await checkout(id, { email });
@@ -88,13 +67,13 @@ describe.each([
     expect((await business.admin.get(`/api/v1/clients/${client.id}/purchases`)).body.items).toEqual([
       { purchaseId: bought.body.purchaseId, productId: id, amount: { amount: 4900, currency: 'EUR' }, purchasedAt: expect.any(String) },
     ]);
-    await eventually(() => mails(api, email), (items) => items.length > 0);
+    await eventually(() => mails(deployed.api, email), (items) => items.length > 0);
     await new Promise((r) => setTimeout(r, 300));
-    expect((await mails(api, email)).map((m) => m.kind)).toEqual(['invitation']);
+    expect((await mails(deployed.api, email)).map((m) => m.kind)).toEqual(['invitation']);
   });
 
   it('replays the same checkout 5 times concurrently: one purchase, one client, one mail', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const { id } = await product(business);
     const email = uniqueEmail('eager');
     const key = randomUUID();
@@ -102,16 +81,16 @@ describe.each([
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([201]));
     expect(new Set(answers.map((a) => a.body.purchaseId)).size).toBe(1);
     const client = await clientByEmail(business, email);
-    await eventually(() => mails(api, email), (items) => items.length > 0);
+    await eventually(() => mails(deployed.api, email), (items) => items.length > 0);
     await new Promise((r) => setTimeout(r, 500));
     expect((await business.admin.get(`/api/v1/clients?search=${encodeURIComponent(email)}`)).body.total).toBe(1);
     expect((await business.admin.get(`/api/v1/clients/${client.id}/purchases`)).body.items).toHaveLength(1);
-    expect(await mails(api, email)).toHaveLength(1);
+    expect(await mails(deployed.api, email)).toHaveLength(1);
     expect((await checkout(id, { email: uniqueEmail() }, key)).body.code).toBe('idempotency_key_reused');
   });
 
   it('raises an existing offline client to the product type; a full-access client keeps theirs', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const { id } = await product(business);
     const offline = newClient({ type: 'offline' });
     const full = newClient({ type: 'full_access' });
@@ -127,7 +106,7 @@ describe.each([
   });
 
   it('puts a buyer on the waiting list when no seat is free, and invites them when one frees up', async () => {
-    const business = await signUp(api, 1);
+    const business = await signUp(deployed.api, 1);
     const { id } = await product(business);
     const holder = (await business.admin.post('/api/v1/clients', newClient())).body;
     const email = uniqueEmail('waiting');
@@ -136,17 +115,17 @@ describe.each([
     expect(waiting.status).toBe('pending');
     expect((await business.admin.get('/api/v1/account/seats')).body).toMatchObject({ used: 1, pending: 1 });
     await new Promise((r) => setTimeout(r, 300));
-    expect(await mails(api, email)).toEqual([]);
+    expect(await mails(deployed.api, email)).toEqual([]);
     await business.admin.call('DELETE', `/api/v1/clients/${holder.id}`);
     const promoted = await eventually(() => business.admin.get(`/api/v1/clients/${waiting.id}`), (r) => r.body.status === 'active');
     expect(promoted.body.status).toBe('active');
-    expect((await eventually(() => mails(api, email), (items) => items.length > 0)).map((m) => m.kind)).toEqual(['invitation']);
+    expect((await eventually(() => mails(deployed.api, email), (items) => items.length > 0)).map((m) => m.kind)).toEqual(['invitation']);
   });
 
   it('400 idempotency_key_required without a key, 404 for an unknown product, 400 for a bad buyer', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const { id } = await product(business);
-    const noKey = await api.post('/api/v1/checkout', { productId: id, buyer: { firstName: 'A', lastName: 'B', email: uniqueEmail() } });
+    const noKey = await deployed.api.post('/api/v1/checkout', { productId: id, buyer: { firstName: 'A', lastName: 'B', email: uniqueEmail() } });
     expect({ status: noKey.status, code: noKey.body.code }).toEqual({ status: 400, code: 'idempotency_key_required' });
     expect((await checkout(randomUUID(), { email: uniqueEmail() })).status).toBe(404);
     expect((await checkout(id, { email: 'nope' })).status).toBe(400);

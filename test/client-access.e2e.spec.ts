@@ -1,4 +1,4 @@
-import { deployedForSuite, separateProcesses, singleProcess } from './support/deployments';
+import { BOTH_MODES, deployedForSuite } from './support/deployments';
 import { Api, PASSWORD, newClient, signUp, uniqueEmail } from './support/http';
 
 /**
@@ -23,10 +23,7 @@ async function waitForMail(api: Api, to: string, kind: string, count = 1, timeou
 
 const tokenOf = (mail: { text: string }) => /token=([A-Za-z0-9._-]+)/.exec(mail.text)![1];
 
-describe.each([
-  ['in one process', singleProcess],
-  ['as separate processes over NATS', separateProcesses],
-])('client app access %s', (_mode, deploy) => {
+describe.each(BOTH_MODES)('client app access %s', (_mode, deploy) => {
   const deployed = deployedForSuite(deploy);
 
   it('invites, accepts once, signs in, edits the own profile; offline ends access at once; back to one-way restores it', async () => {

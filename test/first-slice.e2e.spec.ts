@@ -1,31 +1,17 @@
-import { Deployment, separateProcesses, singleProcess } from './support/deployments';
-import { replicatedProcesses } from './support/replicas';
+import { deployedForSuite } from './support/deployments';
+import { EVERY_MODE } from './support/replicas';
 import { Api, PASSWORD, addCoach, login, newClient, signUp, uniqueEmail } from './support/http';
 
 /**
- * The first slice end to end, run twice: the whole system in one OS process (`npm start`), and
+ * The first slice end to end, run in each way: the whole system in one OS process (`npm start`),
  * every service as its own OS process over the NATS server on this machine, each with its own
- * SQLite stores. Same scenario, same assertions: one code path.
+ * SQLite stores, and two replicas of each. Same scenario, same assertions: one code path.
  */
-describe.each([
-  ['in one process (npm start)', singleProcess],
-  ['as separate processes over NATS', separateProcesses],
-  ['as two replicas of every service over NATS', () => replicatedProcesses()],
-])('first slice %s', (_mode, deploy) => {
-  let deployment: Deployment;
-  let api: Api;
-
-  beforeAll(async () => {
-    deployment = deploy();
-    api = await deployment.start();
-  }, 240_000);
-  afterAll(async () => {
-    await deployment?.stop();
-    await deployment?.cleanup();
-  }, 60_000);
+describe.each(EVERY_MODE)('first slice %s', (_mode, deploy) => {
+  const deployed = deployedForSuite(deploy, 240_000);
 
   it('signs up, signs in, adds clients of each type and lists them; coaches see only theirs', async () => {
-    const business = await signUp(api, 10);
+    const business = await signUp(deployed.api, 10);
     for (const type of ['full_access', 'full_access_one_way', 'offline']) {
       const added = await business.admin.post('/api/v1/clients', newClient({ type, lastName: type }));
       expect(added.status).toBe(201);
@@ -49,7 +35,7 @@ describe.each([
   });
 
   it('lets exactly one of two concurrent adds of one e-mail win', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const email = uniqueEmail('twice');
     const attempts = await Promise.all([
       business.admin.post('/api/v1/clients', newClient({ email })),
@@ -61,7 +47,7 @@ describe.each([
   });
 
   it('lets exactly the free number of concurrent adds take the last seats', async () => {
-    const business = await signUp(api, 5);
+    const business = await signUp(deployed.api, 5);
     await business.admin.post('/api/v1/clients', newClient());
     await business.admin.post('/api/v1/clients', newClient({ type: 'offline' }));
     const attempts = await Promise.all(Array.from({ length: 8 }, () => business.admin.post('/api/v1/clients', newClient())));
@@ -73,10 +59,9 @@ describe.each([
   });
 
   it('keeps data and issued tokens across a restart', async () => {
-    const business = await signUp(api);
+    const business = await signUp(deployed.api);
     const added = await business.admin.post('/api/v1/clients', newClient());
-    await deployment.stop();
-    api = await deployment.start();
+    const api = await deployed.restart();
     const afterRestart = new Api(api.baseUrl, business.token);
     expect((await afterRestart.get(`/api/v1/clients/${added.body.id}`)).body).toEqual(added.body);
     expect(await login(api, business.email, PASSWORD)).toEqual(expect.any(String));

@@ -1,34 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { chromiumAvailable, launchChromium } from './support/browser';
-import { Api, newClient, signUp, uniqueEmail } from './support/http';
-import { RunningSystem, startInProcess } from './support/in-process';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildWeb } = require('../tools/build-web.js') as { buildWeb: (dir: string, options?: { minify?: boolean }) => Promise<string> };
+import { describeWithChromium, launchChromium } from './support/browser';
+import { newClient, signUp, uniqueEmail } from './support/http';
+import { startInProcess } from './support/in-process';
+import { webAppForSuite } from './support/web-app';
 
 /**
  * Issue 17, finding 9 (the low-severity ones): each attack as a request, and the answer it now gets.
  * The whole system in this process, with the built web app, on 127.0.0.1.
  */
 describe('hardening (issue 17, finding 9)', () => {
-  let system: RunningSystem;
-  let api: Api;
-  let webDir: string;
-
-  beforeAll(async () => {
-    webDir = await buildWeb(mkdtempSync(join(tmpdir(), 'clientele-web-')), { minify: true });
-    system = await startInProcess({ CLIENTELE_WEB_DIR: webDir });
-    api = system.api;
-  }, 120_000);
-  afterAll(async () => {
-    await system?.stop();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
-  });
+  const served = webAppForSuite({ minify: true, startTimeoutMs: 120_000 });
 
   const fieldErrors = (answer: { status: number; body: { code: string; errors?: Array<{ field: string; message: string }> } }) => ({
     status: answer.status,
@@ -40,32 +23,32 @@ describe('hardening (issue 17, finding 9)', () => {
   describe('password policy', () => {
     it('refuses a common password (in any case) and one character repeated at sign-up, with a sentence a person can act on', async () => {
       for (const password of ['password123', 'QWERTYUIOP', 'Basketball']) {
-        expect(fieldErrors(await api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner(password) }))).toEqual({
+        expect(fieldErrors(await served.api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner(password) }))).toEqual({
           status: 400,
           code: 'validation_failed',
           errors: [{ field: 'owner.password', message: 'is one of the most common passwords; choose another' }],
         });
       }
-      expect(fieldErrors(await api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('aaaaaaaaaaaa') }))).toEqual({
+      expect(fieldErrors(await served.api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('aaaaaaaaaaaa') }))).toEqual({
         status: 400,
         code: 'validation_failed',
         errors: [{ field: 'owner.password', message: expect.stringMatching(/^is one character repeated/) }],
       });
-      expect((await api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('short') })).body.errors).toEqual([
+      expect((await served.api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('short') })).body.errors).toEqual([
         { field: 'owner.password', message: 'must be at least 10 characters long' },
       ]);
-      expect((await api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('x'.repeat(199) + 'yz') })).body.errors).toEqual([
+      expect((await served.api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('x'.repeat(199) + 'yz') })).body.errors).toEqual([
         { field: 'owner.password', message: 'must be at most 200 characters long' },
       ]);
-      expect((await api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('a long and rare passphrase') })).status).toBe(201);
+      expect((await served.api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('a long and rare passphrase') })).status).toBe(201);
     });
 
     it('applies the same policy to a new staff member, an invitation and a reset', async () => {
-      const business = await signUp(api);
+      const business = await signUp(served.api);
       const staff = await business.admin.post('/api/v1/staff', { firstName: 'Cora', lastName: 'Coach', email: uniqueEmail('coach'), password: 'iloveyou123', role: 'coach' });
       expect(fieldErrors(staff)).toEqual({ status: 400, code: 'validation_failed', errors: [{ field: 'password', message: 'is one of the most common passwords; choose another' }] });
       for (const path of ['/api/v1/auth/accept-invitation', '/api/v1/auth/password-reset/confirm']) {
-        expect({ path, ...fieldErrors(await api.post(path, { token: 'whatever-the-token', password: '1234567890' })) }).toEqual({
+        expect({ path, ...fieldErrors(await served.api.post(path, { token: 'whatever-the-token', password: '1234567890' })) }).toEqual({
           path,
           status: 400,
           code: 'validation_failed',
@@ -78,18 +61,18 @@ describe('hardening (issue 17, finding 9)', () => {
   describe('control characters in names (header injection, bidi spoofing)', () => {
     it('refuses CR, LF and bidi overrides in a business name, a person name and a buyer name', async () => {
       const injected = 'Stone Fitness\r\nBcc: everyone@example.com';
-      expect(fieldErrors(await api.post('/api/v1/accounts', { businessName: injected, owner: owner('a long and rare passphrase') }))).toEqual({
+      expect(fieldErrors(await served.api.post('/api/v1/accounts', { businessName: injected, owner: owner('a long and rare passphrase') }))).toEqual({
         status: 400,
         code: 'validation_failed',
         errors: [{ field: 'businessName', message: 'must not contain line breaks, control characters or text-direction overrides' }],
       });
-      const business = await signUp(api);
+      const business = await signUp(served.api);
       const spoofed = await business.admin.post('/api/v1/clients', newClient({ firstName: 'Ada\u202Egnp.exe' }));
       expect(fieldErrors(spoofed)).toEqual({ status: 400, code: 'validation_failed', errors: [{ field: 'firstName', message: expect.stringContaining('text-direction overrides') }] });
       const isolate = await business.admin.post('/api/v1/clients', newClient({ lastName: 'Love\u2066lace' }));
       expect(isolate.status).toBe(400);
       const product = (await business.admin.post('/api/v1/products', { name: 'Bootcamp', price: { amount: 100, currency: 'EUR' } })).body;
-      const buyer = await api.post('/api/v1/checkout', { productId: product.id, buyer: { firstName: 'Bea\nSubject: free', lastName: 'Buyer', email: uniqueEmail() } }, { 'idempotency-key': randomUUID() });
+      const buyer = await served.api.post('/api/v1/checkout', { productId: product.id, buyer: { firstName: 'Bea\nSubject: free', lastName: 'Buyer', email: uniqueEmail() } }, { 'idempotency-key': randomUUID() });
       expect(fieldErrors(buyer)).toEqual({ status: 400, code: 'validation_failed', errors: [{ field: 'buyer.firstName', message: expect.stringContaining('line breaks') }] });
       // Names of every other script stay welcome.
       expect((await business.admin.post('/api/v1/clients', newClient({ firstName: 'Zoë', lastName: 'شريف' }))).status).toBe(201);
@@ -111,7 +94,7 @@ describe('hardening (issue 17, finding 9)', () => {
     };
 
     it('sends a strict CSP, frame-ancestors none, nosniff and no-referrer on pages, assets, API answers, errors and /docs', async () => {
-      const index = await fetch(`${api.baseUrl}/reset-password?token=secret`);
+      const index = await fetch(`${served.api.baseUrl}/reset-password?token=secret`);
       expectHardened(index.headers, '/reset-password');
       expect(index.headers.get('content-security-policy')).toContain("style-src 'self';");
       const html = await index.text();
@@ -120,11 +103,11 @@ describe('hardening (issue 17, finding 9)', () => {
       expect(scripts.length).toBeGreaterThan(0);
       for (const [, attributes, body] of scripts) expect({ attributes, body: body.trim() }).toEqual({ attributes: expect.stringMatching(/src="\/assets\//), body: '' });
       const asset = html.match(/src="(\/assets\/[^"]+)"/)![1];
-      expectHardened((await fetch(`${api.baseUrl}${asset}`)).headers, asset);
-      expectHardened((await api.get('/health')).headers, '/health');
-      expectHardened((await api.get('/api/v1/clients')).headers, '/api/v1/clients (401)');
-      expectHardened((await api.get('/nowhere')).headers, '/nowhere (404)');
-      const docs = await fetch(`${api.baseUrl}/docs`);
+      expectHardened((await fetch(`${served.api.baseUrl}${asset}`)).headers, asset);
+      expectHardened((await served.api.get('/health')).headers, '/health');
+      expectHardened((await served.api.get('/api/v1/clients')).headers, '/api/v1/clients (401)');
+      expectHardened((await served.api.get('/nowhere')).headers, '/nowhere (404)');
+      const docs = await fetch(`${served.api.baseUrl}/docs`);
       expect(docs.status).toBe(200);
       expectHardened(docs.headers, '/docs');
     });
@@ -132,11 +115,11 @@ describe('hardening (issue 17, finding 9)', () => {
 
   describe('idempotency keys', () => {
     it('scopes a key to the product: two accounts use the same key on their own products, each gets its own purchase', async () => {
-      const [a, b] = [await signUp(api), await signUp(api)];
+      const [a, b] = [await signUp(served.api), await signUp(served.api)];
       const productOf = async (business: typeof a) => (await business.admin.post('/api/v1/products', { name: 'Bootcamp', price: { amount: 4900, currency: 'EUR' } })).body.id as string;
       const [productA, productB] = [await productOf(a), await productOf(b)];
       const key = `order-${randomUUID()}`;
-      const buy = (productId: string, email: string) => api.post('/api/v1/checkout', { productId, buyer: { firstName: 'Bea', lastName: 'Buyer', email } }, { 'idempotency-key': key });
+      const buy = (productId: string, email: string) => served.api.post('/api/v1/checkout', { productId, buyer: { firstName: 'Bea', lastName: 'Buyer', email } }, { 'idempotency-key': key });
       const [emailA, emailB] = [uniqueEmail('a'), uniqueEmail('b')];
       const first = await buy(productA, emailA);
       const second = await buy(productB, emailB);
@@ -152,7 +135,7 @@ describe('hardening (issue 17, finding 9)', () => {
 
   describe('currencies', () => {
     it('refuses XXX, XTS and gold as a price currency, with a sentence; EUR is fine', async () => {
-      const business = await signUp(api);
+      const business = await signUp(served.api);
       for (const currency of ['XXX', 'XTS', 'XAU']) {
         expect({ currency, ...fieldErrors(await business.admin.post('/api/v1/products', { name: 'Bootcamp', price: { amount: 100, currency } })) }).toEqual({
           currency,
@@ -169,7 +152,7 @@ describe('hardening (issue 17, finding 9)', () => {
     const mailbox = (base: string) => fetch(`${base}/api/v1/dev/mailbox?to=${encodeURIComponent('ada@example.com')}`);
 
     it('is served on a loopback address (as here), and not when CLIENTELE_DEV_MAILBOX=false', async () => {
-      expect((await mailbox(api.baseUrl)).status).toBe(200);
+      expect((await mailbox(served.api.baseUrl)).status).toBe(200);
       const off = await startInProcess({ CLIENTELE_DEV_MAILBOX: 'false' });
       try {
         expect((await mailbox(off.api.baseUrl)).status).toBe(404);
@@ -191,7 +174,7 @@ describe('hardening (issue 17, finding 9)', () => {
     }, 60_000);
   });
 
-  (chromiumAvailable() ? describe : describe.skip)('the web app under its CSP, in Chromium', () => {
+  describeWithChromium('The CSP browser test')('the web app under its CSP, in Chromium', () => {
     let browser: Browser;
     beforeAll(async () => {
       browser = await launchChromium();
@@ -213,7 +196,7 @@ describe('hardening (issue 17, finding 9)', () => {
       });
       const violations = () => page.evaluate<string[]>('window.__violations');
 
-      await page.goto(`${api.baseUrl}/signin`);
+      await page.goto(`${served.api.baseUrl}/signin`);
       await page.getByRole('button', { name: /sign in/i }).waitFor();
       expect({ events: await violations(), console: consoleViolations }).toEqual({ events: [], console: [] });
 
@@ -224,7 +207,7 @@ describe('hardening (issue 17, finding 9)', () => {
       expect(await page.evaluate<boolean>('window.__pwned === true')).toBe(false);
 
       consoleViolations.length = 0;
-      await page.goto(`${api.baseUrl}/docs`);
+      await page.goto(`${served.api.baseUrl}/docs`);
       await page.locator('.swagger-ui .info .title').waitFor();
       expect({ events: await violations(), console: consoleViolations }).toEqual({ events: [], console: [] });
       await page.close();

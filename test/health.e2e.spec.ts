@@ -1,6 +1,7 @@
 import { PLATFORM, Platform } from '@clientele/host';
 import { Api } from './support/http';
-import { RunningSystem, startInProcess } from './support/in-process';
+import { distributedSettings, newNamespace } from './support/deployments';
+import { inProcessForSuite } from './support/in-process';
 import { freePort, spawnClientele, stopAll, ClienteleProcess } from './support/processes';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,42 +14,32 @@ import { removeNamespace } from './support/nats-cleanup';
  * of its own, and readiness turning 503 while a process drains before it stops.
  */
 describe('the gateway: /health/live and /health/ready', () => {
-  let system: RunningSystem;
-
-  beforeAll(async () => {
-    system = await startInProcess();
-  }, 60_000);
-  afterAll(() => system?.stop());
+  const inProcess = inProcessForSuite();
 
   it('is live and ready, then not ready (but still live) once it starts draining', async () => {
-    expect(await system.api.get('/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
-    const ready = await system.api.get('/health/ready');
+    expect(await inProcess.api.get('/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    const ready = await inProcess.api.get('/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toMatchObject({ bus: { status: 'up' }, 'clients.events': { status: 'up' }, clients: { status: 'up' } });
-    system.app.get<Platform>(PLATFORM).startDraining();
-    expect(await system.api.get('/health/ready')).toMatchObject({ status: 503, body: { status: 'draining' } });
-    expect((await system.api.get('/health/live')).status).toBe(200);
+    inProcess.system.app.get<Platform>(PLATFORM).startDraining();
+    expect(await inProcess.api.get('/health/ready')).toMatchObject({ status: 503, body: { status: 'draining' } });
+    expect((await inProcess.api.get('/health/live')).status).toBe(200);
     // The API itself keeps answering the requests that still arrive while draining.
-    expect((await system.api.get('/health')).status).toBe(200);
+    expect((await inProcess.api.get('/health')).status).toBe(200);
   });
 });
 
 describe('a service process without a gateway: CLIENTELE_HEALTH_PORT', () => {
   let process_: ClienteleProcess;
   let health: Api;
-  const namespace = `e2e-${randomUUID().slice(0, 8)}`;
+  const namespace = newNamespace();
   const dataDir = mkdtempSync(join(tmpdir(), 'clientele-health-'));
 
   beforeAll(async () => {
     const port = await freePort();
     process_ = spawnClientele('clients', {
-      CLIENTELE_PROFILE: 'distributed',
-      CLIENTELE_EVENT_STORE: 'sqlite',
-      CLIENTELE_DOCUMENT_STORE: 'sqlite',
-      CLIENTELE_MAIL: 'dev-mailbox',
+      ...distributedSettings(namespace),
       CLIENTELE_SERVICES: 'clients',
-      CLIENTELE_NATS_NAMESPACE: namespace,
-      NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
       JWT_SECRET: randomUUID() + randomUUID(),
       DATA_DIR: dataDir,
       CLIENTELE_HEALTH_PORT: String(port),

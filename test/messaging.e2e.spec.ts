@@ -1,23 +1,14 @@
 import Database from 'better-sqlite3';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Deployment, deployedForSuite, separateProcesses, singleProcess } from './support/deployments';
+import { BOTH_MODES, deployedForSuite, Deployment } from './support/deployments';
+import { eventually } from './support/eventually';
 import { Business, PASSWORD, newClient, signUp } from './support/http';
 
 /** Messaging under the client-type policy (issue 7), end to end, in both modes. */
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(probe: () => Promise<T>, accept: (value: T) => boolean) => eventually(probe, accept, { timeoutMs: 10_000, intervalMs: 50 });
 
-describe.each([
-  ['in one process', singleProcess],
-  ['as separate processes over NATS', separateProcesses],
-])('messaging %s', (_mode, deploy) => {
+describe.each(BOTH_MODES)('messaging %s', (_mode, deploy) => {
   const deployed = deployedForSuite(deploy);
 
   /** A client who accepted their invitation, with their own API handle. */

@@ -1,18 +1,11 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Api, Business, addCoach, newClient, signUp, uniqueEmail } from './support/http';
-import { RunningSystem, startInProcess } from './support/in-process';
+import { Business, addCoach, newClient, signUp, uniqueEmail } from './support/http';
+import { inProcessForSuite } from './support/in-process';
 
 /** The complete roster (issue 4) through the HTTP API, against the whole system in this process. */
-let system: RunningSystem;
-let api: Api;
-
-beforeAll(async () => {
-  system = await startInProcess();
-  api = system.api;
-});
-afterAll(() => system?.stop());
+const inProcess = inProcessForSuite();
 
 const expectProblem = (response: { status: number; body: any }, status: number, code: string) =>
   expect({ status: response.status, code: response.body?.code }).toEqual({ status, code });
@@ -25,7 +18,7 @@ async function clientOf(business: Business, overrides: Record<string, unknown> =
 
 describe('PUT /api/v1/clients/:id/type', () => {
   it('changes the type, records ClientTypeChanged { from, to } with the actor, and answers the profile', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const client = await clientOf(business, { type: 'full_access' });
     const changed = await business.admin.put(`/api/v1/clients/${client.id}/type`, { type: 'offline' });
     expect(changed.status).toBe(200);
@@ -40,7 +33,7 @@ describe('PUT /api/v1/clients/:id/type', () => {
   });
 
   it('records nothing for the same type', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const client = await clientOf(business, { type: 'offline' });
     const same = await business.admin.put(`/api/v1/clients/${client.id}/type`, { type: 'offline' });
     expect(same.status).toBe(200);
@@ -49,7 +42,7 @@ describe('PUT /api/v1/clients/:id/type', () => {
   });
 
   it('invites when leaving offline, and changes only messaging between the full-access types', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const client = await clientOf(business, { type: 'offline' });
     expect((await business.admin.put(`/api/v1/clients/${client.id}/type`, { type: 'full_access_one_way' })).body.appAccess).toBe('invited');
     expect((await business.admin.put(`/api/v1/clients/${client.id}/type`, { type: 'full_access' })).body).toMatchObject({ type: 'full_access', appAccess: 'invited' });
@@ -58,16 +51,16 @@ describe('PUT /api/v1/clients/:id/type', () => {
   });
 
   it('400 for an unknown type, 404 for an unknown, foreign or other coach\'s client', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const client = await clientOf(business);
     expectProblem(await business.admin.put(`/api/v1/clients/${client.id}/type`, { type: 'vip' }), 400, 'validation_failed');
     expectProblem(await business.admin.put(`/api/v1/clients/${randomUUID()}/type`, { type: 'offline' }), 404, 'not_found');
-    expectProblem(await (await signUp(api)).admin.put(`/api/v1/clients/${client.id}/type`, { type: 'offline' }), 404, 'not_found');
+    expectProblem(await (await signUp(inProcess.api)).admin.put(`/api/v1/clients/${client.id}/type`, { type: 'offline' }), 404, 'not_found');
     expectProblem(await (await addCoach(business)).api.put(`/api/v1/clients/${client.id}/type`, { type: 'offline' }), 404, 'not_found');
   });
 
   it('loses no update when two type changes race on one client', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const client = await clientOf(business, { type: 'full_access' });
     const [a, b] = await Promise.all([
       business.admin.put(`/api/v1/clients/${client.id}/type`, { type: 'offline' }),
@@ -84,13 +77,13 @@ describe('PUT /api/v1/clients/:id/type', () => {
 
 describe('POST /api/v1/clients/bulk/type', () => {
   it('changes many, reports each outcome and a summary; one bad id never stops the others', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const a = await clientOf(business, { type: 'offline' });
     const b = await clientOf(business, { type: 'full_access' });
     const c = await clientOf(business, { type: 'full_access_one_way' });
     const deleted = await clientOf(business);
     await business.admin.call('DELETE', `/api/v1/clients/${deleted.id}`);
-    const foreign = await clientOf(await signUp(api));
+    const foreign = await clientOf(await signUp(inProcess.api));
     const response = await business.admin.post('/api/v1/clients/bulk/type', {
       clientIds: [a.id, b.id, c.id, deleted.id, foreign.id, 'not-an-id'],
       type: 'full_access_one_way',
@@ -109,7 +102,7 @@ describe('POST /api/v1/clients/bulk/type', () => {
   });
 
   it('dryRun reports exactly what would happen and changes nothing', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const ids = [(await clientOf(business, { type: 'offline' })).id, (await clientOf(business, { type: 'full_access' })).id, (await clientOf(business, { type: 'full_access' })).id];
     const preview = await business.admin.post('/api/v1/clients/bulk/type', { clientIds: ids, type: 'offline', dryRun: true });
     expect(preview.body.summary).toEqual({ changed: 2, unchanged: 1, failed: 0, invitationsToSend: 0, accessRevoked: 2 });
@@ -119,7 +112,7 @@ describe('POST /api/v1/clients/bulk/type', () => {
   });
 
   it('changes nothing twice when retried with the same Idempotency-Key', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const client = await clientOf(business, { type: 'offline' });
     const key = randomUUID();
     const first = await business.admin.post('/api/v1/clients/bulk/type', { clientIds: [client.id], type: 'full_access' }, { 'idempotency-key': key });
@@ -129,7 +122,7 @@ describe('POST /api/v1/clients/bulk/type', () => {
   });
 
   it('400 for no ids, more than 500, or an unknown type', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     expectProblem(await business.admin.post('/api/v1/clients/bulk/type', { clientIds: [], type: 'offline' }), 400, 'validation_failed');
     const many = Array.from({ length: 501 }, () => randomUUID());
     expectProblem(await business.admin.post('/api/v1/clients/bulk/type', { clientIds: many, type: 'offline' }), 400, 'validation_failed');
@@ -139,21 +132,21 @@ describe('POST /api/v1/clients/bulk/type', () => {
 
 describe('GET /api/v1/account/seats', () => {
   it('counts seats by type; every active client takes one', async () => {
-    const business = await signUp(api, 5);
+    const business = await signUp(inProcess.api, 5);
     await clientOf(business, { type: 'full_access' });
     await clientOf(business, { type: 'offline' });
     await clientOf(business, { type: 'offline' });
     const seats = await business.admin.get('/api/v1/account/seats');
     expect(seats.status).toBe(200);
     expect(seats.body).toEqual({ limit: 5, used: 3, available: 2, byType: { full_access: 1, full_access_one_way: 0, offline: 2 }, pending: 0 });
-    const unlimited = await signUp(api);
+    const unlimited = await signUp(inProcess.api);
     expect((await unlimited.admin.get('/api/v1/account/seats')).body).toMatchObject({ limit: null, available: null, used: 0 });
   });
 });
 
 describe('PATCH /api/v1/clients/:id', () => {
   it('edits contact details, answers a new ETag, and honours If-Match', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const client = await clientOf(business);
     const edited = await business.admin.patch(`/api/v1/clients/${client.id}`, { lastName: 'Byron', phone: '+44 1234' }, { 'if-match': '"0"' });
     expect(edited.status).toBe(200);
@@ -165,7 +158,7 @@ describe('PATCH /api/v1/clients/:id', () => {
   });
 
   it('keeps e-mails unique per account, and frees the old address for another client', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const a = await clientOf(business);
     const b = await clientOf(business);
     expectProblem(await business.admin.patch(`/api/v1/clients/${a.id}`, { email: b.email.toUpperCase() }), 409, 'email_taken');
@@ -176,17 +169,17 @@ describe('PATCH /api/v1/clients/:id', () => {
   });
 
   it('400 for invalid values or unknown fields, 404 for a foreign client', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const client = await clientOf(business);
     expectProblem(await business.admin.patch(`/api/v1/clients/${client.id}`, { email: 'nope' }), 400, 'validation_failed');
     expectProblem(await business.admin.patch(`/api/v1/clients/${client.id}`, { type: 'offline' }), 400, 'validation_failed');
-    expectProblem(await (await signUp(api)).admin.patch(`/api/v1/clients/${client.id}`, { firstName: 'X' }), 404, 'not_found');
+    expectProblem(await (await signUp(inProcess.api)).admin.patch(`/api/v1/clients/${client.id}`, { firstName: 'X' }), 404, 'not_found');
   });
 });
 
 describe('notes, coach reassignment, login details and password resets', () => {
   it('adds notes, listed on the profile', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const client = await clientOf(business);
     const note = await business.admin.post(`/api/v1/clients/${client.id}/notes`, { body: 'Left knee: no jumps for 2 weeks.' });
     expect(note.status).toBe(201);
@@ -196,7 +189,7 @@ describe('notes, coach reassignment, login details and password resets', () => {
   });
 
   it('an admin reassigns a client to a coach, who then sees it; coaches cannot reassign', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const coach = await addCoach(business);
     const client = await clientOf(business);
     expectProblem(await coach.api.get(`/api/v1/clients/${client.id}`), 404, 'not_found');
@@ -208,7 +201,7 @@ describe('notes, coach reassignment, login details and password resets', () => {
   });
 
   it('accepts login-details and password-reset requests (202), and refuses them for offline clients (409)', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const full = await clientOf(business, { type: 'full_access' });
     const offline = await clientOf(business, { type: 'offline' });
     expect((await business.admin.post(`/api/v1/clients/${full.id}/login-details`)).status).toBe(202);
@@ -222,7 +215,7 @@ describe('notes, coach reassignment, login details and password resets', () => {
 
 describe('DELETE /api/v1/clients/:id', () => {
   it('deletes irreversibly: 404 afterwards, out of the list, seat and e-mail freed', async () => {
-    const business = await signUp(api, 1);
+    const business = await signUp(inProcess.api, 1);
     const client = await clientOf(business);
     expectProblem(await business.admin.post('/api/v1/clients', newClient()), 409, 'seat_limit_reached');
     const deleted = await business.admin.call('DELETE', `/api/v1/clients/${client.id}`);
@@ -236,14 +229,14 @@ describe('DELETE /api/v1/clients/:id', () => {
   });
 
   it('403 for a coach without delete_clients', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const coach = await addCoach(business);
     const client = (await coach.api.post('/api/v1/clients', newClient())).body;
     expectProblem(await coach.api.call('DELETE', `/api/v1/clients/${client.id}`), 403, 'forbidden');
   });
 
   it('leaves none of the personal values readable in the raw event store', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const personal = { firstName: 'Persephone', lastName: 'Quillfeather', phone: '+44 7700 900123', email: uniqueEmail('persephone') };
     const client = await clientOf(business, personal);
     await business.admin.patch(`/api/v1/clients/${client.id}`, { lastName: 'Quillfeather-Snow' });
@@ -251,7 +244,7 @@ describe('DELETE /api/v1/clients/:id', () => {
     await business.admin.put(`/api/v1/clients/${client.id}/type`, { type: 'offline' });
 
     const rawEvents = () => {
-      const db = new Database(join(system.dataDir, 'clients', 'events.sqlite'), { readonly: true });
+      const db = new Database(join(inProcess.system.dataDir, 'clients', 'events.sqlite'), { readonly: true });
       try {
         return db.prepare('SELECT type, data, metadata FROM events').all() as Array<{ type: string; data: string; metadata: string }>;
       } finally {
@@ -268,7 +261,7 @@ describe('DELETE /api/v1/clients/:id', () => {
       expect.arrayContaining(['ClientEnrolled', 'ClientAdded', 'ClientContactChanged', 'ClientNoteAdded', 'ClientTypeChanged', 'ClientRemoved', 'ClientDeleted']),
     );
     for (const row of rows) for (const value of values) expect(row.data + row.metadata).not.toContain(value);
-    const keys = new Database(join(system.dataDir, 'clients', 'keys.sqlite'), { readonly: true });
+    const keys = new Database(join(inProcess.system.dataDir, 'clients', 'keys.sqlite'), { readonly: true });
     try {
       expect(keys.prepare("SELECT COUNT(*) AS n FROM rm_subject_keys WHERE id = ?").get(client.id)).toEqual({ n: 0 });
     } finally {
@@ -279,7 +272,7 @@ describe('DELETE /api/v1/clients/:id', () => {
 
 describe('GET /api/v1/clients/:id/history', () => {
   it('is the audit trail, oldest first, with positions and actors', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const coach = await addCoach(business);
     const client = (await coach.api.post('/api/v1/clients', newClient({ firstName: 'Hist' }))).body;
     await coach.api.put(`/api/v1/clients/${client.id}/type`, { type: 'offline' });
@@ -297,7 +290,7 @@ describe('POST /api/v1/clients/import', () => {
   const csv = (lines: string[]) => ['firstName,lastName,email,phone,type', ...lines].join('\n');
 
   it('imports the good rows and reports each bad one with its spreadsheet row', async () => {
-    const business = await signUp(api, 4);
+    const business = await signUp(inProcess.api, 4);
     const existing = await clientOf(business);
     const body = csv([
       `Ada,Lovelace,${uniqueEmail('a')},,full_access`,
@@ -323,7 +316,7 @@ describe('POST /api/v1/clients/import', () => {
   });
 
   it('imports 2,000 rows in one streamed request', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     const lines = Array.from({ length: 2000 }, (_, i) => `Row${i},Client,${uniqueEmail(`bulk${i}`)},,offline`);
     const response = await business.admin.post('/api/v1/clients/import', csv(lines), { 'content-type': 'text/csv' });
     expect(response.body).toEqual({ created: 2000, failed: [], failedCount: 0, truncated: false, importId: expect.any(String) });
@@ -331,7 +324,7 @@ describe('POST /api/v1/clients/import', () => {
   }, 60_000);
 
   it('lets parallel imports together stay within the seats and the unique e-mails', async () => {
-    const business = await signUp(api, 30);
+    const business = await signUp(inProcess.api, 30);
     const shared = Array.from({ length: 20 }, (_, i) => uniqueEmail(`shared${i}`));
     const file = csv(shared.map((email, i) => `P${i},Parallel,${email},,offline`));
     const results = await Promise.all([0, 1, 2].map(() => business.admin.post('/api/v1/clients/import', file, { 'content-type': 'text/csv' })));
@@ -343,7 +336,7 @@ describe('POST /api/v1/clients/import', () => {
   }, 60_000);
 
   it('415 for another content type, 400 for a wrong header or an empty file, 403 without import_clients', async () => {
-    const business = await signUp(api);
+    const business = await signUp(inProcess.api);
     expectProblem(await business.admin.post('/api/v1/clients/import', { rows: [] }), 415, 'unsupported_media_type');
     expectProblem(await business.admin.post('/api/v1/clients/import', 'name,mail\nA,b@c.d', { 'content-type': 'text/csv' }), 400, 'validation_failed');
     expectProblem(await business.admin.post('/api/v1/clients/import', '', { 'content-type': 'text/csv' }), 400, 'validation_failed');

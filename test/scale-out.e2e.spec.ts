@@ -1,7 +1,8 @@
 import { poll as pollEvery, sleep } from './support/faults-load';
 import { runOpsVerify } from './support/faults-stores';
-import { Api, Business, newClient, signUp, uniqueEmail } from './support/http';
-import { PROCESSORS, ReplicatedDeployment, replicatedProcesses } from './support/replicas';
+import { Business, newClient, signUp, uniqueEmail } from './support/http';
+import { deployedForSuite } from './support/deployments';
+import { PROCESSORS, replicatedProcesses } from './support/replicas';
 
 /**
  * Issue 11: two replicas of every service over the machine's NATS, with the embedded stores shared
@@ -11,32 +12,21 @@ import { PROCESSORS, ReplicatedDeployment, replicatedProcesses } from './support
  */
 const LEASE_TTL_MS = 3000;
 
-let deployment: ReplicatedDeployment;
-let api: Api;
+const deployed = deployedForSuite(() => replicatedProcesses({ env: { CLIENTELE_LEASE_TTL_MS: String(LEASE_TTL_MS), CLIENTELE_REQUEST_TIMEOUT_MS: '3000' } }), 240_000);
 
 const poll = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) => pollEvery(what, timeoutMs, probe, 100);
 
 /** `ops verify` of the clients service's read models: equal to a fresh rebuild. */
 async function opsVerify(service: string): Promise<{ code: number; output: string }> {
-  const run = await runOpsVerify(deployment.env(service).DATA_DIR, service);
+  const run = await runOpsVerify(deployed.deployment.env(service).DATA_DIR, service);
   return { code: run.exitCode, output: run.stdout + run.stderr };
 }
-
-beforeAll(async () => {
-  deployment = replicatedProcesses({ env: { CLIENTELE_LEASE_TTL_MS: String(LEASE_TTL_MS), CLIENTELE_REQUEST_TIMEOUT_MS: '3000' } });
-  api = await deployment.start();
-}, 240_000);
-
-afterAll(async () => {
-  await deployment?.stop();
-  await deployment?.cleanup();
-}, 60_000);
 
 describe('two replicas of every service', () => {
   let business: Business;
 
   it('serves the roster through both gateways and both replicas of each service, with its rules intact', async () => {
-    business = await signUp(api, 3);
+    business = await signUp(deployed.api, 3);
     // Adds racing for the last seats, through both gateways and both clients replicas: exactly 3 win.
     const racing = await Promise.all(Array.from({ length: 8 }, () => business.admin.post('/api/v1/clients', newClient({ type: 'offline' }))));
     expect(racing.map((r) => r.status).sort()).toEqual([201, 201, 201, 409, 409, 409, 409, 409]);
@@ -59,20 +49,20 @@ describe('two replicas of every service', () => {
   }, 120_000);
 
   it('runs each projection and outbox relay in exactly one replica', async () => {
-    const holders = await deployment.leaseHolders();
+    const holders = await deployed.deployment.leaseHolders();
     const processors = PROCESSORS;
     for (const processor of processors) expect({ processor, held: !!holders[processor] }).toEqual({ processor, held: true });
     // Each processor's log says "is active in this replica" in one replica only.
     for (const processor of processors) {
       const service = processor.split('_')[0];
-      const active = deployment.replicas(service).filter((r) => deployment.output(r.name).includes(`${processor} is active in this replica`));
+      const active = deployed.deployment.replicas(service).filter((r) => deployed.deployment.output(r.name).includes(`${processor} is active in this replica`));
       expect({ processor, active: active.length }).toEqual({ processor, active: 1 });
     }
   });
 
   it('fails over when the replica running the clients projections is killed, and ends identical to a rebuild', async () => {
-    const holder = (await deployment.leaseHolders())['clients_views'].holder;
-    const victim = deployment.replicas('clients').find((r) => holder.includes(`:${r.process.child.pid}:`))!;
+    const holder = (await deployed.deployment.leaseHolders())['clients_views'].holder;
+    const victim = deployed.deployment.replicas('clients').find((r) => holder.includes(`:${r.process.child.pid}:`))!;
     expect(victim).toBeDefined();
     // Load across the kill: adds and purchases keep coming.
     const product = (await business.admin.post('/api/v1/products', { name: 'Failover camp', price: { amount: 1000, currency: 'EUR' } })).body;
@@ -84,7 +74,7 @@ describe('two replicas of every service', () => {
         const added = await business.admin.post('/api/v1/clients', newClient({ type: 'offline', lastName: `Load${i}` })).catch(() => undefined);
         if (added?.status === 201) acknowledged.push(added.body.id);
         const email = uniqueEmail(`buyer${i}`);
-        const bought = await api
+        const bought = await deployed.api
           .post('/api/v1/checkout', { productId: product.id, buyer: { firstName: 'B', lastName: `Buyer${i}`, email } }, { 'idempotency-key': `k-${email}` })
           .catch(() => undefined);
         if (bought?.status === 201) buyers.push(email);
@@ -92,11 +82,11 @@ describe('two replicas of every service', () => {
       }
     })();
     await sleep(1000);
-    await deployment.kill(victim.name);
+    await deployed.deployment.kill(victim.name);
     const killedAt = Date.now();
-    const survivor = deployment.replicas('clients')[0];
+    const survivor = deployed.deployment.replicas('clients')[0];
     await poll('the surviving replica takes over clients_views', LEASE_TTL_MS * 4, async () =>
-      deployment.output(survivor.name).includes('clients_views is active in this replica') ? true : undefined,
+      deployed.deployment.output(survivor.name).includes('clients_views is active in this replica') ? true : undefined,
     );
     const takeoverMs = Date.now() - killedAt;
     await sleep(1500);
@@ -118,21 +108,21 @@ describe('two replicas of every service', () => {
       expect(found).toBe(1);
     }
     // Restart the killed replica (it rejoins as a standby), stop writing, and compare with a rebuild.
-    await deployment.restart(victim.name);
+    await deployed.deployment.restart(victim.name);
     await sleep(1000);
     const verified = await opsVerify('clients');
     expect({ code: verified.code, output: verified.code === 0 ? '' : verified.output }).toEqual({ code: 0, output: '' });
   }, 180_000);
 
   it('never lets a holder paused past its TTL write again after it resumes', async () => {
-    const holder = (await deployment.leaseHolders())['clients_views'].holder;
-    const paused = deployment.replicas('clients').find((r) => holder.includes(`:${r.process.child.pid}:`))!;
-    const other = deployment.replicas('clients').find((r) => r !== paused)!;
-    const before = deployment.output(paused.name).length;
-    deployment.signal(paused.name, 'SIGSTOP');
+    const holder = (await deployed.deployment.leaseHolders())['clients_views'].holder;
+    const paused = deployed.deployment.replicas('clients').find((r) => holder.includes(`:${r.process.child.pid}:`))!;
+    const other = deployed.deployment.replicas('clients').find((r) => r !== paused)!;
+    const before = deployed.deployment.output(paused.name).length;
+    deployed.deployment.signal(paused.name, 'SIGSTOP');
     try {
       await poll('the other replica takes over while the holder is paused', LEASE_TTL_MS * 4, async () => {
-        const now = (await deployment.leaseHolders())['clients_views'];
+        const now = (await deployed.deployment.leaseHolders())['clients_views'];
         return now && !now.holder.includes(`:${paused.process.child.pid}:`) ? true : undefined;
       });
       // Writes while it is paused, projected by the new holder. The paused process still holds its
@@ -149,37 +139,37 @@ describe('two replicas of every service', () => {
         }
       }
     } finally {
-      deployment.signal(paused.name, 'SIGCONT');
+      deployed.deployment.signal(paused.name, 'SIGCONT');
     }
     // After it resumes, more writes; the resumed replica must stand down without writing.
     await sleep(500);
     for (let i = 0; i < 5; i++) expect((await business.admin.post('/api/v1/clients', newClient({ type: 'offline', lastName: `Resumed${i}` }))).status).toBe(201);
     await sleep(LEASE_TTL_MS);
-    const after = deployment.output(paused.name).slice(before);
+    const after = deployed.deployment.output(paused.name).slice(before);
     expect(after).toMatch(/clients_views stood down in this replica/);
     // It found the lease gone before writing: no commit of it was even attempted, let alone refused.
     expect(after).not.toMatch(/FencedOffError|clients_views failed/);
-    expect((await deployment.leaseHolders())['clients_views'].holder).toContain(`:${other.process.child.pid}:`);
+    expect((await deployed.deployment.leaseHolders())['clients_views'].holder).toContain(`:${other.process.child.pid}:`);
     expect((await business.admin.get('/api/v1/clients?search=Resumed')).body.total).toBe(5);
     const verified = await opsVerify('clients');
     expect({ code: verified.code, output: verified.code === 0 ? '' : verified.output }).toEqual({ code: 0, output: '' });
   }, 300_000);
 
   it('on SIGTERM, a replica finishes what it took, hands its leases over at once, and exits 0', async () => {
-    const holder = (await deployment.leaseHolders())['clients_views'].holder;
-    const leaving = deployment.replicas('clients').find((r) => holder.includes(`:${r.process.child.pid}:`))!;
-    const staying = deployment.replicas('clients').find((r) => r !== leaving)!;
+    const holder = (await deployed.deployment.leaseHolders())['clients_views'].holder;
+    const leaving = deployed.deployment.replicas('clients').find((r) => holder.includes(`:${r.process.child.pid}:`))!;
+    const staying = deployed.deployment.replicas('clients').find((r) => r !== leaving)!;
     const answers: number[] = [];
     let loading = true;
     const load = (async () => {
       for (let i = 0; loading; i++) answers.push((await business.admin.post('/api/v1/clients', newClient({ type: 'offline', lastName: `Leaving${i}` }))).status);
     })();
     await sleep(500);
-    const before = deployment.output(staying.name).length;
+    const before = deployed.deployment.output(staying.name).length;
     const stoppedAt = Date.now();
-    deployment.signal(leaving.name, 'SIGTERM');
+    deployed.deployment.signal(leaving.name, 'SIGTERM');
     await poll('the other replica takes clients_views over', LEASE_TTL_MS * 3, async () =>
-      deployment.output(staying.name).slice(before).includes('clients_views is active in this replica') ? true : undefined,
+      deployed.deployment.output(staying.name).slice(before).includes('clients_views is active in this replica') ? true : undefined,
     );
     const handoverMs = Date.now() - stoppedAt;
     expect(await leaving.process.exited).toBe(0);

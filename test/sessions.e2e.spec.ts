@@ -1,15 +1,9 @@
-import { deployedForSuite, separateProcesses, singleProcess } from './support/deployments';
+import { BOTH_MODES, deployedForSuite } from './support/deployments';
+import { eventually } from './support/eventually';
 import { addCoach, newClient, signUp } from './support/http';
 
 /** Sessions, programs and payments per session (issue 13), end to end, in both modes. */
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(probe: () => Promise<T>, accept: (value: T) => boolean) => eventually(probe, accept, { timeoutMs: 15_000 });
 
 const DAY = 24 * 3600_000;
 // One minute-aligned origin for the whole file: recomputing it from the clock at each call made a
@@ -18,10 +12,7 @@ const ORIGIN = Math.floor(Date.now() / 60_000) * 60_000;
 const at = (offsetMs: number) => new Date(ORIGIN + Math.floor(offsetMs / 60_000) * 60_000).toISOString();
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 
-describe.each([
-  ['in one process', singleProcess],
-  ['as separate processes over NATS', separateProcesses],
-])('sessions, programs and payments %s', (_mode, deploy) => {
+describe.each(BOTH_MODES)('sessions, programs and payments %s', (_mode, deploy) => {
   const deployed = deployedForSuite(deploy);
 
   it('schedules, refuses double-booking, reschedules, cancels (freeing the slot) and lists upcoming and past sessions', async () => {

@@ -1,39 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM, launchChromium } from './support/browser';
+import { describeWithChromium, launchChromium } from './support/browser';
 import { PASSWORD, mailToken, newClient, signUp, uniqueEmail } from './support/http';
-import { RunningSystem, startInProcess } from './support/in-process';
+import { webAppForSuite } from './support/web-app';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildWeb } = require('../tools/build-web.js') as { buildWeb: (dir: string, options?: { minify?: boolean }) => Promise<string> };
-
-const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
-if (!chromiumAvailable()) process.stdout.write(`Confirm-email browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
+const describeIfChromium = describeWithChromium('Confirm-email browser suite');
 
 /**
  * A client whose coach changed their address opens the confirmation link from the mail: the page
  * confirms it, and from then on the client signs in with the new address through the sign-in page.
  */
 describeIfChromium('a client confirms a new sign-in address in the browser (headless Chromium)', () => {
-  let system: RunningSystem;
+  const system = webAppForSuite();
   let browser: Browser;
   let page: Page;
-  let webDir: string;
 
   beforeAll(async () => {
-    webDir = await buildWeb(mkdtempSync(join(tmpdir(), 'clientele-web-')), { minify: false });
-    system = await startInProcess({ CLIENTELE_WEB_DIR: webDir });
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1024, height: 800 }, locale: 'en-US' })).newPage();
-  }, 90_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
   });
+
+  afterAll(() => browser?.close());
 
   it('opens the link from the mail, confirms the address, and signs in with it', async () => {
     const api = system.api;

@@ -1,36 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM, launchChromium } from './support/browser';
+import { describeWithChromium, launchChromium } from './support/browser';
 import { newClient, signUp } from './support/http';
-import { RunningSystem, startInProcess } from './support/in-process';
+import { webAppForSuite } from './support/web-app';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildWeb } = require('../tools/build-web.js') as { buildWeb: (dir: string, options?: { minify?: boolean }) => Promise<string> };
-
-const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
-if (!chromiumAvailable()) process.stdout.write(`Web app notes browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
+const describeIfChromium = describeWithChromium('Web app notes browser suite');
 
 /** Issue 17: the profile carries only the latest notes; the Overview pages older ones in with "Show more". */
 describeIfChromium('coach notes in the web app (headless Chromium, embedded profile)', () => {
-  let system: RunningSystem;
+  const system = webAppForSuite();
   let browser: Browser;
   let page: Page;
-  let webDir: string;
 
   beforeAll(async () => {
-    webDir = await buildWeb(mkdtempSync(join(tmpdir(), 'clientele-web-')), { minify: false });
-    system = await startInProcess({ CLIENTELE_WEB_DIR: webDir });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  }, 90_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
   });
+
+  afterAll(() => browser?.close());
 
   it('shows the latest 5 notes, loads older ones a page at a time, and starts again from the newest after a new note', async () => {
     const business = await signUp(system.api);

@@ -1,19 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM, launchChromium } from './support/browser';
+import { describeWithChromium, launchChromium } from './support/browser';
 import { uniqueEmail } from './support/http';
-import { RunningSystem, startInProcess } from './support/in-process';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildWeb } = require('../tools/build-web.js') as { buildWeb: (dir: string, options?: { minify?: boolean }) => Promise<string> };
+import { webAppForSuite } from './support/web-app';
 
 // The README's screenshots are taken only with UPDATE_SCREENSHOTS=1; ordinary runs take none and leave the tree as it is.
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(__dirname, '..', 'docs', 'screenshots') : null;
 const PASSWORD = 'correct horse battery';
-const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
-if (!chromiumAvailable()) process.stdout.write(`Web app sessions browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
+const describeIfChromium = describeWithChromium('Web app sessions browser suite');
 
 /**
  * A fixed-offset time zone in which it is about midday now, so that a session a quarter of an hour
@@ -26,27 +21,22 @@ function middayTimeZone(): string {
 }
 
 describeIfChromium('sessions, programs and payments in the coach web app (headless Chromium, embedded profile)', () => {
-  let system: RunningSystem;
+  const system = webAppForSuite();
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let webDir: string;
   const timezoneId = middayTimeZone();
 
   beforeAll(async () => {
-    webDir = await buildWeb(mkdtempSync(join(tmpdir(), 'clientele-web-')), { minify: false });
-    system = await startInProcess({ CLIENTELE_WEB_DIR: webDir });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId });
     page = await context.newPage();
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-  }, 90_000);
+  });
 
   afterAll(async () => {
     await context?.close();
     await browser?.close();
-    await system?.stop();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
   });
 
   const url = (path: string) => `${system.api.baseUrl}${path}`;

@@ -1,40 +1,29 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM, launchChromium } from './support/browser';
+import { describeWithChromium, launchChromium } from './support/browser';
 import { uniqueEmail } from './support/http';
-import { RunningSystem, startInProcess } from './support/in-process';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildWeb } = require('../tools/build-web.js') as { buildWeb: (dir: string, options?: { minify?: boolean }) => Promise<string> };
+import { webAppForSuite } from './support/web-app';
 
 // The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; ordinary runs leave the tree as it is.
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(__dirname, '..', 'docs', 'screenshots') : join(tmpdir(), 'clientele-screenshots');
 const PASSWORD = 'correct horse battery';
-const describeIfChromium = chromiumAvailable() ? describe : describe.skip;
-if (!chromiumAvailable()) process.stdout.write(`Web app browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
+const describeIfChromium = describeWithChromium('Web app browser suite');
 
 describeIfChromium('the coach web app in headless Chromium (embedded profile)', () => {
-  let system: RunningSystem;
+  const system = webAppForSuite({ startTimeoutMs: 60_000 });
   let browser: Browser;
   let page: Page;
-  let webDir: string;
   const owner = { email: uniqueEmail('maya'), business: 'Stone Fitness' };
 
   beforeAll(async () => {
-    webDir = await buildWeb(mkdtempSync(join(tmpdir(), 'clientele-web-')), { minify: false });
-    system = await startInProcess({ CLIENTELE_WEB_DIR: webDir });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     mkdirSync(SCREENSHOTS, { recursive: true });
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
   });
+
+  afterAll(() => browser?.close());
 
   const url = (path: string) => `${system.api.baseUrl}${path}`;
   const shot = (name: string, target: Page = page) => target.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { EventStore, NewEvent, SQLITE_EVENT_STORE_SCHEMA } from '@clientele/platform/event-store';
 import type { PersonalDataCipher } from '@clientele/platform/privacy';
+import type { Prepare } from './measure';
 
 /** The event store's own pragmas (SqliteEventStore): WAL, synchronous=FULL. */
 export const EVENT_STORE_PRAGMAS = {
@@ -87,6 +88,45 @@ export function makeEvent(streamName: string): NewEvent {
   };
 }
 
+/** What one repetition of an append scenario (`append`, `postgres-store`) writes: `calls` appends of `batch` events each, over `streams` streams. */
+export interface AppendCase {
+  name: string;
+  calls: number;
+  streams: number;
+  batch: number;
+}
+
+/** One repetition's appends, round-robin over `streams`: the events are made here, before timing, so that only the appends are timed. */
+export function appendWorkload(streams: readonly string[], c: AppendCase): Array<{ stream: string; events: NewEvent[] }> {
+  return Array.from({ length: c.calls }, (_, i) => {
+    const stream = streams[i % streams.length];
+    return { stream, events: Array.from({ length: c.batch }, () => makeEvent(stream)) };
+  });
+}
+
+/**
+ * The `ours` side of an append scenario: the event store port. Its streams exist before timing
+ * (created here with their first event), so that every timed append carries an exact expected
+ * revision, tracked from the previous append's answer.
+ */
+export async function portAppendSide(store: Pick<EventStore, 'appendToStream'>, c: AppendCase): Promise<Prepare> {
+  const streams = streamNames('o', c.streams);
+  const revisions = new Map<string, number>();
+  for (const stream of streams) {
+    const r = await store.appendToStream(stream, [makeEvent(stream)], { expectedRevision: 'no_stream' });
+    revisions.set(stream, r.nextExpectedRevision);
+  }
+  return () => {
+    const work = appendWorkload(streams, c);
+    return async () => {
+      for (const { stream, events } of work) {
+        const r = await store.appendToStream(stream, events, { expectedRevision: revisions.get(stream)! });
+        revisions.set(stream, r.nextExpectedRevision);
+      }
+    };
+  };
+}
+
 /** The state every side of `aggregate` folds its events into, with the same evolve. */
 export interface FoldedClient {
   events: number;
@@ -107,6 +147,28 @@ export function evolveClient(state: FoldedClient, event: { type: string; data: R
     sessions: state.sessions + (event.type === 'SessionCompleted' ? 1 : 0),
     coaches: state.coaches + (data.coachId !== undefined ? 1 : 0),
   };
+}
+
+/**
+ * What every side of a stream-read scenario (`aggregate`, `postgres-store`) does with the streams:
+ * reads `reads` of them in repetition `rep`'s own order (the same on every side), and checks each
+ * folded stream has all its `streamLength` events. The checksum (sessions folded) is logged, so
+ * that no side's fold can be skipped.
+ */
+export function streamReads(streams: readonly string[], reads: number, streamLength: number) {
+  const folded = {
+    checksum: 0,
+    order(rep: number): string[] {
+      const out: string[] = [];
+      while (out.length < reads) out.push(...shuffled(streams, rep + 1));
+      return out.slice(0, reads);
+    },
+    expectLength(state: FoldedClient): void {
+      if (state.events !== streamLength) throw new Error(`folded ${state.events} events, expected ${streamLength}`);
+      folded.checksum += state.sessions;
+    },
+  };
+  return folded;
 }
 
 /** Deterministic shuffle (mulberry32), so every side reads streams in the same order. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { domainEvent } from '@clientele/platform/application';
 import { SqliteEventStore } from '@clientele/platform/event-store';
 import { Figure, targets } from '../lib/figures';
-import { evolveClient, FoldedClient, initialClient, makeEvent, openRaw, RawRow, shuffled, streamNames } from '../lib/fixtures';
+import { evolveClient, FoldedClient, initialClient, makeEvent, openRaw, RawRow, streamNames, streamReads } from '../lib/fixtures';
 import { interleaved, Prepare } from '../lib/measure';
 import { loadPeer, quietPeer, withPeerRetry } from '../lib/peer';
 import type { Scenario } from '../lib/scenario';
@@ -63,16 +63,8 @@ export const aggregateScenario: Scenario = {
     const db = openRaw(file);
     db.pragma('wal_checkpoint(TRUNCATE)');
     const byStream = db.prepare<[string], RawRow>('SELECT * FROM events WHERE stream_name = ? ORDER BY revision ASC');
-    const order = (rep: number) => {
-      const out: string[] = [];
-      while (out.length < reads) out.push(...shuffled(streams, rep + 1));
-      return out.slice(0, reads);
-    };
-    let checksum = 0;
-    const expectLength = (state: FoldedClient) => {
-      if (state.events !== STREAM_LENGTH) throw new Error(`folded ${state.events} events, expected ${STREAM_LENGTH}`);
-      checksum += state.sessions;
-    };
+    const folded = streamReads(streams, reads, STREAM_LENGTH);
+    const { order, expectLength } = folded;
     const sides: Record<string, Prepare> = {
       ours: (rep) => {
         const names = order(rep);
@@ -119,7 +111,7 @@ export const aggregateScenario: Scenario = {
       context.log(
         `  ${reads} stream loads; median ms ours ${(result.ours.medianNs / 1e6).toFixed(1)}, raw ${(result.raw.medianNs / 1e6).toFixed(1)}` +
           (result.peer ? `, emmett ${(result.peer.medianNs / 1e6).toFixed(1)}` : '') +
-          ` (checksum ${checksum})`,
+          ` (checksum ${folded.checksum})`,
       );
       return [
         {

@@ -9,17 +9,10 @@
 import { join } from 'node:path';
 import { NewEvent, SqliteEventStore } from '@clientele/platform/event-store';
 import { Figure, targets } from '../lib/figures';
-import { categoryOf, countRows, makeEvent, openRaw, rawInsert, streamNames } from '../lib/fixtures';
+import { AppendCase, appendWorkload, categoryOf, countRows, makeEvent, openRaw, portAppendSide, rawInsert, streamNames } from '../lib/fixtures';
 import { interleaved, Prepare, SideResult } from '../lib/measure';
 import { loadPeer, peerDurability, peerRetries, PeerStore, quietPeer, withPeerRetry } from '../lib/peer';
 import type { Scenario, ScenarioContext } from '../lib/scenario';
-
-interface Case {
-  name: string;
-  calls: number;
-  streams: number;
-  batch: number;
-}
 
 export const appendScenario: Scenario = {
   name: 'append',
@@ -27,7 +20,7 @@ export const appendScenario: Scenario = {
   async run(context) {
     const q = context.quick;
     const reps = q ? { warmups: 1, reps: 2 } : { warmups: 2, reps: 7 };
-    const cases: Case[] = [
+    const cases: AppendCase[] = [
       { name: 'append-single', calls: q ? 40 : 500, streams: q ? 10 : 100, batch: 1 },
       { name: 'append-batch-10', calls: q ? 10 : 200, streams: q ? 5 : 50, batch: 10 },
       // One stream that grows to thousands of events: any per-append cost that grows with it shows.
@@ -64,7 +57,7 @@ const ms = (side: SideResult) => `${(side.medianNs / 1e6).toFixed(1)}`;
 
 async function measureCase(
   context: ScenarioContext,
-  c: Case,
+  c: AppendCase,
   reps: { warmups: number; reps: number },
   getPeerStore?: (options: { fileName: string }) => PeerStore,
 ): Promise<{ ours: SideResult; raw: SideResult; peer?: SideResult }> {
@@ -78,12 +71,7 @@ async function measureCase(
 
   // Streams exist before timing (created with their first event), so every timed append carries
   // an exact expected revision, tracked from the previous append's answer.
-  const oursStreams = streamNames('o', c.streams);
-  const oursRevision = new Map<string, number>();
-  for (const stream of oursStreams) {
-    const r = await store.appendToStream(stream, [makeEvent(stream)], { expectedRevision: 'no_stream' });
-    oursRevision.set(stream, r.nextExpectedRevision);
-  }
+  const ours = await portAppendSide(store, c);
   const rawAppend = db.transaction((stream: string, revision: number, events: readonly NewEvent[]) => {
     const recordedAt = new Date().toISOString();
     const category = categoryOf(stream);
@@ -109,22 +97,10 @@ async function measureCase(
   }
 
   // Events are made before timing; only the appends are timed.
-  const workload = (streams: readonly string[]) =>
-    Array.from({ length: c.calls }, (_, i) => {
-      const stream = streams[i % streams.length];
-      return { stream, events: Array.from({ length: c.batch }, () => makeEvent(stream)) };
-    });
+  const workload = (streams: readonly string[]) => appendWorkload(streams, c);
 
   const sides: Record<string, Prepare> = {
-    ours: () => {
-      const work = workload(oursStreams);
-      return async () => {
-        for (const { stream, events } of work) {
-          const r = await store.appendToStream(stream, events, { expectedRevision: oursRevision.get(stream)! });
-          oursRevision.set(stream, r.nextExpectedRevision);
-        }
-      };
-    },
+    ours,
     raw: () => {
       const work = workload(rawStreams);
       return () => {

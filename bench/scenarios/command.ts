@@ -18,11 +18,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { signUp, uniqueEmail } from '../../test/support/http';
+import { scenarioOnBusiness } from '../lib/business';
 import { Figure, targets } from '../lib/figures';
 import { makeEvent, openRaw, rawInsert } from '../lib/fixtures';
 import { HttpClient, LoadResult, natsUrl, runLoad } from '../lib/load';
 import { median, pct } from '../lib/measure';
-import type { Scenario, ScenarioContext } from '../lib/scenario';
+import type { ScenarioContext } from '../lib/scenario';
 import { forkTs, processStats, RunningSystem, stopChild, waitIdle } from '../lib/system';
 
 const CONCURRENCY = 8;
@@ -115,16 +116,19 @@ export async function compare(
   ];
 }
 
+/** The subject side of the command scenarios: AddClient through `client` (a business owner's), and the CPU time of the whole deployment. */
+export function addClientCalls(system: RunningSystem, client: HttpClient): Side {
+  return {
+    call: (i) => client.expect(201, 'POST', '/api/v1/clients', addClientBody(String(i))),
+    cpuMs: () => system.cpuMs(),
+  };
+}
+
+/** `addClientCalls` for a business signed up here, for a scenario that runs its own deployment (it closes `client`). */
 export async function addClientSide(system: RunningSystem): Promise<{ side: Side; client: HttpClient }> {
   const business = await signUp(system.api);
   const client = new HttpClient(system.url, business.token);
-  return {
-    client,
-    side: {
-      call: (i) => client.expect(201, 'POST', '/api/v1/clients', addClientBody(String(i))),
-      cpuMs: () => system.cpuMs(),
-    },
-  };
+  return { client, side: addClientCalls(system, client) };
 }
 
 /** p50 latency (ms) of a raw single-event append with one fsync, sequential, on this file system. */
@@ -148,47 +152,40 @@ function rawAppendLatency(file: string, count: number): number {
   }
 }
 
-export const commandEmbeddedScenario: Scenario = {
+export const commandEmbeddedScenario = scenarioOnBusiness({
   name: 'command-embedded',
   title: 'AddClient through the gateway, one process: req/s, p50/p99 vs a raw HTTP echo route on the same server',
   needs: 'embedded',
-  async run(context) {
-    const system = await context.embedded();
-    const { side, client } = await addClientSide(system);
-    const echo = new HttpClient(system.url);
-    try {
-      const figures = await compare(context, system, 'command-embedded', side, {
-        call: (i) => echo.expect(200, 'POST', ECHO_PATH, addClientBody(`echo${i}`)),
-        cpuMs: () => system.cpuMs(),
-      }, 'raw HTTP echo, same server');
-      // Context for the latency target: an AddClient answer waits for three durable writes (the
-      // roster append, the client's key, the client's stream), each one fsync; no implementation
-      // of the command can answer before them. This floor is the echo plus three raw appends.
-      const fsync = rawAppendLatency(join(context.dir, 'raw-latency.sqlite'), context.quick ? 50 : 300);
-      const echo1 = figures.find((f) => f.name === 'command-embedded-p50-1-in-flight')!;
-      context.log(`  raw single-event append (one fsync) p50 ${fsync.toFixed(3)} ms on this file system`);
-      figures.push({
-        ...echo1,
-        name: 'command-embedded-p50-1-in-flight-vs-durable',
-        floor: echo1.floor! + 3 * fsync,
-        floorIs: 'echo + 3 raw appends',
-      });
-      context.log(`  server process: RSS ${processStats(system.processes()[0].pid).rssMb.toFixed(0)} MB, peak ${processStats(system.processes()[0].pid).peakRssMb.toFixed(0)} MB`);
-      return figures;
-    } finally {
-      client.close();
-      echo.close();
-    }
+  async run(context, system, { admin, open }) {
+    const side = addClientCalls(system, admin);
+    const echo = open();
+    const figures = await compare(context, system, 'command-embedded', side, {
+      call: (i) => echo.expect(200, 'POST', ECHO_PATH, addClientBody(`echo${i}`)),
+      cpuMs: () => system.cpuMs(),
+    }, 'raw HTTP echo, same server');
+    // Context for the latency target: an AddClient answer waits for three durable writes (the
+    // roster append, the client's key, the client's stream), each one fsync; no implementation
+    // of the command can answer before them. This floor is the echo plus three raw appends.
+    const fsync = rawAppendLatency(join(context.dir, 'raw-latency.sqlite'), context.quick ? 50 : 300);
+    const echo1 = figures.find((f) => f.name === 'command-embedded-p50-1-in-flight')!;
+    context.log(`  raw single-event append (one fsync) p50 ${fsync.toFixed(3)} ms on this file system`);
+    figures.push({
+      ...echo1,
+      name: 'command-embedded-p50-1-in-flight-vs-durable',
+      floor: echo1.floor! + 3 * fsync,
+      floorIs: 'echo + 3 raw appends',
+    });
+    context.log(`  server process: RSS ${processStats(system.processes()[0].pid).rssMb.toFixed(0)} MB, peak ${processStats(system.processes()[0].pid).peakRssMb.toFixed(0)} MB`);
+    return figures;
   },
-};
+});
 
-export const commandDistributedScenario: Scenario = {
+export const commandDistributedScenario = scenarioOnBusiness({
   name: 'command-distributed',
   title: 'AddClient through the gateway, one process per service over NATS: req/s, p50/p99 vs raw nats.js request/reply + raw append',
   needs: 'distributed',
-  async run(context) {
-    const system = await context.distributed();
-    const { side, client } = await addClientSide(system);
+  async run(context, system, { admin }) {
+    const side = addClientCalls(system, admin);
     const subject = `bench.raw-append.${randomUUID()}`;
     const responder = await forkTs<string>('bench/servers/raw-append-responder.ts', [subject, join(context.dir, 'raw-append.sqlite')], { NATS_URL: natsUrl() });
     const nc = await connect({ servers: natsUrl() });
@@ -212,9 +209,8 @@ export const commandDistributedScenario: Scenario = {
       context.log(`  peak RSS per process (MB): ${rss.join(', ')}`);
       return figures;
     } finally {
-      client.close();
       await nc.close();
       await stopChild(responder.child);
     }
   },
-};
+});

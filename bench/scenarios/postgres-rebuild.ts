@@ -11,7 +11,7 @@ import { Figure, targets } from '../lib/figures';
 import { EVENTS_PER_CLIENT } from '../lib/fixtures';
 import { probePostgres, withBenchDatabase } from '../lib/postgres';
 import type { Scenario } from '../lib/scenario';
-import { forkTs, profileFlags, stopChild } from '../lib/system';
+import { seedThenMeasure } from '../lib/rebuild-halves';
 import type { PostgresRebuildFigures } from '../servers/postgres-rebuild-child';
 
 const CHILD = 'bench/servers/postgres-rebuild-child.ts';
@@ -30,20 +30,12 @@ export const postgresRebuildScenario: Scenario = {
       throw new Error(`BENCH_PG_REBUILD_EVENTS must be a positive multiple of ${EVENTS_PER_CLIENT} (streams of ${EVENTS_PER_CLIENT} events), not ${process.env.BENCH_PG_REBUILD_EVENTS}`);
     }
     const r = await withBenchDatabase(probe.adminUrl, async ({ url }) => {
-      let seededIn = '';
-      if (!context.quick) {
-        const seeded = await forkTs<{ seconds: number }>(CHILD, ['seed', url, String(events)], {}, { timeoutMs: 900_000 });
-        await stopChild(seeded.child, 10_000);
-        seededIn = ` (seeded in ${seeded.message.seconds.toFixed(0)} s)`;
-      }
-      // The smoke run seeds and measures in one process, to start one process less.
-      const measured = await forkTs<PostgresRebuildFigures>(CHILD, [context.quick ? 'both' : 'measure', url, String(events)], {}, { execArgv: ['--expose-gc', ...profileFlags()], timeoutMs: 900_000 });
-      await stopChild(measured.child, 30_000);
+      const { figures, seededIn } = await seedThenMeasure<PostgresRebuildFigures>(CHILD, url, events, context.quick);
       context.log(
-        `  ${events.toLocaleString('en-US')} events${seededIn}: raw read ${measured.message.rawReadRate.toFixed(0)} ev/s, port readAll ${measured.message.portReadRate.toFixed(0)}, ` +
-          `rebuild ${measured.message.rebuildRate.toFixed(0)} ev/s; process high-water RSS ${measured.message.hwmRssMb.toFixed(0)} MB`,
+        `  ${events.toLocaleString('en-US')} events${seededIn}: raw read ${figures.rawReadRate.toFixed(0)} ev/s, port readAll ${figures.portReadRate.toFixed(0)}, ` +
+          `rebuild ${figures.rebuildRate.toFixed(0)} ev/s; process high-water RSS ${figures.hwmRssMb.toFixed(0)} MB`,
       );
-      return measured.message;
+      return figures;
     });
     const base = { scenario: 'postgres-rebuild', unit: 'events/s', floor: r.rawReadRate, floorIs: 'raw pg paged read, same SELECT', better: 'higher' as const };
     return [

@@ -23,7 +23,7 @@
 import { Client } from 'pg';
 import { NewEvent, PostgresEventStore, RecordedEvent, streamCategory } from '@clientele/platform/event-store';
 import { Figure, targets } from '../lib/figures';
-import { evolveClient, FoldedClient, initialClient, makeEvent, shuffled, streamNames } from '../lib/fixtures';
+import { AppendCase, appendWorkload, evolveClient, initialClient, makeEvent, portAppendSide, streamNames, streamReads } from '../lib/fixtures';
 import { interleaved, Prepare, SideResult } from '../lib/measure';
 import { probePostgres, withBenchDatabase } from '../lib/postgres';
 import type { Scenario, ScenarioContext } from '../lib/scenario';
@@ -34,13 +34,6 @@ const PAGE_SIZE = 2000;
 const SESSION_OPTIONS = '-c plan_cache_mode=force_custom_plan';
 /** The adapter's columns (EVENT_COLUMNS in postgres-event-store.ts). */
 const EVENT_COLUMNS = 'transaction_id::text AS transaction_id, seq, event_id, stream_name, revision, type, data, metadata, recorded_at';
-
-interface AppendCase {
-  name: string;
-  calls: number;
-  streams: number;
-  batch: number;
-}
 
 interface RawEventRow {
   transaction_id: string;
@@ -135,34 +128,16 @@ async function measureAppends(url: string, c: AppendCase, reps: { warmups: numbe
   try {
     // Streams exist before timing (created with their first event), so every timed append carries
     // an exact expected revision, tracked from the previous append's answer.
-    const oursStreams = streamNames('o', c.streams);
-    const oursRevision = new Map<string, number>();
-    for (const stream of oursStreams) {
-      const r = await store.appendToStream(stream, [makeEvent(stream)], { expectedRevision: 'no_stream' });
-      oursRevision.set(stream, r.nextExpectedRevision);
-    }
+    const ours = await portAppendSide(store, c);
     const rawStreams = streamNames('r', c.streams);
     const rawRevision = new Map<string, number>();
     for (const stream of rawStreams) rawRevision.set(stream, await rawAppend(stream, 'no_stream', [makeEvent(stream)]));
 
     // Events are made before timing; only the appends are timed.
-    const workload = (streams: readonly string[]) =>
-      Array.from({ length: c.calls }, (_, i) => {
-        const stream = streams[i % streams.length];
-        return { stream, events: Array.from({ length: c.batch }, () => makeEvent(stream)) };
-      });
     const sides: Record<'ours' | 'raw', Prepare> = {
-      ours: () => {
-        const work = workload(oursStreams);
-        return async () => {
-          for (const { stream, events } of work) {
-            const r = await store.appendToStream(stream, events, { expectedRevision: oursRevision.get(stream)! });
-            oursRevision.set(stream, r.nextExpectedRevision);
-          }
-        };
-      },
+      ours,
       raw: () => {
-        const work = workload(rawStreams);
+        const work = appendWorkload(rawStreams, c);
         return async () => {
           for (const { stream, events } of work) rawRevision.set(stream, await rawAppend(stream, rawRevision.get(stream)!, events));
         };
@@ -202,16 +177,8 @@ async function measureReads(
     // Fresh statistics, as autovacuum would give a table of this size, so both sides get the same plans.
     await raw.query(`ANALYZE "${schema}".events`);
 
-    const order = (rep: number) => {
-      const out: string[] = [];
-      while (out.length < reads) out.push(...shuffled(streams, rep + 1));
-      return out.slice(0, reads);
-    };
-    let checksum = 0;
-    const expectLength = (state: FoldedClient) => {
-      if (state.events !== STREAM_LENGTH) throw new Error(`folded ${state.events} events, expected ${STREAM_LENGTH}`);
-      checksum += state.sessions;
-    };
+    const folded = streamReads(streams, reads, STREAM_LENGTH);
+    const { order, expectLength } = folded;
     const byStream = `SELECT ${EVENT_COLUMNS} FROM "${schema}".events
         WHERE stream_name = $1
         ORDER BY revision ASC
@@ -243,7 +210,7 @@ async function measureReads(
         },
       },
     });
-    context.log(`  ${reads} stream loads; median ms ours ${ms(loads.ours)}, raw ${ms(loads.raw)} (checksum ${checksum})`);
+    context.log(`  ${reads} stream loads; median ms ours ${ms(loads.ours)}, raw ${ms(loads.raw)} (checksum ${folded.checksum})`);
 
     const page = `SELECT ${EVENT_COLUMNS} FROM "${schema}".events
         WHERE (transaction_id, seq) > ($1::xid8, $2::bigint)

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Figure, targets } from '../lib/figures';
 import type { Scenario } from '../lib/scenario';
-import { forkTs, profileFlags, stopChild } from '../lib/system';
+import { seedThenMeasure } from '../lib/rebuild-halves';
 import type { RebuildFigures } from '../servers/rebuild-child';
 
 const CHILD = 'bench/servers/rebuild-child.ts';
@@ -29,16 +29,7 @@ export const rebuildScenario: Scenario = {
     for (const size of sizes) {
       const dir = mkdtempSync(join(context.dir, `rebuild-${size}-`));
       try {
-        let seededIn = '';
-        if (!context.quick) {
-          const seeded = await forkTs<{ seconds: number }>(CHILD, ['seed', dir, String(size)], {}, { timeoutMs: 900_000 });
-          await stopChild(seeded.child, 10_000);
-          seededIn = ` (seeded in ${seeded.message.seconds.toFixed(0)} s)`;
-        }
-        // The smoke run seeds and measures in one process, to start one process less.
-        const measured = await forkTs<RebuildFigures>(CHILD, [context.quick ? 'both' : 'measure', dir, String(size)], {}, { execArgv: ['--expose-gc', ...profileFlags()], timeoutMs: 900_000 });
-        await stopChild(measured.child, 30_000);
-        const r = measured.message;
+        const { figures: r, seededIn } = await seedThenMeasure<RebuildFigures>(CHILD, dir, size, context.quick);
         results.push(r);
         context.log(
           `  ${size.toLocaleString('en-US')} events${seededIn}: raw read ${r.rawReadRate.toFixed(0)} ev/s ` +

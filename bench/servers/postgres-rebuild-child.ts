@@ -23,8 +23,8 @@ import { rebuildProjection } from '../../apps/ops/src/rebuild/rebuild';
 import { CLIENT_INDEXES, CLIENT_SEARCH_FIELDS } from '../../libs/clients/service/src/read-models/clients.projection';
 import { EVENTS_PER_CLIENT, seedClientHistories } from '../lib/fixtures';
 import { median } from '../lib/measure';
+import { PAGE_SIZE, portReadRate, runRebuildChild } from '../lib/rebuild-child-main';
 
-const PAGE_SIZE = 2000;
 const SCHEMAS = { events: 'clients', readModels: 'clients_rm', keys: 'clients_keys' };
 /** The event store pool's session setting, given to the floor's connection too. */
 const SESSION_OPTIONS = '-c plan_cache_mode=force_custom_plan';
@@ -99,19 +99,7 @@ async function measure(url: string, events: number): Promise<PostgresRebuildFigu
       if (rows !== events) throw new Error(`read ${rows} rows, ${events} expected`);
       return rows / seconds(t);
     };
-    const portRead = async () => {
-      const t = process.hrtime.bigint();
-      let read = 0;
-      let after: bigint | undefined;
-      for (;;) {
-        const batch = await store.readAll({ after, maxCount: PAGE_SIZE, filter: { streamCategories: ['client'] } });
-        if (batch.length === 0) break;
-        read += batch.length;
-        after = batch[batch.length - 1].position;
-      }
-      if (read !== events) throw new Error(`read ${read} events through the port, ${events} expected`);
-      return read / seconds(t);
-    };
+    const portRead = () => portReadRate(store, events);
     // Interleaved, since the machine is shared: raw, port, raw, port; the rebuild; raw once more.
     const rawRates = [await rawRead()];
     const portRates = [await portRead()];
@@ -134,28 +122,4 @@ async function measure(url: string, events: number): Promise<PostgresRebuildFigu
   }
 }
 
-async function main(): Promise<void> {
-  const [mode, url, count] = process.argv.slice(2);
-  const events = Number(count);
-  const send = (message: object) => new Promise<void>((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
-  if (mode === 'seed') {
-    const t = process.hrtime.bigint();
-    await seed(url, events);
-    await send({ seconds: seconds(t) });
-  } else if (mode === 'measure') {
-    await send(await measure(url, events));
-  } else if (mode === 'both') {
-    await seed(url, events);
-    await send(await measure(url, events));
-  } else {
-    throw new Error(`unknown mode ${mode}`);
-  }
-}
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+runRebuildChild({ seed, measure });

@@ -7,9 +7,9 @@
  * argv: <subject> <sqlite file>. Sends 'ready' to the parent once subscribed.
  */
 import Database from 'better-sqlite3';
-import { connect } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { SQLITE_EVENT_STORE_SCHEMA } from '@clientele/platform/event-store';
+import { serveRawAppends } from '../lib/raw-responder';
 
 async function main(): Promise<void> {
   const [subject, filename] = process.argv.slice(2);
@@ -22,24 +22,7 @@ async function main(): Promise<void> {
     `INSERT INTO events (event_id, stream_name, category, revision, type, data, metadata, recorded_at) VALUES (?, ?, 'client', 0, 'ClientAdded', ?, ?, ?)`,
   );
   const append = db.transaction((data: string) => insert.run(randomUUID(), `client-${randomUUID()}`, data, '{}', new Date().toISOString()));
-  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  nc.subscribe(subject, {
-    callback: (_error, msg) => {
-      const request = JSON.parse(decoder.decode(msg.data)) as { data: unknown };
-      const info = append.immediate(JSON.stringify(request.data));
-      msg.respond(encoder.encode(JSON.stringify({ ok: true, position: Number(info.lastInsertRowid) })));
-    },
-  });
-  await nc.flush();
-  process.send?.('ready');
-  process.on('SIGTERM', () => {
-    void nc.close().finally(() => {
-      db.close();
-      process.exit(0);
-    });
-  });
+  await serveRawAppends(subject, (data) => Number(append.immediate(data).lastInsertRowid), () => db.close());
 }
 
 main().catch((error) => {

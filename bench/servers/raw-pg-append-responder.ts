@@ -9,10 +9,10 @@
  *
  * argv: <subject> <database url> <pool size>. Sends 'ready' to the parent once subscribed.
  */
-import { connect } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { PostgresEventStore } from '@clientele/platform/event-store';
+import { serveRawAppends } from '../lib/raw-responder';
 
 const SCHEMA = 'raw_floor';
 
@@ -33,24 +33,7 @@ async function main(): Promise<void> {
     if (row.outcome !== 'appended') throw new Error(`raw append: ${row.outcome}`);
     return `${row.transaction_id}:${row.seq}`;
   };
-  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  nc.subscribe(subject, {
-    callback: (_error, msg) => {
-      const request = JSON.parse(decoder.decode(msg.data)) as { data: unknown };
-      append(JSON.stringify(request.data)).then(
-        (position) => msg.respond(encoder.encode(JSON.stringify({ ok: true, position }))),
-        // The caller fails on an answer that is not ok.
-        (error: unknown) => msg.respond(encoder.encode(JSON.stringify({ ok: false, error: String((error as Error)?.message ?? error) }))),
-      );
-    },
-  });
-  await nc.flush();
-  process.send?.('ready');
-  process.on('SIGTERM', () => {
-    void nc.close().finally(() => pool.end().finally(() => process.exit(0)));
-  });
+  await serveRawAppends(subject, append, () => pool.end());
 }
 
 main().catch((error) => {

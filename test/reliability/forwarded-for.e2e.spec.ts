@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Api } from '../support/http';
-import { RunningSystem, startInProcess } from '../support/in-process';
-import { removeNamespace } from '../support/nats-cleanup';
+import { distributedInProcessForSuite } from '../support/in-process';
 
 /**
  * Issue 17, finding 7: in the distributed profile the gateway believed X-Forwarded-For from anyone,
@@ -12,17 +10,7 @@ import { removeNamespace } from '../support/nats-cleanup';
  */
 const LIMIT = 5;
 
-const distributed = (namespace: string, env: Record<string, string> = {}) =>
-  startInProcess({
-    CLIENTELE_PROFILE: 'distributed',
-    CLIENTELE_EVENT_STORE: 'sqlite',
-    CLIENTELE_DOCUMENT_STORE: 'sqlite',
-    CLIENTELE_MAIL: 'dev-mailbox',
-    CLIENTELE_NATS_NAMESPACE: namespace,
-    NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    CLIENTELE_AUTH_RATE_LIMIT: String(LIMIT),
-    ...env,
-  });
+const distributedForSuite = (env: Record<string, string> = {}) => distributedInProcessForSuite({ CLIENTELE_AUTH_RATE_LIMIT: String(LIMIT), ...env });
 
 /** A sign-in attempt (a wrong password for nobody: only whether the limit let it through matters). */
 const attempt = async (api: Api, forwardedFor?: string) =>
@@ -34,16 +22,7 @@ let n = 0;
 const rotating = () => `198.51.100.${(n++ % 250) + 1}`;
 
 describe('no trusted proxy (the default): X-Forwarded-For is ignored', () => {
-  let system: RunningSystem;
-  const namespace = `e2e-${randomUUID().slice(0, 8)}`;
-
-  beforeAll(async () => {
-    system = await distributed(namespace);
-  }, 60_000);
-  afterAll(async () => {
-    await system?.stop();
-    await removeNamespace(namespace).catch(() => undefined);
-  });
+  const system = distributedForSuite();
 
   it('a rotating header does not get past the per-address limit of the socket', async () => {
     for (let i = 0; i < LIMIT; i++) expect(await attempt(system.api, rotating())).not.toBe(429);
@@ -56,16 +35,7 @@ describe('no trusted proxy (the default): X-Forwarded-For is ignored', () => {
 });
 
 describe('the socket address is a trusted proxy: X-Forwarded-For names the client', () => {
-  let system: RunningSystem;
-  const namespace = `e2e-${randomUUID().slice(0, 8)}`;
-
-  beforeAll(async () => {
-    system = await distributed(namespace, { CLIENTELE_TRUSTED_PROXIES: '127.0.0.1,::1' });
-  }, 60_000);
-  afterAll(async () => {
-    await system?.stop();
-    await removeNamespace(namespace).catch(() => undefined);
-  });
+  const system = distributedForSuite({ CLIENTELE_TRUSTED_PROXIES: '127.0.0.1,::1' });
 
   it('counts each forwarded client on its own, so one at its limit does not lock out the others behind the proxy', async () => {
     for (let i = 0; i < LIMIT; i++) expect(await attempt(system.api, '203.0.113.7')).not.toBe(429);

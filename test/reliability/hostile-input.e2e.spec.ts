@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Api, Business, PASSWORD, login, signUp } from '../support/http';
-import { RunningSystem, startInProcess } from '../support/in-process';
+import { inProcessForSuite } from '../support/in-process';
 import { recordFuzz } from '../support/reliability-report';
 
 /**
@@ -43,22 +43,20 @@ const hostileBody = fc.oneof(
 const hostileQuery = fc.dictionary(fc.constantFrom(...QUERY), fc.oneof(hostileString, fc.constantFrom('-1', '0', '1e9', 'NaN', '[object Object]')), { maxKeys: 4 });
 
 describe('hostile input: a fuzzer over every route', () => {
-  let system: RunningSystem;
+  const inProcess = inProcessForSuite();
   let business: Business;
   let routes: { method: string; path: string }[];
   const stats = { cases: 0, fiveHundreds: 0 };
 
   beforeAll(async () => {
-    system = await startInProcess();
-    business = await signUp(system.api);
-    const doc = (await system.api.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+    business = await signUp(inProcess.api);
+    const doc = (await inProcess.api.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
     routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })));
   }, 60_000);
 
   afterAll(async () => {
     process.stdout.write(`hostile input: ${routes?.length ?? 0} routes, ${stats.cases} fuzz cases run, ${stats.fiveHundreds} 5xx seen\n`);
     recordFuzz({ routes: routes?.length ?? 0, cases: stats.cases, fiveHundreds: stats.fiveHundreds });
-    await system?.stop();
   });
 
   const send = async (api: Api, method: string, path: string, body: unknown, query: Record<string, string>) => {
@@ -80,14 +78,14 @@ describe('hostile input: a fuzzer over every route', () => {
           stats.cases++;
           let response;
           try {
-            response = await send(anonymous ? system.api : business.admin, method, path, body, query);
+            response = await send(anonymous ? inProcess.api : business.admin, method, path, body, query);
           } catch (error) {
             failures.push(`${method} ${path} ${JSON.stringify(body)?.slice(0, 120)} ${JSON.stringify(query).slice(0, 80)} -> no answer: ${(error as Error).cause ?? error}`);
             return true;
           }
           // Logging out (or a password change that went through) ends the admin's tokens: sign in again for the next case.
           if (!anonymous && response.status < 300 && (path === '/api/v1/auth/logout' || path === '/api/v1/me/password')) {
-            business = { ...business, admin: system.api.as(await login(system.api, business.email)) };
+            business = { ...business, admin: inProcess.api.as(await login(inProcess.api, business.email)) };
           }
           if (response.status >= 500) {
             stats.fiveHundreds++;
@@ -125,7 +123,7 @@ describe('hostile input: a fuzzer over every route', () => {
     const huge = await business.admin.call<any>('POST', '/api/v1/clients', JSON.stringify({ firstName: 'x'.repeat(2 * 1024 * 1024) }), { 'content-type': 'application/json' });
     expect(huge.status).toBe(413);
     expect(huge.body.code).toBe('payload_too_large');
-    const signUpWithOperators = await system.api.post('/api/v1/accounts', { businessName: { $gt: '' }, owner: { firstName: 'a', lastName: 'b', email: { $ne: null }, password: PASSWORD }, __proto__: { admin: true } });
+    const signUpWithOperators = await inProcess.api.post('/api/v1/accounts', { businessName: { $gt: '' }, owner: { firstName: 'a', lastName: 'b', email: { $ne: null }, password: PASSWORD }, __proto__: { admin: true } });
     expect(signUpWithOperators.status).toBe(400);
     expect(signUpWithOperators.body.code).toBe('validation_failed');
   });

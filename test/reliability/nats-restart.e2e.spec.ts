@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { distributedSettings, newNamespace } from '../support/deployments';
 import { Api, ApiResponse, Business, listAllClients, newClient, signUp, uniqueEmail } from '../support/http';
 import { PrivateNatsServer, startNatsServer } from '../support/nats-server';
 import { poll, sleep, timed as timedRequest } from '../support/faults-load';
@@ -50,12 +51,9 @@ beforeAll(async () => {
   dataRoot = mkdtempSync(join(tmpdir(), 'clientele-e2e-nats-restart-'));
   const port = await freePort();
   const common = {
-    CLIENTELE_PROFILE: 'distributed',
-    CLIENTELE_EVENT_STORE: 'sqlite',
-    CLIENTELE_DOCUMENT_STORE: 'sqlite',
-    CLIENTELE_MAIL: 'dev-mailbox',
-    CLIENTELE_NATS_NAMESPACE: `e2e-${randomUUID().slice(0, 8)}`,
+    ...distributedSettings(newNamespace()),
     CLIENTELE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    // The suite's own NATS server, which it stops and starts again.
     NATS_URL: nats.url,
     JWT_SECRET: randomUUID() + randomUUID(),
     PORT: String(port),

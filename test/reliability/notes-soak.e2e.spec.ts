@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { until } from '../support/faults-load';
 import { Api, Business, newClient, signUp } from '../support/http';
-import { RunningSystem, startInProcess } from '../support/in-process';
+import { inProcessForSuite } from '../support/in-process';
 import { recordCheck } from '../support/reliability-report';
 
 /**
@@ -28,11 +28,7 @@ function settledMemory(): { rss: number; heap: number } {
   return { rss: mb(rss), heap: mb(heapUsed) };
 }
 
-let system: RunningSystem;
-beforeAll(async () => {
-  system = await startInProcess();
-}, 60_000);
-afterAll(() => system?.stop());
+const inProcess = inProcessForSuite();
 
 async function timedLoop(call: () => Promise<{ status: number }>, running: () => boolean): Promise<{ ms: number[]; failures: number }> {
   const ms: number[] = [];
@@ -49,8 +45,8 @@ async function timedLoop(call: () => Promise<{ status: number }>, running: () =>
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
 
 it(`${NOTES} notes of 5,000 characters on one client: all 201, other tenants keep answering, and the memory comes back`, async () => {
-  const attacker: Business = await signUp(system.api);
-  const neighbour: Business = await signUp(system.api);
+  const attacker: Business = await signUp(inProcess.api);
+  const neighbour: Business = await signUp(inProcess.api);
   for (let i = 0; i < 20; i++) await neighbour.admin.post('/api/v1/clients', newClient({ type: 'offline' }));
   const target = (await attacker.admin.post('/api/v1/clients', newClient({ type: 'offline' }))).body.id as string;
   const body = 'x'.repeat(5000);
@@ -63,7 +59,7 @@ it(`${NOTES} notes of 5,000 characters on one client: all 201, other tenants kee
 
   let loading = true;
   const neighbourReads = timedLoop(() => neighbour.admin.get('/api/v1/clients?pageSize=25'), () => loading);
-  const healthReads = timedLoop(() => system.api.get('/health'), () => loading);
+  const healthReads = timedLoop(() => inProcess.api.get('/health'), () => loading);
   const statuses: Record<number, number> = {};
   const started = Date.now();
   let sent = 0;

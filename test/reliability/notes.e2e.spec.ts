@@ -1,19 +1,17 @@
 import { addCoach, Business, newClient, signUp } from '../support/http';
-import { RunningSystem, startInProcess } from '../support/in-process';
+import { inProcessForSuite } from '../support/in-process';
 
 /**
  * Issue 17, finding 5: one client's notes must not grow the profile, and concurrent notes (or a
  * PATCH without If-Match among them) must not fail with concurrency_conflict. The notes are paged
  * at GET /clients/:id/notes, newest first, with the profile's 404 rules.
  */
-let system: RunningSystem;
+const inProcess = inProcessForSuite();
 let business: Business;
 
 beforeAll(async () => {
-  system = await startInProcess();
-  business = await signUp(system.api);
+  business = await signUp(inProcess.api);
 }, 60_000);
-afterAll(() => system?.stop());
 
 async function addClient(coachId?: string): Promise<string> {
   const added = await business.admin.post('/api/v1/clients', newClient({ type: 'offline', ...(coachId ? { coachId } : {}) }));
@@ -52,7 +50,7 @@ it("answers 404 for another account's client and for a client of another coach, 
   const other = await addCoach(business);
   const clientId = await addClient(coach.id);
   await business.admin.post(`/api/v1/clients/${clientId}/notes`, { body: 'Private' });
-  const stranger = await signUp(system.api);
+  const stranger = await signUp(inProcess.api);
 
   for (const caller of [stranger.admin, other.api]) {
     const answer = await caller.get(`/api/v1/clients/${clientId}/notes`);

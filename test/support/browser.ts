@@ -14,3 +14,10 @@ export function launchChromium(): Promise<Browser> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/** `describe` where Chromium is installed; elsewhere `describe.skip`, saying once which suite (`what`) it skipped and why. */
+export function describeWithChromium(what: string): jest.Describe {
+  if (chromiumAvailable()) return describe;
+  process.stdout.write(`${what} skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
+  return describe.skip;
+}

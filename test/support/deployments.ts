@@ -44,25 +44,35 @@ export function singleProcess(): Deployment {
   };
 }
 
-/** `env` adds settings to (or overrides those of) every service process, e.g. CLIENTELE_REQUEST_TIMEOUT_MS. */
-export function separateProcesses(env: Record<string, string> = {}): Deployment {
-  const root = mkdtempSync(join(tmpdir(), 'clientele-e2e-distributed-'));
-  const namespace = `e2e-${randomUUID().slice(0, 8)}`;
-  const jwtSecret = randomUUID() + randomUUID();
-  let processes: ClienteleProcess[] = [];
-  let port = 0;
-  const spawnService = (service: string) =>
-    spawnClientele(service, { ...common, CLIENTELE_SERVICES: service, DATA_DIR: join(root, service), PORT: String(port) }, compiledClientele().app(service));
-  const common = {
+/**
+ * The distributed profile on the NATS server on this machine, under `namespace`, with SQLite stores
+ * and the dev mailbox: what every service process of `separateProcesses` runs with, and what a suite
+ * that runs the distributed profile in its own process (`startInProcess`) gives it.
+ */
+export function distributedSettings(namespace: string): Record<string, string> {
+  return {
     CLIENTELE_PROFILE: 'distributed',
     CLIENTELE_EVENT_STORE: 'sqlite',
     CLIENTELE_DOCUMENT_STORE: 'sqlite',
     CLIENTELE_MAIL: 'dev-mailbox',
     CLIENTELE_NATS_NAMESPACE: namespace,
     NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    JWT_SECRET: jwtSecret,
-    ...env,
   };
+}
+
+/** A namespace of its own for one deployment's subjects and streams on the shared NATS server. */
+export const newNamespace = () => `e2e-${randomUUID().slice(0, 8)}`;
+
+/** `env` adds settings to (or overrides those of) every service process, e.g. CLIENTELE_REQUEST_TIMEOUT_MS. */
+export function separateProcesses(env: Record<string, string> = {}): Deployment {
+  const root = mkdtempSync(join(tmpdir(), 'clientele-e2e-distributed-'));
+  const namespace = newNamespace();
+  const jwtSecret = randomUUID() + randomUUID();
+  let processes: ClienteleProcess[] = [];
+  let port = 0;
+  const spawnService = (service: string) =>
+    spawnClientele(service, { ...common, CLIENTELE_SERVICES: service, DATA_DIR: join(root, service), PORT: String(port) }, compiledClientele().app(service));
+  const common = { ...distributedSettings(namespace), JWT_SECRET: jwtSecret, ...env };
   return {
     dataRoot: root,
     namespace,
@@ -92,17 +102,32 @@ export function separateProcesses(env: Record<string, string> = {}): Deployment 
   };
 }
 
+/** Both ways, for `describe.each(BOTH_MODES)('… %s', (_mode, deploy) => …)`: the same tests, in one process and as separate processes. */
+export const BOTH_MODES: Array<[string, () => Deployment]> = [
+  ['in one process', singleProcess],
+  ['as separate processes over NATS', separateProcesses],
+];
 
 /**
  * A deployment for the suite (or the `describe` block) it is called in: started before its tests,
  * stopped and its data removed after them. Read `deployment` and `api` inside the tests.
+ * `startTimeoutMs`: more for deployments of many processes (two replicas of every service).
  */
-export function deployedForSuite(deploy: () => Deployment): { readonly deployment: Deployment; readonly api: Api } {
-  const running = {} as { deployment: Deployment; api: Api };
+export function deployedForSuite<D extends Deployment>(
+  deploy: () => D,
+  startTimeoutMs = 150_000,
+): { readonly deployment: D; readonly api: Api; /** Stops the deployment and starts it again on its data; `api` then answers from the new one. */ restart(): Promise<Api> } {
+  const running = {
+    async restart() {
+      await running.deployment.stop();
+      running.api = await running.deployment.start();
+      return running.api;
+    },
+  } as { deployment: D; api: Api; restart(): Promise<Api> };
   beforeAll(async () => {
     running.deployment = deploy();
     running.api = await running.deployment.start();
-  }, 150_000);
+  }, startTimeoutMs);
   afterAll(async () => {
     await running.deployment?.stop();
     await running.deployment?.cleanup();

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrap } from '@clientele/host';
 import { createTestDatabase, LOCAL_POSTGRES_URL, type TestDatabase } from '@clientele/platform/testing';
+import { distributedSettings, newNamespace } from './deployments';
 import { Api } from './http';
+import { removeNamespace } from './nats-cleanup';
 
 export interface RunningSystem {
   api: Api;
@@ -53,4 +55,31 @@ export async function startInProcess(env: Record<string, string> = {}, dataDir =
       }
     },
   };
+}
+
+/**
+ * The whole system in this process for the suite (or the `describe` block) it is called in:
+ * started before its tests, stopped and its data removed after them. Read `system` and `api`
+ * inside the tests.
+ */
+export function inProcessForSuite(env: Record<string, string> = {}, startTimeoutMs = 60_000): { readonly system: RunningSystem; readonly api: Api } {
+  const running = {} as { system: RunningSystem; api: Api };
+  beforeAll(async () => {
+    running.system = await startInProcess(env);
+    running.api = running.system.api;
+  }, startTimeoutMs);
+  afterAll(() => running.system?.stop(), 60_000);
+  return running;
+}
+
+/**
+ * The distributed profile in this process for the suite it is called in: the services over the
+ * NATS server on this machine under a namespace of their own (SQLite stores), whose streams are
+ * removed after the suite.
+ */
+export function distributedInProcessForSuite(env: Record<string, string> = {}, startTimeoutMs = 60_000): { readonly system: RunningSystem; readonly api: Api } {
+  const namespace = newNamespace();
+  const running = inProcessForSuite({ ...distributedSettings(namespace), ...env }, startTimeoutMs);
+  afterAll(() => removeNamespace(namespace).catch(() => undefined));
+  return running;
 }

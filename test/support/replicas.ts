@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
-import { Deployment } from './deployments';
+import { BOTH_MODES, Deployment, distributedSettings, newNamespace } from './deployments';
 import { Api, ApiResponse } from './http';
 import { removeNamespace } from './nats-cleanup';
 import { ClienteleProcess, freePort, spawnClientele, stopAll, waitUntilHealthy } from './processes';
@@ -103,10 +103,13 @@ export interface ReplicatedOptions {
   entry?: readonly string[];
 }
 
+/** BOTH_MODES and two replicas of every service, for `describe.each`. */
+export const EVERY_MODE: Array<[string, () => Deployment]> = [...BOTH_MODES, ['as two replicas of every service over NATS', () => replicatedProcesses()]];
+
 export function replicatedProcesses(options: ReplicatedOptions = {}): ReplicatedDeployment {
   const count = options.replicas ?? 2;
   const root = mkdtempSync(join(tmpdir(), 'clientele-e2e-replicas-'));
-  const namespace = options.environment ? '' : `e2e-${randomUUID().slice(0, 8)}`;
+  const namespace = options.environment ? '' : newNamespace();
   const jwtSecret = randomUUID() + randomUUID();
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   let running: Replica[] = [];
@@ -115,12 +118,7 @@ export function replicatedProcesses(options: ReplicatedOptions = {}): Replicated
   const logs = new Map<string, ClienteleProcess[]>();
 
   const defaultEnv = (service: string): Record<string, string> => ({
-    CLIENTELE_PROFILE: 'distributed',
-    CLIENTELE_EVENT_STORE: 'sqlite',
-    CLIENTELE_DOCUMENT_STORE: 'sqlite',
-    CLIENTELE_MAIL: 'dev-mailbox',
-    CLIENTELE_NATS_NAMESPACE: namespace,
-    NATS_URL: natsUrl,
+    ...distributedSettings(namespace),
     JWT_SECRET: jwtSecret,
     CLIENTELE_SERVICES: service,
     DATA_DIR: join(root, service),
