@@ -1,6 +1,6 @@
 import { ClientType } from '@clientele/platform/core';
 import { deciderSpec } from '@clientele/platform/testing';
-import { ClientCommand, clientDecider } from './client.decider';
+import { ClientCommand, ExistingClient, clientDecider } from './client.decider';
 import { ClientAddedData, ClientEvent } from './client.events';
 import { validateNewClient } from './new-client';
 import { EnrolmentRequest, RosterEvent, planEnrolments, rosterDecider, rosterEnrolmentDecider } from './roster.decider';
@@ -30,7 +30,7 @@ const added = (overrides: Partial<ClientAddedData> = {}): ClientEvent => ({
 });
 const typeChanged = (from: ClientType, to: ClientType, effect: string, appAccess: string): ClientEvent =>
   ({ type: 'ClientTypeChanged', data: { ...ids, from, to, effect, appAccess, changedAt: now, changedBy: 'u1' } }) as ClientEvent;
-const changeType = (to: ClientType): ClientCommand => ({ type: 'ChangeType', to, actorId: 'u1', now });
+const changeType = (to: ClientType): ClientCommand => ({ type: 'ChangeType', to, metadata: { actorId: 'u1', now } });
 
 describe('client', () => {
   const spec = deciderSpec(clientDecider);
@@ -86,58 +86,58 @@ describe('client', () => {
     it('records only the fields that change, validated', () => {
       spec
         .given([added()])
-        .when({ type: 'ChangeContact', changes: { firstName: 'Ada', lastName: ' Byron ', phone: '+44 1' }, actorId: 'u1', now })
+        .when({ type: 'ChangeContact', changes: { firstName: 'Ada', lastName: ' Byron ', phone: '+44 1' }, metadata: { actorId: 'u1', now } })
         .then([{ type: 'ClientContactChanged', data: { ...ids, changes: { lastName: 'Byron', phone: '+44 1' }, changedAt: now, changedBy: 'u1' } }]);
-      spec.given([added()]).when({ type: 'ChangeContact', changes: { firstName: 'Ada' }, actorId: 'u1', now }).thenNothingHappens();
-      spec.given([added()]).when({ type: 'ChangeContact', changes: { email: 'nope' }, actorId: 'u1', now }).thenThrows('validation_failed');
-      spec.given([added()]).when({ type: 'ChangeContact', changes: { firstName: '' }, actorId: 'u1', now }).thenThrows('validation_failed');
+      spec.given([added()]).when({ type: 'ChangeContact', changes: { firstName: 'Ada' }, metadata: { actorId: 'u1', now } }).thenNothingHappens();
+      spec.given([added()]).when({ type: 'ChangeContact', changes: { email: 'nope' }, metadata: { actorId: 'u1', now } }).thenThrows('validation_failed');
+      spec.given([added()]).when({ type: 'ChangeContact', changes: { firstName: '' }, metadata: { actorId: 'u1', now } }).thenThrows('validation_failed');
     });
 
     it('refuses with concurrency_conflict when the expected version is stale', () => {
-      spec.given([added(), typeChanged('full_access', 'offline', 'access_revoked', 'none')]).when({ type: 'ChangeContact', changes: { firstName: 'Eve' }, expectedVersion: 0, actorId: 'u1', now }).thenThrows('concurrency_conflict');
-      spec.given([added()]).when({ type: 'ChangeContact', changes: { firstName: 'Eve' }, expectedVersion: 0, actorId: 'u1', now }).then([
+      spec.given([added(), typeChanged('full_access', 'offline', 'access_revoked', 'none')]).when({ type: 'ChangeContact', changes: { firstName: 'Eve' }, expectedVersion: 0, metadata: { actorId: 'u1', now } }).thenThrows('concurrency_conflict');
+      spec.given([added()]).when({ type: 'ChangeContact', changes: { firstName: 'Eve' }, expectedVersion: 0, metadata: { actorId: 'u1', now } }).then([
         { type: 'ClientContactChanged', data: { ...ids, changes: { firstName: 'Eve' }, changedAt: now, changedBy: 'u1' } },
       ]);
     });
   });
 
   it('adds notes of 1 to 5000 characters', () => {
-    spec.given([added()]).when({ type: 'AddNote', noteId: 'n1', body: 'Knee feels better.', actorId: 'u1', now }).then([
+    spec.given([added()]).when({ type: 'AddNote', noteId: 'n1', body: 'Knee feels better.', metadata: { actorId: 'u1', now } }).then([
       { type: 'ClientNoteAdded', data: { ...ids, noteId: 'n1', body: 'Knee feels better.', authorId: 'u1', addedAt: now } },
     ]);
-    spec.given([added()]).when({ type: 'AddNote', noteId: 'n1', body: '   ', actorId: 'u1', now }).thenThrows('validation_failed');
-    spec.given([added()]).when({ type: 'AddNote', noteId: 'n1', body: 'x'.repeat(5001), actorId: 'u1', now }).thenThrows('validation_failed');
+    spec.given([added()]).when({ type: 'AddNote', noteId: 'n1', body: '   ', metadata: { actorId: 'u1', now } }).thenThrows('validation_failed');
+    spec.given([added()]).when({ type: 'AddNote', noteId: 'n1', body: 'x'.repeat(5001), metadata: { actorId: 'u1', now } }).thenThrows('validation_failed');
   });
 
   it('reassigns to another coach, and records nothing for the same coach', () => {
-    spec.given([added()]).when({ type: 'Reassign', coachId: 'coach-2', actorId: 'u1', now }).then([
+    spec.given([added()]).when({ type: 'Reassign', coachId: 'coach-2', metadata: { actorId: 'u1', now } }).then([
       { type: 'ClientReassigned', data: { ...ids, from: 'coach-1', to: 'coach-2', reassignedAt: now, reassignedBy: 'u1' } },
     ]);
-    spec.given([added()]).when({ type: 'Reassign', coachId: 'coach-1', actorId: 'u1', now }).thenNothingHappens();
+    spec.given([added()]).when({ type: 'Reassign', coachId: 'coach-1', metadata: { actorId: 'u1', now } }).thenNothingHappens();
   });
 
   it('requests login details (an invitation, or a login link once the client had access) and password resets; never for offline clients', () => {
-    spec.given([added()]).when({ type: 'RequestLoginDetails', actorId: 'u1', now }).then([
+    spec.given([added()]).when({ type: 'RequestLoginDetails', metadata: { actorId: 'u1', now } }).then([
       { type: 'ClientLoginDetailsRequested', data: { ...ids, kind: 'invitation', requestedAt: now, requestedBy: 'u1' } },
     ]);
-    spec.given([added({ type: 'offline', appAccess: 'none' })]).when({ type: 'RequestLoginDetails', actorId: 'u1', now }).thenThrows('offline_no_login');
-    spec.given([added()]).when({ type: 'RequestPasswordReset', actorId: 'u1', now }).then([
+    spec.given([added({ type: 'offline', appAccess: 'none' })]).when({ type: 'RequestLoginDetails', metadata: { actorId: 'u1', now } }).thenThrows('offline_no_login');
+    spec.given([added()]).when({ type: 'RequestPasswordReset', metadata: { actorId: 'u1', now } }).then([
       { type: 'ClientPasswordResetRequested', data: { ...ids, requestedAt: now, requestedBy: 'u1' } },
     ]);
-    spec.given([added({ type: 'offline', appAccess: 'none' })]).when({ type: 'RequestPasswordReset', actorId: 'u1', now }).thenThrows('offline_no_login');
+    spec.given([added({ type: 'offline', appAccess: 'none' })]).when({ type: 'RequestPasswordReset', metadata: { actorId: 'u1', now } }).thenThrows('offline_no_login');
   });
 
   it('activates a pending client once, and deletes', () => {
-    spec.given([added({ status: 'pending' })]).when({ type: 'Activate', now }).then([{ type: 'ClientActivated', data: { ...ids, activatedAt: now } }]);
-    spec.given([added()]).when({ type: 'Activate', now }).thenNothingHappens();
-    spec.given([added()]).when({ type: 'DeleteClient', actorId: 'u1', now }).then([{ type: 'ClientDeleted', data: { ...ids, deletedAt: now, deletedBy: 'u1' } }]);
-    spec.given([added(), { type: 'ClientDeleted', data: { ...ids, deletedAt: now, deletedBy: 'u1' } }]).when({ type: 'DeleteClient', actorId: 'u1', now }).thenThrows('not_found');
+    spec.given([added({ status: 'pending' })]).when({ type: 'Activate', metadata: { now } }).then([{ type: 'ClientActivated', data: { ...ids, activatedAt: now } }]);
+    spec.given([added()]).when({ type: 'Activate', metadata: { now } }).thenNothingHappens();
+    spec.given([added()]).when({ type: 'DeleteClient', metadata: { actorId: 'u1', now } }).then([{ type: 'ClientDeleted', data: { ...ids, deletedAt: now, deletedBy: 'u1' } }]);
+    spec.given([added(), { type: 'ClientDeleted', data: { ...ids, deletedAt: now, deletedBy: 'u1' } }]).when({ type: 'DeleteClient', metadata: { actorId: 'u1', now } }).thenThrows('not_found');
   });
 
   it('marks app access active once the client set a password, and then restores instead of inviting', () => {
     const active: ClientEvent = { type: 'ClientAppAccessActivated', data: { ...ids, activatedAt: now } };
-    spec.given([added()]).when({ type: 'MarkAppAccessActive', now }).then([active]);
-    spec.given([added(), active]).when({ type: 'MarkAppAccessActive', now }).thenNothingHappens();
+    spec.given([added()]).when({ type: 'MarkAppAccessActive', metadata: { now } }).then([active]);
+    spec.given([added(), active]).when({ type: 'MarkAppAccessActive', metadata: { now } }).thenNothingHappens();
     spec
       .given([added(), active, typeChanged('full_access', 'offline', 'access_revoked', 'none')])
       .when(changeType('full_access'))
@@ -145,7 +145,7 @@ describe('client', () => {
   });
 
   it('counts its version from 0, one per event', () => {
-    const state = fold(clientDecider, [added(), typeChanged('full_access', 'offline', 'access_revoked', 'none')]);
+    const state = fold(clientDecider, [added(), typeChanged('full_access', 'offline', 'access_revoked', 'none')]) as ExistingClient;
     expect(state.version).toBe(1);
   });
 });

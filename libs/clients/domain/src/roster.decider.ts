@@ -34,10 +34,11 @@ export type RosterCommand =
   | { type: 'ChangeEmail'; clientId: string; emailKey: string }
   | { type: 'RemoveClient'; clientId: string };
 
+/** The account's seat limit as the roster last heard it from identity (null: no limit), with the account version that set it. */
+export type RosterSeatLimit = { status: 'unknown' } | { status: 'known'; seatLimit: number | null; accountVersion: number };
+
 export interface RosterState {
-  /** undefined until the roster heard of the account's limit; null means no limit. */
-  seatLimit: number | null | undefined;
-  limitVersion: number;
+  limit: RosterSeatLimit;
   emails: Record<string, string>;
   members: Record<string, { status: RosterMemberStatus; emailKey: string }>;
   active: number;
@@ -51,38 +52,55 @@ export interface EnrolmentPlan {
   refusal?: AppError;
 }
 
+type Command<Type extends RosterCommand['type']> = Extract<RosterCommand, { type: Type }>;
+
+/** Limits arrive from the identity service in any order: the newest account version wins. */
+export const setSeatLimit = (command: Command<'SetSeatLimit'>, state: RosterState): RosterEvent[] => {
+  if (state.limit.status === 'known' && command.accountVersion <= state.limit.accountVersion) return [];
+  const set: RosterEvent = {
+    type: 'RosterSeatLimitSet',
+    data: { accountId: command.accountId, seatLimit: command.seatLimit, accountVersion: command.accountVersion },
+  };
+  return [set, ...promotions(state.waiting, freeSeats(command.seatLimit, state.active))];
+};
+
+export const enrolClients = (command: Command<'EnrolClients'>, state: RosterState): RosterEvent[] => enrolmentEvents(planEnrolments(state, command.enrolments));
+
+export const changeEmail = (command: Command<'ChangeEmail'>, state: RosterState): RosterEvent[] => {
+  const member = state.members[command.clientId];
+  if (!member) throw new AppError(ErrorCodes.notFound, 'No client with this id.');
+  if (member.emailKey === command.emailKey) return [];
+  const holder = state.emails[command.emailKey];
+  if (holder !== undefined && holder !== command.clientId) throw ClientsErrors.emailTaken();
+  return [{ type: 'RosterEmailChanged', data: { clientId: command.clientId, emailKey: command.emailKey, previousEmailKey: member.emailKey } }];
+};
+
+export const removeClient = (command: Command<'RemoveClient'>, state: RosterState): RosterEvent[] => {
+  const member = state.members[command.clientId];
+  if (!member) return [];
+  const removed: RosterEvent = { type: 'ClientRemoved', data: { clientId: command.clientId, emailKey: member.emailKey } };
+  if (member.status === 'pending' || state.limit.status === 'unknown') return [removed];
+  // The freed seat goes to whoever waited longest.
+  const waiting = state.waiting.filter((id) => id !== command.clientId);
+  return [removed, ...promotions(waiting, freeSeats(state.limit.seatLimit, state.active - 1))];
+};
+
 export const rosterDecider: Decider<RosterCommand, RosterState, RosterEvent> = {
-  initialState: () => ({ seatLimit: undefined, limitVersion: -1, emails: {}, members: {}, active: 0, waiting: [] }),
+  initialState: () => ({ limit: { status: 'unknown' }, emails: {}, members: {}, active: 0, waiting: [] }),
 
   decide(command, state) {
     switch (command.type) {
-      case 'SetSeatLimit': {
-        // Limits arrive from the identity service in any order: the newest account version wins.
-        if (command.accountVersion <= state.limitVersion) return [];
-        const set: RosterEvent = {
-          type: 'RosterSeatLimitSet',
-          data: { accountId: command.accountId, seatLimit: command.seatLimit, accountVersion: command.accountVersion },
-        };
-        return [set, ...promotions(state.waiting, freeSeats(command.seatLimit, state.active))];
-      }
+      case 'SetSeatLimit':
+        return setSeatLimit(command, state);
       case 'EnrolClients':
-        return enrolmentEvents(planEnrolments(state, command.enrolments));
-      case 'ChangeEmail': {
-        const member = state.members[command.clientId];
-        if (!member) throw new AppError(ErrorCodes.notFound, 'No client with this id.');
-        if (member.emailKey === command.emailKey) return [];
-        const holder = state.emails[command.emailKey];
-        if (holder !== undefined && holder !== command.clientId) throw ClientsErrors.emailTaken();
-        return [{ type: 'RosterEmailChanged', data: { clientId: command.clientId, emailKey: command.emailKey, previousEmailKey: member.emailKey } }];
-      }
-      case 'RemoveClient': {
-        const member = state.members[command.clientId];
-        if (!member) return [];
-        const removed: RosterEvent = { type: 'ClientRemoved', data: { clientId: command.clientId, emailKey: member.emailKey } };
-        if (member.status === 'pending') return [removed];
-        // The freed seat goes to whoever waited longest.
-        const waiting = state.waiting.filter((id) => id !== command.clientId);
-        return [removed, ...promotions(waiting, freeSeats(state.seatLimit, state.active - 1))];
+        return enrolClients(command, state);
+      case 'ChangeEmail':
+        return changeEmail(command, state);
+      case 'RemoveClient':
+        return removeClient(command, state);
+      default: {
+        const unknown: never = command;
+        throw new Error(`Unknown roster command: ${JSON.stringify(unknown)}`);
       }
     }
   },
@@ -92,7 +110,7 @@ export const rosterDecider: Decider<RosterCommand, RosterState, RosterEvent> = {
     // would make every fold quadratic. A state is only evolved by the fold (or the command) that owns it.
     switch (event.type) {
       case 'RosterSeatLimitSet':
-        return { ...state, seatLimit: event.data.seatLimit, limitVersion: event.data.accountVersion };
+        return { ...state, limit: { status: 'known', seatLimit: event.data.seatLimit, accountVersion: event.data.accountVersion } };
       case 'ClientEnrolled': {
         const { clientId, emailKey, status } = event.data;
         state.emails[emailKey] = clientId;
@@ -145,8 +163,8 @@ export const rosterEnrolmentDecider = {
  * records, and, for the caller, why a refused one was refused.
  */
 export function planEnrolments(state: RosterState, enrolments: readonly EnrolmentRequest[]): EnrolmentPlan[] {
-  const seatLimit = state.seatLimit;
-  if (seatLimit === undefined) throw new Error('the roster does not know its seat limit yet');
+  if (state.limit.status === 'unknown') throw new Error('the roster does not know its seat limit yet');
+  const { seatLimit } = state.limit;
   const takenInBatch = new Map<string, string>();
   const enrolledInBatch = new Set<string>();
   let active = state.active;
@@ -177,8 +195,7 @@ function enrolmentEvents(plans: readonly EnrolmentPlan[]): RosterEvent[] {
   return plans.flatMap((plan) => (plan.event ? [plan.event] : []));
 }
 
-export function freeSeats(seatLimit: number | null | undefined, active: number): number {
-  if (seatLimit === undefined) return 0;
+export function freeSeats(seatLimit: number | null, active: number): number {
   if (seatLimit === null) return Number.POSITIVE_INFINITY;
   return Math.max(0, seatLimit - active);
 }

@@ -23,15 +23,18 @@ export interface SessionLinkState {
   coaches: Record<string, string>;
 }
 
+/** A pair is linked once: another session of theirs, or the same one announced again, records nothing. */
+export const linkCoachBySession = (command: SessionLinkCommand, state: SessionLinkState): SessionLinkEvent[] => {
+  if (state.coaches[command.coachId] !== undefined) return [];
+  const { clientId, accountId, coachId, sessionId, linkedAt } = command;
+  return [{ type: 'CoachLinkedBySession', data: { clientId, accountId, coachId, sessionId, linkedAt } }];
+};
+
 export const sessionLinkDecider: Decider<SessionLinkCommand, SessionLinkState, SessionLinkEvent> = {
   initialState: () => ({ coaches: {} }),
 
-  decide(command, state) {
-    // A pair is linked once: another session of theirs, or the same one announced again, records nothing.
-    if (state.coaches[command.coachId] !== undefined) return [];
-    const { clientId, accountId, coachId, sessionId, linkedAt } = command;
-    return [{ type: 'CoachLinkedBySession', data: { clientId, accountId, coachId, sessionId, linkedAt } }];
-  },
+  // Its one command: nothing to dispatch.
+  decide: linkCoachBySession,
 
   evolve(state, event) {
     switch (event.type) {

@@ -5,8 +5,10 @@ import {
   ClientState,
   EnrolmentPlan,
   EnrolmentRequest,
+  ExistingClient,
   RosterState,
   clientDecider,
+  clientExists,
   rosterDecider,
   rosterEnrolmentDecider,
 } from '@clientele/clients/domain';
@@ -46,7 +48,7 @@ export class ClientsContext {
   private readonly clientCache = new StreamStateCache<ClientState>({
     maxEntries: 10_000,
     maxBytes: 16 * 1024 * 1024,
-    sizeOf: (state) => 1024 + 64 * state.purchaseIds.length,
+    sizeOf: (state) => 1024 + 64 * (clientExists(state) ? state.purchaseIds.length : 0),
   });
   private readonly limitKnown = new Set<string>();
 
@@ -80,7 +82,7 @@ export class ClientsContext {
     command: ClientCommand,
     commandId: string,
     metadata: EventMetadata,
-    options: { fresh?: boolean; precondition?: (state: ClientState) => void; sealed?: SealedNewClient } = {},
+    options: { fresh?: boolean; precondition?: (state: ExistingClient) => void; sealed?: SealedNewClient } = {},
   ): Promise<CommandResult<ClientState, ClientEvent>> {
     const { precondition } = options;
     const decider: Decider<ClientCommand, ClientState, ClientEvent> =
@@ -88,8 +90,8 @@ export class ClientsContext {
         ? {
             ...clientDecider,
             decide: (cmd, state) => {
-              if (actor && state.exists && !canSee(actor, state)) throw notFound();
-              if (precondition && state.exists && !state.deleted) precondition(state);
+              if (actor && clientExists(state) && !canSee(actor, state)) throw notFound();
+              if (precondition && clientExists(state)) precondition(state);
               return clientDecider.decide(cmd, state);
             },
           }
@@ -115,7 +117,7 @@ export class ClientsContext {
 
   /** A deleted client's contact details are not kept in memory (erasure); its stream answers not found without them. */
   private forgetIfDeleted(stream: string): void {
-    if (this.clientCache.get(stream)?.state.deleted) this.clientCache.forget(stream);
+    if (this.clientCache.get(stream)?.state.status === 'deleted') this.clientCache.forget(stream);
   }
 
   /** The client's current state: the cached fold plus what was appended since (never the note bodies of a long stream again). */
@@ -125,7 +127,7 @@ export class ClientsContext {
     const history = await this.deps.events.readStream(stream, cached ? { fromRevision: cached.revision + 1 } : undefined);
     const events = await Promise.all(history.map((e) => this.codec.decode(e)));
     const state = events.reduce((folded, event) => clientDecider.evolve(folded, event), cached?.state ?? clientDecider.initialState());
-    if (history.length && !state.deleted) this.clientCache.set(stream, { state, revision: history[history.length - 1].revision, position: history[history.length - 1].position });
+    if (history.length && state.status !== 'deleted') this.clientCache.set(stream, { state, revision: history[history.length - 1].revision, position: history[history.length - 1].position });
     return state;
   }
 
@@ -165,7 +167,7 @@ export class ClientsContext {
    */
   async ensureSeatLimitKnown(accountId: string, correlationId?: string): Promise<void> {
     if (this.limitKnown.has(accountId)) return;
-    if ((await this.readRoster(accountId)).seatLimit === undefined) {
+    if ((await this.readRoster(accountId)).limit.status === 'unknown') {
       const account = await this.deps.requests.request<AccountView>(IdentitySubjects.getAccount, { correlationId, data: { accountId } });
       await this.recordSeatLimit({ accountId, seatLimit: account.seatLimit, version: account.version }, correlationId);
     }

@@ -69,7 +69,7 @@ export async function enrolNewClients(
  */
 export async function completeEnrolment(context: ClientsContext, enrolled: ClientEnrolled, metadata: EventMetadata): Promise<void> {
   // Most often the request started the stream a moment ago: then there is nothing to open.
-  if ((await context.loadClient(enrolled.clientId)).exists) return;
+  if ((await context.loadClient(enrolled.clientId)).status !== 'none') return;
   const sealed = await context.codec.openNewClient(enrolled.client);
   // The key is shredded: the client was deleted.
   if (!sealed) return;

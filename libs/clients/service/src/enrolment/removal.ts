@@ -10,7 +10,7 @@ import type { ClientsContext } from '../clients.context';
 export async function completeRemoval(context: ClientsContext, clientId: string, metadata: EventMetadata, actorId: string): Promise<GlobalPosition | null> {
   let position = null;
   try {
-    const result = await context.changeClient(clientId, null, { type: 'DeleteClient', actorId, now: new Date().toISOString() }, `delete:${clientId}`, metadata);
+    const result = await context.changeClient(clientId, null, { type: 'DeleteClient', metadata: { actorId, now: new Date().toISOString() } }, `delete:${clientId}`, metadata);
     position = result.position;
   } catch (error) {
     if (!(error instanceof AppError && error.code === ErrorCodes.notFound)) throw error;

@@ -48,3 +48,9 @@ export const clientAdded = (type: ClientType = 'full_access', clientId = 'c1'): 
     addedBy: coach.id,
   },
 });
+
+/** The roster of account a1 as identity's limit sets it (`roster-a1`): with no client yet, `seatLimit` seats are free. */
+export const seatLimitSet = (seatLimit: number | null): GivenEvent => ({
+  type: 'RosterSeatLimitSet',
+  data: { accountId: 'a1', seatLimit, accountVersion: 1 },
+});

@@ -21,7 +21,7 @@ export class AddNoteMessageController {
       this.context.changeClient(
         envelope.data.clientId,
         actor,
-        { type: 'AddNote', noteId, body: envelope.data.body, actorId: actor.id, now },
+        { type: 'AddNote', noteId, body: envelope.data.body, metadata: { actorId: actor.id, now } },
         `note:${noteId}`,
         commandMetadata(envelope, actor),
         // A new note id each call: the cached client state is safe, and notes on one client take turns instead of conflicting.

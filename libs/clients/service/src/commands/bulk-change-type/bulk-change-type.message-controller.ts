@@ -1,5 +1,5 @@
 import { BulkChangeTypeRequest, BulkChangeTypeResult, ClientsSubjects } from '@clientele/clients/contracts';
-import { clientDecider, typeChangeEffect } from '@clientele/clients/domain';
+import { clientDecider, clientExists, typeChangeEffect } from '@clientele/clients/domain';
 import { commandIdFor, commandMetadata, latestPosition, mapConcurrently, waitForProjections } from '@clientele/platform/application';
 import { requireStaff, type RequestActor, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
@@ -57,7 +57,7 @@ export class BulkChangeTypeMessageController {
       const result = await this.context.changeClient(
         clientId,
         actor,
-        { type: 'ChangeType', to: type, actorId: actor.id, now: new Date().toISOString() },
+        { type: 'ChangeType', to: type, metadata: { actorId: actor.id, now: new Date().toISOString() } },
         `${requestId}:${clientId}`,
         metadata,
       );
@@ -77,8 +77,8 @@ export class BulkChangeTypeMessageController {
   private async preview(actor: RequestActor, clientId: string, type: BulkChangeTypeRequest['type']): Promise<Attempt> {
     try {
       const state = await this.context.loadClient(clientId);
-      if (!state.exists || state.deleted || !canSee(actor, state)) throw new AppError(ErrorCodes.notFound, 'No client with this id.');
-      const events = clientDecider.decide({ type: 'ChangeType', to: type, actorId: actor.id, now: new Date().toISOString() }, state);
+      if (!clientExists(state) || !canSee(actor, state)) throw new AppError(ErrorCodes.notFound, 'No client with this id.');
+      const events = clientDecider.decide({ type: 'ChangeType', to: type, metadata: { actorId: actor.id, now: new Date().toISOString() } }, state);
       if (events.length === 0) return { result: { clientId, outcome: 'unchanged' as const } };
       return { result: { clientId, outcome: 'changed' as const }, effect: typeChangeEffect(state, type) };
     } catch (error) {

@@ -1,5 +1,5 @@
 import { ChangeContactRequest, ClientProfile, ClientsSubjects } from '@clientele/clients/contracts';
-import { validateContactChanges } from '@clientele/clients/domain';
+import { clientExists, validateContactChanges } from '@clientele/clients/domain';
 import { commandMetadata, handleAndWait } from '@clientele/platform/application';
 import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
@@ -45,7 +45,7 @@ export class ChangeContactMessageController {
     const { clientId, changes, expectedVersion } = envelope.data;
     const valid = validateContactChanges(changes);
     const state = await this.context.loadClient(clientId);
-    if (!state.exists || state.deleted || !canSee(actor, state)) throw notFound();
+    if (!clientExists(state) || !canSee(actor, state)) throw notFound();
     if (expectedVersion !== undefined && expectedVersion !== state.version) {
       throw new AppError(ErrorCodes.concurrencyConflict, 'The client changed since you read it; reload it and apply your change again.');
     }
@@ -61,7 +61,7 @@ export class ChangeContactMessageController {
         this.context.changeClient(
           clientId,
           actor,
-          { type: 'ChangeContact', changes: valid, expectedVersion, actorId: actor.id, now: new Date().toISOString() },
+          { type: 'ChangeContact', changes: valid, expectedVersion, metadata: { actorId: actor.id, now: new Date().toISOString() } },
           commandId,
           metadata,
           {

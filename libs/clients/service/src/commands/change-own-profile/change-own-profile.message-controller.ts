@@ -21,7 +21,7 @@ export class ChangeOwnProfileMessageController {
       this.context.changeClient(
         client.id,
         null,
-        { type: 'ChangeContact', changes: { firstName, lastName, phone }, actorId: client.id, now: new Date().toISOString() },
+        { type: 'ChangeContact', changes: { firstName, lastName, phone }, metadata: { actorId: client.id, now: new Date().toISOString() } },
         randomUUID(),
         commandMetadata(envelope, client),
         // A new command id each call: the cached client state is safe (no re-read of a long stream).

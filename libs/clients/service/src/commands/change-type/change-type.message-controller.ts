@@ -19,7 +19,7 @@ export class ChangeTypeMessageController {
       this.context.changeClient(
         clientId,
         actor,
-        { type: 'ChangeType', to: type, actorId: actor.id, now: new Date().toISOString() },
+        { type: 'ChangeType', to: type, metadata: { actorId: actor.id, now: new Date().toISOString() } },
         commandIdFor(envelope, (key) => `change-type:${key}`),
         commandMetadata(envelope, actor),
       ),

@@ -3,6 +3,7 @@ import { commandMetadata, waitForProjections } from '@clientele/platform/applica
 import { requireCapability, requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { clientExists } from '@clientele/clients/domain';
 import { canSee } from '../../authorization';
 import { CLIENTS_CONTEXT } from '../../clients.deps';
 import { notFound, type ClientsContext } from '../../clients.context';
@@ -23,7 +24,7 @@ export class DeleteClientMessageController {
     requireCapability(actor, 'delete_clients');
     const { clientId } = envelope.data;
     const state = await this.context.loadClient(clientId);
-    if (!state.exists || state.deleted || !canSee(actor, state)) throw notFound();
+    if (!clientExists(state) || !canSee(actor, state)) throw notFound();
     const metadata = commandMetadata(envelope, actor);
     await this.context.roster(actor.accountId, { type: 'RemoveClient', clientId }, `remove:${clientId}`, metadata);
     const position = await completeRemoval(this.context, clientId, metadata, actor.id);

@@ -21,7 +21,7 @@ export class ReassignCoachMessageController {
       this.context.changeClient(
         envelope.data.clientId,
         admin,
-        { type: 'Reassign', coachId, actorId: admin.id, now: new Date().toISOString() },
+        { type: 'Reassign', coachId, metadata: { actorId: admin.id, now: new Date().toISOString() } },
         randomUUID(),
         commandMetadata(envelope, admin),
       ),

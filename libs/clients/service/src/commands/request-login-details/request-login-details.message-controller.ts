@@ -17,7 +17,7 @@ export class RequestLoginDetailsMessageController {
     await this.context.changeClient(
       envelope.data.clientId,
       actor,
-      { type: 'RequestLoginDetails', actorId: actor.id, now: new Date().toISOString() },
+      { type: 'RequestLoginDetails', metadata: { actorId: actor.id, now: new Date().toISOString() } },
       commandIdFor(envelope, (key) => `login-details:${key}`),
       commandMetadata(envelope, actor),
     );

@@ -17,7 +17,7 @@ export class RequestPasswordResetMessageController {
     await this.context.changeClient(
       envelope.data.clientId,
       actor,
-      { type: 'RequestPasswordReset', actorId: actor.id, now: new Date().toISOString() },
+      { type: 'RequestPasswordReset', metadata: { actorId: actor.id, now: new Date().toISOString() } },
       commandIdFor(envelope, (key) => `password-reset:${key}`),
       commandMetadata(envelope, actor),
     );

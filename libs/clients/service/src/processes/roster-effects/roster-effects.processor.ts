@@ -25,7 +25,7 @@ export class RosterEffectsProcessor implements EventProcessor {
         await completeEnrolment(this.context, event.data, metadata);
         return [];
       case 'ClientPromoted':
-        await this.context.changeClient(event.data.clientId, null, { type: 'Activate', now: new Date().toISOString() }, `activate:${recorded.id}`, metadata);
+        await this.context.changeClient(event.data.clientId, null, { type: 'Activate', metadata: { now: new Date().toISOString() } }, `activate:${recorded.id}`, metadata);
         return [];
       case 'ClientRemoved':
         await completeRemoval(this.context, event.data.clientId, metadata, recorded.metadata.actor?.id ?? 'system');

@@ -1,4 +1,5 @@
 import { ClientContactView, ClientsSubjects } from '@clientele/clients/contracts';
+import { clientExists } from '@clientele/clients/domain';
 import type { RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
@@ -16,7 +17,7 @@ export class GetContactMessageController {
   @MessagePattern(ClientsSubjects.getContact)
   async getContact(@Payload() envelope: RequestEnvelope<{ clientId: string }>): Promise<ClientContactView> {
     const state = await this.context.loadClient(envelope.data.clientId);
-    if (!state.exists || state.deleted) throw notFound();
+    if (!clientExists(state)) throw notFound();
     return {
       clientId: state.clientId,
       accountId: state.accountId,

@@ -1,4 +1,5 @@
 import { ClientsSubjects, HistoryEntry } from '@clientele/clients/contracts';
+import { clientExists } from '@clientele/clients/domain';
 import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
@@ -16,7 +17,7 @@ export class GetHistoryMessageController {
   async getHistory(@Payload() envelope: RequestEnvelope<{ clientId: string }>): Promise<{ items: HistoryEntry[] }> {
     const actor = requireStaff(envelope.actor);
     const state = await this.context.loadClient(envelope.data.clientId);
-    if (!state.exists || state.deleted || !(await canRead(actor, { ...state, id: envelope.data.clientId }, this.context.sessionLinks))) throw notFound();
+    if (!clientExists(state) || !(await canRead(actor, { ...state, id: envelope.data.clientId }, this.context.sessionLinks))) throw notFound();
     const recorded = await this.context.deps.events.readStream(clientStream(envelope.data.clientId));
     const items = await Promise.all(
       recorded.map(async (event) => {

@@ -1,4 +1,5 @@
 import type { OwnProfile } from '@clientele/clients/contracts';
+import { clientExists } from '@clientele/clients/domain';
 import type { RequestActor } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { notFound, type ClientsContext } from '../../clients.context';
@@ -6,7 +7,7 @@ import { notFound, type ClientsContext } from '../../clients.context';
 /** What the client app shows of the client: also the answer to a change of their own profile. */
 export async function readOwnProfile(context: ClientsContext, clientId: string): Promise<OwnProfile> {
   const state = await context.loadClient(clientId);
-  if (!state.exists || state.deleted) throw notFound();
+  if (!clientExists(state)) throw notFound();
   return { id: state.clientId, ...state.contact, type: state.type };
 }
 

@@ -19,7 +19,7 @@ export class GetSeatsMessageController {
     const roster = await this.context.rosterState(actor.accountId);
     const clients = this.context.deps.documents.collection(CLIENTS);
     const counts = await Promise.all(ClientTypes.map((type) => clients.count({ accountId: actor.accountId, status: 'active', type })));
-    const limit = roster.seatLimit ?? null;
+    const limit = roster.limit.status === 'known' ? roster.limit.seatLimit : null;
     const free = freeSeats(limit, roster.active);
     return {
       limit,

@@ -1,5 +1,5 @@
 import { BillingEvents, BillingSubjects, type BillingIntegrationEvents, type BuyerView, type PurchaseCompletedEventData } from '@clientele/billing/contracts';
-import { ClientAddedData, initialAppAccess } from '@clientele/clients/domain';
+import { ClientAddedData, clientExists, initialAppAccess } from '@clientele/clients/domain';
 import { IdentitySubjects, type AccountView } from '@clientele/identity/contracts';
 import { deterministicId, reactionMetadata, reactionsTo, type Reaction } from '@clientele/platform/application';
 import { durableName, type IntegrationEventOf } from '@clientele/platform/bus';
@@ -65,11 +65,11 @@ export class EnrolBuyerWhenProductPurchased {
   private async existingClient(clientId: string, purchase: PurchaseCompletedEventData, metadata: Record<string, unknown>): Promise<void> {
     await this.recordPurchase(clientId, purchase, metadata);
     const state = await this.context.loadClient(clientId);
-    if (state.type === 'offline') {
+    if (clientExists(state) && state.type === 'offline') {
       await this.context.changeClient(
         clientId,
         null,
-        { type: 'ChangeType', to: purchase.clientType, actorId: 'billing', now: new Date().toISOString() },
+        { type: 'ChangeType', to: purchase.clientType, metadata: { actorId: 'billing', now: new Date().toISOString() } },
         `purchase-type:${purchase.purchaseId}`,
         metadata,
       );

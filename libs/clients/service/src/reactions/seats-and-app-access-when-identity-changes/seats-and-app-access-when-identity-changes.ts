@@ -18,7 +18,7 @@ export function seatsAndAppAccessWhenIdentityChanges(context: ClientsContext): R
       if (event.subject === IdentityEvents.clientAccessActivated) {
         const { clientId } = event.data;
         await context
-          .changeClient(clientId, null, { type: 'MarkAppAccessActive', now: new Date().toISOString() }, event.id, reactionMetadata(event, { actor: { id: clientId, role: 'client' } }))
+          .changeClient(clientId, null, { type: 'MarkAppAccessActive', metadata: { now: new Date().toISOString() } }, event.id, reactionMetadata(event, { actor: { id: clientId, role: 'client' } }))
           .catch((error) => {
             // A client deleted meanwhile: nothing to mark.
             if ((error as { code?: string }).code !== 'not_found') throw error;

@@ -1,0 +1,42 @@
+import { ClientsSubjects, type ClientProfile } from '@clientele/clients/contracts';
+import type { UseCaseHarness } from '@clientele/platform/testing';
+import { coach, seatLimitSet, startClients } from '../../testing/clients-use-cases';
+
+describe('clients.cmd.add-client', () => {
+  let clients: UseCaseHarness;
+  beforeEach(async () => (clients = await startClients()));
+  afterEach(() => clients.close());
+
+  const add = (email: string, firstName = 'Ada') =>
+    clients.when<ClientProfile>(ClientsSubjects.addClient, { actor: coach, data: { firstName, lastName: 'Lovelace', email, type: 'full_access', sendInvitation: false } });
+
+  it('enrols the client on the account’s roster, starts its stream, and answers the profile; the personal data is stored sealed', async () => {
+    await clients.given('roster-a1', [seatLimitSet(null)]);
+
+    const profile = await add('ada@example.com');
+
+    expect(profile).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', type: 'full_access', coachId: coach.id, status: 'active' });
+    const events = await clients.newEvents();
+    expect(events).toMatchObject([
+      { streamName: 'roster-a1', type: 'ClientEnrolled', data: { clientId: profile.id, status: 'active' } },
+      { streamName: `client-${profile.id}`, type: 'ClientAdded', data: { clientId: profile.id, accountId: 'a1', type: 'full_access', coachId: coach.id, addedBy: coach.id } },
+    ]);
+    expect(events[1].data).not.toHaveProperty('email');
+    expect(JSON.stringify(events)).not.toMatch(/Ada|Lovelace|ada@example/);
+  });
+
+  it('refuses an e-mail another client of the account uses, whatever its case (email_taken), and records nothing', async () => {
+    await add('ada@example.com');
+
+    await expect(add(' ADA@example.com ', 'Augusta')).rejects.toMatchObject({ code: 'email_taken', errors: [{ field: 'email' }] });
+    expect(await clients.newEvents()).toEqual([]);
+  });
+
+  it('refuses a client beyond the account’s seats (seat_limit_reached), and records nothing', async () => {
+    await clients.given('roster-a1', [seatLimitSet(1)]);
+    await add('ada@example.com');
+
+    await expect(add('grace@example.com', 'Grace')).rejects.toMatchObject({ code: 'seat_limit_reached' });
+    expect(await clients.newEvents()).toEqual([]);
+  });
+});
