@@ -39,7 +39,7 @@ const COMPOSE_FILE = 'deploy/compose.postgres.yml';
 const REQUEST_TIMEOUT_MS = 5000;
 const FAIL_FAST_MS = REQUEST_TIMEOUT_MS + 4000;
 const HANG_MS = 30_000;
-/** Small pools: max_connections is 100 on this server and other suites use it meanwhile. */
+/** Small pools: other suites use the server meanwhile (.ci/run gives it the compose file's max_connections, 300). */
 const POOL_SIZE = '2';
 /** The processors of every service (leases), to choose the replicas whose loss hurts most. */
 const STATEFUL = SERVICES.filter((s) => s !== 'gateway');
