@@ -41,6 +41,18 @@ describe('host process', () => {
     expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(true);
   });
 
+  it('stops every consumer and processor before the stores close: a shutdown logs no error', async () => {
+    const errors: string[] = [];
+    const logger = new JsonLogger('error', { write: (line: string) => void errors.push(line) });
+    app = await bootstrap(loadConfig({ DATA_DIR: dataDir, PORT: '0' }), logger);
+    expect((await fetch(`${await app.getUrl()}/health`)).status).toBe(200);
+    await app.close();
+    app = undefined;
+    // A processor still running would fail on its closed store within its next poll (tens of ms).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(errors).toEqual([]);
+  });
+
   it('hosts one service alone over NATS, answering requests under its namespace', async () => {
     const namespace = `t${randomUUID().slice(0, 8)}`;
     app = await bootstrap(

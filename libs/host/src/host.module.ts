@@ -6,7 +6,9 @@ import { MessagingModule } from '@clientele/messaging/service';
 import { SchedulingModule } from '@clientele/scheduling/service';
 import { DevMailbox, NotificationsModule, SendGridSender } from '@clientele/notifications/service';
 import { slowedDown } from './slow-mail-sender';
+import { ServiceLifecycle } from '@clientele/platform/application';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { Platform } from './platform';
 
 export const PLATFORM = Symbol.for('clientele.platform');
@@ -14,7 +16,10 @@ export const PLATFORM = Symbol.for('clientele.platform');
 /** The services this process hosts, each with its own stores, plus the gateway when it is one of them. */
 @Module({})
 export class HostModule implements OnApplicationShutdown {
-  constructor(@Inject(PLATFORM) private readonly platform: Platform) {}
+  constructor(
+    @Inject(PLATFORM) private readonly platform: Platform,
+    private readonly modules: ModulesContainer,
+  ) {}
 
   static for(platform: Platform): DynamicModule {
     const { bus, requests, logger, config, leases } = platform;
@@ -60,8 +65,17 @@ export class HostModule implements OnApplicationShutdown {
     return { module: HostModule, imports, providers: [{ provide: PLATFORM, useValue: platform }], exports: [PLATFORM] };
   }
 
-  /** After every module stopped its processors and consumers. */
+  /**
+   * Nest calls this hook on the root module first (its shutdown order reverses its start order),
+   * before the service modules' lifecycles hear of the shutdown: so every service's consumers and
+   * processors are stopped here, and only then do the stores they use close. (Their own hooks
+   * then find them stopped.)
+   */
   async onApplicationShutdown(): Promise<void> {
+    const lifecycles = [...this.modules.values()].flatMap((module) =>
+      [...module.providers.values()].map((provider) => provider.instance).filter((instance): instance is ServiceLifecycle => instance instanceof ServiceLifecycle),
+    );
+    await Promise.all(lifecycles.map((lifecycle) => lifecycle.stop()));
     await this.platform.close();
   }
 }

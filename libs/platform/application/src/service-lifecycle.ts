@@ -63,6 +63,7 @@ export interface ServiceParts {
 export class ServiceLifecycle {
   private started = false;
   private consumers: EventConsumer[] = [];
+  private stopping: Promise<void> | null = null;
 
   constructor(private readonly parts: ServiceParts) {}
 
@@ -94,8 +95,12 @@ export class ServiceLifecycle {
     return this.stop();
   }
 
-  async stop(): Promise<void> {
-    await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
-    await Promise.all((this.parts.runners ?? []).map((runner) => runner.stop()));
+  /** Stops once: the host stops every service before it closes the stores, then Nest calls each service's hook. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
+      await Promise.all((this.parts.runners ?? []).map((runner) => runner.stop()));
+    })();
+    return this.stopping;
   }
 }
