@@ -144,7 +144,7 @@ export class ClientsContext {
   /** Decides a batch of enrolments on the account's roster (one append) and says why any was refused. */
   async enrol(accountId: string, enrolments: EnrolmentRequest[], commandId: string, metadata: EventMetadata): Promise<EnrolmentPlan[]> {
     await this.ensureSeatLimitKnown(accountId, metadata.correlationId);
-    const { result: plans } = await handleCommand(
+    const { result: plans, events } = await handleCommand(
       this.deps.events,
       rosterStream(accountId),
       rosterEnrolmentDecider,
@@ -152,8 +152,16 @@ export class ClientsContext {
       { commandId, metadata },
       { cache: this.rosterCache, maxRetries: 100 },
     );
-    // None when the command had been handled before (its events found, nothing decided again).
-    return plans ?? [];
+    if (plans) return plans;
+    // A retry of a command handled before (its events found, nothing decided again): each client
+    // it enrolled then is enrolled, by the event of that run. One it did not enrol was refused
+    // then, and is refused again as what the roster now says of it (its e-mail or seat taken).
+    return enrolments.map((enrolment) => {
+      const event = events.find((earlier) => 'clientId' in earlier.data && earlier.data.clientId === enrolment.clientId);
+      return event
+        ? { clientId: enrolment.clientId, event }
+        : { clientId: enrolment.clientId, refusal: new AppError(ErrorCodes.concurrencyConflict, 'This client was refused when the request was first sent; send it again with a new Idempotency-Key.') };
+    });
   }
 
   roster(accountId: string, command: Exclude<Parameters<typeof rosterDecider.decide>[0], { type: 'EnrolClients' }>, commandId: string, metadata: EventMetadata) {
