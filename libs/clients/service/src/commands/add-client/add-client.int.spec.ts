@@ -25,6 +25,18 @@ describe('clients.cmd.add-client', () => {
     expect(JSON.stringify(events)).not.toMatch(/Ada|Lovelace|ada@example/);
   });
 
+  it('answers a retry with the same Idempotency-Key with the same client, recording nothing again', async () => {
+    await clients.given('roster-a1', [seatLimitSet(null)]);
+    const request = { actor: coach, idempotencyKey: 'retry-1', data: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', type: 'full_access', sendInvitation: false } };
+    const first = await clients.when<ClientProfile>(ClientsSubjects.addClient, request);
+    expect(await clients.newEvents()).toHaveLength(2);
+
+    const retried = await clients.when<ClientProfile>(ClientsSubjects.addClient, request);
+
+    expect(retried).toMatchObject({ id: first.id, email: 'ada@example.com' });
+    expect(await clients.newEvents()).toEqual([]);
+  });
+
   it('refuses an e-mail another client of the account uses, whatever its case (email_taken), and records nothing', async () => {
     await add('ada@example.com');
 
