@@ -9,6 +9,11 @@ import { ProductsPage } from './pages/products';
 import { CheckoutPage } from './pages/checkout';
 import { AcceptInvitationPage, ConfirmEmailPage, ResetPasswordPage } from './pages/client-links';
 import { MePage } from './pages/me';
+import { NotFoundPage } from './pages/not-found';
+import { ImportClientsPage } from './pages/import';
+import { StaffPage } from './pages/staff';
+import { SettingsPage } from './pages/settings';
+import { useCan } from './capabilities';
 
 export function App() {
   return (
@@ -37,13 +42,18 @@ function Routes() {
   if (session.user.role === 'client') {
     return <Redirect when={!path.startsWith('/me')} to="/me" navigate={navigate} page={<MePage />} />;
   }
-  const profile = matchPath('/clients/:id', path);
+  if (path === '/' || path === '/signin' || path === '/signup' || path === '/login') return <Redirect when to="/home" navigate={navigate} page={null} />;
+  // `/clients/import` before `/clients/:id`, which would otherwise take "import" for an id.
+  const profile = path === '/clients/import' ? null : matchPath('/clients/:id', path);
   let page: ReactNode;
-  if (profile) page = <ClientProfilePage clientId={profile.id} />;
+  if (path === '/clients/import') page = <ImportClientsPage />;
+  else if (profile) page = <ClientProfilePage clientId={profile.id} />;
   else if (path === '/clients') page = <ClientsPage />;
   else if (path === '/products') page = <ProductsPage />;
   else if (path === '/home') page = <HomePage />;
-  else return <Redirect when to="/home" navigate={navigate} page={null} />;
+  else if (path === '/staff') page = <StaffPage />;
+  else if (path === '/settings') page = <SettingsPage />;
+  else page = <NotFoundPage />;
   return <StaffShell>{page}</StaffShell>;
 }
 
@@ -57,6 +67,7 @@ function Redirect({ when, to, navigate, page }: { when: boolean; to: string; nav
 function StaffShell({ children }: { children: ReactNode }) {
   const { session, signOut } = useSession();
   const { path } = useRouter();
+  const admin = useCan('admin');
   const tab = (to: string, label: string) => (
     <Link to={to} className="nav-link" aria-current={path === to || (to === '/clients' && path.startsWith('/clients/')) ? 'page' : undefined}>
       {label}
@@ -72,6 +83,8 @@ function StaffShell({ children }: { children: ReactNode }) {
           {tab('/home', 'Home')}
           {tab('/clients', 'Clients')}
           {tab('/products', 'Products')}
+          {admin && tab('/staff', 'Staff')}
+          {admin && tab('/settings', 'Settings')}
         </nav>
         <div className="topbar-user">
           <span className="muted hide-small">{session!.user.firstName}</span>

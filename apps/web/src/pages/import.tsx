@@ -1,0 +1,4 @@
+/** CSV import (owner: list/import helper). */
+export function ImportClientsPage() {
+  return <p>Import clients.</p>;
+}
