@@ -44,7 +44,7 @@ describe.each(EVERY_MODE)('products and checkout %s', (_mode, deploy) => {
     const created = await product(business);
     const shown = await deployed.api.get(`/api/v1/checkout/products/${created.id}`);
     expect(shown.status).toBe(200);
-    expect(shown.body).toEqual({ id: created.id, name: '12-week strength', price: { amount: 4900, currency: 'EUR' }, clientType: 'full_access_one_way', sessionPack: null, archived: false });
+    expect(shown.body).toEqual({ id: created.id, name: '12-week strength', price: { amount: 4900, currency: 'EUR' }, clientType: 'full_access_one_way', sessionPack: null, archived: false, businessName: 'Stone Fitness' });
     await business.admin.post(`/api/v1/products/${created.id}/archive`);
     expect((await deployed.api.get(`/api/v1/checkout/products/${created.id}`)).body.archived).toBe(true);
     const unknown = await deployed.api.get(`/api/v1/checkout/products/${randomUUID()}`);
@@ -59,7 +59,7 @@ describe.each(EVERY_MODE)('products and checkout %s', (_mode, deploy) => {
     const email = uniqueEmail('buyer');
     const bought = await checkout(id, { email });
     expect(bought.status).toBe(201);
-    expect(bought.body).toEqual({ purchaseId: expect.any(String), productId: id, status: 'completed' });
+    expect(bought.body).toEqual({ purchaseId: expect.any(String), productId: id, status: 'completed', enrolment: 'enrolled' });
     const client = await clientByEmail(business, email);
     expect(client).toMatchObject({ type: 'full_access_one_way', status: 'active', email });
     const profile = (await eventually(() => business.admin.get(`/api/v1/clients/${client.id}`), (r) => r.body.kpis.purchases === 1)).body;

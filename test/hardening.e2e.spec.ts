@@ -26,19 +26,19 @@ describe('hardening (issue 17, finding 9)', () => {
         expect(fieldErrors(await served.api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner(password) }))).toEqual({
           status: 400,
           code: 'validation_failed',
-          errors: [{ field: 'owner.password', message: 'is one of the most common passwords; choose another' }],
+          errors: [{ field: 'owner.password', message: 'This is one of the most common passwords; choose another.' }],
         });
       }
       expect(fieldErrors(await served.api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('aaaaaaaaaaaa') }))).toEqual({
         status: 400,
         code: 'validation_failed',
-        errors: [{ field: 'owner.password', message: expect.stringMatching(/^is one character repeated/) }],
+        errors: [{ field: 'owner.password', message: expect.stringMatching(/^Choose a password that is more than one character repeated/) }],
       });
       expect((await served.api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('short') })).body.errors).toEqual([
-        { field: 'owner.password', message: 'must be at least 10 characters long' },
+        { field: 'owner.password', message: 'Choose a password of at least 10 characters; a phrase of a few words is easy to remember.' },
       ]);
       expect((await served.api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('x'.repeat(199) + 'yz') })).body.errors).toEqual([
-        { field: 'owner.password', message: 'must be at most 200 characters long' },
+        { field: 'owner.password', message: 'Choose a password of at most 200 characters.' },
       ]);
       expect((await served.api.post('/api/v1/accounts', { businessName: 'Stone Fitness', owner: owner('a long and rare passphrase') })).status).toBe(201);
     });
@@ -46,13 +46,13 @@ describe('hardening (issue 17, finding 9)', () => {
     it('applies the same policy to a new staff member, an invitation and a reset', async () => {
       const business = await signUp(served.api);
       const staff = await business.admin.post('/api/v1/staff', { firstName: 'Cora', lastName: 'Coach', email: uniqueEmail('coach'), password: 'iloveyou123', role: 'coach' });
-      expect(fieldErrors(staff)).toEqual({ status: 400, code: 'validation_failed', errors: [{ field: 'password', message: 'is one of the most common passwords; choose another' }] });
+      expect(fieldErrors(staff)).toEqual({ status: 400, code: 'validation_failed', errors: [{ field: 'password', message: 'This is one of the most common passwords; choose another.' }] });
       for (const path of ['/api/v1/auth/accept-invitation', '/api/v1/auth/password-reset/confirm']) {
         expect({ path, ...fieldErrors(await served.api.post(path, { token: 'whatever-the-token', password: '1234567890' })) }).toEqual({
           path,
           status: 400,
           code: 'validation_failed',
-          errors: [{ field: 'password', message: 'is one of the most common passwords; choose another' }],
+          errors: [{ field: 'password', message: 'This is one of the most common passwords; choose another.' }],
         });
       }
     });
@@ -64,11 +64,11 @@ describe('hardening (issue 17, finding 9)', () => {
       expect(fieldErrors(await served.api.post('/api/v1/accounts', { businessName: injected, owner: owner('a long and rare passphrase') }))).toEqual({
         status: 400,
         code: 'validation_failed',
-        errors: [{ field: 'businessName', message: 'must not contain line breaks, control characters or text-direction overrides' }],
+        errors: [{ field: 'businessName', message: 'Type the business name on one line, without line breaks or hidden control or text-direction characters.' }],
       });
       const business = await signUp(served.api);
       const spoofed = await business.admin.post('/api/v1/clients', newClient({ firstName: 'Ada\u202Egnp.exe' }));
-      expect(fieldErrors(spoofed)).toEqual({ status: 400, code: 'validation_failed', errors: [{ field: 'firstName', message: expect.stringContaining('text-direction overrides') }] });
+      expect(fieldErrors(spoofed)).toEqual({ status: 400, code: 'validation_failed', errors: [{ field: 'firstName', message: expect.stringContaining('text-direction characters') }] });
       const isolate = await business.admin.post('/api/v1/clients', newClient({ lastName: 'Love\u2066lace' }));
       expect(isolate.status).toBe(400);
       const product = (await business.admin.post('/api/v1/products', { name: 'Bootcamp', price: { amount: 100, currency: 'EUR' } })).body;
@@ -141,7 +141,7 @@ describe('hardening (issue 17, finding 9)', () => {
           currency,
           status: 400,
           code: 'validation_failed',
-          errors: [{ field: 'price.currency', message: expect.stringMatching(/^must be the ISO 4217 code of a currency in use, such as EUR/) }],
+          errors: [{ field: 'price.currency', message: 'Choose a currency in use, such as EUR, USD or GBP.' }],
         });
       }
       expect((await business.admin.post('/api/v1/products', { name: 'Bootcamp', price: { amount: 100, currency: 'EUR' } })).status).toBe(201);

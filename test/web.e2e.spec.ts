@@ -58,7 +58,8 @@ describeIfChromium('the coach web app in headless Chromium (embedded profile)', 
       await dialog.getByLabel('E-mail').fill(uniqueEmail(c.first.toLowerCase()));
       await dialog.getByRole('radio', { name: new RegExp(`^${c.type}`) }).check();
       if (i === 0) await shot('add-client');
-      await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+      // Full access and one-way invite by default (issue 21); these are added without sending, offline ones just added.
+      await dialog.getByRole('button', { name: c.type === 'Offline' ? 'Add' : 'Add without sending', exact: true }).click();
       await page.getByRole('status').filter({ hasText: `${c.first} ${c.last} was added.` }).waitFor();
     }
     expect(await badgeOf(page, 'Lovelace').textContent()).toBe('Full access');
@@ -71,7 +72,7 @@ describeIfChromium('the coach web app in headless Chromium (embedded profile)', 
     await dialog.getByLabel('First name').fill('No');
     await dialog.getByLabel('Last name').fill('Mail');
     await dialog.getByLabel('E-mail').fill('not-an-address');
-    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Add without sending', exact: true }).click();
     await dialog.locator('.field-error').first().waitFor();
     expect(await dialog.locator('.field-invalid label').first().textContent()).toBe('E-mail');
     await page.keyboard.press('Escape');

@@ -27,9 +27,14 @@ async function buildWeb(outDir = path.join(__dirname, '..', 'dist', 'web'), { mi
   const script = outputs.find((file) => file.endsWith('.js'));
   const style = outputs.find((file) => file.endsWith('.css'));
   const template = fs.readFileSync(path.join(__dirname, '..', 'apps', 'web', 'index.html'), 'utf8');
+  // The icon, inlined in the page (the browser asks for no /favicon.ico) and kept beside it for the
+  // gateway to answer /favicon.ico with (a JSON page or an old bookmark still asks for that one).
+  const icon = fs.readFileSync(path.join(__dirname, '..', 'apps', 'web', 'favicon.svg'), 'utf8').trim();
+  fs.writeFileSync(path.join(outDir, 'favicon.svg'), icon);
   fs.writeFileSync(
     path.join(outDir, 'index.html'),
     template
+      .replace('<!--icon-->', `<link rel="icon" type="image/svg+xml" href="data:image/svg+xml,${encodeURIComponent(icon)}">`)
       .replace('<!--style-->', style ? `<link rel="stylesheet" href="/assets/${style}">` : '')
       .replace('<!--script-->', `<script type="module" src="/assets/${script}"></script>`),
   );

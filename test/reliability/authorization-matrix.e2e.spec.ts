@@ -76,6 +76,7 @@ const RULES: Record<string, Rule> = {
   'POST /api/v1/auth/password-reset/request': { body: () => ({ email: uniqueEmail('nobody') }), expect: everyone },
   'POST /api/v1/auth/password-reset/confirm': { body: () => ({ token: 'x.y.z', password: PASSWORD }), expect: everyone },
   'POST /api/v1/auth/confirm-email': { body: () => ({ token: 'x.y.z' }), expect: everyone },
+  'POST /api/v1/auth/invitation-status': { body: () => ({ token: 'x.y.z' }), expect: everyone },
   'POST /api/v1/auth/logout': { expect: { ...staffAny(), client: 'ok' }, endsSession: true },
   'POST /api/v1/me/password': {
     body: (t) => ({ currentPassword: passwords[t.role!] ?? PASSWORD, newPassword: `${PASSWORD} ${++passwordChanges}` }),
@@ -85,6 +86,9 @@ const RULES: Record<string, Rule> = {
   'DELETE /api/v1/staff/{id}': { expect: adminOnly },
   'POST /api/v1/staff': { body: () => ({ firstName: 'C', lastName: 'D', email: uniqueEmail('staff'), password: PASSWORD, role: 'coach' }), expect: adminOnly },
   'GET /api/v1/staff': { expect: adminOnly },
+  'PATCH /api/v1/staff/{id}': { body: () => ({ capabilities: ['create_clients', 'import_clients'] }), expect: adminOnly },
+  'POST /api/v1/staff/{id}/password-reset': { expect: adminOnly },
+  'GET /api/v1/account': { expect: staffAny() },
   'POST /api/v1/clients': { body: () => newClient({ type: 'offline' }), expect: staffAny() },
   'GET /api/v1/clients': { expect: staffAny() },
   'GET /api/v1/clients/export': { expect: staffAny() },
@@ -139,6 +143,13 @@ const RULES: Record<string, Rule> = {
   'PATCH /api/v1/me/profile': { body: () => ({ phone: '+44 20 7946 0001' }), expect: clientOnly },
   'POST /api/v1/me/messages': { body: () => ({ body: 'Hi coach' }), expect: clientOnly },
   'GET /api/v1/me/messages': { expect: clientOnly },
+  // Progress (issue 21, item 15): staff record for a client they may change; a client for themselves; admins choose the units.
+  'POST /api/v1/clients/{id}/measurements': { body: () => ({ values: { weight: 72.5 } }), expect: clientScoped() },
+  'GET /api/v1/clients/{id}/measurements': { expect: clientScoped() },
+  'POST /api/v1/me/measurements': { body: () => ({ values: { waist: 80 } }), expect: clientOnly },
+  'GET /api/v1/me/measurements': { expect: clientOnly },
+  'GET /api/v1/account/measurement-units': { expect: staffAny() },
+  'PUT /api/v1/account/measurement-units': { body: () => ({ units: 'metric' }), expect: adminOnly },
   'POST /api/v1/products': {
     body: () => ({ name: 'Plan', price: { amount: 1000, currency: 'EUR' } }),
     expect: staffAny({ coachOfOtherAccount: 403, unassignedCoach: 403, assignedCoach: 403 }),
@@ -149,6 +160,8 @@ const RULES: Record<string, Rule> = {
   'POST /api/v1/products/{id}/archive': { expect: staffAny({ coachOfOtherAccount: 403, unassignedCoach: 403, assignedCoach: 403 }) },
   'POST /api/v1/checkout': { body: (t) => ({ productId: t.productId, buyer: { firstName: 'B', lastName: 'Uyer', email: uniqueEmail('buyer') } }), expect: everyone },
   'GET /api/v1/checkout/products/{id}': { expect: everyone },
+  // What became of a purchase's buyer, for the checkout page (issue 21): public, by an unguessable purchase id.
+  'GET /api/v1/checkout/purchases/{purchaseId}': { expect: everyone },
   'GET /api/v1/dev/mailbox': { expect: everyone },
 };
 

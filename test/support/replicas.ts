@@ -23,6 +23,7 @@ export const PROCESSORS = [
   'clients_roster_effects',
   'clients_outbox',
   'clients_session_links',
+  'clients_measurements',
   'identity_views',
   'identity_client_logins',
   'identity_sign_ins',

@@ -74,9 +74,12 @@ export function saveSession(session: Session | null): void {
   else localStorage.removeItem(SESSION_KEY);
 }
 
-let onUnauthorized: () => void = () => undefined;
-/** What to do when the API says the session is over (sign out, back to the sign-in page). */
-export function whenUnauthorized(handler: () => void): void {
+let onUnauthorized: (ended: { session: Session; detail: string }) => void = () => undefined;
+/**
+ * What to do when the API says the session is over (sign out, back to the right sign-in page):
+ * the handler learns whose session it was and the API's sentence saying why.
+ */
+export function whenUnauthorized(handler: (ended: { session: Session; detail: string }) => void): void {
   onUnauthorized = handler;
 }
 
@@ -109,7 +112,9 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   }
   if (!response.ok) {
     const problem = (body ?? {}) as { code?: string; detail?: string; title?: string; errors?: { field: string; message: string }[] };
-    if (response.status === 401 && session && problem.code !== 'invalid_credentials') onUnauthorized();
+    if (response.status === 401 && session && problem.code !== 'invalid_credentials') {
+      onUnauthorized({ session, detail: problem.detail ?? 'Your session has ended; sign in again.' });
+    }
     throw new ApiError(
       response.status,
       problem.code ?? 'error',

@@ -1,7 +1,7 @@
 import { useEffect, type ReactNode } from 'react';
 import { Link, Router, matchPath, useRouter } from './router';
 import { SessionProvider, useSession } from './session';
-import { SignInPage, SignUpPage, ForgotPasswordPage } from './pages/auth';
+import { ClientSignInPage, SignInPage, SignUpPage, ForgotPasswordPage } from './pages/auth';
 import { HomePage } from './pages/home';
 import { ClientsPage } from './pages/clients';
 import { ClientProfilePage } from './pages/client-profile';
@@ -25,7 +25,20 @@ export function App() {
   );
 }
 
-/** Public pages first; then a signed-in staff member or client gets their own app. */
+/** The staff app's pages: signed out, each shows the coach sign-in, and the page itself once signed in. */
+function isStaffPage(path: string): boolean {
+  return ['/home', '/clients', '/products', '/staff', '/settings'].includes(path) || matchPath('/clients/:id', path) !== null;
+}
+
+/** The client app's pages: `/messages` is linked from the new-message mail, `/me` is the app itself. */
+function isClientPage(path: string): boolean {
+  return path === '/messages' || path === '/me' || path.startsWith('/me/');
+}
+
+/**
+ * Public pages first; then a signed-in staff member or client gets their own app. An address the
+ * app does not know shows "page not found" (the gateway answers it with 404), signed in or not.
+ */
 function Routes() {
   const { path, navigate } = useRouter();
   const { session } = useSession();
@@ -37,12 +50,18 @@ function Routes() {
   if (path === '/forgot-password') return <ForgotPasswordPage />;
   if (!session) {
     if (path === '/signup') return <SignUpPage />;
-    return <SignInPage />;
+    // The mails' links (login details, access restored, new message) and the client app: the client's own sign-in.
+    if (path === '/login' || isClientPage(path)) return <ClientSignInPage />;
+    if (path === '/' || path === '/signin' || isStaffPage(path)) return <SignInPage />;
+    return <NotFoundPage home="/" />;
   }
   if (session.user.role === 'client') {
-    return <Redirect when={!path.startsWith('/me')} to="/me" navigate={navigate} page={<MePage />} />;
+    if (isClientPage(path)) return <MePage />;
+    // A sign-in page or a staff page: the client's app is their home.
+    const known = path === '/' || path === '/signin' || path === '/signup' || path === '/login' || isStaffPage(path);
+    return <Redirect when={known} to="/me" navigate={navigate} page={<NotFoundPage home="/me" />} />;
   }
-  if (path === '/' || path === '/signin' || path === '/signup' || path === '/login') return <Redirect when to="/home" navigate={navigate} page={null} />;
+  if (path === '/' || path === '/signin' || path === '/signup' || path === '/login' || isClientPage(path)) return <Redirect when to="/home" navigate={navigate} page={null} />;
   // `/clients/import` before `/clients/:id`, which would otherwise take "import" for an id.
   const profile = path === '/clients/import' ? null : matchPath('/clients/:id', path);
   let page: ReactNode;
@@ -53,7 +72,7 @@ function Routes() {
   else if (path === '/home') page = <HomePage />;
   else if (path === '/staff') page = <StaffPage />;
   else if (path === '/settings') page = <SettingsPage />;
-  else page = <NotFoundPage />;
+  else page = <NotFoundPage home="/home" inShell />;
   return <StaffShell>{page}</StaffShell>;
 }
 

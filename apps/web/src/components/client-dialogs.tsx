@@ -1,13 +1,22 @@
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { api, ApiError, CLIENT_TYPES, TYPE_EXPLANATIONS, TYPE_LABELS, type BulkResult, type ClientProfile, type ClientType } from '../api';
 import { Dialog, ErrorNote, Field, fieldError, useSubmit } from './ui';
+import { inBulkChunks } from '../bulk-type';
+import { useCan } from '../capabilities';
+import { Link } from '../router';
 
-/** Add client: the four fields, a type with what it means, and "Add" or "Add and send login details". */
+/**
+ * Add client: the four fields and a type with what it means. A client who will use the app (full
+ * access or one-way) is invited by default, as the client-types article says ("Add and send
+ * invitation"), with "Add without sending" as the second choice; an offline client can only be added.
+ */
 export function AddClientDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (client: ClientProfile) => void }) {
   const [form, setForm] = useState({ firstName: '', lastName: '', email: '', phone: '', type: 'full_access' as ClientType });
+  const isAdmin = useCan('admin');
   const set = (field: 'firstName' | 'lastName' | 'email' | 'phone') => (e: ChangeEvent<HTMLInputElement>) => setForm({ ...form, [field]: e.target.value });
-  // Which of the two submit buttons was pressed (read synchronously by the submit handler).
-  const sendInvitation = useRef(false);
+  // Whether this add sends the invitation (read synchronously by the submit handler). The form's own
+  // submit (the primary button, or Enter in a field) sends it; "Add without sending" clears it first.
+  const sendInvitation = useRef(true);
   const { busy, error, submit } = useSubmit(async () => {
     const client = await api<ClientProfile>('/api/v1/clients', {
       method: 'POST',
@@ -42,18 +51,41 @@ export function AddClientDialog({ onClose, onAdded }: { onClose: () => void; onA
           {(p) => <input {...p} type="tel" value={form.phone} onChange={set('phone')} autoComplete="off" />}
         </Field>
         <TypeChoice value={form.type} onChange={(type) => setForm({ ...form, type })} />
+        <p className="muted" data-testid="add-client-invitation">
+          {form.type === 'offline'
+            ? 'Offline clients get no e-mail from Clientele: they have no app to sign in to.'
+            : `${form.firstName.trim() || 'The client'} gets an invitation e-mail to choose a password and sign in to the client app. You can also add them now and send it later from their profile.`}
+        </p>
         <ErrorNote error={general && general.code !== 'email_taken' ? general : null} />
+        {general?.code === 'seat_limit_reached' && isAdmin && (
+          <p>
+            <Link to="/settings">Raise the seat limit in Settings</Link>
+          </p>
+        )}
         <footer className="dialog-actions">
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" onClick={() => (sendInvitation.current = false)} disabled={busy}>
-            Add
-          </button>
-          {form.type !== 'offline' && (
-            <button type="submit" className="primary" onClick={() => (sendInvitation.current = true)} disabled={busy}>
-              Add and send login details
+          {form.type === 'offline' ? (
+            <button type="submit" className="primary" disabled={busy}>
+              Add
             </button>
+          ) : (
+            <>
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() => {
+                  sendInvitation.current = false;
+                  void submit().finally(() => (sendInvitation.current = true));
+                }}
+              >
+                Add without sending
+              </button>
+              <button type="submit" className="primary" onClick={() => (sendInvitation.current = true)} disabled={busy}>
+                Add and send invitation
+              </button>
+            </>
           )}
         </footer>
       </form>
@@ -61,15 +93,22 @@ export function AddClientDialog({ onClose, onAdded }: { onClose: () => void; onA
   );
 }
 
-export function TypeChoice({ value, onChange, legend = 'Client type' }: { value: ClientType; onChange: (type: ClientType) => void; legend?: string }) {
+/** The three types with what each means; `value` null: none chosen yet. `current`: the client's type now, marked as such. */
+export function TypeChoice({ value, onChange, legend = 'Client type', current }: { value: ClientType | null; onChange: (type: ClientType) => void; legend?: string; current?: ClientType }) {
   return (
     <fieldset className="type-choice">
       <legend>{legend}</legend>
       {CLIENT_TYPES.map((type) => (
-        <label key={type} className={`type-option${value === type ? ' selected' : ''}`}>
+        <label key={type} className={`type-option${value === type ? ' selected' : ''}`} data-current={type === current || undefined}>
           <input type="radio" name="client-type" value={type} checked={value === type} onChange={() => onChange(type)} />
           <span>
             <strong>{TYPE_LABELS[type]}</strong>
+            {type === current && (
+              <>
+                {' '}
+                <span className="badge current-type">current</span>
+              </>
+            )}
             <small>{TYPE_EXPLANATIONS[type]}</small>
           </span>
         </label>
@@ -78,45 +117,82 @@ export function TypeChoice({ value, onChange, legend = 'Client type' }: { value:
   );
 }
 
+/** "Ada Lovelace, Alan Turing and 3 more": who a bulk action is about, without a wall of names. */
+export function listNames(names: string[], shown = 8): string {
+  if (names.length <= shown) return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : (names[0] ?? '');
+  return `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+}
+
 /**
  * Change client type, for one client (the profile menu) or many (the list): pick a type, see what
- * it will do (a dry run: invitations to send, clients losing access), then Assign.
+ * it will do (a dry run: invitations to send, clients losing access), then Assign. One client's
+ * dialog opens on their current type, marked "current", so nothing changes by accident: Assign
+ * waits until another type is chosen. For several clients nothing is chosen until the coach picks
+ * one, and `names` (when given) says who they are.
  */
-export function ChangeTypeDialog({ clientIds, current, onClose, onDone }: { clientIds: string[]; current?: ClientType; onClose: () => void; onDone: () => void }) {
-  const [type, setType] = useState<ClientType>(current && current !== 'full_access' ? 'full_access' : 'full_access_one_way');
+export function ChangeTypeDialog({
+  clientIds,
+  current,
+  names,
+  onClose,
+  onDone,
+}: {
+  clientIds: string[];
+  current?: ClientType;
+  names?: string[];
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const [type, setType] = useState<ClientType | null>(current ?? null);
+  // A type to change to: something other than the one client's current type.
+  const target = type !== null && type !== current ? type : null;
   const [preview, setPreview] = useState<BulkResult | null>(null);
   const [previewError, setPreviewError] = useState<unknown>(null);
   useEffect(() => {
     let live = true;
     setPreview(null);
     setPreviewError(null);
-    api<BulkResult>('/api/v1/clients/bulk/type', { method: 'POST', body: { clientIds, type, dryRun: true } }).then(
+    if (!target) return;
+    inBulkChunks(clientIds, (chunk) => api<BulkResult>('/api/v1/clients/bulk/type', { method: 'POST', body: { clientIds: chunk, type: target, dryRun: true } })).then(
       (result) => live && setPreview(result),
       (error) => live && setPreviewError(error),
     );
     return () => {
       live = false;
     };
-  }, [type, clientIds.join(',')]);
+  }, [target, clientIds.join(',')]);
   const { busy, error, submit } = useSubmit(async () => {
-    if (clientIds.length === 1) await api(`/api/v1/clients/${clientIds[0]}/type`, { method: 'PUT', body: { type } });
-    else await api<BulkResult>('/api/v1/clients/bulk/type', { method: 'POST', body: { clientIds, type } });
+    if (!target) return;
+    if (clientIds.length === 1) await api(`/api/v1/clients/${clientIds[0]}/type`, { method: 'PUT', body: { type: target } });
+    else await inBulkChunks(clientIds, (chunk) => api<BulkResult>('/api/v1/clients/bulk/type', { method: 'POST', body: { clientIds: chunk, type: target } }));
     onDone();
   });
   const s = preview?.summary;
+  const single = clientIds.length === 1;
   return (
-    <Dialog title={clientIds.length === 1 ? 'Change client type' : `Change client type of ${clientIds.length} clients`} onClose={onClose}>
+    <Dialog title={single ? 'Change client type' : `Change client type of ${clientIds.length} clients`} onClose={onClose}>
       <form onSubmit={submit} className="dialog-body">
-        <TypeChoice value={type} onChange={setType} legend="New client type" />
+        {!single && names && names.length > 0 && (
+          <p data-testid="change-type-names">
+            <strong>Selected:</strong> {listNames(names)}.
+          </p>
+        )}
+        <TypeChoice value={type} onChange={setType} legend="New client type" current={current} />
         <div className="preview" aria-live="polite" data-testid="change-type-preview">
-          {previewError ? (
+          {!target ? (
+            <p className="muted">
+              {type === null
+                ? `Choose the type ${single ? 'this client' : `these ${clientIds.length} clients`} should have.`
+                : `This is the client's type now. Choose another type to change it.`}
+            </p>
+          ) : previewError ? (
             <ErrorNote error={previewError} />
           ) : !s ? (
             <p className="muted">Checking what this will change…</p>
           ) : (
             <ul>
               <li>
-                {s.changed} {s.changed === 1 ? 'client changes' : 'clients change'} to {TYPE_LABELS[type]}
+                {s.changed} {s.changed === 1 ? 'client changes' : 'clients change'} to {TYPE_LABELS[target]}
                 {s.unchanged > 0 ? `; ${s.unchanged} already ${s.unchanged === 1 ? 'has' : 'have'} it` : ''}.
               </li>
               {s.invitationsToSend > 0 && (
@@ -142,7 +218,7 @@ export function ChangeTypeDialog({ clientIds, current, onClose, onDone }: { clie
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={busy || !s || s.changed === 0}>
+          <button type="submit" className="primary" disabled={busy || !target || !s || s.changed === 0}>
             Assign
           </button>
         </footer>

@@ -246,12 +246,16 @@ export function fieldError(error: unknown, field: string): string | undefined {
   return error instanceof ApiError ? error.forField(field) : undefined;
 }
 
-/** A grey block of the final size while data loads: nothing moves when it arrives. */
+/**
+ * A grey block of the final size while data loads: nothing moves when it arrives. A screen reader
+ * reads "Loading…" (a plain <div> may not carry an aria-label: axe's aria-prohibited-attr).
+ */
 export function Skeleton({ rows = 5 }: { rows?: number }) {
   return (
-    <div className="skeleton" aria-busy="true" aria-label="Loading">
+    <div className="skeleton" aria-busy="true">
+      <span className="visually-hidden">Loading…</span>
       {Array.from({ length: rows }, (_, i) => (
-        <div key={i} className="skeleton-row" />
+        <div key={i} className="skeleton-row" aria-hidden="true" />
       ))}
     </div>
   );

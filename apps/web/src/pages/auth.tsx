@@ -1,5 +1,5 @@
 import { useState, type ChangeEvent, type ReactNode } from 'react';
-import { api } from '../api';
+import { api, type Session } from '../api';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { ErrorNote, Field, fieldError, useSubmit } from '../components/ui';
@@ -16,31 +16,77 @@ export function AuthCard({ title, children }: { title: string; children: ReactNo
   );
 }
 
-export function SignInPage() {
+/** The e-mail and password form both sign-in pages share; `then` says where a signed-in person goes. */
+function SignInForm({ then }: { then: (session: Session) => string }) {
   const { signIn } = useSession();
   const { navigate } = useRouter();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const { busy, error, submit } = useSubmit(async () => {
     const session = await signIn(email, password);
-    navigate(session.user.role === 'client' ? '/me' : '/home', { replace: true });
+    navigate(then(session), { replace: true });
   });
   return (
+    <form onSubmit={submit} noValidate>
+      <Field label="E-mail">{(p) => <input {...p} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required />}</Field>
+      <Field label="Password">
+        {(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />}
+      </Field>
+      <ErrorNote error={error} />
+      <button type="submit" className="primary wide" disabled={busy}>
+        {busy ? 'Signing in…' : 'Sign in'}
+      </button>
+    </form>
+  );
+}
+
+/** Paths that are only a sign-in page: once signed in, the person goes to their home instead. */
+const SIGN_IN_PATHS = ['/', '/signin', '/signup', '/login'];
+
+/** The coach's sign-in (and the page of every staff address opened signed out: they land there once signed in). */
+export function SignInPage() {
+  const { path } = useRouter();
+  return (
     <AuthCard title="Sign in">
-      <form onSubmit={submit} noValidate>
-        <Field label="E-mail">{(p) => <input {...p} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required />}</Field>
-        <Field label="Password">
-          {(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />}
-        </Field>
-        <ErrorNote error={error} />
-        <button type="submit" className="primary wide" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
+      <SignInForm then={(session) => (session.user.role === 'client' ? '/me' : SIGN_IN_PATHS.includes(path) ? '/home' : path)} />
       <p className="auth-links">
         <Link to="/forgot-password">Forgot your password?</Link>
         <span>
           New to Clientele? <Link to="/signup">Create your business account</Link>
+        </span>
+        <span>
+          A client of a coach? <Link to="/login">Sign in to the client app</Link>
+        </span>
+      </p>
+    </AuthCard>
+  );
+}
+
+/**
+ * The client's sign-in, the page the mails link to (`/login`; `/messages` shows it too, then the
+ * messages). No business sign-up here. A client whose session just ended reads why; one whose
+ * coach paused their access reads that when they sign in (the API says it once the password is right).
+ */
+export function ClientSignInPage() {
+  const { path } = useRouter();
+  const { ended } = useSession();
+  return (
+    <AuthCard title="Sign in to the client app">
+      {ended ? (
+        <p className="error-note" role="status" data-testid="session-ended">
+          You were signed out. {ended}
+        </p>
+      ) : (
+        <p>Use the e-mail address your coach invited and the password you chose.</p>
+      )}
+      <SignInForm then={(session) => (session.user.role !== 'client' ? '/home' : path === '/messages' ? '/messages' : '/me')} />
+      <p className="auth-links">
+        <Link to="/forgot-password?for=client">Forgot your password?</Link>
+        <span>
+          Not invited yet? Your coach sends the invitation; ask them for it.
+        </span>
+        <span>
+          A coach? <Link to="/signin">Sign in to your business</Link>
         </span>
       </p>
     </AuthCard>
@@ -96,6 +142,8 @@ export function SignUpPage() {
 }
 
 export function ForgotPasswordPage() {
+  const { query } = useRouter();
+  const back = query.get('for') === 'client' ? '/login' : '/signin';
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
   const { busy, error, submit } = useSubmit(async () => {
@@ -116,7 +164,7 @@ export function ForgotPasswordPage() {
         </form>
       )}
       <p className="auth-links">
-        <Link to="/signin">Back to sign in</Link>
+        <Link to={back}>Back to sign in</Link>
       </p>
     </AuthCard>
   );

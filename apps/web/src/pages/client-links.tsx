@@ -22,7 +22,7 @@ function PasswordForm({ title, intro, endpoint, action }: { title: string; intro
     if (session?.accessToken) {
       adopt(session);
       navigate(session.user.role === 'client' ? '/me' : '/home', { replace: true });
-    } else navigate('/signin', { replace: true });
+    } else navigate('/login', { replace: true });
   });
   if (!token) {
     return (
@@ -47,13 +47,69 @@ function PasswordForm({ title, intro, endpoint, action }: { title: string; intro
         </button>
       </form>
       <p className="auth-links">
-        <Link to="/signin">Sign in instead</Link>
+        <Link to="/login">Sign in instead</Link>
       </p>
     </AuthCard>
   );
 }
 
+/** What the invitation link can still do: set a password (`open`), nothing because it was used, or nothing any more. */
+type InvitationLink = 'checking' | 'open' | 'used' | 'invalid';
+
+/**
+ * The invitation link. Opened again once it was used (the mail stays in the inbox), it says so and
+ * offers the sign-in, rather than a password form that can only fail.
+ */
 export function AcceptInvitationPage() {
+  const { query } = useRouter();
+  const token = query.get('token') ?? '';
+  const [link, setLink] = useState<InvitationLink>(token ? 'checking' : 'open');
+  useEffect(() => {
+    if (!token) return;
+    let current = true;
+    api<{ status: InvitationLink }>('/api/v1/auth/invitation-status', { method: 'POST', body: { token } }).then(
+      (answer) => current && setLink(answer?.status === 'used' || answer?.status === 'invalid' ? answer.status : 'open'),
+      // Cannot tell (offline, an older server): the form, whose answer says what went wrong.
+      () => current && setLink('open'),
+    );
+    return () => {
+      current = false;
+    };
+  }, [token]);
+  if (link === 'checking') {
+    return (
+      <AuthCard title="Welcome!">
+        <p>Opening your invitation…</p>
+      </AuthCard>
+    );
+  }
+  if (link === 'used') {
+    return (
+      <AuthCard title="Welcome back">
+        <p role="status" data-testid="invitation-used">
+          This link was used; sign in with your e-mail address and the password you chose.
+        </p>
+        <p>
+          <Link to="/login" className="button primary">
+            Sign in
+          </Link>
+        </p>
+        <p className="auth-links">
+          <Link to="/forgot-password?for=client">Forgot your password?</Link>
+        </p>
+      </AuthCard>
+    );
+  }
+  if (link === 'invalid') {
+    return (
+      <AuthCard title="This link does not work any more">
+        <p role="alert">This invitation link was replaced by a newer one or has expired. Ask your coach to send you a new invitation.</p>
+        <p className="auth-links">
+          <Link to="/login">Sign in</Link>
+        </p>
+      </AuthCard>
+    );
+  }
   return <PasswordForm title="Welcome!" intro="Choose a password to start using the app with your coach." endpoint="/api/v1/auth/accept-invitation" action="Create my login" />;
 }
 
@@ -90,7 +146,7 @@ export function ConfirmEmailPage() {
         <p role="alert">{state.message}</p>
       )}
       <p className="auth-links">
-        <Link to="/signin">Sign in</Link>
+        <Link to="/login">Sign in</Link>
       </p>
     </AuthCard>
   );

@@ -3,19 +3,36 @@ import { api, ApiError, formatDateTime, formatMoney, type ClientProfile, type Hi
 import { ChangeTypeDialog, DeleteClientsDialog } from '../components/client-dialogs';
 import { ErrorNote, Field, Menu, Notice, Skeleton, TypeBadge, fieldError, useSubmit } from '../components/ui';
 import { useLoad } from '../hooks/use-load';
+import { WHY_NOT, useCan } from '../capabilities';
 import { Link, useRouter } from '../router';
-import { Finances, Programs, SessionKpis, Sessions } from './client-scheduling';
+import { Finances, Programs, RevenueKpis, SessionKpis, Sessions } from './client-scheduling';
+import { ProgressTab } from './client-progress';
 
-type Tab = 'overview' | 'programs' | 'finances' | 'contact' | 'messages' | 'purchases' | 'history';
+type Tab = 'overview' | 'programs' | 'finances' | 'progress' | 'contact' | 'messages' | 'purchases' | 'history';
 const TABS: { id: Tab; label: string }[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'programs', label: 'Programs' },
   { id: 'finances', label: 'Finances' },
+  { id: 'progress', label: 'Progress' },
   { id: 'contact', label: 'Contact' },
   { id: 'messages', label: 'Messages' },
   { id: 'purchases', label: 'Purchases' },
   { id: 'history', label: 'History' },
 ];
+
+const isTab = (value: string | null): value is Tab => TABS.some((t) => t.id === value);
+
+/**
+ * The profile's address says which tab is open (`?tab=contact`), and `edit=1` opens Contact's form
+ * (the list's "Edit" links there): a reload keeps the place, and a link can be shared.
+ */
+function profilePath(clientId: string, tab: Tab, edit = false): string {
+  const params = new URLSearchParams();
+  if (tab !== 'overview') params.set('tab', tab);
+  if (edit && tab === 'contact') params.set('edit', '1');
+  const search = params.toString();
+  return `/clients/${encodeURIComponent(clientId)}${search ? `?${search}` : ''}`;
+}
 
 const APP_ACCESS: Record<ClientProfile['appAccess'], string> = {
   none: 'No app access',
@@ -26,8 +43,13 @@ const APP_ACCESS: Record<ClientProfile['appAccess'], string> = {
 
 /** The profile card: who the client is, with the menu at the top right and a tab per concern. */
 export function ClientProfilePage({ clientId }: { clientId: string }) {
-  const { navigate } = useRouter();
-  const [tab, setTab] = useState<Tab>('overview');
+  const { navigate, query } = useRouter();
+  const requested = query.get('tab');
+  const tab: Tab = isTab(requested) ? requested : 'overview';
+  const editing = tab === 'contact' && query.get('edit') === '1';
+  // Tabs are places on one page: the address changes in place, without a new history entry.
+  const open = (next: Tab, edit = false) => navigate(profilePath(clientId, next, edit), { replace: true });
+  const canDelete = useCan('delete_clients');
   const [dialog, setDialog] = useState<'type' | 'delete' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const profile = useLoad(() => api<{ body: ClientProfile; etag: string | null }>(`/api/v1/clients/${clientId}`, { withEtag: true }), [clientId]);
@@ -88,14 +110,17 @@ export function ClientProfilePage({ clientId }: { clientId: string }) {
               disabled: client.type === 'offline',
               onSelect: () => act(() => api(`/api/v1/clients/${client.id}/password-reset`, { method: 'POST' }), `A password reset link is on its way to ${client.email}.`),
             },
-            { label: 'Delete', danger: true, onSelect: () => setDialog('delete') },
+            // A staff member without delete_clients sees why they cannot, instead of a refusal after typing DELETE.
+            canDelete
+              ? { label: 'Delete', danger: true, onSelect: () => setDialog('delete') }
+              : { label: `Delete. ${WHY_NOT.delete_clients}`, danger: true, disabled: true, onSelect: () => undefined },
           ]}
         />
       </header>
       <Notice text={notice} />
       <div role="tablist" aria-label="Client profile" className="tabs">
         {TABS.map((t) => (
-          <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} onClick={() => setTab(t.id)}>
+          <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} onClick={() => open(t.id)}>
             {t.label}
           </button>
         ))}
@@ -110,7 +135,8 @@ export function ClientProfilePage({ clientId }: { clientId: string }) {
         )}
         {tab === 'programs' && <Programs client={client} />}
         {tab === 'finances' && <Finances client={client} />}
-        {tab === 'contact' && <Contact client={client} etag={etag} onSaved={load} />}
+        {tab === 'progress' && <ProgressTab client={client} />}
+        {tab === 'contact' && <Contact client={client} etag={etag} onSaved={load} editing={editing} setEditing={(edit) => open('contact', edit)} />}
         {tab === 'messages' && <Messages client={client} />}
         {tab === 'purchases' && <Purchases client={client} />}
         {tab === 'history' && <History client={client} />}
@@ -198,11 +224,8 @@ function Overview({ client, onChanged }: { client: ClientProfile; onChanged: () 
           <dt>Purchases</dt>
           <dd>{k.purchases}</dd>
         </div>
-        <div>
-          <dt>Total spent</dt>
-          <dd>{formatMoney(k.totalSpent)}</dd>
-        </div>
       </dl>
+      <RevenueKpis clientId={client.id} refreshKey={sessionsChanged} />
       <p className="muted">
         Added {formatDateTime(client.createdAt)} ({client.source.kind === 'product' ? 'bought a product' : client.source.kind === 'import' ? 'imported' : 'added by hand'}). Last
         activity: {formatDateTime(client.lastActivityAt)}.
@@ -223,22 +246,60 @@ function Overview({ client, onChanged }: { client: ClientProfile; onChanged: () 
   );
 }
 
-function Contact({ client, etag, onSaved }: { client: ClientProfile; etag: string | null; onSaved: () => Promise<void> }) {
-  const [editing, setEditing] = useState(false);
-  const [form, setForm] = useState({ firstName: client.firstName, lastName: client.lastName, email: client.email, phone: client.phone ?? '' });
+/**
+ * What a coach is told after giving a client a new address. A client who signs in keeps their
+ * old address until they confirm the new one (docs/api.md, "Sign-in identities"); an invitation
+ * not used yet moves to the new address. Without app access, it is only contact data.
+ */
+function emailChangeNotice(client: ClientProfile, from: string, to: string): string | null {
+  if (client.type === 'offline' || client.appAccess === 'none') return null;
+  if (client.appAccess === 'active') {
+    return `A confirmation link went to ${to}, and a notice to ${from}. ${client.firstName} keeps signing in with ${from} until they open the link; from then on they sign in with ${to}.`;
+  }
+  if (client.appAccess === 'invited') return `The invitation now goes to ${to}; the one sent to ${from} no longer works.`;
+  return null;
+}
+
+function Contact({
+  client,
+  etag,
+  onSaved,
+  editing,
+  setEditing,
+}: {
+  client: ClientProfile;
+  etag: string | null;
+  onSaved: () => Promise<void>;
+  editing: boolean;
+  setEditing: (editing: boolean) => void;
+}) {
+  const blank = () => ({ firstName: client.firstName, lastName: client.lastName, email: client.email, phone: client.phone ?? '' });
+  const [form, setForm] = useState(blank);
+  const [notice, setNotice] = useState<string | null>(null);
+  // Opening the form (from the button or from an address with edit=1) starts from the client as they are.
+  useEffect(() => {
+    if (editing) setForm(blank());
+  }, [editing, client.id]);
   const { busy, error, submit, setError } = useSubmit(async () => {
+    const before = client;
+    const email = form.email.trim();
     await api(`/api/v1/clients/${client.id}`, {
       method: 'PATCH',
       headers: etag ? { 'if-match': etag } : {},
-      body: { firstName: form.firstName, lastName: form.lastName, email: form.email, phone: form.phone.trim() ? form.phone.trim() : null },
+      body: { firstName: form.firstName, lastName: form.lastName, email, phone: form.phone.trim() ? form.phone.trim() : null },
     });
+    const moved = email.toLowerCase() !== before.email.toLowerCase();
+    setNotice(moved ? emailChangeNotice(before, before.email, email) : null);
     setEditing(false);
     await onSaved();
   });
   const conflict = error instanceof ApiError && error.code === 'concurrency_conflict';
+  // An address that is taken (another client's, or one that signs in elsewhere) is said as a sentence on the field.
+  const emailError = error instanceof ApiError && error.code === 'email_taken' ? error.detail : fieldError(error, 'email');
   if (!editing) {
     return (
       <div>
+        <Notice text={notice} />
         <dl className="contact">
           <dt>Name</dt>
           <dd>
@@ -252,8 +313,8 @@ function Contact({ client, etag, onSaved }: { client: ClientProfile; etag: strin
         <button
           type="button"
           onClick={() => {
-            setForm({ firstName: client.firstName, lastName: client.lastName, email: client.email, phone: client.phone ?? '' });
             setError(null);
+            setNotice(null);
             setEditing(true);
           }}
         >
@@ -263,6 +324,7 @@ function Contact({ client, etag, onSaved }: { client: ClientProfile; etag: strin
     );
   }
   const set = (field: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [field]: e.target.value });
+  const hasLogin = client.appAccess === 'active' && client.type !== 'offline';
   return (
     <form onSubmit={submit} noValidate className="contact-form">
       <div className="field-row">
@@ -273,7 +335,11 @@ function Contact({ client, etag, onSaved }: { client: ClientProfile; etag: strin
           {(p) => <input {...p} value={form.lastName} onChange={set('lastName')} />}
         </Field>
       </div>
-      <Field label="E-mail" error={fieldError(error, 'email')}>
+      <Field
+        label="E-mail"
+        error={emailError}
+        hint={hasLogin ? `${client.firstName} signs in with this address. A new one is used to sign in only once ${client.firstName} confirms it from the link we e-mail there.` : undefined}
+      >
         {(p) => <input {...p} type="email" value={form.email} onChange={set('email')} />}
       </Field>
       <Field label="Phone" error={fieldError(error, 'phone')}>
@@ -281,11 +347,14 @@ function Contact({ client, etag, onSaved }: { client: ClientProfile; etag: strin
       </Field>
       {conflict ? (
         <p className="error-note" role="alert">
-          Someone else changed this client while you were editing. <button type="button" className="link-button" onClick={() => void onSaved().then(() => setEditing(false))}>Load their version</button> and
-          make your change again.
+          Someone else changed this client while you were editing.{' '}
+          <button type="button" className="link-button" onClick={() => void onSaved().then(() => setEditing(false))}>
+            Load their version
+          </button>{' '}
+          and make your change again.
         </p>
       ) : (
-        <ErrorNote error={error && !['firstName', 'lastName', 'email', 'phone'].some((f) => fieldError(error, f)) ? error : null} />
+        <ErrorNote error={error && !emailError && !['firstName', 'lastName', 'phone'].some((f) => fieldError(error, f)) ? error : null} />
       )}
       <div className="form-actions">
         <button type="button" onClick={() => setEditing(false)}>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, browserTimeZone, CLIENT_TYPES, formatDate, formatTime, TYPE_LABELS, type ClientSummary, type CoachAgenda, type Seats, type SessionView } from '../api';
+import { useCan } from '../capabilities';
 import { ErrorNote, Skeleton, StatusBadge, TypeBadge } from '../components/ui';
 import { Link } from '../router';
 import { useSession } from '../session';
@@ -8,6 +9,8 @@ import { SESSION_STATUS_LABELS } from './client-scheduling';
 /** Coach home: today's and this week's sessions, the latest clients and how the seats are used. */
 export function HomePage() {
   const { session } = useSession();
+  const canCreate = useCan('create_clients');
+  const isAdmin = useCan('admin');
   const [recent, setRecent] = useState<ClientSummary[] | null>(null);
   const [seats, setSeats] = useState<Seats | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -32,7 +35,14 @@ export function HomePage() {
             <Skeleton rows={5} />
           ) : recent.length === 0 ? (
             <p className="muted">
-              No clients yet. <Link to="/clients">Add your first client</Link>.
+              No clients yet.{' '}
+              {canCreate ? (
+                <>
+                  <Link to="/clients?add=1">Add your first client</Link>.
+                </>
+              ) : (
+                <Link to="/clients">Go to the clients</Link>
+              )}
             </p>
           ) : (
             <ul className="recent">
@@ -68,7 +78,18 @@ export function HomePage() {
                   </li>
                 ))}
               </ul>
-              {seats.pending > 0 && <p className="warning">{seats.pending} waiting for a seat: raise your seat limit or remove a client to let them in.</p>}
+              {seats.pending > 0 && (
+                <p className="warning">
+                  {seats.pending} waiting for a seat:{' '}
+                  {isAdmin ? (
+                    <>
+                      <Link to="/settings">raise the seat limit in Settings</Link> or remove a client to let them in.
+                    </>
+                  ) : (
+                    'remove a client, or ask an administrator to raise the seat limit in Settings, to let them in.'
+                  )}
+                </p>
+              )}
             </>
           )}
         </article>

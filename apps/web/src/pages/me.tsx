@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, formatDateTime, type Message, type OwnProfile } from '../api';
 import { ErrorNote, Field, Skeleton, fieldError, useSubmit } from '../components/ui';
 import { useSession } from '../session';
+import { MyProgress } from './my-progress';
 
 /** A signed-in client: their messages with the coach, and their profile. */
 export function MePage() {
@@ -82,6 +83,7 @@ export function MePage() {
           )}
           <ErrorNote error={send.error} />
         </section>
+        <MyProgress />
         <section className="card">
           <h2>Your profile</h2>
           {!profile ? (

@@ -10,6 +10,7 @@ import { billingIntegrationEvents } from './outbox';
 import { GetBuyerMessageController } from './queries/get-buyer/get-buyer.message-controller';
 import { GetProductMessageController } from './queries/get-product/get-product.message-controller';
 import { GetPublicProductMessageController } from './queries/get-public-product/get-public-product.message-controller';
+import { GetPurchaseMessageController } from './queries/get-purchase/get-purchase.message-controller';
 import { BillingHealthMessageController } from './queries/health/health.message-controller';
 import { ListProductsMessageController } from './queries/list-products/list-products.message-controller';
 import { PRODUCTS, ProductsProjection } from './read-models/products.projection';
@@ -40,6 +41,7 @@ export class BillingModule {
         GetProductMessageController,
         GetPublicProductMessageController,
         GetBuyerMessageController,
+        GetPurchaseMessageController,
         BillingHealthMessageController,
       ],
       providers: [

@@ -5,13 +5,23 @@ export const ClientsErrors = defineErrors({
   seatLimitReached: {
     code: 'seat_limit_reached',
     kind: 'conflict',
-    sentence: (seatLimit: number) => `All ${seatLimit} client seats of this account are taken; remove a client or raise the seat limit first.`,
+    sentence: (seatLimit: number) => `All ${seatLimit} client seats of this account are taken: remove a client, or raise the seat limit in Settings (an administrator can).`,
   },
   emailTaken: {
     code: 'email_taken',
     kind: 'conflict',
     sentence: 'Another client of this account already uses this e-mail address.',
     errors: [{ field: 'email', message: 'is already used by another client' }],
+  },
+  /**
+   * A new address for a client who signs in, or may (any type but offline), that already signs in
+   * to another login in Clientele: it could never become theirs, so it is refused at the edit.
+   */
+  emailSignsInElsewhere: {
+    code: 'email_taken',
+    kind: 'conflict',
+    sentence: (email: string) => `${email} already signs in to Clientele with another account, so it cannot become this client's sign-in. Use another e-mail address.`,
+    errors: [{ field: 'email', message: 'is already used to sign in to Clientele' }],
   },
   /** An offline client added with an invitation. */
   offlineNoInvitation: {

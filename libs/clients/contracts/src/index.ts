@@ -2,6 +2,7 @@ import type { SessionPack } from '@clientele/billing/contracts';
 import type { ClientType, Money } from '@clientele/platform/core';
 
 export * from './errors';
+export * from './measurements';
 export type { Money };
 
 /** What other services (and the gateway) may know of the clients service. */
@@ -65,8 +66,8 @@ export type TypeChangeEffect = 'access_revoked' | 'invitation' | 'access_restore
 
 export type ClientStatus = 'active' | 'pending';
 export type AppAccess = 'none' | 'not_invited' | 'invited' | 'active';
-export type ClientSort = 'name' | '-name' | 'createdAt' | '-createdAt' | 'lastActivityAt' | '-lastActivityAt';
-export const CLIENT_SORTS: readonly ClientSort[] = ['name', '-name', 'createdAt', '-createdAt', 'lastActivityAt', '-lastActivityAt'];
+export type ClientSort = 'name' | '-name' | 'createdAt' | '-createdAt' | 'lastActivityAt' | '-lastActivityAt' | 'email' | '-email' | 'type' | '-type';
+export const CLIENT_SORTS: readonly ClientSort[] = ['name', '-name', 'createdAt', '-createdAt', 'lastActivityAt', '-lastActivityAt', 'email', '-email', 'type', '-type'];
 
 export interface ClientSummary {
   id: string;
@@ -254,6 +255,8 @@ export interface ImportClientsRequest {
    */
   importId?: string;
   chunk?: number;
+  /** false: no row gets login details (the importer's choice); absent: the full-access rows get them, as for an add. */
+  sendInvitation?: boolean;
 }
 
 export interface ImportReportRequest {

@@ -3,3 +3,4 @@ export * from './client.events';
 export * from './client.decider';
 export * from './roster.decider';
 export * from './session-links.decider';
+export * from './measurements.decider';

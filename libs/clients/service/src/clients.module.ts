@@ -25,12 +25,21 @@ import { GetImportReportMessageController } from './queries/get-import-report/ge
 import { ListClientsMessageController } from './queries/list-clients/list-clients.message-controller';
 import { ListNotesMessageController } from './queries/list-notes/list-notes.message-controller';
 import { GetPurchasesMessageController } from './queries/get-purchases/get-purchases.message-controller';
+import { GetPurchaseEnrolmentMessageController } from './queries/get-purchase-enrolment/get-purchase-enrolment.message-controller';
 import { GetOwnProfileMessageController } from './queries/get-own-profile/get-own-profile.message-controller';
 import { ChangeOwnProfileMessageController } from './commands/change-own-profile/change-own-profile.message-controller';
 import { ReassignCoachMessageController } from './commands/reassign-coach/reassign-coach.message-controller';
 import { RecentClientsMessageController } from './queries/recent-clients/recent-clients.message-controller';
 import { RequestLoginDetailsMessageController } from './commands/request-login-details/request-login-details.message-controller';
 import { RequestPasswordResetMessageController } from './commands/request-password-reset/request-password-reset.message-controller';
+import { RecordMeasurementMessageController } from './commands/record-measurement/record-measurement.message-controller';
+import { RecordOwnMeasurementMessageController } from './commands/record-own-measurement/record-own-measurement.message-controller';
+import { SetMeasurementUnitsMessageController } from './commands/set-measurement-units/set-measurement-units.message-controller';
+import { ListMeasurementsMessageController } from './queries/list-measurements/list-measurements.message-controller';
+import { ListOwnMeasurementsMessageController } from './queries/list-own-measurements/list-own-measurements.message-controller';
+import { GetMeasurementUnitsMessageController } from './queries/get-measurement-units/get-measurement-units.message-controller';
+import { CLIENT_MEASUREMENTS, CLIENT_MEASUREMENT_INDEXES, MeasurementsProjection } from './read-models/measurements.projection';
+import { MeasurementEventCodec } from './measurement-data';
 
 import { seatsAndAppAccessWhenIdentityChanges } from './reactions/seats-and-app-access-when-identity-changes/seats-and-app-access-when-identity-changes';
 import { enrolBuyerWhenProductPurchased } from './reactions/enrol-buyer-when-product-purchased/enrol-buyer-when-product-purchased';
@@ -48,11 +57,12 @@ export class ClientsModule {
     // The context waits on the views runner, which needs the context's codec: tie the knot lazily.
     const context: ClientsContext = new ClientsContext(deps, () => processors);
     // Every runner here is started and stopped with the module.
-    const processors: ClientsProcessors & { sessionLinks: ProcessorRunner } = {
+    const processors: ClientsProcessors & { sessionLinks: ProcessorRunner; measurements: ProcessorRunner } = {
       views: new ProcessorRunner(deps.events, deps.documents, new ClientsProjection(deps.documents, context.codec), options),
       roster: new ProcessorRunner(deps.events, deps.documents, new RosterEffectsProcessor(context), options),
       outbox: new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, clientsIntegrationEvents, 'clients_outbox'), options),
       sessionLinks: new ProcessorRunner(deps.events, deps.documents, new SessionLinksProjection(), options),
+      measurements: new ProcessorRunner(deps.events, deps.documents, new MeasurementsProjection(deps.documents, new MeasurementEventCodec(context.codec, context.cipher)), options),
     };
     const sessionLinks = new SessionLinkRecorder(deps.events, deps.documents, processors.sessionLinks);
     const lifecycle = new ServiceLifecycle({
@@ -63,6 +73,7 @@ export class ClientsModule {
         { collection: SESSION_LINKS, indexes: [{ fields: [['coachId', 1], ['accountId', 1]] }] },
         { collection: CLIENT_NOTES, indexes: CLIENT_NOTE_INDEXES },
         { collection: IMPORT_REPORTS, indexes: IMPORT_REPORT_INDEXES },
+        { collection: CLIENT_MEASUREMENTS, indexes: CLIENT_MEASUREMENT_INDEXES },
       ],
       runners: Object.values(processors),
       afterRunnersStart: async () => {
@@ -95,10 +106,17 @@ export class ClientsModule {
         GetHistoryMessageController,
         GetSeatsMessageController,
         GetContactMessageController,
+        GetPurchaseEnrolmentMessageController,
         GetOwnProfileMessageController,
         ChangeOwnProfileMessageController,
         GetPurchasesMessageController,
         ListNotesMessageController,
+        RecordMeasurementMessageController,
+        RecordOwnMeasurementMessageController,
+        ListMeasurementsMessageController,
+        ListOwnMeasurementsMessageController,
+        GetMeasurementUnitsMessageController,
+        SetMeasurementUnitsMessageController,
         ClientsHealthMessageController,
       ],
       providers: [

@@ -91,6 +91,9 @@ export class ClientEventCodec implements EventCodec<ClientEvent> {
       }
       case 'ClientNoteAdded':
         return { type: 'ClientNoteAdded', data: { ...data, body: (opened?.body as string | undefined) ?? ERASED } } as ClientEvent;
+      // A measurement's numbers (measurement-data.ts seals them); `measures` says which were taken, even once erased.
+      case 'ClientMeasurementRecorded':
+        return { type: recorded.type, data: { ...data, values: opened?.values ?? ERASED } } as unknown as ClientEvent;
       default:
         return { type: recorded.type, data: { ...data } } as unknown as ClientEvent;
     }

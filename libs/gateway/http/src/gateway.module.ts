@@ -25,6 +25,7 @@ import { ProblemFilter } from './http/problem.filter';
 import { addSecurityHeaders } from './http/security-headers';
 import { validationPipe } from './http/validation';
 import { StaffController } from './staff/staff.controller';
+import { MeasurementsController } from './measurements/measurements.controller';
 
 /** The HTTP API of api.md. Holds no state: every request goes to a service over the bus. */
 @Module({})
@@ -45,6 +46,7 @@ export class GatewayModule {
         BillingController,
         MessagingController,
         SchedulingController,
+        MeasurementsController,
         ...(deps.devMailbox ? [DevMailboxController] : []),
       ],
       providers: [

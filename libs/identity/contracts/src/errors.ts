@@ -18,4 +18,8 @@ export const IdentityErrors = defineErrors({
     sentence: (staff: { firstName: string; lastName: string }, clients: number) =>
       `${staff.firstName} ${staff.lastName} still coaches ${clients} client${clients === 1 ? '' : 's'}; assign them to another coach first.`,
   },
+  /** The owner stays an administrator: so a business always has one. */
+  ownerRoleFixed: { code: 'owner_role_fixed', kind: 'conflict', sentence: 'The owner of the business is always an administrator; their role cannot change.' },
+  /** Nobody demotes themselves by mistake: another administrator has to do it. */
+  ownRoleFixed: { code: 'own_role_fixed', kind: 'conflict', sentence: 'You cannot change your own role; ask another administrator to do it.' },
 });

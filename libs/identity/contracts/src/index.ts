@@ -17,6 +17,8 @@ export const IdentitySubjects = {
   confirmPasswordReset: 'identity.cmd.confirm-password-reset',
   /** A client proves control of the new address a coach gave them: it becomes their sign-in. */
   confirmEmail: 'identity.cmd.confirm-email',
+  /** Public: what an invitation link can still do (its page asks before showing the password form). */
+  invitationStatus: 'identity.query.invitation-status',
   /** Ends every access token of the caller (staff or client). */
   signOut: 'identity.cmd.sign-out',
   removeStaffMember: 'identity.cmd.remove-staff-member',
@@ -27,7 +29,17 @@ export const IdentitySubjects = {
   checkClientSession: 'identity.query.check-client-session',
   /** Internal: what notifications needs to write a mail (the link, the business name). */
   mailEnvelope: 'identity.query.mail-envelope',
+  /** Internal: does an address sign in to a login (other than `except`'s), in any account? */
+  addressSignsIn: 'identity.query.address-signs-in',
   health: 'identity.query.health',
+  /** An admin changes a staff member's role and capabilities. */
+  changeStaffAccess: 'identity.cmd.change-staff-access',
+  /** An admin e-mails a staff member a single-use link to choose a new password. */
+  sendStaffPasswordReset: 'identity.cmd.send-staff-password-reset',
+  /** A staff member sets a new password from their reset link, and is signed in. */
+  confirmStaffPasswordReset: 'identity.cmd.confirm-staff-password-reset',
+  /** Internal: what notifications needs to write a mail to a staff member (address, name, link, business). */
+  staffMailEnvelope: 'identity.query.staff-mail-envelope',
 } as const;
 
 export const IdentityEvents = {
@@ -37,6 +49,8 @@ export const IdentityEvents = {
   mailRequested: 'identity.client-access.mail-requested.v1',
   /** A client set their password: their login works. */
   clientAccessActivated: 'identity.client-access.activated.v1',
+  /** A mail to a staff member (a password reset link); no secret in it. */
+  staffMailRequested: 'identity.staff.mail-requested.v1',
 } as const;
 
 export type MailKind =
@@ -49,6 +63,13 @@ export type MailKind =
   | 'email_change_confirmation'
   /** To a client's current sign-in address: someone asked to move it elsewhere. */
   | 'email_change_notice';
+
+/** `open`: the link sets a password; `used`: the client already chose one and signs in; `invalid`: replaced, expired or not a link. */
+export type InvitationLinkStatus = 'open' | 'used' | 'invalid';
+
+export interface InvitationStatusResult {
+  status: InvitationLinkStatus;
+}
 
 export interface MailRequestedEventData {
   mailId: string;
@@ -108,6 +129,11 @@ export interface UserView {
   email: string;
   firstName: string;
   lastName: string;
+  /**
+   * Staff only: what they may do (docs/api.md's capabilities; an admin has them all), as their
+   * token carries them, so that the web app offers only what the API will allow. Absent for clients.
+   */
+  capabilities?: string[];
 }
 
 export interface LoginResult {
@@ -144,8 +170,10 @@ export interface ListStaffRequest {
 
 export type { Page } from '@clientele/platform/core';
 
+/** Each field is optional: what is absent stays as it is (older callers send `seatLimit` alone). */
 export interface UpdateAccountRequest {
-  seatLimit: number | null;
+  seatLimit?: number | null;
+  businessName?: string;
 }
 
 export interface AccountView {
@@ -166,6 +194,17 @@ export interface ChangeStaffPasswordRequest {
 export interface ConfirmEmailResult {
   /** The address the client signs in with from now on. */
   email: string;
+}
+
+/** identity.query.address-signs-in: asked before an address is given to a client, so a refusal comes at once. */
+export interface AddressSignsInRequest {
+  email: string;
+  /** The login whose own address this may be (a client's id): it does not count. */
+  except?: string;
+}
+
+export interface AddressSignsInResult {
+  signsIn: boolean;
 }
 
 export interface GetStaffMemberRequest {
@@ -191,4 +230,29 @@ export type IdentityIntegrationEvents = {
   [IdentityEvents.seatLimitChanged]: SeatLimitEventData;
   [IdentityEvents.mailRequested]: MailRequestedEventData;
   [IdentityEvents.clientAccessActivated]: ClientAccessActivatedEventData;
+  [IdentityEvents.staffMailRequested]: StaffMailRequestedEventData;
 };
+
+/** An admin changes a member's role and capabilities; what is absent stays (capabilities of a new coach: create_clients). */
+export interface ChangeStaffAccessRequest {
+  userId: string;
+  role?: StaffRole;
+  capabilities?: string[];
+}
+
+/** identity.staff.mail-requested.v1: a mail to a staff member (today only `password_reset`). */
+export interface StaffMailRequestedEventData {
+  mailId: string;
+  kind: MailKind;
+  userId: string;
+  accountId: string;
+  tokenId?: string;
+}
+
+/** What notifications needs to write a staff mail; `to` empty: nowhere (the member was removed). */
+export interface StaffMailEnvelope {
+  businessName: string;
+  firstName: string;
+  to: string;
+  link: string;
+}

@@ -12,15 +12,21 @@ import { RemoveStaffMemberMessageController } from './commands/remove-staff-memb
 import { RequestPasswordResetMessageController } from './commands/request-password-reset/request-password-reset.message-controller';
 import { SignOutMessageController } from './commands/sign-out/sign-out.message-controller';
 import { UpdateAccountMessageController } from './commands/update-account/update-account.message-controller';
+import { ChangeStaffAccessMessageController } from './commands/change-staff-access/change-staff-access.message-controller';
+import { SendStaffPasswordResetMessageController } from './commands/send-staff-password-reset/send-staff-password-reset.message-controller';
+import { ConfirmStaffPasswordResetMessageController } from './commands/confirm-staff-password-reset/confirm-staff-password-reset.message-controller';
+import { StaffMailEnvelopeMessageController } from './queries/staff-mail-envelope/staff-mail-envelope.message-controller';
 import { CLIENT_ACCESS, IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from './identity.deps';
 import { identityIntegrationEvents } from './outbox';
 import { RegistrationCompleter } from './processes/registration-completer/registration-completer.processor';
+import { AddressSignsInMessageController } from './queries/address-signs-in/address-signs-in.message-controller';
 import { CheckClientSessionMessageController } from './queries/check-client-session/check-client-session.message-controller';
 import { CheckStaffSessionMessageController } from './queries/check-staff-session/check-staff-session.message-controller';
 import { GetAccountMessageController } from './queries/get-account/get-account.message-controller';
 import { GetStaffMemberMessageController } from './queries/get-staff-member/get-staff-member.message-controller';
 import { IdentityHealthMessageController } from './queries/health/health.message-controller';
 import { ListStaffMessageController } from './queries/list-staff/list-staff.message-controller';
+import { InvitationStatusMessageController } from './queries/invitation-status/invitation-status.message-controller';
 import { MailEnvelopeMessageController } from './queries/mail-envelope/mail-envelope.message-controller';
 import { appAccessWhenClientChanges } from './reactions/app-access-when-client-changes/app-access-when-client-changes';
 import { ClientLoginsProjection } from './read-models/client-logins.projection';
@@ -73,10 +79,16 @@ export class IdentityModule {
         CheckClientSessionMessageController,
         CheckStaffSessionMessageController,
         MailEnvelopeMessageController,
+        InvitationStatusMessageController,
+        AddressSignsInMessageController,
         ConfirmEmailMessageController,
         SignOutMessageController,
         RemoveStaffMemberMessageController,
         ChangeStaffPasswordMessageController,
+        ChangeStaffAccessMessageController,
+        SendStaffPasswordResetMessageController,
+        ConfirmStaffPasswordResetMessageController,
+        StaffMailEnvelopeMessageController,
       ],
       providers: [
         { provide: IDENTITY_DEPS, useValue: deps },

@@ -1,5 +1,5 @@
-import { IdentityEvents, MailRequestedEventData, SeatLimitEventData } from '@clientele/identity/contracts';
-import type { AccountEvent, ClientLoginEvent } from '@clientele/identity/domain';
+import { IdentityEvents, MailRequestedEventData, SeatLimitEventData, StaffMailRequestedEventData } from '@clientele/identity/contracts';
+import type { AccountEvent, ClientLoginEvent, StaffMemberEvent } from '@clientele/identity/domain';
 import { IntegrationEventMapper, toIntegrationEvent, domainEvent } from '@clientele/platform/application';
 
 /** The public facts of an account: opened, and its seat limit. */
@@ -47,5 +47,16 @@ const clientAccessIntegrationEvent: IntegrationEventMapper = (recorded) => {
   }
 };
 
+/** The public facts of staff members: a mail to send them (a password reset link). */
+const staffIntegrationEvent: IntegrationEventMapper = (recorded) => {
+  if (!recorded.streamName.startsWith('staff-')) return null;
+  const event = domainEvent<StaffMemberEvent>(recorded);
+  if (event.type !== 'StaffPasswordResetIssued') return null;
+  const { userId, accountId, tokenId } = event.data;
+  const data: StaffMailRequestedEventData = { mailId: recorded.id, kind: 'password_reset', userId, accountId, tokenId };
+  return toIntegrationEvent({ ...recorded, metadata: { ...recorded.metadata, accountId } }, IdentityEvents.staffMailRequested, { ...data });
+};
+
 /** The public facts of identity: what other services may react to. */
-export const identityIntegrationEvents: IntegrationEventMapper = (recorded) => accountIntegrationEvent(recorded) ?? clientAccessIntegrationEvent(recorded);
+export const identityIntegrationEvents: IntegrationEventMapper = (recorded) =>
+  accountIntegrationEvent(recorded) ?? clientAccessIntegrationEvent(recorded) ?? staffIntegrationEvent(recorded);

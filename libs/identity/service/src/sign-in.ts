@@ -17,7 +17,16 @@ export function signIn(login: LoginDoc, jwtSecret: string, epoch: number): Login
     accessToken: signJwt(claims, { secret: jwtSecret, expiresInSeconds: ACCESS_TOKEN_TTL_SECONDS }),
     tokenType: 'Bearer',
     expiresIn: ACCESS_TOKEN_TTL_SECONDS,
-    user: { id: login.userId, role: login.role, accountId: login.accountId, email: login.email, firstName: login.firstName, lastName: login.lastName },
+    user: {
+      id: login.userId,
+      role: login.role,
+      accountId: login.accountId,
+      email: login.email,
+      firstName: login.firstName,
+      lastName: login.lastName,
+      // The same capabilities as the token's: the web app hides what the API would refuse.
+      ...(login.role === 'client' ? {} : { capabilities: login.capabilities }),
+    },
   };
 }
 

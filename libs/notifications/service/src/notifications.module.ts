@@ -5,7 +5,9 @@ import { DevMailboxMessageController } from './queries/dev-mailbox/dev-mailbox.m
 import { NotificationsHealthMessageController } from './queries/health/health.message-controller';
 import { mailClientWhenMailRequested } from './reactions/mail-client-when-mail-requested/mail-client-when-mail-requested';
 import { mailClientWhenMessageSent } from './reactions/mail-client-when-message-sent/mail-client-when-message-sent';
+import { mailStaffWhenMailRequested } from './reactions/mail-staff-when-mail-requested/mail-staff-when-mail-requested';
 import { SendClientMail } from './send-client-mail';
+import { SendStaffMail } from './send-staff-mail';
 
 const NOTIFICATIONS_LIFECYCLE = Symbol('NotificationsLifecycle');
 
@@ -15,10 +17,11 @@ export class NotificationsModule {
 
   static register(deps: NotificationsDeps): DynamicModule {
     const mails = new SendClientMail(deps);
+    const staffMails = new SendStaffMail(deps);
     const lifecycle = new ServiceLifecycle({
       documents: deps.documents,
       bus: deps.bus,
-      reactions: [mailClientWhenMailRequested(mails), mailClientWhenMessageSent(mails)],
+      reactions: [mailClientWhenMailRequested(mails), mailClientWhenMessageSent(mails), mailStaffWhenMailRequested(staffMails)],
     });
     return {
       module: NotificationsModule,

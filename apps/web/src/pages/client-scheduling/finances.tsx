@@ -20,6 +20,31 @@ function paymentKey(payment: PaymentView): string {
   return payment.sessionId ? `session:${payment.sessionId}` : `bundle:${payment.bundleId ?? ''}`;
 }
 
+/**
+ * The client's money in one place: Revenue (paid minus refunded) and Outstanding, from the
+ * payments summary. Finances and Overview both show these, so the two tabs never disagree (issue
+ * 21: Overview said "Total spent —" from another source while Finances listed payments).
+ */
+function MoneyKpis({ summary }: { summary: ClientPaymentSummary }) {
+  return (
+    <>
+      <Kpi id="revenue" label="Revenue" value={formatMoney(summary.revenue)} hint="Paid minus refunded" />
+      <Kpi id="outstanding" label="Outstanding" value={formatMoney(summary.outstanding)} hint="Owed, not paid yet" />
+    </>
+  );
+}
+
+/** Overview's money figures: the same summary, the same KPIs as Finances. */
+export function RevenueKpis({ clientId, refreshKey = 0 }: { clientId: string; refreshKey?: number }) {
+  const { data: summary, error } = useLoad(() => api<ClientPaymentSummary>(`/api/v1/clients/${clientId}/payments/summary`), [clientId, refreshKey]);
+  if (!summary) return error ? <ErrorNote error={error} /> : <Skeleton rows={1} />;
+  return (
+    <dl className="kpis" aria-label="Money">
+      <MoneyKpis summary={summary} />
+    </dl>
+  );
+}
+
 /** Finances: revenue, outstanding, last payment, the 12-month chart and the payment list. */
 export function Finances({ client }: { client: ClientProfile }) {
   const [filter, setFilter] = useState<PaymentFilter>('');
@@ -52,8 +77,7 @@ export function Finances({ client }: { client: ClientProfile }) {
       ) : (
         <>
           <dl className="kpis" aria-label="Finances">
-            <Kpi id="revenue" label="Revenue" value={formatMoney(summary.revenue)} hint="Paid minus refunded" />
-            <Kpi id="outstanding" label="Outstanding" value={formatMoney(summary.outstanding)} hint="Owed, not paid yet" />
+            <MoneyKpis summary={summary} />
             <Kpi
               id="last-payment"
               label="Last payment"

@@ -7,6 +7,12 @@ export type ClientDoc = Omit<ClientProfile, 'notesTotal'> & {
   accountId: string;
   firstNameKey: string;
   lastNameKey: string;
+  /**
+   * The e-mail in lower case, for the list's e-mail sort. Absent on a profile written before the
+   * sort existed until its next event or a rebuild of clients_views (`ops rebuild`); such clients
+   * sort as if their address were empty.
+   */
+  emailKey?: string;
   [key: string]: unknown;
 };
 

@@ -66,6 +66,7 @@ describe('ClientsProjection', () => {
       id: 'c1',
       lastName: 'Byron',
       lastNameKey: 'byron',
+      emailKey: 'c1@example.com',
       phone: '+44 1',
       type: 'full_access',
       status: 'active',

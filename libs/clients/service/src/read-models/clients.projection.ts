@@ -39,6 +39,8 @@ export const CLIENT_INDEXES: IndexSpec[] = [
   { fields: [['accountId', 1], ['createdAt', -1]] },
   { fields: [['accountId', 1], ['coachId', 1], ['lastNameKey', 1]] },
   { fields: [['accountId', 1], ['type', 1], ['status', 1]] },
+  { fields: [['accountId', 1], ['emailKey', 1]] },
+  { fields: [['accountId', 1], ['type', 1], ['lastNameKey', 1], ['firstNameKey', 1]] },
 ];
 
 /** The list's search: first name, last name or e-mail contains the term. */
@@ -86,6 +88,7 @@ export class ClientsProjection implements EventProcessor {
         version,
         firstNameKey: d.firstName.toLowerCase(),
         lastNameKey: d.lastName.toLowerCase(),
+        emailKey: d.email.toLowerCase(),
       };
       return [{ op: 'upsert', collection: CLIENTS, doc, version }];
     }
@@ -139,6 +142,8 @@ export class ClientsProjection implements EventProcessor {
       ];
     }
     const next: ClientDoc = { ...current, ...this.changes(event), updatedAt: occurredAt, version };
+    // Derived from whatever address the event leaves (and filled in on a profile written before the e-mail sort).
+    next.emailKey = (next.email ?? '').toLowerCase();
     return [{ op: 'upsert', collection: CLIENTS, doc: next, version }];
   }
 

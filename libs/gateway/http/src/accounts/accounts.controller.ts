@@ -29,13 +29,23 @@ export class AccountsController {
     return send(this.deps.requests, IdentitySubjects.openAccount, { correlationId, idempotencyKey: idempotencyKey(key), data: body });
   }
 
+  @Get('account')
+  @Roles('admin', 'coach')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "The caller's business: its name and client seat limit." })
+  @ApiOkResponse({ type: AccountAnswer })
+  account(@CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<AccountView> {
+    return send(this.deps.requests, IdentitySubjects.getAccount, { actor, correlationId, data: { accountId: actor.accountId } });
+  }
+
   @Patch('account')
   @Roles('admin')
   @ApiBearerAuth()
-  @ApiOperation({ summary: "Change the account's client seat limit (admin)." })
+  @ApiOperation({ summary: "Change the business's name and/or its client seat limit (admin); what is absent stays. The new name shows in the mails and on the checkout page from then on." })
   @ApiOkResponse({ type: AccountAnswer })
   update(@Body() body: UpdateAccountBody, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<AccountView> {
-    return send(this.deps.requests, IdentitySubjects.updateAccount, { actor, correlationId, data: { seatLimit: body.seatLimit } });
+    const data = { ...(body.seatLimit !== undefined ? { seatLimit: body.seatLimit } : {}), ...(body.businessName !== undefined ? { businessName: body.businessName } : {}) };
+    return send(this.deps.requests, IdentitySubjects.updateAccount, { actor, correlationId, data });
   }
 
   @Get('account/seats')

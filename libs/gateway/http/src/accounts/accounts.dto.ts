@@ -26,14 +26,22 @@ export class OpenAccountAnswer {
   @ApiProperty() ownerId!: string;
 }
 
+/** Send what changes: at least one of the two (older callers send `seatLimit` alone). */
 export class UpdateAccountBody {
-  @ApiProperty({ nullable: true, description: 'Client seats; null means no limit.', example: 25 })
+  @ApiPropertyOptional({ nullable: true, description: 'Client seats; null means no limit. Absent: unchanged.', example: 25 })
+  @ValidateIf((body: UpdateAccountBody) => body.seatLimit !== null && (body.seatLimit !== undefined || body.businessName === undefined))
   @IsDefined()
-  @ValidateIf((body: UpdateAccountBody) => body.seatLimit !== null)
   @IsInt()
   @Min(0)
   @Max(1_000_000)
-  seatLimit!: number | null;
+  seatLimit?: number | null;
+
+  @ApiPropertyOptional({ example: 'Stone Fitness', description: 'The name clients see in mails and buyers on the checkout page. Absent: unchanged.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  @IsPlainText()
+  businessName?: string;
 }
 
 export class AccountAnswer {

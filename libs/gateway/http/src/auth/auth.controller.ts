@@ -1,6 +1,6 @@
 import { IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { send } from '../http/gateway-requests';
@@ -19,6 +19,8 @@ export class UserAnswer {
   @ApiProperty() email!: string;
   @ApiProperty() firstName!: string;
   @ApiProperty() lastName!: string;
+  @ApiPropertyOptional({ type: [String], description: 'Staff only: what they may do (create_clients, delete_clients, manage_products, import_clients; an admin has them all), as their token carries them.' })
+  capabilities?: string[];
 }
 
 export class LoginAnswer {
@@ -37,7 +39,11 @@ export class AuthController {
   @Public()
   @RateLimited()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign in with e-mail and password; answers an access token.' })
+  @ApiOperation({
+    summary: 'Sign in with e-mail and password; answers an access token.',
+    description:
+      '401 invalid_credentials for a wrong password, an unknown address, a deleted client or an offline client. Only when the password is right, an offline client reads in `detail` that their coach paused their access to the client app.',
+  })
   @ApiOkResponse({ type: LoginAnswer })
   login(@Body() body: LoginBody, @CorrelationId() correlationId: string): Promise<LoginResult> {
     return send(this.deps.requests, IdentitySubjects.login, { correlationId, data: body });

@@ -1,4 +1,4 @@
-import { ConfirmEmailResult, IdentitySubjects, LoginResult } from '@clientele/identity/contracts';
+import { ConfirmEmailResult, IdentitySubjects, InvitationLinkStatus, InvitationStatusResult, LoginResult } from '@clientele/identity/contracts';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
@@ -21,6 +21,18 @@ export class ConfirmEmailAnswer {
   @ApiProperty({ description: 'The address the client signs in with from now on.' }) email!: string;
 }
 
+export class InvitationStatusBody {
+  @ApiProperty({ description: 'The token from the invitation link.' }) @IsString() @Length(1, 400) token!: string;
+}
+
+export class InvitationStatusAnswer {
+  @ApiProperty({
+    enum: ['open', 'used', 'invalid'],
+    description: '`open`: the link sets a password; `used`: the client already chose one, and signs in; `invalid`: replaced, expired or not an invitation link.',
+  })
+  status!: InvitationLinkStatus;
+}
+
 export class ResetRequestBody {
   @ApiProperty() @IsEmail() @MaxLength(254) email!: string;
 }
@@ -38,6 +50,16 @@ export class ClientAccessController {
   @ApiOkResponse({ type: LoginAnswer })
   accept(@Body() body: TokenPasswordBody, @CorrelationId() correlationId: string): Promise<LoginResult> {
     return send(this.deps.requests, IdentitySubjects.acceptInvitation, { correlationId, data: body });
+  }
+
+  @Post('invitation-status')
+  @Public()
+  @RateLimited()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'What an invitation link can still do, before its page asks for a password: open, used (sign in instead) or invalid. Changes nothing.' })
+  @ApiOkResponse({ type: InvitationStatusAnswer })
+  invitationStatus(@Body() body: InvitationStatusBody, @CorrelationId() correlationId: string): Promise<InvitationStatusResult> {
+    return send(this.deps.requests, IdentitySubjects.invitationStatus, { correlationId, data: { token: body.token } });
   }
 
   @Post('password-reset/request')

@@ -41,11 +41,18 @@ export class JwtAuthGuard implements CanActivate {
     // Access ends at once (a sign-out, a password change, a removed staff member, a client gone
     // offline or deleted), not when the token expires: identity is asked on every request.
     if (role === 'client') {
-      const session = await this.deps.requests.request<{ valid: boolean }>(IdentitySubjects.checkClientSession, {
+      const session = await this.deps.requests.request<{ valid: boolean; reason?: 'access_paused' }>(IdentitySubjects.checkClientSession, {
         correlationId: request.correlationId,
         data: { clientId: sub, epoch: typeof ver === 'number' ? ver : -1 },
       });
-      if (!session.valid) throw new AppError(ErrorCodes.unauthorized, 'Your access to the client app has ended; sign in again, or ask your coach.');
+      if (!session.valid) {
+        throw new AppError(
+          ErrorCodes.unauthorized,
+          session.reason === 'access_paused'
+            ? 'Your coach has paused your access to the client app; ask them if you want it back.'
+            : 'Your access to the client app has ended; sign in again, or ask your coach.',
+        );
+      }
     } else {
       const session = await this.deps.requests.request<{ valid: boolean }>(IdentitySubjects.checkStaffSession, {
         correlationId: request.correlationId,

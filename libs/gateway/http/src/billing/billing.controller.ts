@@ -1,9 +1,10 @@
-import { BillingSubjects, CheckoutResult, Product, PublicProduct } from '@clientele/billing/contracts';
+import { BillingSubjects, CheckoutEnrolment, CheckoutAnswer, CheckoutResult, Product, PublicProduct, PublicProductOfAccount, PurchaseView } from '@clientele/billing/contracts';
 import { ClientsSubjects } from '@clientele/clients/contracts';
+import { IdentitySubjects, type AccountView } from '@clientele/identity/contracts';
 import type { RequestActor } from '@clientele/platform/bus';
 import { AppError, ClientTypes, ErrorCodes, Page } from '@clientele/platform/core';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { CorrelationId, CurrentActor, Public, RateLimited, Roles } from '../auth/auth.decorators';
@@ -11,6 +12,7 @@ import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { idempotencyKey, send } from '../http/gateway-requests';
 import { PageQuery } from '../http/pagination';
 import { IsCurrencyInUse, IsPlainText } from '../http/validators';
+import { ENROLMENT_WAIT_MS, enrolmentOf } from './checkout-enrolment';
 
 export class MoneyBody {
   @ApiProperty({ description: 'Integer minor units (cents).', example: 4900 }) @IsInt() @Min(0) @Max(100_000_000) amount!: number;
@@ -64,6 +66,23 @@ export class CheckoutBody {
   @ApiProperty({ type: BuyerBody }) @IsDefined() @ValidateNested() @Type(() => BuyerBody) buyer!: BuyerBody;
 }
 
+const ENROLMENTS: CheckoutEnrolment[] = ['enrolled', 'waiting_for_seat', 'already_client', 'in_progress'];
+
+/** The checkout's answer, for /docs (the contract is `CheckoutAnswer` in billing's contracts). */
+export class CheckoutAnswerDoc implements CheckoutAnswer {
+  @ApiProperty() purchaseId!: string;
+  @ApiProperty() productId!: string;
+  @ApiProperty({ enum: ['completed'], description: 'The payment; always completed (kept for compatibility).' }) status!: 'completed';
+  @ApiProperty({
+    enum: ENROLMENTS,
+    description:
+      'What became of the buyer: `enrolled` (a client now; an app type gets an invitation by e-mail), `waiting_for_seat` (on the waiting list: ' +
+      'the invitation is e-mailed when a seat frees up), `already_client` (the purchase is on their profile), `in_progress` (not decided ' +
+      'within a few seconds: ask GET /api/v1/checkout/purchases/{purchaseId}). Once decided it never changes: a repeated Idempotency-Key answers the same.',
+  })
+  enrolment!: CheckoutEnrolment;
+}
+
 @ApiTags('Products and checkout')
 @Controller('api/v1')
 export class BillingController {
@@ -114,17 +133,30 @@ export class BillingController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Buy a product. The same Idempotency-Key answers the same purchase and buys nothing more.' })
   @ApiHeader({ name: 'Idempotency-Key', required: true })
-  @ApiCreatedResponse({ schema: { example: { purchaseId: '…', productId: '…', status: 'completed' } } })
-  checkout(@Body() body: CheckoutBody, @Headers('idempotency-key') key: string | undefined, @CorrelationId() correlationId: string): Promise<CheckoutResult> {
+  @ApiCreatedResponse({ type: CheckoutAnswerDoc, description: 'The purchase, and what became of the buyer (waits a few seconds for it).' })
+  async checkout(@Body() body: CheckoutBody, @Headers('idempotency-key') key: string | undefined, @CorrelationId() correlationId: string): Promise<CheckoutAnswer> {
     if (key === undefined) throw new AppError(ErrorCodes.idempotencyKeyRequired, 'A checkout needs an Idempotency-Key header, so that paying twice is impossible.');
-    return send(this.deps.requests, BillingSubjects.checkout, { correlationId, idempotencyKey: idempotencyKey(key), data: body });
+    const purchase = await send<CheckoutResult>(this.deps.requests, BillingSubjects.checkout, { correlationId, idempotencyKey: idempotencyKey(key), data: body });
+    // The buyer is enrolled after the payment, by the clients service: the page needs to know how, to say what happens next.
+    return { ...purchase, enrolment: await enrolmentOf(this.deps.requests, purchase.purchaseId, correlationId, ENROLMENT_WAIT_MS) };
+  }
+
+  @Get('checkout/purchases/:purchaseId')
+  @Public()
+  @ApiOperation({ summary: "A purchase as checkout answered it, with what became of the buyer: the page asks again while it is `in_progress`. 404 for an unknown id." })
+  @ApiOkResponse({ type: CheckoutAnswerDoc })
+  async purchaseStatus(@Param('purchaseId') purchaseId: string, @CorrelationId() correlationId: string): Promise<CheckoutAnswer> {
+    const purchase = await send<PurchaseView>(this.deps.requests, BillingSubjects.getPurchase, { correlationId, data: { purchaseId } });
+    return { purchaseId: purchase.purchaseId, productId: purchase.productId, status: 'completed', enrolment: await enrolmentOf(this.deps.requests, purchaseId, correlationId, 0) };
   }
 
   @Get('checkout/products/:id')
   @Public()
-  @ApiOperation({ summary: 'What the public checkout page shows of a product: name, price, client type, archived. 404 for an unknown id.' })
-  publicProduct(@Param('id') productId: string, @CorrelationId() correlationId: string): Promise<PublicProduct> {
-    return send(this.deps.requests, BillingSubjects.getPublicProduct, { correlationId, data: { productId } });
+  @ApiOperation({ summary: 'What the public checkout page shows of a product: name, price, client type, archived, and the business that sells it. 404 for an unknown id.' })
+  async publicProduct(@Param('id') productId: string, @CorrelationId() correlationId: string): Promise<PublicProduct> {
+    const { accountId, ...product } = await send<PublicProductOfAccount>(this.deps.requests, BillingSubjects.getPublicProduct, { correlationId, data: { productId } });
+    const account = await send<AccountView>(this.deps.requests, IdentitySubjects.getAccount, { correlationId, data: { accountId } });
+    return { ...product, businessName: account.businessName };
   }
 
   @Get('clients/:id/purchases')

@@ -1,5 +1,5 @@
 import { ClientsSubjects, ImportReportPage } from '@clientele/clients/contracts';
-import type { RequestActor } from '@clientele/platform/bus';
+import { missingCapabilitySentence, type RequestActor } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Get, Inject, Param, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
@@ -32,7 +32,7 @@ export class ClientImportsController {
   @ApiOkResponse({ schema: { type: 'string', example: 'row,field,message\r\n3,email,must be an e-mail address\r\n' } })
   async report(@Param('id') importId: string, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<StreamableFile> {
     if (actor.role !== 'admin' && !actor.capabilities.includes('import_clients')) {
-      throw new AppError(ErrorCodes.forbidden, 'This needs the import_clients capability; ask an administrator of the business.');
+      throw new AppError(ErrorCodes.forbidden, missingCapabilitySentence('import_clients', 'read an import report'));
     }
     if (!IMPORT_ID.test(importId)) throw new AppError(ErrorCodes.notFound, 'No report for this import: it refused no row, is older than 7 days, or is not yours.');
     const fetchPage = (afterChunk: number) =>

@@ -77,4 +77,6 @@ export class ImportAnswer {
   @ApiProperty() importId!: string;
   @ApiPropertyOptional({ description: 'When a row was refused: the full report (CSV row,field,message), for the importer and the admins, kept 7 days.', example: '/api/v1/clients/imports/7d5c…/report' })
   reportUrl?: string;
+  @ApiPropertyOptional({ type: [String], description: 'The header cells the import did not read (a Notes column, the reason column of a refused-rows file); only when there were some.', example: ['Notes'] })
+  ignoredColumns?: string[];
 }

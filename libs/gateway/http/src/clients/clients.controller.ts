@@ -6,10 +6,10 @@ import {
   HistoryEntry,
   Note,
 } from '@clientele/clients/contracts';
-import type { RequestActor } from '@clientele/platform/bus';
+import { missingCapabilitySentence, type RequestActor } from '@clientele/platform/bus';
 import { AppError, ErrorCodes, type Page } from '@clientele/platform/core';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -30,7 +30,7 @@ import {
   ReassignBody,
 } from './clients-roster.dto';
 import { csvExport } from './csv-export';
-import { IMPORT_INLINE_REFUSALS, IMPORT_LIMITS, ImportSlots, dropRest, importCsv, type ImportAnswer as ImportAnswerBody } from './csv-import';
+import { IMPORT_INLINE_REFUSALS, IMPORT_LIMITS, ImportSlots, dropRest, importChoices, importCsv, type ImportAnswer as ImportAnswerBody, type ImportChoices } from './csv-import';
 
 /** Rows per page the export reads from the clients service. */
 const EXPORT_PAGE_SIZE = 500;
@@ -98,11 +98,13 @@ export class ClientsController {
   @Post('import')
   @HttpCode(200)
   @ApiOperation({
-    summary: `Import clients from CSV (header firstName,lastName,email,phone,type; needs import_clients). Rows are spreadsheet rows: the header is row 1. A file holds ${IMPORT_LIMITS} (413 payload_too_large beyond, nothing imported). The answer lists the first ${IMPORT_INLINE_REFUSALS} refused rows, failedCount and, when a row was refused, reportUrl: the full report as CSV. One import runs at a time per account, the next ones wait their turn (at most 2 waiting; more answers 429 rate_limited with Retry-After).`,
+    summary: `Import clients from CSV (header firstName,lastName,email,phone,type in any order and under their usual names: "First name", "first_name", "Email address", "E-mail", "Phone number", "Client type", any case and spacing; other columns are ignored and listed in ignoredColumns; needs import_clients). Query: type (the client type of rows without one; the type column may then be left out) and sendInvitation (false: no login details to anyone; default true: to the full-access rows, never to offline ones). Rows are spreadsheet rows: the header is row 1, a blank line is a row. A file holds ${IMPORT_LIMITS} (413 payload_too_large beyond, nothing imported). The answer lists the first ${IMPORT_INLINE_REFUSALS} refused rows, failedCount and, when a row was refused, reportUrl: the full report as CSV. One import runs at a time per account, the next ones wait their turn (at most 2 waiting; more answers 429 rate_limited with Retry-After).`,
   })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', example: 'firstName,lastName,email,phone,type\nAda,Lovelace,ada@example.com,,full_access' } })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiQuery({ name: 'type', required: false, enum: ['full_access', 'full_access_one_way', 'offline'] })
+  @ApiQuery({ name: 'sendInvitation', required: false, enum: ['true', 'false'] })
   @ApiOkResponse({ type: ImportAnswer })
   @ApiResponse({ status: 413, description: `payload_too_large: the file holds more than ${IMPORT_LIMITS}.` })
   @ApiResponse({ status: 429, description: 'rate_limited: two imports of the account already wait for the running one (or too many imports wait); retry after Retry-After seconds.' })
@@ -123,7 +125,13 @@ export class ClientsController {
     }
     const validKey = idempotencyKey(key);
     if (actor.role !== 'admin' && !actor.capabilities.includes('import_clients')) {
-      throw refuse(new AppError(ErrorCodes.forbidden, 'This needs the import_clients capability; ask an administrator of the business.'));
+      throw refuse(new AppError(ErrorCodes.forbidden, missingCapabilitySentence('import_clients', 'send a file')));
+    }
+    let choices: ImportChoices;
+    try {
+      choices = importChoices(request.query);
+    } catch (error) {
+      throw refuse(error as AppError);
     }
     let release: () => void;
     try {
@@ -134,8 +142,15 @@ export class ClientsController {
     try {
       const declared = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length']);
       const importId = randomUUID();
-      return await importCsv(body, declared, importId, (rows, chunk) =>
-        send(this.deps.requests, ClientsSubjects.importClients, { actor, correlationId, idempotencyKey: validKey, data: { rows, importId, chunk } }, { timeoutMs: 60_000 }),
+      const sendInvitation = choices.sendInvitation === false ? { sendInvitation: false } : {};
+      return await importCsv(
+        body,
+        declared,
+        importId,
+        (rows, chunk) =>
+          send(this.deps.requests, ClientsSubjects.importClients, { actor, correlationId, idempotencyKey: validKey, data: { rows, importId, chunk, ...sendInvitation } }, { timeoutMs: 60_000 }),
+        {},
+        choices,
       );
     } finally {
       release();
@@ -145,7 +160,7 @@ export class ClientsController {
   @Get('export')
   @ApiOperation({
     summary:
-      'The client list as CSV (columns firstName,lastName,email,phone,type,status,createdAt), with the filters and order of the list and the same scope: coaches export their clients, admins the whole account. Cells a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) are prefixed with an apostrophe.',
+      'The client list as CSV (columns firstName,lastName,email,phone,type,status,createdAt), with the filters and order of the list and the same scope: coaches export their clients, admins the whole account. Cells a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) are prefixed with an apostrophe; a phone number such as +33 6 12 34 56 78 (+, then digits with spaces, dashes, dots or parentheses) is not one and stays as it is.',
   })
   @ApiProduces('text/csv')
   @ApiOkResponse({ schema: { type: 'string', example: 'firstName,lastName,email,phone,type,status,createdAt\r\nAda,Lovelace,ada@example.com,,full_access,active,2026-11-21T09:00:00.000Z\r\n' } })
@@ -204,7 +219,10 @@ export class ClientsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Edit contact details. With If-Match, 409 concurrency_conflict when the client changed meanwhile.' })
+  @ApiOperation({
+    summary:
+      'Edit contact details. With If-Match, 409 concurrency_conflict when the client changed meanwhile. A new e-mail: 409 email_taken when another client of the account has it, or (for a client who signs in or may) when it already signs in to Clientele; a client who signs in gets a confirmation link at the new address and keeps signing in with the old one until they use it.',
+  })
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag of the profile you edited.' })
   @ApiOkResponse({ type: ClientProfileAnswer })
   async changeContact(

@@ -4,7 +4,10 @@ import { csvCell, csvExport, csvRow } from './csv-export';
 describe('CSV export cells', () => {
   it.each([
     ['=HYPERLINK("http://evil.example","x")', `"'=HYPERLINK(""http://evil.example"",""x"")"`],
-    ['+44 20 7946 0000', "'+44 20 7946 0000"],
+    ['+1+cmd|\' /C calc\'!A0', "'+1+cmd|' /C calc'!A0"],
+    ['+1)+cmd', "'+1)+cmd"],
+    ['=1+1', "'=1+1"],
+    ['+', "'+"],
     ['-2+3', "'-2+3"],
     ['@SUM(A1)', "'@SUM(A1)"],
     ['\t=1', "'\t=1"],
@@ -12,6 +15,13 @@ describe('CSV export cells', () => {
   ])('neutralises a cell a spreadsheet would run as a formula: %j', (value, expected) => {
     expect(csvCell(value)).toBe(expected);
   });
+
+  it.each(['+33 6 12 34 56 78', '+44 20 7946 0000', '+1 (555) 010-0000', '+49.30.1234567', '+41-44-668-1800', '+12025550123'])(
+    'leaves a phone number written with + as it is (issue 21): %j',
+    (phone) => {
+      expect(csvCell(phone)).toBe(phone);
+    },
+  );
 
   it('leaves ordinary text alone and quotes commas, quotes and line breaks', () => {
     expect(csvCell('Ada')).toBe('Ada');

@@ -1,7 +1,7 @@
 import type { ImportRow } from '@clientele/clients/contracts';
 import { AppError } from '@clientele/platform/core';
 import { Readable } from 'node:stream';
-import { ImportBusyError, ImportSlots, importCsv } from './csv-import';
+import { ImportBusyError, ImportSlots, importChoices, importColumnOf, importCsv, readHeader } from './csv-import';
 
 const HEADER = 'firstName,lastName,email,phone,type\n';
 const refuseAll = async (rows: ImportRow[], _chunk: number) => ({ created: 0, failed: rows.map((r) => ({ row: r.row, errors: [{ field: 'email', message: 'must be an e-mail address' }] })) });
@@ -85,5 +85,89 @@ describe('ImportSlots', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('the header row (issue 21: the headers people actually have)', () => {
+  it.each([
+    ['firstName', 'firstName'],
+    ['First name', 'firstName'],
+    ['first_name', 'firstName'],
+    ['FIRSTNAME', 'firstName'],
+    ['  first   Name ', 'firstName'],
+    ['Last name', 'lastName'],
+    ['Surname', 'lastName'],
+    ['Email address', 'email'],
+    ['E-mail', 'email'],
+    ['e_mail', 'email'],
+    ['Phone number', 'phone'],
+    ['Mobile', 'phone'],
+    ['Client type', 'type'],
+    ['TYPE', 'type'],
+  ])('reads %j as the column %s', (name, column) => {
+    expect(importColumnOf(name)).toBe(column);
+  });
+
+  it('ignores the columns it does not read and lists them, so a refused-rows file with its reason imports again', () => {
+    expect(readHeader(['First name', 'Last name', 'E-mail', 'Notes', 'type', 'reason'])).toEqual({
+      columns: ['firstName', 'lastName', 'email', null, 'type', null],
+      ignored: ['Notes', 'reason'],
+    });
+  });
+
+  it('refuses a header without a needed column, or with one named twice, saying which', () => {
+    expect(() => readHeader(['name', 'mail'])).toThrow(expect.objectContaining({ code: 'validation_failed', errors: expect.arrayContaining([expect.objectContaining({ field: 'firstName' }), expect.objectContaining({ field: 'lastName' }), expect.objectContaining({ field: 'type' })]) }));
+    expect(() => readHeader(['First name', 'Last name', 'Email', 'E-mail address', 'type'])).toThrow(
+      expect.objectContaining({ errors: [expect.objectContaining({ field: 'email', message: expect.stringContaining('"Email", "E-mail address"') })] }),
+    );
+  });
+
+  it('lets the type column out when the importer chose a type for the whole file', () => {
+    expect(() => readHeader(['First name', 'Last name', 'Email'])).toThrow(expect.objectContaining({ detail: expect.stringContaining('choose one client type for the whole file') }));
+    expect(readHeader(['First name', 'Last name', 'Email'], { defaultType: 'offline' }).columns).toEqual(['firstName', 'lastName', 'email']);
+  });
+});
+
+describe('importCsv rows', () => {
+  const collect = async (csv: string, choices = {}) => {
+    const rows: ImportRow[] = [];
+    const answer = await importCsv(Readable.from([csv]), undefined, 'i', async (chunk) => (rows.push(...chunk), { created: chunk.length, failed: [] }), {}, choices);
+    return { rows, answer };
+  };
+
+  it('numbers rows as a spreadsheet does: the header is row 1, a blank line is a row, a cell over two lines is one row', async () => {
+    const { rows } = await collect('First name,Last name,Email address,Phone number,Client type\r\nAda,Lovelace,a@x.io,,full_access\r\n\r\n"Two\nLines",Jones,b@x.io,,offline\r\n,,,,\r\nCarl,Coached,c@x.io,+44 1,offline\r\n');
+    expect(rows.map((r) => [r.row, r.firstName])).toEqual([
+      [2, 'Ada'],
+      [4, 'Two\nLines'],
+      [6, 'Carl'],
+    ]);
+    expect(rows[2]).toEqual({ row: 6, firstName: 'Carl', lastName: 'Coached', email: 'c@x.io', phone: '+44 1', type: 'offline' });
+  });
+
+  it("reads the app's type labels, and gives rows without a type the chosen one", async () => {
+    const { rows } = await collect('first_name,last_name,e-mail,client type\nA,B,a@x.io,Full access\nC,D,c@x.io,One-way messaging\nE,F,e@x.io,\nG,H,g@x.io,vip\n', { defaultType: 'offline' });
+    expect(rows.map((r) => r.type)).toEqual(['full_access', 'full_access_one_way', 'offline', 'vip']);
+    const without = await collect('First name,Last name,Email\nA,B,a@x.io\n', { defaultType: 'full_access_one_way' });
+    expect(without.rows).toEqual([{ row: 2, firstName: 'A', lastName: 'B', email: 'a@x.io', type: 'full_access_one_way' }]);
+  });
+
+  it('answers the ignored columns only when there are some (the answer is otherwise as before)', async () => {
+    expect((await collect(HEADER + 'a,b,c@x.io,,offline\n')).answer).toEqual({ created: 1, failed: [], failedCount: 0, truncated: false, importId: 'i' });
+    expect((await collect('firstName,lastName,email,type,Notes,reason\na,b,c@x.io,offline,n,r\n')).answer.ignoredColumns).toEqual(['Notes', 'reason']);
+  });
+});
+
+describe('importChoices (the query of POST /clients/import)', () => {
+  it('reads type and sendInvitation', () => {
+    expect(importChoices({})).toEqual({});
+    expect(importChoices({ type: 'offline', sendInvitation: 'false' })).toEqual({ defaultType: 'offline', sendInvitation: false });
+    expect(importChoices({ sendInvitation: 'true' })).toEqual({ sendInvitation: true });
+  });
+
+  it('refuses anything else with validation_failed, naming the setting', () => {
+    expect(() => importChoices({ type: 'vip' })).toThrow(expect.objectContaining({ code: 'validation_failed', errors: [expect.objectContaining({ field: 'type' })] }));
+    expect(() => importChoices({ sendInvitation: 'yes' })).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'sendInvitation' })] }));
+    expect(() => importChoices({ colour: 'red' })).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'colour' })] }));
   });
 });

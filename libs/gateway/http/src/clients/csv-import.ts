@@ -1,5 +1,5 @@
 import type { ImportClientsResult, ImportRow } from '@clientele/clients/contracts';
-import { AppError, ErrorCodes } from '@clientele/platform/core';
+import { AppError, ClientTypes, ErrorCodes, type ClientType } from '@clientele/platform/core';
 import { parse, type Options } from 'csv-parse';
 import { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -35,7 +35,114 @@ const LINGER_MS = 5_000;
 export const IMPORT_RECEIVE_TIMEOUT_MS = 60_000;
 /** A parse error may quote a whole cell; the problem says where, not what. */
 const MAX_PARSE_MESSAGE = 160;
-const PARSE_OPTIONS: Options = { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true };
+/**
+ * Blank lines are read as records (and skipped by the import) so that every record keeps its
+ * spreadsheet row number: a spreadsheet shows a blank line as an empty row.
+ */
+const PARSE_OPTIONS: Options = { bom: true, relax_column_count: true, skip_empty_lines: false, trim: true };
+
+type ImportColumn = (typeof IMPORT_COLUMNS)[number];
+
+/**
+ * The header names people actually have, as keys (lower case, without spaces, dashes, dots or
+ * underscores): `First name`, `first_name`, `FIRSTNAME`, `Email address`, `E-mail`, `Phone number`,
+ * `Client type` all name a column of the import.
+ */
+const COLUMN_ALIASES: Record<ImportColumn, string[]> = {
+  firstName: ['firstname', 'first', 'givenname', 'forename'],
+  lastName: ['lastname', 'last', 'surname', 'familyname'],
+  email: ['email', 'emailaddress', 'mail', 'mailaddress'],
+  phone: ['phone', 'phonenumber', 'telephone', 'telephonenumber', 'tel', 'mobile', 'mobilenumber', 'mobilephone', 'cellphone'],
+  type: ['type', 'clienttype'],
+};
+const COLUMN_LABELS: Record<ImportColumn, string> = { firstName: 'first name', lastName: 'last name', email: 'e-mail', phone: 'phone', type: 'client type' };
+
+export const columnKey = (name: string) => name.toLowerCase().replace(/[\s_.\-]+/g, '');
+
+/** The import column a header cell names, or null for a column the import does not read. */
+export function importColumnOf(name: string): ImportColumn | null {
+  const key = columnKey(name);
+  return IMPORT_COLUMNS.find((column) => COLUMN_ALIASES[column].includes(key)) ?? null;
+}
+
+/** What the caller chose for the whole file (query `type` and `sendInvitation`). */
+export interface ImportChoices {
+  /** The type of the rows whose type cell is empty (or of every row, when the file has no type column). */
+  defaultType?: ClientType;
+  /** false: no row gets login details; absent or true: the full-access rows get them (offline rows never do). */
+  sendInvitation?: boolean;
+}
+
+/**
+ * The query of POST /clients/import: `type` (a client type, for the rows without one) and
+ * `sendInvitation` (`true` or `false`). Anything else is refused, as on every other route.
+ */
+export function importChoices(query: unknown): ImportChoices {
+  const given = (query ?? {}) as Record<string, unknown>;
+  const errors: Array<{ field: string; message: string }> = [];
+  const choices: ImportChoices = {};
+  for (const [name, value] of Object.entries(given)) {
+    if (name === 'type') {
+      if (typeof value === 'string' && (ClientTypes as readonly string[]).includes(value)) choices.defaultType = value as ClientType;
+      else errors.push({ field: 'type', message: `must be one of ${ClientTypes.join(', ')}` });
+    } else if (name === 'sendInvitation') {
+      if (value === 'true' || value === 'false') choices.sendInvitation = value === 'true';
+      else errors.push({ field: 'sendInvitation', message: 'must be true or false' });
+    } else errors.push({ field: brief(name, 40), message: 'is not a setting of the import (type, sendInvitation)' });
+  }
+  if (errors.length) throw new AppError(ErrorCodes.validationFailed, 'The import settings are not valid: type is a client type, sendInvitation is true or false.', errors);
+  return choices;
+}
+
+/** How the header row maps onto the import: each cell's column (null: not read), and the cells not read. */
+export interface ImportHeader {
+  columns: Array<ImportColumn | null>;
+  ignored: string[];
+}
+
+/**
+ * Reads the header row: every column the import needs must be named once (in any order, under any
+ * of its usual names); other columns are ignored and reported, so that a spreadsheet with a Notes
+ * column, or the refused rows downloaded with their reason, imports as it is.
+ */
+export function readHeader(record: string[], choices: ImportChoices = {}): ImportHeader {
+  const columns = record.map((name) => importColumnOf(name.trim()));
+  const ignored = record.map((name) => name.trim()).filter((name, index) => columns[index] === null && name !== '');
+  const errors: Array<{ field: string; message: string }> = [];
+  for (const column of IMPORT_COLUMNS) {
+    const named = record.filter((_, index) => columns[index] === column).map((name) => name.trim());
+    const optional = column === 'phone' || (column === 'type' && choices.defaultType !== undefined);
+    if (named.length === 0 && !optional) errors.push({ field: column, message: `column is missing: name it "${column}" (or "${COLUMN_LABELS[column]}")` });
+    if (named.length > 1) errors.push({ field: column, message: `is named by ${named.length} columns (${named.map((n) => `"${brief(n, 40)}"`).join(', ')}); keep one` });
+  }
+  if (errors.length) {
+    const typeHint = errors.some((e) => e.field === 'type') ? ', or choose one client type for the whole file' : '';
+    throw new AppError(
+      ErrorCodes.validationFailed,
+      `The first row must name the columns ${IMPORT_COLUMNS.join(',')} in any order (phone may be left out${typeHint}); "First name", "first_name" or "E-mail address" are fine too.`,
+      errors,
+    );
+  }
+  return { columns, ignored };
+}
+
+/** A type cell as the API's value: `full_access` as well as the app's labels ("Full access", "One-way messaging", "Offline"). */
+const TYPE_ALIASES: Record<string, ClientType> = {
+  fullaccess: 'full_access',
+  fullaccessoneway: 'full_access_one_way',
+  onewaymessaging: 'full_access_one_way',
+  oneway: 'full_access_one_way',
+  fullaccess1way: 'full_access_one_way',
+  fullaccess1waymessaging: 'full_access_one_way',
+  offline: 'offline',
+};
+
+export function importType(cell: string | undefined, defaultType: ClientType | undefined): string | undefined {
+  const text = (cell ?? '').trim();
+  if (text === '') return defaultType;
+  if ((ClientTypes as readonly string[]).includes(text)) return text;
+  return TYPE_ALIASES[columnKey(text)] ?? text;
+}
 
 /** The HTTP answer: `{ created, failed }` as before, plus the counts and where the full report is. */
 export interface ImportAnswer extends ImportClientsResult {
@@ -45,6 +152,8 @@ export interface ImportAnswer extends ImportClientsResult {
   importId: string;
   /** The full report as CSV (only when a row was refused). */
   reportUrl?: string;
+  /** The header cells the import did not read (only when there were some). */
+  ignoredColumns?: string[];
 }
 
 export const importReportUrl = (importId: string) => `/api/v1/clients/imports/${importId}/report`;
@@ -62,8 +171,9 @@ export function tooLarge(): AppError {
  *    after the other, yielding to the event loop between chunks (other tenants' requests run in
  *    between). Only the first refusals and the counts stay in memory; each chunk's refusals are
  *    kept by the clients service for the report.
- * Row numbers are spreadsheet rows (the header is row 1). The header must name the columns; their
- * order is free.
+ * Row numbers are spreadsheet rows (the header is row 1; a blank line is a row too, and a quoted
+ * cell over several lines is one). The header must name the columns (readHeader); their order is
+ * free.
  */
 export async function importCsv(
   body: Readable,
@@ -71,10 +181,11 @@ export async function importCsv(
   importId: string,
   handleChunk: (rows: ImportRow[], chunk: number) => Promise<ImportClientsResult>,
   limits: { maxBytes?: number; maxRows?: number } = {},
+  choices: ImportChoices = {},
 ): Promise<ImportAnswer> {
-  const file = await receive(body, declaredBytes, { maxBytes: limits.maxBytes ?? IMPORT_MAX_BYTES, maxRows: limits.maxRows ?? IMPORT_MAX_ROWS });
+  const file = await receive(body, declaredBytes, { maxBytes: limits.maxBytes ?? IMPORT_MAX_BYTES, maxRows: limits.maxRows ?? IMPORT_MAX_ROWS }, choices);
   const answer: ImportAnswer = { created: 0, failed: [], failedCount: 0, truncated: false, importId };
-  let columns: string[] | null = null;
+  let header: ImportHeader | null = null;
   let rows: ImportRow[] = [];
   let chunk = 0;
   const flush = async () => {
@@ -90,14 +201,19 @@ export async function importCsv(
   let line = 0;
   for await (const record of Readable.from(file).pipe(parse(PARSE_OPTIONS)) as AsyncIterable<string[]>) {
     line++;
-    if (!columns) {
-      columns = record;
+    if (!header) {
+      header = readHeader(record, choices);
+      if (header.ignored.length) answer.ignoredColumns = header.ignored.slice(0, 20).map((name) => brief(name, 40));
       continue;
     }
+    if (isBlank(record)) continue; // an empty row: nothing to import, but it keeps its number
     const row: ImportRow = { row: line };
-    columns.forEach((name, index) => {
-      if (record[index] !== undefined) (row as unknown as Record<string, string>)[name] = record[index];
+    header.columns.forEach((column, index) => {
+      if (column && record[index] !== undefined) row[column] = record[index];
     });
+    const type = importType(row.type, choices.defaultType);
+    if (type === undefined) delete row.type;
+    else row.type = type;
     rows.push(row);
     if (rows.length >= IMPORT_CHUNK_ROWS) await flush();
   }
@@ -111,7 +227,7 @@ export async function importCsv(
  * Reads the upload within the limits and answers its bytes, with the header checked and the rows
  * counted; refuses (413, or 400 for a file that is not CSV) as soon as it knows.
  */
-function receive(body: Readable, declaredBytes: number | undefined, limits: { maxBytes: number; maxRows: number }): Promise<Buffer[]> {
+function receive(body: Readable, declaredBytes: number | undefined, limits: { maxBytes: number; maxRows: number }, choices: ImportChoices): Promise<Buffer[]> {
   if (declaredBytes !== undefined && declaredBytes > limits.maxBytes) {
     dropRest(body);
     return Promise.reject(tooLarge());
@@ -136,10 +252,14 @@ function receive(body: Readable, declaredBytes: number | undefined, limits: { ma
       reject(error);
     };
     counter.on('data', (record: string[]) => {
+      if (records > 0 && isBlank(record)) return;
       records++;
       if (records === 1) {
-        const error = headerError(record);
-        if (error) refuse(error);
+        try {
+          readHeader(record, choices);
+        } catch (error) {
+          refuse(error as AppError);
+        }
       } else if (records - 1 > limits.maxRows) refuse(tooLarge());
     });
     counter.on('error', (error: Error) => refuse(new AppError(ErrorCodes.validationFailed, `The file is not valid CSV near row ${records + 1}: ${brief(error.message)}`)));
@@ -169,15 +289,9 @@ function receive(body: Readable, declaredBytes: number | undefined, limits: { ma
   });
 }
 
-function headerError(record: string[]): AppError | null {
-  const columns = record.map((name) => name.trim());
-  const missing = IMPORT_COLUMNS.filter((name) => name !== 'phone' && !columns.includes(name));
-  const unknown = columns.filter((name) => !(IMPORT_COLUMNS as readonly string[]).includes(name));
-  if (!missing.length && !unknown.length) return null;
-  return new AppError(ErrorCodes.validationFailed, `The first row must name the columns ${IMPORT_COLUMNS.join(',')} (phone may be left out).`, [
-    ...missing.map((name) => ({ field: name, message: 'column is missing' })),
-    ...unknown.slice(0, 10).map((name) => ({ field: brief(name, 40), message: 'is not a column of the import' })),
-  ]);
+/** A record with no text in any cell (a blank line, or `,,,`). */
+function isBlank(record: string[]): boolean {
+  return record.every((cell) => cell.trim() === '');
 }
 
 function brief(text: string, max = MAX_PARSE_MESSAGE): string {

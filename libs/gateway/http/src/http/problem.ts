@@ -5,6 +5,7 @@ import { MessagingErrors } from '@clientele/messaging/contracts';
 import { NotificationsErrors } from '@clientele/notifications/contracts';
 import { AppError, CommonErrorKinds, ErrorKind, FieldError, errorKindsByCode } from '@clientele/platform/core';
 import { SchedulingErrors } from '@clientele/scheduling/contracts';
+import { fieldErrorsDetail, humanFieldErrors } from './field-messages';
 import { GatewayErrors } from './gateway-errors';
 
 /** RFC 9457 problem details, with our stable `code`. */
@@ -82,8 +83,15 @@ export function problem(code: string, detail: string, errors?: FieldError[]): Pr
   };
 }
 
+/**
+ * An AppError as the caller gets it. Field errors are people's sentences here, whoever raised them
+ * (a DTO, a domain rule, a service): "is required" on firstName reads "Enter a first name.".
+ */
 export function problemOf(error: AppError): Problem {
-  return problem(error.code, error.detail, error.errors);
+  if (!error.errors?.length) return problem(error.code, error.detail);
+  const errors = humanFieldErrors(error.errors);
+  // "see errors" speaks of the document, not to the person: say the fields' sentences instead.
+  return problem(error.code, /see errors/.test(error.detail) ? fieldErrorsDetail(errors) : error.detail, errors);
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';

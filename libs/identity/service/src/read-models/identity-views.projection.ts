@@ -54,6 +54,8 @@ export class IdentityViewsProjection implements EventProcessor {
       }
       case 'AccountSeatLimitChanged':
         return [{ op: 'patch', collection: ACCOUNTS, id: event.data.accountId, set: { seatLimit: event.data.seatLimit, version }, version }];
+      case 'AccountRenamed':
+        return [{ op: 'patch', collection: ACCOUNTS, id: event.data.accountId, set: { businessName: event.data.businessName, version }, version }];
       case 'StaffMemberRegistered': {
         const d = event.data;
         const staff: StaffDoc = {
@@ -77,6 +79,13 @@ export class IdentityViewsProjection implements EventProcessor {
         const current = await this.documents.collection<StaffDoc>(STAFF).get(event.data.userId);
         if (!current || (typeof current.version === 'number' && current.version >= version)) return [];
         return [{ op: 'patch', collection: STAFF, id: event.data.userId, set: { epoch: (current.epoch ?? 0) + 1, version }, version }];
+      }
+      case 'StaffMemberAccessChanged': {
+        // A new role ends the member's tokens too (they carry the old one): the epoch moves on once per event.
+        const current = await this.documents.collection<StaffDoc>(STAFF).get(event.data.userId);
+        if (!current || (typeof current.version === 'number' && current.version >= version)) return [];
+        const set = { role: event.data.role, capabilities: event.data.capabilities, epoch: (current.epoch ?? 0) + 1, version };
+        return [{ op: 'patch', collection: STAFF, id: event.data.userId, set, version }];
       }
       case 'StaffMemberRemoved':
         return [{ op: 'delete', collection: STAFF, id: event.data.userId, version }];

@@ -87,6 +87,12 @@ export class SignInsProjection implements EventProcessor {
         const login = await this.ownByUser(d.userId);
         return login ? [{ op: 'patch', collection: LOGINS, id: login.id, set: { passwordHash: d.passwordHash }, version }] : [];
       }
+      case 'StaffMemberAccessChanged': {
+        // The next sign-in's token carries the new role and capabilities.
+        const d = data as Extract<StaffMemberEvent, { type: 'StaffMemberAccessChanged' }>['data'];
+        const login = await this.ownByUser(d.userId);
+        return login ? [{ op: 'patch', collection: LOGINS, id: login.id, set: { role: d.role, capabilities: d.capabilities }, version }] : [];
+      }
       case 'StaffMemberRemoved': {
         const d = data as Extract<StaffMemberEvent, { type: 'StaffMemberRemoved' }>['data'];
         const login = await this.own(loginKeyOf(d.email), d.userId);

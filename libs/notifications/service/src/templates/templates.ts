@@ -58,6 +58,9 @@ const TEMPLATES: Record<MailKind, (c: MailContext) => { subject: string; lines: 
   }),
 };
 
+/** Every kind of mail there is a template for (the browser suite opens a link of each). */
+export const MAIL_KINDS = Object.keys(TEMPLATES) as MailKind[];
+
 export function render(kind: MailKind, given: MailContext): Rendered {
   // Names come from people: a CR/LF or a bidi override in one must not reach the subject (a header) or twist the text.
   const context = { ...given, firstName: oneLine(given.firstName), businessName: oneLine(given.businessName) };

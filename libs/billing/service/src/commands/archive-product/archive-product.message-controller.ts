@@ -15,7 +15,7 @@ export class ArchiveProductMessageController {
   @MessagePattern(BillingSubjects.archiveProduct)
   async archive(@Payload() envelope: RequestEnvelope<{ productId: string }>): Promise<Product> {
     const actor = requireStaff(envelope.actor);
-    requireCapability(actor, 'manage_products');
+    requireCapability(actor, 'manage_products', 'archive one');
     await catalogueProduct(this.context.deps.documents, actor.accountId, envelope.data.productId);
     const command: ProductCommand = { type: 'ArchiveProduct', metadata: { actorId: actor.id, now: new Date().toISOString() } };
     return this.context.recordProductChange(envelope, actor, envelope.data.productId, command, `archive:${envelope.data.productId}`);

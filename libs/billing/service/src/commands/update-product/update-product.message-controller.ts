@@ -19,7 +19,7 @@ export class UpdateProductMessageController {
   @MessagePattern(BillingSubjects.updateProduct)
   async update(@Payload() envelope: RequestEnvelope<{ productId: string; changes: ProductChanges }>): Promise<Product> {
     const actor = requireStaff(envelope.actor);
-    requireCapability(actor, 'manage_products');
+    requireCapability(actor, 'manage_products', 'change one');
     await catalogueProduct(this.context.deps.documents, actor.accountId, envelope.data.productId);
     const command: ProductCommand = { type: 'UpdateProduct', changes: envelope.data.changes, metadata: { actorId: actor.id, now: new Date().toISOString() } };
     return this.context.recordProductChange(envelope, actor, envelope.data.productId, command, randomUUID());

@@ -40,4 +40,26 @@ describe('clients.cmd.change-contact', () => {
     await expect(clients.when(ClientsSubjects.changeContact, { actor: coach, data: { clientId: id, changes: { email: 'Paula@Example.com' } } })).rejects.toMatchObject({ code: 'email_taken' });
     expect(await clients.newEvents()).toEqual([]);
   });
+
+  describe('an address that signs in to a login elsewhere in Clientele (issue 21)', () => {
+    let withLogins: UseCaseHarness;
+    beforeEach(async () => (withLogins = await startClients({ signingIn: ['taken@example.com'] })));
+    afterEach(() => withLogins.close());
+    const addTo = (harness: UseCaseHarness, email: string, type: 'full_access' | 'offline') =>
+      harness.when<{ id: string }>(ClientsSubjects.addClient, { actor: coach, idempotencyKey: email, data: { firstName: 'Mo', lastName: 'Farah', email, type } });
+
+    it('is refused at the edit for a client who signs in or may (email_taken, a sentence naming the address), and nothing changes', async () => {
+      const { id } = await addTo(withLogins, 'mo@example.com', 'full_access');
+      const refused = withLogins.when(ClientsSubjects.changeContact, { actor: coach, data: { clientId: id, changes: { email: 'Taken@Example.com', phone: '+44 20 7946 0000' } } });
+      await expect(refused).rejects.toMatchObject({ code: 'email_taken', detail: expect.stringContaining('Taken@Example.com already signs in to Clientele') });
+      expect(await withLogins.newEvents()).toEqual([]);
+    });
+
+    it('is accepted for an offline client, whose address is contact data only', async () => {
+      const { id } = await addTo(withLogins, 'grace@example.com', 'offline');
+      await expect(withLogins.when(ClientsSubjects.changeContact, { actor: coach, data: { clientId: id, changes: { email: 'taken@example.com' } } })).resolves.toMatchObject({
+        email: 'taken@example.com',
+      });
+    });
+  });
 });

@@ -1,5 +1,6 @@
-import { ChangeContactRequest, ClientProfile, ClientsSubjects } from '@clientele/clients/contracts';
+import { ChangeContactRequest, ClientProfile, ClientsErrors, ClientsSubjects } from '@clientele/clients/contracts';
 import { clientExists, validateContactChanges } from '@clientele/clients/domain';
+import { IdentitySubjects, type AddressSignsInRequest, type AddressSignsInResult } from '@clientele/identity/contracts';
 import { commandMetadata, handleAndWait } from '@clientele/platform/application';
 import { requireStaff, type RequestEnvelope } from '@clientele/platform/bus';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
@@ -53,6 +54,7 @@ export class ChangeContactMessageController {
     const commandId = randomUUID();
     const newEmail = valid.email !== undefined && valid.email.toLowerCase() !== state.contact.email.toLowerCase() ? valid.email : null;
     const previousKey = await this.context.emailKey(actor.accountId, state.contact.email);
+    if (newEmail && state.type !== 'offline') await this.refuseAddressThatSignsInElsewhere(clientId, newEmail, envelope.correlationId);
     if (newEmail) {
       await this.context.roster(actor.accountId, { type: 'ChangeEmail', clientId, emailKey: await this.context.emailKey(actor.accountId, newEmail) }, `${commandId}:claim`, metadata);
     }
@@ -82,5 +84,20 @@ export class ChangeContactMessageController {
       throw error;
     }
     return this.context.profile(clientId);
+  }
+
+  /**
+   * A client who signs in, or may (any type but offline), moves to a new address only once its
+   * owner confirms it, and that confirmation is refused when the address signs in to another login
+   * anywhere in Clientele. Asking identity first tells the coach now, at the edit, rather than the
+   * client at a link that can never work (issue 21). An offline client's address is contact data
+   * only. A sign-up between this check and the confirmation is still caught there.
+   */
+  private async refuseAddressThatSignsInElsewhere(clientId: string, email: string, correlationId?: string): Promise<void> {
+    const { signsIn } = await this.context.deps.requests.request<AddressSignsInResult>(IdentitySubjects.addressSignsIn, {
+      correlationId,
+      data: { email, except: clientId } satisfies AddressSignsInRequest,
+    });
+    if (signsIn) throw ClientsErrors.emailSignsInElsewhere(email);
   }
 }

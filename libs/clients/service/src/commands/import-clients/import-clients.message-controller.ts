@@ -61,6 +61,8 @@ export class ImportClientsMessageController {
             email: row.email ?? '',
             phone: row.phone,
             type: (row.type ?? '').trim() as ClientType,
+            // The importer may send no login details at all; otherwise the type decides, as for an add.
+            ...(envelope.data.sendInvitation === false ? { sendInvitation: false } : {}),
           }),
         });
       } catch (error) {

@@ -23,7 +23,7 @@ export class GetImportReportMessageController {
   @MessagePattern(ClientsSubjects.getImportReport)
   async getImportReport(@Payload() envelope: RequestEnvelope<ImportReportRequest>): Promise<ImportReportPage> {
     const actor = requireStaff(envelope.actor);
-    requireCapability(actor, 'import_clients');
+    requireCapability(actor, 'import_clients', 'read an import report');
     const { importId, afterChunk } = envelope.data;
     const page = typeof importId === 'string' && Number.isSafeInteger(afterChunk) ? await this.reports.page(actor, importId, afterChunk) : null;
     if (!page) throw new AppError(ErrorCodes.notFound, 'No report for this import: it refused no row, is older than 7 days, or is not yours.');

@@ -9,13 +9,20 @@ import { CLIENTS_CONTEXT } from '../../clients.deps';
 import { CLIENTS, ClientDoc, toSummary } from '../../read-models/client-doc';
 import { CLIENT_SEARCH_FIELDS } from '../../read-models/clients.projection';
 
-const SORTS: Record<ClientSort, Sort> = {
+/** Each sort of the list as the document store's; every one is served by an index of CLIENT_INDEXES. */
+export const CLIENT_LIST_SORTS: Record<ClientSort, Sort> = {
   name: [['lastNameKey', 1], ['firstNameKey', 1]],
   '-name': [['lastNameKey', -1], ['firstNameKey', -1]],
   createdAt: [['createdAt', 1]],
   '-createdAt': [['createdAt', -1]],
   lastActivityAt: [['lastActivityAt', 1]],
   '-lastActivityAt': [['lastActivityAt', -1]],
+  // E-mail addresses compare case-insensitively; ties (none within an account) would fall back on id.
+  email: [['emailKey', 1]],
+  '-email': [['emailKey', -1]],
+  // By type, then by name within a type.
+  type: [['type', 1], ['lastNameKey', 1], ['firstNameKey', 1]],
+  '-type': [['type', -1], ['lastNameKey', -1], ['firstNameKey', -1]],
 };
 
 /** Coaches see the clients assigned to them and those they have a session with; admins see the whole account. */
@@ -52,7 +59,7 @@ export class ListClientsMessageController {
 
     const clients = this.context.deps.documents.collection<ClientDoc>(CLIENTS);
     const [docs, total] = await Promise.all([
-      clients.find(filter, { sort: SORTS[sort ?? 'name'], skip: (page - 1) * pageSize, limit: pageSize }),
+      clients.find(filter, { sort: CLIENT_LIST_SORTS[sort ?? 'name'], skip: (page - 1) * pageSize, limit: pageSize }),
       clients.count(filter),
     ]);
     return { items: docs.map(toSummary), page, pageSize, total };

@@ -8,6 +8,7 @@ import type { ClientAccess } from '../../client-access/client-access';
 import { signInAsClient } from '../../sign-in';
 import { CLIENT_ACCESS, IDENTITY_DEPS, IDENTITY_PROCESSORS, IdentityDeps, IdentityProcessors } from '../../identity.deps';
 import { hashPassword } from '../../passwords';
+import { confirmStaffPasswordReset, isStaffResetToken } from '../../staff-access/confirm-staff-password-reset';
 
 /**
  * A client sets a new password from the reset link, and is signed in. The link works once, and
@@ -23,6 +24,8 @@ export class ConfirmPasswordResetMessageController {
 
   @MessagePattern(IdentitySubjects.confirmPasswordReset)
   async confirm(@Payload() envelope: RequestEnvelope<{ token: string; password: string }>): Promise<LoginResult> {
+    // The reset page is the same for everyone: a staff member's link is theirs to check.
+    if (isStaffResetToken(envelope.data.token)) return confirmStaffPasswordReset(this.deps, this.processors, envelope);
     const invalid = new AppError(ErrorCodes.validationFailed, 'This reset link is not valid any more: it was used, replaced or has expired. Ask for a new one.', [
       { field: 'token', message: 'is not valid' },
     ]);

@@ -11,6 +11,12 @@ import { DUMMY_HASH, verifyPassword } from '../../passwords';
 import { LOGINS, LoginDoc } from '../../read-models/identity-views.projection';
 import { loginKeyOf } from '../../streams';
 
+/** What an offline client who typed the right password is told (the web's client sign-in page shows it as it is). */
+export const ACCESS_PAUSED_SENTENCE =
+  'Your coach has paused your access to the client app, so you cannot sign in for now. Your coach still has your details; ask them if you want your access back.';
+
+const accessPaused = () => new AppError(ErrorCodes.invalidCredentials, ACCESS_PAUSED_SENTENCE);
+
 @Controller()
 export class LoginMessageController {
   constructor(
@@ -34,7 +40,11 @@ export class LoginMessageController {
     // A client signs in only while their access is active and the roster has them on a full-access type.
     const state = await this.deps.documents.collection<ClientLoginDoc>(CLIENT_LOGINS).get(login.userId);
     const contact = await this.access.contact(login.userId, envelope.correlationId);
-    if (!state || state.access !== 'active' || state.loginKey !== login.id || !contact || contact.type === 'offline') throw refused;
+    if (!state || state.loginKey !== login.id || !contact) throw refused;
+    // The right password of a client their coach switched to offline: the same status and code (docs/api.md),
+    // and a sentence that tells them why. Only after the password matched, so it reveals nothing to a guesser.
+    if (contact.type === 'offline' || state.access === 'revoked') throw accessPaused();
+    if (state.access !== 'active') throw refused;
     return signIn(login, this.deps.jwtSecret, state.epoch);
   }
 }

@@ -16,10 +16,17 @@ describe('identity.cmd.request-password-reset', () => {
     expect(await identity.eventually(1)).toMatchObject([{ streamName: 'clientlogin-c1', type: 'ClientPasswordResetIssued', data: { clientId: 'c1', accountId: 'a1' } }]);
   });
 
-  it('answers the same for a staff member’s address, and issues nothing (staff have no reset links)', async () => {
+  it('answers the same for a staff member’s address, then issues a staff reset link to them (issue 21)', async () => {
     await givenAccount(identity);
 
-    await expect(identity.when(IdentitySubjects.requestPasswordReset, { data: { email: 'owner@example.com' } })).resolves.toEqual({ accepted: true });
+    await expect(identity.when(IdentitySubjects.requestPasswordReset, { data: { email: 'Owner@Example.com' } })).resolves.toEqual({ accepted: true });
+    expect(await identity.eventually(1)).toMatchObject([{ streamName: 'staff-u-owner', type: 'StaffPasswordResetIssued', data: { userId: 'u-owner', accountId: 'a1', requestedBy: null } }]);
+  });
+
+  it('answers the same for an unknown address, and issues nothing', async () => {
+    await givenAccount(identity);
+
+    await expect(identity.when(IdentitySubjects.requestPasswordReset, { data: { email: 'nobody@example.com' } })).resolves.toEqual({ accepted: true });
     expect(await identity.eventually(1, 300)).toEqual([]);
   });
 });

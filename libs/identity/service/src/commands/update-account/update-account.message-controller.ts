@@ -23,7 +23,8 @@ export class UpdateAccountMessageController {
         this.deps.events,
         accountStream(admin.accountId),
         accountDecider,
-        { type: 'ChangeSeatLimit', seatLimit: envelope.data.seatLimit, metadata: { now: new Date().toISOString() } },
+        // Absent fields stay as they are: older callers send the seat limit alone.
+        { type: 'UpdateAccount', seatLimit: envelope.data.seatLimit, businessName: envelope.data.businessName, metadata: { now: new Date().toISOString() } },
         { commandId: commandIdFor(envelope, (key) => `update-account:${admin.accountId}:${key}`), metadata: commandMetadata(envelope, admin) },
       ),
       this.processors.views,

@@ -19,10 +19,13 @@ export class CheckClientSessionMessageController {
   ) {}
 
   @MessagePattern(IdentitySubjects.checkClientSession)
-  async check(@Payload() envelope: RequestEnvelope<{ clientId: string; epoch: number }>): Promise<{ valid: boolean }> {
+  async check(@Payload() envelope: RequestEnvelope<{ clientId: string; epoch: number }>): Promise<{ valid: boolean; reason?: 'access_paused' }> {
     const login = await this.deps.documents.collection<ClientLoginDoc>(CLIENT_LOGINS).get(envelope.data.clientId);
+    // A client their coach switched to offline is told why their session ended (only the token's own client asks this).
+    if (login?.access === 'revoked') return { valid: false, reason: 'access_paused' };
     if (!login || login.access !== 'active' || login.epoch !== envelope.data.epoch) return { valid: false };
     const contact = await this.access.contact(envelope.data.clientId, envelope.correlationId);
-    return { valid: contact !== null && contact.type !== 'offline' };
+    if (contact?.type === 'offline') return { valid: false, reason: 'access_paused' };
+    return { valid: contact !== null };
   }
 }

@@ -1,0 +1,35 @@
+import { CheckoutEnrolmentSubjects, type CheckoutEnrolment, type PurchaseEnrolmentView } from '@clientele/billing/contracts';
+import type { RequestClient } from '@clientele/platform/bus';
+
+/**
+ * How long checkout waits for the enrolment before answering `in_progress`. The buyer is enrolled
+ * after the payment is recorded, by the clients service reacting to the purchase: usually well
+ * within a second. The purchase stands either way; a slow or stopped clients service only makes
+ * the page ask again (GET /api/v1/checkout/purchases/:id).
+ */
+export const ENROLMENT_WAIT_MS = 5000;
+
+/**
+ * What became of a purchase's buyer, asked of the clients service until it has decided or `waitMs`
+ * has passed. Asking changes nothing, so a retried checkout (same Idempotency-Key) asks again and
+ * gets the same decision, recorded once by the enrolment.
+ */
+export async function enrolmentOf(requests: RequestClient, purchaseId: string, correlationId: string | undefined, waitMs: number): Promise<CheckoutEnrolment> {
+  const deadline = Date.now() + waitMs;
+  for (let pause = 50; ; pause = Math.min(pause * 2, 400)) {
+    const remaining = deadline - Date.now();
+    try {
+      const { enrolment } = await requests.request<PurchaseEnrolmentView>(
+        CheckoutEnrolmentSubjects.getPurchaseEnrolment,
+        { correlationId, data: { purchaseId } },
+        { timeoutMs: Math.max(remaining, 500) },
+      );
+      if (enrolment) return enrolment;
+    } catch {
+      // The clients service is down or slow: the purchase is recorded and will be enrolled when it is back.
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) return 'in_progress';
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+  }
+}
