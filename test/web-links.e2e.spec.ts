@@ -272,6 +272,11 @@ describeIfChromium('e-mailed links and unknown addresses in headless Chromium', 
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Messages with your coach' }).waitFor(WAIT);
+    // The page has loaded everything it asks for at first (the composer opens once the profile is
+    // in), so the switch below is met by the client's next step, not by a load still on its way.
+    await page.locator('#me-composer:not([disabled])').waitFor(WAIT);
+    await page.getByRole('heading', { name: 'Your progress' }).waitFor(WAIT);
+    await page.waitForLoadState('networkidle');
 
     expect((await business.admin.put(`/api/v1/clients/${added.body.id}/type`, { type: 'offline' })).status).toBe(200);
     // Their next step (a message to the coach) meets the ended session.

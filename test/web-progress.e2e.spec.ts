@@ -116,7 +116,7 @@ describeIfChromium('progress in the web app (headless Chromium, embedded profile
     const mine = page.getByTestId('my-progress');
     await mine.getByRole('heading', { name: 'Your progress' }).waitFor();
     await mine.getByRole('img', { name: /Weight \(kg\) over time/ }).waitFor();
-    await mine.getByLabel('Weight (kg)').fill('60.8');
+    await mine.getByRole('textbox', { name: 'Weight (kg)', exact: true }).fill('60.8');
     await mine.getByRole('button', { name: 'Save measurements' }).click();
     await mine.getByRole('status').getByText(/saved/).waitFor();
     await mine.getByText('Latest 60.8 kg').waitFor();

@@ -83,7 +83,7 @@ describeIfChromium('sessions, programs and payments in the coach web app (headle
     await page.getByRole('status').filter({ hasText: 'Ada Lovelace was added.' }).waitFor();
     await page.getByRole('link', { name: 'Ada Lovelace' }).click();
     await page.getByRole('heading', { name: 'Ada Lovelace' }).waitFor();
-    expect(await page.getByRole('tab').allTextContents()).toEqual(['Overview', 'Programs', 'Finances', 'Contact', 'Messages', 'Purchases', 'History']);
+    expect(await page.getByRole('tab').allTextContents()).toEqual(['Overview', 'Programs', 'Finances', 'Progress', 'Contact', 'Messages', 'Purchases', 'History']);
 
     // Overview: nothing yet.
     expect(await kpi('completed', '0')).toBe('0');

@@ -114,7 +114,7 @@ describe('CSV import: bounded rows, bytes, report, memory and fairness (issue 17
     expect(size).toBeLessThan(64 * 1024);
     expect(answer.body).toMatchObject({ created: 0, failedCount: 5000, truncated: true, importId: expect.any(String), reportUrl: expect.stringMatching(/^\/api\/v1\/clients\/imports\/[^/]+\/report$/) });
     expect(answer.body.failed.length).toBeLessThanOrEqual(INLINE_REFUSALS);
-    expect(answer.body.failed[0]).toEqual({ row: 2, errors: expect.arrayContaining([{ field: 'firstName', message: 'must be at most 100 characters' }]) });
+    expect(answer.body.failed[0]).toEqual({ row: 2, errors: expect.arrayContaining([{ field: 'firstName', message: 'Shorten the first name to 100 characters or fewer.' }]) });
     expect(JSON.stringify(answer.body)).not.toContain('N'.repeat(101));
 
     const report = await a.admin.call<string>('GET', answer.body.reportUrl);
@@ -128,6 +128,8 @@ describe('CSV import: bounded rows, bytes, report, memory and fairness (issue 17
     expect(Math.min(...rows)).toBe(2);
     expect(Math.max(...rows)).toBe(5001);
     expect(records.filter((r) => r.field === 'type')).toHaveLength(5000);
+    // The report reads like the screen: a sentence per problem, not the services' fragments ("is required").
+    expect(records.filter((r) => !/^[A-Z].*\.$/.test(r.message))).toEqual([]);
     expect(String(report.body)).not.toContain('N'.repeat(101));
 
     // Another account, a coach of the same account who may import but did not run it, and the anonymous: nothing.

@@ -23,6 +23,8 @@ export function webAppForSuite(options: { minify?: boolean; startTimeoutMs?: num
   afterAll(async () => {
     await running.system?.stop();
     if (running.webDir) rmSync(running.webDir, { recursive: true, force: true });
-  });
+    // Stopping drains every processor and closes the stores: on a loaded 2-core machine that can
+    // take longer than a test's default 30 s.
+  }, 90_000);
   return running;
 }

@@ -11,7 +11,7 @@ export const ENROLMENT_WAIT_MS = 5000;
 
 /**
  * What became of a purchase's buyer, asked of the clients service until it has decided or `waitMs`
- * has passed. Asking changes nothing, so a retried checkout (same Idempotency-Key) asks again and
+ * has passed, or `in_progress` at once when it cannot be asked. Asking changes nothing, so a retried checkout (same Idempotency-Key) asks again and
  * gets the same decision, recorded once by the enrolment.
  */
 export async function enrolmentOf(requests: RequestClient, purchaseId: string, correlationId: string | undefined, waitMs: number): Promise<CheckoutEnrolment> {
@@ -26,7 +26,10 @@ export async function enrolmentOf(requests: RequestClient, purchaseId: string, c
       );
       if (enrolment) return enrolment;
     } catch {
-      // The clients service is down or slow: the purchase is recorded and will be enrolled when it is back.
+      // The clients service (or the bus) is down or slow: the purchase is recorded and will be
+      // enrolled when it is back. Answer at once rather than hold the buyer for the whole wait: the
+      // page asks again, and a checkout must fail (or succeed) fast while a part is down.
+      return 'in_progress';
     }
     const left = deadline - Date.now();
     if (left <= 0) return 'in_progress';

@@ -8,6 +8,7 @@ import { CorrelationId, CurrentActor, Roles } from '../auth/auth.decorators';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
 import { send } from '../http/gateway-requests';
 import { csvCell } from './csv-export';
+import { humanFieldErrors } from '../http/field-messages';
 
 const IMPORT_ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -29,7 +30,7 @@ export class ClientImportsController {
       "Every refused row of an import, as CSV (columns row,field,message; one line per field problem), from the import answer's reportUrl. The importer's and the account admins' only (needs import_clients); anyone else, or a report older than 7 days, is 404.",
   })
   @ApiProduces('text/csv')
-  @ApiOkResponse({ schema: { type: 'string', example: 'row,field,message\r\n3,email,must be an e-mail address\r\n' } })
+  @ApiOkResponse({ schema: { type: 'string', example: 'row,field,message\r\n3,email,Enter an e-mail address such as name@example.com.\r\n' } })
   async report(@Param('id') importId: string, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<StreamableFile> {
     if (actor.role !== 'admin' && !actor.capabilities.includes('import_clients')) {
       throw new AppError(ErrorCodes.forbidden, missingCapabilitySentence('import_clients', 'read an import report'));
@@ -50,7 +51,7 @@ async function* reportCsv(first: ImportReportPage, fetchPage: (afterChunk: numbe
   yield '\ufeffrow,field,message\r\n'; // the BOM makes Excel read the file as UTF-8
   let page = first;
   while (page.failed.length > 0) {
-    yield page.failed.map(({ row, errors }) => errors.map((e) => `${row},${csvCell(e.field)},${csvCell(e.message)}\r\n`).join('')).join('');
+    yield page.failed.map(({ row, errors }) => humanFieldErrors(errors).map((e) => `${row},${csvCell(e.field)},${csvCell(e.message)}\r\n`).join('')).join('');
     page = await fetchPage(page.lastChunk);
   }
 }

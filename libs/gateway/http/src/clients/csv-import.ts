@@ -3,6 +3,7 @@ import { AppError, ClientTypes, ErrorCodes, type ClientType } from '@clientele/p
 import { parse, type Options } from 'csv-parse';
 import { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { humanFieldErrors } from '../http/field-messages';
 
 export const IMPORT_COLUMNS = ['firstName', 'lastName', 'email', 'phone', 'type'] as const;
 export const IMPORT_CHUNK_ROWS = 200;
@@ -195,7 +196,8 @@ export async function importCsv(
     answer.created += result.created;
     answer.failedCount += result.failed.length;
     // Chunks go in row order and each answers its refusals in row order: these are the first ones.
-    for (const refusal of result.failed) if (answer.failed.length < IMPORT_INLINE_REFUSALS) answer.failed.push(refusal);
+    // The services word a row's problems as fragments ("is required"); a coach reads sentences, as in every other answer.
+    for (const refusal of result.failed) if (answer.failed.length < IMPORT_INLINE_REFUSALS) answer.failed.push({ ...refusal, errors: humanFieldErrors(refusal.errors) });
     await yieldToEventLoop();
   };
   let line = 0;

@@ -191,6 +191,7 @@ export function fragmentSentence(field: string, message: string): string {
   if (text === 'must be a phone number') return 'Enter a phone number such as +33 6 12 34 56 78.';
   if (/^must be one of/.test(text) || text === 'unknown capability') return `Choose ${some(field)} from the list.`;
   if (/^must be \d+ to \d+ characters$/.test(text)) return `Enter ${some(field)} of ${first} to ${second} characters.`;
+  if (/^must be at most \d+ characters$/.test(text)) return `Shorten ${the(field)} to ${first} characters or fewer.`;
   if (/^must be (a non-negative integer|a whole number)/.test(text)) {
     return second !== undefined ? `Enter ${the(field)} as a whole number from ${first} to ${second}.` : `Enter ${the(field)} as a whole number of ${first ?? 0} or more.`;
   }
