@@ -20,7 +20,7 @@ export function Kpi({ id, label, value, hint, small }: { id: string; label: stri
     <div data-kpi={id}>
       <dt>{label}</dt>
       <dd className={small ? 'kpi-small' : undefined}>{value}</dd>
-      {hint && <small className="muted">{hint}</small>}
+      {hint && <dd className="kpi-hint">{hint}</dd>}
     </div>
   );
 }
