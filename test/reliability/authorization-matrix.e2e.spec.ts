@@ -15,7 +15,7 @@ import { recordMatrix } from '../support/reliability-report';
  */
 type Role = 'anonymous' | 'client' | 'coachOfOtherAccount' | 'unassignedCoach' | 'assignedCoach' | 'admin';
 const ROLES: Role[] = ['anonymous', 'client', 'coachOfOtherAccount', 'unassignedCoach', 'assignedCoach', 'admin'];
-type Expected = 'ok' | 401 | 403 | 404 | 'public';
+type Expected = 'ok' | 400 | 401 | 403 | 404 | 'public';
 
 interface Targets {
   clientId: string;
@@ -163,6 +163,19 @@ const RULES: Record<string, Rule> = {
   // What became of a purchase's buyer, for the checkout page (issue 21): public, by an unguessable purchase id.
   'GET /api/v1/checkout/purchases/{purchaseId}': { expect: everyone },
   'GET /api/v1/dev/mailbox': { expect: everyone },
+  // Payments (issue 22): staff see how the business takes payments, admins connect and disconnect Stripe.
+  'GET /api/v1/account/payments': { expect: staffAny() },
+  'PUT /api/v1/account/payments/stripe': { body: () => ({ secretKey: 'sk_test_matrix0000000000001234', webhookSecret: 'whsec_matrix00000000000000' }), expect: adminOnly },
+  'DELETE /api/v1/account/payments/stripe': { expect: adminOnly },
+  // The target is no purchase of the client's: 404 for every member of staff (stripe-checkout.e2e.spec.ts reads a real one).
+  'GET /api/v1/clients/{id}/purchases/{purchaseId}': { expect: staffAny({ coachOfOtherAccount: 404, unassignedCoach: 404, assignedCoach: 404, admin: 404 }) },
+  // Needs manage_products; the target is no purchase of the client's, so even the admin gets 404 (stripe-checkout.e2e.spec.ts refunds a real one).
+  'POST /api/v1/clients/{id}/purchases/{purchaseId}/refund': { body: () => ({}), expect: staffAny({ coachOfOtherAccount: 403, unassignedCoach: 403, assignedCoach: 403, admin: 404 }) },
+  // Stripe's webhook is public, but only a valid signature opens it: for anyone without one, 400 invalid_signature and nothing recorded.
+  'POST /api/v1/payments/stripe/webhook': {
+    body: (t) => ({ id: 'evt_forged', type: 'checkout.session.completed', data: { object: { metadata: { purchaseId: randomUUID(), accountId: t.productId } } } }),
+    expect: { anonymous: 400, client: 400, coachOfOtherAccount: 400, unassignedCoach: 400, assignedCoach: 400, admin: 400 },
+  },
 };
 
 describe('authorization matrix: every route of the OpenAPI document x every kind of caller', () => {

@@ -35,7 +35,17 @@ export class HostModule implements OnApplicationShutdown {
       imports.push(ClientsModule.register({ ...stores('clients'), bus, requests, leases, logger: logger.child('clients') }));
     }
     if (platform.hosts('billing')) {
-      imports.push(BillingModule.register({ ...stores('billing'), bus, leases, logger: logger.child('billing') }));
+      imports.push(
+        BillingModule.register({
+          ...stores('billing'),
+          bus,
+          leases,
+          logger: logger.child('billing'),
+          publicUrl: config.publicUrl,
+          stripeApiUrl: config.stripeApiUrl,
+          immediatePayments: config.immediatePayments,
+        }),
+      );
     }
     if (platform.hosts('messaging')) {
       imports.push(MessagingModule.register({ ...stores('messaging'), bus, requests, leases, logger: logger.child('messaging') }));

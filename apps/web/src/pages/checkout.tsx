@@ -1,9 +1,26 @@
-import type { CheckoutAnswer, CheckoutEnrolment } from '@clientele/billing/contracts';
+import type { CheckoutEnrolment } from '@clientele/billing/contracts';
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError, formatMoney, type PublicProduct } from '../api';
 import { ErrorNote, Field, fieldError, useSubmit } from '../components/ui';
 import { useLoad } from '../hooks/use-load';
+import { useRouter } from '../router';
 import { AuthCard } from './auth';
+
+/**
+ * POST /api/v1/checkout's and GET /api/v1/checkout/purchases/:id's answer. A business that connected
+ * Stripe answers `pending_payment` with Stripe Checkout's `paymentUrl`: the buyer pays there, and
+ * Stripe sends them back here with `?purchase=<id>` (or `&cancelled=1`).
+ */
+interface CheckoutAnswer {
+  purchaseId: string;
+  productId: string;
+  status: 'completed' | 'pending_payment' | 'not_completed';
+  paymentUrl?: string;
+  enrolment: CheckoutEnrolment | 'none';
+}
+
+/** The buyer's e-mail, kept in this tab across the visit to Stripe, to say where the invitation went. */
+const buyerEmailKey = (purchaseId: string) => `clientele.checkout.${purchaseId}`;
 
 /** How soon the page asks again while the enrolment is not decided, and at most how long it waits between two questions. */
 const ASK_AGAIN_MS = 1500;
@@ -12,7 +29,7 @@ const ASK_AT_LEAST_EVERY_MS = 10_000;
 /** What the buyer reads once they paid: what actually happens next, from the checkout's answer. */
 function WhatHappensNext({ answer, product, email }: { answer: CheckoutAnswer; product: PublicProduct; email: string }) {
   const business = product.businessName;
-  const enrolment: CheckoutEnrolment = answer.enrolment ?? 'in_progress';
+  const enrolment = answer.enrolment ?? 'in_progress';
   switch (enrolment) {
     case 'waiting_for_seat':
       return <p role="status">You are on the waiting list; we will e-mail you when your place is ready.</p>;
@@ -21,7 +38,7 @@ function WhatHappensNext({ answer, product, email }: { answer: CheckoutAnswer; p
         <p role="status">You are now a client of {business}; they will be in touch with what comes next.</p>
       ) : (
         <p role="status">
-          You are now a client of {business}. We have e-mailed {email} an invitation to set your password and open the app.
+          You are now a client of {business}. We have e-mailed {email || 'you'} an invitation to set your password and open the app.
         </p>
       );
     case 'already_client':
@@ -37,9 +54,17 @@ function WhatHappensNext({ answer, product, email }: { answer: CheckoutAnswer; p
 
 /** The public checkout page a coach shares: buy, and become their client. */
 export function CheckoutPage({ productId }: { productId: string }) {
+  const { query, navigate } = useRouter();
   const { data: product, error: loadError } = useLoad(() => api<PublicProduct>(`/api/v1/checkout/products/${encodeURIComponent(productId)}`), [productId]);
   const [buyer, setBuyer] = useState({ firstName: '', lastName: '', email: '', phone: '' });
-  const [answer, setAnswer] = useState<CheckoutAnswer | null>(null);
+  // Back from Stripe (`?purchase=<id>`): what became of that purchase is asked below, until it is known.
+  const returnedPurchase = query.get('purchase');
+  const [cancelled, setCancelled] = useState(returnedPurchase !== null && query.get('cancelled') === '1');
+  const [answer, setAnswer] = useState<CheckoutAnswer | null>(() =>
+    returnedPurchase && !cancelled ? { purchaseId: returnedPurchase, productId, status: 'pending_payment', enrolment: 'in_progress' } : null,
+  );
+  const [redirecting, setRedirecting] = useState<string | null>(null);
+  const email = buyer.email || (answer ? (sessionStorage.getItem(buyerEmailKey(answer.purchaseId)) ?? '') : '');
   // One key per attempt on this page: pressing Buy twice (or retrying after a network error) buys once.
   const idempotencyKey = useRef(crypto.randomUUID());
   const { busy, error, submit } = useSubmit(async () => {
@@ -48,10 +73,24 @@ export function CheckoutPage({ productId }: { productId: string }) {
       headers: { 'idempotency-key': idempotencyKey.current },
       body: { productId, buyer: { firstName: buyer.firstName, lastName: buyer.lastName, email: buyer.email, ...(buyer.phone.trim() ? { phone: buyer.phone.trim() } : {}) } },
     });
+    if (bought.status === 'pending_payment' && bought.paymentUrl) {
+      // The buyer pays on Stripe's page; Stripe sends them back here with the purchase's id.
+      sessionStorage.setItem(buyerEmailKey(bought.purchaseId), buyer.email);
+      setRedirecting(bought.paymentUrl);
+      window.location.assign(bought.paymentUrl);
+      return;
+    }
     setAnswer(bought);
   });
-  // The enrolment follows the payment: when it was not decided in time, ask again (asking changes nothing).
-  const purchaseId = answer?.enrolment === 'in_progress' ? answer.purchaseId : null;
+  /** A new attempt after a cancelled or failed payment: a new purchase, so a new key. */
+  const tryAgain = () => {
+    idempotencyKey.current = crypto.randomUUID();
+    setCancelled(false);
+    setAnswer(null);
+    navigate(`/checkout/${encodeURIComponent(productId)}`, { replace: true });
+  };
+  // The enrolment follows the payment (Stripe's word that it is paid, then the enrolment): until both are known, ask again (asking changes nothing).
+  const purchaseId = answer && answer.status !== 'not_completed' && (answer.status === 'pending_payment' || answer.enrolment === 'in_progress') ? answer.purchaseId : null;
   useEffect(() => {
     if (!purchaseId) return;
     let timer: number | undefined;
@@ -61,7 +100,9 @@ export function CheckoutPage({ productId }: { productId: string }) {
         try {
           const current = await api<CheckoutAnswer>(`/api/v1/checkout/purchases/${encodeURIComponent(purchaseId)}`);
           if (stopped) return;
-          if (current.enrolment !== 'in_progress') return setAnswer(current);
+          if (current.status === 'not_completed' || (current.status === 'completed' && current.enrolment !== 'in_progress')) return setAnswer(current);
+          // Paid, enrolment not decided yet: say so, and keep asking.
+          if (current.status === 'completed') setAnswer(current);
         } catch {
           // The purchase is recorded; a failed question is asked again.
         }
@@ -83,13 +124,42 @@ export function CheckoutPage({ productId }: { productId: string }) {
     );
   }
   if (!product) return <AuthCard title="Checkout">{<p className="muted">Loading the product…</p>}</AuthCard>;
+  if (cancelled || answer?.status === 'not_completed') {
+    return (
+      <AuthCard title={cancelled ? 'Payment cancelled' : 'Payment not completed'}>
+        <p role="status">
+          {cancelled ? 'Payment cancelled; nothing was charged.' : 'The payment did not go through; nothing was charged.'} You can try again whenever you like.
+        </p>
+        <button type="button" className="primary wide" onClick={tryAgain}>
+          Try again
+        </button>
+      </AuthCard>
+    );
+  }
+  if (redirecting) {
+    return (
+      <AuthCard title={product.name}>
+        <p role="status">Taking you to Stripe to pay {formatMoney(product.price)}…</p>
+        <p className="muted">
+          If nothing happens, <a href={redirecting}>continue to the payment page</a>.
+        </p>
+      </AuthCard>
+    );
+  }
+  if (answer?.status === 'pending_payment') {
+    return (
+      <AuthCard title="Almost there">
+        <p role="status">We are confirming your payment for {product.name} with Stripe; this page says what comes next as soon as it is done.</p>
+      </AuthCard>
+    );
+  }
   if (answer) {
     return (
       <AuthCard title="Thank you!">
         <p>
           Your purchase of <strong>{product.name}</strong> from {product.businessName} is complete.
         </p>
-        <WhatHappensNext answer={answer} product={product} email={buyer.email} />
+        <WhatHappensNext answer={answer} product={product} email={email} />
       </AuthCard>
     );
   }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError, formatDateTime, formatMoney, type ClientProfile, type HistoryEntry, type Message, type Note, type Page, type Product, type PurchaseView } from '../api';
 import { ChangeTypeDialog, DeleteClientsDialog } from '../components/client-dialogs';
-import { ErrorNote, Field, Menu, Notice, Skeleton, TypeBadge, fieldError, useSubmit } from '../components/ui';
+import { Dialog, ErrorNote, Field, Menu, Notice, Skeleton, TypeBadge, fieldError, useSubmit } from '../components/ui';
 import { useLoad } from '../hooks/use-load';
 import { WHY_NOT, useCan } from '../capabilities';
 import { Link, useRouter } from '../router';
@@ -415,10 +415,43 @@ function Messages({ client }: { client: ClientProfile }) {
   );
 }
 
+/** A refund goes to Stripe first: it shows (in Finances too) once Stripe confirms it, so the dialog says what happens. */
+function RefundPurchaseDialog({ client, purchase, name, onClose, onRequested }: { client: ClientProfile; purchase: PurchaseView; name: string; onClose: () => void; onRequested: (text: string) => void }) {
+  // One key per dialog: a second press (or a retry after a network error) refunds once.
+  const [key] = useState(() => crypto.randomUUID());
+  const refund = useSubmit(async () => {
+    await api(`/api/v1/clients/${client.id}/purchases/${encodeURIComponent(purchase.purchaseId)}/refund`, { method: 'POST', body: {}, headers: { 'idempotency-key': key } });
+    onRequested('Refund requested; it shows once Stripe confirms it.');
+  });
+  return (
+    <Dialog title={`Refund ${name}?`} onClose={onClose}>
+      <form onSubmit={refund.submit} className="dialog-body">
+        <p>
+          {formatMoney(purchase.amount)} goes back to {client.firstName} through the payment they made. They stay a client: change their type or delete them
+          separately if that should end too.
+        </p>
+        <ErrorNote error={refund.error} />
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            Keep the payment
+          </button>
+          <button type="submit" className="danger" disabled={refund.busy}>
+            {refund.busy ? 'Refunding…' : 'Refund'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
 function Purchases({ client }: { client: ClientProfile }) {
   const purchases = useLoad(() => api<{ items: PurchaseView[] | null }>(`/api/v1/clients/${client.id}/purchases`).then((a) => a.items ?? []), [client.id]);
   // Only to name what was bought: without them the purchases still show.
   const catalogue = useLoad(() => api<{ items: Product[] }>('/api/v1/products?pageSize=100'), [client.id]);
+  // Refunds need manage_products, as the API says.
+  const canRefund = useCan('manage_products');
+  const [refunding, setRefunding] = useState<PurchaseView | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const items = purchases.data;
   const error = purchases.error;
   const products: Record<string, string> = Object.fromEntries((catalogue.data?.items ?? []).map((p) => [p.id, p.name]));
@@ -426,24 +459,51 @@ function Purchases({ client }: { client: ClientProfile }) {
   if (!items) return <Skeleton rows={2} />;
   if (items.length === 0) return <p className="muted">No purchases yet.</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>Product</th>
-          <th>Amount</th>
-          <th>Date</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((p) => (
-          <tr key={p.purchaseId}>
-            <td>{products[p.productId] ?? 'A product'}</td>
-            <td>{formatMoney(p.amount)}</td>
-            <td>{formatDateTime(p.purchasedAt)}</td>
+    <>
+      <Notice text={notice} />
+      <table>
+        <thead>
+          <tr>
+            <th>Product</th>
+            <th>Amount</th>
+            <th>Date</th>
+            {canRefund && (
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
+            )}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {items.map((p) => (
+            <tr key={p.purchaseId}>
+              <td>{products[p.productId] ?? 'A product'}</td>
+              <td>{formatMoney(p.amount)}</td>
+              <td>{formatDateTime(p.purchasedAt)}</td>
+              {canRefund && (
+                <td>
+                  <button type="button" onClick={() => setRefunding(p)}>
+                    Refund
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {refunding && (
+        <RefundPurchaseDialog
+          client={client}
+          purchase={refunding}
+          name={products[refunding.productId] ?? 'this purchase'}
+          onClose={() => setRefunding(null)}
+          onRequested={(text) => {
+            setRefunding(null);
+            setNotice(text);
+          }}
+        />
+      )}
+    </>
   );
 }
 

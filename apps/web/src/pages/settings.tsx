@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, type Seats } from '../api';
-import { ErrorNote, Field, FormProblem, Notice, Skeleton, fieldError, useSubmit } from '../components/ui';
+import { Dialog, ErrorNote, Field, FormProblem, Notice, Skeleton, fieldError, useSubmit } from '../components/ui';
 import { useCan } from '../capabilities';
 import { useLoad } from '../hooks/use-load';
 import { MeasurementUnitsSetting } from './measurement-units';
@@ -101,6 +101,122 @@ async function seatsWithLimit(limit: number | null): Promise<Seats> {
   }
 }
 
+/** GET /api/v1/account/payments: never a key, only a hint of it. */
+interface PaymentsSettings {
+  provider: 'stripe' | 'none';
+  connected: boolean;
+  mode?: 'test' | 'live';
+  keyHint?: string;
+  canSell: boolean;
+  webhookUrl: string;
+  webhookEvents: string[];
+}
+
+/**
+ * How the business takes payments: its own Stripe account, connected with a secret key and the
+ * signing secret of the webhook endpoint it creates in Stripe for the URL shown here. The keys are
+ * sent once and never shown again (password fields, cleared after saving).
+ */
+function PaymentsCard({ onNotice }: { onNotice: (text: string) => void }) {
+  const settings = useLoad(() => api<PaymentsSettings>('/api/v1/account/payments'), []);
+  const [secretKey, setSecretKey] = useState('');
+  const [webhookSecret, setWebhookSecret] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const connect = useSubmit(async () => {
+    const connected = await api<PaymentsSettings>('/api/v1/account/payments/stripe', { method: 'PUT', body: { secretKey, webhookSecret } });
+    setSecretKey('');
+    setWebhookSecret('');
+    onNotice(`Stripe is connected (${connected.mode === 'live' ? 'live' : 'test'} mode): buyers now pay through Stripe Checkout.`);
+    await settings.reload();
+  });
+  const disconnect = useSubmit(async () => {
+    await api('/api/v1/account/payments/stripe', { method: 'DELETE' });
+    setConfirming(false);
+    onNotice('Stripe is disconnected; its keys are forgotten.');
+    await settings.reload();
+  });
+  const data = settings.data;
+  return (
+    <article className="card" aria-labelledby="payments-title" data-testid="settings-payments">
+      <h2 id="payments-title">Payments</h2>
+      <ErrorNote error={settings.error} />
+      {!data ? (
+        <Skeleton rows={3} />
+      ) : (
+        <>
+          {data.connected ? (
+            <p>
+              Stripe is connected in <strong>{data.mode === 'live' ? 'live' : 'test'} mode</strong>
+              {data.keyHint ? (
+                <>
+                  {' '}
+                  with the key <code>{data.keyHint}</code>
+                </>
+              ) : null}
+              . Buyers pay through Stripe Checkout.
+            </p>
+          ) : (
+            <p>
+              Stripe is not connected.{' '}
+              {data.canSell
+                ? 'Until it is, checkouts complete without a payment (this server is not in production), for trying things out.'
+                : 'Buyers cannot pay for your products until it is.'}
+            </p>
+          )}
+          <p>
+            In Stripe (Developers › Webhooks), add an endpoint at <code data-testid="webhook-url">{data.webhookUrl}</code> that sends these events:
+          </p>
+          <ul className="webhook-events">
+            {data.webhookEvents.map((event) => (
+              <li key={event}>
+                <code>{event}</code>
+              </li>
+            ))}
+          </ul>
+          <form onSubmit={connect.submit} noValidate aria-label={data.connected ? 'Replace the Stripe keys' : 'Connect Stripe'}>
+            <Field label="Secret key" hint="From Stripe's Developers › API keys: sk_test_… to try things out, sk_live_… to sell." error={fieldError(connect.error, 'secretKey')}>
+              {(p) => <input {...p} type="password" autoComplete="off" spellCheck={false} value={secretKey} onChange={(e) => setSecretKey(e.target.value)} />}
+            </Field>
+            <Field label="Webhook signing secret" hint="The endpoint's signing secret (whsec_…), shown in Stripe once the endpoint above is added." error={fieldError(connect.error, 'webhookSecret')}>
+              {(p) => <input {...p} type="password" autoComplete="off" spellCheck={false} value={webhookSecret} onChange={(e) => setWebhookSecret(e.target.value)} />}
+            </Field>
+            <FormProblem error={connect.error} fields={['secretKey', 'webhookSecret']} />
+            <div className="form-actions">
+              <button type="submit" className="primary" disabled={connect.busy}>
+                {data.connected ? 'Replace keys' : 'Connect Stripe'}
+              </button>
+              {data.connected && (
+                <button type="button" className="danger" onClick={() => setConfirming(true)}>
+                  Disconnect
+                </button>
+              )}
+            </div>
+          </form>
+          {confirming && (
+            <Dialog title="Disconnect Stripe?" onClose={() => setConfirming(false)}>
+              <form onSubmit={disconnect.submit} className="dialog-body">
+                <p>
+                  {data.canSell ? 'Checkouts will complete without a payment until you connect Stripe again.' : 'Buyers will not be able to pay until you connect Stripe again.'}{' '}
+                  Purchases already paid stay as they are.
+                </p>
+                <ErrorNote error={disconnect.error} />
+                <div className="dialog-actions">
+                  <button type="button" onClick={() => setConfirming(false)}>
+                    Keep Stripe
+                  </button>
+                  <button type="submit" className="danger" disabled={disconnect.busy}>
+                    Disconnect Stripe
+                  </button>
+                </div>
+              </form>
+            </Dialog>
+          )}
+        </>
+      )}
+    </article>
+  );
+}
+
 /** Account settings for an admin: business name, seat limit and how the seats are used, measurement units. */
 export function SettingsPage() {
   // A coach who opens the address: a sentence, not a refused request.
@@ -140,6 +256,8 @@ function AccountSettings() {
         <h2 id="seats-title">Seats in use</h2>
         <SeatUsage seats={seats.data} />
       </article>
+      {/* Payments (issue 22): the business's own Stripe account. */}
+      <PaymentsCard onNotice={setNotice} />
       {/* Measurement units (issue 21, item 15): the Progress part's own setting, with its own form. */}
       <MeasurementUnitsSetting />
     </section>

@@ -18,11 +18,22 @@ export const BillingSubjects = {
   /** Internal: a purchase's product, without its buyer (the checkout page's status asks whether it exists). */
   getPurchase: 'billing.query.get-purchase',
   health: 'billing.query.health',
+  /** Admin: connects the account's own Stripe account (its keys are sealed, never answered). */
+  connectStripe: 'billing.cmd.connect-stripe',
+  disconnectStripe: 'billing.cmd.disconnect-stripe',
+  /** Staff: whether and how the account takes payments (never its keys). */
+  paymentsSettings: 'billing.query.payments-settings',
+  /** Internal (the webhook): records what the payment provider says of a purchase; answers once it is durable. */
+  recordProviderEvent: 'billing.cmd.record-provider-event',
+  /** Staff with manage_products: refunds (part of) a purchase through its payment provider. */
+  refundPurchase: 'billing.cmd.refund-purchase',
 } as const;
 
 export const BillingEvents = {
   /** A purchase was paid: the clients service enrols the buyer. */
   purchaseCompleted: 'billing.purchase.completed.v1',
+  /** Money went back to the buyer (Finances shows it); the enrolment stays. */
+  purchaseRefunded: 'billing.purchase.refunded.v1',
 } as const;
 
 /**
@@ -50,10 +61,18 @@ export interface CheckoutRequest {
   buyer: { firstName: string; lastName: string; email: string; phone?: string };
 }
 
+/**
+ * What checkout answers: `completed` (paid at once, the buyer is being enrolled), or
+ * `pending_payment` with the provider's `paymentUrl` the buyer pays at (the enrolment follows the
+ * provider's word that it is paid). A repeated Idempotency-Key answers the same; once the provider
+ * said the payment was not made (expired, failed), `not_completed`: a new purchase needs a new key.
+ */
 export interface CheckoutResult {
   purchaseId: string;
   productId: string;
-  status: 'completed';
+  status: 'completed' | 'pending_payment' | 'not_completed';
+  /** Only with `pending_payment`: where the buyer pays (Stripe Checkout). */
+  paymentUrl?: string;
 }
 
 /**
@@ -88,11 +107,59 @@ export interface PurchaseEnrolmentView {
   enrolment: Exclude<CheckoutEnrolment, 'in_progress'> | null;
 }
 
+/**
+ * Where a purchase stands: waiting for the buyer to pay at the provider, paid, never paid (expired
+ * or failed), or paid and then refunded in part or in full.
+ */
+export type PurchaseStatus = 'pending_payment' | 'completed' | 'not_completed' | 'refunded' | 'partially_refunded';
+
 /** billing.query.get-purchase: a purchase without its buyer. */
 export interface PurchaseView {
   purchaseId: string;
   productId: string;
   accountId: string;
+  status: PurchaseStatus;
+  /** What the buyer pays (or paid). */
+  amount: Money;
+  /** What went back to the buyer so far (zero in the purchase's currency when nothing). */
+  refundedTotal: Money;
+  /** Only while `pending_payment`: where the buyer pays. */
+  paymentUrl?: string;
+}
+
+/**
+ * What the payment provider's webhook said of a purchase, once its signature was verified (the
+ * data of billing.cmd.record-provider-event). `eventId` is the provider's own event id: the same
+ * event delivered again records nothing more. `amountRefunded` is cumulative (Stripe's
+ * `charge.amount_refunded`): billing records the increase since what it knows.
+ */
+export type ProviderEvent =
+  | { type: 'checkout_completed'; eventId: string; purchaseId: string; accountId: string; providerSessionId: string; paymentIntentId: string | null }
+  | { type: 'checkout_not_completed'; eventId: string; purchaseId: string; accountId: string; reason: 'expired' | 'payment_failed' }
+  | { type: 'refunded'; eventId: string; purchaseId: string; accountId: string; amountRefunded: Money; providerRefundId: string | null }
+  | { type: 'ignored'; eventId: string };
+
+/** billing.cmd.record-provider-event's answer, given once what it records is durable. */
+export interface RecordProviderEventResult {
+  eventId: string;
+  /** Whether this delivery recorded something (false for a duplicate, an ignored type, or news the purchase already reflects). */
+  recorded: boolean;
+}
+
+/** billing.cmd.refund-purchase's data: `amount` defaults to what is left of the payment. */
+export interface RefundPurchaseRequest {
+  purchaseId: string;
+  amount?: Money;
+}
+
+/**
+ * billing.cmd.refund-purchase's answer. `requested`: the provider was asked (the refund shows once
+ * its webhook confirms it); `refunded`: recorded at once (a purchase paid without a provider).
+ */
+export interface RefundPurchaseResult {
+  purchaseId: string;
+  amount: Money;
+  status: 'requested' | 'refunded';
 }
 
 export interface PurchaseCompletedEventData {
@@ -107,9 +174,23 @@ export interface PurchaseCompletedEventData {
   purchasedAt: string;
 }
 
+/**
+ * Money went back to a buyer. `amount` is this refund, `refundedTotal` all refunds of the purchase
+ * so far. It may come before the purchase's completed event (a provider's events arrive in any
+ * order): consumers keep it until they know the purchase.
+ */
+export interface PurchaseRefundedEventData {
+  purchaseId: string;
+  accountId: string;
+  amount: Money;
+  refundedTotal: Money;
+  refundedAt: string;
+}
+
 /** The billing service's integration events: subject to data. */
 export type BillingIntegrationEvents = {
   [BillingEvents.purchaseCompleted]: PurchaseCompletedEventData;
+  [BillingEvents.purchaseRefunded]: PurchaseRefundedEventData;
 };
 
 export interface BuyerView {
@@ -138,3 +219,5 @@ export interface PublicProduct {
  * identity's) and keeps the account id to itself.
  */
 export type PublicProductOfAccount = Omit<PublicProduct, 'businessName'> & { accountId: string };
+
+export * from './payments';

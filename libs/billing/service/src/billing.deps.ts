@@ -13,25 +13,13 @@ export interface BillingDeps {
   logger: JsonLogger;
   /** A replicated deployment's leases: one active replica per processor (none in a single process). */
   leases?: Leases;
+  /** Base of the pages a payment provider sends the buyer back to (PUBLIC_URL; default http://localhost:3000). */
+  publicUrl?: string;
+  /** STRIPE_API_URL: another address for Stripe's API (a stand-in in tests); unset: Stripe's own. */
+  stripeApiUrl?: string;
+  /** Checkouts of an account without Stripe complete at once (config.immediatePayments; never in production). Default true. */
+  immediatePayments?: boolean;
 }
 
 export const BILLING_DEPS = Symbol('BillingDeps');
 export const BILLING_CONTEXT = Symbol('BillingContext');
-
-/**
- * Payment capture. The provider must treat the purchase id as its idempotency key: a retried
- * checkout captures once.
- */
-export interface PaymentProvider {
-  capture(request: { purchaseId: string; amount: { amount: number; currency: string } }): Promise<{ status: 'completed' }>;
-}
-
-/**
- * For now every payment completes at once: there is no payment service behind checkout yet. A real
- * provider (Stripe, Mollie...) is a later adapter of the same port.
- */
-export class CompletedImmediately implements PaymentProvider {
-  async capture(): Promise<{ status: 'completed' }> {
-    return { status: 'completed' };
-  }
-}

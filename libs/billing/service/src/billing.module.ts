@@ -1,12 +1,17 @@
 import { OutboxRelay, ProcessorRunner, ServiceLifecycle, processorOptions } from '@clientele/platform/application';
 import { DynamicModule, Module } from '@nestjs/common';
 import { BillingContext } from './billing.context';
-import { BILLING_CONTEXT, BILLING_DEPS, BillingDeps, CompletedImmediately, PaymentProvider } from './billing.deps';
+import { BILLING_CONTEXT, BILLING_DEPS, BillingDeps } from './billing.deps';
 import { ArchiveProductMessageController } from './commands/archive-product/archive-product.message-controller';
 import { CheckoutMessageController } from './commands/checkout/checkout.message-controller';
 import { CreateProductMessageController } from './commands/create-product/create-product.message-controller';
+import { RecordProviderEventMessageController } from './commands/record-provider-event/record-provider-event.message-controller';
+import { RefundPurchaseMessageController } from './commands/refund-purchase/refund-purchase.message-controller';
 import { UpdateProductMessageController } from './commands/update-product/update-product.message-controller';
 import { billingIntegrationEvents } from './outbox';
+import { PaymentProvider, PaymentProviders } from './payments/payment-provider';
+import { PaymentsModule } from './payments/payments.module';
+import { StripePaymentProviders } from './payments/stripe-payment-providers';
 import { GetBuyerMessageController } from './queries/get-buyer/get-buyer.message-controller';
 import { GetProductMessageController } from './queries/get-product/get-product.message-controller';
 import { GetPublicProductMessageController } from './queries/get-public-product/get-public-product.message-controller';
@@ -15,15 +20,30 @@ import { BillingHealthMessageController } from './queries/health/health.message-
 import { ListProductsMessageController } from './queries/list-products/list-products.message-controller';
 import { PRODUCTS, ProductsProjection } from './read-models/products.projection';
 
+/** One provider for every account (a test's, or CompletedImmediately), as the providers of accounts. */
+export const sameProviderForEveryAccount = (provider: PaymentProvider): PaymentProviders => ({ forAccount: async () => provider });
+
+const isProviders = (payments: PaymentProvider | PaymentProviders): payments is PaymentProviders => typeof (payments as PaymentProviders).forAccount === 'function';
+
 /** Products and checkout. Answers `billing.*`, publishes `billing.purchase.*`. */
 @Module({})
 export class BillingModule {
-
-  static register(deps: BillingDeps, payments: PaymentProvider = new CompletedImmediately()): DynamicModule {
+  /**
+   * `payments`: who takes the buyers' money, per account, or one provider for all (a test's). Without
+   * it, each account's own: Stripe once its administrator connected it; before that, an immediate
+   * (unpaid) completion outside production, and a refusal in production (`deps.immediatePayments`).
+   */
+  static register(deps: BillingDeps, payments?: PaymentProvider | PaymentProviders): DynamicModule {
     const options = processorOptions('billing', deps.logger, deps.leases);
     const views = new ProcessorRunner(deps.events, deps.documents, new ProductsProjection(deps.documents), options);
     const outbox = new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, billingIntegrationEvents, 'billing_outbox'), options);
-    const context = new BillingContext(deps, payments, () => views);
+    const stripe = new StripePaymentProviders(deps, {
+      immediateWithoutProvider: deps.immediatePayments ?? true,
+      publicUrl: deps.publicUrl ?? 'http://localhost:3000',
+      stripe: { apiUrl: deps.stripeApiUrl },
+    });
+    const providers = payments === undefined ? stripe : isProviders(payments) ? payments : sameProviderForEveryAccount(payments);
+    const context = new BillingContext(deps, providers, () => views);
     const lifecycle = new ServiceLifecycle({
       documents: deps.documents,
       bus: deps.bus,
@@ -32,11 +52,14 @@ export class BillingModule {
     });
     return {
       module: BillingModule,
+      imports: [PaymentsModule.register(stripe)],
       controllers: [
         CreateProductMessageController,
         UpdateProductMessageController,
         ArchiveProductMessageController,
         CheckoutMessageController,
+        RecordProviderEventMessageController,
+        RefundPurchaseMessageController,
         ListProductsMessageController,
         GetProductMessageController,
         GetPublicProductMessageController,

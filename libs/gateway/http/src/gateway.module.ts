@@ -26,6 +26,9 @@ import { addSecurityHeaders } from './http/security-headers';
 import { validationPipe } from './http/validation';
 import { StaffController } from './staff/staff.controller';
 import { MeasurementsController } from './measurements/measurements.controller';
+import { PaymentsSettingsController } from './payments/payments-settings.controller';
+import { keepsRawBody } from './payments/raw-body';
+import { StripeWebhookController } from './payments/stripe-webhook.controller';
 
 /** The HTTP API of api.md. Holds no state: every request goes to a service over the bus. */
 @Module({})
@@ -47,6 +50,8 @@ export class GatewayModule {
         MessagingController,
         SchedulingController,
         MeasurementsController,
+        PaymentsSettingsController,
+        StripeWebhookController,
         ...(deps.devMailbox ? [DevMailboxController] : []),
       ],
       providers: [
@@ -71,10 +76,13 @@ export function configureGatewayApp(app: NestFastifyApplication, logger: JsonLog
   // CSV imports are streamed row by row (see csv-import.ts), never read whole: the route gets the stream.
   fastify.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
   // JSON with a nesting limit (see json-body.ts); errors carry statusCode 400 for the problem filter.
+  // Read as bytes: Stripe's webhook gets them untouched (its signature is of the exact bytes, see
+  // payments/raw-body.ts); every other route gets them decoded as UTF-8 and parsed, as before.
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    if (keepsRawBody(request)) return done(null, body);
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody((body as Buffer).toString('utf8')));
     } catch (error) {
       done(error as Error, undefined);
     }

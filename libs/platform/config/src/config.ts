@@ -68,6 +68,13 @@ export interface ClienteleConfig {
   devMailboxDelayMs: number;
   /** Whether the gateway serves GET /api/v1/dev/mailbox (unauthenticated: anyone who reaches it reads every mail, reset links included). */
   devMailboxServed: boolean;
+  /** Another address for Stripe's API (a local stand-in, a proxy); unset: Stripe's own. */
+  stripeApiUrl?: string;
+  /**
+   * Whether a checkout of a business that has not connected Stripe completes at once, unpaid (the
+   * development provider). Never in production: there such a business cannot sell.
+   */
+  immediatePayments: boolean;
 }
 
 /** Every setting we read, with what it is for: the source of the "unknown setting" check and of the README table. */
@@ -114,6 +121,10 @@ export const SETTINGS: Record<string, string> = {
   MAIL_FROM: 'Sender address of e-mails (default no-reply@clientele.local).',
   JWT_SECRET: 'Secret signing access tokens, at least 32 characters (default: generated once and kept in DATA_DIR). Never logged.',
   LOG_LEVEL: 'debug | info | warn | error (default info).',
+  STRIPE_API_URL:
+    "Another address for Stripe's API, http(s)://host:port: a local stand-in in tests, or an egress proxy. Unset: Stripe's own (api.stripe.com). Each business connects its own Stripe keys in Settings; none is configured here.",
+  CLIENTELE_IMMEDIATE_PAYMENTS:
+    'true | false: whether a checkout of a business that has not connected Stripe completes at once, without any payment (default true, except with NODE_ENV=production: false, and true is refused there). Set false to try the production behaviour: such a business cannot sell (payments_not_configured).',
 };
 
 /** Settings whose values never appear in logs or error messages. */
@@ -286,6 +297,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
   }
   const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
 
+  const stripeApiUrl = url('STRIPE_API_URL', ['http', 'https'], read('STRIPE_API_URL'));
+  const immediatePaymentsSetting = read('CLIENTELE_IMMEDIATE_PAYMENTS') === undefined ? undefined : oneOf('CLIENTELE_IMMEDIATE_PAYMENTS', ['true', 'false'] as const, 'false');
+  if (immediatePaymentsSetting === 'true' && nodeEnv === 'production') {
+    problems.push('CLIENTELE_IMMEDIATE_PAYMENTS=true would complete every checkout without a payment in production; unset it (each business connects Stripe in Settings), or run with NODE_ENV=development.');
+  }
+  const immediatePayments = nodeEnv !== 'production' && immediatePaymentsSetting !== 'false';
+
   if (problems.length) throw new ConfigError(problems);
   return {
     nodeEnv,
@@ -322,6 +340,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     busAckWaitMs,
     devMailboxDelayMs,
     devMailboxServed,
+    stripeApiUrl,
+    immediatePayments,
   };
 }
 
@@ -362,6 +382,7 @@ export function describeConfig(config: ClienteleConfig): Record<string, unknown>
     eventStoreUrl: config.eventStoreUrl ? maskUrl(config.eventStoreUrl) : undefined,
     mongoUrl: config.mongoUrl ? maskUrl(config.mongoUrl) : undefined,
     postgresUrl: config.postgresUrl ? maskPostgresUrl(config.postgresUrl) : undefined,
+    stripeApiUrl: config.stripeApiUrl ? maskUrl(config.stripeApiUrl) : undefined,
     sendgridApiKey: config.sendgridApiKey ? '[redacted]' : undefined,
     jwtSecret: config.jwtSecret ? '[redacted]' : undefined,
   };

@@ -1,10 +1,10 @@
-import { BillingSubjects, CheckoutEnrolment, CheckoutAnswer, CheckoutResult, Product, PublicProduct, PublicProductOfAccount, PurchaseView } from '@clientele/billing/contracts';
+import { BillingSubjects, CheckoutEnrolment, CheckoutResult, Product, PublicProduct, PublicProductOfAccount, PurchaseView, RefundPurchaseResult } from '@clientele/billing/contracts';
 import { ClientsSubjects } from '@clientele/clients/contracts';
 import { IdentitySubjects, type AccountView } from '@clientele/identity/contracts';
-import type { RequestActor } from '@clientele/platform/bus';
+import { requireCapability, type RequestActor } from '@clientele/platform/bus';
 import { AppError, ClientTypes, ErrorCodes, Page } from '@clientele/platform/core';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { CorrelationId, CurrentActor, Public, RateLimited, Roles } from '../auth/auth.decorators';
@@ -13,6 +13,7 @@ import { idempotencyKey, send } from '../http/gateway-requests';
 import { PageQuery } from '../http/pagination';
 import { IsCurrencyInUse, IsPlainText } from '../http/validators';
 import { ENROLMENT_WAIT_MS, enrolmentOf } from './checkout-enrolment';
+import { CheckoutStatus, paymentStatusOf } from './checkout-status';
 
 export class MoneyBody {
   @ApiProperty({ description: 'Integer minor units (cents).', example: 4900 }) @IsInt() @Min(0) @Max(100_000_000) amount!: number;
@@ -66,21 +67,62 @@ export class CheckoutBody {
   @ApiProperty({ type: BuyerBody }) @IsDefined() @ValidateNested() @Type(() => BuyerBody) buyer!: BuyerBody;
 }
 
-const ENROLMENTS: CheckoutEnrolment[] = ['enrolled', 'waiting_for_seat', 'already_client', 'in_progress'];
+export class RefundBody {
+  @ApiPropertyOptional({ type: MoneyBody, description: 'Part of the price to refund; absent: whatever is left of it.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MoneyBody)
+  amount?: MoneyBody;
+}
 
-/** The checkout's answer, for /docs (the contract is `CheckoutAnswer` in billing's contracts). */
-export class CheckoutAnswerDoc implements CheckoutAnswer {
+export class RefundAnswerDoc implements RefundPurchaseResult {
+  @ApiProperty() purchaseId!: string;
+  @ApiProperty({ type: MoneyBody, description: 'What is refunded.' }) amount!: MoneyBody;
+  @ApiProperty({
+    enum: ['requested', 'refunded'],
+    description: '`requested`: asked of Stripe; the refund shows (in Finances too) once Stripe confirms it. `refunded`: a purchase paid without a provider, refunded at once.',
+  })
+  status!: 'requested' | 'refunded';
+}
+
+export class ClientPurchaseDoc {
   @ApiProperty() purchaseId!: string;
   @ApiProperty() productId!: string;
-  @ApiProperty({ enum: ['completed'], description: 'The payment; always completed (kept for compatibility).' }) status!: 'completed';
+  @ApiProperty({ enum: ['pending_payment', 'completed', 'not_completed', 'refunded', 'partially_refunded'] }) status!: PurchaseView['status'];
+  @ApiProperty({ type: MoneyBody }) amount!: MoneyBody;
+  @ApiProperty({ type: MoneyBody, description: 'Refunded so far (Stripe confirmed it).' }) refundedTotal!: MoneyBody;
+}
+
+const noSuchPurchase = () => new AppError(ErrorCodes.notFound, 'This client has no such purchase; open the Purchases tab of their profile again.');
+
+const ENROLMENTS: CheckoutEnrolment[] = ['enrolled', 'waiting_for_seat', 'already_client', 'in_progress'];
+const STATUSES: CheckoutStatus[] = ['completed', 'pending_payment', 'not_completed'];
+
+/** The checkout's answer, for /docs (the contract is `CheckoutAnswer` in billing's contracts, with the payment's status). */
+export class CheckoutAnswerDoc {
+  @ApiProperty() purchaseId!: string;
+  @ApiProperty() productId!: string;
   @ApiProperty({
-    enum: ENROLMENTS,
+    enum: STATUSES,
+    description:
+      'The payment: `completed` (paid; a business without Stripe outside production is paid at once), `pending_payment` (the buyer pays on Stripe: ' +
+      'send them to `paymentUrl`; Stripe sends them back to the checkout page with ?purchase=<purchaseId>), `not_completed` (the payment ' +
+      'session expired or the payment failed: nothing was charged and nobody is enrolled).',
+  })
+  status!: CheckoutStatus;
+  @ApiPropertyOptional({ description: "Stripe Checkout's page for this purchase, while it is pending_payment. The same Idempotency-Key answers the same page." })
+  paymentUrl?: string;
+  @ApiPropertyOptional({ enum: ['expired', 'payment_failed'], description: 'Why a payment is not_completed.' })
+  reason?: 'expired' | 'payment_failed';
+  @ApiProperty({
+    enum: [...ENROLMENTS, 'none'],
     description:
       'What became of the buyer: `enrolled` (a client now; an app type gets an invitation by e-mail), `waiting_for_seat` (on the waiting list: ' +
       'the invitation is e-mailed when a seat frees up), `already_client` (the purchase is on their profile), `in_progress` (not decided ' +
-      'within a few seconds: ask GET /api/v1/checkout/purchases/{purchaseId}). Once decided it never changes: a repeated Idempotency-Key answers the same.',
+      'within a few seconds, or the payment is still pending: ask GET /api/v1/checkout/purchases/{purchaseId}), `none` (the payment was not completed: ' +
+      'nobody is enrolled). Once decided it never changes: a repeated Idempotency-Key answers the same.',
   })
-  enrolment!: CheckoutEnrolment;
+  enrolment!: CheckoutEnrolment | 'none';
 }
 
 @ApiTags('Products and checkout')
@@ -131,23 +173,41 @@ export class BillingController {
   @Public()
   @RateLimited()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Buy a product. The same Idempotency-Key answers the same purchase and buys nothing more.' })
+  @ApiOperation({
+    summary:
+      'Buy a product. The same Idempotency-Key answers the same purchase and buys nothing more. A business that connected Stripe sells through Stripe Checkout: ' +
+      'the answer is pending_payment with the paymentUrl to send the buyer to. 409 payments_not_configured: a business without Stripe cannot sell in production.',
+  })
   @ApiHeader({ name: 'Idempotency-Key', required: true })
-  @ApiCreatedResponse({ type: CheckoutAnswerDoc, description: 'The purchase, and what became of the buyer (waits a few seconds for it).' })
-  async checkout(@Body() body: CheckoutBody, @Headers('idempotency-key') key: string | undefined, @CorrelationId() correlationId: string): Promise<CheckoutAnswer> {
+  @ApiCreatedResponse({ type: CheckoutAnswerDoc, description: 'The purchase, and what became of the buyer (waits a few seconds for it once paid).' })
+  async checkout(@Body() body: CheckoutBody, @Headers('idempotency-key') key: string | undefined, @CorrelationId() correlationId: string): Promise<CheckoutAnswerDoc> {
     if (key === undefined) throw new AppError(ErrorCodes.idempotencyKeyRequired, 'A checkout needs an Idempotency-Key header, so that paying twice is impossible.');
     const purchase = await send<CheckoutResult>(this.deps.requests, BillingSubjects.checkout, { correlationId, idempotencyKey: idempotencyKey(key), data: body });
+    // Not paid yet: the buyer pays on Stripe's page first, and is enrolled once Stripe says so (the webhook); waiting here would only delay the redirect.
+    if (purchase.status === 'pending_payment') {
+      return { purchaseId: purchase.purchaseId, productId: purchase.productId, status: 'pending_payment', paymentUrl: purchase.paymentUrl, enrolment: 'in_progress' };
+    }
+    // The same key after Stripe said the payment was not made: nothing to wait for, a new attempt needs a new key.
+    if (purchase.status === 'not_completed') return { purchaseId: purchase.purchaseId, productId: purchase.productId, status: 'not_completed', enrolment: 'none' };
     // The buyer is enrolled after the payment, by the clients service: the page needs to know how, to say what happens next.
-    return { ...purchase, enrolment: await enrolmentOf(this.deps.requests, purchase.purchaseId, correlationId, ENROLMENT_WAIT_MS) };
+    return { purchaseId: purchase.purchaseId, productId: purchase.productId, status: 'completed', enrolment: await enrolmentOf(this.deps.requests, purchase.purchaseId, correlationId, ENROLMENT_WAIT_MS) };
   }
 
   @Get('checkout/purchases/:purchaseId')
   @Public()
-  @ApiOperation({ summary: "A purchase as checkout answered it, with what became of the buyer: the page asks again while it is `in_progress`. 404 for an unknown id." })
+  @ApiOperation({
+    summary:
+      'A purchase as checkout answered it, with its payment and what became of the buyer: the page asks again while it is pending_payment or `in_progress` ' +
+      "(after Stripe's page sent the buyer back). 404 for an unknown id.",
+  })
   @ApiOkResponse({ type: CheckoutAnswerDoc })
-  async purchaseStatus(@Param('purchaseId') purchaseId: string, @CorrelationId() correlationId: string): Promise<CheckoutAnswer> {
-    const purchase = await send<PurchaseView>(this.deps.requests, BillingSubjects.getPurchase, { correlationId, data: { purchaseId } });
-    return { purchaseId: purchase.purchaseId, productId: purchase.productId, status: 'completed', enrolment: await enrolmentOf(this.deps.requests, purchaseId, correlationId, 0) };
+  async purchaseStatus(@Param('purchaseId') purchaseId: string, @CorrelationId() correlationId: string): Promise<CheckoutAnswerDoc> {
+    const purchase = await send<PurchaseView & { reason?: 'expired' | 'payment_failed' }>(this.deps.requests, BillingSubjects.getPurchase, { correlationId, data: { purchaseId } });
+    const status = paymentStatusOf(purchase);
+    const answer = { purchaseId: purchase.purchaseId, productId: purchase.productId, status };
+    if (status === 'pending_payment') return { ...answer, ...(purchase.paymentUrl ? { paymentUrl: purchase.paymentUrl } : {}), enrolment: 'in_progress' };
+    if (status === 'not_completed') return { ...answer, ...(purchase.reason ? { reason: purchase.reason } : {}), enrolment: 'none' };
+    return { ...answer, enrolment: await enrolmentOf(this.deps.requests, purchaseId, correlationId, 0) };
   }
 
   @Get('checkout/products/:id')
@@ -165,5 +225,54 @@ export class BillingController {
   @ApiOperation({ summary: "The client's purchases, newest first." })
   purchases(@Param('id') clientId: string, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string) {
     return send(this.deps.requests, ClientsSubjects.getPurchases, { actor, correlationId, data: { clientId } });
+  }
+
+  @Get('clients/:id/purchases/:purchaseId')
+  @Roles('admin', 'coach')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "One of the client's purchases with its payment: status (completed, refunded, partially_refunded...), amount and what was refunded so far. 404 as the list." })
+  @ApiOkResponse({ type: ClientPurchaseDoc })
+  async purchase(@Param('id') clientId: string, @Param('purchaseId') purchaseId: string, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<ClientPurchaseDoc> {
+    await this.clientPurchase(clientId, purchaseId, actor, correlationId);
+    const purchase = await send<PurchaseView>(this.deps.requests, BillingSubjects.getPurchase, { correlationId, data: { purchaseId } });
+    if (purchase.accountId !== actor.accountId) throw noSuchPurchase();
+    return { purchaseId: purchase.purchaseId, productId: purchase.productId, status: purchase.status, amount: purchase.amount, refundedTotal: purchase.refundedTotal };
+  }
+
+  /** The clients service says whether the caller may see this client (another account's, or another coach's: 404) and what the client bought. */
+  private async clientPurchase(clientId: string, purchaseId: string, actor: RequestActor, correlationId: string): Promise<void> {
+    const bought = await send<{ items: Array<{ purchaseId: string }> | null }>(this.deps.requests, ClientsSubjects.getPurchases, { actor, correlationId, data: { clientId } });
+    if (!(bought.items ?? []).some((item) => item.purchaseId === purchaseId)) throw noSuchPurchase();
+  }
+
+  @Post('clients/:id/purchases/:purchaseId/refund')
+  @Roles('admin', 'coach')
+  @ApiBearerAuth()
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      "Refund a client's purchase (needs manage_products), in full or `amount` of it, through the payment provider it was paid with. 202: asked of Stripe " +
+      '(with an idempotency key: asking again refunds once); the purchase shows as refunded, and Finances counts it, once Stripe confirms it. 404 for a ' +
+      "purchase that is not this client's, or a client the caller cannot see.",
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiAcceptedResponse({ type: RefundAnswerDoc })
+  async refund(
+    @Param('id') clientId: string,
+    @Param('purchaseId') purchaseId: string,
+    @Body() body: RefundBody,
+    @Headers('idempotency-key') key: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @CorrelationId() correlationId: string,
+  ): Promise<RefundAnswerDoc> {
+    // Who may refund is said before anything of the client or the purchase is looked at.
+    requireCapability(actor, 'manage_products', 'refund a purchase');
+    await this.clientPurchase(clientId, purchaseId, actor, correlationId);
+    return send<RefundPurchaseResult>(this.deps.requests, BillingSubjects.refundPurchase, {
+      actor,
+      correlationId,
+      idempotencyKey: idempotencyKey(key),
+      data: { purchaseId, ...(body.amount ? { amount: { amount: body.amount.amount, currency: body.amount.currency } } : {}) },
+    });
   }
 }

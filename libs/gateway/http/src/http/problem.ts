@@ -1,4 +1,4 @@
-import { BillingErrors } from '@clientele/billing/contracts';
+import { BillingErrors, PaymentsErrors } from '@clientele/billing/contracts';
 import { ClientsErrors } from '@clientele/clients/contracts';
 import { IdentityErrors } from '@clientele/identity/contracts';
 import { MessagingErrors } from '@clientele/messaging/contracts';
@@ -39,6 +39,7 @@ export const ERROR_CATALOGUES = [
   IdentityErrors,
   ClientsErrors,
   BillingErrors,
+  PaymentsErrors,
   MessagingErrors,
   SchedulingErrors,
   NotificationsErrors,

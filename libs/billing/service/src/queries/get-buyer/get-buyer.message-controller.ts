@@ -15,7 +15,10 @@ export class GetBuyerMessageController {
   async buyer(@Payload() envelope: RequestEnvelope<{ purchaseId: string }>): Promise<BuyerView> {
     const [recorded] = await this.context.deps.events.readStream(purchaseStream(envelope.data.purchaseId), { maxCount: 1 });
     if (!recorded) throw new AppError(ErrorCodes.notFound, 'No purchase with this id.');
-    const { buyer } = (await this.context.purchaseCodec.decode(recorded)).data;
+    // A purchase's first event (its checkout started, or paid at once) carries its buyer.
+    const first = await this.context.purchaseCodec.decode(recorded);
+    if (!('buyer' in first.data)) throw new AppError(ErrorCodes.notFound, 'No purchase with this id.');
+    const { buyer } = first.data;
     return { purchaseId: envelope.data.purchaseId, ...buyer };
   }
 }
