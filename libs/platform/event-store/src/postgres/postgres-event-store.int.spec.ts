@@ -263,6 +263,9 @@ if (plan.kind === 'skip') {
         const writerSide = await open('contract');
         const seen: string[] = [];
         const subscription = subscriberSide.subscribeToAll((e) => void seen.push(e.type), { filter: { streamCategories: [category] } });
+        // A subscription that ended on an error says so, instead of a bare timeout below.
+        let ended: unknown = null;
+        subscription.done.catch((error) => (ended = error ?? 'ended'));
         // Any transaction of the cluster that holds an id hides what commits after it began (the
         // events' positions are transaction ids): here one in another database, open for 12 s.
         const blocker = new Client({ connectionString: database().url.replace(/\/[^/?]*(\?|$)/, '/postgres$1') });
@@ -288,7 +291,10 @@ if (plan.kind === 'skip') {
             60_000,
           );
           const visibleAt = Date.now();
-          await waitFor(() => seen.length === 1, 15_000);
+          await waitFor(() => {
+            if (ended) throw new Error(`the subscription ended: ${String(ended)}`);
+            return seen.length === 1;
+          }, 15_000);
           // Doubling waits without a bound would be asleep for about 8 s more by now.
           expect(Date.now() - visibleAt).toBeLessThan(5_000);
         } finally {

@@ -512,8 +512,9 @@ export class PostgresEventStore implements EventStore {
       );
       return rows[0].hidden;
     } catch {
-      // The next read reports the failure to the subscriber; a wait needs no answer.
-      return false;
+      // Unknown (a busy server, a connection lost): look again soon rather than sleep a whole
+      // interval; the next read reports a lasting failure to the subscriber.
+      return true;
     }
   }
 
