@@ -2,12 +2,14 @@ import { CheckoutEnrolmentSubjects, type CheckoutEnrolment, type PurchaseEnrolme
 import type { RequestClient } from '@clientele/platform/bus';
 
 /**
- * How long checkout waits for the enrolment before answering `in_progress`. The buyer is enrolled
- * after the payment is recorded, by the clients service reacting to the purchase: usually well
- * within a second. The purchase stands either way; a slow or stopped clients service only makes
- * the page ask again (GET /api/v1/checkout/purchases/:id).
+ * How long checkout waits for the enrolment before answering `in_progress`: not at all, it asks
+ * once. The buyer is enrolled after the payment is recorded, by the clients service's saga, one
+ * purchase after another; an answer that waited for it answered only as fast as the saga decides
+ * (bench `checkout`, 8 in flight: 190 ms p50 and 41 checkouts/s waiting up to 5 s, against 38 ms and
+ * 191/s without). The page asks again (GET /api/v1/checkout/purchases/:id) until it knows; a
+ * repeated checkout (same Idempotency-Key) after the decision answers it at once.
  */
-export const ENROLMENT_WAIT_MS = 5000;
+export const ENROLMENT_WAIT_MS = 0;
 
 /**
  * What became of a purchase's buyer, asked of the clients service until it has decided or `waitMs`
