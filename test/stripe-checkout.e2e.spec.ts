@@ -6,7 +6,7 @@ import { Deployment, deployedForSuite, separateProcesses } from './support/deplo
 import { eventually } from './support/eventually';
 import { Api, Business, signUp, uniqueEmail } from './support/http';
 import { ClienteleProcess, freePort, spawnClientele, stopAll, waitUntilHealthy } from './support/processes';
-import { StripeStandIn, chargeRefundedEvent, checkoutSessionEvent, signedWebhook } from './support/stripe-stand-in';
+import { StripeStandIn, chargeRefundedEvent, checkoutSessionEvent, signedWebhook, stripeEvent } from './support/stripe-stand-in';
 
 /**
  * Issue 22: selling through Stripe Checkout, end to end, in one process and as separate processes
@@ -15,7 +15,10 @@ import { StripeStandIn, chargeRefundedEvent, checkoutSessionEvent, signedWebhook
  * generateTestHeaderString and sent to the real route.
  */
 
+/** The first version's URL, for every business: kept for events that name their account. */
 const WEBHOOK = '/api/v1/payments/stripe/webhook';
+/** A business's own URL, the one its settings show. */
+const webhookOf = (accountId: string) => `${WEBHOOK}/${accountId}`;
 const SECRET_KEY = `sk_test_${randomUUID().replace(/-/g, '')}`;
 const WEBHOOK_SECRET = `whsec_${randomUUID().replace(/-/g, '')}`;
 
@@ -75,9 +78,12 @@ describe.each(MODES)('Stripe Checkout %s', (_mode, deploy) => {
   const checkout = (productId: string, email: string, key: string = randomUUID()) =>
     api().post('/api/v1/checkout', { productId, buyer: { firstName: 'Bea', lastName: 'Buyer', email } }, { 'idempotency-key': key });
 
-  /** Sends a webhook as Stripe does: the signed bytes, application/json, the Stripe-Signature header. */
-  const deliver = (signed: { body: string; signature: string }) =>
-    api().call<any>('POST', WEBHOOK, signed.body, { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signed.signature });
+  /**
+   * Sends a webhook as Stripe does: the signed bytes, application/json, the Stripe-Signature header;
+   * to the first version's URL, or (`to`) to a business's own.
+   */
+  const deliver = (signed: { body: string; signature: string }, to: string = WEBHOOK) =>
+    api().call<any>('POST', to, signed.body, { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signed.signature });
 
   const clientsNamed = async (business: Business, email: string) => (await business.admin.get(`/api/v1/clients?search=${encodeURIComponent(email)}`)).body;
 
@@ -101,7 +107,8 @@ describe.each(MODES)('Stripe Checkout %s', (_mode, deploy) => {
     const business = await signUp(api());
     const before = await business.admin.get('/api/v1/account/payments');
     expect(before.status).toBe(200);
-    expect(before.body).toMatchObject({ provider: 'none', connected: false, canSell: true, webhookUrl: expect.stringMatching(/\/api\/v1\/payments\/stripe\/webhook$/) });
+    // The business's own URL, to paste into Stripe.
+    expect(before.body).toMatchObject({ provider: 'none', connected: false, canSell: true, webhookUrl: expect.stringMatching(new RegExp(`/api/v1/payments/stripe/webhook/${business.accountId}$`)) });
 
     const connected = await business.admin.put('/api/v1/account/payments/stripe', { secretKey: ` ${SECRET_KEY}\n`, webhookSecret: WEBHOOK_SECRET });
     expect(connected.status).toBe(200);
@@ -128,6 +135,96 @@ describe.each(MODES)('Stripe Checkout %s', (_mode, deploy) => {
     await other.admin.put('/api/v1/account/payments/stripe', { secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET });
     expect((await other.admin.call('DELETE', '/api/v1/account/payments/stripe')).status).toBe(204);
     expect((await other.admin.get('/api/v1/account/payments')).body).toMatchObject({ provider: 'none', connected: false });
+  });
+
+  it('checks the key with Stripe before storing it: a key Stripe does not know is refused (stripe_key_rejected), Stripe unreachable is 503, nothing stored', async () => {
+    const business = await signUp(api());
+    const revoked = `sk_test_${randomUUID().replace(/-/g, '')}`;
+    standIn.revokeKeys(revoked);
+    standIn.clearRequests();
+
+    const refused = await business.admin.put('/api/v1/account/payments/stripe', { secretKey: revoked, webhookSecret: WEBHOOK_SECRET });
+    expect({ status: refused.status, code: refused.body.code, type: refused.headers.get('content-type') }).toEqual({ status: 400, code: 'stripe_key_rejected', type: expect.stringContaining('application/problem+json') });
+    expect(refused.body.detail).toMatch(/^Stripe did not accept this secret key, so nothing was stored\. .+\.$/);
+    expect(JSON.stringify(refused.body)).not.toContain(revoked.slice(8));
+    // Stripe was asked with that key, once (a cheap read), and nothing else.
+    expect(standIn.requests.map((r) => `${r.method} ${r.path} ${r.authorization}`)).toEqual([`GET /v1/checkout/sessions Bearer ${revoked}`]);
+    expect((await business.admin.get('/api/v1/account/payments')).body).toMatchObject({ provider: 'none', connected: false });
+
+    // Stripe does not answer (the check and its one retry): 503 with a sentence, nothing stored.
+    standIn.failNext(503, 503);
+    const down = await business.admin.put('/api/v1/account/payments/stripe', { secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET });
+    expect({ status: down.status, code: down.body.code }).toEqual({ status: 503, code: 'unavailable' });
+    expect(down.body.detail).toContain('nothing was stored');
+    expect((await business.admin.get('/api/v1/account/payments')).body).toMatchObject({ connected: false });
+
+    // Stripe back: the same request connects.
+    expect((await business.admin.put('/api/v1/account/payments/stripe', { secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET })).status).toBe(200);
+    const output = (deployed.deployment as { output?(): string }).output?.();
+    if (output !== undefined) expect(output).not.toContain(revoked.slice(8));
+  });
+
+  it("takes every event of the business's Stripe at its own URL: one Clientele did not start is answered 200 and recorded as nothing", async () => {
+    const business = await connectedBusiness();
+    const { id: productId } = await product(business);
+    const { email, purchaseId, sessionId, ref } = await pendingPurchase(business, productId);
+    const own = webhookOf(business.accountId);
+
+    // A refund of a charge made elsewhere (no metadata of ours), and an event of another kind: 200, nothing recorded.
+    const elsewhere = stripeEvent('charge.refunded', { id: 'ch_elsewhere', object: 'charge', amount: 1000, amount_refunded: 1000, currency: 'eur', metadata: {}, payment_intent: 'pi_elsewhere' });
+    const customer = stripeEvent('customer.created', { id: 'cus_1', object: 'customer', metadata: {} });
+    for (const event of [elsewhere, customer]) {
+      const answered = await deliver(signedWebhook(event, WEBHOOK_SECRET), own);
+      expect({ status: answered.status, body: answered.body }).toEqual({ status: 200, body: { received: true } });
+    }
+    // The first version's URL cannot tell whose it is: refused, as before (the settings show the business's own URL).
+    expect((await deliver(signedWebhook(elsewhere, WEBHOOK_SECRET))).status).toBe(400);
+
+    // Another business's purchase verified with this business's secret (a Stripe account two businesses share): 200, nothing recorded for either.
+    const stranger = await connectedBusiness();
+    const theirs = await pendingPurchase(stranger, (await product(stranger)).id);
+    expect((await deliver(signedWebhook(checkoutSessionEvent('checkout.session.completed', { ...theirs.ref, sessionId: theirs.sessionId }), WEBHOOK_SECRET), own)).status).toBe(200);
+    expect((await api().get(`/api/v1/checkout/purchases/${theirs.purchaseId}`)).body.status).toBe('pending_payment');
+
+    // Refused, nothing recorded: a wrong signature, an account without Stripe, an account that is not one.
+    const paymentIntentId = standIn.pay(sessionId).payment_intent as string;
+    const completed = signedWebhook(checkoutSessionEvent('checkout.session.completed', { ...ref, sessionId, paymentIntentId, amount: 4900 }), WEBHOOK_SECRET);
+    const refusals = [
+      await deliver(signedWebhook(JSON.parse(completed.body), `whsec_${randomUUID().replace(/-/g, '')}`), own),
+      await deliver(completed, webhookOf((await signUp(api())).accountId)),
+      await deliver(completed, webhookOf(randomUUID())),
+      await deliver(completed, `${WEBHOOK}/not%20an%20account`),
+    ];
+    for (const refused of refusals) expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 400, code: 'invalid_signature' });
+    expect((await api().get(`/api/v1/checkout/purchases/${purchaseId}`)).body.status).toBe('pending_payment');
+
+    // The business's own purchase at its own URL: recorded, the buyer enrolled once.
+    expect((await deliver(completed, own)).status).toBe(200);
+    expect((await deliver(completed, own)).status).toBe(200);
+    const client = await clientByEmail(business, email);
+    expect((await clientsNamed(business, email)).total).toBe(1);
+
+    // A refund whose charge carries none of our metadata: matched by its PaymentIntent, asked of the business's Stripe.
+    const bare = stripeEvent('charge.refunded', { id: 'ch_bare', object: 'charge', amount: 4900, amount_refunded: 4900, currency: 'eur', metadata: {}, payment_intent: paymentIntentId, refunds: { object: 'list', data: [] } });
+    expect((await deliver(signedWebhook(bare, WEBHOOK_SECRET), own)).status).toBe(200);
+    expect(standIn.requests.some((r) => r.method === 'GET' && r.path === `/v1/payment_intents/${paymentIntentId}` && r.authorization === `Bearer ${SECRET_KEY}`)).toBe(true);
+    const refunded = await eventually(() => business.admin.get(`/api/v1/clients/${client.id}/purchases/${purchaseId}`), (r) => r.body.status === 'refunded', { timeoutMs: 20_000 });
+    expect(refunded.body).toMatchObject({ refundedTotal: { amount: 4900, currency: 'EUR' } });
+  });
+
+  it('disconnecting makes the old secrets useless; connecting again with new keys verifies with the new secret', async () => {
+    const business = await connectedBusiness();
+    const { id: productId } = await product(business);
+    const { email, sessionId, ref } = await pendingPurchase(business, productId);
+    expect((await business.admin.call('DELETE', '/api/v1/account/payments/stripe')).status).toBe(204);
+    const completed = checkoutSessionEvent('checkout.session.completed', { ...ref, sessionId, amount: 4900 });
+    expect((await deliver(signedWebhook(completed, WEBHOOK_SECRET), webhookOf(business.accountId))).status).toBe(400);
+
+    const newSecret = `whsec_${randomUUID().replace(/-/g, '')}`;
+    expect((await business.admin.put('/api/v1/account/payments/stripe', { secretKey: SECRET_KEY, webhookSecret: newSecret })).status).toBe(200);
+    expect((await deliver(signedWebhook(completed, WEBHOOK_SECRET), webhookOf(business.accountId))).status).toBe(400);
+    expect((await deliver(signedWebhook(completed, newSecret), webhookOf(business.accountId))).status).toBe(200);
+    await clientByEmail(business, email);
   });
 
   it('sells through Stripe Checkout: one session per Idempotency-Key, then the paid webhook enrols the buyer once, with one invitation', async () => {
@@ -238,9 +335,11 @@ describe.each(MODES)('Stripe Checkout %s', (_mode, deploy) => {
     const paymentIntentId = standIn.pay(sessionId).payment_intent as string;
     const refunded = signedWebhook(chargeRefundedEvent({ ...ref, amount: 4900, amountRefunded: 4900, paymentIntentId, refundId: 're_test_early' }), WEBHOOK_SECRET);
     const completed = signedWebhook(checkoutSessionEvent('checkout.session.completed', { ...ref, sessionId, paymentIntentId, amount: 4900 }), WEBHOOK_SECRET);
-    expect((await deliver(refunded)).status).toBe(200);
-    expect((await deliver(completed)).status).toBe(200);
-    expect((await deliver(refunded)).status).toBe(200);
+    // At the business's own URL, as its settings say.
+    const own = webhookOf(business.accountId);
+    expect((await deliver(refunded, own)).status).toBe(200);
+    expect((await deliver(completed, own)).status).toBe(200);
+    expect((await deliver(refunded, own)).status).toBe(200);
 
     const client = await clientByEmail(business, email);
     expect(client.type).toBe('full_access_one_way');

@@ -127,4 +127,39 @@ describeIfChromium('checkout and products in the web app (headless Chromium, emb
     await row.getByText('Archived').waitFor(SOON);
     expect(await listed()).toBe(true);
   });
+  it("shows a product bought at checkout in the client's Finances, and refunds it there the way it was paid", async () => {
+    const business = await signUp(system.api);
+    const product = (await business.admin.post('/api/v1/products', { name: 'Meal plan', price: { amount: 3000, currency: 'EUR' } })).body as { id: string };
+    const email = uniqueEmail('finances');
+    await buy(product.id, email);
+    let clientId: string | undefined;
+    // Enrolled by the saga after the answer: on a loaded machine that can take a while.
+    for (const deadline = Date.now() + 45_000; !clientId && Date.now() < deadline; ) {
+      clientId = (await business.admin.get(`/api/v1/clients?search=${encodeURIComponent(email)}`)).body.items[0]?.id;
+      if (!clientId) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(clientId).toBeDefined();
+
+    await signInAs(system.api, business.email);
+    await page.goto(url(`/clients/${clientId}?tab=finances`));
+    const row = page.getByRole('table', { name: 'Payments' }).locator('tbody tr', { hasText: 'Product: Meal plan' });
+    await row.waitFor(SOON);
+    expect(await row.getAttribute('data-status')).toBe('paid');
+    expect(await row.textContent()).toContain('€30.00');
+    await page.locator('[data-kpi="revenue"] dd:not(.kpi-hint)').filter({ hasText: '€30.00' }).waitFor(SOON);
+
+    await row.getByRole('button', { name: 'Refund' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Refund €30.00?' });
+    await dialog.getByText('It was paid at checkout').waitFor(SOON);
+    await dialog.getByRole('button', { name: 'Refund' }).click();
+    await page.getByRole('status').filter({ hasText: '€30.00 refunded.' }).waitFor(SOON);
+    // Finances follows billing's refund event: the row and the revenue say it once it has arrived.
+    for (const deadline = Date.now() + 45_000; (await row.getAttribute('data-status')) !== 'refunded' && Date.now() < deadline; ) {
+      await page.reload();
+      await row.waitFor(SOON);
+    }
+    expect(await row.getAttribute('data-status')).toBe('refunded');
+    await page.locator('[data-kpi="revenue"] dd:not(.kpi-hint)').filter({ hasText: '€0.00' }).waitFor(SOON);
+    expect(await row.getByRole('button').count()).toBe(0);
+  }, 150_000);
 });

@@ -98,9 +98,21 @@ describeIfChromium('Stripe checkout in the web app (headless Chromium, embedded 
     const card = page.getByTestId('settings-payments');
     await card.getByText('Stripe is not connected.').waitFor(SOON);
     await card.getByText('charge.refunded').waitFor(SOON);
-    expect(await card.getByTestId('webhook-url').textContent()).toMatch(/\/api\/v1\/payments\/stripe\/webhook$/);
+    // The business's own URL, under the public address, to paste into Stripe.
+    const webhookUrl = await card.getByTestId('webhook-url').textContent();
+    expect(webhookUrl).toBe(`https://clientele.example.com/api/v1/payments/stripe/webhook/${business.accountId}`);
     expect(await card.getByLabel('Secret key').getAttribute('type')).toBe('password');
     expect(await card.getByLabel('Webhook signing secret').getAttribute('type')).toBe('password');
+
+    // A key Stripe does not know: its sentence on the form, nothing connected.
+    const revoked = `sk_test_${randomUUID().replace(/-/g, '')}`;
+    standIn.revokeKeys(revoked);
+    await card.getByLabel('Secret key').fill(revoked);
+    await card.getByLabel('Webhook signing secret').fill(WEBHOOK_SECRET);
+    await card.getByRole('button', { name: 'Connect Stripe' }).click();
+    await card.getByText('Stripe did not accept this secret key, so nothing was stored.').waitFor(SOON);
+    expect(await card.getByText('Stripe is not connected.').isVisible()).toBe(true);
+
     await card.getByLabel('Secret key').fill(SECRET_KEY);
     await card.getByLabel('Webhook signing secret').fill(WEBHOOK_SECRET);
     await card.getByRole('button', { name: 'Connect Stripe' }).click();
@@ -124,7 +136,8 @@ describeIfChromium('Stripe checkout in the web app (headless Chromium, embedded 
       checkoutSessionEvent('checkout.session.completed', { purchaseId, accountId: business.accountId, productId: product.id, sessionId: session.id as string, paymentIntentId, amount: 4900 }),
       WEBHOOK_SECRET,
     );
-    const delivered = await system.api.call('POST', '/api/v1/payments/stripe/webhook', signed.body, { 'content-type': 'application/json', 'stripe-signature': signed.signature });
+    // To the URL the card showed (on this system's own address).
+    const delivered = await system.api.call('POST', new URL(webhookUrl!).pathname, signed.body, { 'content-type': 'application/json', 'stripe-signature': signed.signature });
     expect(delivered.status).toBe(200);
     await page.getByRole('heading', { name: 'Thank you!' }).waitFor({ timeout: 30_000 });
     await page.getByRole('status').filter({ hasText: `You are now a client of Stone Fitness. We have e-mailed ${email} an invitation` }).waitFor(SOON);

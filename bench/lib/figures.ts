@@ -138,6 +138,8 @@ export const targets = {
   rebuildRate: { ratio: { min: 0.5 }, text: '>= 0.50 of raw read' } satisfies Target,
   /** Flat memory: the peak at 4x the events within 20% of the peak at 1x. */
   flatMemory: { ratio: { max: 1.2 }, text: 'flat (<= 1.2x)' } satisfies Target,
+  /** Issue 23: Clientele's AddClient throughput at 8 in flight at least half its system-level peer's (bench/peers/). */
+  peerThroughput: { peerRatio: { min: 0.5 }, text: '>= 0.50 of the peer (issue 23)' } satisfies Target,
   /** Issue 4: bulk changes at least 30% of the raw append rate. */
   bulkRate: { ratio: { min: 0.3 }, text: '>= 0.30 of raw append (issue 4)' } satisfies Target,
 };

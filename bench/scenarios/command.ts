@@ -4,7 +4,10 @@
  * servers' CPU time per request.
  *
  * - embedded: one process (bench/servers/embedded.ts); floor: a raw HTTP echo route on the same
- *   server (Node's HTTP server answers it before Fastify and Nest), same body, same client.
+ *   server (Node's HTTP server answers it before Fastify and Nest), same body, same client; peer
+ *   (issue 23): the AddClient a team would write instead, NestJS on Fastify over one SQLite table
+ *   with the seat and e-mail rules as SQL (bench/peers/), in a process of its own, same body, same
+ *   client, same concurrency. Target: Clientele's throughput at 8 in flight >= 0.5 of the peer's.
  * - distributed: one process per service over NATS; floor: a raw nats.js request/reply round trip to a
  *   responder process that appends one event with raw better-sqlite3 (one fsync) before it
  *   answers (bench/servers/raw-append-responder.ts), same payload, same concurrency.
@@ -12,7 +15,8 @@
  * The body adds a full_access client without an invitation (sendInvitation: false): the command's
  * own work (roster enrolment, the client's stream, its key, the list projection, which the answer
  * waits for), not the invitation mail that follows it (checkout measures that kind of chain).
- * Rounds alternate subject and floor; the figures are the medians over the rounds.
+ * Rounds alternate subject and floor (and peer), rotating which goes first; the figures are the
+ * medians over the rounds.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -20,11 +24,12 @@ import { connect } from 'nats';
 import { signUp, uniqueEmail } from '../../test/support/http';
 import { scenarioOnBusiness } from '../lib/business';
 import { Figure, targets } from '../lib/figures';
+import type { PeerReady } from '../peers/server';
 import { makeEvent, openRaw, rawInsert } from '../lib/fixtures';
 import { HttpClient, LoadResult, natsUrl, runLoad } from '../lib/load';
 import { median, pct } from '../lib/measure';
 import type { ScenarioContext } from '../lib/scenario';
-import { forkTs, processStats, RunningSystem, stopChild, waitIdle } from '../lib/system';
+import { forkTs, processStats, profileFlags, RunningSystem, stopChild, waitIdle } from '../lib/system';
 
 const CONCURRENCY = 8;
 const ECHO_PATH = '/__bench/echo';
@@ -63,7 +68,18 @@ async function loadRound(side: Side, count: number, concurrency: number): Promis
   };
 }
 
-/** Alternating rounds of subject and floor; medians of each figure over the rounds. */
+/** A peer measured beside the subject: the same calls done by another implementation. */
+export interface PeerSide extends Side {
+  /** What it is, in a few words (printed once). */
+  is: string;
+}
+
+/**
+ * Alternating rounds of subject and floor (and peer, when given), rotating which goes first;
+ * medians of each figure over the rounds. The peer's figures go into the subject's figures'
+ * `peer` (throughput, p50/p99 with 8 in flight, p50 one in flight, CPU per request), so each
+ * prints and records its peerRatio; with a peer, the throughput's target is >= 0.5 of the peer's.
+ */
 export async function compare(
   context: ScenarioContext,
   system: RunningSystem,
@@ -71,6 +87,7 @@ export async function compare(
   subject: Side,
   floor: Side,
   floorIs: string,
+  peer?: PeerSide,
 ): Promise<Figure[]> {
   // Each load starts on an idle system: what the previous one left behind is not timed here.
   const settle = () => waitIdle(system, context.log);
@@ -78,41 +95,65 @@ export async function compare(
   const rounds = q ? 1 : 3;
   const subjectCount = q ? 80 : 600;
   const floorCount = q ? 400 : 3000;
+  // The peer answers several times faster than the subject: more calls, for a load of similar length.
+  const peerCount = q ? 200 : 2000;
   const sequential = q ? 20 : 150;
   // Warm-up: JIT, connections, statement caches, the account's roster state.
   await runLoad(q ? 20 : 100, CONCURRENCY, (i) => subject.call(i));
   await runLoad(q ? 100 : 500, CONCURRENCY, (i) => floor.call(i));
+  if (peer) await runLoad(q ? 50 : 300, CONCURRENCY, (i) => peer.call(i));
   const s: RoundFigures[] = [];
   const f: RoundFigures[] = [];
+  const p: RoundFigures[] = [];
   const s1: number[] = [];
   const f1: number[] = [];
+  const p1: number[] = [];
+  const sides = peer ? (['s', 'f', 'p'] as const) : (['s', 'f'] as const);
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['s', 'f'] as const) : (['f', 's'] as const);
+    // Each side goes first once in every `sides.length` rounds: drift falls on all alike.
+    const order = sides.map((_, k) => sides[(k + round) % sides.length]);
     for (const which of order) {
       if (which === 's') {
         await settle();
         s.push(await loadRound(subject, subjectCount, CONCURRENCY));
         await settle();
         s1.push((await loadRound(subject, sequential, 1)).p50);
-      } else {
+      } else if (which === 'f') {
         await settle();
         f.push(await loadRound(floor, floorCount, CONCURRENCY));
         f1.push((await loadRound(floor, sequential * 4, 1)).p50);
+      } else if (peer) {
+        await settle();
+        p.push(await loadRound(peer, peerCount, CONCURRENCY));
+        p1.push((await loadRound(peer, sequential * 2, 1)).p50);
       }
     }
     context.log(
       `  round ${round + 1}: ${prefix} ${s[round].rps.toFixed(0)}/s p50 ${s[round].p50.toFixed(2)} p99 ${s[round].p99.toFixed(2)} ms (1 in flight: p50 ${s1[round].toFixed(2)} ms), ` +
-        `floor ${f[round].rps.toFixed(0)}/s p50 ${f[round].p50.toFixed(2)} p99 ${f[round].p99.toFixed(2)} ms (1 in flight: p50 ${f1[round].toFixed(2)} ms)`,
+        `floor ${f[round].rps.toFixed(0)}/s p50 ${f[round].p50.toFixed(2)} p99 ${f[round].p99.toFixed(2)} ms (1 in flight: p50 ${f1[round].toFixed(2)} ms)` +
+        (peer
+          ? `, peer ${p[round].rps.toFixed(0)}/s p50 ${p[round].p50.toFixed(2)} p99 ${p[round].p99.toFixed(2)} ms (1 in flight: p50 ${p1[round].toFixed(2)} ms, CPU ${p[round].cpuPerCall.toFixed(2)} ms/req)`
+          : ''),
     );
   }
   const m = (xs: RoundFigures[], key: keyof RoundFigures) => median(xs.map((x) => x[key]));
   const base = { scenario: prefix, floorIs };
+  const peerOf = (value: () => number) => (peer ? { peer: value() } : {});
+  if (peer) context.log(`  peer: ${peer.is}`);
   return [
-    { ...base, name: `${prefix}-throughput`, unit: 'req/s', value: m(s, 'rps'), floor: m(f, 'rps'), better: 'higher' },
-    { ...base, name: `${prefix}-p50`, unit: 'ms', value: m(s, 'p50'), floor: m(f, 'p50'), better: 'lower', target: targets.latencyP50 },
-    { ...base, name: `${prefix}-p99`, unit: 'ms', value: m(s, 'p99'), floor: m(f, 'p99'), better: 'lower' },
-    { ...base, name: `${prefix}-p50-1-in-flight`, unit: 'ms', value: median(s1), floor: median(f1), better: 'lower', target: targets.latencyP50 },
-    { ...base, name: `${prefix}-cpu-per-request`, unit: 'ms CPU', value: m(s, 'cpuPerCall'), floor: m(f, 'cpuPerCall'), better: 'lower' },
+    {
+      ...base,
+      name: `${prefix}-throughput`,
+      unit: 'req/s',
+      value: m(s, 'rps'),
+      floor: m(f, 'rps'),
+      better: 'higher',
+      ...(peer ? { peer: m(p, 'rps'), target: targets.peerThroughput } : {}),
+    },
+    { ...base, name: `${prefix}-p50`, unit: 'ms', value: m(s, 'p50'), floor: m(f, 'p50'), better: 'lower', target: targets.latencyP50, ...peerOf(() => m(p, 'p50')) },
+    { ...base, name: `${prefix}-p99`, unit: 'ms', value: m(s, 'p99'), floor: m(f, 'p99'), better: 'lower', ...peerOf(() => m(p, 'p99')) },
+    { ...base, name: `${prefix}-p50-1-in-flight`, unit: 'ms', value: median(s1), floor: median(f1), better: 'lower', target: targets.latencyP50, ...peerOf(() => median(p1)) },
+    { ...base, name: `${prefix}-cpu-per-request`, unit: 'ms CPU', value: m(s, 'cpuPerCall'), floor: m(f, 'cpuPerCall'), better: 'lower', ...peerOf(() => m(p, 'cpuPerCall')) },
   ];
 }
 
@@ -152,31 +193,86 @@ function rawAppendLatency(file: string, count: number): number {
   }
 }
 
+const PEER_IS = 'NestJS on Fastify, one SQLite row (WAL, synchronous=FULL), seat and e-mail rules as SQL, own process';
+
+/**
+ * The peer must refuse what Clientele refuses, or it would be measured doing less: a duplicate
+ * e-mail in another case, a bad body, a missing token, a full account. Not timed.
+ */
+async function checkPeerRules(peer: PeerReady): Promise<void> {
+  const admin = new HttpClient(peer.url, peer.token);
+  const oneSeat = new HttpClient(peer.url, peer.oneSeatToken);
+  const anonymous = new HttpClient(peer.url);
+  const refused = async (client: HttpClient, body: unknown, status: number, code: string) => {
+    const answer = await client.request<{ code?: string }>('POST', '/api/v1/clients', body);
+    if (answer.status !== status || answer.body?.code !== code) {
+      throw new Error(`the peer answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)} where ${status} ${code} was due`);
+    }
+  };
+  try {
+    const first = addClientBody('peer-check');
+    await admin.expect(201, 'POST', '/api/v1/clients', first);
+    await refused(admin, { ...first, email: first.email.toUpperCase() }, 409, 'email_taken');
+    await refused(admin, { ...addClientBody('peer-check-2'), email: 'not an address', unknown: 1 }, 400, 'validation_failed');
+    await refused(anonymous, addClientBody('peer-check-3'), 401, 'unauthorized');
+    await oneSeat.expect(201, 'POST', '/api/v1/clients', addClientBody('peer-seat-1'));
+    await refused(oneSeat, { ...addClientBody('peer-seat-2'), type: 'offline' }, 409, 'seat_limit_reached');
+  } finally {
+    admin.close();
+    oneSeat.close();
+    anonymous.close();
+  }
+}
+
 export const commandEmbeddedScenario = scenarioOnBusiness({
   name: 'command-embedded',
-  title: 'AddClient through the gateway, one process: req/s, p50/p99 vs a raw HTTP echo route on the same server',
+  title: 'AddClient through the gateway, one process: req/s, p50/p99 vs a raw HTTP echo route on the same server, and vs the peer a team would write (bench/peers/)',
   needs: 'embedded',
   async run(context, system, { admin, open }) {
     const side = addClientCalls(system, admin);
     const echo = open();
-    const figures = await compare(context, system, 'command-embedded', side, {
-      call: (i) => echo.expect(200, 'POST', ECHO_PATH, addClientBody(`echo${i}`)),
-      cpuMs: () => system.cpuMs(),
-    }, 'raw HTTP echo, same server');
-    // Context for the latency target: an AddClient answer waits for three durable writes (the
-    // roster append, the client's key, the client's stream), each one fsync; no implementation
-    // of the command can answer before them. This floor is the echo plus three raw appends.
-    const fsync = rawAppendLatency(join(context.dir, 'raw-latency.sqlite'), context.quick ? 50 : 300);
-    const echo1 = figures.find((f) => f.name === 'command-embedded-p50-1-in-flight')!;
-    context.log(`  raw single-event append (one fsync) p50 ${fsync.toFixed(3)} ms on this file system`);
-    figures.push({
-      ...echo1,
-      name: 'command-embedded-p50-1-in-flight-vs-durable',
-      floor: echo1.floor! + 3 * fsync,
-      floorIs: 'echo + 3 raw appends',
-    });
-    context.log(`  server process: RSS ${processStats(system.processes()[0].pid).rssMb.toFixed(0)} MB, peak ${processStats(system.processes()[0].pid).peakRssMb.toFixed(0)} MB`);
-    return figures;
+    const peerServer = await forkTs<PeerReady>('bench/peers/server.ts', [join(context.dir, 'peer.sqlite')], {}, { execArgv: profileFlags() });
+    const peerClient = new HttpClient(peerServer.message.url, peerServer.message.token);
+    try {
+      await checkPeerRules(peerServer.message);
+      const figures = await compare(
+        context,
+        system,
+        'command-embedded',
+        side,
+        {
+          call: (i) => echo.expect(200, 'POST', ECHO_PATH, addClientBody(`echo${i}`)),
+          cpuMs: () => system.cpuMs(),
+        },
+        'raw HTTP echo, same server',
+        {
+          call: (i) => peerClient.expect(201, 'POST', '/api/v1/clients', addClientBody(`peer${i}`)),
+          cpuMs: () => processStats(peerServer.child.pid!).cpuMs,
+          is: PEER_IS,
+        },
+      );
+      // Context for the latency target: an AddClient answer waits for three durable writes (the
+      // roster append, the client's key, the client's stream), each one fsync; no implementation
+      // of the command can answer before them. This floor is the echo plus three raw appends.
+      const fsync = rawAppendLatency(join(context.dir, 'raw-latency.sqlite'), context.quick ? 50 : 300);
+      const echo1 = figures.find((f) => f.name === 'command-embedded-p50-1-in-flight')!;
+      context.log(`  raw single-event append (one fsync) p50 ${fsync.toFixed(3)} ms on this file system`);
+      // The peer is compared once, on the figure above.
+      const { peer: _peer, ...vsDurable } = echo1;
+      figures.push({
+        ...vsDurable,
+        name: 'command-embedded-p50-1-in-flight-vs-durable',
+        floor: echo1.floor! + 3 * fsync,
+        floorIs: 'echo + 3 raw appends',
+      });
+      const server = processStats(system.processes()[0].pid);
+      const peerStats = processStats(peerServer.child.pid!);
+      context.log(`  server process: RSS ${server.rssMb.toFixed(0)} MB, peak ${server.peakRssMb.toFixed(0)} MB; peer process: RSS ${peerStats.rssMb.toFixed(0)} MB, peak ${peerStats.peakRssMb.toFixed(0)} MB`);
+      return figures;
+    } finally {
+      peerClient.close();
+      await stopChild(peerServer.child);
+    }
   },
 });
 

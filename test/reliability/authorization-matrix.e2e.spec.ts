@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Api, ApiResponse, addCoach, mailToken, newClient, signUp, uniqueEmail, PASSWORD } from '../support/http';
 import { RunningSystem, startInProcess } from '../support/in-process';
 import { recordMatrix } from '../support/reliability-report';
+import { StripeStandIn } from '../support/stripe-stand-in';
 
 /**
  * Every route of the OpenAPI document x every kind of caller, with the answer each must get.
@@ -176,10 +177,18 @@ const RULES: Record<string, Rule> = {
     body: (t) => ({ id: 'evt_forged', type: 'checkout.session.completed', data: { object: { metadata: { purchaseId: randomUUID(), accountId: t.productId } } } }),
     expect: { anonymous: 400, client: 400, coachOfOtherAccount: 400, unassignedCoach: 400, assignedCoach: 400, admin: 400 },
   },
+  // A business's own webhook URL (account A's): public too, and likewise opened only by a signature made with A's signing secret.
+  'POST /api/v1/payments/stripe/webhook/{accountId}': {
+    body: () => ({ id: 'evt_forged', type: 'charge.refunded', data: { object: { metadata: {} } } }),
+    expect: { anonymous: 400, client: 400, coachOfOtherAccount: 400, unassignedCoach: 400, assignedCoach: 400, admin: 400 },
+  },
 };
 
 describe('authorization matrix: every route of the OpenAPI document x every kind of caller', () => {
   let system: RunningSystem;
+  // Connecting Stripe checks the key with Stripe, which cannot be reached from here: its stand-in.
+  let stripe: StripeStandIn;
+  let accountAId = '';
   let callers: Record<Role, Api>;
   let admin: Api;
   let assignedCoachId: string;
@@ -188,9 +197,11 @@ describe('authorization matrix: every route of the OpenAPI document x every kind
   const emails: Partial<Record<Role, string>> = {};
 
   beforeAll(async () => {
-    system = await startInProcess();
+    stripe = await StripeStandIn.start();
+    system = await startInProcess({ STRIPE_API_URL: stripe.url });
     const api = system.api;
     const accountA = await signUp(api);
+    accountAId = accountA.accountId;
     const accountB = await signUp(api);
     admin = accountA.admin;
     ownerEmail = accountA.email;
@@ -219,6 +230,7 @@ describe('authorization matrix: every route of the OpenAPI document x every kind
 
   afterAll(async () => {
     await system?.stop();
+    await stripe?.close();
     if (report.length) process.stdout.write(`${report.join('\n')}\n`);
   });
 
@@ -258,6 +270,7 @@ describe('authorization matrix: every route of the OpenAPI document x every kind
         }
         const url = path
           .replace('{programId}', targets.programId ?? '')
+          .replace('{accountId}', accountAId)
           .replace('{id}', path.includes('products') ? targets.productId : (targets.staffId ?? targets.sessionId ?? targets.clientId));
         let body = rule.body?.(targets);
         if (path.endsWith('/coach')) body = { coachId: assignedCoachId };

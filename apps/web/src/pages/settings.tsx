@@ -114,8 +114,9 @@ interface PaymentsSettings {
 
 /**
  * How the business takes payments: its own Stripe account, connected with a secret key and the
- * signing secret of the webhook endpoint it creates in Stripe for the URL shown here. The keys are
- * sent once and never shown again (password fields, cleared after saving).
+ * signing secret of the webhook endpoint it creates in Stripe for the URL shown here (the
+ * business's own). The keys are sent once and never shown again (password fields, cleared after
+ * saving); Stripe checks the key before it is stored, and its refusal shows as the form's problem.
  */
 function PaymentsCard({ onNotice }: { onNotice: (text: string) => void }) {
   const settings = useLoad(() => api<PaymentsSettings>('/api/v1/account/payments'), []);
@@ -132,7 +133,7 @@ function PaymentsCard({ onNotice }: { onNotice: (text: string) => void }) {
   const disconnect = useSubmit(async () => {
     await api('/api/v1/account/payments/stripe', { method: 'DELETE' });
     setConfirming(false);
-    onNotice('Stripe is disconnected; its keys are forgotten.');
+    onNotice('Stripe is disconnected; its keys are destroyed and can never be read again.');
     await settings.reload();
   });
   const data = settings.data;
@@ -164,7 +165,8 @@ function PaymentsCard({ onNotice }: { onNotice: (text: string) => void }) {
             </p>
           )}
           <p>
-            In Stripe (Developers › Webhooks), add an endpoint at <code data-testid="webhook-url">{data.webhookUrl}</code> that sends these events:
+            In Stripe (Developers › Webhooks), add an endpoint at this business&rsquo;s own URL <code data-testid="webhook-url">{data.webhookUrl}</code> that sends these
+            events (other events of your Stripe account sent there are acknowledged and ignored):
           </p>
           <ul className="webhook-events">
             {data.webhookEvents.map((event) => (
@@ -174,7 +176,11 @@ function PaymentsCard({ onNotice }: { onNotice: (text: string) => void }) {
             ))}
           </ul>
           <form onSubmit={connect.submit} noValidate aria-label={data.connected ? 'Replace the Stripe keys' : 'Connect Stripe'}>
-            <Field label="Secret key" hint="From Stripe's Developers › API keys: sk_test_… to try things out, sk_live_… to sell." error={fieldError(connect.error, 'secretKey')}>
+            <Field
+              label="Secret key"
+              hint="From Stripe's Developers › API keys: sk_test_… to try things out, sk_live_… to sell. Stripe is asked to confirm it before it is saved."
+              error={fieldError(connect.error, 'secretKey')}
+            >
               {(p) => <input {...p} type="password" autoComplete="off" spellCheck={false} value={secretKey} onChange={(e) => setSecretKey(e.target.value)} />}
             </Field>
             <Field label="Webhook signing secret" hint="The endpoint's signing secret (whsec_…), shown in Stripe once the endpoint above is added." error={fieldError(connect.error, 'webhookSecret')}>
@@ -197,7 +203,7 @@ function PaymentsCard({ onNotice }: { onNotice: (text: string) => void }) {
               <form onSubmit={disconnect.submit} className="dialog-body">
                 <p>
                   {data.canSell ? 'Checkouts will complete without a payment until you connect Stripe again.' : 'Buyers will not be able to pay until you connect Stripe again.'}{' '}
-                  Purchases already paid stay as they are.
+                  The keys are destroyed; to connect again, paste them again. Purchases already paid stay as they are.
                 </p>
                 <ErrorNote error={disconnect.error} />
                 <div className="dialog-actions">

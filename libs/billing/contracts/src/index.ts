@@ -123,6 +123,8 @@ export interface PurchaseView {
   amount: Money;
   /** What went back to the buyer so far (zero in the purchase's currency when nothing). */
   refundedTotal: Money;
+  /** When money last went back; absent when none did. */
+  refundedAt?: string;
   /** Only while `pending_payment`: where the buyer pays. */
   paymentUrl?: string;
 }

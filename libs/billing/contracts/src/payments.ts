@@ -27,7 +27,12 @@ export interface PaymentsSettings {
   keyHint?: string;
   /** Whether a buyer can pay now: connected, or checkouts complete at once outside production. */
   canSell: boolean;
-  /** Where Stripe sends this business's events (the endpoint to create in Stripe's dashboard). */
+  /**
+   * Where Stripe sends this business's events: the endpoint to create in Stripe's dashboard. It is
+   * the business's own (`/api/v1/payments/stripe/webhook/<accountId>`), so that every event of its
+   * Stripe account is verified with its signing secret and one Clientele did not start is answered
+   * 2xx and ignored, rather than refused (which Stripe retries for days, then disables the endpoint).
+   */
   webhookUrl: string;
 }
 
@@ -46,6 +51,17 @@ export const PaymentsErrors = defineErrors({
     code: 'payments_not_configured',
     kind: 'conflict',
     sentence: 'Stripe refused this business’s secret key, so it cannot take payments right now: its administrator connects Stripe again in Settings with a valid key.',
+  },
+  /**
+   * Stripe refused the key given to connect it (PUT /api/v1/account/payments/stripe): revoked,
+   * mistyped, of another account, or a restricted key without the permissions checkout needs.
+   * Nothing is stored.
+   */
+  stripeKeyRefused: {
+    code: 'stripe_key_rejected',
+    kind: 'invalid',
+    // `what to do`: a sentence of its own, for the person who pasted the key.
+    sentence: (whatToDo: string) => `Stripe did not accept this secret key, so nothing was stored. ${whatToDo}`,
   },
   /** Stripe refused the request itself (an amount below its minimum, a refund of more than was paid...). */
   paymentRefused: {

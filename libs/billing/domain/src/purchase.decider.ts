@@ -94,6 +94,8 @@ export type PurchaseState =
       paymentUrl: string | null;
       paymentIntentId: string | null;
       refundedTotal: Money;
+      /** When money last went back (absent: none did). */
+      refundedAt?: string;
       /** How many refunds were asked from Clientele (the provider's idempotency key counts them). */
       refundRequests: number;
     };
@@ -258,7 +260,7 @@ export const purchaseDecider: Decider<PurchaseCommand, PurchaseState, PurchaseEv
         return state.status === 'pending_payment' ? { ...state, status: 'not_completed' } : state;
       case 'PurchaseRefunded':
         if (state.status === 'none' || event.data.refundedTotal.amount <= state.refundedTotal.amount) return state;
-        return { ...state, refundedTotal: { ...event.data.refundedTotal } };
+        return { ...state, refundedTotal: { ...event.data.refundedTotal }, refundedAt: event.data.refundedAt };
       case 'RefundRequested':
         return state.status === 'none' ? state : { ...state, refundRequests: state.refundRequests + 1 };
       default:

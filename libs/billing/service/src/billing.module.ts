@@ -4,13 +4,15 @@ import { BillingContext } from './billing.context';
 import { BILLING_CONTEXT, BILLING_DEPS, BillingDeps } from './billing.deps';
 import { ArchiveProductMessageController } from './commands/archive-product/archive-product.message-controller';
 import { CheckoutMessageController } from './commands/checkout/checkout.message-controller';
+import { ConnectStripeMessageController } from './commands/connect-stripe/connect-stripe.message-controller';
 import { CreateProductMessageController } from './commands/create-product/create-product.message-controller';
+import { DisconnectStripeMessageController } from './commands/disconnect-stripe/disconnect-stripe.message-controller';
 import { RecordProviderEventMessageController } from './commands/record-provider-event/record-provider-event.message-controller';
 import { RefundPurchaseMessageController } from './commands/refund-purchase/refund-purchase.message-controller';
 import { UpdateProductMessageController } from './commands/update-product/update-product.message-controller';
 import { billingIntegrationEvents } from './outbox';
 import { PaymentProvider, PaymentProviders } from './payments/payment-provider';
-import { PaymentsModule } from './payments/payments.module';
+import { STRIPE_PAYMENTS } from './payments/payments.tokens';
 import { StripePaymentProviders } from './payments/stripe-payment-providers';
 import { GetBuyerMessageController } from './queries/get-buyer/get-buyer.message-controller';
 import { GetProductMessageController } from './queries/get-product/get-product.message-controller';
@@ -18,6 +20,7 @@ import { GetPublicProductMessageController } from './queries/get-public-product/
 import { GetPurchaseMessageController } from './queries/get-purchase/get-purchase.message-controller';
 import { BillingHealthMessageController } from './queries/health/health.message-controller';
 import { ListProductsMessageController } from './queries/list-products/list-products.message-controller';
+import { PaymentsSettingsMessageController } from './queries/payments-settings/payments-settings.message-controller';
 import { PRODUCTS, ProductsProjection } from './read-models/products.projection';
 
 /** One provider for every account (a test's, or CompletedImmediately), as the providers of accounts. */
@@ -52,7 +55,6 @@ export class BillingModule {
     });
     return {
       module: BillingModule,
-      imports: [PaymentsModule.register(stripe)],
       controllers: [
         CreateProductMessageController,
         UpdateProductMessageController,
@@ -60,16 +62,21 @@ export class BillingModule {
         CheckoutMessageController,
         RecordProviderEventMessageController,
         RefundPurchaseMessageController,
+        ConnectStripeMessageController,
+        DisconnectStripeMessageController,
         ListProductsMessageController,
         GetProductMessageController,
         GetPublicProductMessageController,
         GetBuyerMessageController,
         GetPurchaseMessageController,
+        PaymentsSettingsMessageController,
         BillingHealthMessageController,
       ],
       providers: [
         { provide: BILLING_DEPS, useValue: deps },
         { provide: BILLING_CONTEXT, useValue: context },
+        // The accounts' Stripe connections (connect, disconnect, settings, and the webhook's secrets).
+        { provide: STRIPE_PAYMENTS, useValue: stripe },
         { provide: ServiceLifecycle, useValue: lifecycle },
       ],
     };

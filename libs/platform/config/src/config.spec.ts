@@ -96,6 +96,14 @@ describe('loadConfig', () => {
     expect(problemsOf({ CLIENTELE_DEV_MAILBOX: 'yes' })).toEqual(['CLIENTELE_DEV_MAILBOX must be one of true, false; it is "yes".']);
   });
 
+  it('takes a crash point for tests (CLIENTELE_CRASH_ONCE) only well formed, and never in production', () => {
+    expect(() => loadConfig({ CLIENTELE_CRASH_ONCE: 'billing.provider-event-recorded:/tmp/crashed' }, '/srv')).not.toThrow();
+    expect(problemsOf({ CLIENTELE_CRASH_ONCE: 'billing.provider-event-recorded' })).toEqual([expect.stringMatching(/^CLIENTELE_CRASH_ONCE must be <crash point name>:<marker file path>/)]);
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), CLIENTELE_CRASH_ONCE: 'billing.provider-event-recorded:/tmp/crashed' })).toContain(
+      'CLIENTELE_CRASH_ONCE makes the process kill itself on purpose, for tests; unset it in production.',
+    );
+  });
+
   it('refuses a split of services on the in-process bus', () => {
     expect(problemsOf({ CLIENTELE_SERVICES: 'clients' })).toEqual([expect.stringContaining('set CLIENTELE_BUS=nats')]);
     expect(problemsOf({ CLIENTELE_SERVICES: 'clients,payroll', CLIENTELE_BUS: 'nats' })).toEqual([

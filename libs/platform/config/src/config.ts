@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parsePostgresUrl } from 'pg-connection-string';
+import { parseCrashOnce } from './crash-points';
 
 /**
  * The one validated configuration of a Clientele process, read from the environment only. A
@@ -123,6 +124,8 @@ export const SETTINGS: Record<string, string> = {
   LOG_LEVEL: 'debug | info | warn | error (default info).',
   STRIPE_API_URL:
     "Another address for Stripe's API, http(s)://host:port: a local stand-in in tests, or an egress proxy. Unset: Stripe's own (api.stripe.com). Each business connects its own Stripe keys in Settings; none is configured here.",
+  CLIENTELE_CRASH_ONCE:
+    'Tests only: <crash point>:<marker file>, e.g. billing.provider-event-recorded:/tmp/crashed. The first time the process reaches that crash point while the marker file does not exist, it creates the file and kills itself (SIGKILL), to test a crash at that exact moment (libs/platform/config/src/crash-points.ts). Refused with NODE_ENV=production.',
   CLIENTELE_IMMEDIATE_PAYMENTS:
     'true | false: whether a checkout of a business that has not connected Stripe completes at once, without any payment (default true, except with NODE_ENV=production: false, and true is refused there). Set false to try the production behaviour: such a business cannot sell (payments_not_configured).',
 };
@@ -189,6 +192,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
   }
 
   const nodeEnv = oneOf('NODE_ENV', NODE_ENVS, 'development');
+  const crashOnce = read('CLIENTELE_CRASH_ONCE');
+  if (crashOnce !== undefined && nodeEnv === 'production') {
+    problems.push('CLIENTELE_CRASH_ONCE makes the process kill itself on purpose, for tests; unset it in production.');
+  } else if (crashOnce !== undefined) {
+    try {
+      parseCrashOnce(crashOnce);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
   const profile = oneOf('CLIENTELE_PROFILE', PROFILES, 'embedded');
   const distributed = profile === 'distributed';
   const eventStore = oneOf('CLIENTELE_EVENT_STORE', EVENT_STORES, distributed ? 'eventstoredb' : 'sqlite');

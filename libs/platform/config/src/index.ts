@@ -1,2 +1,3 @@
 export * from './config';
 export * from './private-files';
+export * from './crash-points';

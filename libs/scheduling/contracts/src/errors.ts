@@ -42,5 +42,11 @@ export const SchedulingErrors = defineErrors({
     kind: 'conflict',
     sentence: (what: Payable, refunded: boolean) => (refunded ? 'This payment was already refunded.' : `This ${what} has no payment to refund.`),
   },
+  /** A session pack's bundle: its money goes back through the purchase (the payment provider), not by a note of the coach's. */
+  boughtAtCheckout: {
+    code: 'payment_not_refundable',
+    kind: 'conflict',
+    sentence: 'This bundle was bought at checkout; refund its purchase, so that the money goes back the way it was paid.',
+  },
   nothingToPay: { code: 'nothing_to_pay', kind: 'conflict', sentence: (what: Payable) => `This ${what} has no price; give the amount that was paid.` },
 });

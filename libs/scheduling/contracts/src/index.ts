@@ -71,15 +71,22 @@ export interface SessionView {
 }
 
 export interface PaymentSummary {
+  /** `refunded` once everything paid went back; a payment refunded in part stays `paid`, with `refunded` set. */
   status: PaymentStatus;
   amount: Money;
   paidAt: string | null;
+  /** When money last went back (in full or in part); null when none did. */
   refundedAt: string | null;
+  /** What went back so far, when any did (a purchase may be refunded in part at the payment provider). */
+  refunded?: Money | null;
 }
 
-/** One row of a client's payment list: a session's payment, or a bundle's (paid as a whole). */
+/**
+ * One row of a client's payment list: a session's payment, a bundle's (paid as a whole), or a
+ * product bought at checkout that is not a session pack (`purchase`; a pack is its bundle's row).
+ */
 export interface PaymentView extends PaymentSummary {
-  kind: 'session' | 'bundle';
+  kind: 'session' | 'bundle' | 'purchase';
   /** Set for a session's payment (null for a bundle's). */
   sessionId: string | null;
   sessionStart: string | null;
@@ -87,6 +94,10 @@ export interface PaymentView extends PaymentSummary {
   /** Set for a bundle's payment (null for a session's). */
   bundleId: string | null;
   bundleName: string | null;
+  /** The checkout that paid it: set for a product's payment and for a session pack's bundle (refunded through that purchase). */
+  purchaseId?: string | null;
+  /** Set for a product's payment: the product's name as sold. */
+  productName?: string | null;
 }
 
 export type ProgramStatus = 'active' | 'completed';
@@ -102,6 +113,8 @@ export interface ProgramView {
   productId: string | null;
   /** `product`: bought at checkout as a session pack (paid then); `coach`: made up with "New bundle". */
   source: 'coach' | 'product';
+  /** A session pack's checkout (`source: product`): its refund goes through that purchase. */
+  purchaseId?: string | null;
   /** null when there is nothing to pay (no price). */
   payment: PaymentSummary | null;
   expiresAt: string | null;
@@ -109,6 +122,15 @@ export interface ProgramView {
   /** Why a completed program ended. */
   completedReason: 'used_up' | 'expired' | null;
   createdAt: string;
+}
+
+/**
+ * POST …/programs/:programId/refund's answer: the bundle, and for a session pack what became of the
+ * refund of its purchase: `refunded` at once (paid without a provider), or `requested` of the
+ * payment provider (the bundle shows it refunded once the provider confirms it).
+ */
+export interface ProgramRefundView extends ProgramView {
+  refund?: { status: 'requested' | 'refunded'; amount: Money };
 }
 
 export interface ClientSessionSummary {
@@ -129,7 +151,7 @@ export interface ClientPaymentSummary {
   revenue: Money;
   /** What is owed: sessions with a price, not cancelled, not paid and not taken from a bundle; bundles with a price not paid yet. */
   outstanding: Money;
-  lastPayment: { kind: 'session' | 'bundle'; sessionId: string | null; bundleId: string | null; amount: Money; paidAt: string } | null;
+  lastPayment: { kind: 'session' | 'bundle' | 'purchase'; sessionId: string | null; bundleId: string | null; purchaseId?: string | null; amount: Money; paidAt: string } | null;
   /** The last 12 calendar months (UTC), oldest first, the current month last: paid minus refunded per month of payment. */
   monthly: Array<{ month: string; revenue: Money }>;
   /** The sums above are in the currency of the client's latest session or bundle; what was billed in any other currency, summed apart. */

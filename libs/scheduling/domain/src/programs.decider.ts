@@ -10,6 +10,11 @@ import { SchedulingErrors } from '@clientele/scheduling/contracts';
  *
  * A bundle is paid as a whole: one bought as a product (a session pack) was paid at checkout; one
  * the coach made up is pending until its payment is recorded, and a payment can be refunded once.
+ *
+ * The stream also keeps what the client bought at checkout that is not a bundle (a product
+ * payment), so that Finances shows every payment of the client's. Money that went back on a
+ * purchase (a bundle's or a product's) is `PurchaseRefundRecorded`: billing's cumulative total,
+ * recorded when it grows, so the refund events may come in any order and any number of times.
  */
 export type ProgramsEvent =
   | {
@@ -33,6 +38,25 @@ export type ProgramsEvent =
   | { type: 'BundlePaymentRefunded'; data: { bundleId: string; clientId: string; accountId: string; amount: Money; paidAt: string; refundedAt: string } }
   /** The client was deleted: the personal data scheduling kept in clear (read models) is erased. */
   | { type: 'ClientErased'; data: { clientId: string; accountId: string; erasedAt: string } }
+  | {
+      type: 'ProductPaymentRecorded';
+      data: { purchaseId: string; clientId: string; accountId: string; productId: string; productName: string; amount: Money; paidAt: string };
+    }
+  | {
+      type: 'PurchaseRefundRecorded';
+      data: {
+        purchaseId: string;
+        clientId: string;
+        accountId: string;
+        /** The bundle the purchase gave (a session pack); null for a product payment. */
+        bundleId: string | null;
+        /** What went back this time. */
+        amount: Money;
+        /** Every refund of the purchase so far, this one included. */
+        refundedTotal: Money;
+        refundedAt: string;
+      };
+    }
   | { type: 'BundleSessionConsumed'; data: { bundleId: string; clientId: string; accountId: string; sessionId: string; remaining: number; consumedAt: string } }
   | { type: 'BundleUsedUp'; data: { bundleId: string; clientId: string; accountId: string; usedUpAt: string } };
 
@@ -55,7 +79,21 @@ export type ProgramsCommand =
   | { type: 'ConsumeSession'; clientId: string; accountId: string; sessionId: string; sessionStart: string; metadata: { now: string } }
   | { type: 'RecordBundlePayment'; bundleId: string; amount?: Money; metadata: { now: string } }
   | { type: 'RefundBundlePayment'; bundleId: string; metadata: { now: string } }
-  | { type: 'EraseClient'; clientId: string; accountId: string; metadata: { now: string } };
+  | { type: 'EraseClient'; clientId: string; accountId: string; metadata: { now: string } }
+  /** A purchase of a product that is not a session pack, recorded on the client's profile (a pack is CreateBundle with `purchase`). */
+  | {
+      type: 'RecordProductPayment';
+      purchaseId: string;
+      clientId: string;
+      accountId: string;
+      productId: string;
+      productName: string;
+      amount: Money;
+      paidAt: string;
+      metadata: { now: string };
+    }
+  /** Billing says this much went back on the purchase in all (cumulative). */
+  | { type: 'RecordPurchaseRefund'; purchaseId: string; clientId: string; accountId: string; refundedTotal: Money; refundedAt: string; metadata: { now: string } };
 
 type ProgramsCommandOf<Type extends ProgramsCommand['type']> = Extract<ProgramsCommand, { type: Type }>;
 
@@ -69,6 +107,17 @@ export interface BundleState {
   expiresAt: string | null;
   createdAt: string;
   payment: { status: 'paid' | 'refunded'; amount: Money; paidAt: string } | null;
+  /** The checkout that sold it (a session pack): its money goes back through that purchase. */
+  purchaseId?: string | null;
+}
+
+/** A purchase the client made at checkout, as this stream knows it. */
+export interface PurchasePayment {
+  /** The bundle it gave (a session pack), or null (a product payment). */
+  bundleId: string | null;
+  amount: Money;
+  /** What went back so far, in the purchase's currency. */
+  refunded: number;
 }
 
 export interface ProgramsState {
@@ -76,6 +125,8 @@ export interface ProgramsState {
   /** sessionId -> the bundle it was taken from */
   consumed: Record<string, string>;
   erased?: boolean;
+  /** purchaseId -> what was paid and refunded (absent in states from before purchases were kept). */
+  purchases?: Record<string, PurchasePayment>;
 }
 
 export const MAX_BUNDLE_SESSIONS = 500;
@@ -131,8 +182,41 @@ export const refundBundlePayment = (command: ProgramsCommandOf<'RefundBundlePaym
   if (!bundle.payment || bundle.payment.status !== 'paid') {
     throw SchedulingErrors.paymentNotRefundable('bundle', bundle.payment !== null);
   }
+  if (bundle.purchaseId) throw SchedulingErrors.boughtAtCheckout();
   const { bundleId, clientId, accountId } = bundle;
   return [{ type: 'BundlePaymentRefunded', data: { bundleId, clientId, accountId, amount: bundle.payment.amount, paidAt: bundle.payment.paidAt, refundedAt: command.metadata.now } }];
+};
+
+export const recordProductPayment = (command: ProgramsCommandOf<'RecordProductPayment'>, state: ProgramsState): ProgramsEvent[] => {
+  // Once per purchase, whatever redelivers it; a free product has nothing to show in Finances.
+  if (state.purchases?.[command.purchaseId] || command.amount.amount <= 0) return [];
+  const { purchaseId, clientId, accountId, productId, productName, amount, paidAt } = command;
+  return [{ type: 'ProductPaymentRecorded', data: { purchaseId, clientId, accountId, productId, productName, amount, paidAt } }];
+};
+
+export const recordPurchaseRefund = (command: ProgramsCommandOf<'RecordPurchaseRefund'>, state: ProgramsState): ProgramsEvent[] => {
+  const purchase = state.purchases?.[command.purchaseId];
+  // Not a purchase of this client's (yet): the purchase, once recorded, asks billing what went back.
+  if (!purchase) return [];
+  // Old news (a redelivery, or a later total seen first), or another currency than the one paid.
+  if (command.refundedTotal.currency !== purchase.amount.currency || command.refundedTotal.amount <= purchase.refunded) return [];
+  const { clientId, accountId } = command;
+  const refundedTotal = { amount: Math.min(command.refundedTotal.amount, purchase.amount.amount), currency: purchase.amount.currency };
+  if (refundedTotal.amount <= purchase.refunded) return [];
+  return [
+    {
+      type: 'PurchaseRefundRecorded',
+      data: {
+        purchaseId: command.purchaseId,
+        clientId,
+        accountId,
+        bundleId: purchase.bundleId,
+        amount: { amount: refundedTotal.amount - purchase.refunded, currency: refundedTotal.currency },
+        refundedTotal,
+        refundedAt: command.refundedAt,
+      },
+    },
+  ];
 };
 
 export const consumeSession = (command: ProgramsCommandOf<'ConsumeSession'>, state: ProgramsState): ProgramsEvent[] => {
@@ -161,6 +245,10 @@ export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEv
         return refundBundlePayment(command, state);
       case 'ConsumeSession':
         return consumeSession(command, state);
+      case 'RecordProductPayment':
+        return recordProductPayment(command, state);
+      case 'RecordPurchaseRefund':
+        return recordPurchaseRefund(command, state);
       default: {
         const unknown: never = command;
         throw new Error(`Unknown programs command: ${JSON.stringify(unknown)}`);
@@ -171,7 +259,25 @@ export const programsDecider: Decider<ProgramsCommand, ProgramsState, ProgramsEv
     switch (event.type) {
       case 'BundleCreated': {
         const { bundleId, clientId, accountId, sessions, price, expiresAt, createdAt } = event.data;
-        return { ...state, bundles: [...state.bundles, { bundleId, clientId, accountId, sessions, used: 0, price, expiresAt, createdAt, payment: null }] };
+        const purchaseId = event.data.purchaseId ?? null;
+        const bundles = [...state.bundles, { bundleId, clientId, accountId, sessions, used: 0, price, expiresAt, createdAt, payment: null, purchaseId }];
+        if (!purchaseId) return { ...state, bundles };
+        return { ...state, bundles, purchases: { ...state.purchases, [purchaseId]: { bundleId, amount: price, refunded: 0 } } };
+      }
+      case 'ProductPaymentRecorded': {
+        const { purchaseId, amount } = event.data;
+        return { ...state, purchases: { ...state.purchases, [purchaseId]: { bundleId: null, amount, refunded: 0 } } };
+      }
+      case 'PurchaseRefundRecorded': {
+        const { purchaseId, bundleId, refundedTotal } = event.data;
+        const purchase = state.purchases?.[purchaseId];
+        if (!purchase) return state;
+        const whole = refundedTotal.amount >= purchase.amount.amount;
+        return {
+          ...state,
+          purchases: { ...state.purchases, [purchaseId]: { ...purchase, refunded: refundedTotal.amount } },
+          bundles: whole && bundleId ? state.bundles.map((b) => (b.bundleId === bundleId && b.payment ? { ...b, payment: { ...b.payment, status: 'refunded' } } : b)) : state.bundles,
+        };
       }
       case 'ClientErased':
         return { ...state, erased: true };

@@ -244,3 +244,53 @@ describe('programs: bundles of sessions', () => {
     spec.given([erased]).when({ type: 'EraseClient', clientId: 'c1', accountId: 'a1', metadata: { now } }).thenNothingHappens();
   });
 });
+
+describe("programs: what the client bought at checkout, and what went back", () => {
+  const spec = deciderSpec(programsDecider);
+  const client = { clientId: 'c1', accountId: 'a1' };
+  const productPaid: ProgramsEvent = {
+    type: 'ProductPaymentRecorded',
+    data: { purchaseId: 'p1', ...client, productId: 'prod1', productName: 'Meal plan', amount: eur(3000), paidAt: now },
+  };
+  const recordProduct = (amount = 3000) =>
+    ({ type: 'RecordProductPayment', purchaseId: 'p1', ...client, productId: 'prod1', productName: 'Meal plan', amount: eur(amount), paidAt: now, metadata: { now } }) as const;
+  const refund = (purchaseId: string, total: number, currency = 'EUR') =>
+    ({ type: 'RecordPurchaseRefund', purchaseId, ...client, refundedTotal: { amount: total, currency }, refundedAt: now, metadata: { now } }) as const;
+  const refunded = (purchaseId: string, bundleId: string | null, amount: number, total: number): ProgramsEvent => ({
+    type: 'PurchaseRefundRecorded',
+    data: { purchaseId, ...client, bundleId, amount: eur(amount), refundedTotal: eur(total), refundedAt: now },
+  });
+  const pack: ProgramsEvent = {
+    type: 'BundleCreated',
+    data: { bundleId: 'b1', ...client, name: 'Pack', sessions: 5, price: eur(20000), productId: 'prod2', purchaseId: 'p2', expiresAt: null, createdBy: 'billing', createdAt: now },
+  };
+  const packPaid: ProgramsEvent = { type: 'BundlePaymentRecorded', data: { bundleId: 'b1', ...client, amount: eur(20000), paidAt: now } };
+
+  it("records a product's payment once, and nothing for a free product", () => {
+    spec.given([]).when(recordProduct()).then([productPaid]);
+    spec.given([productPaid]).when(recordProduct()).thenNothingHappens();
+    spec.given([]).when(recordProduct(0)).thenNothingHappens();
+  });
+
+  it('records what went back when the total grows, in any order and however often it is told', () => {
+    spec.given([productPaid]).when(refund('p1', 1000)).then([refunded('p1', null, 1000, 1000)]);
+    spec.given([productPaid, refunded('p1', null, 1000, 1000)]).when(refund('p1', 3000)).then([refunded('p1', null, 2000, 3000)]);
+    // Redelivered, or an older total after a newer one: nothing.
+    spec.given([productPaid, refunded('p1', null, 1000, 1000)]).when(refund('p1', 1000)).thenNothingHappens();
+    spec.given([productPaid, refunded('p1', null, 3000, 3000)]).when(refund('p1', 1000)).thenNothingHappens();
+    // Never more than was paid, and never in another currency.
+    spec.given([productPaid]).when(refund('p1', 5000)).then([refunded('p1', null, 3000, 3000)]);
+    spec.given([productPaid]).when(refund('p1', 1000, 'USD')).thenNothingHappens();
+  });
+
+  it("keeps nothing of a refund before the purchase is the client's (the purchase asks billing when it comes)", () => {
+    spec.given([]).when(refund('p1', 1000)).thenNothingHappens();
+  });
+
+  it("a session pack's purchase refunded in full refunds its bundle; a coach cannot mark it refunded by hand", () => {
+    spec.given([pack, packPaid]).when(refund('p2', 20000)).then([refunded('p2', 'b1', 20000, 20000)]);
+    spec.given([pack, packPaid]).when({ type: 'RefundBundlePayment', bundleId: 'b1', metadata: { now } }).thenThrows('payment_not_refundable', /bought at checkout/);
+    // Refunded in full: the bundle's payment reads refunded (a second refund of it is refused).
+    spec.given([pack, packPaid, refunded('p2', 'b1', 20000, 20000)]).when({ type: 'RecordBundlePayment', bundleId: 'b1', metadata: { now } }).thenThrows('payment_already_recorded');
+  });
+});

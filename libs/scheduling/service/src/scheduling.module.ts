@@ -19,7 +19,8 @@ import { CoachSessionsMessageController } from './queries/coach-sessions/coach-s
 import { GetSessionMessageController } from './queries/get-session/get-session.message-controller';
 import { SchedulingHealthMessageController } from './queries/health/health.message-controller';
 import { bundlesAndSessionsWhenClientChanges } from './reactions/bundles-and-sessions-when-client-changes/bundles-and-sessions-when-client-changes';
-import { PROGRAMS, SESSIONS } from './read-models/documents';
+import { refundsWhenPurchaseRefunded } from './reactions/refunds-when-purchase-refunded/refunds-when-purchase-refunded';
+import { PROGRAMS, PURCHASES, SESSIONS } from './read-models/documents';
 import { Scheduling, SchedulingDeps } from './scheduling';
 import { SCHEDULING } from './scheduling.deps';
 
@@ -27,8 +28,9 @@ const SCHEDULING_LIFECYCLE = Symbol('SchedulingLifecycle');
 
 /**
  * Sessions, programs (bundles) and payments per session. Answers `scheduling.*`, publishes
- * `scheduling.session.*`, and consumes the roster's purchases (session packs become bundles) and
- * deletions (the client's coming sessions are cancelled).
+ * `scheduling.session.*`, and consumes the roster's purchases (session packs become bundles, other
+ * products payments) and deletions (the client's coming sessions are cancelled), and billing's
+ * refunds (Finances shows them).
  */
 @Module({})
 export class SchedulingModule {
@@ -47,9 +49,10 @@ export class SchedulingModule {
           ],
         },
         { collection: PROGRAMS, indexes: [{ fields: [['clientId', 1], ['createdAt', 1]] }] },
+        { collection: PURCHASES, indexes: [{ fields: [['clientId', 1]] }] },
       ],
       runners: scheduling.runners,
-      reactions: [bundlesAndSessionsWhenClientChanges(scheduling)],
+      reactions: [bundlesAndSessionsWhenClientChanges(scheduling), refundsWhenPurchaseRefunded(scheduling)],
     });
     return {
       module: SchedulingModule,

@@ -1,3 +1,4 @@
+import { BillingSubjects, type PurchaseView } from '@clientele/billing/contracts';
 import { ClientContactView, ClientsSubjects } from '@clientele/clients/contracts';
 import {
   CommandResult,
@@ -15,7 +16,7 @@ import {
 } from '@clientele/platform/application';
 import { requireStaff, type EventBus, type IntegrationEvent, type RequestActor, type RequestClient, type RequestEnvelope } from '@clientele/platform/bus';
 import type { Leases } from '@clientele/platform/coordination';
-import { AppError, ErrorCodes } from '@clientele/platform/core';
+import { AppError, ErrorCodes, type Money } from '@clientele/platform/core';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventMetadata, EventStore, GlobalPosition, RecordedEvent } from '@clientele/platform/event-store';
 import type { JsonLogger } from '@clientele/platform/logging';
@@ -128,6 +129,29 @@ export class Scheduling {
     if (!bundleId) return consumed.position;
     const covered = await this.calendar(coachId, { type: 'CoverSession', sessionId: data.sessionId, bundleId, metadata: { now } }, `cover:${data.sessionId}`, metadata);
     return covered.position ?? consumed.position;
+  }
+
+  /**
+   * Records what went back on a purchase of the client's (billing's cumulative total), once: the
+   * command id names the total, and the decider records only a total above the one it knows.
+   */
+  recordPurchaseRefund(
+    purchase: { purchaseId: string; clientId: string; accountId: string },
+    refunded: { refundedTotal: Money; refundedAt: string },
+    metadata: EventMetadata,
+  ): Promise<CommandResult<ProgramsState, ProgramsEvent>> {
+    const { purchaseId, clientId, accountId } = purchase;
+    return this.programs(
+      clientId,
+      { type: 'RecordPurchaseRefund', purchaseId, clientId, accountId, refundedTotal: refunded.refundedTotal, refundedAt: refunded.refundedAt, metadata: { now: new Date().toISOString() } },
+      `purchase-refund:${purchaseId}:${refunded.refundedTotal.amount}`,
+      metadata,
+    );
+  }
+
+  /** A purchase as billing holds it now (its events, not a read model): what went back so far. */
+  purchase(purchaseId: string, correlationId?: string): Promise<PurchaseView> {
+    return this.deps.requests.request<PurchaseView>(BillingSubjects.getPurchase, { correlationId, data: { purchaseId } });
   }
 
   /** The client as the roster knows it now (a deleted client is not found). */

@@ -9,15 +9,37 @@ import { Kpi, MoreThanShown, PAYMENT_STATUS_LABELS, SESSION_STATUS_LABELS } from
 
 type PaymentFilter = '' | PaymentStatus;
 
-/** The payment's own routes: a session's, or a bundle's. */
+/** The payment's own routes: a session's, a bundle's, or a product purchase's (refunded through billing, the way it was paid). */
 function paymentPath(client: ClientProfile, payment: PaymentView, action: 'payment' | 'refund'): string | null {
+  if (payment.kind === 'purchase') return action === 'refund' && payment.purchaseId ? `/api/v1/clients/${client.id}/purchases/${payment.purchaseId}/refund` : null;
   const bundle = payment.kind === 'bundle' || (!payment.sessionId && payment.bundleId);
   if (bundle) return payment.bundleId ? `/api/v1/clients/${client.id}/programs/${payment.bundleId}/${action}` : null;
   return payment.sessionId ? `/api/v1/sessions/${payment.sessionId}/${action}` : null;
 }
 
 function paymentKey(payment: PaymentView): string {
+  if (payment.kind === 'purchase') return `purchase:${payment.purchaseId ?? ''}`;
   return payment.sessionId ? `session:${payment.sessionId}` : `bundle:${payment.bundleId ?? ''}`;
+}
+
+/** What a refund answered: made at once, or asked of the payment provider (shown once it confirms). */
+type RefundAnswer = { status?: 'requested' | 'refunded'; refund?: { status: 'requested' | 'refunded' } };
+
+/** What a refund gives back: what is left of the payment (all of it unless part went back already). */
+function leftToRefund(payment: PaymentView): Money {
+  return { amount: payment.amount.amount - (payment.refunded?.amount ?? 0), currency: payment.amount.currency };
+}
+
+function refundSentence(payment: PaymentView, answer: RefundAnswer | null): string {
+  const status = answer?.refund?.status ?? answer?.status;
+  if (status === 'requested') return `Refund of ${formatMoney(leftToRefund(payment))} asked of Stripe; it shows here once Stripe confirms it.`;
+  return `${formatMoney(leftToRefund(payment))} refunded.`;
+}
+
+/** What went back of a payment refunded in part ("€10.00 of €30.00 refunded"). */
+function partlyRefunded(payment: PaymentView): string | null {
+  if (payment.status !== 'paid' || !payment.refunded || payment.refunded.amount <= 0) return null;
+  return `${formatMoney(payment.refunded)} of ${formatMoney(payment.amount)} refunded`;
 }
 
 /**
@@ -65,8 +87,8 @@ export function Finances({ client }: { client: ClientProfile }) {
     const path = paymentPath(client, payment, action);
     if (!path) return;
     return run(paymentKey(payment), async () => {
-      await api(path, { method: 'POST', body: {} });
-      return action === 'payment' ? `${formatMoney(payment.amount)} recorded as paid.` : `${formatMoney(payment.amount)} refunded.`;
+      const answer = await api<RefundAnswer | null>(path, { method: 'POST', body: {} });
+      return action === 'payment' ? `${formatMoney(payment.amount)} recorded as paid.` : refundSentence(payment, answer);
     });
   };
 
@@ -110,7 +132,7 @@ export function Finances({ client }: { client: ClientProfile }) {
       {!payments ? (
         !error && <Skeleton rows={3} />
       ) : payments.items.length === 0 ? (
-        <p className="muted">{filter ? 'No payments with this status.' : 'Nothing to pay yet: sessions and bundles with a price show here.'}</p>
+        <p className="muted">{filter ? 'No payments with this status.' : 'Nothing to pay yet: sessions, bundles and products with a price show here.'}</p>
       ) : (
         <div className="table-wrap">
           <table aria-label="Payments">
@@ -128,10 +150,13 @@ export function Finances({ client }: { client: ClientProfile }) {
               {payments.items.map((payment) => {
                 const key = paymentKey(payment);
                 const bundle = payment.kind === 'bundle' || (!payment.sessionId && Boolean(payment.bundleId));
+                const part = partlyRefunded(payment);
                 return (
                   <tr key={key} data-payment={key} data-status={payment.status}>
                     <td>
-                      {bundle ? (
+                      {payment.kind === 'purchase' ? (
+                        <>Product: {payment.productName ?? 'a product'}</>
+                      ) : bundle ? (
                         <>Bundle: {payment.bundleName ?? 'a bundle'}</>
                       ) : (
                         <>
@@ -144,7 +169,13 @@ export function Finances({ client }: { client: ClientProfile }) {
                     <td>
                       <StatusBadge tone={`pay-${payment.status}`}>{PAYMENT_STATUS_LABELS[payment.status]}</StatusBadge>
                       {payment.paidAt && <small className="muted block">paid {formatDate(payment.paidAt)}</small>}
-                      {payment.refundedAt && <small className="muted block">refunded {formatDate(payment.refundedAt)}</small>}
+                      {part ? (
+                        <small className="muted block" data-testid="partly-refunded">
+                          {part} {payment.refundedAt && formatDate(payment.refundedAt)}
+                        </small>
+                      ) : (
+                        payment.refundedAt && <small className="muted block">refunded {formatDate(payment.refundedAt)}</small>
+                      )}
                     </td>
                     <td>
                       <div className="row-actions">
@@ -169,9 +200,13 @@ export function Finances({ client }: { client: ClientProfile }) {
       )}
       {payments && <MoreThanShown page={payments} />}
       {refunding && (
-        <Dialog title={`Refund ${formatMoney(refunding.amount)}?`} onClose={() => setRefunding(null)}>
+        <Dialog title={`Refund ${formatMoney(leftToRefund(refunding))}?`} onClose={() => setRefunding(null)}>
           <div className="dialog-body">
-            <p>The whole payment is refunded and taken out of the revenue. A refunded payment cannot be paid again.</p>
+            <p>
+              {refunding.purchaseId
+                ? 'It was paid at checkout: the money goes back the way it was paid (through Stripe, when it was paid there), and Revenue shows it once it is refunded.'
+                : 'The whole payment is refunded and taken out of the revenue. A refunded payment cannot be paid again.'}
+            </p>
             <div className="dialog-actions">
               <button type="button" onClick={() => setRefunding(null)}>
                 Keep it

@@ -1,5 +1,4 @@
 export * from './payment-provider';
-export * from './payments.module';
 export * from './payments.tokens';
 export * from './stripe-connection';
 export * from './stripe-payment-providers';

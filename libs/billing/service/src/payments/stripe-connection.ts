@@ -3,12 +3,27 @@ import type { EventCodec } from '@clientele/platform/application';
 import { AppError, Decider, ErrorCodes, type FieldError } from '@clientele/platform/core';
 import type { EventData, RecordedEvent } from '@clientele/platform/event-store';
 import type { PersonalDataCipher } from '@clientele/platform/privacy';
+import { randomUUID } from 'node:crypto';
 
 /** An account's Stripe connection: `payments-<accountId>`. */
 export const paymentsStream = (accountId: string) => `payments-${accountId}`;
 
-/** The key subject its secrets are sealed under, in billing's key store. */
+/**
+ * The key subject the secrets of connections recorded before keys were per connection were sealed
+ * under, in billing's key store (a StripeConnected without `sealedUnder`).
+ */
 export const stripeSecretsSubject = (accountId: string) => `stripe-${accountId}`;
+
+/**
+ * A new key subject for one connection's secrets (`stripe-<accountId>-<random>`), so that shredding
+ * it when the connection ends (disconnected, or replaced by other keys) leaves the next connection
+ * a key of its own: a key is never destroyed under secrets still in use.
+ */
+export const newStripeSecretsSubject = (accountId: string) => `${stripeSecretsSubject(accountId)}-${randomUUID()}`;
+
+/** The key subject a recorded StripeConnected's secrets are sealed under (as stored, not decoded). */
+export const sealedUnderOf = (data: Record<string, unknown>): string =>
+  typeof data.sealedUnder === 'string' ? data.sealedUnder : stripeSecretsSubject(String(data.accountId));
 
 export interface StripeSecrets {
   secretKey: string;
@@ -40,17 +55,26 @@ export const modeOfKey = (secretKey: string): StripeMode => (/^(sk|rk)_live_/.te
 /** How the settings name a key without showing it: its prefix and last four characters, `sk_test_…1234`. */
 export const keyHintOf = (secretKey: string): string => `${/^(sk|rk)_(test|live)_/.exec(secretKey)?.[0] ?? ''}…${secretKey.slice(-4)}`;
 
-function connect(command: Extract<StripeConnectionCommand, { type: 'ConnectStripe' }>, state: StripeConnectionState): StripeConnectionEvent[] {
+/**
+ * Refuses (validation_failed, a sentence per field) keys whose form is not Stripe's: a publishable
+ * key, a webhook secret in the key's field, a truncated paste. Run before Stripe is asked about the
+ * key, so that nothing but a secret key is ever sent to it.
+ */
+export function refuseMisshapenKeys(keys: { secretKey: string; webhookSecret: string }): void {
   const problems: FieldError[] = [];
-  if (/^pk_/.test(command.secretKey)) {
+  if (/^pk_/.test(keys.secretKey)) {
     problems.push({ field: 'secretKey', message: 'This is a publishable key (pk_…); give the secret key (sk_test_… or sk_live_…) or a restricted key (rk_…) from Stripe’s API keys page.' });
-  } else if (!SECRET_KEY.test(command.secretKey)) {
+  } else if (!SECRET_KEY.test(keys.secretKey)) {
     problems.push({ field: 'secretKey', message: 'A Stripe secret key starts with sk_test_ or sk_live_ (a restricted key with rk_test_ or rk_live_); copy it from Stripe’s API keys page.' });
   }
-  if (!WEBHOOK_SECRET.test(command.webhookSecret)) {
+  if (!WEBHOOK_SECRET.test(keys.webhookSecret)) {
     problems.push({ field: 'webhookSecret', message: 'A webhook signing secret starts with whsec_; copy it from the endpoint’s page in Stripe’s Webhooks settings.' });
   }
   if (problems.length) throw new AppError(ErrorCodes.validationFailed, 'These are not Stripe keys Clientele can use; see each field.', problems);
+}
+
+function connect(command: Extract<StripeConnectionCommand, { type: 'ConnectStripe' }>, state: StripeConnectionState): StripeConnectionEvent[] {
+  refuseMisshapenKeys(command);
   // The same keys again: nothing new (a retried request, a second click).
   if (state.status === 'connected' && state.secrets.secretKey === command.secretKey && state.secrets.webhookSecret === command.webhookSecret) return [];
   return [
@@ -98,24 +122,28 @@ export const stripeConnectionDecider: Decider<StripeConnectionCommand, StripeCon
 };
 
 /**
- * Seals the secrets of StripeConnected with the account's Stripe key (`stripe-<accountId>`) in
- * billing's key store, apart from the events. Secrets whose key is gone read as a disconnection.
+ * Seals the secrets of StripeConnected in billing's key store, apart from the events, under a key
+ * of that connection's own (`sealedUnder`, stored beside them; connections recorded before had
+ * `stripe-<accountId>`). The key is shredded when the connection ends (StripePaymentProviders), and
+ * secrets whose key is gone read as a disconnection.
  */
 export class StripeConnectionCodec implements EventCodec<StripeConnectionEvent> {
-  constructor(private readonly cipher: PersonalDataCipher) {}
+  constructor(readonly cipher: PersonalDataCipher) {}
 
   async encode(event: StripeConnectionEvent): Promise<EventData> {
     if (event.type !== 'StripeConnected') return { ...event.data };
     const { secrets, ...rest } = event.data;
-    return { ...rest, secrets: await this.cipher.seal(stripeSecretsSubject(event.data.accountId), { ...secrets }) };
+    const sealedUnder = newStripeSecretsSubject(event.data.accountId);
+    return { ...rest, secrets: await this.cipher.seal(sealedUnder, { ...secrets }), sealedUnder };
   }
 
   async decode(recorded: RecordedEvent): Promise<StripeConnectionEvent> {
     const data = recorded.data as Record<string, unknown>;
     if (recorded.type !== 'StripeConnected') return { type: recorded.type, data } as unknown as StripeConnectionEvent;
+    const { sealedUnder: _sealedUnder, ...rest } = data;
     const accountId = data.accountId as string;
-    const secrets = await this.cipher.open<Record<string, unknown>>(stripeSecretsSubject(accountId), data.secrets as string);
+    const secrets = await this.cipher.open<Record<string, unknown>>(sealedUnderOf(data), data.secrets as string);
     if (!secrets) return { type: 'StripeDisconnected', data: { accountId, at: data.at as string } };
-    return { type: 'StripeConnected', data: { ...data, secrets: secrets as unknown as StripeSecrets } } as StripeConnectionEvent;
+    return { type: 'StripeConnected', data: { ...rest, secrets: secrets as unknown as StripeSecrets } } as StripeConnectionEvent;
   }
 }

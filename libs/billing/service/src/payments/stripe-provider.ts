@@ -104,6 +104,16 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
+  /** A PaymentIntent's metadata (the webhook's fallback for a charge without ours); null when Stripe has no such PaymentIntent. */
+  async paymentIntentMetadata(paymentIntentId: string): Promise<Stripe.Metadata | null> {
+    try {
+      return (await this.stripe.paymentIntents.retrieve(paymentIntentId)).metadata ?? {};
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) return null;
+      throw this.failure(error, 'read a payment intent', { paymentIntentId });
+    }
+  }
+
   /**
    * What a failed call means to the person waiting on it. Only Stripe's type, status and request id
    * are logged: never the key (Stripe's own messages mask it, but nothing here relies on that).

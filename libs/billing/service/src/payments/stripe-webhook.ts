@@ -28,10 +28,14 @@ const webhooks = Stripe.webhooks;
  * the tolerance, then says what the event means for a purchase. `nowSeconds` is for tests.
  */
 export function readStripeEvent(rawBody: Buffer | string, signatureHeader: string | undefined, webhookSecret: string, nowSeconds?: number): ProviderEvent {
+  return providerEventOf(verifiedStripeEvent(rawBody, signatureHeader, webhookSecret, nowSeconds));
+}
+
+/** The Stripe event the raw body carries, once its signature is verified (else WebhookSignatureError). */
+function verifiedStripeEvent(rawBody: Buffer | string, signatureHeader: string | undefined, webhookSecret: string, nowSeconds?: number): Stripe.Event {
   if (!signatureHeader) throw new WebhookSignatureError('the request has no Stripe-Signature header');
-  let event: Stripe.Event;
   try {
-    event = webhooks.constructEvent(rawBody, signatureHeader, webhookSecret, WEBHOOK_TOLERANCE_SECONDS, undefined, nowSeconds === undefined ? undefined : nowSeconds * 1000);
+    return webhooks.constructEvent(rawBody, signatureHeader, webhookSecret, WEBHOOK_TOLERANCE_SECONDS, undefined, nowSeconds === undefined ? undefined : nowSeconds * 1000);
   } catch (error) {
     if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
       throw new WebhookSignatureError(/tolerance/i.test(error.message) ? 'its signature is older than five minutes' : 'its signature does not match its body');
@@ -39,7 +43,6 @@ export function readStripeEvent(rawBody: Buffer | string, signatureHeader: strin
     // Signed, but not JSON: nothing Stripe sends.
     throw new WebhookSignatureError('its body is not an event');
   }
-  return providerEventOf(event);
 }
 
 /** What a verified Stripe event means for a purchase (`ignored`: nothing, e.g. not one of ours). */
@@ -112,12 +115,18 @@ export function isStripeDelivery(data: unknown): data is StripeWebhookDelivery {
 }
 
 /**
- * A delivery of the webhook route, verified with the signing secret of the account it claims: the
- * event it carries, or WebhookSignatureError (invalid_signature, nothing to record) when it is
- * unsigned, tampered, stale, or names no account that connected Stripe.
+ * A delivery of the webhook route, verified with the signing secret of the account its URL names
+ * (`/webhook/<accountId>`), or, on the URL without an account, of the account its payload claims:
+ * the event it carries, or WebhookSignatureError (invalid_signature, nothing to record) when it is
+ * unsigned, tampered, stale, or for no account that connected Stripe.
+ *
+ * On a business's own URL every event of its Stripe account verifies, Clientele's or not: one that
+ * is not a purchase of this business (a charge made elsewhere, no metadata, another Clientele
+ * business's purchase when two share a Stripe account) is `ignored`, answered 2xx and recorded as
+ * nothing, so Stripe does not retry it for days and then disable the endpoint.
  */
 export async function openStripeDelivery(
-  secrets: { webhookSecretFor(accountId: string): Promise<string | null> },
+  secrets: StripeDeliverySecrets,
   delivery: Pick<StripeWebhookDelivery, 'rawBody' | 'signature' | 'accountId'>,
   nowSeconds?: number,
 ): Promise<ProviderEvent> {
@@ -126,8 +135,37 @@ export async function openStripeDelivery(
   const secret = accountId === null ? null : await secrets.webhookSecretFor(accountId);
   if (accountId === null || secret === null) throw new WebhookSignatureError('it names no business that connected Stripe');
   if (!delivery.signature) throw new WebhookSignatureError('the request has no Stripe-Signature header');
-  const event = readStripeEvent(body, delivery.signature, secret, nowSeconds);
+  const verified = verifiedStripeEvent(body, delivery.signature, secret, nowSeconds);
+  const event = providerEventOf(await withPaymentIntentMetadata(secrets, accountId, verified));
   // Verified with this account's secret, so sent by its Stripe: it may speak of its own purchases only.
-  if (event.type !== 'ignored' && event.accountId !== accountId) throw new WebhookSignatureError('it names another business than its purchase');
+  if (event.type !== 'ignored' && event.accountId !== accountId) return { type: 'ignored', eventId: event.eventId };
   return event;
+}
+
+/** What opening a delivery needs of the accounts' Stripe connections (StripePaymentProviders). */
+export interface StripeDeliverySecrets {
+  webhookSecretFor(accountId: string): Promise<string | null>;
+  /**
+   * The metadata of one of the account's PaymentIntents, asked of its Stripe; null when Stripe has
+   * no such PaymentIntent. Optional: without it a charge without metadata is not ours.
+   */
+  paymentIntentMetadata?(accountId: string, paymentIntentId: string): Promise<Stripe.Metadata | null>;
+}
+
+/**
+ * A charge.refunded whose charge carries no metadata of ours, but has a PaymentIntent: the charge
+ * of a Checkout payment normally carries the metadata set through payment_intent_data.metadata, but
+ * should it not (a charge created before that metadata was set, an integration Stripe changes), the
+ * PaymentIntent's own metadata says whose purchase it is. Asked of the account's Stripe, only for
+ * such events; a PaymentIntent Stripe does not know, or without our metadata, stays not ours.
+ */
+async function withPaymentIntentMetadata(secrets: StripeDeliverySecrets, accountId: string, event: Stripe.Event): Promise<Stripe.Event> {
+  if (event.type !== 'charge.refunded' || !secrets.paymentIntentMetadata) return event;
+  const charge = event.data.object;
+  if (charge.metadata?.purchaseId && charge.metadata?.accountId) return event;
+  const intent = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
+  if (!intent) return event;
+  const metadata = await secrets.paymentIntentMetadata(accountId, intent);
+  if (!metadata?.purchaseId || !metadata.accountId) return event;
+  return { ...event, data: { ...event.data, object: { ...charge, metadata: { ...metadata, ...charge.metadata } } } } as Stripe.Event;
 }

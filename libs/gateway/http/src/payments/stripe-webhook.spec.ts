@@ -13,7 +13,7 @@ import { BODY_LIMIT_BYTES, GatewayModule, configureGatewayApp } from '../gateway
  */
 const SECRET = 'whsec_spec_secret';
 
-describe('POST /api/v1/payments/stripe/webhook (the gateway side)', () => {
+describe('POST /api/v1/payments/stripe/webhook[/:accountId] (the gateway side)', () => {
   let app: NestFastifyApplication;
   const sent: Array<{ subject: string; payload: { data: Record<string, unknown> } }> = [];
   let answer: (subject: string, payload: { data: Record<string, unknown> }) => Promise<unknown> = async () => ({ eventId: 'evt', recorded: true });
@@ -58,6 +58,33 @@ describe('POST /api/v1/payments/stripe/webhook (the gateway side)', () => {
     expect(rest).toEqual({ provider: 'stripe', signature });
     // What billing verifies with is what Stripe signed.
     expect(() => Stripe.webhooks.constructEvent(Buffer.from(rawBody as string, 'base64'), signature, SECRET, 300)).not.toThrow();
+  });
+
+  it("hands billing a business's own URL's deliveries with the account the URL names, which decides whose secret verifies them", async () => {
+    const body = '{"id":"evt_own","type":"charge.refunded","data":{"object":{"metadata":{}}}}';
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET });
+    answer = async () => ({ eventId: 'evt_own', recorded: false });
+    const received = await post('/api/v1/payments/stripe/webhook/0f8fad5b-d9cb-469f-a165-70867728950e', body, { 'stripe-signature': signature });
+    // Not a purchase (billing recorded nothing): still 200, so Stripe does not retry it.
+    expect({ status: received.statusCode, body: received.json() }).toEqual({ status: 200, body: { received: true } });
+    expect(sent).toHaveLength(1);
+    const { rawBody, ...rest } = sent[0].payload.data;
+    expect(Buffer.from(rawBody as string, 'base64').toString('utf8')).toBe(body);
+    expect(rest).toEqual({ provider: 'stripe', signature, accountId: '0f8fad5b-d9cb-469f-a165-70867728950e' });
+  });
+
+  it("refuses a business's URL without a signature, or naming no account id, with 400 invalid_signature, without asking billing", async () => {
+    const body = '{"id":"evt_x"}';
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET });
+    for (const [url, headers] of [
+      ['/api/v1/payments/stripe/webhook/acc-1', {}],
+      ['/api/v1/payments/stripe/webhook/acc%20one', { 'stripe-signature': signature }],
+      ['/api/v1/payments/stripe/webhook/acc%2Fone', { 'stripe-signature': signature }],
+    ] as Array<[string, Record<string, string>]>) {
+      const refused = await post(url, body, headers, '10.0.0.20');
+      expect({ url, status: refused.statusCode, code: refused.json().code }).toEqual({ url, status: 400, code: 'invalid_signature' });
+    }
+    expect(sent).toEqual([]);
   });
 
   it('refuses a delivery without a Stripe signature with 400 invalid_signature, without asking billing', async () => {

@@ -5,6 +5,7 @@ import {
   ClientSessionSummary,
   CoachAgenda,
   PaymentView,
+  ProgramRefundView,
   ProgramView,
   SchedulingSubjects,
   SessionView,
@@ -112,7 +113,11 @@ export class SchedulingController {
 
   @Post('clients/:id/programs/:programId/refund')
   @HttpCode(200)
-  @ApiOperation({ summary: "Refund the bundle's payment in full. 409 payment_not_refundable when nothing is paid; 404 program_not_found." })
+  @ApiOperation({
+    summary:
+      "Refund the bundle's payment in full. A session pack bought at checkout is refunded through its purchase (needs manage_products; the money goes " +
+      'back the way it was paid, and `refund.status` says `requested` until Stripe confirms it). 409 payment_not_refundable when nothing is paid; 404 program_not_found.',
+  })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   refundProgram(
     @Param('id') clientId: string,
@@ -120,7 +125,7 @@ export class SchedulingController {
     @Headers('idempotency-key') key: string | undefined,
     @CurrentActor() actor: RequestActor,
     @CorrelationId() correlationId: string,
-  ): Promise<ProgramView> {
+  ): Promise<ProgramRefundView> {
     return send(this.deps.requests, SchedulingSubjects.refundBundlePayment, { actor, correlationId, idempotencyKey: idempotencyKey(key), data: { clientId, programId } });
   }
 

@@ -2,6 +2,11 @@ import type { Money, PaymentSummary, ProgramView, SessionView } from '@clientele
 
 export const SESSIONS = 'sessions';
 export const PROGRAMS = 'programs';
+/** Every purchase scheduling knows of a client's (a product's payment, or a session pack's bundle), by purchase id. */
+export const PURCHASES = 'purchase_payments';
+
+/** What was paid, and what went back so far (`refunded`, when in part; absent on older documents: all of it once refundedAt is set). */
+export type PaidDoc = { amount: Money; paidAt: string; refundedAt: string | null; refunded?: Money | null };
 
 /** One session as the calendar stream left it (version = that stream's revision). */
 export type SessionDoc = Omit<SessionView, 'payment' | 'bundleId'> & {
@@ -18,24 +23,52 @@ export type ProgramDoc = Omit<ProgramView, 'status' | 'completedReason' | 'remai
   accountId: string;
   purchaseId: string | null;
   usedUpAt: string | null;
-  paid: { amount: Money; paidAt: string; refundedAt: string | null } | null;
+  paid: PaidDoc | null;
   version: number;
   [key: string]: unknown;
 };
 
+/** A purchase of the client's at checkout: a product's payment (`bundleId` null) or the purchase behind a session pack's bundle. */
+export type PurchaseDoc = {
+  /** The purchase id. */
+  id: string;
+  accountId: string;
+  clientId: string;
+  bundleId: string | null;
+  productId: string;
+  productName: string;
+  paid: PaidDoc;
+  version: number;
+  [key: string]: unknown;
+};
+
+/** What went back of a payment: nothing, part of it, or (a refund before partial refunds were kept) all of it. */
+export function refundedOf(paid: PaidDoc): number {
+  if (!paid.refundedAt) return 0;
+  return paid.refunded ? paid.refunded.amount : paid.amount.amount;
+}
+
+export function paidSummary(paid: PaidDoc): PaymentSummary {
+  const refunded = refundedOf(paid);
+  return {
+    status: refunded >= paid.amount.amount && paid.refundedAt ? 'refunded' : 'paid',
+    amount: paid.amount,
+    paidAt: paid.paidAt,
+    refundedAt: paid.refundedAt,
+    // Said only of a purchase's refunds, which may be partial (a coach's refund is always of the whole payment).
+    ...(paid.refunded ? { refunded: paid.refunded } : {}),
+  };
+}
+
 export function paymentOf(doc: SessionDoc): PaymentSummary | null {
-  if (doc.paid) {
-    return { status: doc.paid.refundedAt ? 'refunded' : 'paid', amount: doc.paid.amount, paidAt: doc.paid.paidAt, refundedAt: doc.paid.refundedAt };
-  }
+  if (doc.paid) return paidSummary(doc.paid);
   // Taken from a bundle: the bundle is what is paid for.
   if (doc.price.amount > 0 && doc.status !== 'cancelled' && !doc.bundleId) return { status: 'pending', amount: doc.price, paidAt: null, refundedAt: null };
   return null;
 }
 
 export function programPaymentOf(doc: ProgramDoc): PaymentSummary | null {
-  if (doc.paid) {
-    return { status: doc.paid.refundedAt ? 'refunded' : 'paid', amount: doc.paid.amount, paidAt: doc.paid.paidAt, refundedAt: doc.paid.refundedAt };
-  }
+  if (doc.paid) return paidSummary(doc.paid);
   if (doc.price.amount > 0) return { status: 'pending', amount: doc.price, paidAt: null, refundedAt: null };
   return null;
 }
@@ -76,6 +109,7 @@ export function toProgramView(doc: ProgramDoc, now: Date): ProgramView {
     price: doc.price,
     productId: doc.productId,
     source: doc.purchaseId ? 'product' : 'coach',
+    purchaseId: doc.purchaseId,
     payment: programPaymentOf(doc),
     expiresAt: doc.expiresAt,
     status: completedReason ? 'completed' : 'active',

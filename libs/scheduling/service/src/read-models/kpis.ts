@@ -1,5 +1,5 @@
 import type { ClientPaymentSummary, ClientSessionSummary, Money } from '@clientele/scheduling/contracts';
-import { PROGRAMS, ProgramDoc, SessionDoc, toProgramView, toSessionView } from './documents';
+import { PROGRAMS, PaidDoc, ProgramDoc, PurchaseDoc, SessionDoc, refundedOf, toProgramView, toSessionView } from './documents';
 
 export { PROGRAMS };
 
@@ -36,20 +36,22 @@ export function lastTwelveMonths(now: Date): string[] {
   return months;
 }
 
-/** One priced thing a client pays for: a session on its own, or a bundle as a whole. */
+/** One priced thing a client pays for: a session on its own, a bundle as a whole, or a product bought at checkout. */
 interface Payable {
-  kind: 'session' | 'bundle';
+  kind: 'session' | 'bundle' | 'purchase';
   id: string;
-  /** When it happened, for "the latest one" (a session's start, a bundle's creation). */
+  /** When it happened, for "the latest one" (a session's start, a bundle's creation, a purchase's payment). */
   at: string;
   price: Money;
-  paid: { amount: Money; paidAt: string; refundedAt: string | null } | null;
+  paid: PaidDoc | null;
   /** Owed when unpaid: a priced session not cancelled and not taken from a bundle; a priced bundle. */
   owed: boolean;
 }
 
-function payables(sessions: readonly SessionDoc[], programs: readonly ProgramDoc[]): Payable[] {
+function payables(sessions: readonly SessionDoc[], programs: readonly ProgramDoc[], purchases: readonly PurchaseDoc[]): Payable[] {
   return [
+    // A session pack's purchase is its bundle's payment, counted with the bundle.
+    ...purchases.filter((p) => !p.bundleId).map((p): Payable => ({ kind: 'purchase', id: p.id, at: p.paid.paidAt, price: p.paid.amount, paid: p.paid, owed: false })),
     ...sessions.map(
       (s): Payable => ({ kind: 'session', id: s.id, at: s.start, price: s.price, paid: s.paid, owed: s.status !== 'cancelled' && !s.bundleId && s.price.amount > 0 }),
     ),
@@ -57,13 +59,22 @@ function payables(sessions: readonly SessionDoc[], programs: readonly ProgramDoc
   ];
 }
 
+/** What a payment brought in: what was paid less what went back. */
+const netOf = (paid: PaidDoc) => paid.amount.amount - refundedOf(paid);
+
 /**
- * The Finances KPIs and chart of one client, from their sessions and bundles. Sums are in one
+ * The Finances KPIs and chart of one client, from their sessions, bundles and purchases. Sums are in one
  * currency: that of the client's most recent session or bundle (a coach bills a client in one
  * currency); amounts in other currencies are summed apart, in `otherCurrencies`.
  */
-export function paymentSummary(sessions: readonly SessionDoc[], programs: readonly ProgramDoc[], now: Date, fallbackCurrency = 'EUR'): ClientPaymentSummary {
-  const all = payables(sessions, programs);
+export function paymentSummary(
+  sessions: readonly SessionDoc[],
+  programs: readonly ProgramDoc[],
+  now: Date,
+  fallbackCurrency = 'EUR',
+  purchases: readonly PurchaseDoc[] = [],
+): ClientPaymentSummary {
+  const all = payables(sessions, programs, purchases);
   const latest = [...all].sort((a, b) => b.at.localeCompare(a.at))[0];
   const currency = latest?.price.currency ?? fallbackCurrency;
   const money = (amount: number): Money => ({ amount, currency });
@@ -74,7 +85,7 @@ export function paymentSummary(sessions: readonly SessionDoc[], programs: readon
     const other = currencyOf(p);
     if (other === currency) continue;
     const sums = others.get(other) ?? { revenue: 0, outstanding: 0 };
-    if (p.paid && !p.paid.refundedAt) sums.revenue += p.paid.amount.amount;
+    if (p.paid) sums.revenue += netOf(p.paid);
     else if (!p.paid && p.owed) sums.outstanding += p.price.amount;
     others.set(other, sums);
   }
@@ -85,16 +96,16 @@ export function paymentSummary(sessions: readonly SessionDoc[], programs: readon
   let lastPayment: ClientPaymentSummary['lastPayment'] = null;
   for (const p of mine) {
     if (p.paid) {
-      if (!p.paid.refundedAt) {
-        revenue += p.paid.amount.amount;
-        const month = p.paid.paidAt.slice(0, 7);
-        if (perMonth.has(month)) perMonth.set(month, perMonth.get(month)! + p.paid.amount.amount);
-      }
+      const net = netOf(p.paid);
+      revenue += net;
+      const month = p.paid.paidAt.slice(0, 7);
+      if (perMonth.has(month)) perMonth.set(month, perMonth.get(month)! + net);
       if (!lastPayment || p.paid.paidAt > lastPayment.paidAt) {
         lastPayment = {
           kind: p.kind,
           sessionId: p.kind === 'session' ? p.id : null,
           bundleId: p.kind === 'bundle' ? p.id : null,
+          ...(p.kind === 'purchase' ? { purchaseId: p.id } : {}),
           amount: p.paid.amount,
           paidAt: p.paid.paidAt,
         };

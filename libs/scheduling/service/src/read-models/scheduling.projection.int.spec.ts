@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyStore, PersonalDataCipher, isSealed } from '@clientele/platform/privacy';
 import { CalendarCodec } from '../calendar-codec';
-import { PROGRAMS, ProgramDoc, SESSIONS, SessionDoc, toProgramView, toSessionView } from './documents';
+import { PROGRAMS, PURCHASES, ProgramDoc, PurchaseDoc, SESSIONS, SessionDoc, paidSummary, toProgramView, toSessionView } from './documents';
 import { paymentSummary, sessionSummary } from './kpis';
 import { SchedulingProjection } from './scheduling.projection';
 
@@ -50,6 +50,10 @@ describe('SchedulingProjection', () => {
       data: { bundleId, clientId: 'c1', accountId: 'a1', name: 'Pack', sessions, price: eur(price), productId: purchaseId ? 'prod1' : null, purchaseId, expiresAt: null, createdBy: 'coach1', createdAt: at },
     });
     const bundlePaid = (bundleId: string, amount: number): ProgramsEvent => ({ type: 'BundlePaymentRecorded', data: { bundleId, clientId: 'c1', accountId: 'a1', amount: eur(amount), paidAt: at } });
+    const refundOf = (purchaseId: string, bundleId: string | null, amount: number, total: number): ProgramsEvent => ({
+      type: 'PurchaseRefundRecorded',
+      data: { purchaseId, clientId: 'c1', accountId: 'a1', bundleId, amount: eur(amount), refundedTotal: eur(total), refundedAt: at },
+    });
     const programs: ProgramsEvent[] = [
       created('b1', 1),
       created('b2', 3),
@@ -60,6 +64,11 @@ describe('SchedulingProjection', () => {
       created('b3', 10, 'purchase1', 12000),
       bundlePaid('b3', 12000),
       { type: 'BundleSessionConsumed', data: { bundleId: 'b2', clientId: 'c1', accountId: 'a1', sessionId: 's5', remaining: 1, consumedAt: at } },
+      // A product bought at checkout (not a pack), refunded in part, then in part again; the pack b3's purchase refunded in full.
+      { type: 'ProductPaymentRecorded', data: { purchaseId: 'purchase2', clientId: 'c1', accountId: 'a1', productId: 'prod2', productName: 'Meal plan', amount: eur(3000), paidAt: at } },
+      refundOf('purchase2', null, 500, 500),
+      refundOf('purchase2', null, 500, 1000),
+      refundOf('purchase1', 'b3', 12000, 12000),
     ];
     const codec = new CalendarCodec(new PersonalDataCipher(new KeyStore(documents)));
     // Calendar events are stored as the service stores them: locations sealed.
@@ -86,9 +95,14 @@ describe('SchedulingProjection', () => {
     const locations = stored.filter((e) => e.type === 'SessionScheduled').map((e) => e.data.location);
     expect(locations.every(isSealed)).toBe(true);
     expect(JSON.stringify(stored.map((e) => e.data))).not.toContain('meet.example');
-    const { once, twice } = await applyTwice(documents, new SchedulingProjection(documents, codec), stored, [SESSIONS, PROGRAMS]);
+    const { once, twice } = await applyTwice(documents, new SchedulingProjection(documents, codec), stored, [SESSIONS, PROGRAMS, PURCHASES]);
     expect(twice).toEqual(once);
 
+    const purchases = (once as Record<string, PurchaseDoc[]>)[PURCHASES];
+    expect(purchases.map((p) => [p.id, p.bundleId, paidSummary(p.paid).status, paidSummary(p.paid).refunded?.amount])).toEqual([
+      ['purchase1', 'b3', 'refunded', 12000],
+      ['purchase2', null, 'paid', 1000],
+    ]);
     const sessions = (once as Record<string, SessionDoc[]>)[SESSIONS];
     const bundles = (once as Record<string, ProgramDoc[]>)[PROGRAMS];
     expect(sessions.map((s) => [s.id, s.status, toSessionView(s).payment?.status ?? null])).toEqual([
@@ -110,14 +124,15 @@ describe('SchedulingProjection', () => {
     expect(bundles.map((b) => toProgramView(b, now)).map((p) => [p.id, p.source, p.payment?.status ?? null])).toEqual([
       ['b1', 'coach', 'paid'],
       ['b2', 'coach', 'pending'],
-      ['b3', 'product', 'paid'],
+      ['b3', 'product', 'refunded'],
     ]);
     const summary = sessionSummary(sessions, bundles, now);
     expect(summary.sessions).toMatchObject({ completed: 2, noShows: 1, cancelled: 1, upcoming: 1, attendanceRate: 0.667 });
     expect(summary.programs).toEqual({ active: 2, completed: 1 });
-    const finances = paymentSummary(sessions, bundles, now);
-    // s1 and the bundles b1 and b3 were paid (s2 was refunded); s3 and the bundle b2 are owed, s5 was taken from b2.
-    expect(finances.revenue).toEqual(eur(5000 + 9000 + 12000));
+    const finances = paymentSummary(sessions, bundles, now, 'EUR', purchases);
+    // s1, the bundle b1 and the product purchase2 (less what went back of it) were paid (s2 and b3 were
+    // refunded); s3 and the bundle b2 are owed, s5 was taken from b2.
+    expect(finances.revenue).toEqual(eur(5000 + 9000 + (3000 - 1000)));
     expect(finances.outstanding).toEqual(eur(5000 + 9000));
     await events.close();
     await documents.close();

@@ -3,7 +3,7 @@ import type { DocumentStore, WriteOp } from '@clientele/platform/document-store'
 import type { RecordedEvent } from '@clientele/platform/event-store';
 import type { ProgramsEvent } from '@clientele/scheduling/domain';
 import type { CalendarCodec } from '../calendar-codec';
-import { PROGRAMS, ProgramDoc, SESSIONS, SessionDoc } from './documents';
+import { PROGRAMS, PURCHASES, ProgramDoc, PurchaseDoc, SESSIONS, SessionDoc } from './documents';
 
 const endOf = (start: string, minutes: number) => new Date(Date.parse(start) + minutes * 60_000).toISOString();
 
@@ -100,8 +100,31 @@ export class SchedulingProjection implements EventProcessor {
       if (existing && existing.version >= version) return [];
       const purchaseId = event.data.purchaseId ?? null;
       const doc: ProgramDoc = { id: bundleId, accountId, clientId, name, sessions, used: 0, price, productId, purchaseId, expiresAt, createdAt, usedUpAt: null, paid: null, version };
-      return [{ op: 'upsert', collection: PROGRAMS, doc, version }];
+      if (!purchaseId) return [{ op: 'upsert', collection: PROGRAMS, doc, version }];
+      // The purchase behind a session pack: where a refund of that purchase finds its client.
+      const purchase: PurchaseDoc = {
+        id: purchaseId,
+        accountId,
+        clientId,
+        bundleId,
+        productId: productId ?? '',
+        productName: name,
+        paid: { amount: price, paidAt: createdAt, refundedAt: null },
+        version,
+      };
+      return [
+        { op: 'upsert', collection: PROGRAMS, doc, version },
+        { op: 'upsert', collection: PURCHASES, doc: purchase, version },
+      ];
     }
+    if (event.type === 'ProductPaymentRecorded') {
+      const { purchaseId, accountId, clientId, productId, productName, amount, paidAt } = event.data;
+      const existing = await this.documents.collection<PurchaseDoc>(PURCHASES).get(purchaseId);
+      if (existing && existing.version >= version) return [];
+      const doc: PurchaseDoc = { id: purchaseId, accountId, clientId, bundleId: null, productId, productName, paid: { amount, paidAt, refundedAt: null }, version };
+      return [{ op: 'upsert', collection: PURCHASES, doc, version }];
+    }
+    if (event.type === 'PurchaseRefundRecorded') return this.purchaseRefund(event.data, version);
     const current = await this.documents.collection<ProgramDoc>(PROGRAMS).get(event.data.bundleId);
     if (!current || current.version >= version) return [];
     let next: ProgramDoc;
@@ -120,5 +143,18 @@ export class SchedulingProjection implements EventProcessor {
         break;
     }
     return [{ op: 'upsert', collection: PROGRAMS, doc: { ...next, version }, version }];
+  }
+
+  /** Money went back on a purchase: on its row, and on its bundle's payment for a session pack. */
+  private async purchaseRefund(data: Extract<ProgramsEvent, { type: 'PurchaseRefundRecorded' }>['data'], version: number): Promise<WriteOp[]> {
+    const refund = (paid: NonNullable<ProgramDoc['paid']>) => ({ ...paid, refunded: data.refundedTotal, refundedAt: data.refundedAt });
+    const ops: WriteOp[] = [];
+    const purchase = await this.documents.collection<PurchaseDoc>(PURCHASES).get(data.purchaseId);
+    if (purchase && purchase.version < version) ops.push({ op: 'upsert', collection: PURCHASES, doc: { ...purchase, paid: refund(purchase.paid), version }, version });
+    if (data.bundleId) {
+      const bundle = await this.documents.collection<ProgramDoc>(PROGRAMS).get(data.bundleId);
+      if (bundle?.paid && bundle.version < version) ops.push({ op: 'upsert', collection: PROGRAMS, doc: { ...bundle, paid: refund(bundle.paid), version }, version });
+    }
+    return ops;
   }
 }

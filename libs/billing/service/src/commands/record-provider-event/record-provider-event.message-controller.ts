@@ -1,6 +1,7 @@
 import { BillingSubjects, ProviderEvent, RecordProviderEventResult, type StripeWebhookDelivery } from '@clientele/billing/contracts';
 import { commandMetadata } from '@clientele/platform/application';
 import type { RequestEnvelope } from '@clientele/platform/bus';
+import { crashPoint } from '@clientele/platform/config';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
@@ -39,6 +40,10 @@ export class RecordProviderEventMessageController {
       `stripe-event:${event.eventId}`,
       commandMetadata(envelope, { id: 'stripe', role: 'system', accountId: event.accountId }),
     );
+    // Recorded, not yet answered: the worst moment to die (test/stripe-crash.e2e.spec.ts crashes here, once, when
+    // CLIENTELE_CRASH_ONCE names this point; unarmed it does nothing). Stripe then gets no 2xx and delivers the event
+    // again, which the command id above makes harmless.
+    crashPoint('billing.provider-event-recorded');
     return { eventId: event.eventId, recorded: !result.alreadyHandled && result.events.length > 0 };
   }
 }

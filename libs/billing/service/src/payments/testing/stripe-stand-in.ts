@@ -11,11 +11,18 @@ import Stripe from 'stripe';
  * behaves as Stripe does where Clientele relies on it:
  * - a repeated Idempotency-Key (per secret key) replays the first answer, with Idempotent-Replayed;
  *   the same key with other parameters is a 400 idempotency_error;
- * - `rejectKeys()`: every request is 401 (a revoked key); `failNext(500)`: the next requests fail
- *   before Stripe's idempotency layer (nothing saved), so the client's retry can succeed.
+ * - a key of another form than sk_/rk_, one `revokeKeys()` named, or, after `acceptOnlyKeys()`,
+ *   one it did not name, is 401 with Stripe's error shape (invalid_request_error, "Invalid API Key
+ *   provided: sk_test_****1234"); `rejectKeys()`: every request is 401 (a revoked key);
+ *   `forbidKeys()`: 403 permission_error (a restricted key without the permission);
+ *   `failNext(500)`: the next requests fail before Stripe's idempotency layer (nothing saved), so
+ *   the client's retry can succeed.
  *
  *   POST /v1/checkout/sessions      -> a checkout.session (cs_test_…, url https://checkout.stripe.com/c/pay/cs_test_…)
+ *   GET  /v1/checkout/sessions      -> the key's sessions, newest first (`limit`), as a Stripe list
  *   GET  /v1/checkout/sessions/:id  -> that session
+ *   GET  /v1/payment_intents/:id    -> the payment intent of a session paid with `pay()`, with the
+ *                                      session's payment_intent_data.metadata (as Checkout sets it)
  *   POST /v1/refunds                -> a refund (re_test_…), status succeeded
  */
 /** A form body as Stripe reads it: strings, nested in objects and arrays. */
@@ -45,9 +52,18 @@ export class StripeStandIn {
   /** Sessions created, by id, as last answered. */
   readonly sessions = new Map<string, StripeObject>();
   readonly refunds: StripeObject[] = [];
+  /** Payment intents of the sessions paid (`pay()`), by id. */
+  readonly paymentIntents = new Map<string, StripeObject>();
+  /** Each session's payment_intent_data.metadata, for its payment intent once paid. */
+  private readonly intentMetadata = new Map<string, unknown>();
   private readonly saved = new Map<string, SavedAnswer>();
   private failures: number[] = [];
   private rejecting = false;
+  private readonly revoked = new Set<string>();
+  private readonly forbidden = new Set<string>();
+  private accepted: Set<string> | null = null;
+  /** Which key created each session: a key lists its own sessions only, as one Stripe account. */
+  private readonly sessionKeys = new Map<string, string>();
 
   private readonly server: Server;
 
@@ -80,6 +96,21 @@ export class StripeStandIn {
     this.rejecting = rejecting;
   }
 
+  /** These keys are unknown to Stripe from now on (revoked, rolled): 401, as a mistyped key. */
+  revokeKeys(...keys: string[]): void {
+    for (const key of keys) this.revoked.add(key);
+  }
+
+  /** Only these keys are known (every other well-formed key is 401); `null` takes every well-formed key again. */
+  acceptOnlyKeys(keys: string[] | null): void {
+    this.accepted = keys && new Set(keys);
+  }
+
+  /** These keys authenticate but may do nothing (a restricted key without permissions): 403 permission_error. */
+  forbidKeys(...keys: string[]): void {
+    for (const key of keys) this.forbidden.add(key);
+  }
+
   /** The next requests (one per status) get these statuses, before the idempotency layer: nothing is saved. */
   failNext(...statuses: number[]): void {
     this.failures.push(...statuses);
@@ -95,6 +126,12 @@ export class StripeStandIn {
     const session = this.sessions.get(sessionId);
     if (!session) throw new Error(`the stand-in created no session ${sessionId}`);
     Object.assign(session, { status: 'complete', payment_status: 'paid', payment_intent: session.payment_intent ?? `pi_test_${randomBytes(12).toString('hex')}` });
+    const id = session.payment_intent as string;
+    if (!this.paymentIntents.has(id)) {
+      const intent = { id, object: 'payment_intent', amount: session.amount_total, currency: session.currency, status: 'succeeded', metadata: this.intentMetadata.get(sessionId) ?? {} };
+      this.paymentIntents.set(id, intent);
+      this.sessionKeys.set(id, this.sessionKeys.get(sessionId) ?? '');
+    }
     return session;
   }
 
@@ -111,9 +148,13 @@ export class StripeStandIn {
 
     const failure = this.failures.shift();
     if (failure !== undefined) return { status: failure, body: stripeError(failure >= 500 ? 'api_error' : 'invalid_request_error', `The stand-in failed this request with ${failure}.`) };
-    if (this.rejecting || !/^Bearer (sk|rk)_(test|live)_/.test(authorization ?? '')) {
-      const key = (authorization ?? '').replace(/^Bearer /, '');
+    const key = (authorization ?? '').replace(/^Bearer /, '');
+    if (this.rejecting || !/^(sk|rk)_(test|live)_/.test(key) || this.revoked.has(key) || (this.accepted !== null && !this.accepted.has(key))) {
+      // As Stripe: the key masked but for its start and last four characters.
       return { status: 401, body: stripeError('invalid_request_error', `Invalid API Key provided: ${key.slice(0, 8)}****${key.slice(-4)}`) };
+    }
+    if (this.forbidden.has(key)) {
+      return { status: 403, body: stripeError('invalid_request_error', `The provided key '${key.slice(0, 8)}****${key.slice(-4)}' does not have the required permissions for this endpoint.`) };
     }
 
     if (method === 'POST' && idempotencyKey) {
@@ -129,26 +170,44 @@ export class StripeStandIn {
         }
         return { status: earlier.status, body: earlier.body, headers: { 'idempotent-replayed': 'true' } };
       }
-      const answer = this.route(method, path, body);
+      const answer = this.route(method, path, body, key, url);
       // As Stripe: a request refused for its parameters saves nothing; what ran (or failed inside) is replayed.
       if (answer.status < 400 || answer.status >= 500) this.saved.set(scope, { fingerprint, ...answer });
       return answer;
     }
-    return this.route(method, path, body);
+    return this.route(method, path, body, key, url);
   }
 
-  private route(method: string, path: string, body: StripeForm): { status: number; body: unknown } {
-    if (method === 'POST' && path === '/v1/checkout/sessions') return { status: 200, body: this.createSession(body) };
+  private route(method: string, path: string, body: StripeForm, key: string, url: string): { status: number; body: unknown } {
+    if (method === 'POST' && path === '/v1/checkout/sessions') {
+      const session = this.createSession(body);
+      this.sessionKeys.set(session.id, key);
+      this.intentMetadata.set(session.id, (body.payment_intent_data as StripeForm | undefined)?.metadata ?? {});
+      return { status: 200, body: session };
+    }
+    if (method === 'GET' && path === '/v1/checkout/sessions') {
+      const limit = Math.min(Math.max(Number(new URLSearchParams(url.split('?')[1] ?? '').get('limit') ?? 10) || 10, 1), 100);
+      const own = [...this.sessions.values()].filter((s) => this.sessionKeys.get(s.id as string) === key).reverse();
+      return { status: 200, body: { object: 'list', data: own.slice(0, limit), has_more: own.length > limit, url: '/v1/checkout/sessions' } };
+    }
     const session = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (method === 'GET' && session) {
       const found = this.sessions.get(session[1]);
       return found ? { status: 200, body: found } : { status: 404, body: stripeError('invalid_request_error', `No such checkout.session: '${session[1]}'`, 'resource_missing') };
     }
+    const intent = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
+    if (method === 'GET' && intent) {
+      // One Stripe account's: another key's payment intent is unknown to it.
+      const found = this.paymentIntents.get(intent[1]);
+      return found && this.sessionKeys.get(intent[1]) === key
+        ? { status: 200, body: found }
+        : { status: 404, body: stripeError('invalid_request_error', `No such payment_intent: '${intent[1]}'`, 'resource_missing') };
+    }
     if (method === 'POST' && path === '/v1/refunds') return this.createRefund(body);
     return { status: 404, body: stripeError('invalid_request_error', `Unrecognized request URL (${method}: ${path}).`) };
   }
 
-  private createSession(body: StripeForm): StripeObject {
+  private createSession(body: StripeForm): StripeObject & { id: string } {
     const id = `cs_test_${randomBytes(24).toString('base64url').replace(/[-_]/g, 'a')}`;
     const lines = (Array.isArray(body.line_items) ? body.line_items : []) as StripeForm[];
     const priceOf = (line: StripeForm) => (line.price_data ?? {}) as StripeForm;

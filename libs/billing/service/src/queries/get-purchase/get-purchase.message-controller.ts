@@ -29,6 +29,7 @@ export class GetPurchaseMessageController {
       status,
       amount: { ...amount },
       refundedTotal: { ...state.refundedTotal },
+      ...(state.refundedAt ? { refundedAt: state.refundedAt } : {}),
       ...(status === 'pending_payment' && state.paymentUrl ? { paymentUrl: state.paymentUrl } : {}),
     };
   }

@@ -3,25 +3,27 @@ import type { Page } from '@clientele/platform/core';
 import { PaymentView, SchedulingSubjects } from '@clientele/scheduling/contracts';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { PROGRAMS, ProgramDoc, SESSIONS, SessionDoc, paymentOf, programPaymentOf } from '../../read-models/documents';
+import { PROGRAMS, PURCHASES, ProgramDoc, PurchaseDoc, SESSIONS, SessionDoc, paidSummary, paymentOf, programPaymentOf } from '../../read-models/documents';
 import { SCHEDULING } from '../../scheduling.deps';
 import { Scheduling } from '../../scheduling';
 
-/** The client's payments: per session (paid, pending, refunded) and per bundle. */
+/** The client's payments: per session (paid, pending, refunded), per bundle, and per product bought at checkout. */
 @Controller()
 export class ClientPaymentsMessageController {
   constructor(@Inject(SCHEDULING) private readonly scheduling: Scheduling) {}
 
-  /** One row per session or bundle with something to pay: newest first (a session by its start, a bundle by its creation). */
+  /** One row per session, bundle or product purchase with something to pay: newest first (a session by its start, a bundle by its creation, a purchase by its payment). */
   @MessagePattern(SchedulingSubjects.clientPayments)
   async list(@Payload() envelope: RequestEnvelope<{ clientId: string; status?: PaymentView['status']; page: number; pageSize: number }>): Promise<Page<PaymentView>> {
     const actor = requireStaff(envelope.actor);
     const { clientId, status, page, pageSize } = envelope.data;
     await this.scheduling.visibleClient(actor, clientId, envelope.correlationId);
     const { documents } = this.scheduling.deps;
-    const [sessions, programs] = await Promise.all([
-      documents.collection<SessionDoc>(SESSIONS).find({ clientId, accountId: actor.accountId }),
-      documents.collection<ProgramDoc>(PROGRAMS).find({ clientId, accountId: actor.accountId }),
+    const filter = { clientId, accountId: actor.accountId };
+    const [sessions, programs, purchases] = await Promise.all([
+      documents.collection<SessionDoc>(SESSIONS).find(filter),
+      documents.collection<ProgramDoc>(PROGRAMS).find(filter),
+      documents.collection<PurchaseDoc>(PURCHASES).find(filter),
     ]);
     const rows: Array<PaymentView & { at: string; id: string }> = [
       ...sessions.flatMap((doc) => {
@@ -32,8 +34,25 @@ export class ClientPaymentsMessageController {
       ...programs.flatMap((doc) => {
         const payment = programPaymentOf(doc);
         if (!payment) return [];
-        return [{ kind: 'bundle' as const, sessionId: null, sessionStart: null, sessionStatus: null, bundleId: doc.id, bundleName: doc.name, ...payment, at: doc.createdAt, id: doc.id }];
+        const purchase = doc.purchaseId ? { purchaseId: doc.purchaseId } : {};
+        return [{ kind: 'bundle' as const, sessionId: null, sessionStart: null, sessionStatus: null, bundleId: doc.id, bundleName: doc.name, ...purchase, ...payment, at: doc.createdAt, id: doc.id }];
       }),
+      // A session pack's purchase is its bundle's row.
+      ...purchases
+        .filter((doc) => !doc.bundleId)
+        .map((doc) => ({
+          kind: 'purchase' as const,
+          sessionId: null,
+          sessionStart: null,
+          sessionStatus: null,
+          bundleId: null,
+          bundleName: null,
+          purchaseId: doc.id,
+          productName: doc.productName,
+          ...paidSummary(doc.paid),
+          at: doc.paid.paidAt,
+          id: doc.id,
+        })),
     ];
     const listed = rows
       .filter((row) => status === undefined || row.status === status)

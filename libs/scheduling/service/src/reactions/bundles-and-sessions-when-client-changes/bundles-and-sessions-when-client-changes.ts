@@ -20,7 +20,9 @@ export const bundleIdOfPurchase = (purchaseId: string) => deterministicId('bundl
  * What scheduling does with the roster's events (durable consumer `scheduling--clients`):
  * - a purchase recorded on a client's profile, of a product that is a session pack, gives the
  *   client a bundle of that many sessions, paid at checkout (its price is the amount paid), valid
- *   from the purchase for the pack's days;
+ *   from the purchase for the pack's days; any other product is a payment in the client's
+ *   Finances. Then billing is asked what went back on the purchase already: a refund may have come
+ *   before the purchase reached the profile (see refunds-when-purchase-refunded);
  * - a deleted client's sessions that have not started are cancelled (their coaches' slots free up);
  *   past sessions and payments stay, they are the business's records; where the sessions took
  *   place is the client's personal data, erased with the client's key.
@@ -32,12 +34,40 @@ export function bundlesAndSessionsWhenClientChanges(scheduling: Scheduling): Rea
     (event) => {
       switch (event.subject) {
         case ClientsEvents.purchaseRecorded:
-          return bundleWhenPackPurchased(scheduling, event);
+          return paymentWhenPurchaseRecorded(scheduling, event);
         case ClientsEvents.deleted:
           return cancelSessionsWhenClientDeleted(scheduling, event);
       }
     },
   );
+}
+
+async function paymentWhenPurchaseRecorded(scheduling: Scheduling, event: ClientEvent<typeof ClientsEvents.purchaseRecorded>): Promise<void> {
+  const { clientId, accountId, purchaseId, productId, productName, amount, purchasedAt, sessionPack } = event.data;
+  const metadata = metadataOf(event, accountId);
+  if (sessionPack) {
+    await bundleWhenPackPurchased(scheduling, event);
+  } else {
+    await handleAndWait(
+      scheduling.programs(
+        clientId,
+        { type: 'RecordProductPayment', purchaseId, clientId, accountId, productId, productName, amount, paidAt: purchasedAt, metadata: { now: purchasedAt } },
+        `product-payment:${purchaseId}`,
+        metadata,
+      ),
+      scheduling.views,
+    );
+  }
+  if (amount.amount <= 0) return;
+  // Asked after the payment is recorded and projected: a refund event that found no purchase here
+  // came before it, so billing holds that refund by now.
+  const billed = await scheduling.purchase(purchaseId, event.metadata.correlationId);
+  if (billed.refundedTotal.amount > 0) {
+    await handleAndWait(
+      scheduling.recordPurchaseRefund({ purchaseId, clientId, accountId }, { refundedTotal: billed.refundedTotal, refundedAt: billed.refundedAt ?? new Date().toISOString() }, metadata),
+      scheduling.views,
+    );
+  }
 }
 
 async function bundleWhenPackPurchased(scheduling: Scheduling, event: ClientEvent<typeof ClientsEvents.purchaseRecorded>): Promise<void> {
