@@ -19,10 +19,38 @@ const SessionContext = createContext<SessionState | null>(null);
 /** Where a client signs in: the page the mails link to (login details, access restored). */
 export const CLIENT_SIGN_IN = '/login';
 
+/**
+ * Why the session ended is kept for the tab (sessionStorage), not only in memory: the client who
+ * reloads the sign-in page, or whose reload raced the request that found the session ended, still
+ * reads why they were signed out.
+ */
+const ENDED_KEY = 'clientele.session-ended';
+
+function loadEnded(): string | null {
+  try {
+    return sessionStorage.getItem(ENDED_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function saveEnded(reason: string | null): void {
+  try {
+    if (reason === null) sessionStorage.removeItem(ENDED_KEY);
+    else sessionStorage.setItem(ENDED_KEY, reason);
+  } catch {
+    // Storage refused (private mode): the reason stays in memory only.
+  }
+}
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const { navigate } = useRouter();
   const [session, setSession] = useState<Session | null>(() => loadSession());
-  const [ended, setEnded] = useState<string | null>(null);
+  const [ended, setEndedState] = useState<string | null>(() => loadEnded());
+  const setEnded = (reason: string | null) => {
+    saveEnded(reason);
+    setEndedState(reason);
+  };
   const adopt = (next: Session | null) => {
     saveSession(next);
     setSession(next);
