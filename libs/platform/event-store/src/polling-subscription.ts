@@ -2,6 +2,12 @@ import type { EventHandler, GlobalPosition, ReadAllOptions, RecordedEvent, Subsc
 
 export interface PollingSource {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * Optional: `readAll`, and how far the store was looked through (`scannedTo`): a filtered
+   * subscription then moves past the events it does not take, instead of reading them again from
+   * its last own event after every append (SQLite: they would never reach the store's recent rows).
+   */
+  readAllScanned?(options: ReadAllOptions): Promise<{ events: RecordedEvent[]; scannedTo: GlobalPosition | null }>;
   /** Resolves at the next local append, or after `ms` (appends by other processes are seen then). */
   waitForAppend(ms: number): Promise<void>;
 }
@@ -24,12 +30,15 @@ export function pollingSubscription(
 
   const run = async (): Promise<void> => {
     while (!stopped) {
-      const page = await source.readAll({ after, maxCount: pageSize, filter: options.filter });
+      const read = { after, maxCount: pageSize, filter: options.filter };
+      const { events: page, scannedTo } = source.readAllScanned ? await source.readAllScanned(read) : { events: await source.readAll(read), scannedTo: null };
       for (const event of page) {
         if (stopped) return;
         await handler(event);
         after = event.position;
       }
+      // A short page is everything up to `scannedTo`: what lies between is not this subscription's.
+      if (page.length < pageSize && scannedTo !== null && (after === undefined || scannedTo > after)) after = scannedTo;
       if (page.length < pageSize && !stopped) await source.waitForAppend(pollIntervalMs);
     }
   };

@@ -38,6 +38,34 @@ describe('PersonalDataCipher (keys in a real SQLite document store)', () => {
     expect(a.equals(b)).toBe(true);
   });
 
+  it('writes the keys asked for together in one commit, and falls back to one at a time when one exists already', async () => {
+    const keys = new KeyStore(documents);
+    const commits: number[] = [];
+    const commit = documents.commit.bind(documents);
+    documents.commit = (ops) => {
+      commits.push(ops.length);
+      return commit(ops);
+    };
+    const together = await Promise.all(['k1', 'k2', 'k3', 'k1'].map((id) => keys.keyFor(id)));
+    expect(commits).toEqual([3]);
+    expect(together[0].equals(together[3])).toBe(true);
+    const fresh = new KeyStore(documents);
+    for (const [index, id] of ['k1', 'k2', 'k3'].entries()) expect((await fresh.find(id))!.equals(together[index])).toBe(true);
+
+    // Another replica writes k5's key just before this group commits: the group fails, each is written alone, and k5 keeps the other key.
+    const theirs = Buffer.alloc(32, 7);
+    documents.commit = async (ops) => {
+      commits.push(ops.length);
+      if (ops.length === 2) await commit([{ op: 'insert', collection: 'subject_keys', doc: { id: 'k5', key: theirs.toString('base64'), createdAt: new Date().toISOString() } }]);
+      return commit(ops);
+    };
+    commits.length = 0;
+    const [k4, k5] = await Promise.all(['k4', 'k5'].map((id) => keys.keyFor(id)));
+    expect(commits).toEqual([2, 1, 1]);
+    expect(k5.equals(theirs)).toBe(true);
+    expect((await new KeyStore(documents).find('k4'))!.equals(k4)).toBe(true);
+  });
+
   it('prepares many keys in one write, keeping keys that already exist', async () => {
     const keys = new KeyStore(documents);
     const existing = await keys.keyFor('s1');

@@ -81,6 +81,27 @@ interface ConsumerRow {
  * mid-handling redelivers it with the next count; a message that fails `maxDeliveries` times goes
  * to the dead letters and the consumer moves on. Messages reach one consumer in order.
  */
+/**
+ * better-sqlite3 parses and plans a statement again on every `prepare`: done per message and per
+ * consumer, that was about 5% of an embedded AddClient's CPU (issue 23's profile). Each SQL text
+ * is prepared once per connection.
+ */
+const statementCaches = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+function statement<BindParameters extends unknown[] | object = unknown[], Row = unknown>(db: Database.Database, sql: string): Database.Statement<BindParameters, Row> {
+  let cache = statementCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCaches.set(db, cache);
+  }
+  let prepared = cache.get(sql);
+  if (!prepared) {
+    prepared = db.prepare(sql);
+    cache.set(sql, prepared);
+  }
+  return prepared as unknown as Database.Statement<BindParameters, Row>;
+}
+
 export class EmbeddedEventBus implements EventBus {
   private readonly db: Database.Database;
   /**
@@ -122,7 +143,7 @@ export class EmbeddedEventBus implements EventBus {
 
   /** One transaction (one fsync) for the lot. */
   async publishMany(events: readonly IntegrationEvent[]): Promise<void> {
-    const insert = this.db.prepare('INSERT OR IGNORE INTO messages (msg_id, service, subject, payload, published_at) VALUES (?, ?, ?, ?, ?)');
+    const insert = statement(this.db, 'INSERT OR IGNORE INTO messages (msg_id, service, subject, payload, published_at) VALUES (?, ?, ?, ?, ?)');
     const publishedAt = new Date().toISOString();
     const services = this.db.transaction(() => {
       const touched = new Set<string>();
@@ -139,8 +160,7 @@ export class EmbeddedEventBus implements EventBus {
     if (this.running.has(options.durableName)) {
       throw new Error(`consumer ${options.durableName} is already running in this process`);
     }
-    this.db
-      .prepare('INSERT OR IGNORE INTO consumers (durable_name, service) VALUES (?, ?)')
+    statement(this.db, 'INSERT OR IGNORE INTO consumers (durable_name, service) VALUES (?, ?)')
       .run(options.durableName, options.sourceService);
     const consumer = new EmbeddedConsumer(
       this.bookkeeping,
@@ -156,7 +176,7 @@ export class EmbeddedEventBus implements EventBus {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    statement(this.db, 'SELECT 1').get();
   }
 
   async close(): Promise<void> {
@@ -236,18 +256,16 @@ class EmbeddedConsumer implements EventConsumer {
    * over without a write each: the ack of the next one of ours moves the cursor past them too.
    */
   private next(): { message?: { seq: number; subject: string; payload: string }; skippedTo: number | null } {
-    const { cursor } = this.db
-      .prepare<[string], ConsumerRow>('SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?')
+    const { cursor } = statement<[string], ConsumerRow>(this.db, 'SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?')
       .get(this.options.durableName)!;
     const subjects = this.options.subjects;
     let skippedTo: number | null = null;
     // Rows are read one at a time and the scan stops at the first of ours (usually the first row).
-    const rows = this.db
-      .prepare<[string, number], { seq: number; subject: string }>('SELECT seq, subject FROM messages WHERE service = ? AND seq > ? ORDER BY seq LIMIT 500')
+    const rows = statement<[string, number], { seq: number; subject: string }>(this.db, 'SELECT seq, subject FROM messages WHERE service = ? AND seq > ? ORDER BY seq LIMIT 500')
       .iterate(this.options.sourceService, cursor);
     for (const row of rows) {
       if (!subjects || subjects.some((pattern) => subjectMatches(pattern, row.subject))) {
-        const { payload } = this.db.prepare<[number], { payload: string }>('SELECT payload FROM messages WHERE seq = ?').get(row.seq)!;
+        const { payload } = statement<[number], { payload: string }>(this.db, 'SELECT payload FROM messages WHERE seq = ?').get(row.seq)!;
         return { message: { seq: row.seq, subject: row.subject, payload }, skippedTo: null };
       }
       skippedTo = row.seq;
@@ -257,12 +275,11 @@ class EmbeddedConsumer implements EventConsumer {
 
   private moveCursor(seq: number): void {
     // The delivery count of a message in hand stays: it is one of ours, further on.
-    this.db.prepare('UPDATE consumers SET cursor = ? WHERE durable_name = ? AND cursor < ?').run(seq, this.options.durableName, seq);
+    statement(this.db, 'UPDATE consumers SET cursor = ? WHERE durable_name = ? AND cursor < ?').run(seq, this.options.durableName, seq);
   }
 
   private nextRedelivery(): RedeliveryRow | undefined {
-    return this.db
-      .prepare<[string], RedeliveryRow>('SELECT id, payload, deliveries FROM redeliveries WHERE durable_name = ? ORDER BY requested_at, id LIMIT 1')
+    return statement<[string], RedeliveryRow>(this.db, 'SELECT id, payload, deliveries FROM redeliveries WHERE durable_name = ? ORDER BY requested_at, id LIMIT 1')
       .get(this.options.durableName);
   }
 
@@ -270,16 +287,15 @@ class EmbeddedConsumer implements EventConsumer {
   private async redeliver(row: RedeliveryRow): Promise<DeliveryVerdict> {
     const event = JSON.parse(row.payload) as IntegrationEvent;
     const deliveryCount = row.deliveries + 1;
-    this.db.prepare('UPDATE redeliveries SET deliveries = ? WHERE id = ?').run(deliveryCount, row.id);
+    statement(this.db, 'UPDATE redeliveries SET deliveries = ? WHERE id = ?').run(deliveryCount, row.id);
     const verdict = await attemptDelivery(deliveryCount, this.options, () => handleInCorrelation(event, () => this.handler(event, { deliveryCount })));
     if (verdict.kind === 'ack') {
-      this.db.prepare('DELETE FROM redeliveries WHERE id = ?').run(row.id);
+      statement(this.db, 'DELETE FROM redeliveries WHERE id = ?').run(row.id);
     } else if (verdict.kind === 'dead-letter') {
       this.db.transaction(() => {
-        this.db
-          .prepare('INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
+        statement(this.db, 'INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(row.id, this.options.durableName, row.payload, verdict.error, deliveryCount, new Date().toISOString());
-        this.db.prepare('DELETE FROM redeliveries WHERE id = ?').run(row.id);
+        statement(this.db, 'DELETE FROM redeliveries WHERE id = ?').run(row.id);
       })();
     }
     return verdict;
@@ -288,23 +304,21 @@ class EmbeddedConsumer implements EventConsumer {
   private async deliver(message: { seq: number; subject: string; payload: string }): Promise<DeliveryVerdict> {
     const durable = this.options.durableName;
     const ack = () =>
-      this.db.prepare('UPDATE consumers SET cursor = ?, pending_seq = NULL, pending_deliveries = 0 WHERE durable_name = ?').run(message.seq, durable);
+      statement(this.db, 'UPDATE consumers SET cursor = ?, pending_seq = NULL, pending_deliveries = 0 WHERE durable_name = ?').run(message.seq, durable);
 
     const event = JSON.parse(message.payload) as IntegrationEvent;
-    const row = this.db
-      .prepare<[string], ConsumerRow>('SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?')
+    const row = statement<[string], ConsumerRow>(this.db, 'SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?')
       .get(durable)!;
     // The count is stored before the handler runs, so a crash mid-handling counts as a delivery.
     const deliveryCount = (row.pending_seq === message.seq ? row.pending_deliveries : 0) + 1;
-    this.db.prepare('UPDATE consumers SET pending_seq = ?, pending_deliveries = ? WHERE durable_name = ?').run(message.seq, deliveryCount, durable);
+    statement(this.db, 'UPDATE consumers SET pending_seq = ?, pending_deliveries = ? WHERE durable_name = ?').run(message.seq, deliveryCount, durable);
 
     const verdict = await attemptDelivery(deliveryCount, this.options, () => handleInCorrelation(event, () => this.handler(event, { deliveryCount })));
     if (verdict.kind === 'ack') {
       ack();
     } else if (verdict.kind === 'dead-letter') {
       this.db.transaction(() => {
-        this.db
-          .prepare('INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
+        statement(this.db, 'INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(deadLetterId(durable, event.id), durable, message.payload, verdict.error, deliveryCount, new Date().toISOString());
         ack();
       })();
@@ -348,14 +362,12 @@ class EmbeddedDeadLetters implements DeadLetterStore {
 
   async retry(id: string): Promise<boolean> {
     const durableName = this.db.transaction(() => {
-      const letter = this.db
-        .prepare<[string], { durable_name: string; payload: string }>('SELECT durable_name, payload FROM dead_letters WHERE id = ?')
+      const letter = statement<[string], { durable_name: string; payload: string }>(this.db, 'SELECT durable_name, payload FROM dead_letters WHERE id = ?')
         .get(id);
       if (!letter) return null;
-      this.db
-        .prepare('INSERT OR REPLACE INTO redeliveries (id, durable_name, payload, deliveries, requested_at) VALUES (?, ?, ?, 0, ?)')
+      statement(this.db, 'INSERT OR REPLACE INTO redeliveries (id, durable_name, payload, deliveries, requested_at) VALUES (?, ?, ?, 0, ?)')
         .run(id, letter.durable_name, letter.payload, new Date().toISOString());
-      this.db.prepare('DELETE FROM dead_letters WHERE id = ?').run(id);
+      statement(this.db, 'DELETE FROM dead_letters WHERE id = ?').run(id);
       return letter.durable_name;
     })();
     if (durableName === null) return false;
@@ -364,8 +376,7 @@ class EmbeddedDeadLetters implements DeadLetterStore {
   }
 
   async list(durableName?: string): Promise<DeadLetter[]> {
-    const rows = this.db
-      .prepare<unknown[], { id: string; durable_name: string; payload: string; error: string; deliveries: number; dead_at: string }>(
+    const rows = statement<unknown[], { id: string; durable_name: string; payload: string; error: string; deliveries: number; dead_at: string }>(this.db, 
         `SELECT * FROM dead_letters ${durableName ? 'WHERE durable_name = ?' : ''} ORDER BY dead_at`,
       )
       .all(...(durableName ? [durableName] : []));
@@ -380,12 +391,11 @@ class EmbeddedDeadLetters implements DeadLetterStore {
   }
 
   async discard(id: string): Promise<void> {
-    this.db.prepare('DELETE FROM dead_letters WHERE id = ?').run(id);
+    statement(this.db, 'DELETE FROM dead_letters WHERE id = ?').run(id);
   }
 
   async record(letter: DeadLetter): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
+    statement(this.db, 'INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(letter.id, letter.durableName, JSON.stringify(letter.event), letter.error, letter.deliveries, letter.deadAt);
   }
 }

@@ -31,6 +31,7 @@ export interface SqliteEventStoreOptions {
 
 interface EventRow {
   position: number | bigint;
+  category?: string;
   event_id: string;
   stream_name: string;
   revision: number;
@@ -70,10 +71,22 @@ export class SqliteEventStore implements EventStore {
   private readonly statements;
   private readonly appendTransaction;
   private readonly appendGroupTransaction;
+  /** Runs reads in one read transaction: they see one snapshot of the file. */
+  private readonly readSnapshot: <T>(read: () => T) => T;
   private readonly pollIntervalMs: number;
   /** A holder object (never replaced), so wrappers made with Object.create share the one queue. */
   private readonly appendQueue: { items: QueuedAppend[] } = { items: [] };
   private readonly statementCache = new Map<string, Database.Statement>();
+  /**
+   * The rows this connection appended lately, for the live subscriptions (one per processor: a
+   * score of them in the embedded process). Each used to query SQLite after every append, the
+   * same rows for all, a sixth of the embedded AddClient's CPU (issue 23's profile); now the
+   * caught-up ones read what follows their position from here. `rows` holds every row with a
+   * position above `base`, in order, as long as no other connection has written to the file
+   * (`PRAGMA data_version` as in `dataVersion`); otherwise it is dropped and reads go to SQLite.
+   * A holder object (never replaced), like the append queue, for wrappers made with Object.create.
+   */
+  private readonly recent: { base: number; rows: EventRow[]; dataVersion: number | null } = { base: 0, rows: [], dataVersion: null };
 
   constructor(options: SqliteEventStoreOptions) {
     // Owner-only (0600), and so its -wal and -shm, which SQLite creates with the file's mode. No
@@ -110,6 +123,8 @@ export class SqliteEventStore implements EventStore {
     this.appendTransaction = this.db.transaction((streamName: string, events: readonly NewEvent[], expected: ExpectedRevision) =>
       this.appendInTransaction(streamName, events, expected),
     );
+    this.readSnapshot = this.db.transaction(<T>(read: () => T): T => read()) as unknown as <T>(read: () => T) => T;
+    this.resetRecent();
     // Inside the group's transaction each append is a savepoint: one that fails rolls back alone.
     this.appendGroupTransaction = this.db.transaction((group: QueuedAppend[]) =>
       group.map((append) => {
@@ -138,7 +153,7 @@ export class SqliteEventStore implements EventStore {
   private flushAppends(): void {
     const group = this.appendQueue.items;
     this.appendQueue.items = [];
-    let outcomes: Array<{ result?: AppendResult; error?: unknown }>;
+    let outcomes: Array<{ result?: AppendedRows; error?: unknown }>;
     try {
       // IMMEDIATE takes the write lock up front: two processes never both read a revision and
       // then race to upgrade their locks. A group of one needs no savepoint.
@@ -158,11 +173,13 @@ export class SqliteEventStore implements EventStore {
       for (const append of group) append.reject(error);
       return;
     }
+    // Committed: the live subscriptions find these rows without asking SQLite.
+    this.rememberAppended(outcomes.flatMap((outcome) => outcome.result?.rows ?? []));
     this.appended.emit('append');
-    outcomes.forEach((outcome, index) => (outcome.error !== undefined ? group[index].reject(outcome.error) : group[index].resolve(outcome.result!)));
+    outcomes.forEach((outcome, index) => (outcome.error !== undefined ? group[index].reject(outcome.error) : group[index].resolve(outcome.result!.result)));
   }
 
-  private appendInTransaction(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult {
+  private appendInTransaction(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendedRows {
     const current = this.statements.lastRevision.get(streamName)!;
     const currentRevision = current.revision ?? -1;
 
@@ -170,7 +187,7 @@ export class SqliteEventStore implements EventStore {
     if (existing.length > 0) {
       // Idempotent append: the very same events were appended before (a retried command).
       if (existing.length === events.length && existing.every((row) => row.stream_name === streamName)) {
-        return { nextExpectedRevision: currentRevision, position: BigInt(Math.max(...existing.map((r) => r.position))) };
+        return { result: { nextExpectedRevision: currentRevision, position: BigInt(Math.max(...existing.map((r) => r.position))) }, rows: [] };
       }
       throw new WrongExpectedRevisionError(streamName, expected, currentRevision === -1 ? 'no_stream' : currentRevision);
     }
@@ -180,8 +197,9 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = new Date().toISOString();
     const category = streamCategory(streamName);
     let position = 0n;
+    const rows: EventRow[] = [];
     events.forEach((event, index) => {
-      const info = this.statements.insert.run({
+      const row = {
         eventId: event.id,
         streamName,
         category,
@@ -190,10 +208,82 @@ export class SqliteEventStore implements EventStore {
         data: JSON.stringify(event.data),
         metadata: JSON.stringify(event.metadata ?? {}),
         recordedAt,
-      });
+      };
+      const info = this.statements.insert.run(row);
       position = BigInt(info.lastInsertRowid);
+      rows.push({
+        position: Number(info.lastInsertRowid),
+        event_id: row.eventId,
+        stream_name: streamName,
+        category,
+        revision: row.revision,
+        type: row.type,
+        data: row.data,
+        metadata: row.metadata,
+        recorded_at: recordedAt,
+      });
     });
-    return { nextExpectedRevision: currentRevision + events.length, position };
+    return { result: { nextExpectedRevision: currentRevision + events.length, position }, rows };
+  }
+
+  /** Starts the recent rows afresh at the store's head: what is in the file so far is read from SQLite. */
+  private resetRecent(): void {
+    const head = this.prepared<{ head: number | null }>('SELECT MAX(position) AS head FROM events').get();
+    this.recent.base = head?.head ?? 0;
+    this.recent.rows = [];
+    this.recent.dataVersion = this.dataVersion();
+  }
+
+  private dataVersion(): number {
+    return this.prepared<{ data_version: number }>('PRAGMA data_version').get()!.data_version;
+  }
+
+  /** After a commit of this connection: its rows follow the recent ones, unless another connection wrote meanwhile. */
+  private rememberAppended(rows: readonly EventRow[]): void {
+    if (this.dataVersion() !== this.recent.dataVersion) {
+      this.resetRecent();
+      return;
+    }
+    const recent = this.recent;
+    for (const row of rows) recent.rows.push(row);
+    if (recent.rows.length > RECENT_ROWS) {
+      const dropped = recent.rows.splice(0, recent.rows.length - RECENT_ROWS);
+      recent.base = Number(dropped[dropped.length - 1].position);
+    }
+  }
+
+  /**
+   * `readAll` from the recent rows, when they hold everything after `after` (null: ask SQLite):
+   * no other connection wrote since, and `after` is not older than what they start from.
+   */
+  private readRecent(options: ReadAllOptions): RecordedEvent[] | null {
+    if (options.after === undefined || this.recent.dataVersion === null) return null;
+    const after = Number(options.after);
+    if (after < this.recent.base) return null;
+    if (this.dataVersion() !== this.recent.dataVersion) {
+      this.resetRecent();
+      return null;
+    }
+    const rows = this.recent.rows;
+    // The first row after `after` (positions ascend).
+    let low = 0;
+    let high = rows.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (Number(rows[mid].position) <= after) low = mid + 1;
+      else high = mid;
+    }
+    const { filter, maxCount } = options;
+    const categories = filter?.streamCategories;
+    const types = filter?.eventTypes;
+    const picked: EventRow[] = [];
+    for (let i = low; i < rows.length && (maxCount === undefined || picked.length < maxCount); i++) {
+      const row = rows[i];
+      if (categories && !categories.includes(row.category!)) continue;
+      if (types && !types.includes(row.type)) continue;
+      picked.push(row);
+    }
+    return toRecordedEvents(picked);
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -213,8 +303,30 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const recent = this.readRecent(options);
+    if (recent) return recent;
     const { sql, params } = readAllQuery(options);
     return toRecordedEvents(this.prepared(sql).all(...params));
+  }
+
+  /**
+   * `readAll` and how far the store was looked through: the recent rows' last one, or the head in
+   * the snapshot SQLite answered from (one read transaction for both). Positions are given in
+   * commit order, so nothing can later be committed at or below it.
+   */
+  async readAllScanned(options: ReadAllOptions): Promise<{ events: RecordedEvent[]; scannedTo: GlobalPosition | null }> {
+    const recent = this.readRecent(options);
+    if (recent) {
+      const rows = this.recent.rows;
+      const last = rows.length ? Number(rows[rows.length - 1].position) : this.recent.base;
+      return { events: recent, scannedTo: BigInt(Math.max(last, this.recent.base)) };
+    }
+    const { sql, params } = readAllQuery(options);
+    return this.readSnapshot(() => {
+      const events = toRecordedEvents(this.prepared(sql).all(...params));
+      const head = this.prepared<{ head: number | null }>('SELECT MAX(position) AS head FROM events').get()?.head ?? null;
+      return { events, scannedTo: head === null ? null : BigInt(head) };
+    });
   }
 
   async headPosition(): Promise<GlobalPosition | null> {
@@ -224,7 +336,7 @@ export class SqliteEventStore implements EventStore {
 
   subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
     return pollingSubscription(
-      { readAll: (o) => this.readAll(o), waitForAppend: (ms) => this.waitForAppend(ms) },
+      { readAll: (o) => this.readAll(o), readAllScanned: (o) => this.readAllScanned(o), waitForAppend: (ms) => this.waitForAppend(ms) },
       handler,
       { ...options, pollIntervalMs: this.pollIntervalMs },
     );
@@ -232,6 +344,8 @@ export class SqliteEventStore implements EventStore {
 
   async deleteStream(streamName: string): Promise<void> {
     this.statements.deleteStream.run(streamName);
+    // Its rows may be among the recent ones: read from SQLite again.
+    this.resetRecent();
   }
 
   async ping(): Promise<void> {
@@ -264,6 +378,15 @@ export class SqliteEventStore implements EventStore {
       this.appended.on('append', done);
     });
   }
+}
+
+/** How many appended rows the live subscriptions can read without SQLite (a subscription further behind reads SQLite). */
+const RECENT_ROWS = 4096;
+
+/** One append's answer, and its rows as SQLite now holds them (none for a retry found recorded). */
+interface AppendedRows {
+  result: AppendResult;
+  rows: EventRow[];
 }
 
 interface QueuedAppend {

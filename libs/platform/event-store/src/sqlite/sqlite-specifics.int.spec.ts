@@ -55,4 +55,85 @@ describe('SqliteEventStore specifics', () => {
       await other.close();
     }
   });
+  describe('the recent rows the live subscriptions read (issue 23)', () => {
+    const event = (type: string) => ({ id: randomUUID(), type, data: { type } });
+    const sqlReads = (store: SqliteEventStore) => {
+      const calls: string[] = [];
+      const target = store as unknown as { prepared(sql: string): unknown };
+      const original = target.prepared.bind(store);
+      target.prepared = (sql: string) => {
+        if (sql.startsWith('SELECT * FROM events')) calls.push(sql);
+        return original(sql);
+      };
+      return calls;
+    };
+
+    it('answers a caught-up read from memory, with its filter and limit, as SQLite would', async () => {
+      const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite') });
+      const first = await store.appendToStream('client-1', [event('A')], { expectedRevision: 'no_stream' });
+      await store.appendToStream('roster-1', [event('B'), event('C')], { expectedRevision: 'no_stream' });
+      await store.appendToStream('client-2', [event('D')], { expectedRevision: 'no_stream' });
+      const reads = sqlReads(store);
+      const fromMemory = {
+        all: (await store.readAll({ after: first.position })).map((e) => e.type),
+        clients: (await store.readAll({ after: first.position, filter: { streamCategories: ['client'] } })).map((e) => e.type),
+        types: (await store.readAll({ after: first.position, filter: { eventTypes: ['C', 'D'] }, maxCount: 1 })).map((e) => e.type),
+        none: (await store.readAll({ after: first.position, filter: { eventTypes: [] } })).map((e) => e.type),
+      };
+      expect(reads).toEqual([]);
+      expect(fromMemory).toEqual({ all: ['B', 'C', 'D'], clients: ['D'], types: ['C'], none: [] });
+      // From the start: SQLite, the same events.
+      expect((await store.readAll()).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
+      expect(reads).toHaveLength(1);
+      const [b] = await store.readAll({ after: first.position, maxCount: 1 });
+      expect(b).toMatchObject({ type: 'B', streamName: 'roster-1', revision: 0, data: { type: 'B' } });
+      expect(b.recordedAt).toBeInstanceOf(Date);
+      await store.close();
+    });
+
+    it("moves a filtered subscription past the events it does not take, so that it reads the recent rows, not SQLite", async () => {
+      // Written before this connection opened: its recent rows start after them.
+      const earlier = new SqliteEventStore({ filename: join(dir, 'events.sqlite') });
+      await earlier.appendToStream('account-1', [event('Opened')], { expectedRevision: 'no_stream' });
+      await earlier.appendToStream('client-old', [event('ClientAdded'), event('ClientAdded')], { expectedRevision: 'no_stream' });
+      await earlier.close();
+      const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), pollIntervalMs: 20 });
+      const seen: string[] = [];
+      const subscription = store.subscribeToAll((e) => void seen.push(e.type), { filter: { streamCategories: ['account'] } });
+      const waitFor = async (count: number) => {
+        for (const deadline = Date.now() + 5000; seen.length < count && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+      };
+      await waitFor(1);
+      const reads = sqlReads(store);
+      for (let i = 0; i < 20; i++) await store.appendToStream(`client-${i}`, [event('ClientAdded')], { expectedRevision: 'no_stream' });
+      await store.appendToStream('account-1', [event('Renamed')], { expectedRevision: 0 });
+      await waitFor(2);
+      expect(seen).toEqual(['Opened', 'Renamed']);
+      // At most the first read after the swap to the recent rows asks SQLite; without moving past others' events, every append would.
+      expect(reads.length).toBeLessThanOrEqual(1);
+      await subscription.stop();
+      await store.close();
+    });
+
+    it('never misses what another connection wrote, and leaves out an append that was refused', async () => {
+      const filename = join(dir, 'events.sqlite');
+      const store = new SqliteEventStore({ filename });
+      const other = new SqliteEventStore({ filename });
+      const first = await store.appendToStream('client-1', [event('A')], { expectedRevision: 'no_stream' });
+      await other.appendToStream('client-2', [event('B')], { expectedRevision: 'no_stream' });
+      // In one group: one refused (wrong revision), one taken.
+      const [refused, taken] = await Promise.allSettled([
+        store.appendToStream('client-1', [event('X')], { expectedRevision: 'no_stream' }),
+        store.appendToStream('client-3', [event('C')], { expectedRevision: 'no_stream' }),
+      ]);
+      expect(refused.status).toBe('rejected');
+      expect(taken.status).toBe('fulfilled');
+      expect((await store.readAll({ after: first.position })).map((e) => e.type)).toEqual(['B', 'C']);
+      await other.appendToStream('client-4', [event('D')], { expectedRevision: 'no_stream' });
+      expect((await store.readAll({ after: first.position })).map((e) => e.type)).toEqual(['B', 'C', 'D']);
+      await store.deleteStream('client-3');
+      expect((await store.readAll({ after: first.position })).map((e) => e.type)).toEqual(['B', 'D']);
+      await Promise.all([store.close(), other.close()]);
+    });
+  });
 });
