@@ -130,7 +130,7 @@ export class SchedulingController {
   }
 
   @Get('clients/:id/payments')
-  @ApiOperation({ summary: 'One payment per session or bundle with something to pay (pending, paid or refunded), newest first (kind: session or bundle).' })
+  @ApiOperation({ summary: "One payment per session, bundle or product bought at checkout with something to pay (pending, paid or refunded), newest first (kind: session, bundle or purchase; `refunded` says what went back of a payment refunded in part)." })
   payments(@Param('id') clientId: string, @Query() query: ClientPaymentsQuery, @CurrentActor() actor: RequestActor, @CorrelationId() correlationId: string): Promise<Page<PaymentView>> {
     return send(this.deps.requests, SchedulingSubjects.clientPayments, { actor, correlationId, data: { clientId, status: query.status, page: query.page, pageSize: query.pageSize } });
   }
