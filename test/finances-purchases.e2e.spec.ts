@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Deployment, deployedForSuite, separateProcesses } from './support/deployments';
+import { Deployment, deployedForSuite, separateProcesses, singleProcess } from './support/deployments';
 import { eventually } from './support/eventually';
-import { Api, Business, addCoach, signUp, uniqueEmail } from './support/http';
-import { ClienteleProcess, freePort, spawnClientele, stopAll, waitUntilHealthy } from './support/processes';
+import { Business, addCoach, signUp, uniqueEmail } from './support/http';
 import { StripeStandIn, chargeRefundedEvent, checkoutSessionEvent, signedWebhook } from './support/stripe-stand-in';
 
 /**
@@ -21,24 +17,6 @@ const SECRET_KEY = `sk_test_${randomUUID().replace(/-/g, '')}`;
 const WEBHOOK_SECRET = `whsec_${randomUUID().replace(/-/g, '')}`;
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 
-function singleProcessWith(env: () => Record<string, string>): Deployment {
-  const dataDir = mkdtempSync(join(tmpdir(), 'clientele-e2e-finances-'));
-  let processes: ClienteleProcess[] = [];
-  let port = 0;
-  return {
-    dataRoot: dataDir,
-    async start() {
-      port ||= await freePort();
-      processes = [spawnClientele('clientele', { PORT: String(port), DATA_DIR: dataDir, ...env() })];
-      const api = new Api(`http://127.0.0.1:${port}`);
-      await waitUntilHealthy(api, processes);
-      return api;
-    },
-    stop: () => stopAll(processes),
-    cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
-  };
-}
-
 let standIn: StripeStandIn;
 beforeAll(async () => {
   standIn = await StripeStandIn.start();
@@ -46,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => standIn?.close());
 
 const MODES: Array<[string, () => Deployment]> = [
-  ['in one process', () => singleProcessWith(() => ({ STRIPE_API_URL: standIn.url }))],
+  ['in one process', () => singleProcess({ STRIPE_API_URL: standIn.url })],
   ['as separate processes over NATS', () => separateProcesses({ STRIPE_API_URL: standIn.url })],
 ];
 

@@ -26,7 +26,8 @@ export interface Deployment {
   cleanup(): Promise<void>;
 }
 
-export function singleProcess(): Deployment {
+/** `env` adds settings to (or overrides those of) the process, as for `separateProcesses`. */
+export function singleProcess(env: Record<string, string> = {}): Deployment {
   const dataDir = mkdtempSync(join(tmpdir(), 'clientele-e2e-single-'));
   let processes: ClienteleProcess[] = [];
   let port = 0;
@@ -34,7 +35,7 @@ export function singleProcess(): Deployment {
     dataRoot: dataDir,
     async start() {
       port ||= await freePort();
-      processes = [spawnClientele('clientele', { PORT: String(port), DATA_DIR: dataDir })];
+      processes = [spawnClientele('clientele', { PORT: String(port), DATA_DIR: dataDir, ...env })];
       const api = new Api(`http://127.0.0.1:${port}`);
       await waitUntilHealthy(api, processes);
       return api;
