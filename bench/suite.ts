@@ -26,6 +26,7 @@ import { checkoutScenario, messagingScenario } from './scenarios/checkout';
 import { commandDistributedScenario, commandEmbeddedScenario } from './scenarios/command';
 import { httpPlatformScenario } from './scenarios/http-platform';
 import { listQueryScenario } from './scenarios/list-query';
+import { memoryScenario } from './scenarios/memory';
 import { commandDistributedPostgresScenario } from './scenarios/postgres-command';
 import { postgresRebuildScenario } from './scenarios/postgres-rebuild';
 import { postgresStoreScenario } from './scenarios/postgres-store';
@@ -54,6 +55,7 @@ const SCENARIOS: Scenario[] = [
   messagingScenario,
   commandDistributedPostgresScenario,
   httpPlatformScenario,
+  memoryScenario,
 ];
 
 const RESULTS_FILE = join(__dirname, 'results.json');

@@ -79,7 +79,8 @@ describe.each(MODES)('Finances of purchases and refunds %s', (_mode, deploy) => 
 
     // The same buyer buys the pack: its bundle is its row (not a second row for the purchase).
     expect((await buy(pack.id, email)).status).toBe(201);
-    const both = await paymentsUntil(business, client.id, (items) => items.length === 2);
+    // The bundle shows first, and its payment a moment later (another event): wait for both.
+    const both = await paymentsUntil(business, client.id, (items) => items.length === 2 && items.some((p) => p.kind === 'bundle' && p.status === 'paid'));
     const bundleRow = both.find((p) => p.kind === 'bundle')!;
     expect(bundleRow).toMatchObject({ status: 'paid', amount: eur(20000), purchaseId: expect.any(String) });
     expect((await summary(business, client.id)).revenue).toEqual(eur(23000));
@@ -106,7 +107,9 @@ describe.each(MODES)('Finances of purchases and refunds %s', (_mode, deploy) => 
     expect((await business.admin.put(`/api/v1/clients/${client.id}/coach`, { coachId: coach.id })).status).toBe(200);
     const again2 = await buy(pack.id, email);
     expect(again2.status).toBe(201);
-    const second = (await paymentsUntil(business, client.id, (items) => items.filter((p) => p.kind === 'bundle').length === 2)).find((p) => p.kind === 'bundle' && p.status === 'paid')!;
+    const second = (
+      await paymentsUntil(business, client.id, (items) => items.filter((p) => p.kind === 'bundle').length === 2 && items.some((p) => p.kind === 'bundle' && p.status === 'paid'))
+    ).find((p) => p.kind === 'bundle' && p.status === 'paid')!;
     const forbidden = await coach.api.post(`/api/v1/clients/${client.id}/programs/${second.bundleId}/refund`, {});
     expect({ status: forbidden.status, code: forbidden.body.code }).toEqual({ status: 403, code: 'forbidden' });
     expect(forbidden.headers.get('content-type')).toMatch(/application\/problem\+json/);
@@ -137,7 +140,7 @@ describe.each(MODES)('Finances of purchases and refunds %s', (_mode, deploy) => 
     const pack = await product(business, { name: '3-session pack', price: eur(15000), sessionPack: { sessions: 3, validForDays: 30 } });
     const packPurchase = (await buy(pack.id, email)).body.purchaseId as string;
     const packIntent = await payAtStripe(business, pack.id, packPurchase, 15000);
-    const rows = await paymentsUntil(business, client.id, (items) => items.some((p) => p.kind === 'bundle'));
+    const rows = await paymentsUntil(business, client.id, (items) => items.some((p) => p.kind === 'bundle' && p.status === 'paid'));
     const bundle = rows.find((p) => p.kind === 'bundle')!;
     const key = randomUUID();
     const asked = await business.admin.post(`/api/v1/clients/${client.id}/programs/${bundle.bundleId}/refund`, {}, { 'idempotency-key': key });

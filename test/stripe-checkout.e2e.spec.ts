@@ -421,5 +421,5 @@ describe.each(MODES)('Stripe Checkout %s', (_mode, deploy) => {
     expect((await business.admin.get(`/api/v1/clients/${client.id}/purchases`)).body.items).toHaveLength(1);
     expect((await mails(email)).map((m) => m.kind)).toEqual(['invitation']);
     expect((await api().get(`/api/v1/checkout/purchases/${purchaseId}`)).body.status).toBe('completed');
-  });
+  }, 150_000);
 });

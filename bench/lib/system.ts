@@ -81,12 +81,13 @@ export async function forkTs<M>(
   file: string,
   args: string[],
   env: Record<string, string>,
-  options: { execArgv?: string[]; timeoutMs?: number } = {},
+  options: { execArgv?: string[]; timeoutMs?: number; root?: string } = {},
 ): Promise<{ child: ChildProcess; message: M; output: () => string }> {
   const timeoutMs = options.timeoutMs ?? 90_000;
+  const root = options.root ?? ROOT;
   let output = '';
-  const child = fork(join(ROOT, file), args, {
-    cwd: ROOT,
+  const child = fork(join(root, file), args, {
+    cwd: root,
     execArgv: [...(options.execArgv ?? []), ...TS_NODE],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.NATS_URL ? { NATS_URL: process.env.NATS_URL } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -121,14 +122,15 @@ export async function stopChild(child: ChildProcess, graceMs = 0): Promise<void>
   clearTimeout(killer);
 }
 
-export async function startEmbedded(): Promise<RunningSystem> {
+/** The embedded deployment of this checkout, or of another one (`root`: the baseline's worktree, bench/lib/baseline.ts). */
+export async function startEmbedded(options: { root?: string } = {}): Promise<RunningSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'clientele-bench-embedded-'));
   const { child, message } = await forkTs<{ url: string }>('bench/servers/embedded.ts', [], {
     PORT: '0',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'error',
     CLIENTELE_AUTH_RATE_LIMIT: '100000',
-  }, { execArgv: profileFlags() });
+  }, { execArgv: profileFlags(), root: options.root, timeoutMs: options.root ? 180_000 : undefined });
   return {
     kind: 'embedded',
     url: message.url,

@@ -195,12 +195,12 @@ class PeerAuthGuard implements CanActivate {
     @Inject(PEER_JWT_SECRET) private readonly secret: string,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { actor?: Actor }>();
     const header = request.headers.authorization;
     const token = typeof header === 'string' && /^Bearer [^\s]+$/i.test(header) ? header.slice(7) : null;
     if (!token) throw new AppError(ErrorCodes.unauthorized, 'Sign in and send the access token as "Authorization: Bearer <token>".');
-    const verified = verifyJwt<AccessTokenClaims>(token, this.secret);
+    const verified = await verifyJwt<AccessTokenClaims>(token, this.secret);
     if (!verified.ok) throw new AppError(ErrorCodes.unauthorized, 'The access token is not valid or has expired; sign in again.');
     const { sub, role, acc, caps, ver } = verified.claims;
     if (role !== 'admin' && role !== 'coach') throw new AppError(ErrorCodes.forbidden, 'This is for the business staff, not for clients.');

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const oneSeat = store.openAccount(1);
   const app = await startPeerApp(store, secret);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  const ready: PeerReady = { url, token: sign(open.adminId, open.accountId), oneSeatToken: sign(oneSeat.adminId, oneSeat.accountId) };
+  const ready: PeerReady = { url, token: await sign(open.adminId, open.accountId), oneSeatToken: await sign(oneSeat.adminId, oneSeat.accountId) };
   process.send?.(ready);
   let stopping = false;
   process.on('SIGTERM', () => {

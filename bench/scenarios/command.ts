@@ -7,10 +7,14 @@
  *   server (Node's HTTP server answers it before Fastify and Nest), same body, same client; peer
  *   (issue 23): the AddClient a team would write instead, NestJS on Fastify over one SQLite table
  *   with the seat and e-mail rules as SQL (bench/peers/), in a process of its own, same body, same
- *   client, same concurrency. Target: Clientele's throughput at 8 in flight >= 0.5 of the peer's.
+ *   client, same concurrency. Target: Clientele's throughput at 8 in flight >= 0.5 of the peer's;
+ *   baseline (issue 23): the code before issue 23's first cut, from a git worktree, its own embedded
+ *   process, measured in the same rounds (bench/lib/baseline.ts). Targets (issue 23): throughput
+ *   >= 3x the baseline's, CPU <= 1.0 ms per request, p50 one in flight <= 2x the durable floor.
  * - distributed: one process per service over NATS; floor: a raw nats.js request/reply round trip to a
  *   responder process that appends one event with raw better-sqlite3 (one fsync) before it
- *   answers (bench/servers/raw-append-responder.ts), same payload, same concurrency.
+ *   answers (bench/servers/raw-append-responder.ts), same payload, same concurrency. Target (issue
+ *   23): p50 one in flight <= 4x the floor's.
  *
  * The body adds a full_access client without an invitation (sendInvitation: false): the command's
  * own work (roster enrolment, the client's stream, its key, the list projection, which the answer
@@ -23,13 +27,14 @@ import { join } from 'node:path';
 import { connect } from 'nats';
 import { signUp, uniqueEmail } from '../../test/support/http';
 import { scenarioOnBusiness } from '../lib/business';
-import { Figure, targets } from '../lib/figures';
+import { Figure, Target, targets } from '../lib/figures';
 import type { PeerReady } from '../peers/server';
 import { makeEvent, openRaw, rawInsert } from '../lib/fixtures';
 import { HttpClient, LoadResult, natsUrl, runLoad } from '../lib/load';
 import { median, pct } from '../lib/measure';
 import type { ScenarioContext } from '../lib/scenario';
-import { forkTs, processStats, profileFlags, RunningSystem, stopChild, waitIdle } from '../lib/system';
+import { baselineRevision, checkOutBaseline } from '../lib/baseline';
+import { forkTs, processStats, profileFlags, RunningSystem, startEmbedded, stopChild, waitIdle } from '../lib/system';
 
 const CONCURRENCY = 8;
 const ECHO_PATH = '/__bench/echo';
@@ -74,11 +79,28 @@ export interface PeerSide extends Side {
   is: string;
 }
 
+/** The same calls against the code before issue 23, re-measured in the same run (bench/lib/baseline.ts). */
+export interface BaselineSide extends Side {
+  /** The git revision it runs. */
+  rev: string;
+  /** Its own deployment: every load starts with both idle. */
+  system: RunningSystem;
+}
+
+/** Which target each figure of `compare` is judged by (none where absent). */
+export interface CompareTargets {
+  p50?: Target;
+  p50OneInFlight?: Target;
+  cpuPerRequest?: Target;
+}
+
 /**
- * Alternating rounds of subject and floor (and peer, when given), rotating which goes first;
- * medians of each figure over the rounds. The peer's figures go into the subject's figures'
- * `peer` (throughput, p50/p99 with 8 in flight, p50 one in flight, CPU per request), so each
- * prints and records its peerRatio; with a peer, the throughput's target is >= 0.5 of the peer's.
+ * Alternating rounds of subject and floor (and peer, and baseline, when given), rotating which
+ * goes first; medians of each figure over the rounds. The peer's figures go into the subject's
+ * figures' `peer` (throughput, p50/p99 with 8 in flight, p50 one in flight, CPU per request), so
+ * each prints and records its peerRatio; with a peer, the throughput's target is >= 0.5 of the
+ * peer's. With a baseline, `<prefix>-throughput-vs-baseline` has the baseline's throughput as its
+ * floor (target: 3x, issue 23).
  */
 export async function compare(
   context: ScenarioContext,
@@ -87,10 +109,15 @@ export async function compare(
   subject: Side,
   floor: Side,
   floorIs: string,
-  peer?: PeerSide,
+  options: { peer?: PeerSide; baseline?: BaselineSide; targets?: CompareTargets } = {},
 ): Promise<Figure[]> {
-  // Each load starts on an idle system: what the previous one left behind is not timed here.
-  const settle = () => waitIdle(system, context.log);
+  const { peer, baseline } = options;
+  const goals = options.targets ?? {};
+  // Each load starts on an idle system (and an idle baseline): what the previous one left behind is not timed here.
+  const settle = async () => {
+    await waitIdle(system, context.log);
+    if (baseline) await waitIdle(baseline.system, context.log);
+  };
   const q = context.quick;
   const rounds = q ? 1 : 3;
   const subjectCount = q ? 80 : 600;
@@ -102,13 +129,16 @@ export async function compare(
   await runLoad(q ? 20 : 100, CONCURRENCY, (i) => subject.call(i));
   await runLoad(q ? 100 : 500, CONCURRENCY, (i) => floor.call(i));
   if (peer) await runLoad(q ? 50 : 300, CONCURRENCY, (i) => peer.call(i));
+  if (baseline) await runLoad(q ? 20 : 100, CONCURRENCY, (i) => baseline.call(i));
   const s: RoundFigures[] = [];
   const f: RoundFigures[] = [];
   const p: RoundFigures[] = [];
+  const b: RoundFigures[] = [];
   const s1: number[] = [];
   const f1: number[] = [];
   const p1: number[] = [];
-  const sides = peer ? (['s', 'f', 'p'] as const) : (['s', 'f'] as const);
+  const b1: number[] = [];
+  const sides = (['s', 'f', 'p', 'b'] as const).filter((side) => (side === 'p' ? peer : side === 'b' ? baseline : true));
   for (let round = 0; round < rounds; round++) {
     // Each side goes first once in every `sides.length` rounds: drift falls on all alike.
     const order = sides.map((_, k) => sides[(k + round) % sides.length]);
@@ -122,10 +152,14 @@ export async function compare(
         await settle();
         f.push(await loadRound(floor, floorCount, CONCURRENCY));
         f1.push((await loadRound(floor, sequential * 4, 1)).p50);
-      } else if (peer) {
+      } else if (which === 'p' && peer) {
         await settle();
         p.push(await loadRound(peer, peerCount, CONCURRENCY));
         p1.push((await loadRound(peer, sequential * 2, 1)).p50);
+      } else if (which === 'b' && baseline) {
+        await settle();
+        b.push(await loadRound(baseline, subjectCount, CONCURRENCY));
+        b1.push((await loadRound(baseline, sequential, 1)).p50);
       }
     }
     context.log(
@@ -133,13 +167,22 @@ export async function compare(
         `floor ${f[round].rps.toFixed(0)}/s p50 ${f[round].p50.toFixed(2)} p99 ${f[round].p99.toFixed(2)} ms (1 in flight: p50 ${f1[round].toFixed(2)} ms)` +
         (peer
           ? `, peer ${p[round].rps.toFixed(0)}/s p50 ${p[round].p50.toFixed(2)} p99 ${p[round].p99.toFixed(2)} ms (1 in flight: p50 ${p1[round].toFixed(2)} ms, CPU ${p[round].cpuPerCall.toFixed(2)} ms/req)`
+          : '') +
+        (baseline
+          ? `, baseline ${b[round].rps.toFixed(0)}/s p50 ${b[round].p50.toFixed(2)} p99 ${b[round].p99.toFixed(2)} ms (1 in flight: p50 ${b1[round].toFixed(2)} ms, CPU ${b[round].cpuPerCall.toFixed(2)} ms/req)`
           : ''),
     );
   }
   const m = (xs: RoundFigures[], key: keyof RoundFigures) => median(xs.map((x) => x[key]));
   const base = { scenario: prefix, floorIs };
   const peerOf = (value: () => number) => (peer ? { peer: value() } : {});
+  const goal = (target: Target | undefined) => (target ? { target } : {});
   if (peer) context.log(`  peer: ${peer.is}`);
+  if (baseline) {
+    context.log(
+      `  baseline (${baseline.rev}): ${m(b, 'rps').toFixed(0)} req/s, p50 ${m(b, 'p50').toFixed(2)} ms, 1 in flight p50 ${median(b1).toFixed(2)} ms, CPU ${m(b, 'cpuPerCall').toFixed(2)} ms/req`,
+    );
+  }
   return [
     {
       ...base,
@@ -150,10 +193,33 @@ export async function compare(
       better: 'higher',
       ...(peer ? { peer: m(p, 'rps'), target: targets.peerThroughput } : {}),
     },
-    { ...base, name: `${prefix}-p50`, unit: 'ms', value: m(s, 'p50'), floor: m(f, 'p50'), better: 'lower', target: targets.latencyP50, ...peerOf(() => m(p, 'p50')) },
+    ...(baseline
+      ? [
+          {
+            scenario: prefix,
+            name: `${prefix}-throughput-vs-baseline`,
+            unit: 'req/s',
+            value: m(s, 'rps'),
+            floor: m(b, 'rps'),
+            floorIs: `baseline ${baseline.rev}, same run`,
+            better: 'higher' as const,
+            target: targets.baselineThroughput,
+          },
+          {
+            scenario: prefix,
+            name: `${prefix}-cpu-per-request-vs-baseline`,
+            unit: 'ms CPU',
+            value: m(s, 'cpuPerCall'),
+            floor: m(b, 'cpuPerCall'),
+            floorIs: `baseline ${baseline.rev}, same run`,
+            better: 'lower' as const,
+          },
+        ]
+      : []),
+    { ...base, name: `${prefix}-p50`, unit: 'ms', value: m(s, 'p50'), floor: m(f, 'p50'), better: 'lower', ...goal(goals.p50), ...peerOf(() => m(p, 'p50')) },
     { ...base, name: `${prefix}-p99`, unit: 'ms', value: m(s, 'p99'), floor: m(f, 'p99'), better: 'lower', ...peerOf(() => m(p, 'p99')) },
-    { ...base, name: `${prefix}-p50-1-in-flight`, unit: 'ms', value: median(s1), floor: median(f1), better: 'lower', target: targets.latencyP50, ...peerOf(() => median(p1)) },
-    { ...base, name: `${prefix}-cpu-per-request`, unit: 'ms CPU', value: m(s, 'cpuPerCall'), floor: m(f, 'cpuPerCall'), better: 'lower', ...peerOf(() => m(p, 'cpuPerCall')) },
+    { ...base, name: `${prefix}-p50-1-in-flight`, unit: 'ms', value: median(s1), floor: median(f1), better: 'lower', ...goal(goals.p50OneInFlight), ...peerOf(() => median(p1)) },
+    { ...base, name: `${prefix}-cpu-per-request`, unit: 'ms CPU', value: m(s, 'cpuPerCall'), floor: m(f, 'cpuPerCall'), better: 'lower', ...goal(goals.cpuPerRequest), ...peerOf(() => m(p, 'cpuPerCall')) },
   ];
 }
 
@@ -226,15 +292,20 @@ async function checkPeerRules(peer: PeerReady): Promise<void> {
 
 export const commandEmbeddedScenario = scenarioOnBusiness({
   name: 'command-embedded',
-  title: 'AddClient through the gateway, one process: req/s, p50/p99 vs a raw HTTP echo route on the same server, and vs the peer a team would write (bench/peers/)',
+  title:
+    'AddClient through the gateway, one process: req/s, p50/p99 vs a raw HTTP echo route on the same server, vs the peer a team would write (bench/peers/), and vs the code before issue 23 (bench/lib/baseline.ts)',
   needs: 'embedded',
   async run(context, system, { admin, open }) {
     const side = addClientCalls(system, admin);
     const echo = open();
-    const peerServer = await forkTs<PeerReady>('bench/peers/server.ts', [join(context.dir, 'peer.sqlite')], {}, { execArgv: profileFlags() });
-    const peerClient = new HttpClient(peerServer.message.url, peerServer.message.token);
+    const cleanup: Array<() => unknown> = [];
     try {
+      const peerServer = await forkTs<PeerReady>('bench/peers/server.ts', [join(context.dir, 'peer.sqlite')], {}, { execArgv: profileFlags() });
+      cleanup.push(() => stopChild(peerServer.child));
+      const peerClient = new HttpClient(peerServer.message.url, peerServer.message.token);
+      cleanup.push(() => peerClient.close());
       await checkPeerRules(peerServer.message);
+      const baseline = await startBaseline(context, cleanup);
       const figures = await compare(
         context,
         system,
@@ -246,9 +317,13 @@ export const commandEmbeddedScenario = scenarioOnBusiness({
         },
         'raw HTTP echo, same server',
         {
-          call: (i) => peerClient.expect(201, 'POST', '/api/v1/clients', addClientBody(`peer${i}`)),
-          cpuMs: () => processStats(peerServer.child.pid!).cpuMs,
-          is: PEER_IS,
+          peer: {
+            call: (i) => peerClient.expect(201, 'POST', '/api/v1/clients', addClientBody(`peer${i}`)),
+            cpuMs: () => processStats(peerServer.child.pid!).cpuMs,
+            is: PEER_IS,
+          },
+          baseline,
+          targets: { p50: targets.latencyP50, cpuPerRequest: targets.cpuPerAddClient },
         },
       );
       // Context for the latency target: an AddClient answer waits for three durable writes (the
@@ -264,17 +339,38 @@ export const commandEmbeddedScenario = scenarioOnBusiness({
         name: 'command-embedded-p50-1-in-flight-vs-durable',
         floor: echo1.floor! + 3 * fsync,
         floorIs: 'echo + 3 raw appends',
+        target: targets.durableP50,
       });
       const server = processStats(system.processes()[0].pid);
       const peerStats = processStats(peerServer.child.pid!);
       context.log(`  server process: RSS ${server.rssMb.toFixed(0)} MB, peak ${server.peakRssMb.toFixed(0)} MB; peer process: RSS ${peerStats.rssMb.toFixed(0)} MB, peak ${peerStats.peakRssMb.toFixed(0)} MB`);
       return figures;
     } finally {
-      peerClient.close();
-      await stopChild(peerServer.child);
+      for (const undo of cleanup.reverse()) {
+        await Promise.resolve()
+          .then(undo)
+          .catch((error: unknown) => context.log(`  (cleaning up: ${String(error)})`));
+      }
     }
   },
 });
+
+/** The baseline's deployment and its AddClient side, or undefined (said in one line) when it is skipped. */
+async function startBaseline(context: ScenarioContext, cleanup: Array<() => unknown>): Promise<BaselineSide | undefined> {
+  const which = baselineRevision(context.quick);
+  if ('skipped' in which) {
+    context.log(`  baseline skipped: ${which.skipped}`);
+    return undefined;
+  }
+  const checkout = checkOutBaseline(which.rev);
+  cleanup.push(() => checkout.remove());
+  context.log(`  baseline: ${checkout.rev} in ${checkout.root}, starting its embedded deployment`);
+  const baselineSystem = await startEmbedded({ root: checkout.root });
+  cleanup.push(() => baselineSystem.stop());
+  const { side, client } = await addClientSide(baselineSystem);
+  cleanup.push(() => client.close());
+  return { ...side, rev: checkout.rev, system: baselineSystem };
+}
 
 export const commandDistributedScenario = scenarioOnBusiness({
   name: 'command-distributed',
@@ -300,6 +396,7 @@ export const commandDistributedScenario = scenarioOnBusiness({
           cpuMs: () => processStats(responder.child.pid!).cpuMs,
         },
         'raw NATS request/reply + raw append',
+        { targets: { p50: targets.latencyP50, p50OneInFlight: targets.distributedP50 } },
       );
       const rss = system.processes().map((p) => `${p.name} ${processStats(p.pid).peakRssMb.toFixed(0)}`);
       context.log(`  peak RSS per process (MB): ${rss.join(', ')}`);

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from 'nats';
+import { targets } from '../lib/figures';
 import { natsUrl } from '../lib/load';
 import { probePostgres, withBenchDatabase } from '../lib/postgres';
 import type { Scenario } from '../lib/scenario';
@@ -63,6 +64,7 @@ export const commandDistributedPostgresScenario: Scenario = {
             cpuMs: () => processStats(responderPid).cpuMs,
           },
           'raw NATS request/reply + raw pg append',
+          { targets: { p50: targets.latencyP50, p50OneInFlight: targets.distributedP50 } },
         );
         const rss = system.processes().map((p) => `${p.name} ${processStats(p.pid).peakRssMb.toFixed(0)}`);
         context.log(`  peak RSS per process (MB): ${rss.join(', ')}`);

@@ -4,7 +4,7 @@
  * better-sqlite3, the same pages of 2,000 by position, data and metadata parsed: what any replay
  * must at least do), at 250,000 and 1,000,000 events. Each size is seeded by one fresh process
  * and measured by another (bench/servers/rebuild-child.ts), so the peak RSS is the rebuild's own.
- * Memory is flat when the peak at 1,000,000 events is within 20% of the peak at 250,000.
+ * Memory is flat when the peak at 1,000,000 events is within 10% of the peak at 250,000 (issue 23).
  * Also: the event store port's readAll rate against the same raw floor (a port layer).
  */
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-import { ClientProxyRequestClient, NamespacedNatsClient } from '@clientele/platform/bus';
+import { ClientProxyRequestClient, ClienteleNatsClient } from '@clientele/platform/bus';
 import { loadConfig } from '@clientele/platform/config';
 import { JsonLogger } from '@clientele/platform/logging';
 import type { INestApplication } from '@nestjs/common';
@@ -67,7 +67,7 @@ describe('host process', () => {
       }),
       quiet,
     );
-    const proxy = new NamespacedNatsClient({ servers: [process.env.NATS_URL ?? 'nats://127.0.0.1:4222'] }, namespace);
+    const proxy = new ClienteleNatsClient({ servers: [process.env.NATS_URL ?? 'nats://127.0.0.1:4222'] }, namespace);
     try {
       const requests = new ClientProxyRequestClient(proxy, 2000);
       await expect(requests.request('clients.query.health', {})).resolves.toEqual({ status: 'ok' });

@@ -3,11 +3,12 @@ import { Server, createServer } from 'node:http';
 import type { Platform } from './platform';
 
 /**
- * `/health/live` and `/health/ready` for a process that serves no HTTP of its own (a service replica
- * in a container): what an orchestrator probes. Live: the process runs and its event loop answers.
- * Ready: its stores and the bus answer and it is not shutting down. `/health`: readiness, and also
- * 503 while one of its processors or consumers keeps failing (for operators and monitoring, not
- * for probes: see Platform.healthChecks). Nothing else is served.
+ * The admin port (CLIENTELE_HEALTH_PORT) of any process, the gateway's included: what an
+ * orchestrator probes and Prometheus scrapes, apart from the public API. `/health/live`: the
+ * process runs and its event loop answers. `/health/ready`: its stores and the bus answer and it is
+ * not shutting down. `/health`: readiness, and also 503 while one of its processors or consumers
+ * keeps failing (for operators and monitoring, not for probes: see Platform.healthChecks).
+ * `/metrics`: this process's Prometheus metrics. Nothing else is served.
  */
 export async function startHealthServer(platform: Platform, port: number, host: string): Promise<Server> {
   const server = createServer((request, response) => {
@@ -18,6 +19,16 @@ export async function startHealthServer(platform: Platform, port: number, host: 
     const path = (request.url ?? '').split('?')[0];
     if (request.method !== 'GET') return answer(405, { status: 'method_not_allowed' });
     if (path === '/health/live') return answer(200, { status: 'ok' });
+    if (path === '/metrics') {
+      void platform.metrics.text().then(
+        (text) => {
+          response.writeHead(200, { 'content-type': platform.metrics.contentType, 'cache-control': 'no-store' });
+          response.end(text);
+        },
+        () => answer(500, { status: 'metrics_failed' }),
+      );
+      return;
+    }
     if (path === '/health') {
       void checkHealth(platform.processHealthChecks()).then(
         (report) => answer(report.status === 'ok' ? 200 : 503, report),

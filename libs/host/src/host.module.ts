@@ -6,7 +6,7 @@ import { MessagingModule } from '@clientele/messaging/service';
 import { SchedulingModule } from '@clientele/scheduling/service';
 import { DevMailbox, NotificationsModule, SendGridSender } from '@clientele/notifications/service';
 import { slowedDown } from './slow-mail-sender';
-import { ServiceLifecycle } from '@clientele/platform/application';
+import { DEFAULT_READ_MODEL_WAIT_MS, ServiceLifecycle } from '@clientele/platform/application';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { Platform } from './platform';
@@ -23,16 +23,20 @@ export class HostModule implements OnApplicationShutdown {
 
   static for(platform: Platform): DynamicModule {
     const { bus, requests, logger, config, leases } = platform;
+    // A command waits for its read models as long as its caller waits for the answer (a little
+    // less, so that the caller reads the handler's own 503), and never less than the default:
+    // raising CLIENTELE_REQUEST_TIMEOUT_MS for a loaded machine raises both.
+    const readModelWaitMs = Math.max(DEFAULT_READ_MODEL_WAIT_MS, config.requestTimeoutMs - 1000);
     // Each service's events, read models and key store.
     const stores = (service: 'identity' | 'clients' | 'billing' | 'messaging' | 'scheduling') => platform.keyedStores(service);
     const imports: DynamicModule[] = [];
     if (platform.hosts('identity')) {
       imports.push(
-        IdentityModule.register({ ...stores('identity'), bus, requests, leases, jwtSecret: platform.jwtSecret, publicUrl: config.publicUrl, logger: logger.child('identity') }),
+        IdentityModule.register({ ...stores('identity'), bus, requests, leases, readModelWaitMs, jwtSecret: platform.jwtSecret, publicUrl: config.publicUrl, logger: logger.child('identity') }),
       );
     }
     if (platform.hosts('clients')) {
-      imports.push(ClientsModule.register({ ...stores('clients'), bus, requests, leases, logger: logger.child('clients') }));
+      imports.push(ClientsModule.register({ ...stores('clients'), bus, requests, leases, readModelWaitMs, logger: logger.child('clients') }));
     }
     if (platform.hosts('billing')) {
       imports.push(
@@ -40,6 +44,7 @@ export class HostModule implements OnApplicationShutdown {
           ...stores('billing'),
           bus,
           leases,
+          readModelWaitMs,
           logger: logger.child('billing'),
           publicUrl: config.publicUrl,
           stripeApiUrl: config.stripeApiUrl,
@@ -48,16 +53,27 @@ export class HostModule implements OnApplicationShutdown {
       );
     }
     if (platform.hosts('messaging')) {
-      imports.push(MessagingModule.register({ ...stores('messaging'), bus, requests, leases, logger: logger.child('messaging') }));
+      imports.push(MessagingModule.register({ ...stores('messaging'), bus, requests, leases, readModelWaitMs, logger: logger.child('messaging') }));
     }
     if (platform.hosts('scheduling')) {
-      imports.push(SchedulingModule.register({ ...stores('scheduling'), bus, requests, leases, logger: logger.child('scheduling') }));
+      imports.push(SchedulingModule.register({ ...stores('scheduling'), bus, requests, leases, readModelWaitMs, logger: logger.child('scheduling') }));
     }
     if (platform.hosts('notifications')) {
       const documents = platform.stores.get('notifications')!.documents;
       const devMailbox = config.mail === 'dev-mailbox' ? new DevMailbox(documents) : null;
       const sender = devMailbox ? slowedDown(devMailbox, config.devMailboxDelayMs) : new SendGridSender({ apiKey: config.sendgridApiKey! });
-      imports.push(NotificationsModule.register({ documents, bus, requests, sender, devMailbox, mailFrom: config.mailFrom, logger: logger.child('notifications') }));
+      imports.push(
+        NotificationsModule.register({
+          documents,
+          bus,
+          requests,
+          sender,
+          devMailbox,
+          mailFrom: config.mailFrom,
+          logger: logger.child('notifications'),
+          onMailOutcome: (kind, outcome) => platform.metrics.countMail(kind, outcome),
+        }),
+      );
     }
     if (platform.hosts('gateway')) {
       imports.push(
@@ -66,6 +82,11 @@ export class HostModule implements OnApplicationShutdown {
           jwtSecret: platform.jwtSecret,
           logger: logger.child('gateway'),
           authRateLimitPerMinute: config.authRateLimitPerMinute,
+          // Over NATS, every gateway replica counts into the same NATS KV buckets; one process counts alone.
+          rateLimitStore:
+            config.bus === 'nats'
+              ? { kind: 'nats', servers: config.natsServers, auth: config.natsAuth, namespace: config.natsNamespace, replicas: config.busReplicas }
+              : { kind: 'memory' },
           healthChecks: (options) => platform.healthChecks(options),
           draining: () => platform.draining,
           devMailbox: config.devMailboxServed,

@@ -1,11 +1,12 @@
-import { ClientProxyRequestClient, EventBus, RequestClient, withConsumerDefaults } from '@clientele/platform/bus';
+import { ClientProxyRequestClient, ConsumerStatistics, EventBus, RequestClient, withConsumerDefaults } from '@clientele/platform/bus';
 import { loadJwtSecret } from '@clientele/platform/auth';
 import { ClienteleConfig, ServiceName } from '@clientele/platform/config';
-import { ServiceHealth, WorkHealth, withTrackedConsumers } from '@clientele/platform/application';
+import { ProcessorRunner, ServiceHealth, WorkHealth, withTrackedConsumers } from '@clientele/platform/application';
 import { Leases, NatsKvLeases } from '@clientele/platform/coordination';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventStore } from '@clientele/platform/event-store';
 import type { JsonLogger } from '@clientele/platform/logging';
+import { LAG_COUNT_LIMIT, ProcessMetrics } from '@clientele/platform/metrics';
 import { hostname } from 'node:os';
 import { moveKeysApart } from '@clientele/platform/privacy';
 import { HealthCheck, RequestTransport, openDocumentStore, openEventBus, openEventStore, openKeyStore, requestTransport } from '@clientele/platform/runtime';
@@ -26,6 +27,11 @@ export const SERVICES_WITH_KEYS: readonly ServiceName[] = ['identity', 'clients'
 /** Every service with a module (the gateway is asked for nothing: it is the one asking). */
 export const IMPLEMENTED_SERVICES: readonly ServiceName[] = ['identity', 'clients', 'billing', 'messaging', 'scheduling', 'notifications'];
 
+/** Both event buses count their consumers (pending messages, redeliveries, dead letters) for metrics. */
+function hasConsumerStatistics(bus: EventBus): bus is EventBus & { consumerStatistics(): Promise<ConsumerStatistics[]> } {
+  return typeof (bus as { consumerStatistics?: unknown }).consumerStatistics === 'function';
+}
+
 /**
  * What this process opened: the bus, the request transport, one event store and one document
  * store per hosted service (never shared between services), and the token secret.
@@ -42,18 +48,39 @@ export class Platform {
     readonly jwtSecret: string,
     /** Over NATS, replicas of a service may run at once: one of them runs each processor. */
     readonly leases: Leases | undefined,
-  ) {}
+    /** This host's Prometheus metrics (`/metrics`): a registry of its own, not the process-global one. */
+    readonly metrics: ProcessMetrics,
+  ) {
+    metrics.collectProcessors(async () => {
+      const runners = [...stores.values()].flatMap(({ events }) => ProcessorRunner.runningOver(events));
+      return Promise.all(
+        runners.map(async (runner) => ({
+          processor: runner.name,
+          kind: runner.relaysOutbox ? ('outbox' as const) : ('projection' as const),
+          lagEvents: await runner.backlog(LAG_COUNT_LIMIT),
+          leaseHolder: runner.isActive,
+        })),
+      );
+    });
+  }
 
   static async open(config: ClienteleConfig, logger: JsonLogger): Promise<Platform> {
     // Consumers that choose no ack wait of their own get the deployment's (CLIENTELE_BUS_ACK_WAIT_MS).
     // Every consumer's failures in a row are counted for /health (see WorkHealth).
-    const bus = withTrackedConsumers(
-      withConsumerDefaults(await openEventBus(config, `clientele-${config.services.join('-')}`), { ackWaitMs: config.busAckWaitMs }),
-    );
+    const metrics = new ProcessMetrics();
+    const openedBus = await openEventBus(config, `clientele-${config.services.join('-')}`);
+    const bus = withTrackedConsumers(withConsumerDefaults(openedBus, { ackWaitMs: config.busAckWaitMs }));
+    if (hasConsumerStatistics(openedBus)) {
+      metrics.collectConsumers(async () =>
+        (await openedBus.consumerStatistics()).map(({ durableName, ...figures }) => ({ consumer: durableName, ...figures })),
+      );
+    }
     const transport = requestTransport(config);
     const proxy = transport.client();
     await proxy.connect();
-    const requests = new ClientProxyRequestClient(proxy, config.requestTimeoutMs);
+    const requests = new ClientProxyRequestClient(proxy, config.requestTimeoutMs, (subject, outcome, seconds) =>
+      metrics.observeBusRequest(subject, outcome, seconds),
+    );
     const stores = new Map<ServiceName, ServiceStores>();
     for (const service of config.services) {
       if (service === 'gateway') continue; // stateless
@@ -77,7 +104,7 @@ export class Platform {
             onEvent: ({ lease, what, detail }) => logger.log(`lease ${lease} ${what}${detail ? ` (${detail})` : ''}`, 'leases'),
           })
         : undefined;
-    return new Platform(config, logger, bus, transport, requests, async () => void (await proxy.close()), stores, jwtSecret, leases);
+    return new Platform(config, logger, bus, transport, requests, async () => void (await proxy.close()), stores, jwtSecret, leases, metrics);
   }
 
   /** A hosted service's stores, its key store included (a service of SERVICES_WITH_KEYS). */
@@ -146,6 +173,9 @@ export class Platform {
   startDraining(): void {
     this.drainingSince ??= Date.now();
   }
+
+  /** The port of this process's admin server (health and metrics, CLIENTELE_HEALTH_PORT), once it listens. */
+  adminPort: number | undefined;
 
   private readonly attached: Array<{ close(callback: () => void): unknown }> = [];
 

@@ -1,18 +1,14 @@
-import type { Leases } from '@clientele/platform/coordination';
+import type { ProcessorHosting } from '@clientele/platform/application';
 import type { EventBus } from '@clientele/platform/bus';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventStore } from '@clientele/platform/event-store';
-import type { JsonLogger } from '@clientele/platform/logging';
 
-export interface BillingDeps {
+export interface BillingDeps extends ProcessorHosting {
   events: EventStore;
   documents: DocumentStore;
   /** Its subjects' keys, apart from the read models so that shredding destroys them (docs/ERASURE.md). */
   keys: DocumentStore;
   bus: EventBus;
-  logger: JsonLogger;
-  /** A replicated deployment's leases: one active replica per processor (none in a single process). */
-  leases?: Leases;
   /** Base of the pages a payment provider sends the buyer back to (PUBLIC_URL; default http://localhost:3000). */
   publicUrl?: string;
   /** STRIPE_API_URL: another address for Stripe's API (a stand-in in tests); unset: Stripe's own. */

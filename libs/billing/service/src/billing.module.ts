@@ -37,7 +37,7 @@ export class BillingModule {
    * (unpaid) completion outside production, and a refusal in production (`deps.immediatePayments`).
    */
   static register(deps: BillingDeps, payments?: PaymentProvider | PaymentProviders): DynamicModule {
-    const options = processorOptions('billing', deps.logger, deps.leases);
+    const options = processorOptions('billing', deps);
     const views = new ProcessorRunner(deps.events, deps.documents, new ProductsProjection(deps.documents), options);
     const outbox = new ProcessorRunner(deps.events, deps.documents, new OutboxRelay(deps.bus, billingIntegrationEvents, 'billing_outbox'), options);
     const stripe = new StripePaymentProviders(deps, {

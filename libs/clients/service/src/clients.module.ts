@@ -53,7 +53,7 @@ const CLIENTS_LIFECYCLE = Symbol('ClientsLifecycle');
 export class ClientsModule {
 
   static register(deps: ClientsDeps): DynamicModule {
-    const options = processorOptions('clients', deps.logger, deps.leases);
+    const options = processorOptions('clients', deps);
     // The context waits on the views runner, which needs the context's codec: tie the knot lazily.
     const context: ClientsContext = new ClientsContext(deps, () => processors);
     // Every runner here is started and stopped with the module.

@@ -1,6 +1,7 @@
 import type { RequestClient } from '@clientele/platform/bus';
 import type { JsonLogger } from '@clientele/platform/logging';
 import type { HealthCheck } from '@clientele/platform/runtime';
+import type { RateLimitStore } from './auth/rate-limit-records';
 
 export interface GatewayDeps {
   requests: RequestClient;
@@ -8,6 +9,11 @@ export interface GatewayDeps {
   logger: JsonLogger;
   /** Requests per minute and IP address on each sign-up / sign-in route. */
   authRateLimitPerMinute: number;
+  /**
+   * Where the rate limits count: NATS KV shared by every gateway replica (a deployment over NATS),
+   * or this process's memory (one gateway: the embedded profile). Default: memory.
+   */
+  rateLimitStore?: RateLimitStore;
   /**
    * The dependencies /health asks: this process's stores and bus, and every remote service, down
    * while one of its processors or consumers keeps failing; with `processing: false` (readiness),

@@ -15,7 +15,10 @@ import { DevMailboxController } from './dev/dev-mailbox.controller';
 import { MeController } from './me/me.controller';
 import { StaffPasswordController } from './me/staff-password.controller';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
-import { RateLimitGuard } from './auth/rate-limit.guard';
+import { AuthRateLimitGuard, authThrottlerOptions } from './auth/auth-rate-limit.guard';
+import { GatewayThrottlerStorage, RateLimitRecords } from './auth/rate-limit-records';
+import { SignInThrottle } from './auth/sign-in-throttle';
+import { getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { ClientsController } from './clients/clients.controller';
 import { ClientImportsController } from './clients/client-imports.controller';
 import { GATEWAY_DEPS, GatewayDeps } from './gateway.deps';
@@ -57,7 +60,12 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_DEPS, useValue: deps },
         { provide: APP_FILTER, useValue: new ProblemFilter(deps.logger) },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
+        // Rate limits (@nestjs/throttler) counted in RateLimitRecords: shared by the replicas over NATS.
+        RateLimitRecords,
+        SignInThrottle,
+        { provide: getOptionsToken(), useValue: authThrottlerOptions(deps.authRateLimitPerMinute, deps.jwtSecret) },
+        { provide: getStorageToken(), useClass: GatewayThrottlerStorage },
+        { provide: APP_GUARD, useClass: AuthRateLimitGuard },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_INTERCEPTOR, useClass: CorrelationInterceptor },
       ],

@@ -1,12 +1,10 @@
-import type { Leases } from '@clientele/platform/coordination';
-import type { ProcessorRunner } from '@clientele/platform/application';
+import type { ProcessorHosting, ProcessorRunner } from '@clientele/platform/application';
 import type { EventBus, RequestClient } from '@clientele/platform/bus';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventStore } from '@clientele/platform/event-store';
-import type { JsonLogger } from '@clientele/platform/logging';
 
 /** What the identity service is given by its host: its own stores, the bus, and its secrets. */
-export interface IdentityDeps {
+export interface IdentityDeps extends ProcessorHosting {
   events: EventStore;
   documents: DocumentStore;
   /** Its subjects' keys, apart from the read models so that shredding destroys them (docs/ERASURE.md). */
@@ -16,9 +14,6 @@ export interface IdentityDeps {
   jwtSecret: string;
   /** Base of the links in e-mails (PUBLIC_URL). */
   publicUrl: string;
-  logger: JsonLogger;
-  /** A replicated deployment's leases: one active replica per processor (none in a single process). */
-  leases?: Leases;
 }
 
 export const IDENTITY_DEPS = Symbol('IdentityDeps');

@@ -41,7 +41,7 @@ const IDENTITY_LIFECYCLE = Symbol('IdentityLifecycle');
 export class IdentityModule {
 
   static register(deps: IdentityDeps): DynamicModule {
-    const options = processorOptions('identity', deps.logger, deps.leases);
+    const options = processorOptions('identity', deps);
     const access = new ClientAccess(deps.events, deps.documents, deps.requests, deps.jwtSecret, deps.keys);
     const processors: IdentityProcessors = {
       views: new ProcessorRunner(deps.events, deps.documents, new IdentityViewsProjection(deps.documents), options),

@@ -16,14 +16,14 @@ describe('signIn', () => {
   });
   const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 
-  it("tells staff their capabilities, the token's own", () => {
-    const answer = signIn(login('coach', ['create_clients', 'import_clients']), SECRET, 0);
+  it("tells staff their capabilities, the token's own", async () => {
+    const answer = await signIn(login('coach', ['create_clients', 'import_clients']), SECRET, 0);
     expect(answer.user).toEqual({ id: 'u1', role: 'coach', accountId: 'a1', email: 'cora@example.com', firstName: 'Cora', lastName: 'Coach', capabilities: ['create_clients', 'import_clients'] });
     expect(claims(answer.accessToken).caps).toEqual(answer.user.capabilities);
-    expect(signIn(login('coach', []), SECRET, 0).user.capabilities).toEqual([]);
+    expect((await signIn(login('coach', []), SECRET, 0)).user.capabilities).toEqual([]);
   });
 
-  it('tells a client nothing of capabilities', () => {
-    expect(signIn(login('client', []), SECRET, 0).user).not.toHaveProperty('capabilities');
+  it('tells a client nothing of capabilities', async () => {
+    expect((await signIn(login('client', []), SECRET, 0)).user).not.toHaveProperty('capabilities');
   });
 });

@@ -5,7 +5,7 @@ import { LOGINS, LoginDoc, STAFF, StaffDoc } from './read-models/identity-views.
 import { CLIENT_LOGINS, ClientLoginDoc } from './read-models/client-logins.projection';
 
 /** The access token and user of a successful sign-in, with the access epoch it belongs to. */
-export function signIn(login: LoginDoc, jwtSecret: string, epoch: number): LoginResult {
+export async function signIn(login: LoginDoc, jwtSecret: string, epoch: number): Promise<LoginResult> {
   const claims: AccessTokenClaims = {
     sub: login.userId,
     role: login.role,
@@ -14,7 +14,7 @@ export function signIn(login: LoginDoc, jwtSecret: string, epoch: number): Login
     ver: epoch,
   };
   return {
-    accessToken: signJwt(claims, { secret: jwtSecret, expiresInSeconds: ACCESS_TOKEN_TTL_SECONDS }),
+    accessToken: await signJwt(claims, { secret: jwtSecret, expiresInSeconds: ACCESS_TOKEN_TTL_SECONDS }),
     tokenType: 'Bearer',
     expiresIn: ACCESS_TOKEN_TTL_SECONDS,
     user: {

@@ -35,7 +35,7 @@ export class Messaging {
 
   constructor(readonly deps: MessagingDeps) {
     this.codec = new ThreadCodec(new PersonalDataCipher(new KeyStore(deps.keys)));
-    const options = processorOptions('messaging', deps.logger, deps.leases);
+    const options = processorOptions('messaging', deps);
     this.views = new ProcessorRunner(deps.events, deps.documents, new MessagesProjection(deps.documents, this.codec), options);
     this.outbox = new ProcessorRunner(
       deps.events,

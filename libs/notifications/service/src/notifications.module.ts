@@ -1,5 +1,6 @@
 import { ServiceLifecycle } from '@clientele/platform/application';
 import { DynamicModule, Module } from '@nestjs/common';
+import { countedSender } from './mail/counted-sender';
 import { NOTIFICATIONS_DEPS, NotificationsDeps } from './notifications.deps';
 import { DevMailboxMessageController } from './queries/dev-mailbox/dev-mailbox.message-controller';
 import { NotificationsHealthMessageController } from './queries/health/health.message-controller';
@@ -15,7 +16,8 @@ const NOTIFICATIONS_LIFECYCLE = Symbol('NotificationsLifecycle');
 @Module({})
 export class NotificationsModule {
 
-  static register(deps: NotificationsDeps): DynamicModule {
+  static register(given: NotificationsDeps): DynamicModule {
+    const deps: NotificationsDeps = { ...given, sender: countedSender(given.sender, given.onMailOutcome) };
     const mails = new SendClientMail(deps);
     const staffMails = new SendStaffMail(deps);
     const lifecycle = new ServiceLifecycle({

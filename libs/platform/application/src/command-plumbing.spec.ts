@@ -10,6 +10,8 @@ import {
   type ReadModel,
 } from './command-plumbing';
 import { deterministicId } from './deterministic-id';
+import { toIntegrationEvent } from './outbox-relay';
+import { runWithCorrelation } from '@clientele/platform/logging';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -44,6 +46,30 @@ describe('command plumbing', () => {
   it('carries a processed event’s metadata over to what it causes', () => {
     const metadata = { correlationId: 'c1', actor: { id: 'u1', role: 'admin' }, accountId: 'a1' };
     expect(metadataCausedBy({ id: 'e1', metadata })).toEqual({ ...metadata, causationId: 'e1' });
+  });
+
+  it('records the traceparent of the span in hand (traces on), which the outbox carries to the integration event: its consumers join the trace', () => {
+    const handling = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const recorded = '00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01';
+    const actor = { id: 'u1', role: 'coach', accountId: 'a1' };
+    const event = { id: 'e1', metadata: { correlationId: 'c1', traceparent: recorded } };
+    runWithCorrelation({ correlationId: 'c1', traceparent: handling }, () => {
+      expect(commandMetadata({ correlationId: 'c1' }, actor)).toEqual({ correlationId: 'c1', actor: { id: 'u1', role: 'coach' }, accountId: 'a1', traceparent: handling });
+      expect(reactionMetadata(event).traceparent).toBe(handling);
+      expect(metadataCausedBy(event).traceparent).toBe(handling);
+    });
+    // Outside a span (traces off, or a processor without one): the cause's traceparent, else none.
+    expect(reactionMetadata(event)).toEqual({ correlationId: 'c1', causationId: 'e1', traceparent: recorded });
+    expect(metadataCausedBy(event)).toEqual({ correlationId: 'c1', causationId: 'e1', traceparent: recorded });
+    expect(commandMetadata({ correlationId: 'c1' }, actor)).not.toHaveProperty('traceparent');
+    const published = toIntegrationEvent(
+      { id: 'e1', type: 'ClientAdded', streamName: 'client-1', revision: 0, position: 1n, data: {}, metadata: { correlationId: 'c1', traceparent: handling }, recordedAt: new Date() },
+      'clients.client.added.v1',
+      {},
+    );
+    expect(published.metadata).toEqual({ correlationId: 'c1', causationId: 'e1', actor: undefined, accountId: undefined, traceparent: handling });
+    const untraced = toIntegrationEvent({ id: 'e2', type: 'ClientAdded', streamName: 'client-1', revision: 1, position: 2n, data: {}, metadata: {}, recordedAt: new Date() }, 's', {});
+    expect(untraced.metadata).not.toHaveProperty('traceparent');
   });
 
   it('derives an entity id from the Idempotency-Key exactly as deterministicId does (stored events hold these ids), a fresh one without a key', () => {

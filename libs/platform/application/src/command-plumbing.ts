@@ -1,4 +1,5 @@
 import type { EventMetadata, GlobalPosition, RecordedEvent } from '@clientele/platform/event-store';
+import { currentTraceparent } from '@clientele/platform/logging';
 import { randomUUID } from 'node:crypto';
 import { deterministicId } from './deterministic-id';
 
@@ -17,29 +18,43 @@ export interface CommandActor {
 
 /**
  * The metadata of the events a request's command records: the request's correlation, the actor
- * (its id and role only, never its capabilities) and the account.
+ * (its id and role only, never its capabilities) and the account; and, when traces are on, the
+ * traceparent of the span handling the command, so that the work the events cause (the outbox
+ * copies it to their integration events) joins its trace.
  */
 export function commandMetadata(request: Pick<CommandRequest, 'correlationId'>, actor: CommandActor): EventMetadata {
-  return { correlationId: request.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId };
+  return withTraceparent({ correlationId: request.correlationId, actor: { id: actor.id, role: actor.role }, accountId: actor.accountId });
 }
 
 /**
  * The metadata of the events a reaction to another service's integration event records: the same
- * correlation, and that event as their cause.
+ * correlation, and that event as their cause; traces on, the traceparent of the reaction's span
+ * (or else the event's own).
  */
 export function reactionMetadata(
-  event: { id: string; metadata: { correlationId?: string } },
+  event: { id: string; metadata: { correlationId?: string; traceparent?: unknown } },
   by: { actor?: { id: string; role: string }; accountId?: string } = {},
 ): EventMetadata {
-  return { correlationId: event.metadata.correlationId, causationId: event.id, ...by };
+  return withTraceparent({ correlationId: event.metadata.correlationId, causationId: event.id, ...by }, event.metadata.traceparent);
 }
 
 /**
  * The metadata of the events a processor records after one of its own service's events: that
- * event's metadata (correlation, actor, account), with the event as their cause.
+ * event's metadata (correlation, actor, account, traceparent), with the event as their cause; traces
+ * on, the traceparent of the processor's span when it runs in one.
  */
 export function metadataCausedBy(recorded: Pick<RecordedEvent, 'id' | 'metadata'>): EventMetadata {
-  return { ...recorded.metadata, causationId: recorded.id };
+  return withTraceparent({ ...recorded.metadata, causationId: recorded.id });
+}
+
+/**
+ * `metadata` with the traceparent of the work in hand (else `fallback`, else none). Traces off,
+ * there is none: the metadata stays as it always was.
+ */
+function withTraceparent(metadata: EventMetadata, fallback?: unknown): EventMetadata {
+  const traceparent = currentTraceparent() ?? (typeof fallback === 'string' ? fallback : undefined);
+  if (traceparent !== undefined) metadata.traceparent = traceparent;
+  return metadata;
 }
 
 /**

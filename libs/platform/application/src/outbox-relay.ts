@@ -40,14 +40,17 @@ export class OutboxRelay implements EventProcessor {
   }
 }
 
-/** The usual mapping: same id, metadata carried over. */
+/**
+ * The usual mapping: same id, metadata carried over; the traceparent too (traces on), so that the
+ * consumers' spans are children of the span that recorded the event.
+ */
 export function toIntegrationEvent(event: RecordedEvent, subject: string, data: Record<string, unknown>): IntegrationEvent {
-  const { correlationId, causationId, actor, accountId } = event.metadata as Record<string, never>;
+  const { correlationId, causationId, actor, accountId, traceparent } = event.metadata as Record<string, never>;
   return {
     id: event.id,
     subject,
     occurredAt: (event.metadata.occurredAt as string | undefined) ?? event.recordedAt.toISOString(),
     data,
-    metadata: { correlationId, causationId: causationId ?? event.id, actor, accountId },
+    metadata: { correlationId, causationId: causationId ?? event.id, actor, accountId, ...(traceparent === undefined ? {} : { traceparent }) },
   };
 }

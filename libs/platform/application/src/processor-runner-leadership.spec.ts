@@ -128,4 +128,18 @@ describe('ProcessorLeadership', () => {
     expect(log.slice(2)).toEqual(['passive: fenced off', 'deactivate(true)']);
     await leadership.stop();
   });
+
+  it('a stop that comes as the lease is granted returns, and the replica never activates with it', async () => {
+    const lease = new ManualLease();
+    const { leadership, log, commits } = setUp(lease);
+    await leadership.start();
+    // The grant resolves the acquisition; the stop runs before the leader's code after it does.
+    lease.give();
+    const stopped = leadership.stop().then(() => 'stopped');
+    await expect(Promise.race([stopped, new Promise((resolve) => setTimeout(() => resolve('still stopping after 2 s'), 2000))])).resolves.toBe('stopped');
+    expect(log).not.toContain('activate');
+    expect(commits).toEqual([]);
+    expect(leadership.isActive).toBe(false);
+    expect(lease.releases).toBe(1);
+  });
 });

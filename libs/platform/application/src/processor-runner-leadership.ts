@@ -116,6 +116,13 @@ export class ProcessorLeadership {
         return; // stopped, or the leases closed
       }
       const lost = new Promise<void>((resolve) => (this.leadershipLost = resolve));
+      // Stopped while the lease was being granted (the stop ran before this line, and found no
+      // leadership to end): do not start leading, or `stop` would wait for `lost` forever.
+      // The lease is released by `stop`.
+      if (signal.aborted) {
+        this.leadershipLost = null;
+        return;
+      }
       try {
         // Claim the store before reading the checkpoint: from here on a stale holder's commit fails.
         await this.documents.commit([{ op: 'fence', processor: this.processor, token }]);

@@ -3,15 +3,19 @@ import type { GlobalPosition, ReadAllOptions, RecordedEvent } from '@clientele/p
 import { PositionWaiters } from './processor-runner-waiters';
 
 describe('PositionWaiters', () => {
-  const setUp = (options: { active?: boolean; stored?: GlobalPosition | null; positions?: GlobalPosition[] } = {}) => {
-    // The positions of the events the processor cares about.
+  const setUp = (options: { active?: boolean; stored?: GlobalPosition | null; positions?: GlobalPosition[]; head?: GlobalPosition | null } = {}) => {
+    // The positions of the events the processor cares about, and the newest event readers can see
+    // (of any kind; by default the last of those): a store may still hide later ones, as PostgreSQL
+    // does behind an older open transaction.
     const positions = options.positions ?? [];
+    const head = () => (options.head !== undefined ? options.head : (positions[positions.length - 1] ?? null));
     const events = {
       readAll: async ({ after, maxCount }: ReadAllOptions = {}) =>
         positions
-          .filter((position) => after === undefined || position > after)
+          .filter((position) => (after === undefined || position > after) && head() !== null && position <= head()!)
           .slice(0, maxCount)
           .map((position) => ({ position }) as RecordedEvent),
+      headPosition: async () => head(),
     };
     const documents = { getCheckpoint: async () => options.stored ?? null };
     return new PositionWaiters(events, documents, { name: 'counter' }, () => options.active ?? true);
@@ -44,6 +48,25 @@ describe('PositionWaiters', () => {
     waiters.resumeFrom(3n);
     await expect(waiters.waitFor(6n)).resolves.toBeUndefined();
     expect(waiters.position).toBe(3n);
+  });
+
+  it('releases a waiter whose own event the processor does not care about, once the store shows it', async () => {
+    const waiters = setUp({ positions: [3n], head: 6n });
+    waiters.resumeFrom(3n);
+    await expect(waiters.waitFor(6n)).resolves.toBeUndefined();
+  });
+
+  it('holds a waiter whose event the store still hides (an empty read is not "nothing left")', async () => {
+    const options = { positions: [3n, 6n], head: 3n as GlobalPosition | null };
+    const waiters = setUp(options);
+    waiters.resumeFrom(3n);
+    const waiting = waiters.waitFor(6n);
+    expect(await settled(waiting)).toBe(false);
+    // The older transaction ends: the event shows, and the processor commits it.
+    options.head = 6n;
+    expect(await settled(waiting)).toBe(false);
+    waiters.advanceTo(6n);
+    expect(await settled(waiting)).toBe(true);
   });
 
   it('follows the stored checkpoint on a replica that is not the active one', async () => {

@@ -20,7 +20,7 @@ export class PositionWaiters {
   private waiterPoll: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly events: Pick<EventStore, 'readAll'>,
+    private readonly events: Pick<EventStore, 'readAll' | 'headPosition'>,
     private readonly documents: Pick<DocumentStore, 'getCheckpoint'>,
     private readonly processor: Pick<EventProcessor, 'name' | 'filter'>,
     /** Whether this replica is the one processing: one that is not follows the stored checkpoint. */
@@ -86,9 +86,17 @@ export class PositionWaiters {
           const stored = await this.documents.getCheckpoint(this.processor.name);
           if (stored !== null && (this.reached === null || stored > this.reached)) this.advanceTo(stored);
         }
+        // "Nothing left up to a waiter's position" needs that position to be readable. A store may
+        // still hide a committed event (PostgreSQL, behind an older transaction open anywhere on the
+        // cluster, past its wait): an empty read then says nothing about the waiter's own event, and
+        // releasing it answered 404 for the client just added (a CI run under load). Readers see a
+        // prefix of the order, so the head read first covers every position up to it; the read after
+        // it then sees every event there is up to that head.
+        const head = await this.events.headPosition();
         const [next] = await this.events.readAll({ after: this.reached ?? undefined, filter: this.processor.filter, maxCount: 1 });
         for (const waiter of this.waiters) {
-          if (!next || next.position > waiter.position) {
+          const visible = next !== undefined || (head !== null && head >= waiter.position);
+          if (visible && (!next || next.position > waiter.position)) {
             this.waiters.delete(waiter);
             waiter.resolve();
           }

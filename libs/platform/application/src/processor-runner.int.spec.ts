@@ -216,4 +216,13 @@ describe('ProcessorRunner (real SQLite event and document stores)', () => {
     // A 503 unavailable for the caller (the change is recorded; a retry answers it), never a 500.
     await expect(runner.waitFor(written.position, 100)).rejects.toBeInstanceOf(UnavailableError);
   });
+
+  it('waits for its read model as long as its host says (readModelWaitMs)', async () => {
+    const processor = new EventsPerStream();
+    processor.failNext = 1000;
+    const written = await append('thing-1', ['A']);
+    runner = new ProcessorRunner(events, documents, processor, { retryDelayMs: 10, readModelWaitMs: 150 });
+    await runner.start();
+    await expect(runner.waitFor(written.position)).rejects.toThrow(`did not reach position ${written.position} within 150 ms`);
+  });
 });

@@ -2,7 +2,9 @@ import type { Leases } from '@clientele/platform/coordination';
 import { DocumentStore, SwapInProgressError, WriteOp } from '@clientele/platform/document-store';
 import type { EventStore, GlobalPosition, RecordedEvent, Subscription } from '@clientele/platform/event-store';
 import { runWithCorrelation } from '@clientele/platform/logging';
+import { runTraced } from '@clientele/platform/tracing';
 import type { EventProcessor } from './event-processor';
+import { OutboxRelay } from './outbox-relay';
 import { ProcessorCheckpoints } from './processor-runner-checkpoints';
 import { ProcessorLeadership } from './processor-runner-leadership';
 import { PositionWaiters } from './processor-runner-waiters';
@@ -35,13 +37,26 @@ export interface ProcessorRunnerOptions {
    */
   health?: WorkHealth;
   service?: string;
+  /**
+   * How long a command waits in `waitFor` for this read model before answering 503 (the change
+   * is recorded; a retry with the same key answers it). Default `DEFAULT_READ_MODEL_WAIT_MS`; a
+   * host gives a little less than its request timeout, so the caller reads this clear answer
+   * rather than a lost request.
+   */
+  readModelWaitMs?: number;
 }
+
+/** How long a command waits for a read model unless its host says otherwise. */
+export const DEFAULT_READ_MODEL_WAIT_MS = 5000;
 
 /**
  * After a (re)start, a runner that has run this long without a failure is counted as working again,
  * even with no event to handle (a failure of the store that then recovered, with nothing new since).
  */
 const QUIET_MEANS_WORKING_MS = 5_000;
+
+/** The runners started in this process, for metrics: each host picks those over its own event stores. */
+const started = new Set<ProcessorRunner>();
 
 /**
  * Keeps one EventProcessor running: subscribe after the stored checkpoint, and for each event
@@ -92,6 +107,32 @@ export class ProcessorRunner {
     return this.processor.name;
   }
 
+  /** The runners of this process started over `events` (one service's event store) and not stopped. */
+  static runningOver(events: EventStore): ProcessorRunner[] {
+    return [...started].filter((runner) => runner.events === events);
+  }
+
+  /** Whether it relays the service's events to the bus (an outbox relay) rather than keeping a read model or reacting. */
+  get relaysOutbox(): boolean {
+    return this.processor instanceof OutboxRelay;
+  }
+
+  /** Whether it runs under a lease (replicas over NATS), rather than simply in this process. */
+  get leased(): boolean {
+    return this.options.leases !== undefined;
+  }
+
+  /**
+   * How many events after its position it has still to handle (those its filter takes), counted up
+   * to `limit` (counting reads them); null while this replica does not run it. For metrics: read
+   * at scrape time, never on the processing path.
+   */
+  async backlog(limit: number): Promise<number | null> {
+    if (!this.running || !this.leadership.isActive) return null;
+    const events = await this.events.readAll({ after: this.lastPosition ?? undefined, filter: this.processor.filter, maxCount: limit });
+    return events.length;
+  }
+
   /** Position of the last event this runner committed (or found as its checkpoint). */
   get lastPosition(): GlobalPosition | null {
     return this.waiters.position;
@@ -116,12 +157,14 @@ export class ProcessorRunner {
     if (this.running) return;
     this.running = true;
     this.streak = (this.options.health ?? WorkHealth.process).track(this.processor.name, this.options.service ?? serviceOfWorker(this.processor.name));
+    started.add(this);
     // With a lease: start() returns at once; the runner becomes active whenever it takes the lease.
     await this.leadership.start();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    started.delete(this);
     await this.leadership.stop();
     if (this.streak) (this.options.health ?? WorkHealth.process).forget(this.streak);
     this.streak = null;
@@ -146,7 +189,7 @@ export class ProcessorRunner {
    * Resolves once every event up to `position` that this processor cares about has been
    * processed (read-your-writes). Events its filter leaves out do not hold it back.
    */
-  waitFor(position: GlobalPosition, timeoutMs = 5000): Promise<void> {
+  waitFor(position: GlobalPosition, timeoutMs = this.options.readModelWaitMs ?? DEFAULT_READ_MODEL_WAIT_MS): Promise<void> {
     return this.waiters.waitFor(position, timeoutMs);
   }
 
@@ -161,11 +204,13 @@ export class ProcessorRunner {
           if (generation !== this.generation) throw new Error('superseded');
           this.leadership.assertHeld();
           if (this.processor.handleBatch) return this.addToBatch(generation, event);
-          // Log lines of this work carry the correlation id of the command that caused the event.
-          const writes = await runWithCorrelation(
-            { correlationId: event.metadata.correlationId ?? event.id, causationId: event.id },
-            () => this.processor.handle(event),
-          );
+          // Log lines of this work carry the correlation id of the command that caused the event; with
+          // traces on, it is a span of the trace that recorded the event (an event recorded without one makes none).
+          const correlation = { correlationId: event.metadata.correlationId ?? event.id, causationId: event.id };
+          const handle = () => this.processor.handle(event);
+          const writes = await (event.metadata.traceparent === undefined
+            ? runWithCorrelation(correlation, handle)
+            : runTraced({ name: `${this.processor.name} ${event.type}`, kind: 'consumer', parent: event.metadata.traceparent, attributes: { 'clientele.processor': this.processor.name } }, correlation, handle));
           await this.committed(writes, event.position);
         },
         { after: checkpoint ?? undefined, filter: this.processor.filter },

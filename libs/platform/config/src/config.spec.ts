@@ -96,6 +96,13 @@ describe('loadConfig', () => {
     expect(problemsOf({ CLIENTELE_DEV_MAILBOX: 'yes' })).toEqual(['CLIENTELE_DEV_MAILBOX must be one of true, false; it is "yes".']);
   });
 
+  it('serves /metrics on the public port only with CLIENTELE_METRICS_PUBLIC=true, and the admin port is any process\'s (issue 24)', () => {
+    expect(loadConfig({}, '/srv')).toMatchObject({ metricsPublic: false, healthPort: undefined });
+    expect(loadConfig({ CLIENTELE_METRICS_PUBLIC: 'true' }, '/srv').metricsPublic).toBe(true);
+    expect(loadConfig({ CLIENTELE_METRICS_PUBLIC: 'false', CLIENTELE_HEALTH_PORT: '9464' }, '/srv')).toMatchObject({ metricsPublic: false, healthPort: 9464 });
+    expect(problemsOf({ CLIENTELE_METRICS_PUBLIC: 'yes' })).toEqual(['CLIENTELE_METRICS_PUBLIC must be one of true, false; it is "yes".']);
+  });
+
   it('takes a crash point for tests (CLIENTELE_CRASH_ONCE) only well formed, and never in production', () => {
     expect(() => loadConfig({ CLIENTELE_CRASH_ONCE: 'billing.provider-event-recorded:/tmp/crashed' }, '/srv')).not.toThrow();
     expect(problemsOf({ CLIENTELE_CRASH_ONCE: 'billing.provider-event-recorded' })).toEqual([expect.stringMatching(/^CLIENTELE_CRASH_ONCE must be <crash point name>:<marker file path>/)]);

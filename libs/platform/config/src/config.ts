@@ -59,8 +59,10 @@ export interface ClienteleConfig {
   requestTimeoutMs: number;
   /** Replicated deployments: how long a processor's lease outlives its holder's last renewal. */
   leaseTtlMs: number;
-  /** A port for /health/live and /health/ready in a process without the gateway (none when unset). */
+  /** The admin port of any process: /health/live, /health/ready, /health and /metrics (none when unset). */
   healthPort?: number;
+  /** Whether the gateway also serves GET /metrics on its public port (unauthenticated), besides the admin port. */
+  metricsPublic: boolean;
   /** On SIGTERM: how long readiness answers 503 before the process stops taking requests. */
   shutdownGraceMs: number;
   /** Ack wait of the NATS bus's durable consumers; unset: the bus default (5 s). */
@@ -76,6 +78,8 @@ export interface ClienteleConfig {
    * development provider). Never in production: there such a business cannot sell.
    */
   immediatePayments: boolean;
+  /** Traces (OpenTelemetry over OTLP/HTTP): on when OTEL_EXPORTER_OTLP_ENDPOINT is set, off (undefined) otherwise. */
+  tracing?: { endpoint: string; serviceName: string };
 }
 
 /** Every setting we read, with what it is for: the source of the "unknown setting" check and of the README table. */
@@ -87,12 +91,15 @@ export const SETTINGS: Record<string, string> = {
   CLIENTELE_DOCUMENT_STORE: 'sqlite | mongodb | postgres (default from the profile).',
   CLIENTELE_BUS: 'in-process | nats (default from the profile).',
   CLIENTELE_MAIL: 'dev-mailbox | sendgrid (default from the profile).',
-  CLIENTELE_HEALTH_PORT: 'A port for GET /health/live and /health/ready in a process that has no gateway (containers, probes). Unset: none.',
+  CLIENTELE_HEALTH_PORT:
+    'The admin port of a process, the gateway\'s included: GET /health/live and /health/ready (probes), /health, and /metrics (Prometheus text). Keep it off the public network. Unset: none (a service replica then serves no HTTP at all).',
+  CLIENTELE_METRICS_PUBLIC:
+    'true | false: the gateway also serves GET /metrics on its public port (PORT), with no sign-in: whoever reaches it reads the request rates, routes and backlogs. Default false: /metrics only on the admin port (CLIENTELE_HEALTH_PORT) of every process.',
   CLIENTELE_SHUTDOWN_GRACE_MS:
     'On SIGTERM, how long /health/ready answers 503 before the process stops taking requests, so load balancers move on first (default 0; 5000 in docker-compose.yml).',
   CLIENTELE_LEASE_TTL_MS:
     'NATS bus only: how long a projection or outbox lease outlives its holder (default 5000). When the replica running a processor dies, another takes over within about this long; see docs/SCALING.md.',
-  CLIENTELE_REQUEST_TIMEOUT_MS: 'How long a request over the bus may take before it answers 503 unavailable (default 5000).',
+  CLIENTELE_REQUEST_TIMEOUT_MS: 'How long a request over the bus may take before it answers 503 unavailable (default 5000). A command waits for its read models this long less 1 s, and never under 5 s.',
   CLIENTELE_BUS_ACK_WAIT_MS:
     'NATS bus only: how long a delivered event may go without an acknowledgement or a sign of life before it is redelivered (default 5000). Handlers send a sign of life every third of it; it bounds how long a delivery lost in a crash holds up the events behind it.',
   CLIENTELE_DEV_MAILBOX_DELAY_MS: 'Dev mailbox only: every mail takes this many milliseconds to send, to try out a slow mail provider (default 0).',
@@ -122,6 +129,10 @@ export const SETTINGS: Record<string, string> = {
   MAIL_FROM: 'Sender address of e-mails (default no-reply@clientele.local).',
   JWT_SECRET: 'Secret signing access tokens, at least 32 characters (default: generated once and kept in DATA_DIR). Never logged.',
   LOG_LEVEL: 'debug | info | warn | error (default info).',
+  OTEL_EXPORTER_OTLP_ENDPOINT:
+    'Traces: the OTLP/HTTP address of an OpenTelemetry collector (or Jaeger, Tempo...), e.g. http://otel-collector:4318; spans go to <it>/v1/traces as JSON. Unset (the default): no traces, and no tracing SDK is started. The other OTEL_EXPORTER_OTLP_* and OTEL_BSP_* settings of the OpenTelemetry SDK apply as usual.',
+  OTEL_SERVICE_NAME:
+    'Traces only: the service.name of this process\'s spans (default clientele-<its services joined by ->, e.g. clientele-billing; clientele for a process hosting every service).',
   STRIPE_API_URL:
     "Another address for Stripe's API, http(s)://host:port: a local stand-in in tests, or an egress proxy. Unset: Stripe's own (api.stripe.com). Each business connects its own Stripe keys in Settings; none is configured here.",
   CLIENTELE_CRASH_ONCE:
@@ -228,6 +239,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
   const leaseTtlMs = integer('CLIENTELE_LEASE_TTL_MS', 5000, 1000, 120_000);
   const healthPort = read('CLIENTELE_HEALTH_PORT') === undefined ? undefined : integer('CLIENTELE_HEALTH_PORT', 8081, 0, 65535);
   const shutdownGraceMs = integer('CLIENTELE_SHUTDOWN_GRACE_MS', 0, 0, 120_000);
+  const metricsPublic = oneOf('CLIENTELE_METRICS_PUBLIC', ['true', 'false'] as const, 'false') === 'true';
   const busAckWaitMs = read('CLIENTELE_BUS_ACK_WAIT_MS') === undefined ? undefined : integer('CLIENTELE_BUS_ACK_WAIT_MS', 5000, 1000, 600_000);
   if (busAckWaitMs !== undefined && bus !== 'nats') {
     problems.push('CLIENTELE_BUS_ACK_WAIT_MS applies to the NATS bus only (the in-process bus has no ack wait); unset it or set CLIENTELE_BUS=nats.');
@@ -317,6 +329,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
   }
   const immediatePayments = nodeEnv !== 'production' && immediatePaymentsSetting !== 'false';
 
+  const otlpEndpoint = url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http', 'https'], read('OTEL_EXPORTER_OTLP_ENDPOINT'));
+  const serviceName = read('OTEL_SERVICE_NAME') ?? (services.length === SERVICES.length ? 'clientele' : `clientele-${services.join('-')}`);
+  const tracing = otlpEndpoint === undefined ? undefined : { endpoint: otlpEndpoint, serviceName };
+
   if (problems.length) throw new ConfigError(problems);
   return {
     nodeEnv,
@@ -349,12 +365,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Cliente
     requestTimeoutMs,
     leaseTtlMs,
     healthPort,
+    metricsPublic,
     shutdownGraceMs,
     busAckWaitMs,
     devMailboxDelayMs,
     devMailboxServed,
     stripeApiUrl,
     immediatePayments,
+    tracing,
   };
 }
 
@@ -396,6 +414,7 @@ export function describeConfig(config: ClienteleConfig): Record<string, unknown>
     mongoUrl: config.mongoUrl ? maskUrl(config.mongoUrl) : undefined,
     postgresUrl: config.postgresUrl ? maskPostgresUrl(config.postgresUrl) : undefined,
     stripeApiUrl: config.stripeApiUrl ? maskUrl(config.stripeApiUrl) : undefined,
+    tracing: config.tracing ? { ...config.tracing, endpoint: maskUrl(config.tracing.endpoint) } : undefined,
     sendgridApiKey: config.sendgridApiKey ? '[redacted]' : undefined,
     jwtSecret: config.jwtSecret ? '[redacted]' : undefined,
   };

@@ -1,5 +1,8 @@
 import { SqliteDocumentStore } from '@clientele/platform/document-store';
-import { KeyStore } from './key-store';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KeyStore, SHRED_BOUND_MS } from './key-store';
 import { PersonalDataCipher, isSealed } from './personal-data-cipher';
 
 describe('PersonalDataCipher (keys in a real SQLite document store)', () => {
@@ -81,5 +84,42 @@ describe('PersonalDataCipher (keys in a real SQLite document store)', () => {
     expect(await cipher.blindIndex('account-1', 'ada@example.com')).toBe(a);
     expect(await cipher.blindIndex('account-2', 'ada@example.com')).not.toBe(a);
     expect(a).not.toContain('ada');
+  });
+
+  it('shares one cache between the key stores of a process: a key shredded through one is gone from all at once', async () => {
+    // A service builds several (its commands' and its projections'), over the same document store.
+    const sealed = await cipher.seal('client-1', { email: 'ada@example.com' });
+    const projections = new PersonalDataCipher(new KeyStore(documents));
+    await expect(projections.open('client-1', sealed)).resolves.toEqual({ email: 'ada@example.com' });
+    await cipher.shred('client-1');
+    await expect(projections.open('client-1', sealed)).resolves.toBeNull();
+  });
+});
+
+describe('KeyStore: two processes over one keys.sqlite (replicas sharing the embedded stores)', () => {
+  let folder: string;
+  const stores: SqliteDocumentStore[] = [];
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'clientele-keys-'));
+  });
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+  const open = () => {
+    const store = new SqliteDocumentStore({ filename: join(folder, 'keys.sqlite') });
+    stores.push(store);
+    return store;
+  };
+
+  it('never uses a cached key once the bound has passed since another process shredded it', async () => {
+    let at = 0;
+    const a = new PersonalDataCipher(new KeyStore(open(), { now: () => at }));
+    const b = new PersonalDataCipher(new KeyStore(open()));
+    const sealed = await b.seal('client-1', { email: 'ada@example.com' });
+    for (let i = 0; i < 3; i++) await expect(a.open('client-1', sealed)).resolves.toEqual({ email: 'ada@example.com' });
+    await b.shred('client-1');
+    at += SHRED_BOUND_MS;
+    await expect(a.open('client-1', sealed)).resolves.toBeNull();
   });
 });

@@ -6,13 +6,13 @@ import {
   InProcessClient,
   InProcessServer,
   JetStreamEventBus,
-  NamespacedNatsClient,
+  ClienteleNatsClient,
   DrainingNatsServer,
 } from '@clientele/platform/bus';
 import { privateDirectory, type ClienteleConfig, type ServiceName } from '@clientele/platform/config';
 import { DocumentStore, PostgresDocumentStore, SqliteDocumentStore } from '@clientele/platform/document-store';
 import { EventStore, PostgresEventStore, SqliteEventStore } from '@clientele/platform/event-store';
-import { ClientNats, CustomStrategy, NatsOptions } from '@nestjs/microservices';
+import { CustomStrategy, NatsOptions } from '@nestjs/microservices';
 import { join } from 'node:path';
 
 /**
@@ -100,10 +100,7 @@ export function requestTransport(config: ClienteleConfig): RequestTransport {
       serverOptions: (queue) => ({
         strategy: new DrainingNatsServer({ servers: config.natsServers, ...config.natsAuth, queue }, { namespace, drainTimeoutMs: config.requestTimeoutMs }),
       }),
-      client: () =>
-        namespace
-          ? new NamespacedNatsClient({ servers: config.natsServers, ...config.natsAuth }, namespace)
-          : new ClientNats({ servers: config.natsServers, ...config.natsAuth }),
+      client: () => new ClienteleNatsClient({ servers: config.natsServers, ...config.natsAuth }, namespace),
     };
   }
   const broker = new InProcessBroker();

@@ -13,13 +13,12 @@ import {
   metadataCausedBy,
   processorOptions,
   toIntegrationEvent,
+  type ProcessorHosting,
 } from '@clientele/platform/application';
 import { requireStaff, type EventBus, type IntegrationEvent, type RequestActor, type RequestClient, type RequestEnvelope } from '@clientele/platform/bus';
-import type { Leases } from '@clientele/platform/coordination';
 import { AppError, ErrorCodes, type Money } from '@clientele/platform/core';
 import type { DocumentStore } from '@clientele/platform/document-store';
 import type { EventMetadata, EventStore, GlobalPosition, RecordedEvent } from '@clientele/platform/event-store';
-import type { JsonLogger } from '@clientele/platform/logging';
 import { ProgramView, SchedulingEvents, SessionScheduledEventData, SessionView } from '@clientele/scheduling/contracts';
 import {
   CalendarCommand,
@@ -37,16 +36,13 @@ import { CalendarCodec } from './calendar-codec';
 import { PROGRAMS, ProgramDoc, SESSIONS, SessionDoc, toProgramView, toSessionView } from './read-models/documents';
 import { SchedulingProjection } from './read-models/scheduling.projection';
 
-export interface SchedulingDeps {
+export interface SchedulingDeps extends ProcessorHosting {
   events: EventStore;
   documents: DocumentStore;
   /** Its subjects' keys, apart from the read models so that shredding destroys them (docs/ERASURE.md). */
   keys: DocumentStore;
   bus: EventBus;
   requests: RequestClient;
-  logger: JsonLogger;
-  /** A replicated deployment's leases: one active replica per processor (none in a single process). */
-  leases?: Leases;
 }
 
 export const calendarStream = (coachId: string) => `calendar-${coachId}`;
@@ -88,7 +84,7 @@ export class Scheduling {
   readonly codec: CalendarCodec;
 
   constructor(readonly deps: SchedulingDeps) {
-    const options = processorOptions('scheduling', deps.logger, deps.leases);
+    const options = processorOptions('scheduling', deps);
     this.codec = new CalendarCodec(new PersonalDataCipher(new KeyStore(deps.keys)));
     this.views = new ProcessorRunner(deps.events, deps.documents, new SchedulingProjection(deps.documents, this.codec), options);
     this.consumption = new ProcessorRunner(deps.events, deps.documents, new BundleConsumption(() => this), options);

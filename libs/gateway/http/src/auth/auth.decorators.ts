@@ -1,4 +1,5 @@
-import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { SetMetadata, applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { RequestActor } from '@clientele/platform/bus';
 
 export const PUBLIC_ROUTE = 'clientele:public';
@@ -9,8 +10,15 @@ export const RATE_LIMITED = 'clientele:rate-limited';
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 /** Only these roles get through; others get 403 forbidden. */
 export const Roles = (...roles: Array<'admin' | 'coach' | 'client'>) => SetMetadata(ROLES, roles);
-/** Counted per IP address against CLIENTELE_AUTH_RATE_LIMIT. */
-export const RateLimited = () => SetMetadata(RATE_LIMITED, true);
+/**
+ * Counted per client address and route against CLIENTELE_AUTH_RATE_LIMIT a minute (AuthRateLimitGuard,
+ * @nestjs/throttler), by every gateway replica together.
+ */
+export const RateLimited = () =>
+  applyDecorators(
+    SetMetadata(RATE_LIMITED, true),
+    ApiTooManyRequestsResponse({ description: 'rate_limited, with Retry-After (seconds): too many requests from this client address to this route within a minute.' }),
+  );
 
 export interface AuthenticatedRequest {
   actor?: RequestActor;

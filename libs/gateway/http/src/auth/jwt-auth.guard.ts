@@ -1,10 +1,12 @@
 import { IdentitySubjects, type AccessTokenClaims } from '@clientele/identity/contracts';
 import { verifyJwt } from '@clientele/platform/auth';
 import { AppError, ErrorCodes } from '@clientele/platform/core';
+import { runInSpan } from '@clientele/platform/tracing';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_DEPS, GatewayDeps } from '../gateway.deps';
+import { requestSpan } from '../http/correlation.interceptor';
 import { AuthenticatedRequest, PUBLIC_ROUTE, ROLES } from './auth.decorators';
 
 /**
@@ -28,7 +30,7 @@ export class JwtAuthGuard implements CanActivate {
     const header = request.headers.authorization;
     const token = typeof header === 'string' && /^Bearer [^\s]+$/i.test(header) ? header.slice(7) : null;
     if (!token) throw new AppError(ErrorCodes.unauthorized, 'Sign in and send the access token as "Authorization: Bearer <token>".');
-    const verified = verifyJwt<AccessTokenClaims>(token, this.deps.jwtSecret);
+    const verified = await verifyJwt<AccessTokenClaims>(token, this.deps.jwtSecret);
     if (!verified.ok) throw new AppError(ErrorCodes.unauthorized, 'The access token is not valid or has expired; sign in again.');
     const { sub, role, acc, caps, ver } = verified.claims;
     request.actor = { id: sub, role, accountId: acc, capabilities: Array.isArray(caps) ? caps : [] };
@@ -39,12 +41,16 @@ export class JwtAuthGuard implements CanActivate {
       throw new AppError(ErrorCodes.forbidden, role === 'client' ? 'This is for the business staff, not for clients.' : 'Only an administrator of the business can do this.');
     }
     // Access ends at once (a sign-out, a password change, a removed staff member, a client gone
-    // offline or deleted), not when the token expires: identity is asked on every request.
+    // offline or deleted), not when the token expires: identity is asked on every request. The
+    // guard runs before the correlation interceptor: with traces on, the question is asked within
+    // the request's span, so that it is part of the request's trace.
+    const span = requestSpan(request, context.switchToHttp().getResponse<FastifyReply>());
+    const ask = <T>(subject: string, data: unknown) => {
+      const asking = () => this.deps.requests.request<T>(subject, { correlationId: request.correlationId, data });
+      return span.traceparent === undefined ? asking() : runInSpan(span, { correlationId: request.correlationId }, asking);
+    };
     if (role === 'client') {
-      const session = await this.deps.requests.request<{ valid: boolean; reason?: 'access_paused' }>(IdentitySubjects.checkClientSession, {
-        correlationId: request.correlationId,
-        data: { clientId: sub, epoch: typeof ver === 'number' ? ver : -1 },
-      });
+      const session = await ask<{ valid: boolean; reason?: 'access_paused' }>(IdentitySubjects.checkClientSession, { clientId: sub, epoch: typeof ver === 'number' ? ver : -1 });
       if (!session.valid) {
         throw new AppError(
           ErrorCodes.unauthorized,
@@ -54,11 +60,8 @@ export class JwtAuthGuard implements CanActivate {
         );
       }
     } else {
-      const session = await this.deps.requests.request<{ valid: boolean }>(IdentitySubjects.checkStaffSession, {
-        correlationId: request.correlationId,
-        // Tokens signed before staff had access epochs carry none: they belong to the first one.
-        data: { userId: sub, epoch: typeof ver === 'number' ? ver : 0 },
-      });
+      // Tokens signed before staff had access epochs carry none: they belong to the first one.
+      const session = await ask<{ valid: boolean }>(IdentitySubjects.checkStaffSession, { userId: sub, epoch: typeof ver === 'number' ? ver : 0 });
       if (!session.valid) throw new AppError(ErrorCodes.unauthorized, 'This session has ended (signed out, password changed or access removed); sign in again.');
     }
     return true;

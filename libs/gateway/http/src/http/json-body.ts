@@ -47,8 +47,13 @@ export function parseJsonBody(text: string): unknown {
  * What Node's HTTP parser answers before any route runs (a request line or headers over the size
  * limit, a malformed request): a problem+json like every other refusal, then the connection closes.
  */
-export function clientErrorHandler(error: Error & { code?: string }, socket: { writable: boolean; end(data: string): void; destroy(): void }): void {
-  if (!socket.writable) return socket.destroy();
+export function clientErrorHandler(
+  error: Error & { code?: string },
+  socket: { writable: boolean; end(data: string): void; destroy(): void; _httpMessage?: { headersSent?: boolean } | null },
+): void {
+  // A client that went away (a reset) hears nothing more; one whose request was answered already (a
+  // body over the limit that goes on, malformed, after its 413) gets no second answer on the stream.
+  if (error.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent) return socket.destroy();
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
   const status = tooLarge ? 431 : 400;
   const body = JSON.stringify({

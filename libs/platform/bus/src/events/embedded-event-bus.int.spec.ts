@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IntegrationEvent } from '../bus.port';
@@ -47,5 +47,94 @@ describe('EmbeddedEventBus: consumers that take some subjects only', () => {
     expect(received).toEqual(['src.client.deleted.v1', 'src.client.deleted.v1', 'src.client.deleted.v1']);
     await consumer.stop();
     await reopened.close();
+  });
+});
+
+describe('EmbeddedEventBus: dead letters handed back from another process', () => {
+  const ev = (subject: string): IntegrationEvent => ({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data: {}, metadata: { correlationId: 'c' } });
+  const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
+    for (const deadline = Date.now() + timeoutMs; !(await check()); ) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  it('a busy consumer delivers a retry asked for by another connection (the ops tool) within seconds, and one asked for here at once', async () => {
+    const filename = join(dir, `retry-elsewhere-${randomUUID()}.sqlite`);
+    const bus = new EmbeddedEventBus({ filename });
+    const ops = new EmbeddedEventBus({ filename });
+    const broken = new Set<string>();
+    const seen: string[] = [];
+    const consumer = await bus.consume({ durableName: 'fragile', sourceService: 'src', retryDelaysMs: [10], maxDeliveries: 2 }, async (e) => {
+      if (broken.has(e.id)) throw new Error('broken for now');
+      seen.push(e.id);
+    });
+    // Keeps the consumer busy (a message every few milliseconds, fewer than it can take), so that
+    // it never waits the full poll interval with nothing to do while the retry is asked for.
+    let publishing = true;
+    const traffic = (async () => {
+      while (publishing) {
+        await bus.publish(ev('src.client.type-changed.v1'));
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+    })();
+    try {
+      const poison = ev('src.client.added.v1');
+      broken.add(poison.id);
+      await bus.publish(poison);
+      await until(async () => (await ops.deadLetters.list('fragile')).length === 1);
+      broken.delete(poison.id);
+      const [letter] = await ops.deadLetters.list('fragile');
+      await expect(ops.deadLetters.retry(letter.id)).resolves.toBe(true);
+      await until(() => seen.includes(poison.id), 5_000);
+
+      // Asked for in this process: the consumer is told, and takes it before its next message.
+      const second = ev('src.client.added.v1');
+      broken.add(second.id);
+      await bus.publish(second);
+      await until(async () => (await bus.deadLetters.list('fragile')).length === 1);
+      broken.delete(second.id);
+      await expect(bus.deadLetters.retry((await bus.deadLetters.list('fragile'))[0].id)).resolves.toBe(true);
+      await until(() => seen.includes(second.id), 5_000);
+    } finally {
+      publishing = false;
+      await traffic;
+      await consumer.stop();
+      await ops.close();
+      await bus.close();
+    }
+  });
+});
+
+describe('EmbeddedEventBus: publishing', () => {
+  const ev = (subject: string): IntegrationEvent => ({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data: {}, metadata: { correlationId: 'c' } });
+
+  it('writes the publishes asked for in one turn in one transaction, every one of them before it answers', async () => {
+    const filename = join(dir, `grouped-${randomUUID()}.sqlite`);
+    const bus = new EmbeddedEventBus({ filename });
+    await bus.publish(ev('src.client.added.v1'));
+    // Start from an empty write-ahead log, so its frames count this test's transactions.
+    const other = new Database(filename);
+    other.pragma('wal_checkpoint(TRUNCATE)');
+    // Twenty outbox relays publishing in the same turn.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => bus.publishMany([ev(`src${i % 4}.client.added.v1`), ev(`src${i % 4}.client.deleted.v1`)])));
+    expect(other.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM messages').get()!.n).toBe(41);
+    // Twenty transactions would write the messages' pages twenty times (40+ frames); one writes them once.
+    const frames = (statSync(`${filename}-wal`).size - 32) / (4096 + 24);
+    expect(frames).toBeGreaterThan(0);
+    expect(frames).toBeLessThan(12);
+    other.close();
+    await bus.close();
+  });
+
+  it('writes a publish still waiting for its turn before it closes', async () => {
+    const filename = join(dir, `closing-${randomUUID()}.sqlite`);
+    const bus = new EmbeddedEventBus({ filename });
+    const published = bus.publish(ev('src.client.added.v1'));
+    await bus.close();
+    await expect(published).resolves.toBeUndefined();
+    const reader = new Database(filename, { readonly: true });
+    expect(reader.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM messages').get()!.n).toBe(1);
+    reader.close();
   });
 });

@@ -17,6 +17,17 @@ import { parseIntegrationEventSubject, subjectMatches } from '../subjects';
 import { handleInCorrelation } from './correlation';
 import { DeliveryVerdict, attemptDelivery } from './delivery-verdict';
 
+/**
+ * A durable consumer of this process as its bus sees it (for metrics): the messages it has still
+ * to settle, the redeliveries it made since the bus opened, and its dead letters now.
+ */
+export interface ConsumerStatistics {
+  durableName: string;
+  pending: number;
+  redeliveries: number;
+  deadLetters: number;
+}
+
 export interface EmbeddedEventBusOptions {
   /** A file in DATA_DIR for `npm start`, ':memory:' for throw-away use. */
   filename: string;
@@ -67,6 +78,8 @@ interface RedeliveryRow {
 
 /** The event name a consumer listens on for retried dead letters (besides its source service's publishes). */
 const redeliveryWake = (durableName: string) => `redelivery:${durableName}`;
+/** How often a busy consumer looks for dead letters that another process handed back. */
+const REDELIVERY_LOOKUP_MS = 1000;
 
 interface ConsumerRow {
   cursor: number;
@@ -115,6 +128,10 @@ export class EmbeddedEventBus implements EventBus {
   private readonly bookkeeping: Database.Database;
   private readonly published = new EventEmitter();
   private readonly running = new Map<string, EmbeddedConsumer>();
+  /** Publishes asked for in this turn of the event loop (see `publishMany`). */
+  private queuedPublishes: Array<{ events: readonly IntegrationEvent[]; resolve(): void; reject(error: unknown): void }> = [];
+  /** Deliveries after the first, by durable consumer, since this bus opened (metrics). */
+  private readonly redeliveries = new Map<string, number>();
   readonly deadLetters: DeadLetterStore;
 
   constructor(private readonly options: EmbeddedEventBusOptions) {
@@ -141,18 +158,44 @@ export class EmbeddedEventBus implements EventBus {
     await this.publishMany([event]);
   }
 
-  /** One transaction (one fsync) for the lot. */
+  /**
+   * One transaction (one fsync) for the lot, and for every other publish asked for in the same
+   * turn of the event loop: in one process every service's outbox relay publishes here, and they
+   * relay the same burst of events together (one FULL commit each was a tenth of an embedded
+   * AddClient's busy time, bench/RESULTS.md). None is answered before its transaction committed.
+   */
   async publishMany(events: readonly IntegrationEvent[]): Promise<void> {
-    const insert = statement(this.db, 'INSERT OR IGNORE INTO messages (msg_id, service, subject, payload, published_at) VALUES (?, ?, ?, ?, ?)');
-    const publishedAt = new Date().toISOString();
-    const services = this.db.transaction(() => {
-      const touched = new Set<string>();
-      for (const event of events) {
-        const { service } = parseIntegrationEventSubject(event.subject);
-        if (insert.run(event.id, service, event.subject, JSON.stringify(event), publishedAt).changes > 0) touched.add(service);
-      }
-      return touched;
-    })();
+    if (events.length === 0) return;
+    return new Promise<void>((resolve, reject) => {
+      this.queuedPublishes.push({ events, resolve, reject });
+      if (this.queuedPublishes.length === 1) setImmediate(() => this.flushPublishes());
+    });
+  }
+
+  private flushPublishes(): void {
+    const group = this.queuedPublishes;
+    if (group.length === 0) return;
+    this.queuedPublishes = [];
+    let services: Set<string>;
+    try {
+      if (!this.db.open) throw new Error('The embedded event bus is closed.');
+      const insert = statement(this.db, 'INSERT OR IGNORE INTO messages (msg_id, service, subject, payload, published_at) VALUES (?, ?, ?, ?, ?)');
+      const publishedAt = new Date().toISOString();
+      services = this.db.transaction(() => {
+        const touched = new Set<string>();
+        for (const { events } of group) {
+          for (const event of events) {
+            const { service } = parseIntegrationEventSubject(event.subject);
+            if (insert.run(event.id, service, event.subject, JSON.stringify(event), publishedAt).changes > 0) touched.add(service);
+          }
+        }
+        return touched;
+      })();
+    } catch (error) {
+      for (const publish of group) publish.reject(error);
+      return;
+    }
+    for (const publish of group) publish.resolve();
     for (const service of services) this.published.emit(service);
   }
 
@@ -169,6 +212,7 @@ export class EmbeddedEventBus implements EventBus {
       handler,
       () => this.running.delete(options.durableName),
       (error) => this.options.onConsumerError?.(error, options.durableName),
+      () => this.redeliveries.set(options.durableName, (this.redeliveries.get(options.durableName) ?? 0) + 1),
     );
     this.running.set(options.durableName, consumer);
     consumer.start();
@@ -179,7 +223,25 @@ export class EmbeddedEventBus implements EventBus {
     statement(this.db, 'SELECT 1').get();
   }
 
+  /** The consumers running in this process, for metrics: read from the SQLite log at the time of asking. */
+  async consumerStatistics(): Promise<ConsumerStatistics[]> {
+    if (!this.db.open) return [];
+    const dead = new Map(
+      statement<[], { durable_name: string; n: number }>(this.db, 'SELECT durable_name, COUNT(*) AS n FROM dead_letters GROUP BY durable_name')
+        .all()
+        .map((row) => [row.durable_name, row.n]),
+    );
+    return [...this.running.values()].map((consumer) => ({
+      durableName: consumer.durableName,
+      pending: consumer.pending(),
+      redeliveries: this.redeliveries.get(consumer.durableName) ?? 0,
+      deadLetters: dead.get(consumer.durableName) ?? 0,
+    }));
+  }
+
   async close(): Promise<void> {
+    // Publishes already asked for are written (or refused) before the file closes.
+    this.flushPublishes();
     await Promise.all([...this.running.values()].map((consumer) => consumer.stop()));
     if (this.bookkeeping.open) this.bookkeeping.close();
     if (this.db.open) this.db.close();
@@ -192,6 +254,17 @@ class EmbeddedConsumer implements EventConsumer {
   private wakeOnStop: (() => void) | null = null;
   private loop: Promise<void> = Promise.resolve();
   private readonly onPublish = () => this.wakeOnPublish?.();
+  /**
+   * Whether retried dead letters may be waiting: true when this process asked for a retry, and
+   * looked up again at least every second (the ops tool asks from another process). Looking them
+   * up before every message was one query per delivery for a table that is nearly always empty.
+   */
+  private redeliveriesMayWait = true;
+  private redeliveriesLookedUpAt = 0;
+  private readonly onRetry = () => {
+    this.redeliveriesMayWait = true;
+    this.wakeOnPublish?.();
+  };
 
   constructor(
     private readonly db: Database.Database,
@@ -200,11 +273,34 @@ class EmbeddedConsumer implements EventConsumer {
     private readonly handler: IntegrationEventHandler,
     private readonly onStopped: () => void,
     private readonly onError: (error: unknown) => void,
+    private readonly onRedelivery: () => void,
   ) {}
+
+  get durableName(): string {
+    return this.options.durableName;
+  }
+
+  /**
+   * Messages after its cursor of the subjects it takes (one in hand included), and retried dead
+   * letters waiting for it. Messages of other subjects are stepped over, so are not counted.
+   */
+  pending(): number {
+    const row = statement<[string], ConsumerRow>(this.db, 'SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?').get(this.options.durableName);
+    if (!row) return 0;
+    const subjects = this.options.subjects;
+    let pending = 0;
+    if (!subjects) {
+      pending = statement<[string, number], { n: number }>(this.db, 'SELECT COUNT(*) AS n FROM messages WHERE service = ? AND seq > ?').get(this.options.sourceService, row.cursor)!.n;
+    } else {
+      const rows = statement<[string, number], { subject: string }>(this.db, 'SELECT subject FROM messages WHERE service = ? AND seq > ? ORDER BY seq').iterate(this.options.sourceService, row.cursor);
+      for (const { subject } of rows) if (subjects.some((pattern) => subjectMatches(pattern, subject))) pending++;
+    }
+    return pending + statement<[string], { n: number }>(this.db, 'SELECT COUNT(*) AS n FROM redeliveries WHERE durable_name = ?').get(this.options.durableName)!.n;
+  }
 
   start(): void {
     this.published.on(this.options.sourceService, this.onPublish);
-    this.published.on(redeliveryWake(this.options.durableName), this.onPublish);
+    this.published.on(redeliveryWake(this.options.durableName), this.onRetry);
     this.loop = this.run();
   }
 
@@ -214,7 +310,7 @@ class EmbeddedConsumer implements EventConsumer {
     this.wakeOnPublish?.();
     this.wakeOnStop?.();
     this.published.off(this.options.sourceService, this.onPublish);
-    this.published.off(redeliveryWake(this.options.durableName), this.onPublish);
+    this.published.off(redeliveryWake(this.options.durableName), this.onRetry);
     await this.loop;
     this.onStopped();
   }
@@ -227,11 +323,13 @@ class EmbeddedConsumer implements EventConsumer {
         // A retried dead letter goes first: an operator is waiting for it.
         const redelivery = this.nextRedelivery();
         if (redelivery) {
+          // (Another may wait behind it: look again next time.)
+          this.redeliveriesMayWait = true;
           const verdict = await this.redeliver(redelivery);
           if (verdict.kind === 'retry') await this.pause(verdict.delayMs);
           continue;
         }
-        const { message, skippedTo } = this.next();
+        const { message, consumer, skippedTo } = this.next();
         if (!message) {
           // Only messages of subjects this consumer does not take: step over them with one write.
           if (skippedTo !== null) {
@@ -241,7 +339,7 @@ class EmbeddedConsumer implements EventConsumer {
           await this.idle(1000);
           continue;
         }
-        const verdict = await this.deliver(message);
+        const verdict = await this.deliver(message, consumer);
         if (verdict.kind === 'retry') await this.pause(verdict.delayMs);
       } catch (error) {
         this.onError(error);
@@ -255,22 +353,31 @@ class EmbeddedConsumer implements EventConsumer {
    * the last message of that page when none in it is ours. Messages of other subjects are stepped
    * over without a write each: the ack of the next one of ours moves the cursor past them too.
    */
-  private next(): { message?: { seq: number; subject: string; payload: string }; skippedTo: number | null } {
-    const { cursor } = statement<[string], ConsumerRow>(this.db, 'SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?')
-      .get(this.options.durableName)!;
+  private next(): { message?: { seq: number; subject: string; payload: string }; consumer: ConsumerRow; skippedTo: number | null } {
+    const consumer = statement<[string], ConsumerRow>(this.db, 'SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?').get(
+      this.options.durableName,
+    )!;
     const subjects = this.options.subjects;
-    let skippedTo: number | null = null;
-    // Rows are read one at a time and the scan stops at the first of ours (usually the first row).
+    const ours = (subject: string) => !subjects || subjects.some((pattern) => subjectMatches(pattern, subject));
+    // The first message after the cursor is usually ours: one lookup, payload included.
+    const first = statement<[string, number], { seq: number; subject: string; payload: string }>(
+      this.db,
+      'SELECT seq, subject, payload FROM messages WHERE service = ? AND seq > ? ORDER BY seq LIMIT 1',
+    ).get(this.options.sourceService, consumer.cursor);
+    if (!first) return { consumer, skippedTo: null };
+    if (ours(first.subject)) return { message: first, consumer, skippedTo: null };
+    let skippedTo: number | null = first.seq;
+    // Otherwise rows are read one at a time, and the scan stops at the first of ours.
     const rows = statement<[string, number], { seq: number; subject: string }>(this.db, 'SELECT seq, subject FROM messages WHERE service = ? AND seq > ? ORDER BY seq LIMIT 500')
-      .iterate(this.options.sourceService, cursor);
+      .iterate(this.options.sourceService, first.seq);
     for (const row of rows) {
-      if (!subjects || subjects.some((pattern) => subjectMatches(pattern, row.subject))) {
+      if (ours(row.subject)) {
         const { payload } = statement<[number], { payload: string }>(this.db, 'SELECT payload FROM messages WHERE seq = ?').get(row.seq)!;
-        return { message: { seq: row.seq, subject: row.subject, payload }, skippedTo: null };
+        return { message: { seq: row.seq, subject: row.subject, payload }, consumer, skippedTo: null };
       }
       skippedTo = row.seq;
     }
-    return { skippedTo };
+    return { consumer, skippedTo };
   }
 
   private moveCursor(seq: number): void {
@@ -279,6 +386,10 @@ class EmbeddedConsumer implements EventConsumer {
   }
 
   private nextRedelivery(): RedeliveryRow | undefined {
+    const now = Date.now();
+    if (!this.redeliveriesMayWait && now - this.redeliveriesLookedUpAt < REDELIVERY_LOOKUP_MS) return undefined;
+    this.redeliveriesMayWait = false;
+    this.redeliveriesLookedUpAt = now;
     return statement<[string], RedeliveryRow>(this.db, 'SELECT id, payload, deliveries FROM redeliveries WHERE durable_name = ? ORDER BY requested_at, id LIMIT 1')
       .get(this.options.durableName);
   }
@@ -288,6 +399,7 @@ class EmbeddedConsumer implements EventConsumer {
     const event = JSON.parse(row.payload) as IntegrationEvent;
     const deliveryCount = row.deliveries + 1;
     statement(this.db, 'UPDATE redeliveries SET deliveries = ? WHERE id = ?').run(deliveryCount, row.id);
+    if (deliveryCount > 1) this.onRedelivery();
     const verdict = await attemptDelivery(deliveryCount, this.options, () => handleInCorrelation(event, () => this.handler(event, { deliveryCount })));
     if (verdict.kind === 'ack') {
       statement(this.db, 'DELETE FROM redeliveries WHERE id = ?').run(row.id);
@@ -301,17 +413,17 @@ class EmbeddedConsumer implements EventConsumer {
     return verdict;
   }
 
-  private async deliver(message: { seq: number; subject: string; payload: string }): Promise<DeliveryVerdict> {
+  /** `row`: the consumer's bookkeeping as `next` read it, in the same turn. */
+  private async deliver(message: { seq: number; subject: string; payload: string }, row: ConsumerRow): Promise<DeliveryVerdict> {
     const durable = this.options.durableName;
     const ack = () =>
       statement(this.db, 'UPDATE consumers SET cursor = ?, pending_seq = NULL, pending_deliveries = 0 WHERE durable_name = ?').run(message.seq, durable);
 
     const event = JSON.parse(message.payload) as IntegrationEvent;
-    const row = statement<[string], ConsumerRow>(this.db, 'SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?')
-      .get(durable)!;
     // The count is stored before the handler runs, so a crash mid-handling counts as a delivery.
     const deliveryCount = (row.pending_seq === message.seq ? row.pending_deliveries : 0) + 1;
     statement(this.db, 'UPDATE consumers SET pending_seq = ?, pending_deliveries = ? WHERE durable_name = ?').run(message.seq, deliveryCount, durable);
+    if (deliveryCount > 1) this.onRedelivery();
 
     const verdict = await attemptDelivery(deliveryCount, this.options, () => handleInCorrelation(event, () => this.handler(event, { deliveryCount })));
     if (verdict.kind === 'ack') {

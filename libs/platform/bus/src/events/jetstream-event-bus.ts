@@ -36,6 +36,7 @@ import {
   retryDelay,
 } from '../bus.port';
 import { handleInCorrelation } from './correlation';
+import type { ConsumerStatistics } from './embedded-event-bus';
 import { DeliveryVerdict, attemptDelivery } from './delivery-verdict';
 import { ensureStreamReplicas, retryJetStreamSetup } from './stream-replicas';
 import { eventStreamName, eventStreamSubjects, parseIntegrationEventSubject, subjectMatches } from '../subjects';
@@ -113,6 +114,8 @@ class ServerNames {
 export class JetStreamEventBus implements EventBus {
   private readonly knownStreams = new Set<string>();
   private readonly consumers = new Set<JetStreamConsumer>();
+  /** Deliveries after the first, by durable consumer, since this bus connected (metrics). */
+  private readonly redeliveries = new Map<string, number>();
   readonly deadLetters: DeadLetterStore;
 
   private constructor(
@@ -234,6 +237,8 @@ export class JetStreamEventBus implements EventBus {
         // Once the restarted server has loaded the consumer again (an ack before that is lost).
         ready: async () => void (await this.jsm.consumers.info(stream, options.durableName)),
         publish: (subject, payload) => this.nc.publish(subject, text.encode(payload)),
+        info: () => this.jsm.consumers.info(stream, options.durableName),
+        redelivered: () => this.redeliveries.set(options.durableName, (this.redeliveries.get(options.durableName) ?? 0) + 1),
       },
     );
     this.consumers.add(consumer);
@@ -245,6 +250,32 @@ export class JetStreamEventBus implements EventBus {
   async ping(): Promise<void> {
     await this.nc.flush();
     await this.jsm.getAccountInfo();
+  }
+
+  /**
+   * The consumers running in this process, for metrics. Pending: the server's consumer info (not
+   * delivered yet + delivered and not acknowledged), the same in every replica of the consumer; a
+   * consumer of several subjects filters on this side, so counts every message of its stream.
+   * Dead letters: the keys of the dead-letter bucket (`<durable>.<event id>`), not their values.
+   */
+  async consumerStatistics(): Promise<ConsumerStatistics[]> {
+    if (this.nc.isClosed()) return [];
+    const dead = new Map<string, number>();
+    for await (const key of await this.deadLetterBucket.keys()) {
+      const durableName = key.slice(0, key.indexOf('.'));
+      dead.set(durableName, (dead.get(durableName) ?? 0) + 1);
+    }
+    return Promise.all(
+      [...this.consumers].map(async (consumer) => {
+        const info = await consumer.info();
+        return {
+          durableName: consumer.durableName,
+          pending: info.num_pending + info.num_ack_pending,
+          redeliveries: this.redeliveries.get(consumer.durableName) ?? 0,
+          deadLetters: dead.get(consumer.durableName) ?? 0,
+        };
+      }),
+    );
   }
 
   async close(): Promise<void> {
@@ -315,11 +346,22 @@ class JetStreamConsumer implements EventConsumer {
     private readonly redeliveryBucket: KV,
     private readonly onStopped: () => void,
     private readonly onError: (error: unknown) => void,
-    private readonly server: { ready(): Promise<void>; publish(subject: string, payload: string): void },
+    private readonly server: {
+      ready(): Promise<void>;
+      publish(subject: string, payload: string): void;
+      info(): Promise<ConsumerInfo>;
+      /** Counts a delivery after the first (metrics). */
+      redelivered(): void;
+    },
   ) {}
 
   get durableName(): string {
     return this.options.durableName;
+  }
+
+  /** The server's view of this durable consumer (pending counts, for metrics). */
+  info(): Promise<ConsumerInfo> {
+    return this.server.info();
   }
 
   private remember(message: JsMsg, verdict: '+ACK' | '+TERM'): void {
@@ -393,6 +435,7 @@ class JetStreamConsumer implements EventConsumer {
       } catch {
         return; // another replica has it (or it was discarded)
       }
+      if (deliveries > 1) this.server.redelivered();
       const verdict = await attemptDelivery(deliveries, this.options, () =>
         this.inTurn(() => handleInCorrelation(event, () => this.handler(event, { deliveryCount: deliveries }))),
       );
@@ -454,6 +497,7 @@ class JetStreamConsumer implements EventConsumer {
 
   private async handle(message: JsMsg): Promise<void> {
     const deliveryCount = message.info.redeliveryCount;
+    if (deliveryCount > 1) this.server.redelivered();
     let event: IntegrationEvent;
     try {
       event = codec.decode(message.data);

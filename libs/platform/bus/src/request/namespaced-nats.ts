@@ -1,5 +1,5 @@
-import { ClientNats, NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
-import type { Msg, Subscription } from 'nats';
+import { ClientNats, NatsContext, NatsOptions, NatsRecordBuilder, ReadPacket, ServerNats, WritePacket } from '@nestjs/microservices';
+import { headers as natsHeaders, type Msg, type Subscription } from 'nats';
 
 /**
  * The NATS request server of a service, with two additions to Nest's:
@@ -83,18 +83,44 @@ export class DrainingNatsServer extends ServerNats {
   }
 }
 
-export class NamespacedNatsClient extends ClientNats {
+/**
+ * The NATS request client of a service, with two additions to Nest's:
+ * - the namespace of the server above (optional);
+ * - the W3C traceparent of a request (traces on) travels as a NATS header, where tracing tools
+ *   look for it, instead of in the payload: the responder's span reads it there
+ *   (`RequestCorrelationInterceptor`). The in-process bus has no headers and keeps it in the
+ *   envelope.
+ */
+export class ClienteleNatsClient extends ClientNats {
   constructor(
     options: NatsOptions['options'],
-    private readonly namespace: string,
+    private readonly namespace?: string,
   ) {
     super(options ?? {});
   }
 
   protected override normalizePattern(pattern: Parameters<ClientNats['send']>[0]): string {
-    return `${this.namespace}.${super.normalizePattern(pattern)}`;
+    const subject = super.normalizePattern(pattern);
+    return this.namespace ? `${this.namespace}.${subject}` : subject;
+  }
+
+  protected override publish(packet: ReadPacket, callback: (packet: WritePacket) => unknown): () => void {
+    return super.publish(withTraceparentHeader(packet), callback);
   }
 }
+
+/** The packet with its payload's traceparent moved to a NATS header (unchanged when it has none). */
+export function withTraceparentHeader(packet: ReadPacket): ReadPacket {
+  const data = packet.data as { traceparent?: unknown } | null | undefined;
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || typeof data.traceparent !== 'string') return packet;
+  const { traceparent, ...payload } = data;
+  const headers = natsHeaders();
+  headers.set(TRACEPARENT_HEADER, traceparent);
+  return { ...packet, data: new NatsRecordBuilder(payload).setHeaders(headers).build() };
+}
+
+/** The W3C header name (lower case, as the Trace Context spec writes it). */
+export const TRACEPARENT_HEADER = 'traceparent';
 
 const NAMESPACE = /^[a-z][a-z0-9-]{0,30}$/;
 

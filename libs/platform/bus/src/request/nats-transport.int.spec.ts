@@ -2,19 +2,20 @@ import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientNats, MessagePattern } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
+import { JSONCodec, connect } from 'nats';
 import { requestBusContract } from '../testing/request-bus.contract';
-import { DrainingNatsServer, NamespacedNatsClient } from './namespaced-nats';
+import { DrainingNatsServer, ClienteleNatsClient } from './namespaced-nats';
 import { ClientProxyRequestClient } from './request-client';
 
 const servers = [process.env.NATS_URL ?? 'nats://127.0.0.1:4222'];
 requestBusContract('NATS', {
   serverOptions: () => ({ strategy: new DrainingNatsServer({ servers, queue: 'contract-tests' }, { drainTimeoutMs: 5000 }) }),
-  client: () => new ClientNats({ servers }),
+  client: () => new ClienteleNatsClient({ servers }),
 });
 
 requestBusContract('NATS, namespaced', {
   serverOptions: () => ({ strategy: new DrainingNatsServer({ servers, queue: 'contract-tests' }, { namespace: 'contract-ns', drainTimeoutMs: 5000 }) }),
-  client: () => new NamespacedNatsClient({ servers }, 'contract-ns'),
+  client: () => new ClienteleNatsClient({ servers }, 'contract-ns'),
 });
 
 describe('A stopping NATS request server', () => {
@@ -57,4 +58,39 @@ describe('A stopping NATS request server', () => {
       await proxy.close();
     }
   }, 15_000);
+});
+
+describe('A NATS request with traces on', () => {
+  it("carries the asking span's traceparent as a NATS header, not in the payload", async () => {
+    const subject = `t${randomUUID().replace(/-/g, '').slice(0, 10)}.qry.traced`;
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const codec = JSONCodec<{ id: string; data: unknown }>();
+    const raw = await connect({ servers });
+    const seen: Array<{ header: string | undefined; data: unknown }> = [];
+    const subscription = raw.subscribe(subject);
+    void (async () => {
+      for await (const message of subscription) {
+        const packet = codec.decode(message.data);
+        seen.push({ header: message.headers?.get('traceparent'), data: packet.data });
+        message.respond(JSONCodec().encode({ id: packet.id, response: 'ok', isDisposed: true }));
+      }
+    })();
+    const proxy = new ClienteleNatsClient({ servers });
+    await proxy.connect();
+    try {
+      const client = new ClientProxyRequestClient(proxy, 5000);
+      await raw.flush();
+      // What the request client sends when a span is in hand (withTraceparent).
+      await expect(client.request(subject, { data: { n: 1 }, traceparent })).resolves.toBe('ok');
+      await expect(client.request(subject, { data: { n: 2 } })).resolves.toBe('ok');
+      expect(seen).toEqual([
+        { header: traceparent, data: { data: { n: 1 } } },
+        { header: undefined, data: { data: { n: 2 } } },
+      ]);
+    } finally {
+      await proxy.close();
+      subscription.unsubscribe();
+      await raw.close();
+    }
+  });
 });

@@ -1,10 +1,17 @@
-import { AppError, UnavailableError, isErrorPayload } from '@clientele/platform/core';
+import { AppError, ErrorCodes, UnavailableError, isErrorPayload } from '@clientele/platform/core';
 import { ClientProxy } from '@nestjs/microservices';
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import { TimeoutError, lastValueFrom, timeout } from 'rxjs';
 import type { RequestClient, RequestOptions } from '../bus.port';
+import { withTraceparent } from './envelope';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+
+/** How a request ended, for metrics: answered, refused by its handler (an AppError), or unavailable. */
+export type RequestOutcome = 'ok' | 'error' | 'unavailable';
+
+/** Told of every request once it ended (metrics): its subject, outcome and duration in seconds. Must be cheap. */
+export type RequestObserver = (subject: string, outcome: RequestOutcome, seconds: number) => void;
 
 /** What we use of a Nest ClientProxy; structural, because each transport types its events differently. */
 export type AnyClientProxy = Pick<ClientProxy, 'send' | 'connect' | 'close'>;
@@ -18,16 +25,22 @@ export class ClientProxyRequestClient implements RequestClient {
   constructor(
     private readonly proxy: AnyClientProxy,
     private readonly defaultTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    private readonly observe?: RequestObserver,
   ) {}
 
   async request<TResult = unknown>(subject: string, payload: unknown, options: RequestOptions = {}): Promise<TResult> {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const started = this.observe ? performance.now() : 0;
     try {
-      return await lastValueFrom(this.proxy.send<TResult>(subject, payload ?? {}).pipe(timeout(timeoutMs)), {
+      const answer = await lastValueFrom(this.proxy.send<TResult>(subject, withTraceparent(payload ?? {})).pipe(timeout(timeoutMs)), {
         defaultValue: undefined as TResult,
       });
+      this.observe?.(subject, 'ok', (performance.now() - started) / 1000);
+      return answer;
     } catch (error) {
-      throw toRequestError(subject, timeoutMs, error);
+      const failure = toRequestError(subject, timeoutMs, error);
+      this.observe?.(subject, failure.code === ErrorCodes.unavailable ? 'unavailable' : 'error', (performance.now() - started) / 1000);
+      throw failure;
     }
   }
 }

@@ -31,6 +31,13 @@ export interface SqliteDocumentStoreOptions {
 
 const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
+interface QueuedCommit {
+  ops: readonly WriteOp[];
+  mustSurvivePowerLoss: boolean;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 /**
  * Read models in one SQLite file: a table per collection, each document stored as JSON with its
  * version and a tombstone flag; each commit is one transaction with its checkpoint.
@@ -67,6 +74,13 @@ export class SqliteDocumentStore implements DocumentStore {
   private readonly erasedText = new Set<string>();
   private textPurge: NodeJS.Timeout | null = null;
   private readonly textPurgeDelayMs: number;
+  /** Commits asked for in this turn of the event loop (see `commit`). */
+  private queued: QueuedCommit[] = [];
+  /** The tables those commits write, and in each the documents (the processors, for checkpoints). */
+  private readonly queuedTables = new Map<string, Set<string>>();
+  private readonly applyInTransaction: Database.Transaction<(ops: readonly WriteOp[]) => void>;
+  /** Each commit of a group in a savepoint (a nested better-sqlite3 transaction): its error, or undefined. */
+  private readonly applyGroup: Database.Transaction<(group: ReadonlyArray<readonly WriteOp[]>) => unknown[]>;
 
   constructor(options: SqliteDocumentStoreOptions) {
     // Owner-only before SQLite creates anything: the -wal and -shm files take the file's mode.
@@ -81,6 +95,17 @@ export class SqliteDocumentStore implements DocumentStore {
     this.db.pragma('journal_size_limit = 67108864');
     this.db.function('unicode_lower', { deterministic: true }, (value: unknown) =>
       typeof value === 'string' ? value.toLowerCase() : value,
+    );
+    this.applyInTransaction = this.db.transaction((ops: readonly WriteOp[]) => this.applyAll(ops));
+    this.applyGroup = this.db.transaction((group: ReadonlyArray<readonly WriteOp[]>) =>
+      group.map((ops) => {
+        try {
+          this.applyInTransaction(ops);
+          return undefined;
+        } catch (error) {
+          return error ?? new Error('commit failed');
+        }
+      }),
     );
   }
 
@@ -103,8 +128,13 @@ export class SqliteDocumentStore implements DocumentStore {
    * so every write path (upserts, patches, tombstones, rebuilds) updates it.
    */
   createTextIndex(table: string, fields: readonly string[]): void {
+    this.flushCommits();
     const existing = this.textIndexOf(table);
     if (existing && JSON.stringify(existing) === JSON.stringify(fields)) {
+      this.db.transaction(() => {
+        this.installTextTriggers(table, fields);
+        this.tuneTextIndex(table);
+      })();
       // What deletions left in it before (an earlier version, or a crash before the purge).
       this.erasedText.add(table);
       this.purgeErasedText();
@@ -130,29 +160,68 @@ export class SqliteDocumentStore implements DocumentStore {
     const state = `${now.changes}:${now.version}`;
     const last = this.lastTextMatch;
     if (last && last.table === table && last.term === term && last.state === state) return last.rowids;
-    const rowids = JSON.stringify(
-      this.prepare<number>(`SELECT rowid FROM "${table}__text" WHERE body MATCH ?`)
-        .pluck()
-        .all(`"${term.replace(/"/g, '""')}"`),
-    );
+    const rowids = JSON.stringify(this.textCandidates(table, term));
     this.lastTextMatch = { table, term, state, rowids };
     return rowids;
+  }
+
+  /**
+   * Rowids of rows whose indexed text may contain the term: a superset (the caller's filter still
+   * decides every row). A phrase of trigrams costs about one seek per trigram into each of its
+   * doclists, and the trigrams every row shares (an e-mail's domain, a common surname) have doclists
+   * as long as the table: a whole e-mail address was 6 ms with 10,000 clients (bench/RESULTS.md,
+   * issue 23). A short window of the term (a substring, so whatever holds the term holds it) is a
+   * handful of seeks, and one of an address's windows is nearly always rare: the first window with
+   * fewer than TEXT_WINDOW_ENOUGH rows gives the candidates. When every window tried is common, the
+   * whole term does.
+   */
+  private textCandidates(table: string, term: string): number[] {
+    const phrase = (text: string) => `"${text.replace(/"/g, '""')}"`;
+    for (const window of textWindows(term)) {
+      const rows = this.prepare<number>(`SELECT rowid FROM "${table}__text" WHERE body MATCH ? LIMIT ${TEXT_WINDOW_ENOUGH}`).pluck().all(phrase(window));
+      if (rows.length < TEXT_WINDOW_ENOUGH) return rows;
+    }
+    return this.prepare<number>(`SELECT rowid FROM "${table}__text" WHERE body MATCH ?`).pluck().all(phrase(term));
+  }
+
+  /**
+   * The triggers that keep a table's text index in step. An update re-indexes the row only when
+   * its indexed text or its tombstone changed: most updates of a client's document (a type, a
+   * policy, a bundle) leave the name and address alone, and deleting and inserting every trigram
+   * of them was most of the pages a bulk type change wrote (bench/RESULTS.md, issue 23).
+   * (Re)installed at every start, so a store made by an earlier version gets these ones.
+   */
+  private installTextTriggers(table: string, fields: readonly string[]): void {
+    const fts = `${table}__text`;
+    this.db.exec(`DROP TRIGGER IF EXISTS "${fts}_ai"; DROP TRIGGER IF EXISTS "${fts}_au"; DROP TRIGGER IF EXISTS "${fts}_ad";`);
+    this.db.exec(`CREATE TRIGGER "${fts}_ai" AFTER INSERT ON "${table}" WHEN new.deleted = 0 BEGIN
+      INSERT INTO "${fts}" (rowid, body) VALUES (new.rowid, ${textBody(fields, 'new')}); END`);
+    this.db.exec(`CREATE TRIGGER "${fts}_au" AFTER UPDATE ON "${table}"
+      WHEN old.deleted IS NOT new.deleted OR (${textBody(fields, 'old')}) IS NOT (${textBody(fields, 'new')}) BEGIN
+      DELETE FROM "${fts}" WHERE rowid = old.rowid;
+      INSERT INTO "${fts}" (rowid, body) SELECT new.rowid, ${textBody(fields, 'new')} WHERE new.deleted = 0; END`);
+    this.db.exec(`CREATE TRIGGER "${fts}_ad" AFTER DELETE ON "${table}" BEGIN DELETE FROM "${fts}" WHERE rowid = old.rowid; END`);
+  }
+
+  /**
+   * Every commit adds a segment to an FTS5 index, and a search seeks each trigram in every segment.
+   * FTS5 merges a level once it holds `automerge` segments (4 by default); at 2 it keeps about half
+   * as many, which made a whole-address search 3x cheaper with 10,000 clients added one by one, for
+   * no more write time (bench/RESULTS.md, issue 23). Stored in the index's own config: set at every
+   * start, so indexes made earlier get it too.
+   */
+  private tuneTextIndex(table: string): void {
+    this.db.exec(`INSERT INTO "${table}__text" ("${table}__text", rank) VALUES ('automerge', 2)`);
   }
 
   private buildTextIndex(table: string, fields: readonly string[]): void {
     fields.forEach((field) => fieldExpression(field));
     const fts = `${table}__text`;
-    const body = (row: string) => fields.map((field) => `coalesce(json_extract(${row}.doc, '$.${field}'), '')`).join(" || ' ' || ");
     this.db.exec(`DROP TABLE IF EXISTS "${fts}"`);
     this.db.exec(`CREATE VIRTUAL TABLE "${fts}" USING fts5(body, tokenize = 'trigram')`);
-    this.db.exec(`DROP TRIGGER IF EXISTS "${fts}_ai"; DROP TRIGGER IF EXISTS "${fts}_au"; DROP TRIGGER IF EXISTS "${fts}_ad";`);
-    this.db.exec(`CREATE TRIGGER "${fts}_ai" AFTER INSERT ON "${table}" WHEN new.deleted = 0 BEGIN
-      INSERT INTO "${fts}" (rowid, body) VALUES (new.rowid, ${body('new')}); END`);
-    this.db.exec(`CREATE TRIGGER "${fts}_au" AFTER UPDATE ON "${table}" BEGIN
-      DELETE FROM "${fts}" WHERE rowid = old.rowid;
-      INSERT INTO "${fts}" (rowid, body) SELECT new.rowid, ${body('new')} WHERE new.deleted = 0; END`);
-    this.db.exec(`CREATE TRIGGER "${fts}_ad" AFTER DELETE ON "${table}" BEGIN DELETE FROM "${fts}" WHERE rowid = old.rowid; END`);
-    this.db.exec(`INSERT INTO "${fts}" (rowid, body) SELECT rowid, ${body(`"${table}"`)} FROM "${table}" WHERE deleted = 0`);
+    this.installTextTriggers(table, fields);
+    this.tuneTextIndex(table);
+    this.db.exec(`INSERT INTO "${fts}" (rowid, body) SELECT rowid, ${textBody(fields, `"${table}"`)} FROM "${table}" WHERE deleted = 0`);
     this.db.exec('CREATE TABLE IF NOT EXISTS rm__text_indexes (table_name TEXT PRIMARY KEY, fields TEXT NOT NULL)');
     this.prepare('INSERT INTO rm__text_indexes (table_name, fields) VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE SET fields = excluded.fields').run(
       table,
@@ -160,17 +229,93 @@ export class SqliteDocumentStore implements DocumentStore {
     );
   }
 
+  /**
+   * Commits asked for in one turn of the event loop are applied together, in the order they were
+   * asked for, in one transaction, each in a savepoint of its own: one that fails (a refused
+   * version, a lost fence, a rebuild's swap) rolls back alone and rejects alone. Every processor
+   * of a service writes here, and all of them handle the same new events in the same turn; one
+   * transaction instead of one each was the largest cost of a bulk change (bench/RESULTS.md,
+   * issue 23). None is answered before its transaction committed.
+   */
   async commit(ops: readonly WriteOp[]): Promise<void> {
     // Create tables before the transaction: DDL inside it would work, but keeps the lock longer.
     for (const op of ops) this.table(op.op === 'checkpoint' || op.op === 'fence' ? CHECKPOINTS_COLLECTION : op.collection);
-    // Inside a batch the safety level cannot change (SQLite refuses it in a transaction).
-    const mustSurvivePowerLoss = !this.db.inTransaction && ops.some((op) => op.op === 'insert' || (op.op === 'delete' && op.version === undefined));
+    // Inside a batch the batch is the transaction: a failed commit fails (and rolls back) all of it.
+    if (this.db.inTransaction) return this.applyAll(ops);
+    const mustSurvivePowerLoss = ops.some((op) => op.op === 'insert' || (op.op === 'delete' && op.version === undefined));
+    for (const op of ops) {
+      const table = this.table(op.op === 'checkpoint' || op.op === 'fence' ? CHECKPOINTS_COLLECTION : op.collection);
+      let ids = this.queuedTables.get(table);
+      if (!ids) this.queuedTables.set(table, (ids = new Set()));
+      ids.add(op.op === 'checkpoint' || op.op === 'fence' ? op.processor : 'doc' in op ? op.doc.id : op.id);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ ops, mustSurvivePowerLoss, resolve, reject });
+      if (this.queued.length === 1) setImmediate(() => this.flushCommits());
+    });
+  }
+
+  /**
+   * A read of a table that a queued commit writes applies the queue first: whoever reads after a
+   * commit was asked for sees it, as when every commit applied at once (two processors that share
+   * a collection rely on it). Reads of other tables, and reads of one document (`id`) that no queued
+   * commit writes, leave the group to form: a new client's key is looked up while the keys of the
+   * clients added just before it wait for their commit.
+   */
+  flushCommitsFor(table: string, id?: string): void {
+    const ids = this.queuedTables.get(table);
+    if (ids && (id === undefined || ids.has(id))) this.flushCommits();
+  }
+
+  /**
+   * Applies the queued commits now (synchronously). Also called before any other write of this
+   * connection (a batch, a swap, a drop, DDL, the close), so that they apply in the order asked.
+   */
+  private flushCommits(): void {
+    const group = this.queued;
+    if (group.length === 0) return;
+    this.queued = [];
+    this.queuedTables.clear();
+    if (!this.db.open) {
+      for (const commit of group) commit.reject(new Error('The read-model store is closed.'));
+      return;
+    }
+    if (this.db.inTransaction) {
+      // A batch began on this connection after they were asked for: as before grouping, they join it.
+      for (const commit of group) {
+        try {
+          this.applyAll(commit.ops);
+          commit.resolve();
+        } catch (error) {
+          commit.reject(error);
+        }
+      }
+      return;
+    }
+    // The safety level is the group's: FULL when any of them cannot be rebuilt.
+    const mustSurvivePowerLoss = group.some((commit) => commit.mustSurvivePowerLoss);
+    let outcomes: unknown[];
     if (mustSurvivePowerLoss) this.db.pragma('synchronous = FULL');
     try {
-      this.commitInTransaction(ops);
+      if (group.length === 1) {
+        // A group of one needs no savepoint.
+        try {
+          this.applyInTransaction.immediate(group[0].ops);
+          outcomes = [undefined];
+        } catch (error) {
+          outcomes = [error ?? new Error('commit failed')];
+        }
+      } else {
+        outcomes = this.applyGroup.immediate(group.map((commit) => commit.ops));
+      }
+    } catch (error) {
+      // The transaction itself failed (an I/O error, a lock held past the busy timeout): all of them did.
+      for (const commit of group) commit.reject(error);
+      return;
     } finally {
       if (mustSurvivePowerLoss) this.db.pragma('synchronous = NORMAL');
     }
+    group.forEach((commit, i) => (outcomes[i] === undefined ? commit.resolve() : commit.reject(outcomes[i])));
     this.truncateWalAfterErasure();
   }
 
@@ -208,12 +353,6 @@ export class SqliteDocumentStore implements DocumentStore {
     }, 1000).unref();
   }
 
-  private commitInTransaction(ops: readonly WriteOp[]): void {
-    // Inside a batch the batch is the transaction: a failed commit fails (and rolls back) all of it.
-    if (this.db.inTransaction) return this.applyAll(ops);
-    this.db.transaction(() => this.applyAll(ops)).immediate();
-  }
-
   private applyAll(ops: readonly WriteOp[]): void {
     for (const op of ops) {
       try {
@@ -229,6 +368,7 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   async getCheckpoint(processor: string): Promise<bigint | null> {
+    this.flushCommitsFor(this.table(CHECKPOINTS_COLLECTION), processor);
     const row = this.prepare<{ doc: string }>(`SELECT doc FROM "${this.table(CHECKPOINTS_COLLECTION)}" WHERE id = ?`).get(
       checkpointId(processor),
     );
@@ -246,6 +386,7 @@ export class SqliteDocumentStore implements DocumentStore {
    */
   async batch<T>(work: () => Promise<T>): Promise<T> {
     if (this.db.inTransaction) return work();
+    this.flushCommits();
     this.db.exec('BEGIN IMMEDIATE');
     this.overlay = new Map();
     try {
@@ -317,6 +458,7 @@ export class SqliteDocumentStore implements DocumentStore {
    * them); then the checkpoints move. Other connections see the old tables or the new, never a mix.
    */
   async swapCollections(swaps: readonly CollectionSwap[], checkpoints: SwapCheckpoints): Promise<void> {
+    this.flushCommits();
     for (const swap of swaps) {
       this.table(swap.live);
       this.table(swap.replacement);
@@ -398,6 +540,7 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   async dropCollection(name: string): Promise<void> {
+    this.flushCommits();
     const table = this.table(name);
     this.db.exec(`DELETE FROM "${table}"`);
     this.lastTextMatch = null;
@@ -414,6 +557,7 @@ export class SqliteDocumentStore implements DocumentStore {
     if (this.truncateRetry) clearTimeout(this.truncateRetry);
     this.truncateRetry = null;
     if (!this.db.open) return;
+    this.flushCommits();
     this.purgeErasedText();
     this.truncateWalAfterErasure();
     this.db.close();
@@ -430,6 +574,7 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   exec(sql: string): void {
+    this.flushCommits();
     this.db.exec(sql);
   }
 
@@ -568,6 +713,7 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
   ) {}
 
   async get(id: string): Promise<T | null> {
+    this.store.flushCommitsFor(this.table, id);
     const cached = this.store.cachedGet(this.table, id);
     if (cached !== undefined) return cached as T | null;
     const row = this.store.prepare<{ doc: string }>(`SELECT doc FROM "${this.table}" WHERE id = ? AND deleted = 0`).get(id);
@@ -575,6 +721,7 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   async find(filter?: Filter, options: FindOptions = {}): Promise<T[]> {
+    this.store.flushCommitsFor(this.table);
     this.store.flushOverlay(this.table);
     const params: unknown[] = [];
     let sql = `SELECT doc FROM ${this.source(filter, params)} WHERE deleted = 0 AND ${compileFilter(filter, params)} ORDER BY ${compileSort(options.sort)}`;
@@ -589,6 +736,7 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   async count(filter?: Filter): Promise<number> {
+    this.store.flushCommitsFor(this.table);
     this.store.flushOverlay(this.table);
     const params: unknown[] = [];
     const row = this.store
@@ -654,6 +802,28 @@ function searchTerm(filter: Filter, textFields: readonly string[]): string | nul
   return null;
 }
 
+/** A window that matches fewer rows than this is selective enough to give a search's candidates. */
+const TEXT_WINDOW_ENOUGH = 64;
+/** Six characters: four trigrams, few seeks, and rare in most addresses and names. */
+const TEXT_WINDOW_CHARS = 6;
+/** Windows tried before the whole term: each costs a few seeks, a common one stops at the limit. */
+const TEXT_WINDOWS_TRIED = 6;
+
+/**
+ * The windows of a long search term to try first: substrings of TEXT_WINDOW_CHARS characters that
+ * overlap by two, so that together they hold every trigram of the term. None for a term barely
+ * longer than a window: the whole term is as cheap.
+ */
+export function textWindows(term: string): string[] {
+  const chars = [...term];
+  if (chars.length <= TEXT_WINDOW_CHARS + 3) return [];
+  const windows: string[] = [];
+  for (let start = 0; start + TEXT_WINDOW_CHARS <= chars.length && windows.length < TEXT_WINDOWS_TRIED; start += TEXT_WINDOW_CHARS - 2) {
+    windows.push(chars.slice(start, start + TEXT_WINDOW_CHARS).join(''));
+  }
+  return windows;
+}
+
 function usable(term: string): string | null {
   return [...term].length >= 3 ? term : null;
 }
@@ -670,4 +840,11 @@ interface CachedRow {
 
 function assertDocument(doc: Document): void {
   if (typeof doc.id !== 'string' || doc.id.length === 0) throw new Error('a document needs a non-empty string id');
+}
+
+/** The text a row's search index holds: its fields' values, space-separated (`row`: new, old or a table). */
+function textBody(fields: readonly string[], row: string): string {
+  // Field names go into SQL here: only valid field paths (fieldExpression throws otherwise).
+  fields.forEach((field) => fieldExpression(field));
+  return fields.map((field) => `coalesce(json_extract(${row}.doc, '$.${field}'), '')`).join(" || ' ' || ");
 }

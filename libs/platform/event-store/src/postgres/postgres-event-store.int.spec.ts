@@ -258,51 +258,113 @@ if (plan.kind === 'skip') {
         }
       }, 60_000);
 
-      it('delivers an event hidden by a long transaction of the cluster within a second of its end, not a poll interval later', async () => {
-        const subscriberSide = await open('contract', { pollIntervalMs: 60_000 });
-        const writerSide = await open('contract');
-        const seen: string[] = [];
-        const subscription = subscriberSide.subscribeToAll((e) => void seen.push(e.type), { filter: { streamCategories: [category] } });
-        // A subscription that ended on an error says so, instead of a bare timeout below.
-        let ended: unknown = null;
-        subscription.done.catch((error) => (ended = error ?? 'ended'));
-        // Any transaction of the cluster that holds an id hides what commits after it began (the
-        // events' positions are transaction ids): here one in another database, open for 12 s.
-        const blocker = new Client({ connectionString: database().url.replace(/\/[^/?]*(\?|$)/, '/postgres$1') });
-        await blocker.connect();
-        try {
-          await blocker.query('BEGIN');
-          await blocker.query('SELECT pg_current_xact_id()');
-          const hidden = stream();
-          await writerSide.appendToStream(hidden, [event('Hidden')], { expectedRevision: 'no_stream' });
-          await new Promise((resolve) => setTimeout(resolve, 12_000));
-          expect(seen).toEqual([]);
-          await blocker.query('COMMIT');
-          // Other suites' transactions may hide it a while longer: measure from the moment it is
-          // visible to a reader, which is when the subscriber can first see it.
-          await waitFor(
-            async () =>
-              (
-                await sql<{ visible: boolean }>(
-                  `SELECT EXISTS (SELECT 1 FROM contract.events WHERE stream_name = $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())) AS visible`,
-                  [hidden],
-                )
-              )[0].visible,
-            60_000,
-          );
-          const visibleAt = Date.now();
-          await waitFor(() => {
-            if (ended) throw new Error(`the subscription ended: ${String(ended)}`);
-            return seen.length === 1;
-          }, 15_000);
-          // Doubling waits without a bound would be asleep for about 8 s more by now.
-          expect(Date.now() - visibleAt).toBeLessThan(5_000);
-        } finally {
-          await blocker.end().catch(() => undefined);
-          await subscription.stop();
-          await Promise.all([subscriberSide.close(), writerSide.close()]);
-        }
-      }, 120_000);
+      it('delivers an event hidden by a long transaction of the cluster within a second of its end, not a poll interval later', () =>
+        // It hides other suites' events for as long as it holds its transaction: alone on the server.
+        database().exclusively(async () => {
+          const subscriberSide = await open('contract', { pollIntervalMs: 60_000, applicationName: 'es-hidden-test' });
+          const writerSide = await open('contract');
+          const seen: string[] = [];
+          const subscription = subscriberSide.subscribeToAll((e) => void seen.push(e.type), { filter: { streamCategories: [category] } });
+          // A subscription that ended on an error says so, instead of a bare timeout below.
+          let ended: unknown = null;
+          subscription.done.catch((error) => (ended = error ?? 'ended'));
+          // The subscription has read (nothing) and waits on LISTEN: the append's NOTIFY wakes it
+          // (on a loaded machine, an append before the LISTEN went unheard, and the subscriber slept
+          // its whole 60 s interval: a red CI run).
+          await waitFor(async () => (await listeners('es-hidden-test')) === 1, 15_000);
+          // Any transaction of the cluster that holds an id hides what commits after it began (the
+          // events' positions are transaction ids): here one in another database, open for 12 s.
+          const blocker = new Client({ connectionString: database().url.replace(/\/[^/?]*(\?|$)/, '/postgres$1') });
+          await blocker.connect();
+          try {
+            await blocker.query('BEGIN');
+            await blocker.query('SELECT pg_current_xact_id()');
+            const hidden = stream();
+            await writerSide.appendToStream(hidden, [event('Hidden')], { expectedRevision: 'no_stream' });
+            await new Promise((resolve) => setTimeout(resolve, 12_000));
+            expect(seen).toEqual([]);
+            await blocker.query('COMMIT');
+            // Other suites' transactions may hide it a while longer: measure from the moment it is
+            // visible to a reader, which is when the subscriber can first see it.
+            await waitFor(
+              async () =>
+                (
+                  await sql<{ visible: boolean }>(
+                    `SELECT EXISTS (SELECT 1 FROM contract.events WHERE stream_name = $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())) AS visible`,
+                    [hidden],
+                  )
+                )[0].visible,
+              60_000,
+            );
+            const visibleAt = Date.now();
+            await waitFor(() => {
+              if (ended) throw new Error(`the subscription ended: ${String(ended)}`);
+              return seen.length === 1;
+            }, 15_000);
+            // Doubling waits without a bound would be asleep for about 8 s more by now.
+            expect(Date.now() - visibleAt).toBeLessThan(5_000);
+          } finally {
+            await blocker.end().catch(() => undefined);
+            await subscription.stop();
+            await Promise.all([subscriberSide.close(), writerSide.close()]);
+          }
+        }),
+        420_000,
+      );
+
+      it('delivers an event that was hidden at its read and became visible just after, without sleeping a whole interval', () =>
+        // It hides other suites' events for as long as it holds its transaction: alone on the server.
+        database().exclusively(async () => {
+          const subscriberSide = await open('contract', { pollIntervalMs: 60_000 });
+          const writerSide = await open('contract');
+          const blocker = new Client({ connectionString: database().url.replace(/\/[^/?]*(\?|$)/, '/postgres$1') });
+          await blocker.connect();
+          const seen: string[] = [];
+          let subscription: ReturnType<typeof subscriberSide.subscribeToAll> | undefined;
+          try {
+            await blocker.query('BEGIN');
+            await blocker.query('SELECT pg_current_xact_id()');
+            const hidden = stream();
+            await writerSide.appendToStream(hidden, [event('HiddenAtRead')], { expectedRevision: 'no_stream' });
+            // The older transaction ends at the worst moment: after the subscriber's first read (which
+            // could not see the event), before it asks whether anything is still hidden.
+            const pool = (subscriberSide as unknown as { pool: { query: (...args: unknown[]) => Promise<unknown> } }).pool;
+            const query = pool.query.bind(pool);
+            let reads = 0;
+            let ended = false;
+            pool.query = async (...args: unknown[]) => {
+              const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+              if (/ORDER BY events\.transaction_id, events\.seq/.test(text)) reads++;
+              if (/AS hidden/.test(text) && reads === 1 && !ended) {
+                ended = true;
+                await blocker.query('COMMIT');
+                // Other suites' transactions may hide it a while longer: until it shows to a reader.
+                await waitFor(
+                  async () =>
+                    (
+                      (await query(
+                        `SELECT EXISTS (SELECT 1 FROM contract.events WHERE stream_name = $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())) AS visible`,
+                        [hidden],
+                      )) as { rows: Array<{ visible: boolean }> }
+                    ).rows[0].visible,
+                  60_000,
+                );
+              }
+              return query(...(args as [never]));
+            };
+            subscription = subscriberSide.subscribeToAll((e) => void seen.push(e.type), { filter: { streamCategories: [category] } });
+            await waitFor(() => ended, 15_000);
+            // Asleep for the 60 s interval, it would not be seen within this.
+            await waitFor(() => seen.length === 1, 15_000);
+            expect(seen).toEqual(['HiddenAtRead']);
+          } finally {
+            await blocker.end().catch(() => undefined);
+            await subscription?.stop();
+            await Promise.all([subscriberSide.close(), writerSide.close()]);
+          }
+        }),
+        420_000,
+      );
 
       it('still delivers by polling while its LISTEN connection is gone, and survives its connections being terminated', async () => {
         const subscriberSide = await open('contract', { pollIntervalMs: 200, applicationName: 'es-terminated-test' });

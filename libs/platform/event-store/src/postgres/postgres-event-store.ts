@@ -404,26 +404,31 @@ export class PostgresEventStore implements EventStore {
    */
   subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
     let backoffMs = 0;
+    // Asked before each read, not after it: events hidden at the read and visible by a later
+    // question would otherwise look like "nothing hidden", and the subscriber would sleep a whole
+    // interval with them waiting (the end of an older transaction wakes nobody). Asked before,
+    // whatever the read could not see was either hidden already (a short wait follows) or
+    // committed since, and then announced since: an announcement from the question on means
+    // "read again at once".
+    let hiddenBeforeRead = false;
+    let appendedSinceQuestion = false;
+    const mark = () => {
+      appendedSinceQuestion = true;
+    };
     const subscription = pollingSubscription(
       {
-        readAll: (o) => this.readVisible(o),
-        waitForAppend: async (ms) => {
-          // An append announced while we ask about hidden events must not be lost: the wait
-          // below would otherwise begin after its wake-up and sleep a whole interval.
-          let appendedMeanwhile = false;
-          const mark = () => {
-            appendedMeanwhile = true;
-          };
+        readAll: async (o) => {
+          this.appended.off('append', mark);
+          appendedSinceQuestion = false;
           this.appended.on('append', mark);
-          let hidden: boolean;
-          try {
-            hidden = await this.hasHiddenEvents();
-          } finally {
-            this.appended.off('append', mark);
-          }
-          if (appendedMeanwhile) return;
-          backoffMs = hidden ? Math.min(ms, HIDDEN_EVENTS_MAX_BACKOFF_MS, backoffMs === 0 ? 20 : backoffMs * 2) : 0;
-          await this.waitForAppend(hidden ? backoffMs : ms);
+          hiddenBeforeRead = await this.hasHiddenEvents();
+          return this.readVisible(o);
+        },
+        waitForAppend: async (ms) => {
+          this.appended.off('append', mark);
+          if (appendedSinceQuestion) return;
+          backoffMs = hiddenBeforeRead ? Math.min(ms, HIDDEN_EVENTS_MAX_BACKOFF_MS, backoffMs === 0 ? 20 : backoffMs * 2) : 0;
+          await this.waitForAppend(hiddenBeforeRead ? backoffMs : ms);
         },
       },
       handler,
@@ -432,6 +437,7 @@ export class PostgresEventStore implements EventStore {
     return {
       done: subscription.done,
       stop: () => {
+        this.appended.off('append', mark);
         const stopped = subscription.stop();
         // Ends the wait the subscription may be in now, instead of letting it run its course.
         this.appended.emit('append');

@@ -1,0 +1,2 @@
+export * from './process-metrics';
+export * from './http-metrics';
