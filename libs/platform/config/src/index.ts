@@ -1,3 +1,4 @@
 export * from './config';
 export * from './private-files';
 export * from './crash-points';
+export * from './wal-sync';

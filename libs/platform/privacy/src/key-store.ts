@@ -123,6 +123,12 @@ class SubjectKeys {
   private readonly cache = new Map<string, Buffer>();
   /** The keys being created this turn of the event loop (see `create`); a holder, never replaced. */
   private readonly creating: { batch: Map<string, NewKey> | null } = { batch: null };
+  /**
+   * New keys whose commit is not answered yet. The row may already be readable in the store while
+   * its commit waits for the disk (SQLite syncs the WAL after COMMIT): a `find` waits for the
+   * answer, so no value is sealed with a key a power cut could still take back.
+   */
+  private readonly unanswered = new Map<string, Promise<unknown>>();
   private readonly cacheSize: number;
   private readonly boundMs: number;
   private readonly now: () => number;
@@ -179,8 +185,11 @@ class SubjectKeys {
     const createdAt = new Date().toISOString();
     const epoch = this.epoch;
     try {
-      await this.documents.commit(
-        [...batch].map(([id, { key }]) => ({ op: 'insert' as const, collection: this.collection, doc: { id, key: key.toString('base64'), createdAt } })),
+      await this.answered(
+        [...batch.keys()],
+        this.documents.commit(
+          [...batch].map(([id, { key }]) => ({ op: 'insert' as const, collection: this.collection, doc: { id, key: key.toString('base64'), createdAt } })),
+        ),
       );
       for (const [id, entry] of batch) {
         this.remember(id, entry.key, epoch);
@@ -201,9 +210,12 @@ class SubjectKeys {
   private async createAlone(subjectId: string, key: Buffer): Promise<Buffer> {
     const epoch = this.epoch;
     try {
-      await this.documents.commit([
-        { op: 'insert', collection: this.collection, doc: { id: subjectId, key: key.toString('base64'), createdAt: new Date().toISOString() } },
-      ]);
+      await this.answered(
+        [subjectId],
+        this.documents.commit([
+          { op: 'insert', collection: this.collection, doc: { id: subjectId, key: key.toString('base64'), createdAt: new Date().toISOString() } },
+        ]),
+      );
       this.remember(subjectId, key, epoch);
       return key;
     } catch (error) {
@@ -221,8 +233,11 @@ class SubjectKeys {
     const createdAt = new Date().toISOString();
     const epoch = this.epoch;
     try {
-      await this.documents.commit(
-        missing.map(({ id, key }) => ({ op: 'insert' as const, collection: this.collection, doc: { id, key: key.toString('base64'), createdAt } })),
+      await this.answered(
+        missing.map(({ id }) => id),
+        this.documents.commit(
+          missing.map(({ id, key }) => ({ op: 'insert' as const, collection: this.collection, doc: { id, key: key.toString('base64'), createdAt } })),
+        ),
       );
       for (const { id, key } of missing) this.remember(id, key, epoch);
     } catch (error) {
@@ -232,7 +247,19 @@ class SubjectKeys {
     }
   }
 
+  /** `commit`, during which `find` of these subjects waits for it (see `unanswered`). */
+  private async answered(subjectIds: readonly string[], commit: Promise<void>): Promise<void> {
+    for (const id of subjectIds) this.unanswered.set(id, commit);
+    try {
+      await commit;
+    } finally {
+      for (const id of subjectIds) if (this.unanswered.get(id) === commit) this.unanswered.delete(id);
+    }
+  }
+
   async find(subjectId: string): Promise<Buffer | null> {
+    const unanswered = this.unanswered.get(subjectId);
+    if (unanswered) await unanswered.catch(() => undefined);
     if (this.cache.has(subjectId) && (await this.cacheIsFresh())) {
       // The check may have dropped it meanwhile.
       const cached = this.cache.get(subjectId);

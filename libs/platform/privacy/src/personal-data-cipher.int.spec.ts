@@ -41,6 +41,29 @@ describe('PersonalDataCipher (keys in a real SQLite document store)', () => {
     expect(a.equals(b)).toBe(true);
   });
 
+  it('does not hand out a new key before its commit is on disk, even to a reader that finds its row (issue 23)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clientele-keys-sync-'));
+    const calls: Array<() => void> = [];
+    const file = new SqliteDocumentStore({ filename: join(dir, 'keys.sqlite'), fileSync: () => new Promise<void>((resolve) => calls.push(resolve)) });
+    try {
+      const keys = new KeyStore(file);
+      const created = keys.keyFor('account-1');
+      while (calls.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      // Committed (the row is in the file) while its WAL waits for the disk: a find must wait too,
+      // or a value sealed with it could outlive the key after a power cut.
+      let found: Buffer | null | undefined;
+      const finding = keys.find('account-1').then((key) => (found = key));
+      for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(found).toBeUndefined();
+      calls[0]();
+      const [key] = await Promise.all([created, finding]);
+      expect(found?.equals(key)).toBe(true);
+    } finally {
+      await file.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes the keys asked for together in one commit, and falls back to one at a time when one exists already', async () => {
     const keys = new KeyStore(documents);
     const commits: number[] = [];

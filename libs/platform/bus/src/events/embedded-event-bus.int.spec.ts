@@ -127,6 +127,37 @@ describe('EmbeddedEventBus: publishing', () => {
     await bus.close();
   });
 
+  it('answers a publish only once the WAL holding it is fsynced, and shares that fsync with the publishes made meanwhile (issue 23)', async () => {
+    const filename = join(dir, `synced-${randomUUID()}.sqlite`);
+    const calls: Array<() => void> = [];
+    const bus = new EmbeddedEventBus({ filename, fileSync: () => new Promise<void>((resolve) => calls.push(resolve)) });
+    const turns = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    let answered = 0;
+    const first = bus.publish(ev('src.client.added.v1')).then(() => answered++);
+    await turns();
+    expect(calls).toHaveLength(1);
+    expect(answered).toBe(0);
+    // Written already (the same WAL as the consumers' cursors), answered after the fsync only.
+    const reader = new Database(filename, { readonly: true });
+    expect(reader.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM messages').get()!.n).toBe(1);
+    const later = [bus.publish(ev('src.client.added.v1')).then(() => answered++)];
+    await turns();
+    later.push(bus.publish(ev('src.client.added.v1')).then(() => answered++));
+    await turns();
+    calls[0]();
+    await first;
+    await turns();
+    expect(answered).toBe(1);
+    expect(calls).toHaveLength(2);
+    calls[1]();
+    await Promise.all(later);
+    expect(answered).toBe(3);
+    reader.close();
+    await bus.close();
+  });
+
   it('writes a publish still waiting for its turn before it closes', async () => {
     const filename = join(dir, `closing-${randomUUID()}.sqlite`);
     const bus = new EmbeddedEventBus({ filename });

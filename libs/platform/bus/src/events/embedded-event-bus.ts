@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { privateSqliteFile } from '@clientele/platform/config';
+import { privateSqliteFile, WalSync, type FileSync } from '@clientele/platform/config';
 import { EventEmitter } from 'node:events';
 import {
   ConsumerOptions,
@@ -33,6 +33,8 @@ export interface EmbeddedEventBusOptions {
   filename: string;
   /** Told about failures around a message (not the handler's own): the message is retried. */
   onConsumerError?: (error: unknown, durableName: string) => void;
+  /** How the WAL is flushed to disk before a publish is answered (fs.fsync; specs hold it). */
+  fileSync?: FileSync;
 }
 
 const SCHEMA = `
@@ -121,11 +123,19 @@ export class EmbeddedEventBus implements EventBus {
    * The consumers' bookkeeping (cursors, delivery counts, their dead letters) goes through a second
    * connection at synchronous=NORMAL: in WAL mode a commit there survives a crash of the process,
    * and only a power loss can take back the last few, which at worst delivers a message again
-   * (every consumer is idempotent) or counts one delivery less. Publishing stays at FULL: a
+   * (every consumer is idempotent) or counts one delivery less. Publishing stays durable (see `wal`): a
    * published event must never be lost once its outbox moved on. Two fsyncs per delivery were
    * the embedded server's largest cost (bench/RESULTS.md).
    */
   private readonly bookkeeping: Database.Database;
+  /**
+   * Publishing is answered once the WAL holding it is fsynced, as synchronous=FULL would, but off
+   * the event loop and shared by the publishes made meanwhile (`WalSync`); null for ':memory:'.
+   * Consumers may read a message before that: whatever they record about it (their cursor) follows
+   * it in the same WAL, so a power cut that takes the message back takes that too, and the outbox,
+   * never answered, publishes it again (consumers are idempotent).
+   */
+  private readonly wal: WalSync | null;
   private readonly published = new EventEmitter();
   private readonly running = new Map<string, EmbeddedConsumer>();
   /** Publishes asked for in this turn of the event loop (see `publishMany`). */
@@ -139,7 +149,8 @@ export class EmbeddedEventBus implements EventBus {
     privateSqliteFile(options.filename);
     this.db = new Database(options.filename);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.wal = WalSync.needed(options.filename) ? new WalSync(options.filename, options.fileSync) : null;
+    this.db.pragma(this.wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     if (options.filename === ':memory:' || options.filename === '') {
@@ -195,8 +206,15 @@ export class EmbeddedEventBus implements EventBus {
       for (const publish of group) publish.reject(error);
       return;
     }
-    for (const publish of group) publish.resolve();
     for (const service of services) this.published.emit(service);
+    if (!this.wal) {
+      for (const publish of group) publish.resolve();
+      return;
+    }
+    this.wal.sync().then(
+      () => group.forEach((publish) => publish.resolve()),
+      (error: unknown) => group.forEach((publish) => publish.reject(error)),
+    );
   }
 
   async consume(options: ConsumerOptions, handler: IntegrationEventHandler): Promise<EventConsumer> {
@@ -243,6 +261,8 @@ export class EmbeddedEventBus implements EventBus {
     // Publishes already asked for are written (or refused) before the file closes.
     this.flushPublishes();
     await Promise.all([...this.running.values()].map((consumer) => consumer.stop()));
+    // The syncs in flight finish (and answer their publishes) before the file closes.
+    await this.wal?.close();
     if (this.bookkeeping.open) this.bookkeeping.close();
     if (this.db.open) this.db.close();
   }

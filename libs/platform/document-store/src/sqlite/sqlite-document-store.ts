@@ -1,6 +1,6 @@
 import { normaliseDocument } from '../plain-json';
 import Database from 'better-sqlite3';
-import { privateSqliteFile } from '@clientele/platform/config';
+import { privateSqliteFile, WalSync, type FileSync } from '@clientele/platform/config';
 import {
   CHECKPOINTS_COLLECTION,
   CheckpointAheadError,
@@ -27,6 +27,8 @@ export interface SqliteDocumentStoreOptions {
   busyTimeoutMs?: number;
   /** How long after the last deletion the text indexes are purged of it (default 1 s). */
   textPurgeDelayMs?: number;
+  /** How the WAL is flushed to disk before a commit that cannot be rebuilt is answered (fs.fsync; specs hold it). */
+  fileSync?: FileSync;
 }
 
 const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -46,7 +48,8 @@ interface QueuedCommit {
  * their commits run with synchronous=NORMAL (atomic, and safe from a process crash; a power cut
  * may roll back the last ones together with their checkpoint, which only means a replay). A commit
  * holding an `insert` or an unversioned `delete` (inbox rows, subject keys, their shredding) cannot
- * be rebuilt, and runs with synchronous=FULL.
+ * be rebuilt: it is answered only once the WAL holding it is fsynced, as synchronous=FULL would,
+ * but off the event loop and shared by the commits made meanwhile (`WalSync`).
  *
  * Erasure: a deleted row must not survive on disk. secure_delete zeroes what a delete frees (the
  * row's bytes in its page, and freed overflow pages), and once a commit that deleted something has
@@ -79,6 +82,8 @@ export class SqliteDocumentStore implements DocumentStore {
   /** The tables those commits write, and in each the documents (the processors, for checkpoints). */
   private readonly queuedTables = new Map<string, Set<string>>();
   private readonly applyInTransaction: Database.Transaction<(ops: readonly WriteOp[]) => void>;
+  /** Syncs the WAL before a commit that cannot be rebuilt is answered (null for ':memory:'). */
+  private readonly wal: WalSync | null;
   /** Each commit of a group in a savepoint (a nested better-sqlite3 transaction): its error, or undefined. */
   private readonly applyGroup: Database.Transaction<(group: ReadonlyArray<readonly WriteOp[]>) => unknown[]>;
 
@@ -89,6 +94,7 @@ export class SqliteDocumentStore implements DocumentStore {
     this.db.pragma('secure_delete = ON');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    this.wal = WalSync.needed(options.filename) ? new WalSync(options.filename, options.fileSync) : null;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.textPurgeDelayMs = options.textPurgeDelayMs ?? 1000;
     this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
@@ -292,10 +298,12 @@ export class SqliteDocumentStore implements DocumentStore {
       }
       return;
     }
-    // The safety level is the group's: FULL when any of them cannot be rebuilt.
+    // The safety level is the group's: synced before it is answered when any of them cannot be rebuilt.
     const mustSurvivePowerLoss = group.some((commit) => commit.mustSurvivePowerLoss);
     let outcomes: unknown[];
-    if (mustSurvivePowerLoss) this.db.pragma('synchronous = FULL');
+    // Without a WAL to sync (':memory:'), FULL as before.
+    const fullInCommit = mustSurvivePowerLoss && !this.wal;
+    if (fullInCommit) this.db.pragma('synchronous = FULL');
     try {
       if (group.length === 1) {
         // A group of one needs no savepoint.
@@ -313,9 +321,17 @@ export class SqliteDocumentStore implements DocumentStore {
       for (const commit of group) commit.reject(error);
       return;
     } finally {
-      if (mustSurvivePowerLoss) this.db.pragma('synchronous = NORMAL');
+      if (fullInCommit) this.db.pragma('synchronous = NORMAL');
     }
-    group.forEach((commit, i) => (outcomes[i] === undefined ? commit.resolve() : commit.reject(outcomes[i])));
+    const answer = (error?: unknown) =>
+      group.forEach((commit, i) => (outcomes[i] === undefined && error === undefined ? commit.resolve() : commit.reject(outcomes[i] ?? error)));
+    if (mustSurvivePowerLoss && this.wal) {
+      // Not answered before it is on disk; a failed sync answers with its error (nobody is told it is durable).
+      this.wal.sync().then(
+        () => answer(),
+        (error: unknown) => answer(error),
+      );
+    } else answer();
     this.truncateWalAfterErasure();
   }
 
@@ -560,7 +576,9 @@ export class SqliteDocumentStore implements DocumentStore {
     this.flushCommits();
     this.purgeErasedText();
     this.truncateWalAfterErasure();
-    this.db.close();
+    // The syncs in flight finish (and answer their commits) before the file closes.
+    await this.wal?.close();
+    if (this.db.open) this.db.close();
   }
 
   /** Internal to the adapter: prepared statements are cached by their SQL text. */

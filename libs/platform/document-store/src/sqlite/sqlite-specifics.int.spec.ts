@@ -22,6 +22,39 @@ describe('SqliteDocumentStore specifics', () => {
     await store.close();
   });
 
+  it('answers a commit that cannot be rebuilt (an insert) only once the WAL is fsynced; read-model commits do not wait for it (issue 23)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'docstore-sync-'));
+    const calls: Array<() => void> = [];
+    const store = new SqliteDocumentStore({ filename: join(dir, 'keys.sqlite'), fileSync: () => new Promise<void>((resolve) => calls.push(resolve)) });
+    const turns = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    try {
+      let answered = false;
+      const insert = store.commit([{ op: 'insert', collection: 'keys', doc: { id: 'k1' } }]).then(() => (answered = true));
+      await turns();
+      expect(calls).toHaveLength(1);
+      expect(answered).toBe(false);
+      // A read model's commit (rebuildable) is answered without an fsync of its own.
+      await store.commit([{ op: 'upsert', collection: 'clients', doc: { id: 'c1' }, version: 1 }]);
+      expect(calls).toHaveLength(1);
+      expect(answered).toBe(false);
+      calls[0]();
+      await insert;
+      expect(await store.collection('keys').get('k1')).toEqual({ id: 'k1' });
+      // An unversioned delete (a shredded key) waits for the disk too.
+      let deleted = false;
+      const shred = store.commit([{ op: 'delete', collection: 'keys', id: 'k1' }]).then(() => (deleted = true));
+      await turns();
+      expect(deleted).toBe(false);
+      calls[1]();
+      await shred;
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('commits asked for in one turn share one transaction, and one that fails rolls back alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'docstore-group-'));
     const file = join(dir, 'read-models.sqlite');

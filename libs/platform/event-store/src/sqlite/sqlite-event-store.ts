@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { privateSqliteFile } from '@clientele/platform/config';
+import { privateSqliteFile, WalSync, type FileSync } from '@clientele/platform/config';
 import { EventEmitter } from 'node:events';
 import { WrongExpectedRevisionError } from '../errors';
 import {
@@ -27,6 +27,8 @@ export interface SqliteEventStoreOptions {
   /** The WAL file is truncated back to this size after checkpoints. */
   walSizeLimitBytes?: number;
   pollIntervalMs?: number;
+  /** How the WAL is flushed to disk before an append is acknowledged (fs.fsync; specs hold it). */
+  fileSync?: FileSync;
 }
 
 interface EventRow {
@@ -60,8 +62,11 @@ CREATE INDEX IF NOT EXISTS events_by_type ON events (type, position);
 `;
 
 /**
- * Event store on one SQLite file (better-sqlite3). Durability: WAL with synchronous=FULL, so an
- * append that returned survives a power cut. Writers are serialised by SQLite's write lock and
+ * Event store on one SQLite file (better-sqlite3). Durability: an append is acknowledged only once
+ * the WAL holding it is fsynced, so an append that returned survives a power cut (what
+ * synchronous=FULL does, but off the event loop and shared by the appends made meanwhile: see
+ * `WalSync`). Until then its events are hidden from `readAll`, the head and the subscriptions, so
+ * nothing (a projection, the outbox) acts on an event a power cut could still take back. Writers are serialised by SQLite's write lock and
  * positions come from AUTOINCREMENT inside the write transaction, so positions follow commit
  * order: what a subscriber has not seen yet always sorts after what it has.
  */
@@ -77,6 +82,11 @@ export class SqliteEventStore implements EventStore {
   /** A holder object (never replaced), so wrappers made with Object.create share the one queue. */
   private readonly appendQueue: { items: QueuedAppend[] } = { items: [] };
   private readonly statementCache = new Map<string, Database.Statement>();
+  /**
+   * The appends committed but not yet on disk, oldest first (their positions, in commit order),
+   * and the WAL's syncer (null for ':memory:'). A holder object, like the append queue.
+   */
+  private readonly durability: { wal: WalSync | null; unsynced: Array<{ from: number }> };
   /**
    * The rows this connection appended lately, for the live subscriptions (one per processor: a
    * score of them in the embedded process). Each used to query SQLite after every append, the
@@ -94,12 +104,19 @@ export class SqliteEventStore implements EventStore {
     privateSqliteFile(options.filename);
     this.db = new Database(options.filename);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // The WAL is fsynced by `durability.wal` before an append is acknowledged (FULL would do it
+    // inside COMMIT, on the event loop); without a file there is nothing to sync.
+    const wal = WalSync.needed(options.filename) ? new WalSync(options.filename, options.fileSync) : null;
+    this.durability = { wal, unsynced: [] };
+    this.db.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.pragma(`journal_size_limit = ${options.walSizeLimitBytes ?? 64 * 1024 * 1024}`);
     this.db.pragma('wal_autocheckpoint = 1000');
     this.db.defaultSafeIntegers(false);
     this.db.exec(SQLITE_EVENT_STORE_SCHEMA);
+    // What an earlier process committed and may not have synced (it was killed between the two) is
+    // synced now, before anyone reads it.
+    wal?.syncNow();
     this.appended.setMaxListeners(0);
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
 
@@ -173,10 +190,49 @@ export class SqliteEventStore implements EventStore {
       for (const append of group) append.reject(error);
       return;
     }
-    // Committed: the live subscriptions find these rows without asking SQLite.
-    this.rememberAppended(outcomes.flatMap((outcome) => outcome.result?.rows ?? []));
+    // Committed: the live subscriptions find these rows without asking SQLite (once they are synced).
+    const rows = outcomes.flatMap((outcome) => outcome.result?.rows ?? []);
+    this.rememberAppended(rows);
+    const answer = (error?: unknown) =>
+      outcomes.forEach((outcome, index) =>
+        outcome.error !== undefined || error !== undefined ? group[index].reject(outcome.error ?? error) : group[index].resolve(outcome.result!.result),
+      );
+    const { wal, unsynced } = this.durability;
+    // Nothing to sync without a file, or when every append of the group was refused.
+    if (!wal || outcomes.every((outcome) => outcome.error !== undefined)) {
+      if (rows.length > 0) this.appended.emit('append');
+      answer();
+      return;
+    }
+    // A retry that found its events recorded waits too: they may belong to a group not synced yet.
+    const entry = rows.length > 0 ? { from: Number(rows[0].position) } : null;
+    if (entry) unsynced.push(entry);
+    wal.sync().then(
+      () => {
+        this.synced(entry);
+        answer();
+      },
+      (error: unknown) => {
+        // Not known to be on disk: nobody is told it is. The rows are in the file, and the next
+        // sync that succeeds makes them durable, so they are not hidden for ever.
+        this.synced(entry);
+        answer(error);
+      },
+    );
+  }
+
+  /** A group's sync is over: its rows are no longer hidden, and the subscriptions wake. */
+  private synced(entry: { from: number } | null): void {
+    if (!entry) return;
+    const { unsynced } = this.durability;
+    unsynced.splice(unsynced.indexOf(entry), 1);
     this.appended.emit('append');
-    outcomes.forEach((outcome, index) => (outcome.error !== undefined ? group[index].reject(outcome.error) : group[index].resolve(outcome.result!.result)));
+  }
+
+  /** The first position that readers must not see yet (an append not synced), or null when all are. */
+  private hiddenFrom(): number | null {
+    const { unsynced } = this.durability;
+    return unsynced.length > 0 ? unsynced[0].from : null;
   }
 
   private appendInTransaction(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendedRows {
@@ -276,9 +332,11 @@ export class SqliteEventStore implements EventStore {
     const { filter, maxCount } = options;
     const categories = filter?.streamCategories;
     const types = filter?.eventTypes;
+    const hidden = this.hiddenFrom();
     const picked: EventRow[] = [];
     for (let i = low; i < rows.length && (maxCount === undefined || picked.length < maxCount); i++) {
       const row = rows[i];
+      if (hidden !== null && Number(row.position) >= hidden) break;
       if (categories && !categories.includes(row.category!)) continue;
       if (types && !types.includes(row.type)) continue;
       picked.push(row);
@@ -305,7 +363,7 @@ export class SqliteEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const recent = this.readRecent(options);
     if (recent) return recent;
-    const { sql, params } = readAllQuery(options);
+    const { sql, params } = readAllQuery(options, this.hiddenFrom());
     return toRecordedEvents(this.prepared(sql).all(...params));
   }
 
@@ -315,23 +373,34 @@ export class SqliteEventStore implements EventStore {
    * commit order, so nothing can later be committed at or below it.
    */
   async readAllScanned(options: ReadAllOptions): Promise<{ events: RecordedEvent[]; scannedTo: GlobalPosition | null }> {
+    const hidden = this.hiddenFrom();
     const recent = this.readRecent(options);
     if (recent) {
       const rows = this.recent.rows;
-      const last = rows.length ? Number(rows[rows.length - 1].position) : this.recent.base;
-      return { events: recent, scannedTo: BigInt(Math.max(last, this.recent.base)) };
+      const last = Math.max(rows.length ? Number(rows[rows.length - 1].position) : this.recent.base, this.recent.base);
+      // Looked through up to the first hidden row at most: a subscription must not move past it.
+      return { events: recent, scannedTo: BigInt(hidden === null ? last : Math.min(last, hidden - 1)) };
     }
-    const { sql, params } = readAllQuery(options);
+    const { sql, params } = readAllQuery(options, hidden);
     return this.readSnapshot(() => {
       const events = toRecordedEvents(this.prepared(sql).all(...params));
-      const head = this.prepared<{ head: number | null }>('SELECT MAX(position) AS head FROM events').get()?.head ?? null;
+      const head = this.visibleHead(hidden);
       return { events, scannedTo: head === null ? null : BigInt(head) };
     });
   }
 
   async headPosition(): Promise<GlobalPosition | null> {
-    const row = this.prepared<{ head: number | bigint | null }>('SELECT MAX(position) AS head FROM events').get();
-    return row?.head === null || row?.head === undefined ? null : BigInt(row.head);
+    const head = this.visibleHead(this.hiddenFrom());
+    return head === null ? null : BigInt(head);
+  }
+
+  /** The last position readers may see: below the first append not synced yet. */
+  private visibleHead(hidden: number | null): number | null {
+    const row =
+      hidden === null
+        ? this.prepared<{ head: number | null }>('SELECT MAX(position) AS head FROM events').get()
+        : this.prepared<{ head: number | null }>('SELECT MAX(position) AS head FROM events WHERE position < ?').get(hidden);
+    return row?.head ?? null;
   }
 
   subscribeToAll(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
@@ -354,6 +423,8 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.appended.emit('append');
+    // The syncs in flight finish (and answer their appends) before the file closes.
+    await this.durability.wal?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -407,12 +478,16 @@ function assertExpected(streamName: string, expected: ExpectedRevision, currentR
   if (!ok) throw new WrongExpectedRevisionError(streamName, expected, actual);
 }
 
-function readAllQuery(options: ReadAllOptions): { sql: string; params: unknown[] } {
+function readAllQuery(options: ReadAllOptions, hiddenFrom: number | null): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (options.after !== undefined) {
     where.push('position > ?');
     params.push(options.after);
+  }
+  if (hiddenFrom !== null) {
+    where.push('position < ?');
+    params.push(hiddenFrom);
   }
   addFilter(options.filter, where, params);
   let sql = `SELECT * FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY position ASC`;

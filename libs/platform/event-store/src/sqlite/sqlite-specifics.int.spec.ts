@@ -14,15 +14,124 @@ describe('SqliteEventStore specifics', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('opens its file in WAL mode with synchronous=FULL, a busy timeout and a bounded WAL', async () => {
+  it('opens its file in WAL mode, a busy timeout and a bounded WAL; the WAL is synced by the store, not inside COMMIT', async () => {
     const filename = join(dir, 'events.sqlite');
     const store = new SqliteEventStore({ filename, busyTimeoutMs: 4321, walSizeLimitBytes: 1_000_000 });
     const db = (store as unknown as { db: Database.Database }).db;
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL: the store fsyncs the WAL before answering (below)
     expect(db.pragma('busy_timeout', { simple: true })).toBe(4321);
     expect(db.pragma('journal_size_limit', { simple: true })).toBe(1_000_000);
     await store.close();
+    const memory = new SqliteEventStore({ filename: ':memory:' });
+    expect((memory as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true })).toBe(2); // FULL: no file of ours to sync
+    await memory.close();
+  });
+
+  describe('durability: an append is answered, and seen, only once its WAL is on disk (issue 23)', () => {
+    const event = (type: string) => ({ id: randomUUID(), type, data: { type } });
+    /** The WAL's fsyncs, held until the test lets each go. */
+    const held = () => {
+      const calls: Array<() => void> = [];
+      return { calls, fileSync: () => new Promise<void>((resolve) => calls.push(resolve)) };
+    };
+    const turns = async (n = 5) => {
+      for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    it('answers the append after the fsync, and hides its events from readAll, the head and the subscriptions until then', async () => {
+      const { calls, fileSync } = held();
+      const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), fileSync, pollIntervalMs: 20 });
+      const seen: string[] = [];
+      const subscription = store.subscribeToAll((e) => void seen.push(e.type));
+      let answered = false;
+      const append = store.appendToStream('client-1', [event('A')], { expectedRevision: 'no_stream' }).then((r) => ((answered = true), r));
+      await turns();
+      expect(calls).toHaveLength(1);
+      // Committed in the file (a command loading the stream sees it), but not durable yet.
+      expect((await store.readStream('client-1')).map((e) => e.type)).toEqual(['A']);
+      expect(answered).toBe(false);
+      expect(await store.readAll({ after: 0n })).toEqual([]);
+      expect(await store.readAll({})).toEqual([]);
+      expect(await store.headPosition()).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 60)); // a poll interval or more
+      expect(seen).toEqual([]);
+
+      calls[0]();
+      const { position } = await append;
+      expect(await store.headPosition()).toBe(position);
+      expect((await store.readAll({})).map((e) => e.type)).toEqual(['A']);
+      const deadline = Date.now() + 5000;
+      while (seen.length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(seen).toEqual(['A']);
+      await subscription.stop();
+      await store.close();
+    });
+
+    it('shares one fsync among the appends made while another runs, and keeps the order visible', async () => {
+      const { calls, fileSync } = held();
+      const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), fileSync });
+      const first = store.appendToStream('s-1', [event('A')], { expectedRevision: 'no_stream' });
+      await turns();
+      expect(calls).toHaveLength(1);
+      // Three appends in three turns while the first fsync runs.
+      const later = [];
+      for (const stream of ['s-2', 's-3', 's-4']) {
+        later.push(store.appendToStream(stream, [event(stream)], { expectedRevision: 'no_stream' }));
+        await turns(1);
+      }
+      await turns();
+      expect(calls).toHaveLength(1);
+      calls[0]();
+      await first;
+      // A is visible; the three behind it wait for the next fsync, which covers them all.
+      expect((await store.readAll({})).map((e) => e.type)).toEqual(['A']);
+      await turns();
+      expect(calls).toHaveLength(2);
+      calls[1]();
+      await Promise.all(later);
+      expect((await store.readAll({})).map((e) => e.type)).toEqual(['A', 's-2', 's-3', 's-4']);
+      expect(calls).toHaveLength(2);
+      await store.close();
+    });
+
+    it('does not let a subscription that reads from memory step past an event still being synced', async () => {
+      const { calls, fileSync } = held();
+      const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), fileSync, pollIntervalMs: 20 });
+      // A filter that takes only B: an A in between would let it move past what it scanned.
+      const seen: string[] = [];
+      const subscription = store.subscribeToAll((e) => void seen.push(e.type), { filter: { eventTypes: ['B'] } });
+      const a = store.appendToStream('s-1', [event('A')], { expectedRevision: 'no_stream' });
+      await turns();
+      calls[0]();
+      await a;
+      const b = store.appendToStream('s-2', [event('B')], { expectedRevision: 'no_stream' });
+      await turns();
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(seen).toEqual([]);
+      calls[1]();
+      await b;
+      const deadline = Date.now() + 5000;
+      while (seen.length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(seen).toEqual(['B']);
+      await subscription.stop();
+      await store.close();
+    });
+
+    it('answers the appends of a failed fsync with its error, and still shows the events once a later fsync succeeds', async () => {
+      let fail = true;
+      const store = new SqliteEventStore({
+        filename: join(dir, 'events.sqlite'),
+        fileSync: async () => {
+          if (fail) throw new Error('EIO: the disk refused the fsync');
+        },
+      });
+      await expect(store.appendToStream('s-1', [event('A')], { expectedRevision: 'no_stream' })).rejects.toThrow('EIO');
+      fail = false;
+      await store.appendToStream('s-2', [event('B')], { expectedRevision: 'no_stream' });
+      expect((await store.readAll({})).map((e) => e.type)).toEqual(['A', 'B']);
+      await store.close();
+    });
   });
 
   it('keeps appended events across a reopen of the file', async () => {
