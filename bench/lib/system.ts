@@ -23,7 +23,8 @@ import { ClienteleProcess, compiledClientele, freePort, stopAll, waitUntilHealth
 import { natsUrl } from './load';
 
 const ROOT = resolve(__dirname, '..', '..');
-export const TS_NODE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
+/** How the forked servers load TypeScript: as `npm start` runs, without ts-node's `domain` (see the file). */
+export const LOAD_TYPESCRIPT = ['-r', join(ROOT, 'bench', 'tools', 'register-ts.js')];
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Node flags of the server processes: --cpu-prof when BENCH_PROFILE=1 (not allowed in NODE_OPTIONS). */
@@ -76,7 +77,7 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-/** Forks a TypeScript file of bench/ with ts-node; resolves when it sends its first message. */
+/** Forks a TypeScript file of bench/ (loaded by bench/tools/register-ts.js); resolves when it sends its first message. */
 export async function forkTs<M>(
   file: string,
   args: string[],
@@ -88,7 +89,7 @@ export async function forkTs<M>(
   let output = '';
   const child = fork(join(root, file), args, {
     cwd: root,
-    execArgv: [...(options.execArgv ?? []), ...TS_NODE],
+    execArgv: [...(options.execArgv ?? []), ...LOAD_TYPESCRIPT],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.NATS_URL ? { NATS_URL: process.env.NATS_URL } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -1,9 +1,11 @@
-import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { fsyncThread } from './fsync-thread';
 
-/** How a `WalSync` flushes a file to disk (fs.fsync by default; specs hold it to watch the order). */
+/** How a `WalSync` flushes a file to disk (the process's fsync thread by default; specs hold it to watch the order). */
 export type FileSync = (fd: number) => Promise<void>;
 
-const fsyncAsync: FileSync = (fd) => new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+/** How long `close` waits for the fsyncs in flight before it lets the descriptor go anyway. */
+const CLOSE_WAIT_MS = 30_000;
 
 /**
  * Group commit for a SQLite file in WAL mode, with the fsync off the event loop.
@@ -13,7 +15,7 @@ const fsyncAsync: FileSync = (fd) => new Promise((resolve, reject) => fsync(fd, 
  * (issue 23's profile: a third of an embedded AddClient's busy time). With `synchronous=NORMAL`
  * the commit writes the same WAL frames without the fsync (SQLite still syncs the WAL header when
  * the WAL restarts, and the WAL and the database at checkpoints). This class then fsyncs the WAL
- * file itself, on libuv's thread pool, before the writer acknowledges anything: a commit is
+ * file itself, on a thread of its own (`FsyncThread`), before the writer acknowledges anything: a commit is
  * acknowledged only once its frames are on disk, as with FULL. Commits made while an fsync runs
  * share the next one.
  *
@@ -28,10 +30,20 @@ export class WalSync {
   private queued: Promise<void> | null = null;
   private closed = false;
 
+  private readonly fileSync: FileSync;
+  private readonly usesThread: boolean;
+
   constructor(
     private readonly databaseFile: string,
-    private readonly fileSync: FileSync = fsyncAsync,
-  ) {}
+    fileSync?: FileSync,
+  ) {
+    this.usesThread = !fileSync;
+    if (fileSync) this.fileSync = fileSync;
+    else {
+      fsyncThread.acquire();
+      this.fileSync = (fd) => fsyncThread.fsync(fd);
+    }
+  }
 
   /** For ':memory:' and temporary databases, which have no file to sync. */
   static needed(filename: string): boolean {
@@ -63,10 +75,22 @@ export class WalSync {
 
   /** Waits for the syncs asked for so far (their callers are answered as usual), then lets the descriptor go. */
   async close(): Promise<void> {
-    while (this.running || this.queued) await (this.queued ?? this.running)!.catch(() => undefined);
+    if (this.closed) return;
+    const deadline = Date.now() + CLOSE_WAIT_MS;
+    while ((this.running || this.queued) && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([(this.queued ?? this.running)!.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, deadline - Date.now())))]);
+      clearTimeout(timer);
+    }
+    if (this.running || this.queued) {
+      // The disk did not answer in time: say so, and close anyway (SQLite's own close checkpoints
+      // and syncs the file). The callers still waiting are answered by their fsync, or its failure.
+      process.emitWarning(`The fsync of ${this.databaseFile}-wal did not finish within ${CLOSE_WAIT_MS / 1000} s of the close; closing anyway.`);
+    }
     this.closed = true;
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+    if (this.usesThread) fsyncThread.release();
   }
 
   private start(): Promise<void> {
