@@ -34,10 +34,15 @@ export function privateDirectory(path: string): string {
  * Nothing happens for ':memory:' and temporary ('') databases.
  */
 export function privateSqliteFile(filename: string): void {
-  if (filename === '' || filename === ':memory:' || filename.startsWith('file:')) return;
+  if (!isSqliteFile(filename)) return;
   privateDirectory(dirname(filename));
   if (!existsSync(filename)) closeSync(openSync(filename, 'a', PRIVATE_FILE_MODE));
   for (const file of [filename, `${filename}-wal`, `${filename}-shm`, `${filename}-journal`]) narrow(file, PRIVATE_FILE_MODE);
+}
+
+/** Whether SQLite keeps this database in a file of ours: not ':memory:', a temporary ('') or a URI database. */
+export function isSqliteFile(filename: string): boolean {
+  return filename !== '' && filename !== ':memory:' && !filename.startsWith('file:');
 }
 
 /** Narrows an existing file or folder of ours to the mode; missing ones and other users' are skipped. */

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { fsyncThread } from './fsync-thread';
+import { isSqliteFile } from './private-files';
 
 /** How a `WalSync` flushes a file to disk (the process's fsync thread by default; specs hold it to watch the order). */
 export type FileSync = (fd: number) => Promise<void>;
@@ -47,7 +48,7 @@ export class WalSync {
 
   /** For ':memory:' and temporary databases, which have no file to sync. */
   static needed(filename: string): boolean {
-    return filename !== '' && filename !== ':memory:' && !filename.startsWith('file:');
+    return isSqliteFile(filename);
   }
 
   /**
