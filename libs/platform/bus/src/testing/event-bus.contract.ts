@@ -325,7 +325,8 @@ export function eventBusContract(adapterName: string, adapter: EventBusUnderTest
         event: { id: poison.id, subject: poison.subject },
         error: expect.stringContaining('broken again'),
       });
-    });
+      // Two dead-letter cycles, each through the bus's redelivery delays: past jest's 30 s on a loaded CI machine (JetStream, once).
+    }, 90_000);
 
     it('answers a ping', async () => {
       await expect(bus.ping()).resolves.toBeUndefined();
