@@ -55,7 +55,9 @@ const totalOf = async (api: Api, search: string) => (await api.get(`/api/v1/clie
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)];
 
 describe('CSV import: bounded rows, bytes, report, memory and fairness (issue 17, finding 4)', () => {
-  const inProcess = inProcessForSuite();
+  // This suite is about limits and fairness, not latency: a loaded CI machine may hold one of the
+  // import's commands past the default 5 s, and 503 is then the right answer, but not what is tested.
+  const inProcess = inProcessForSuite({ CLIENTELE_REQUEST_TIMEOUT_MS: '30000' });
   let a: Business;
   let b: Business;
 
@@ -207,34 +209,49 @@ describe('CSV import: bounded rows, bytes, report, memory and fairness (issue 17
     const attackCsv = `${HEADER}\n${',,,,\n'.repeat(Math.ceil(15.4e6 / 5))}`;
 
     // The memory the import holds, not the garbage V8 has not collected yet: V8 may let garbage
-    // grow by hundreds of MB before a full collection (the reader below makes plenty), which made the
-    // peak say more about its timing than about the import (one full collection in a whole run).
-    // A full collection every 250 ms keeps the peak about what is in use.
+    // grow by hundreds of MB before a full collection (the reader below makes plenty), so the RSS
+    // peak says more about the collector's timing than about the import. What is still reachable
+    // right after a full collection is what the import holds: that is sampled every 2 s, between
+    // two lists, so that no list's time includes the collection. (A full
+    // collection every 250 ms, tried first, cost most of a loaded CI machine's time with this
+    // worker's heap: the import took a minute and its commands timed out.)
     setFlagsFromString('--expose-gc');
     const collect = runInNewContext('gc') as () => void;
-    collect();
+    const live = () => {
+      collect();
+      const { heapUsed, external } = process.memoryUsage();
+      return heapUsed + external;
+    };
+    const liveBefore = live();
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
+    let livePeak = liveBefore;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 25);
-    const collector = setInterval(collect, 250);
     const during: number[] = [];
     let done = false;
     const started = Date.now();
     const imported = importCsv(a.admin, csv).finally(() => (done = true));
     const attack = importCsv(attacker.admin, attackCsv);
     try {
-      while (!done) during.push(await listOnce());
+      for (let sampled = Date.now(); !done; ) {
+        during.push(await listOnce());
+        if (Date.now() - sampled >= 2000) {
+          livePeak = Math.max(livePeak, live());
+          sampled = Date.now();
+        }
+      }
     } finally {
       clearInterval(sampler);
-      clearInterval(collector);
     }
     const answer = await imported;
     const attacked = await attack;
     const seconds = (Date.now() - started) / 1000;
     const p95Base = percentile(baseline, 95);
     const p95 = percentile(during, 95);
-    const growthMb = (rssPeak - rssBefore) / 1024 / 1024;
-    const result = `import of 10,000 rows (${(Buffer.byteLength(csv) / 1024 / 1024).toFixed(1)} MiB) in ${seconds.toFixed(1)} s; other account's list p95 ${p95.toFixed(0)} ms (baseline ${p95Base.toFixed(0)} ms, ${during.length} lists); RSS +${growthMb.toFixed(0)} MB`;
+    livePeak = Math.max(livePeak, live());
+    const growthMb = (livePeak - liveBefore) / 1024 / 1024;
+    const rssGrowthMb = (rssPeak - rssBefore) / 1024 / 1024;
+    const result = `import of 10,000 rows (${(Buffer.byteLength(csv) / 1024 / 1024).toFixed(1)} MiB) in ${seconds.toFixed(1)} s; other account's list p95 ${p95.toFixed(0)} ms (baseline ${p95Base.toFixed(0)} ms, ${during.length} lists); memory held +${growthMb.toFixed(0)} MB after full collections (RSS peak +${rssGrowthMb.toFixed(0)} MB, garbage included)`;
     process.stdout.write(`${result}\n`);
     recordCheck({ check: 'CSV import fairness', result });
     expect([attacked.status, attacked.body.code]).toEqual([413, 'payload_too_large']);
