@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WalSync } from './wal-sync';
+import { CALM_AFTER, PROBE_EVERY, WalSync } from './wal-sync';
 
 /** An fsync held by the test: each call waits until the test lets it go. */
 function heldSyncs() {
@@ -109,5 +109,89 @@ describe('WalSync: group commit with the fsync off the event loop', () => {
     expect(WalSync.needed(':memory:')).toBe(false);
     expect(WalSync.needed('')).toBe(false);
     expect(WalSync.needed(filename)).toBe(true);
+  });
+
+  describe('adaptive: inline while no other commit overlaps', () => {
+    /** Both ways of syncing, watched: `inline` as the caller's own thread would, `calls` held as the thread's. */
+    const adaptive = () => {
+      const held = heldSyncs();
+      const inline: number[] = [];
+      const wal = new WalSync(filename, held.fileSync, (fd) => inline.push(fd));
+      db.prepare('INSERT INTO t VALUES (1)').run();
+      return { wal, inline, calls: held.calls };
+    };
+    /** One caller at a time: each waits for its sync before the next, releasing the thread's when one is asked. */
+    const alone = async (wal: WalSync, calls: ReturnType<typeof heldSyncs>['calls'], count: number) => {
+      for (let i = 0; i < count; i++) {
+        const before = calls.length;
+        const sync = wal.sync();
+        await settled(sync);
+        if (calls.length > before) calls[calls.length - 1].release();
+        await sync;
+      }
+    };
+
+    it('syncs a lone caller on its own thread, at once, and probes the thread once in PROBE_EVERY', async () => {
+      const { wal, inline, calls } = adaptive();
+      const first = wal.sync();
+      expect(inline).toHaveLength(1);
+      await expect(first).resolves.toBeUndefined();
+      await alone(wal, calls, PROBE_EVERY * 3 - 1);
+      expect(calls).toHaveLength(3);
+      expect(inline).toHaveLength(PROBE_EVERY * 3 - 3);
+      expect(wal.mode).toBe('inline');
+      await wal.close();
+    });
+
+    it('moves to shared thread syncs once a probe sees another commit overlap it, and back inline after CALM_AFTER calm ones', async () => {
+      const { wal, inline, calls } = adaptive();
+      await alone(wal, calls, PROBE_EVERY - 1);
+      expect(calls).toHaveLength(0);
+      const probe = wal.sync();
+      expect(calls).toHaveLength(1);
+      const overlapping = [wal.sync(), wal.sync()];
+      calls[0].release();
+      await probe;
+      await settled(overlapping[0]);
+      expect(calls).toHaveLength(2);
+      calls[1].release();
+      await Promise.all(overlapping);
+      expect(wal.mode).toBe('thread');
+      const inlineSoFar = inline.length;
+      // The sync the two overlapping callers shared was itself calm: the first of CALM_AFTER.
+      await alone(wal, calls, CALM_AFTER - 2);
+      expect(wal.mode).toBe('thread');
+      await alone(wal, calls, 1);
+      expect(wal.mode).toBe('inline');
+      expect(calls).toHaveLength(1 + CALM_AFTER);
+      expect(inline).toHaveLength(inlineSoFar);
+      await alone(wal, calls, 1);
+      expect(inline).toHaveLength(inlineSoFar + 1);
+      await wal.close();
+    });
+
+    it('rejects a caller whose inline fsync failed, and stays usable', async () => {
+      let failing = true;
+      const wal = new WalSync(filename, heldSyncs().fileSync, () => {
+        if (failing) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+      });
+      db.prepare('INSERT INTO t VALUES (1)').run();
+      await expect(wal.sync()).rejects.toThrow('EIO');
+      failing = false;
+      await expect(wal.sync()).resolves.toBeUndefined();
+      await wal.close();
+    });
+
+    it('never syncs inline for a spec that holds the thread without giving an inline sync', async () => {
+      const { calls, fileSync } = heldSyncs();
+      const wal = new WalSync(filename, fileSync);
+      expect(wal.mode).toBe('thread');
+      const sync = wal.sync();
+      await settled(sync);
+      expect(calls).toHaveLength(1);
+      calls[0].release();
+      await sync;
+      await wal.close();
+    });
   });
 });
