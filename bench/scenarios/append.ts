@@ -48,7 +48,7 @@ export const appendScenario: Scenario = {
       });
     }
     if ('emmett' in peer && peerRetries.busy > 0) context.log(`  emmett-sqlite: ${peerRetries.busy} append(s) failed with SQLITE_BUSY (statements in progress at COMMIT) and were retried, inside its timed runs`);
-    if ('emmett' in peer) context.log(`  durability: every append on disk before it is answered. Raw: WAL + synchronous=FULL (the fsync inside COMMIT); ours: WAL + NORMAL, then the WAL fsynced on the fsync thread before answering (WalSync); emmett ${await peerDurability(join(context.dir, 'append-single.peer.sqlite'))} (its connection's defaults)`);
+    if ('emmett' in peer) context.log(`  durability: every append on disk before it is answered. Raw: WAL + synchronous=FULL (the fsync inside COMMIT); ours: WAL + NORMAL, then the WAL fsynced before answering (WalSync: inline while one caller is alone, as here; on the fsync thread, shared, when commits overlap); emmett ${await peerDurability(join(context.dir, 'append-single.peer.sqlite'))} (its connection's defaults)`);
     return figures;
   },
 };

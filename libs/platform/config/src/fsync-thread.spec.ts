@@ -34,7 +34,7 @@ describe('FsyncThread: fsync on a thread of its own', () => {
     const db = new Database(database);
     db.pragma('journal_mode = WAL');
     db.exec('CREATE TABLE t (n INTEGER)');
-    const wal = new WalSync(database);
+    const wal = new WalSync(database, { inlineSync: null });
     try {
       const synced = await Promise.race([wal.sync().then(() => 'synced'), new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000))]);
       expect(synced).toBe('synced');

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CALM_AFTER, PROBE_EVERY, WalSync } from './wal-sync';
+import { BUSY_SHARE, CALM_AFTER, PROBE_EVERY, WalSync } from './wal-sync';
 
 /** An fsync held by the test: each call waits until the test lets it go. */
 function heldSyncs() {
@@ -42,7 +42,7 @@ describe('WalSync: group commit with the fsync off the event loop', () => {
 
   it('answers a sync only when the fsync of the WAL file is done', async () => {
     const { calls, fileSync } = heldSyncs();
-    const wal = new WalSync(filename, fileSync);
+    const wal = new WalSync(filename, { fileSync });
     const sync = wal.sync();
     await settled(sync);
     expect(calls).toHaveLength(1);
@@ -54,7 +54,7 @@ describe('WalSync: group commit with the fsync off the event loop', () => {
 
   it('makes the callers that ask while an fsync runs share the next one (it may have started before their commit)', async () => {
     const { calls, fileSync } = heldSyncs();
-    const wal = new WalSync(filename, fileSync);
+    const wal = new WalSync(filename, { fileSync });
     const first = wal.sync();
     await settled(first);
     const during = [wal.sync(), wal.sync(), wal.sync()];
@@ -71,7 +71,7 @@ describe('WalSync: group commit with the fsync off the event loop', () => {
 
   it('rejects the callers of an fsync that failed, and the next one starts afresh', async () => {
     const { calls, fileSync } = heldSyncs();
-    const wal = new WalSync(filename, fileSync);
+    const wal = new WalSync(filename, { fileSync });
     const failing = wal.sync();
     await settled(failing);
     calls[0].fail(new Error('EIO'));
@@ -93,7 +93,7 @@ describe('WalSync: group commit with the fsync off the event loop', () => {
 
   it('waits at close for the fsyncs asked for, and answers them', async () => {
     const { calls, fileSync } = heldSyncs();
-    const wal = new WalSync(filename, fileSync);
+    const wal = new WalSync(filename, { fileSync });
     const running = wal.sync();
     await settled(running);
     const queued = wal.sync();
@@ -111,12 +111,15 @@ describe('WalSync: group commit with the fsync off the event loop', () => {
     expect(WalSync.needed(filename)).toBe(true);
   });
 
-  describe('adaptive: inline while no other commit overlaps', () => {
+  describe('adaptive: inline while the event loop has nothing else to do', () => {
+    /** The share of a thread sync's wait the loop spent on other work, as the spec sets it. */
+    const busy = { share: 0 };
+    beforeEach(() => (busy.share = 0));
     /** Both ways of syncing, watched: `inline` as the caller's own thread would, `calls` held as the thread's. */
     const adaptive = () => {
       const held = heldSyncs();
       const inline: number[] = [];
-      const wal = new WalSync(filename, held.fileSync, (fd) => inline.push(fd));
+      const wal = new WalSync(filename, { fileSync: held.fileSync, inlineSync: (fd) => inline.push(fd), loopWindow: () => () => busy.share });
       db.prepare('INSERT INTO t VALUES (1)').run();
       return { wal, inline, calls: held.calls };
     };
@@ -170,10 +173,63 @@ describe('WalSync: group commit with the fsync off the event loop', () => {
       await wal.close();
     });
 
+    it('moves to thread syncs once a probe finds the loop busy with other work meanwhile, though no other commit overlapped', async () => {
+      const { wal, inline, calls } = adaptive();
+      busy.share = BUSY_SHARE;
+      await alone(wal, calls, PROBE_EVERY);
+      expect(calls).toHaveLength(1);
+      expect(wal.mode).toBe('thread');
+      await alone(wal, calls, 3);
+      expect(calls).toHaveLength(4);
+      expect(inline).toHaveLength(PROBE_EVERY - 1);
+      // The loop idle again while the thread syncs: the hop buys nothing, back inline.
+      busy.share = BUSY_SHARE / 2;
+      await alone(wal, calls, CALM_AFTER);
+      expect(wal.mode).toBe('inline');
+      await wal.close();
+    });
+
+    it('syncs inline for real while alone, and on the fsync thread for real while the loop is busy with other work', async () => {
+      const wal = new WalSync(filename);
+      const syncs = async (count: number) => {
+        for (let i = 0; i < count; i++) {
+          db.prepare('INSERT INTO t VALUES (?)').run(i);
+          await wal.sync();
+        }
+      };
+      await syncs(PROBE_EVERY * 2);
+      expect(wal.mode).toBe('inline');
+      // Other work on the loop: a turn that keeps the processor for 1 ms, again and again.
+      let spinning = true;
+      let stopped!: () => void;
+      const spinnerStopped = new Promise<void>((resolve) => (stopped = resolve));
+      const spin = () => {
+        for (const until = performance.now() + 1; performance.now() < until; );
+        if (spinning) setImmediate(spin);
+        else stopped();
+      };
+      setImmediate(spin);
+      await syncs(PROBE_EVERY);
+      spinning = false;
+      await spinnerStopped;
+      expect(wal.mode).toBe('thread');
+      // Alone again: back inline after CALM_AFTER calm syncs in a row (a collection's pause may
+      // make one look busy and start the count again, so this waits for it, within a bound).
+      let calmSyncs = 0;
+      while (wal.mode === 'thread' && calmSyncs < CALM_AFTER * 20) {
+        await syncs(1);
+        calmSyncs++;
+      }
+      expect(wal.mode).toBe('inline');
+      expect(calmSyncs).toBeGreaterThanOrEqual(CALM_AFTER);
+      await wal.close();
+    });
+
     it('rejects a caller whose inline fsync failed, and stays usable', async () => {
       let failing = true;
-      const wal = new WalSync(filename, heldSyncs().fileSync, () => {
-        if (failing) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+      const wal = new WalSync(filename, { fileSync: heldSyncs().fileSync, inlineSync: () => {
+          if (failing) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+        },
       });
       db.prepare('INSERT INTO t VALUES (1)').run();
       await expect(wal.sync()).rejects.toThrow('EIO');
@@ -184,7 +240,7 @@ describe('WalSync: group commit with the fsync off the event loop', () => {
 
     it('never syncs inline for a spec that holds the thread without giving an inline sync', async () => {
       const { calls, fileSync } = heldSyncs();
-      const wal = new WalSync(filename, fileSync);
+      const wal = new WalSync(filename, { fileSync });
       expect(wal.mode).toBe('thread');
       const sync = wal.sync();
       await settled(sync);

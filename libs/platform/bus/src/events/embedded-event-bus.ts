@@ -149,7 +149,7 @@ export class EmbeddedEventBus implements EventBus {
     privateSqliteFile(options.filename);
     this.db = new Database(options.filename);
     this.db.pragma('journal_mode = WAL');
-    this.wal = WalSync.needed(options.filename) ? new WalSync(options.filename, options.fileSync) : null;
+    this.wal = WalSync.needed(options.filename) ? new WalSync(options.filename, { fileSync: options.fileSync }) : null;
     this.db.pragma(this.wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);

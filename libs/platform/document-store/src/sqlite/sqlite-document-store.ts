@@ -94,7 +94,7 @@ export class SqliteDocumentStore implements DocumentStore {
     this.db.pragma('secure_delete = ON');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.wal = WalSync.needed(options.filename) ? new WalSync(options.filename, options.fileSync) : null;
+    this.wal = WalSync.needed(options.filename) ? new WalSync(options.filename, { fileSync: options.fileSync }) : null;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.textPurgeDelayMs = options.textPurgeDelayMs ?? 1000;
     this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);

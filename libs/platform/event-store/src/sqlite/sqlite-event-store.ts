@@ -106,7 +106,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('journal_mode = WAL');
     // The WAL is fsynced by `durability.wal` before an append is acknowledged (FULL would do it
     // inside COMMIT, on the event loop); without a file there is nothing to sync.
-    const wal = WalSync.needed(options.filename) ? new WalSync(options.filename, options.fileSync) : null;
+    const wal = WalSync.needed(options.filename) ? new WalSync(options.filename, { fileSync: options.fileSync }) : null;
     this.durability = { wal, unsynced: [] };
     this.db.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
