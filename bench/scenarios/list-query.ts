@@ -1,6 +1,6 @@
 /**
  * `list-query`: the query behind GET /api/v1/clients with a search (part of one surname, as a
- * coach types it) + name sort + first page of 25, and its count, on the clients read-model store
+ * coach types it) + name sort + first page of 25, and its count (`findPage`, as the list route asks), on the clients read-model store
  * (SQLite document store, the clients service's own indexes and text index) of one account of
  * 100,000 clients; p50/p99. Floor: one indexed lookup in the same store (a 25-client page of the
  * same account in name order, straight from its index). The two alternate, call by call.
@@ -80,8 +80,8 @@ export const listQueryScenario: Scenario = {
       const found: number[] = [];
       const listQuery = async () => {
         const filter = filterFor(terms[turn++ % terms.length]);
-        const [page, total] = await Promise.all([clients.find(filter, { sort, limit: 25 }), clients.count(filter)]);
-        if (page.length === 0) throw new Error('the search found nobody');
+        const { items, total } = await clients.findPage(filter, { sort, limit: 25 });
+        if (items.length === 0) throw new Error('the search found nobody');
         found.push(total);
       };
       const indexedRead = async () => {

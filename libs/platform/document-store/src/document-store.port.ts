@@ -51,6 +51,12 @@ export interface FindOptions {
   limit?: number;
 }
 
+export interface Page<T> {
+  items: T[];
+  /** Every document the filter matches, not only the page's. */
+  total: number;
+}
+
 export interface IndexSpec {
   fields: Sort;
   unique?: boolean;
@@ -83,6 +89,12 @@ export interface DocumentCollection<T extends Document = Document> {
   get(id: string): Promise<T | null>;
   find(filter?: Filter, options?: FindOptions): Promise<T[]>;
   count(filter?: Filter): Promise<number>;
+  /**
+   * A page of a list and the count of every match, as `find` and `count` with the same filter
+   * would give them. SQLite answers a text search's page and count from one read of its matches;
+   * without a text search, and in the other stores, it is `find` and `count`.
+   */
+  findPage(filter: Filter | undefined, options: FindOptions): Promise<Page<T>>;
   /** Declares the indexes the collection's queries need. Idempotent. */
   ensureIndexes(indexes: readonly IndexSpec[]): Promise<void>;
   /**

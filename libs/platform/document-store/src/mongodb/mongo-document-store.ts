@@ -21,6 +21,7 @@ import {
   Filter,
   FindOptions,
   IndexSpec,
+  Page,
   WriteOp,
   checkpointId,
   encodeVersion,
@@ -532,6 +533,11 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
 
   async count(filter?: Filter): Promise<number> {
     return this.stored.countDocuments(await this.query(filter));
+  }
+
+  async findPage(filter: Filter | undefined, options: FindOptions): Promise<Page<T>> {
+    const [items, total] = await Promise.all([this.find(filter, options), this.count(filter)]);
+    return { items, total };
   }
 
   async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {

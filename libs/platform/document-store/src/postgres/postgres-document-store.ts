@@ -16,6 +16,7 @@ import {
   Filter,
   FindOptions,
   IndexSpec,
+  Page,
   WriteOp,
   checkpointId,
   fenceId,
@@ -758,6 +759,11 @@ class PostgresCollection<T extends Document> implements DocumentCollection<T> {
     await this.store.flushBatch(this.name);
     const { rows } = await this.store.withTables([this.table], () => this.store.runner().query<{ doc: T }>(sql, params.values));
     return rows.map((row) => row.doc);
+  }
+
+  async findPage(filter: Filter | undefined, options: FindOptions): Promise<Page<T>> {
+    const [items, total] = await Promise.all([this.find(filter, options), this.count(filter)]);
+    return { items, total };
   }
 
   async count(filter?: Filter): Promise<number> {

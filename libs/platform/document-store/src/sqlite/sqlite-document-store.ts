@@ -14,6 +14,7 @@ import {
   Filter,
   FindOptions,
   IndexSpec,
+  Page,
   WriteOp,
   checkpointId,
   encodeVersion,
@@ -742,15 +743,31 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
     this.store.flushCommitsFor(this.table);
     this.store.flushOverlay(this.table);
     const params: unknown[] = [];
-    let sql = `SELECT doc FROM ${this.source(filter, params)} WHERE deleted = 0 AND ${compileFilter(filter, params)} ORDER BY ${compileSort(options.sort)}`;
-    if (options.limit !== undefined || options.skip !== undefined) {
-      sql += ' LIMIT ? OFFSET ?';
-      params.push(options.limit ?? -1, options.skip ?? 0);
-    }
+    const sql = `SELECT doc FROM ${this.source(filter, params).sql} WHERE deleted = 0 AND ${compileFilter(filter, params)} ORDER BY ${compileSort(options.sort)}${paging(options, params)}`;
     return this.store
       .prepare<{ doc: string }>(sql)
       .all(...params)
       .map((row) => JSON.parse(row.doc) as T);
+  }
+
+  /**
+   * With a text search, the page and the count come from one read of the matches (a window count
+   * over them, before the page is cut): filtering the candidates twice, once for the page and once
+   * for the count, was half of a searched list's time (bench/RESULTS.md, list-query). Without one,
+   * the page stops after its rows through an index, and the count reads only an index: a window
+   * count would read every document of the account instead, so those stay two reads.
+   */
+  async findPage(filter: Filter | undefined, options: FindOptions): Promise<Page<T>> {
+    this.store.flushCommitsFor(this.table);
+    this.store.flushOverlay(this.table);
+    const params: unknown[] = [];
+    const source = this.source(filter, params);
+    if (!source.searched) return { items: await this.find(filter, options), total: await this.count(filter) };
+    const sql = `SELECT doc, COUNT(*) OVER () AS total FROM ${source.sql} WHERE deleted = 0 AND ${compileFilter(filter, params)} ORDER BY ${compileSort(options.sort)}${paging(options, params)}`;
+    const rows = this.store.prepare<{ doc: string; total: number }>(sql).all(...params);
+    // A page past the end has no row to carry the count.
+    if (rows.length === 0) return { items: [], total: (options.skip ?? 0) > 0 ? await this.count(filter) : 0 };
+    return { items: rows.map((row) => JSON.parse(row.doc) as T), total: rows[0].total };
   }
 
   async count(filter?: Filter): Promise<number> {
@@ -758,7 +775,7 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
     this.store.flushOverlay(this.table);
     const params: unknown[] = [];
     const row = this.store
-      .prepare<{ n: number }>(`SELECT COUNT(*) AS n FROM ${this.source(filter, params)} WHERE deleted = 0 AND ${compileFilter(filter, params)}`)
+      .prepare<{ n: number }>(`SELECT COUNT(*) AS n FROM ${this.source(filter, params).sql} WHERE deleted = 0 AND ${compileFilter(filter, params)}`)
       .get(...params);
     return row?.n ?? 0;
   }
@@ -772,12 +789,12 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
    * index's few candidates first (CROSS JOIN keeps SQLite from scanning a whole account through
    * another index instead). The filter itself still decides every row.
    */
-  private source(filter: Filter | undefined, params: unknown[]): string {
+  private source(filter: Filter | undefined, params: unknown[]): { sql: string; searched: boolean } {
     const textFields = this.store.textIndexOf(this.table);
     const term = textFields && filter ? searchTerm(filter, textFields) : null;
-    if (term === null) return `"${this.table}"`;
+    if (term === null) return { sql: `"${this.table}"`, searched: false };
     params.push(this.store.textMatches(this.table, term));
-    return `(SELECT value AS hit FROM json_each(?)) AS hits CROSS JOIN "${this.table}" ON "${this.table}".rowid = hits.hit`;
+    return { sql: `(SELECT value AS hit FROM json_each(?)) AS hits CROSS JOIN "${this.table}" ON "${this.table}".rowid = hits.hit`, searched: true };
   }
 
   async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {
@@ -792,6 +809,13 @@ class SqliteCollection<T extends Document> implements DocumentCollection<T> {
       );
     }
   }
+}
+
+/** LIMIT and OFFSET, when asked for (a negative limit means none, a negative offset counts as 0). */
+function paging(options: FindOptions, params: unknown[]): string {
+  if (options.limit === undefined && options.skip === undefined) return '';
+  params.push(options.limit ?? -1, options.skip ?? 0);
+  return ' LIMIT ? OFFSET ?';
 }
 
 /**

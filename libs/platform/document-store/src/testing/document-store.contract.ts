@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CheckpointAheadError, DocumentStore, DuplicateDocumentError, Document, FencedOffError, Filter } from '../document-store.port';
+import { CheckpointAheadError, DocumentStore, DuplicateDocumentError, Document, FencedOffError, Filter, FindOptions } from '../document-store.port';
 
 interface Person extends Document {
   accountId: string;
@@ -286,6 +286,29 @@ export function documentStoreContract(adapterName: string, open: () => Promise<D
         const search = { $or: ['firstName', 'lastName', 'email'].map((f) => ({ [f]: { $contains: 'ADA' } })) };
         expect(ids(await collection.find(search))).toEqual(['p2', 'p5', 'p9']);
         expect(await collection.count(search)).toBe(3);
+      });
+
+      it('gives a page and the count of every match in one call, as find and count do, with and without a text index', async () => {
+        const collection = store.collection<Person>(name);
+        const searchAll = (term: string) => ({ $or: ['firstName', 'lastName', 'email'].map((f) => ({ [f]: { $contains: term } })) });
+        const cases: Array<[Filter | undefined, FindOptions]> = [
+          [undefined, { sort: [['lastName', 1]], limit: 2 }],
+          [{ accountId: 'a' }, { sort: [['lastName', 1]], skip: 1, limit: 2 }],
+          [searchAll('example'), { sort: [['lastName', -1]], limit: 2 }],
+          [searchAll('example'), { sort: [['lastName', 1]], skip: 2, limit: 2 }],
+          // A page past the end: no item, and still the count of every match.
+          [searchAll('example'), { sort: [['lastName', 1]], skip: 10, limit: 2 }],
+          [{ accountId: 'a', ...searchAll('ada') }, { sort: [['lastName', 1]], limit: 25 }],
+          [searchAll('nobody-has-this'), { sort: [['lastName', 1]], limit: 25 }],
+        ];
+        const expected = async () => Promise.all(cases.map(async ([filter, options]) => ({ items: ids(await collection.find(filter, options)), total: await collection.count(filter) })));
+        const pages = async () => Promise.all(cases.map(async ([filter, options]) => collection.findPage(filter, options).then(({ items, total }) => ({ items: ids(items), total }))));
+        const without = await expected();
+        expect(without.map((page) => page.total)).toEqual([5, 4, 3, 3, 3, 1, 0]);
+        expect(await pages()).toEqual(without);
+        await collection.ensureTextIndex(['firstName', 'lastName', 'email']);
+        expect(await expected()).toEqual(without);
+        expect(await pages()).toEqual(without);
       });
 
       it('keeps a text index over a nested field in step with inserts, and with patches of the field and of the object above it', async () => {

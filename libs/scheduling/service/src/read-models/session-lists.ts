@@ -18,6 +18,6 @@ export function whenFilter(when: When | undefined, now: string): { filter: Filte
 /** One page of the sessions matching the filter, with how many match in all. */
 export async function sessionPage(documents: DocumentStore, filter: Filter, sort: Sort, page: number, pageSize: number): Promise<Page<SessionView>> {
   const sessions = documents.collection<SessionDoc>(SESSIONS);
-  const [docs, total] = await Promise.all([sessions.find(filter, { sort, skip: (page - 1) * pageSize, limit: pageSize }), sessions.count(filter)]);
-  return { items: docs.map(toSessionView), page, pageSize, total };
+  const { items, total } = await sessions.findPage(filter, { sort, skip: (page - 1) * pageSize, limit: pageSize });
+  return { items: items.map(toSessionView), page, pageSize, total };
 }

@@ -17,7 +17,7 @@ export class ListProductsMessageController {
     const { page, pageSize } = envelope.data;
     const products = this.deps.documents.collection<ProductDoc>(PRODUCTS);
     const filter = { accountId: actor.accountId };
-    const [docs, total] = await Promise.all([products.find(filter, { sort: [['nameKey', 1]], skip: (page - 1) * pageSize, limit: pageSize }), products.count(filter)]);
-    return { items: docs.map(toProduct), page, pageSize, total };
+    const { items, total } = await products.findPage(filter, { sort: [['nameKey', 1]], skip: (page - 1) * pageSize, limit: pageSize });
+    return { items: items.map(toProduct), page, pageSize, total };
   }
 }

@@ -58,10 +58,7 @@ export class ListClientsMessageController {
     if (and.length) filter.$and = and;
 
     const clients = this.context.deps.documents.collection<ClientDoc>(CLIENTS);
-    const [docs, total] = await Promise.all([
-      clients.find(filter, { sort: CLIENT_LIST_SORTS[sort ?? 'name'], skip: (page - 1) * pageSize, limit: pageSize }),
-      clients.count(filter),
-    ]);
-    return { items: docs.map(toSummary), page, pageSize, total };
+    const { items, total } = await clients.findPage(filter, { sort: CLIENT_LIST_SORTS[sort ?? 'name'], skip: (page - 1) * pageSize, limit: pageSize });
+    return { items: items.map(toSummary), page, pageSize, total };
   }
 }

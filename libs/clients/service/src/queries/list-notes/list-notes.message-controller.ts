@@ -41,7 +41,7 @@ export class ListNotesMessageController {
       return { items: newestFirst.slice(skip, skip + pageSize), page, pageSize, total: newestFirst.length };
     }
     const notes = this.context.deps.documents.collection<NoteDoc>(CLIENT_NOTES);
-    const [docs, total] = await Promise.all([notes.find({ clientId }, { sort: [['revision', -1]], skip, limit: pageSize }), notes.count({ clientId })]);
-    return { items: docs.map((d) => ({ id: d.id, body: d.body, authorId: d.authorId, createdAt: d.createdAt })), page, pageSize, total };
+    const { items, total } = await notes.findPage({ clientId }, { sort: [['revision', -1]], skip, limit: pageSize });
+    return { items: items.map((d) => ({ id: d.id, body: d.body, authorId: d.authorId, createdAt: d.createdAt })), page, pageSize, total };
   }
 }

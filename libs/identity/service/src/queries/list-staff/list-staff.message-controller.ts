@@ -16,10 +16,7 @@ export class ListStaffMessageController {
     const { page, pageSize } = envelope.data;
     const staff = this.deps.documents.collection<StaffDoc>(STAFF);
     const filter = { accountId: admin.accountId };
-    const [items, total] = await Promise.all([
-      staff.find(filter, { sort: [['lastNameKey', 1], ['firstNameKey', 1]], skip: (page - 1) * pageSize, limit: pageSize }),
-      staff.count(filter),
-    ]);
+    const { items, total } = await staff.findPage(filter, { sort: [['lastNameKey', 1], ['firstNameKey', 1]], skip: (page - 1) * pageSize, limit: pageSize });
     return { items: items.map(toStaffMemberView), page, pageSize, total };
   }
 }
