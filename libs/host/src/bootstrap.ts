@@ -1,5 +1,5 @@
 import { BODY_LIMIT_BYTES, clientErrorHandler, configureGatewayApp, serveWebApp } from '@clientele/gateway/http';
-import { RequestCorrelationInterceptor, RpcErrorFilter } from '@clientele/platform/bus';
+import { RpcErrorFilter } from '@clientele/platform/bus';
 import { ClienteleConfig } from '@clientele/platform/config';
 import { JsonLogger } from '@clientele/platform/logging';
 import { recordHttpMetrics, serveMetrics } from '@clientele/platform/metrics';
@@ -47,7 +47,6 @@ export async function bootstrap(config: ClienteleConfig, logger = new JsonLogger
       // One queue group per set of services: replicas of a service share its requests.
       const microservice = app.connectMicroservice(platform.transport.serverOptions(services.join('-')), { inheritAppConfig: false, deferInitialization: true });
       microservice.useGlobalFilters(new RpcErrorFilter());
-      microservice.useGlobalInterceptors(new RequestCorrelationInterceptor());
     }
     if (config.services.includes('gateway')) {
       const fastify = app.getHttpAdapter().getInstance();

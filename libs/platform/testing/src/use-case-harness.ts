@@ -4,7 +4,6 @@ import {
   InProcessBroker,
   InProcessClient,
   InProcessServer,
-  RequestCorrelationInterceptor,
   RpcErrorFilter,
   type RequestActor,
   type RequestClient,
@@ -94,7 +93,6 @@ export class UseCaseHarness {
     const app = await NestFactory.createMicroservice(options.module(adapters), { strategy: new InProcessServer(broker), logger: false });
     // What the host puts around every message handler: AppErrors travel as their problem code.
     app.useGlobalFilters(new RpcErrorFilter());
-    app.useGlobalInterceptors(new RequestCorrelationInterceptor());
     await app.listen();
     return new UseCaseHarness(adapters, broker, app, options.readModels?.(app) ?? []);
   }

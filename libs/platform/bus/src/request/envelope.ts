@@ -1,10 +1,8 @@
 import type { Actor } from '@clientele/platform/core';
 import { currentTraceparent, runWithCorrelation } from '@clientele/platform/logging';
 import { runTraced, tracingOn } from '@clientele/platform/tracing';
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { NatsContext } from '@nestjs/microservices';
-import { PATTERN_METADATA } from '@nestjs/microservices/constants';
-import { Observable, from, lastValueFrom } from 'rxjs';
+import { Observable, isObservable, lastValueFrom, of, throwError } from 'rxjs';
 import { TRACEPARENT_HEADER } from './namespaced-nats';
 
 /** The actor of a request as the gateway verified it from the token. */
@@ -38,34 +36,39 @@ export function withTraceparent<Payload>(payload: Payload): Payload {
   return { ...payload, traceparent };
 }
 
+/** A `@MessagePattern` handler as Nest hands it to a transport: it answers with an Observable (an error one when it failed). */
+export type MessageHandlerFn = (data: unknown, context: unknown) => Promise<Observable<unknown> | unknown>;
+
 /**
  * Runs a message handler within the correlation id its envelope carries, for its log lines, and
- * (traces on) in a server span that is the child of the asking one.
+ * (traces on) in a server span that is the child of the asking one. Both request transports wrap
+ * every handler with it when they register it (`InProcessServer`, `DrainingNatsServer`). It was a
+ * Nest interceptor: Nest runs interceptors through rxjs and `AsyncResource.bind`, about 4% of an
+ * embedded AddClient's busy time for this one context (bench/RESULTS.md, issue 23 session 13).
  */
-@Injectable()
-export class RequestCorrelationInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const envelope = context.switchToRpc().getData() as Partial<RequestEnvelope<unknown>> | undefined;
+export function withRequestContext<Handler extends MessageHandlerFn>(subject: string, handler: Handler): Handler {
+  const wrapped = (data: unknown, context: unknown) => {
+    const envelope = data as Partial<RequestEnvelope<unknown>> | null | undefined;
     const correlation = { correlationId: envelope?.correlationId };
-    const handle = () => lastValueFrom(next.handle(), { defaultValue: undefined });
-    // Traces off (the usual case), the hot path stays as it was: no span, no subject lookup.
-    if (!tracingOn()) return from(runWithCorrelation(correlation, handle));
-    const subject = subjectOf(context);
+    // Traces off (the usual case), the hot path stays as it was: no span, no Observable opened here.
+    if (!tracingOn()) return runWithCorrelation(correlation, () => handler(data, context));
     const attributes = { 'rpc.system': 'clientele-bus', 'messaging.destination.name': subject };
-    return from(runTraced({ name: subject, kind: 'server', parent: traceparentOf(context, envelope), attributes }, correlation, handle));
-  }
+    // The span lasts until the answer is known: Nest's handler answers a failure with an error Observable.
+    const answered = runTraced({ name: subject, kind: 'server', parent: traceparentOf(context, envelope), attributes }, correlation, async () => {
+      const answer = await handler(data, context);
+      return isObservable(answer) ? lastValueFrom(answer, { defaultValue: undefined }) : answer;
+    });
+    return answered.then(
+      (value) => of(value),
+      (error: unknown) => throwError(() => error),
+    );
+  };
+  return Object.assign(wrapped, handler) as unknown as Handler;
 }
 
 /** The asking span: a NATS request carries it as a header (`ClienteleNatsClient`), an in-process one in its envelope. */
-function traceparentOf(context: ExecutionContext, envelope: Partial<RequestEnvelope<unknown>> | undefined): string | undefined {
-  const transport = context.switchToRpc().getContext() as unknown;
-  const fromHeader = transport instanceof NatsContext ? transport.getHeaders()?.get(TRACEPARENT_HEADER) : undefined;
+function traceparentOf(context: unknown, envelope: Partial<RequestEnvelope<unknown>> | null | undefined): string | undefined {
+  const fromHeader = context instanceof NatsContext ? context.getHeaders()?.get(TRACEPARENT_HEADER) : undefined;
   return fromHeader || envelope?.traceparent;
 }
 
-/** The subject of the handler's `@MessagePattern` (without a NATS namespace). */
-function subjectOf(context: ExecutionContext): string {
-  const patterns = Reflect.getMetadata(PATTERN_METADATA, context.getHandler()) as unknown;
-  const pattern = Array.isArray(patterns) ? patterns[0] : patterns;
-  return typeof pattern === 'string' ? pattern : 'bus request';
-}

@@ -1,6 +1,7 @@
 import { BaseRpcContext, ClientProxy, CustomTransportStrategy, ReadPacket, Server, WritePacket } from '@nestjs/microservices';
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import { Observable } from 'rxjs';
+import { withRequestContext } from './envelope';
 
 type Responder = (data: unknown, context: BaseRpcContext) => Promise<Observable<unknown>>;
 
@@ -37,7 +38,8 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
   listen(callback: () => void): void {
     for (const [pattern, handler] of this.messageHandlers) {
       if (handler.isEventHandler) continue;
-      this.broker.register(pattern, async (data, context) => this.transformToObservable(await handler(data, context)));
+      const answer = withRequestContext(pattern, handler);
+      this.broker.register(pattern, async (data, context) => this.transformToObservable(await answer(data, context)));
       this.registered.push(pattern);
     }
     callback();

@@ -1,5 +1,6 @@
 import { ClientNats, NatsContext, NatsOptions, NatsRecordBuilder, ReadPacket, ServerNats, WritePacket } from '@nestjs/microservices';
 import { headers as natsHeaders, type Msg, type Subscription } from 'nats';
+import { withRequestContext } from './envelope';
 
 /**
  * The NATS request server of a service, with two additions to Nest's:
@@ -25,9 +26,10 @@ export class DrainingNatsServer extends ServerNats {
   }
 
   override addHandler(...args: Parameters<ServerNats['addHandler']>): void {
-    const [pattern, ...rest] = args;
-    const subject = this.settings.namespace ? `${this.settings.namespace}.${this.normalizePattern(pattern)}` : pattern;
-    super.addHandler(subject, ...rest);
+    const [pattern, callback, isEventHandler, ...rest] = args;
+    const plain = this.normalizePattern(pattern);
+    const subject = this.settings.namespace ? `${this.settings.namespace}.${plain}` : pattern;
+    super.addHandler(subject, isEventHandler ? callback : withRequestContext(plain, callback), isEventHandler, ...rest);
   }
 
   override async handleMessage(channel: string, natsMsg: Msg): Promise<unknown> {
@@ -88,7 +90,7 @@ export class DrainingNatsServer extends ServerNats {
  * - the namespace of the server above (optional);
  * - the W3C traceparent of a request (traces on) travels as a NATS header, where tracing tools
  *   look for it, instead of in the payload: the responder's span reads it there
- *   (`RequestCorrelationInterceptor`). The in-process bus has no headers and keeps it in the
+ *   (`withRequestContext`). The in-process bus has no headers and keeps it in the
  *   envelope.
  */
 export class ClienteleNatsClient extends ClientNats {

@@ -1,4 +1,5 @@
 import { AppError, UnavailableError } from '@clientele/platform/core';
+import { currentCorrelation } from '@clientele/platform/logging';
 import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CustomStrategy, MessagePattern, NatsOptions, Payload } from '@nestjs/microservices';
@@ -64,6 +65,14 @@ export function requestBusContract(transportName: string, transport: RequestTran
       nothing(): void {
         return undefined;
       }
+
+      /** The correlation id the handler's log lines carry, after an await as well. */
+      @MessagePattern(subject('correlation'))
+      async correlation() {
+        const before = currentCorrelation()?.correlationId;
+        await new Promise((resolve) => setImmediate(resolve));
+        return { before, after: currentCorrelation()?.correlationId };
+      }
     }
 
     @Module({ controllers: [TestHandlers] })
@@ -123,6 +132,12 @@ export function requestBusContract(transportName: string, transport: RequestTran
       await expect(client.request(subject('slow'), {}, { timeoutMs: 300 })).rejects.toMatchObject({ code: 'unavailable' });
       expect(Date.now() - started).toBeLessThan(1200);
       expect(slowCalls).toBe(1);
+    });
+
+    it("runs each handler within the correlation id of the request's envelope, so its log lines carry it", async () => {
+      const ids = Array.from({ length: 5 }, () => randomUUID());
+      const answers = await Promise.all(ids.map((correlationId) => client.request(subject('correlation'), { correlationId, data: {} })));
+      expect(answers).toEqual(ids.map((id) => ({ before: id, after: id })));
     });
 
     it('answers many concurrent requests each with its own reply', async () => {
