@@ -97,6 +97,8 @@ export class SqliteEventStore implements EventStore {
    * A holder object (never replaced), like the append queue, for wrappers made with Object.create.
    */
   private readonly recent: { base: number; rows: EventRow[]; dataVersion: number | null } = { base: 0, rows: [], dataVersion: null };
+  /** See `dataVersionThisTurn`; null until the turn's first read. */
+  private turnDataVersion: number | null = null;
 
   constructor(options: SqliteEventStoreOptions) {
     // Owner-only (0600), and so its -wal and -shm, which SQLite creates with the file's mode. No
@@ -288,10 +290,28 @@ export class SqliteEventStore implements EventStore {
     this.recent.base = head?.head ?? 0;
     this.recent.rows = [];
     this.recent.dataVersion = this.dataVersion();
+    // Later reads of this turn compare with the version just read, not with an older one.
+    if (this.turnDataVersion !== null) this.turnDataVersion = this.recent.dataVersion;
   }
 
   private dataVersion(): number {
     return this.prepared<{ data_version: number }>('PRAGMA data_version').get()!.data_version;
+  }
+
+  /**
+   * `data_version` as it was at this turn's first read: every subscription reads after each
+   * append (ten reads per embedded AddClient), and the pragma once per read was 1.9% of its busy
+   * time (bench/RESULTS.md, issue 23 session 13). A read later in the turn then sees the store as
+   * the first one did, as if it had run a moment earlier: another connection's commit meanwhile is
+   * found at the next turn. The connection's own commits never change `data_version`, and
+   * `rememberAppended` always asks SQLite.
+   */
+  private dataVersionThisTurn(): number {
+    if (this.turnDataVersion === null) {
+      this.turnDataVersion = this.dataVersion();
+      setImmediate(() => (this.turnDataVersion = null));
+    }
+    return this.turnDataVersion;
   }
 
   /** After a commit of this connection: its rows follow the recent ones, unless another connection wrote meanwhile. */
@@ -316,7 +336,7 @@ export class SqliteEventStore implements EventStore {
     if (options.after === undefined || this.recent.dataVersion === null) return null;
     const after = Number(options.after);
     if (after < this.recent.base) return null;
-    if (this.dataVersion() !== this.recent.dataVersion) {
+    if (this.dataVersionThisTurn() !== this.recent.dataVersion) {
       this.resetRecent();
       return null;
     }

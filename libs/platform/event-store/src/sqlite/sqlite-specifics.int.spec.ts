@@ -224,6 +224,29 @@ describe('SqliteEventStore specifics', () => {
       await store.close();
     });
 
+    it("asks SQLite's data_version once for the reads of one turn, and finds another connection's commit at the next turn", async () => {
+      const filename = join(dir, 'events.sqlite');
+      const store = new SqliteEventStore({ filename });
+      const other = new SqliteEventStore({ filename });
+      const first = await store.appendToStream('client-1', [event('A')], { expectedRevision: 'no_stream' });
+      await store.appendToStream('client-2', [event('B')], { expectedRevision: 'no_stream' });
+      await new Promise((resolve) => setImmediate(resolve));
+      const versionReads: string[] = [];
+      const target = store as unknown as { prepared(sql: string): unknown };
+      const original = target.prepared.bind(store);
+      target.prepared = (sql: string) => {
+        if (sql.includes('data_version')) versionReads.push(sql);
+        return original(sql);
+      };
+      // Ten subscriptions reading after one append, in one turn.
+      const reads = await Promise.all(Array.from({ length: 10 }, () => store.readAll({ after: first.position })));
+      expect(reads.map((events) => events.map((e) => e.type))).toEqual(Array.from({ length: 10 }, () => ['B']));
+      expect(versionReads).toHaveLength(1);
+      await other.appendToStream('client-3', [event('C')], { expectedRevision: 'no_stream' });
+      expect((await store.readAll({ after: first.position })).map((e) => e.type)).toEqual(['B', 'C']);
+      await Promise.all([store.close(), other.close()]);
+    });
+
     it('never misses what another connection wrote, and leaves out an append that was refused', async () => {
       const filename = join(dir, 'events.sqlite');
       const store = new SqliteEventStore({ filename });
