@@ -166,12 +166,13 @@ describe('SqliteEventStore specifics', () => {
   });
   describe('the recent rows the live subscriptions read (issue 23)', () => {
     const event = (type: string) => ({ id: randomUUID(), type, data: { type } });
-    const sqlReads = (store: SqliteEventStore) => {
+    /** The statements of the store that `picked` keeps, as it prepares them from now on. */
+    const sqlReads = (store: SqliteEventStore, picked = (sql: string) => sql.startsWith('SELECT * FROM events')) => {
       const calls: string[] = [];
       const target = store as unknown as { prepared(sql: string): unknown };
       const original = target.prepared.bind(store);
       target.prepared = (sql: string) => {
-        if (sql.startsWith('SELECT * FROM events')) calls.push(sql);
+        if (picked(sql)) calls.push(sql);
         return original(sql);
       };
       return calls;
@@ -231,13 +232,7 @@ describe('SqliteEventStore specifics', () => {
       const first = await store.appendToStream('client-1', [event('A')], { expectedRevision: 'no_stream' });
       await store.appendToStream('client-2', [event('B')], { expectedRevision: 'no_stream' });
       await new Promise((resolve) => setImmediate(resolve));
-      const versionReads: string[] = [];
-      const target = store as unknown as { prepared(sql: string): unknown };
-      const original = target.prepared.bind(store);
-      target.prepared = (sql: string) => {
-        if (sql.includes('data_version')) versionReads.push(sql);
-        return original(sql);
-      };
+      const versionReads = sqlReads(store, (sql) => sql.includes('data_version'));
       // Ten subscriptions reading after one append, in one turn.
       const reads = await Promise.all(Array.from({ length: 10 }, () => store.readAll({ after: first.position })));
       expect(reads.map((events) => events.map((e) => e.type))).toEqual(Array.from({ length: 10 }, () => ['B']));
