@@ -6,7 +6,7 @@ import { isSqliteFile } from './private-files';
 /** How a `WalSync` flushes a file to disk (the process's fsync thread by default; specs hold it to watch the order). */
 export type FileSync = (fd: number) => Promise<void>;
 
-/** How a `WalSync` flushes a file on the caller's own thread, while no other commit overlaps (`fsyncSync` by default). */
+/** How a `WalSync` flushes a file on the caller's own thread, while the event loop has nothing else to do (`fsyncSync` by default). */
 export type InlineSync = (fd: number) => void;
 
 /**
@@ -43,7 +43,7 @@ const eventLoopWindow: LoopWindow = () => {
 const CLOSE_WAIT_MS = 30_000;
 
 /**
- * Group commit for a SQLite file in WAL mode, with the fsync off the event loop.
+ * Group commit for a SQLite file in WAL mode, with the fsync off the event loop whenever other work waits.
  *
  * With `synchronous=FULL`, SQLite fsyncs the WAL inside every COMMIT, and better-sqlite3 runs
  * that on the only thread: the process waits for the disk, and every commit pays its own fsync
@@ -100,7 +100,7 @@ export class WalSync {
     this.loopWindow = loopWindow;
   }
 
-  /** Where the next sync runs if nothing overlaps it (for specs and benchmarks). */
+  /** Where the next sync runs, unless it is a probe or one is already running (for specs). */
   get mode(): 'inline' | 'thread' {
     return this.inline ? 'inline' : 'thread';
   }
