@@ -11,3 +11,4 @@ export * from './request/namespaced-nats';
 export * from './request/envelope';
 export * from './request/until-available';
 export * from './request/actor-checks';
+export * from './events/kv-keys';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { ensureStreamReplicas, retryJetStreamSetup } from '@clientele/platform/bus';
+import { ensureStreamReplicas, kvEntries, retryJetStreamSetup } from '@clientele/platform/bus';
 import { KV, NatsConnection, connect } from 'nats';
 import { Lease, LeaseTimings, Leases, LeasesClosedError, leaseTimings } from './lease.port';
 
@@ -46,6 +46,7 @@ export class NatsKvLeases implements Leases {
   private constructor(
     private readonly nc: NatsConnection,
     private readonly bucket: KV,
+    private readonly bucketName: string,
     private readonly ownsConnection: boolean,
     readonly timings: LeaseTimings,
     private readonly options: NatsKvLeasesOptions,
@@ -69,7 +70,7 @@ export class NatsKvLeases implements Leases {
     const replicas = options.replicas ?? 1;
     const bucket = await retryJetStreamSetup(() => nc.jetstream().views.kv(name, { history: 1, ttl: timings.ttlMs, replicas }));
     await retryJetStreamSetup(async () => ensureStreamReplicas(await nc.jetstreamManager(), `KV_${name}`, replicas));
-    return new NatsKvLeases(nc, bucket, ownsConnection, timings, options);
+    return new NatsKvLeases(nc, bucket, name, ownsConnection, timings, options);
   }
 
   lease(name: string): Lease {
@@ -83,11 +84,9 @@ export class NatsKvLeases implements Leases {
 
   async holders(): Promise<Record<string, { holder: string; token: bigint }>> {
     const result: Record<string, { holder: string; token: bigint }> = {};
-    for await (const key of await this.bucket.keys()) {
-      const entry = await this.bucket.get(key);
-      if (!entry || entry.operation !== 'PUT') continue;
+    for (const entry of await kvEntries(await this.nc.jetstreamManager(), this.bucketName, this.bucket)) {
       const record = entry.json<HolderRecord & { token: string }>();
-      result[decodeKey(key)] = { holder: record.holder, token: BigInt(record.token) };
+      result[decodeKey(entry.key)] = { holder: record.holder, token: BigInt(record.token) };
     }
     return result;
   }

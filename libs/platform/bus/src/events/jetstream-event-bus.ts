@@ -39,6 +39,7 @@ import { handleInCorrelation } from './correlation';
 import type { ConsumerStatistics } from './embedded-event-bus';
 import { DeliveryVerdict, attemptDelivery } from './delivery-verdict';
 import { ensureStreamReplicas, retryJetStreamSetup } from './stream-replicas';
+import { kvEntries } from './kv-keys';
 import { eventStreamName, eventStreamSubjects, parseIntegrationEventSubject, subjectMatches } from '../subjects';
 
 export interface JetStreamEventBusOptions {
@@ -127,7 +128,7 @@ export class JetStreamEventBus implements EventBus {
     private readonly options: JetStreamEventBusOptions,
     private readonly names: ServerNames,
   ) {
-    this.deadLetters = new KvDeadLetters(deadLetterBucket, redeliveryBucket);
+    this.deadLetters = new KvDeadLetters(jsm, names.deadLetterBucket(), deadLetterBucket, redeliveryBucket);
     void this.followReconnects();
   }
 
@@ -261,7 +262,7 @@ export class JetStreamEventBus implements EventBus {
   async consumerStatistics(): Promise<ConsumerStatistics[]> {
     if (this.nc.isClosed()) return [];
     const dead = new Map<string, number>();
-    for await (const key of await this.deadLetterBucket.keys()) {
+    for (const { key } of await kvEntries(this.jsm, this.names.deadLetterBucket(), this.deadLetterBucket)) {
       const durableName = key.slice(0, key.indexOf('.'));
       dead.set(durableName, (dead.get(durableName) ?? 0) + 1);
     }
@@ -552,6 +553,8 @@ class JetStreamConsumer implements EventConsumer {
 
 class KvDeadLetters implements DeadLetterStore {
   constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly bucketName: string,
     private readonly bucket: KV,
     private readonly redeliveries: KV,
   ) {}
@@ -567,13 +570,8 @@ class KvDeadLetters implements DeadLetterStore {
   }
 
   async list(durableName?: string): Promise<DeadLetter[]> {
-    const letters: DeadLetter[] = [];
-    const keys = await this.bucket.keys(durableName ? `${durableName}.>` : undefined);
-    for await (const key of keys) {
-      const entry = await this.bucket.get(key);
-      if (entry && entry.operation === 'PUT' && entry.value.length > 0) letters.push(entry.json<DeadLetter>());
-    }
-    return letters.sort((a, b) => a.deadAt.localeCompare(b.deadAt));
+    const entries = await kvEntries(this.jsm, this.bucketName, this.bucket, durableName ? `${durableName}.>` : undefined);
+    return entries.map((entry) => entry.json<DeadLetter>()).sort((a, b) => a.deadAt.localeCompare(b.deadAt));
   }
 
   async discard(id: string): Promise<void> {
