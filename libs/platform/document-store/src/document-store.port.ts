@@ -57,6 +57,12 @@ export interface Page<T> {
   total: number;
 }
 
+/** `findPage` as two reads, `find` and `count` side by side: the stores without a one-read page use it. */
+export async function findAndCount<T extends Document>(collection: DocumentCollection<T>, filter: Filter | undefined, options: FindOptions): Promise<Page<T>> {
+  const [items, total] = await Promise.all([collection.find(filter, options), collection.count(filter)]);
+  return { items, total };
+}
+
 export interface IndexSpec {
   fields: Sort;
   unique?: boolean;

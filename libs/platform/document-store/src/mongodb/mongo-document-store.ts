@@ -25,6 +25,7 @@ import {
   WriteOp,
   checkpointId,
   encodeVersion,
+  findAndCount,
   fenceId,
 } from '../document-store.port';
 import { fenceRefusal, fenceUpdate, isDuplicateKey, isIdIndex, isIndexNotFound, isNamespaceExists, isNamespaceNotFound } from './mongo-errors';
@@ -535,9 +536,8 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
     return this.stored.countDocuments(await this.query(filter));
   }
 
-  async findPage(filter: Filter | undefined, options: FindOptions): Promise<Page<T>> {
-    const [items, total] = await Promise.all([this.find(filter, options), this.count(filter)]);
-    return { items, total };
+  findPage(filter: Filter | undefined, options: FindOptions): Promise<Page<T>> {
+    return findAndCount(this, filter, options);
   }
 
   async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {

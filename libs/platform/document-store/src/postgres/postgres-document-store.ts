@@ -17,6 +17,7 @@ import {
   FindOptions,
   IndexSpec,
   Page,
+  findAndCount,
   WriteOp,
   checkpointId,
   fenceId,
@@ -761,9 +762,8 @@ class PostgresCollection<T extends Document> implements DocumentCollection<T> {
     return rows.map((row) => row.doc);
   }
 
-  async findPage(filter: Filter | undefined, options: FindOptions): Promise<Page<T>> {
-    const [items, total] = await Promise.all([this.find(filter, options), this.count(filter)]);
-    return { items, total };
+  findPage(filter: Filter | undefined, options: FindOptions): Promise<Page<T>> {
+    return findAndCount(this, filter, options);
   }
 
   async count(filter?: Filter): Promise<number> {
