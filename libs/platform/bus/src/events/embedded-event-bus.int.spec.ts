@@ -169,3 +169,64 @@ describe('EmbeddedEventBus: publishing', () => {
     reader.close();
   });
 });
+
+describe('EmbeddedEventBus: a consumer\'s bookkeeping (issue 23)', () => {
+  const ev = (subject: string): IntegrationEvent => ({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data: {}, metadata: { correlationId: 'c' } });
+  const until = async (check: () => boolean) => {
+    for (const deadline = Date.now() + 10_000; !check(); ) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  /** Frames in the write-ahead log: a one-page UPDATE commits one. */
+  const walFrames = (filename: string) => (statSync(`${filename}-wal`).size - 32) / (4096 + 24);
+
+  it('writes once per delivery: the ack of a message rides on the mark of the next', async () => {
+    const filename = join(dir, `one-write-${randomUUID()}.sqlite`);
+    const bus = new EmbeddedEventBus({ filename });
+    await bus.publishMany(Array.from({ length: 100 }, () => ev('src.client.added.v1')));
+    // Start from an empty write-ahead log, so that its frames count the consumer's writes.
+    const other = new Database(filename);
+    other.pragma('wal_checkpoint(TRUNCATE)');
+    let handled = 0;
+    const consumer = await bus.consume({ durableName: 'steady', sourceService: 'src' }, async () => void handled++);
+    await until(() => handled === 100);
+    // One frame per delivery, and the consumer's new row (its table and key pages). Two writes per
+    // delivery (mark, then ack) made 200 and more.
+    expect(walFrames(filename)).toBeLessThanOrEqual(110);
+    await consumer.stop();
+    // Stopping writes the last ack: nothing is in hand, the cursor is past the hundredth.
+    expect(other.prepare<[], { cursor: number; pending_seq: number | null }>("SELECT cursor, pending_seq FROM consumers WHERE durable_name = 'steady'").get()).toEqual({
+      cursor: 100,
+      pending_seq: null,
+    });
+    other.close();
+    await bus.close();
+  });
+
+  it('counts a delivery the process never finished (a crash mid-handling) when the message comes again', async () => {
+    const filename = join(dir, `crash-${randomUUID()}.sqlite`);
+    const crashed = new EmbeddedEventBus({ filename });
+    await crashed.publishMany([ev('src.client.added.v1'), ev('src.client.added.v1')]);
+    const counts: number[] = [];
+    let hang: () => void = () => undefined;
+    const stuck = await crashed.consume({ durableName: 'fragile', sourceService: 'src' }, async (_event, { deliveryCount }) => {
+      counts.push(deliveryCount);
+      // The first message is handled; the second never returns: the process "dies" there.
+      if (counts.length === 2) await new Promise<void>((resolve) => (hang = resolve));
+    });
+    await until(() => counts.length === 2);
+
+    // What a restarted process finds in the file: the first acked, the second in hand once.
+    const restarted = new EmbeddedEventBus({ filename });
+    const again: Array<{ id: string; deliveryCount: number }> = [];
+    const consumer = await restarted.consume({ durableName: 'fragile', sourceService: 'src' }, async (event, { deliveryCount }) => void again.push({ id: event.id, deliveryCount }));
+    await until(() => again.length === 1);
+    expect(again[0].deliveryCount).toBe(2);
+    await consumer.stop();
+    hang();
+    await stuck.stop();
+    await restarted.close();
+    await crashed.close();
+  });
+});

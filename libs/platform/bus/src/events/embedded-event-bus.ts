@@ -268,6 +268,32 @@ export class EmbeddedEventBus implements EventBus {
   }
 }
 
+/** A message of the log as a consumer reads it. */
+interface LoggedMessage {
+  seq: number;
+  subject: string;
+  payload: string;
+}
+
+/** How many messages a consumer reads ahead in one query. */
+const READ_AHEAD = 64;
+/** How long a consumer's place may stay only in memory, at most, once it has nothing to deliver. */
+const PLACE_WRITTEN_WITHIN_MS = 1000;
+
+/**
+ * One durable consumer. Its bookkeeping row (cursor, message in hand, delivery count) is written by
+ * this object only, so it keeps the row's state in memory and writes it once per delivery:
+ * - before the handler runs, one UPDATE records the message in hand with its delivery count (a
+ *   crash mid-handling counts as a delivery) and, in the same statement, moves the cursor past
+ *   everything handled before it: the ack of the previous message rides on the mark of the next;
+ * - the ack of the last message before a pause, and messages of other subjects stepped over, are
+ *   written once the consumer has had nothing to do for a while (at most a second later), and when
+ *   it stops.
+ * A crash before that write delivers the last message again, as a crash before any ack does (every
+ * consumer is idempotent); a message delivered more than once is acked at once, so that a handled
+ * message never reaches its delivery bound that way. Before (issue 23), each delivery read the row
+ * and the message, and wrote twice: a quarter of the embedded bus's share of an AddClient.
+ */
 class EmbeddedConsumer implements EventConsumer {
   private stopped = false;
   private wakeOnPublish: (() => void) | null = null;
@@ -285,6 +311,13 @@ class EmbeddedConsumer implements EventConsumer {
     this.redeliveriesMayWait = true;
     this.wakeOnPublish?.();
   };
+  /** The bookkeeping row as last written (read once, at start). */
+  private written: ConsumerRow = { cursor: 0, pending_seq: null, pending_deliveries: 0 };
+  private writtenAt = 0;
+  /** Every message up to this one is handled or stepped over (ahead of `written.cursor` until written). */
+  private position = 0;
+  /** Messages after `position`, read ahead, in order; the first is the next to deliver. */
+  private readAhead: LoggedMessage[] = [];
 
   constructor(
     private readonly db: Database.Database,
@@ -301,24 +334,25 @@ class EmbeddedConsumer implements EventConsumer {
   }
 
   /**
-   * Messages after its cursor of the subjects it takes (one in hand included), and retried dead
+   * Messages after its place of the subjects it takes (one in hand included), and retried dead
    * letters waiting for it. Messages of other subjects are stepped over, so are not counted.
    */
   pending(): number {
-    const row = statement<[string], ConsumerRow>(this.db, 'SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?').get(this.options.durableName);
-    if (!row) return 0;
+    if (!this.db.open) return 0;
     const subjects = this.options.subjects;
     let pending = 0;
     if (!subjects) {
-      pending = statement<[string, number], { n: number }>(this.db, 'SELECT COUNT(*) AS n FROM messages WHERE service = ? AND seq > ?').get(this.options.sourceService, row.cursor)!.n;
+      pending = statement<[string, number], { n: number }>(this.db, 'SELECT COUNT(*) AS n FROM messages WHERE service = ? AND seq > ?').get(this.options.sourceService, this.position)!.n;
     } else {
-      const rows = statement<[string, number], { subject: string }>(this.db, 'SELECT subject FROM messages WHERE service = ? AND seq > ? ORDER BY seq').iterate(this.options.sourceService, row.cursor);
+      const rows = statement<[string, number], { subject: string }>(this.db, 'SELECT subject FROM messages WHERE service = ? AND seq > ? ORDER BY seq').iterate(this.options.sourceService, this.position);
       for (const { subject } of rows) if (subjects.some((pattern) => subjectMatches(pattern, subject))) pending++;
     }
     return pending + statement<[string], { n: number }>(this.db, 'SELECT COUNT(*) AS n FROM redeliveries WHERE durable_name = ?').get(this.options.durableName)!.n;
   }
 
   start(): void {
+    this.written = statement<[string], ConsumerRow>(this.db, 'SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?').get(this.options.durableName)!;
+    this.position = this.written.cursor;
     this.published.on(this.options.sourceService, this.onPublish);
     this.published.on(redeliveryWake(this.options.durableName), this.onRetry);
     this.loop = this.run();
@@ -332,6 +366,12 @@ class EmbeddedConsumer implements EventConsumer {
     this.published.off(this.options.sourceService, this.onPublish);
     this.published.off(redeliveryWake(this.options.durableName), this.onRetry);
     await this.loop;
+    try {
+      this.writePlace();
+    } catch (error) {
+      // The file closed under it (a crash-like stop): the last messages are delivered again.
+      this.onError(error);
+    }
     this.onStopped();
   }
 
@@ -349,60 +389,69 @@ class EmbeddedConsumer implements EventConsumer {
           if (verdict.kind === 'retry') await this.pause(verdict.delayMs);
           continue;
         }
-        const { message, consumer, skippedTo } = this.next();
+        const message = this.next();
         if (!message) {
-          // Only messages of subjects this consumer does not take: step over them with one write.
-          if (skippedTo !== null) {
-            this.moveCursor(skippedTo);
-            continue;
-          }
-          await this.idle(1000);
+          if (Date.now() - this.writtenAt >= PLACE_WRITTEN_WITHIN_MS) this.writePlace();
+          if (!(await this.idle(PLACE_WRITTEN_WITHIN_MS))) this.writePlace();
           continue;
         }
-        const verdict = await this.deliver(message, consumer);
+        const verdict = await this.deliver(message);
         if (verdict.kind === 'retry') await this.pause(verdict.delayMs);
       } catch (error) {
         this.onError(error);
+        // What was read ahead is read again: the failure may have been reading it.
+        this.readAhead = [];
         await this.pause(retryDelay(delays, 1));
       }
     }
   }
 
   /**
-   * The next message of a subject this consumer takes, looking at most a page ahead; `skippedTo`:
-   * the last message of that page when none in it is ours. Messages of other subjects are stepped
-   * over without a write each: the ack of the next one of ours moves the cursor past them too.
+   * The next message of a subject this consumer takes, from what was read ahead (a page of the log
+   * read in one query when that ran out); messages of other subjects before it are stepped over in
+   * memory, their place written with the next delivery's mark.
    */
-  private next(): { message?: { seq: number; subject: string; payload: string }; consumer: ConsumerRow; skippedTo: number | null } {
-    const consumer = statement<[string], ConsumerRow>(this.db, 'SELECT cursor, pending_seq, pending_deliveries FROM consumers WHERE durable_name = ?').get(
-      this.options.durableName,
-    )!;
+  private next(): LoggedMessage | undefined {
     const subjects = this.options.subjects;
     const ours = (subject: string) => !subjects || subjects.some((pattern) => subjectMatches(pattern, subject));
-    // The first message after the cursor is usually ours: one lookup, payload included.
-    const first = statement<[string, number], { seq: number; subject: string; payload: string }>(
-      this.db,
-      'SELECT seq, subject, payload FROM messages WHERE service = ? AND seq > ? ORDER BY seq LIMIT 1',
-    ).get(this.options.sourceService, consumer.cursor);
-    if (!first) return { consumer, skippedTo: null };
-    if (ours(first.subject)) return { message: first, consumer, skippedTo: null };
-    let skippedTo: number | null = first.seq;
-    // Otherwise rows are read one at a time, and the scan stops at the first of ours.
-    const rows = statement<[string, number], { seq: number; subject: string }>(this.db, 'SELECT seq, subject FROM messages WHERE service = ? AND seq > ? ORDER BY seq LIMIT 500')
-      .iterate(this.options.sourceService, first.seq);
-    for (const row of rows) {
-      if (ours(row.subject)) {
-        const { payload } = statement<[number], { payload: string }>(this.db, 'SELECT payload FROM messages WHERE seq = ?').get(row.seq)!;
-        return { message: { seq: row.seq, subject: row.subject, payload }, consumer, skippedTo: null };
+    for (;;) {
+      if (this.readAhead.length === 0) {
+        this.readAhead = statement<[string, number, number], LoggedMessage>(
+          this.db,
+          'SELECT seq, subject, payload FROM messages WHERE service = ? AND seq > ? ORDER BY seq LIMIT ?',
+        ).all(this.options.sourceService, this.position, READ_AHEAD);
+        if (this.readAhead.length === 0) return undefined;
       }
-      skippedTo = row.seq;
+      const message = this.readAhead[0];
+      if (ours(message.subject)) return message;
+      this.readAhead.shift();
+      this.position = message.seq;
     }
-    return { consumer, skippedTo };
   }
 
-  private moveCursor(seq: number): void {
-    // The delivery count of a message in hand stays: it is one of ours, further on.
-    statement(this.db, 'UPDATE consumers SET cursor = ? WHERE durable_name = ? AND cursor < ?').run(seq, this.options.durableName, seq);
+  /**
+   * Writes the bookkeeping row, when it differs from what was written: the place (`position`), and
+   * the message in hand if any. Memory follows only once the statement ran.
+   */
+  private writePlace(pending: { seq: number; deliveries: number } | null = this.inHand(), position = this.position): void {
+    const row: ConsumerRow = { cursor: position, pending_seq: pending?.seq ?? null, pending_deliveries: pending?.deliveries ?? 0 };
+    const { written } = this;
+    if (row.cursor === written.cursor && row.pending_seq === written.pending_seq && row.pending_deliveries === written.pending_deliveries) return;
+    statement(this.db, 'UPDATE consumers SET cursor = ?, pending_seq = ?, pending_deliveries = ? WHERE durable_name = ?').run(
+      row.cursor,
+      row.pending_seq,
+      row.pending_deliveries,
+      this.options.durableName,
+    );
+    this.written = row;
+    this.writtenAt = Date.now();
+    this.position = position;
+  }
+
+  /** The message in hand as written: one after the place, with its delivery count so far. */
+  private inHand(): { seq: number; deliveries: number } | null {
+    const { pending_seq: seq, pending_deliveries: deliveries } = this.written;
+    return seq !== null && seq > this.position ? { seq, deliveries } : null;
   }
 
   private nextRedelivery(): RedeliveryRow | undefined {
@@ -433,41 +482,57 @@ class EmbeddedConsumer implements EventConsumer {
     return verdict;
   }
 
-  /** `row`: the consumer's bookkeeping as `next` read it, in the same turn. */
-  private async deliver(message: { seq: number; subject: string; payload: string }, row: ConsumerRow): Promise<DeliveryVerdict> {
+  /** `message`: the first of `readAhead`, one of ours. */
+  private async deliver(message: LoggedMessage): Promise<DeliveryVerdict> {
     const durable = this.options.durableName;
-    const ack = () =>
-      statement(this.db, 'UPDATE consumers SET cursor = ?, pending_seq = NULL, pending_deliveries = 0 WHERE durable_name = ?').run(message.seq, durable);
-
     const event = JSON.parse(message.payload) as IntegrationEvent;
-    // The count is stored before the handler runs, so a crash mid-handling counts as a delivery.
-    const deliveryCount = (row.pending_seq === message.seq ? row.pending_deliveries : 0) + 1;
-    statement(this.db, 'UPDATE consumers SET pending_seq = ?, pending_deliveries = ? WHERE durable_name = ?').run(message.seq, deliveryCount, durable);
+    // The count is written before the handler runs, so a crash mid-handling counts as a delivery.
+    const inHand = this.inHand();
+    const deliveryCount = (inHand?.seq === message.seq ? inHand.deliveries : 0) + 1;
+    this.writePlace({ seq: message.seq, deliveries: deliveryCount });
     if (deliveryCount > 1) this.onRedelivery();
 
     const verdict = await attemptDelivery(deliveryCount, this.options, () => handleInCorrelation(event, () => this.handler(event, { deliveryCount })));
-    if (verdict.kind === 'ack') {
-      ack();
-    } else if (verdict.kind === 'dead-letter') {
-      this.db.transaction(() => {
-        statement(this.db, 'INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(deadLetterId(durable, event.id), durable, message.payload, verdict.error, deliveryCount, new Date().toISOString());
-        ack();
-      })();
+    if (verdict.kind === 'retry') return verdict;
+    if (verdict.kind === 'dead-letter') {
+      // The letter and the step past it in one commit; if it fails, memory has not moved either.
+      const { written, position } = this;
+      try {
+        this.db.transaction(() => {
+          statement(this.db, 'INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
+            .run(deadLetterId(durable, event.id), durable, message.payload, verdict.error, deliveryCount, new Date().toISOString());
+          this.writePlace(null, message.seq);
+        })();
+      } catch (error) {
+        this.written = written;
+        this.position = position;
+        throw error;
+      }
+      this.settle(message);
+      return verdict;
     }
+    this.settle(message);
+    // A message delivered again is acked now: a crash before a later write must not count a
+    // delivery it did not fail, and push it past its bound.
+    if (deliveryCount > 1) this.writePlace();
     return verdict;
   }
 
-  /** Waits for a publish (or a poll interval): used when there is nothing to do. */
-  private idle(ms: number): Promise<void> {
+  private settle(message: LoggedMessage): void {
+    this.position = message.seq;
+    if (this.readAhead[0] === message) this.readAhead.shift();
+  }
+
+  /** Waits for a publish (true) or `ms` with nothing to do (false). */
+  private idle(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (woken: boolean) => {
         clearTimeout(timer);
         this.wakeOnPublish = null;
-        resolve();
+        resolve(woken);
       };
-      const timer = setTimeout(done, ms);
-      this.wakeOnPublish = done;
+      const timer = setTimeout(() => done(false), ms);
+      this.wakeOnPublish = () => done(true);
     });
   }
 
