@@ -30,12 +30,16 @@ describe('EmbeddedEventBus: consumers that take some subjects only', () => {
     await bus.publish(ev('src.client.deleted.v1'));
     const received: string[] = [];
     let consumer = await bus.consume({ durableName: 'picky', sourceService: 'src', subjects: ['src.client.deleted.v1'] }, async (e) => void received.push(e.subject));
-    await until(() => received.length === 2);
+    // A pattern with a wildcard is matched in JavaScript, over pages of every subject.
+    const wild: string[] = [];
+    const wildConsumer = await bus.consume({ durableName: 'picky-wild', sourceService: 'src', subjects: ['src.*.deleted.*'] }, async (e) => void wild.push(e.subject));
+    await until(() => received.length === 2 && wild.length === 2);
     // The cursor is past everything read, the other subjects included.
     const reader = new Database(filename, { readonly: true });
-    const cursor = () => reader.prepare<[], { cursor: number }>("SELECT cursor FROM consumers WHERE durable_name = 'picky'").get()!.cursor;
-    await until(() => cursor() === 1_802);
+    const cursor = (name: string) => reader.prepare<[string], { cursor: number }>('SELECT cursor FROM consumers WHERE durable_name = ?').get(name)!.cursor;
+    await until(() => cursor('picky') === 1_802 && cursor('picky-wild') === 1_802);
     reader.close();
+    await wildConsumer.stop();
     await consumer.stop();
     await bus.close();
 

@@ -316,8 +316,12 @@ class EmbeddedConsumer implements EventConsumer {
   private writtenAt = 0;
   /** Every message up to this one is handled or stepped over (ahead of `written.cursor` until written). */
   private position = 0;
-  /** Messages after `position`, read ahead, in order; the first is the next to deliver. */
+  /** Messages of its subjects after `position`, read ahead, in order; the first is the next to deliver. */
   private readAhead: LoggedMessage[] = [];
+  /** The last message of the log that `readAhead` accounts for. */
+  private readTo = 0;
+  /** Its subjects when none has a wildcard (SQLite filters by them), else null. */
+  private readonly namedSubjects: readonly string[] | null;
 
   constructor(
     private readonly db: Database.Database,
@@ -327,7 +331,10 @@ class EmbeddedConsumer implements EventConsumer {
     private readonly onStopped: () => void,
     private readonly onError: (error: unknown) => void,
     private readonly onRedelivery: () => void,
-  ) {}
+  ) {
+    const subjects = options.subjects;
+    this.namedSubjects = subjects && subjects.length > 0 && subjects.every((pattern) => !/[*>]/.test(pattern)) ? [...new Set(subjects)] : null;
+  }
 
   get durableName(): string {
     return this.options.durableName;
@@ -406,27 +413,46 @@ class EmbeddedConsumer implements EventConsumer {
     }
   }
 
-  /**
-   * The next message of a subject this consumer takes, from what was read ahead (a page of the log
-   * read in one query when that ran out); messages of other subjects before it are stepped over in
-   * memory, their place written with the next delivery's mark.
-   */
+  /** The next message of a subject this consumer takes, reading the log further when what was read ahead ran out. */
   private next(): LoggedMessage | undefined {
-    const subjects = this.options.subjects;
-    const ours = (subject: string) => !subjects || subjects.some((pattern) => subjectMatches(pattern, subject));
-    for (;;) {
-      if (this.readAhead.length === 0) {
-        this.readAhead = statement<[string, number, number], LoggedMessage>(
-          this.db,
-          'SELECT seq, subject, payload FROM messages WHERE service = ? AND seq > ? ORDER BY seq LIMIT ?',
-        ).all(this.options.sourceService, this.position, READ_AHEAD);
-        if (this.readAhead.length === 0) return undefined;
-      }
-      const message = this.readAhead[0];
-      if (ours(message.subject)) return message;
-      this.readAhead.shift();
-      this.position = message.seq;
+    while (this.readAhead.length === 0) {
+      if (!this.readMore()) return undefined;
     }
+    return this.readAhead[0];
+  }
+
+  /**
+   * Reads the next page of the log after `position` (false: nothing is there yet). A consumer of
+   * named subjects (every consumer today) reads only its own messages: SQLite checks the subject,
+   * and the payloads of the others never reach JavaScript (about a third of the embedded bus's time
+   * in a bulk change, where most consumers take few of the clients service's events). Messages of
+   * other subjects are stepped over in memory: `readTo` is the last message this page accounts
+   * for, and `position` moves there once the page's own are settled.
+   */
+  private readMore(): boolean {
+    const service = this.options.sourceService;
+    const last = statement<[string], { last: number | null }>(this.db, 'SELECT MAX(seq) AS last FROM messages WHERE service = ?').get(service)!.last;
+    if (last === null || last <= this.position) return false;
+    const named = this.namedSubjects;
+    const rows = named
+      ? statement<unknown[], LoggedMessage>(
+          this.db,
+          `SELECT seq, subject, payload FROM messages WHERE service = ? AND seq > ? AND seq <= ? AND subject IN (${named.map(() => '?').join(', ')}) ORDER BY seq LIMIT ${READ_AHEAD}`,
+        ).all(service, this.position, last, ...named)
+      : statement<unknown[], LoggedMessage>(this.db, `SELECT seq, subject, payload FROM messages WHERE service = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ${READ_AHEAD}`).all(
+          service,
+          this.position,
+          last,
+        );
+    this.readTo = rows.length === READ_AHEAD ? rows[rows.length - 1].seq : last;
+    this.readAhead = rows.filter((row) => this.takes(row.subject));
+    if (this.readAhead.length === 0) this.position = this.readTo;
+    return true;
+  }
+
+  private takes(subject: string): boolean {
+    const subjects = this.options.subjects;
+    return !subjects || subjects.some((pattern) => subjectMatches(pattern, subject));
   }
 
   /**
@@ -521,6 +547,8 @@ class EmbeddedConsumer implements EventConsumer {
   private settle(message: LoggedMessage): void {
     this.position = message.seq;
     if (this.readAhead[0] === message) this.readAhead.shift();
+    // The page's messages of other subjects after its last of ours are stepped over with it.
+    if (this.readAhead.length === 0) this.position = Math.max(this.position, this.readTo);
   }
 
   /** Waits for a publish (true) or `ms` with nothing to do (false). */
