@@ -208,6 +208,36 @@ describe('EmbeddedEventBus: a consumer\'s bookkeeping (issue 23)', () => {
     await bus.close();
   });
 
+  it('reads the log for a publish of a subject it takes, not for every publish of its source service', async () => {
+    const filename = join(dir, `woken-${randomUUID()}.sqlite`);
+    const bus = new EmbeddedEventBus({ filename });
+    const received: string[] = [];
+    const consumer = await bus.consume({ durableName: 'rare', sourceService: 'src', subjects: ['src.client.deleted.v1'] }, async (e) => void received.push(e.id));
+    // Every statement of every connection goes through these prototypes: count the log's page reads.
+    const probe = new Database(':memory:');
+    const prototype = Object.getPrototypeOf(probe.prepare('SELECT 1')) as { all: (...args: unknown[]) => unknown[] };
+    probe.close();
+    const all = prototype.all;
+    let pageReads = 0;
+    prototype.all = function (this: { source: string }, ...args: unknown[]) {
+      if (this.source.includes('FROM messages WHERE service = ? AND seq > ?')) pageReads++;
+      return all.apply(this, args);
+    };
+    try {
+      for (let i = 0; i < 50; i++) await bus.publish(ev('src.client.type-changed.v1'));
+      // Woken by each of them, it read the log at least 50 times; now only its once-a-second look.
+      expect(pageReads).toBeLessThan(10);
+      const deleted = ev('src.client.deleted.v1');
+      await bus.publish(deleted);
+      await until(() => received.length === 1);
+      expect(received).toEqual([deleted.id]);
+    } finally {
+      prototype.all = all;
+      await consumer.stop();
+      await bus.close();
+    }
+  });
+
   it('counts a delivery the process never finished (a crash mid-handling) when the message comes again', async () => {
     const filename = join(dir, `crash-${randomUUID()}.sqlite`);
     const crashed = new EmbeddedEventBus({ filename });

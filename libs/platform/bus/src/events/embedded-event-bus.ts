@@ -187,17 +187,21 @@ export class EmbeddedEventBus implements EventBus {
     const group = this.queuedPublishes;
     if (group.length === 0) return;
     this.queuedPublishes = [];
-    let services: Set<string>;
+    /** The subjects written, by service: a consumer wakes only for a subject it takes. */
+    let published: Map<string, Set<string>>;
     try {
       if (!this.db.open) throw new Error('The embedded event bus is closed.');
       const insert = statement(this.db, 'INSERT OR IGNORE INTO messages (msg_id, service, subject, payload, published_at) VALUES (?, ?, ?, ?, ?)');
       const publishedAt = new Date().toISOString();
-      services = this.db.transaction(() => {
-        const touched = new Set<string>();
+      published = this.db.transaction(() => {
+        const touched = new Map<string, Set<string>>();
         for (const { events } of group) {
           for (const event of events) {
             const { service } = parseIntegrationEventSubject(event.subject);
-            if (insert.run(event.id, service, event.subject, JSON.stringify(event), publishedAt).changes > 0) touched.add(service);
+            if (insert.run(event.id, service, event.subject, JSON.stringify(event), publishedAt).changes === 0) continue;
+            const subjects = touched.get(service);
+            if (subjects) subjects.add(event.subject);
+            else touched.set(service, new Set([event.subject]));
           }
         }
         return touched;
@@ -206,7 +210,7 @@ export class EmbeddedEventBus implements EventBus {
       for (const publish of group) publish.reject(error);
       return;
     }
-    for (const service of services) this.published.emit(service);
+    for (const [service, subjects] of published) this.published.emit(service, subjects);
     if (!this.wal) {
       for (const publish of group) publish.resolve();
       return;
@@ -299,7 +303,22 @@ class EmbeddedConsumer implements EventConsumer {
   private wakeOnPublish: (() => void) | null = null;
   private wakeOnStop: (() => void) | null = null;
   private loop: Promise<void> = Promise.resolve();
-  private readonly onPublish = () => this.wakeOnPublish?.();
+  /**
+   * Told of each publish of its source service. A consumer reads the log again only when one of
+   * the subjects written is one it takes (or a second passed with nothing to do, for the messages
+   * it steps over and for a publish by another connection): woken by every publish, each consumer
+   * read the log twice per message of its service, its own or not.
+   */
+  private readonly onPublish = (subjects: ReadonlySet<string>) => {
+    for (const subject of subjects) {
+      if (!this.takes(subject)) continue;
+      this.logMayHaveMore = true;
+      this.wakeOnPublish?.();
+      return;
+    }
+  };
+  /** Whether the log may hold messages of its subjects it has not read (see `onPublish`). */
+  private logMayHaveMore = true;
   /**
    * Whether retried dead letters may be waiting: true when this process asked for a retry, and
    * looked up again at least every second (the ops tool asks from another process). Looking them
@@ -399,7 +418,7 @@ class EmbeddedConsumer implements EventConsumer {
         const message = this.next();
         if (!message) {
           if (Date.now() - this.writtenAt >= PLACE_WRITTEN_WITHIN_MS) this.writePlace();
-          if (!(await this.idle(PLACE_WRITTEN_WITHIN_MS))) this.writePlace();
+          if (!(await this.idle(PLACE_WRITTEN_WITHIN_MS))) this.logMayHaveMore = true;
           continue;
         }
         const verdict = await this.deliver(message);
@@ -408,6 +427,7 @@ class EmbeddedConsumer implements EventConsumer {
         this.onError(error);
         // What was read ahead is read again: the failure may have been reading it.
         this.readAhead = [];
+        this.logMayHaveMore = true;
         await this.pause(retryDelay(delays, 1));
       }
     }
@@ -430,6 +450,9 @@ class EmbeddedConsumer implements EventConsumer {
    * for, and `position` moves there once the page's own are settled.
    */
   private readMore(): boolean {
+    if (!this.logMayHaveMore) return false;
+    // A publish from here on sets it again (it runs on this thread, never during this read).
+    this.logMayHaveMore = false;
     const service = this.options.sourceService;
     const last = statement<[string], { last: number | null }>(this.db, 'SELECT MAX(seq) AS last FROM messages WHERE service = ?').get(service)!.last;
     if (last === null || last <= this.position) return false;
@@ -445,6 +468,8 @@ class EmbeddedConsumer implements EventConsumer {
           last,
         );
     this.readTo = rows.length === READ_AHEAD ? rows[rows.length - 1].seq : last;
+    // A full page: more may follow it.
+    if (rows.length === READ_AHEAD) this.logMayHaveMore = true;
     this.readAhead = rows.filter((row) => this.takes(row.subject));
     if (this.readAhead.length === 0) this.position = this.readTo;
     return true;
