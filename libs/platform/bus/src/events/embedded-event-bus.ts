@@ -296,7 +296,7 @@ const PLACE_WRITTEN_WITHIN_MS = 1000;
  * A crash before that write delivers the last message again, as a crash before any ack does (every
  * consumer is idempotent); a message delivered more than once is acked at once, so that a handled
  * message never reaches its delivery bound that way. Before (issue 23), each delivery read the row
- * and the message, and wrote twice: a quarter of the embedded bus's share of an AddClient.
+ * and the message, and wrote twice: about a third of the embedded bus's share of an AddClient.
  */
 class EmbeddedConsumer implements EventConsumer {
   private stopped = false;
@@ -444,8 +444,8 @@ class EmbeddedConsumer implements EventConsumer {
   /**
    * Reads the next page of the log after `position` (false: nothing is there yet). A consumer of
    * named subjects (every consumer today) reads only its own messages: SQLite checks the subject,
-   * and the payloads of the others never reach JavaScript (about a third of the embedded bus's time
-   * in a bulk change, where most consumers take few of the clients service's events). Messages of
+   * and the payloads of the others never reach JavaScript (most consumers take few of their source
+   * service's subjects: scheduling takes two of the clients service's events). Messages of
    * other subjects are stepped over in memory: `readTo` is the last message this page accounts
    * for, and `position` moves there once the page's own are settled.
    */
