@@ -10,16 +10,18 @@ import { EmbeddedEventBus } from './embedded-event-bus';
 const dir = mkdtempSync(join(tmpdir(), 'clientele-bus-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const ev = (subject: string): IntegrationEvent => ({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data: {}, metadata: { correlationId: 'c' } });
+/** Waits for a condition (never a fixed sleep), for up to `timeoutMs`. */
+const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
+  for (const deadline = Date.now() + timeoutMs; !(await check()); ) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
 eventBusContract('in-process (embedded SQLite log)', { open: async () => new EmbeddedEventBus({ filename: join(dir, 'bus.sqlite') }) });
 
 describe('EmbeddedEventBus: consumers that take some subjects only', () => {
-  const ev = (subject: string): IntegrationEvent => ({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data: {}, metadata: { correlationId: 'c' } });
-  const until = async (check: () => boolean) => {
-    for (const deadline = Date.now() + 10_000; !check(); ) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
 
   it('steps over long runs of other subjects (more than a page), delivers its own in order, and keeps its place across a restart', async () => {
     const filename = join(dir, 'subjects.sqlite');
@@ -55,13 +57,6 @@ describe('EmbeddedEventBus: consumers that take some subjects only', () => {
 });
 
 describe('EmbeddedEventBus: dead letters handed back from another process', () => {
-  const ev = (subject: string): IntegrationEvent => ({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data: {}, metadata: { correlationId: 'c' } });
-  const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
-    for (const deadline = Date.now() + timeoutMs; !(await check()); ) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
 
   it('a busy consumer delivers a retry asked for by another connection (the ops tool) within seconds, and one asked for here at once', async () => {
     const filename = join(dir, `retry-elsewhere-${randomUUID()}.sqlite`);
@@ -111,7 +106,6 @@ describe('EmbeddedEventBus: dead letters handed back from another process', () =
 });
 
 describe('EmbeddedEventBus: publishing', () => {
-  const ev = (subject: string): IntegrationEvent => ({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data: {}, metadata: { correlationId: 'c' } });
 
   it('writes the publishes asked for in one turn in one transaction, every one of them before it answers', async () => {
     const filename = join(dir, `grouped-${randomUUID()}.sqlite`);
@@ -175,13 +169,6 @@ describe('EmbeddedEventBus: publishing', () => {
 });
 
 describe('EmbeddedEventBus: a consumer\'s bookkeeping (issue 23)', () => {
-  const ev = (subject: string): IntegrationEvent => ({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data: {}, metadata: { correlationId: 'c' } });
-  const until = async (check: () => boolean) => {
-    for (const deadline = Date.now() + 10_000; !check(); ) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
   /** Frames in the write-ahead log: a one-page UPDATE commits one. */
   const walFrames = (filename: string) => (statSync(`${filename}-wal`).size - 32) / (4096 + 24);
 
