@@ -470,7 +470,8 @@ class EmbeddedConsumer implements EventConsumer {
     this.readTo = rows.length === READ_AHEAD ? rows[rows.length - 1].seq : last;
     // A full page: more may follow it.
     if (rows.length === READ_AHEAD) this.logMayHaveMore = true;
-    this.readAhead = rows.filter((row) => this.takes(row.subject));
+    // (SQLite already kept named subjects only; patterns with wildcards are matched here.)
+    this.readAhead = named ? rows : rows.filter((row) => this.takes(row.subject));
     if (this.readAhead.length === 0) this.position = this.readTo;
     return true;
   }
@@ -480,23 +481,28 @@ class EmbeddedConsumer implements EventConsumer {
     return !subjects || subjects.some((pattern) => subjectMatches(pattern, subject));
   }
 
-  /**
-   * Writes the bookkeeping row, when it differs from what was written: the place (`position`), and
-   * the message in hand if any. Memory follows only once the statement ran.
-   */
-  private writePlace(pending: { seq: number; deliveries: number } | null = this.inHand(), position = this.position): void {
-    const row: ConsumerRow = { cursor: position, pending_seq: pending?.seq ?? null, pending_deliveries: pending?.deliveries ?? 0 };
+  /** Writes the bookkeeping row when it differs from what was written: the place, and the message in hand if any. */
+  private writePlace(pending: { seq: number; deliveries: number } | null = this.inHand()): void {
+    const row: ConsumerRow = { cursor: this.position, pending_seq: pending?.seq ?? null, pending_deliveries: pending?.deliveries ?? 0 };
     const { written } = this;
     if (row.cursor === written.cursor && row.pending_seq === written.pending_seq && row.pending_deliveries === written.pending_deliveries) return;
+    this.storeRow(row);
+    this.remember(row);
+  }
+
+  private storeRow(row: ConsumerRow): void {
     statement(this.db, 'UPDATE consumers SET cursor = ?, pending_seq = ?, pending_deliveries = ? WHERE durable_name = ?').run(
       row.cursor,
       row.pending_seq,
       row.pending_deliveries,
       this.options.durableName,
     );
+  }
+
+  /** Memory follows the row once it is stored (committed, inside a transaction). */
+  private remember(row: ConsumerRow): void {
     this.written = row;
     this.writtenAt = Date.now();
-    this.position = position;
   }
 
   /** The message in hand as written: one after the place, with its delivery count so far. */
@@ -547,18 +553,13 @@ class EmbeddedConsumer implements EventConsumer {
     if (verdict.kind === 'retry') return verdict;
     if (verdict.kind === 'dead-letter') {
       // The letter and the step past it in one commit; if it fails, memory has not moved either.
-      const { written, position } = this;
-      try {
-        this.db.transaction(() => {
-          statement(this.db, 'INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
-            .run(deadLetterId(durable, event.id), durable, message.payload, verdict.error, deliveryCount, new Date().toISOString());
-          this.writePlace(null, message.seq);
-        })();
-      } catch (error) {
-        this.written = written;
-        this.position = position;
-        throw error;
-      }
+      const row: ConsumerRow = { cursor: message.seq, pending_seq: null, pending_deliveries: 0 };
+      this.db.transaction(() => {
+        statement(this.db, 'INSERT OR REPLACE INTO dead_letters (id, durable_name, payload, error, deliveries, dead_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(deadLetterId(durable, event.id), durable, message.payload, verdict.error, deliveryCount, new Date().toISOString());
+        this.storeRow(row);
+      })();
+      this.remember(row);
       this.settle(message);
       return verdict;
     }
