@@ -33,6 +33,8 @@ describe('two replicas of every service', () => {
     expect(racing.filter((r) => r.status === 409).every((r) => r.body.code === 'seat_limit_reached')).toBe(true);
     // Room for every later test's load (each adds clients as fast as it can).
     expect((await business.admin.patch('/api/v1/account', { seatLimit: 5000 })).status).toBe(200);
+    // The roster learns the new limit from identity's integration event, a moment after the answer.
+    await poll('the roster knows the new limit', 20_000, async () => ((await business.admin.get('/api/v1/account/seats')).body.limit === 5000 ? true : undefined));
     // One e-mail added twice at once, across replicas: exactly one wins.
     const email = uniqueEmail('twice');
     const twice = await Promise.all([business.admin.post('/api/v1/clients', newClient({ email })), business.admin.post('/api/v1/clients', newClient({ email }))]);

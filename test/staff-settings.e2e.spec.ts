@@ -1,5 +1,6 @@
 import { Api, PASSWORD, addCoach, login, mailToken, newClient, signUp, uniqueEmail } from './support/http';
 import { inProcessForSuite } from './support/in-process';
+import { eventually } from './support/eventually';
 
 /**
  * Issue 21, items 6 and 7 over HTTP: changing a staff member's role and capabilities, staff
@@ -133,7 +134,9 @@ describe('account settings', () => {
     expect(renamed.body).toMatchObject({ businessName: 'Stone & Co', seatLimit: 5 });
     expect((await business.admin.patch('/api/v1/account', { seatLimit: 8 })).body).toMatchObject({ businessName: 'Stone & Co', seatLimit: 8 });
     expect((await business.admin.patch('/api/v1/account', { businessName: 'Stone Studio', seatLimit: null })).body).toMatchObject({ businessName: 'Stone Studio', seatLimit: null });
-    expect((await business.admin.get('/api/v1/account/seats')).body).toMatchObject({ limit: null });
+    // The roster learns the limit from identity's integration event, a moment after the answer.
+    const seats = await eventually(() => business.admin.get('/api/v1/account/seats'), (r) => r.body.limit === null);
+    expect(seats.body).toMatchObject({ limit: null });
   });
 
   it('the new name shows in the mails and on the checkout page afterwards', async () => {

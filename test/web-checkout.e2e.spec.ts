@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { describeWithChromium, launchChromium } from './support/browser';
 import { addCoach, newClient, PASSWORD, signUp, uniqueEmail, type Api } from './support/http';
 import { webAppForSuite } from './support/web-app';
+import { eventually } from './support/eventually';
 
 // The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; ordinary runs leave the tree as it is.
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(__dirname, '..', 'docs', 'screenshots') : join(tmpdir(), 'clientele-screenshots');
@@ -139,6 +140,9 @@ describeIfChromium('checkout and products in the web app (headless Chromium, emb
       if (!clientId) await new Promise((r) => setTimeout(r, 100));
     }
     expect(clientId).toBeDefined();
+    // The purchase reaches Finances after the enrolment (scheduling records it from the roster's
+    // event): the page reads it once, so open it when the payment is there.
+    await eventually(() => business.admin.get(`/api/v1/clients/${clientId}/payments`), (r) => r.body.items?.length === 1, { timeoutMs: 45_000 });
 
     await signInAs(system.api, business.email);
     await page.goto(url(`/clients/${clientId}?tab=finances`));
