@@ -99,7 +99,12 @@ export class SchedulingProjection implements EventProcessor {
       const existing = await this.documents.collection<ProgramDoc>(PROGRAMS).get(bundleId);
       if (existing && existing.version >= version) return [];
       const purchaseId = event.data.purchaseId ?? null;
-      const doc: ProgramDoc = { id: bundleId, accountId, clientId, name, sessions, used: 0, price, productId, purchaseId, expiresAt, createdAt, usedUpAt: null, paid: null, version };
+      // A session pack sold at checkout was paid then: the decider appends its BundlePaymentRecorded
+      // in the same append. This commit shows it paid already, so no reader ever sees the bundle of a
+      // finished purchase as pending between the two events' commits; the payment event then writes
+      // the same values again.
+      const paidAtCheckout = purchaseId && price.amount > 0 ? { amount: price, paidAt: createdAt, refundedAt: null } : null;
+      const doc: ProgramDoc = { id: bundleId, accountId, clientId, name, sessions, used: 0, price, productId, purchaseId, expiresAt, createdAt, usedUpAt: null, paid: paidAtCheckout, version };
       if (!purchaseId) return [{ op: 'upsert', collection: PROGRAMS, doc, version }];
       // The purchase behind a session pack: where a refund of that purchase finds its client.
       const purchase: PurchaseDoc = {
