@@ -9,6 +9,7 @@ import {
   RosterState,
   clientDecider,
   clientExists,
+  freeSeats,
   rosterDecider,
   rosterEnrolmentDecider,
 } from '@clientele/clients/domain';
@@ -144,6 +145,7 @@ export class ClientsContext {
   /** Decides a batch of enrolments on the account's roster (one append) and says why any was refused. */
   async enrol(accountId: string, enrolments: EnrolmentRequest[], commandId: string, metadata: EventMetadata): Promise<EnrolmentPlan[]> {
     await this.ensureSeatLimitKnown(accountId, metadata.correlationId);
+    await this.refreshSeatLimitWhenFull(accountId, enrolments.length, metadata.correlationId);
     const { result: plans, events } = await handleCommand(
       this.deps.events,
       rosterStream(accountId),
@@ -180,6 +182,19 @@ export class ClientsContext {
       await this.recordSeatLimit({ accountId, seatLimit: account.seatLimit, version: account.version }, correlationId);
     }
     this.limitKnown.add(accountId);
+  }
+
+  /**
+   * Before the roster turns anyone away (or puts a buyer on the waiting list) for want of a seat, it
+   * asks identity for the account's limit: an admin who has just raised it must not be refused while
+   * identity's event is still on its way. Only a roster without room for the whole request asks, so
+   * an account with free seats costs no extra request; an older version than the roster's changes nothing.
+   */
+  private async refreshSeatLimitWhenFull(accountId: string, arriving: number, correlationId?: string): Promise<void> {
+    const { limit, active } = await this.readRoster(accountId);
+    if (limit.status !== 'known' || freeSeats(limit.seatLimit, active) >= arriving) return;
+    const account = await this.deps.requests.request<AccountView>(IdentitySubjects.getAccount, { correlationId, data: { accountId } });
+    if (account.version > limit.accountVersion) await this.recordSeatLimit({ accountId, seatLimit: account.seatLimit, version: account.version }, correlationId);
   }
 
   async recordSeatLimit(data: SeatLimitEventData, correlationId?: string): Promise<void> {

@@ -51,4 +51,31 @@ describe('clients.cmd.add-client', () => {
     await expect(add('grace@example.com', 'Grace')).rejects.toMatchObject({ code: 'seat_limit_reached' });
     expect(await clients.newEvents()).toEqual([]);
   });
+
+  describe('when identity has a newer seat limit than the roster heard of', () => {
+    let raised: UseCaseHarness;
+    beforeEach(async () => (raised = await startClients({ account: { seatLimit: 2, version: 2 } })));
+    afterEach(() => raised.close());
+
+    it('asks identity before refusing, records the raised limit, and adds the client', async () => {
+      // The admin raised the limit from 1 to 2 (account version 2); identity's event has not reached the roster yet.
+      await raised.given('roster-a1', [seatLimitSet(1)]);
+      const addTo = (email: string) =>
+        raised.when<ClientProfile>(ClientsSubjects.addClient, { actor: coach, data: { firstName: 'Ada', lastName: 'Lovelace', email, type: 'full_access', sendInvitation: false } });
+      await addTo('ada@example.com');
+      await raised.newEvents();
+
+      const second = await addTo('grace@example.com');
+
+      expect(second).toMatchObject({ email: 'grace@example.com', status: 'active' });
+      expect(await raised.newEvents()).toMatchObject([
+        { streamName: 'roster-a1', type: 'RosterSeatLimitSet', data: { seatLimit: 2, accountVersion: 2 } },
+        { streamName: 'roster-a1', type: 'ClientEnrolled', data: { clientId: second.id, status: 'active' } },
+        { streamName: `client-${second.id}`, type: 'ClientAdded' },
+      ]);
+      // Full at the new limit too: refused, and nothing more recorded.
+      await expect(addTo('alan@example.com')).rejects.toMatchObject({ code: 'seat_limit_reached' });
+      expect(await raised.newEvents()).toEqual([]);
+    });
+  });
 });
