@@ -189,9 +189,11 @@ export class ClientsContext {
    * asks identity for the account's limit: an admin who has just raised it must not be refused while
    * identity's event is still on its way. Only a roster without room for the whole request asks, so
    * an account with free seats costs no extra request; an older version than the roster's changes nothing.
+   * The roster as this process last folded it is enough to tell (no read, no lock on the add path):
+   * it can only miss what another replica appended since, and then the roster refuses as it always did.
    */
   private async refreshSeatLimitWhenFull(accountId: string, arriving: number, correlationId?: string): Promise<void> {
-    const { limit, active } = await this.readRoster(accountId);
+    const { limit, active } = this.rosterCache.get(rosterStream(accountId))?.state ?? (await this.readRoster(accountId));
     if (limit.status !== 'known' || freeSeats(limit.seatLimit, active) >= arriving) return;
     const account = await this.deps.requests.request<AccountView>(IdentitySubjects.getAccount, { correlationId, data: { accountId } });
     if (account.version > limit.accountVersion) await this.recordSeatLimit({ accountId, seatLimit: account.seatLimit, version: account.version }, correlationId);
