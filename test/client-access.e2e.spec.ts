@@ -60,8 +60,9 @@ describe.each(BOTH_MODES)('client app access %s', (_mode, deploy) => {
     await business.admin.put(`/api/v1/clients/${client.id}/type`, { type: 'full_access_one_way' });
     const restored = await waitForMail(deployed.api, body.email, 'access_restored');
     expect(restored.text + restored.html).not.toContain(PASSWORD);
-    // The mail and the login's read model follow the same event on their own paths: either may come first.
-    const again = await eventually(() => deployed.api.post('/api/v1/auth/login', { email: body.email, password: PASSWORD }), (r) => r.status === 200);
+    // The mail and the login's read model follow the same event on their own paths: either may come
+    // first. Each refused try counts against the sign-in throttle, so the tries are a second apart.
+    const again = await eventually(() => deployed.api.post('/api/v1/auth/login', { email: body.email, password: PASSWORD }), (r) => r.status === 200, { timeoutMs: 20_000, intervalMs: 1000 });
     expect(again.status).toBe(200);
     expect((await deployed.api.as(again.body.accessToken).get('/api/v1/me/profile')).body.type).toBe('full_access_one_way');
     expect((await me.get('/api/v1/me/profile')).status).toBe(401);

@@ -142,7 +142,8 @@ describeIfChromium('checkout and products in the web app (headless Chromium, emb
     expect(clientId).toBeDefined();
     // The purchase reaches Finances after the enrolment (scheduling records it from the roster's
     // event): the page reads it once, so open it when the payment is there.
-    await eventually(() => business.admin.get(`/api/v1/clients/${clientId}/payments`), (r) => r.body.items?.length === 1, { timeoutMs: 45_000 });
+    const payments = await eventually(() => business.admin.get(`/api/v1/clients/${clientId}/payments`), (r) => r.body.items?.length === 1, { timeoutMs: 45_000 });
+    expect(payments.body.items).toHaveLength(1);
 
     await signInAs(system.api, business.email);
     await page.goto(url(`/clients/${clientId}?tab=finances`));

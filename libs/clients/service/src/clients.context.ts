@@ -30,6 +30,9 @@ import { clientStream, rosterStream } from './streams';
  * What every use case of the clients service works with: the client and roster streams (personal
  * data sealed on the way in), the account's seat limit, and read-your-writes on the read models.
  */
+/** How long a full roster waits for identity's seat limit before deciding on the one it has: well inside a request's time. */
+const ASK_IDENTITY_FOR_LIMIT_MS = 1000;
+
 export class ClientsContext {
   readonly cipher: PersonalDataCipher;
   readonly codec: ClientEventCodec;
@@ -145,7 +148,7 @@ export class ClientsContext {
   /** Decides a batch of enrolments on the account's roster (one append) and says why any was refused. */
   async enrol(accountId: string, enrolments: EnrolmentRequest[], commandId: string, metadata: EventMetadata): Promise<EnrolmentPlan[]> {
     await this.ensureSeatLimitKnown(accountId, metadata.correlationId);
-    await this.refreshSeatLimitWhenFull(accountId, enrolments.length, metadata.correlationId);
+    await this.refreshSeatLimitWhenFull(accountId, enrolments, metadata.correlationId);
     const { result: plans, events } = await handleCommand(
       this.deps.events,
       rosterStream(accountId),
@@ -187,15 +190,24 @@ export class ClientsContext {
   /**
    * Before the roster turns anyone away (or puts a buyer on the waiting list) for want of a seat, it
    * asks identity for the account's limit: an admin who has just raised it must not be refused while
-   * identity's event is still on its way. Only a roster without room for the whole request asks, so
-   * an account with free seats costs no extra request; an older version than the roster's changes nothing.
-   * The roster as this process last folded it is enough to tell (no read, no lock on the add path):
-   * it can only miss what another replica appended since, and then the roster refuses as it always did.
+   * identity's event is still on its way. Only a roster without room for the clients not on it yet
+   * asks, so an account with free seats (or a retried request) costs no extra request; an older
+   * version than the roster's changes nothing. The roster as this process last folded it is enough
+   * to tell (no read, no lock on the add path): it can only miss what another replica appended
+   * since, and then the roster refuses as it always did.
    */
-  private async refreshSeatLimitWhenFull(accountId: string, arriving: number, correlationId?: string): Promise<void> {
-    const { limit, active } = this.rosterCache.get(rosterStream(accountId))?.state ?? (await this.readRoster(accountId));
+  private async refreshSeatLimitWhenFull(accountId: string, enrolments: readonly EnrolmentRequest[], correlationId?: string): Promise<void> {
+    const { limit, active, members } = this.rosterCache.get(rosterStream(accountId))?.state ?? (await this.readRoster(accountId));
+    const arriving = enrolments.filter((enrolment) => !members[enrolment.clientId]).length;
     if (limit.status !== 'known' || freeSeats(limit.seatLimit, active) >= arriving) return;
-    const account = await this.deps.requests.request<AccountView>(IdentitySubjects.getAccount, { correlationId, data: { accountId } });
+    let account: AccountView;
+    try {
+      account = await this.deps.requests.request<AccountView>(IdentitySubjects.getAccount, { correlationId, data: { accountId } }, { timeoutMs: ASK_IDENTITY_FOR_LIMIT_MS });
+    } catch {
+      // Best effort: without identity the roster decides on the limit it heard of, as it always did
+      // (a 409, or the waiting list), rather than fail the request; identity's event brings the new limit.
+      return;
+    }
     if (account.version > limit.accountVersion) await this.recordSeatLimit({ accountId, seatLimit: account.seatLimit, version: account.version }, correlationId);
   }
 

@@ -11,13 +11,13 @@ import { ClientsModule } from '../clients.module';
  * (`identity.query.get-staff-member`). `signingIn`: the addresses that sign in to a login somewhere
  * in Clientele (`identity.query.address-signs-in`).
  */
-export async function startClients(options: { signingIn?: string[]; account?: Pick<AccountView, 'seatLimit' | 'version'> } = {}): Promise<UseCaseHarness> {
+export async function startClients(options: { signingIn?: string[]; account?: () => Pick<AccountView, 'seatLimit' | 'version'> } = {}): Promise<UseCaseHarness> {
   const clients = await UseCaseHarness.start({
     module: (adapters) => ClientsModule.register(adapters),
     readModels: (app) => [app.get<ClientsProcessors>(CLIENTS_PROCESSORS).views],
   });
-  const { seatLimit, version } = options.account ?? { seatLimit: null, version: 0 };
-  clients.respond(IdentitySubjects.getAccount, (): AccountView => ({ id: 'a1', businessName: 'Run Club', seatLimit, ownerId: admin.id, createdAt: '2026-01-01T09:00:00.000Z', version }));
+  const account = options.account ?? (() => ({ seatLimit: null, version: 0 }));
+  clients.respond(IdentitySubjects.getAccount, (): AccountView => ({ id: 'a1', businessName: 'Run Club', ownerId: admin.id, createdAt: '2026-01-01T09:00:00.000Z', ...account() }));
   clients.respond<{ userId: string }>(IdentitySubjects.getStaffMember, ({ data }) => ({ id: data.userId, accountId: 'a1' }));
   // The addresses that sign in to some login elsewhere in Clientele (none unless the test says so).
   const signingIn = new Set((options.signingIn ?? []).map((email) => email.toLowerCase()));

@@ -1,4 +1,6 @@
 import { ClientsSubjects, type ClientProfile } from '@clientele/clients/contracts';
+import type { AccountView } from '@clientele/identity/contracts';
+import { UnavailableError } from '@clientele/platform/core';
 import type { UseCaseHarness } from '@clientele/platform/testing';
 import { coach, seatLimitSet, startClients } from '../../testing/clients-use-cases';
 
@@ -52,18 +54,31 @@ describe('clients.cmd.add-client', () => {
     expect(await clients.newEvents()).toEqual([]);
   });
 
-  describe('when identity has a newer seat limit than the roster heard of', () => {
+  describe('a full roster asks identity for the seat limit before it refuses', () => {
     let raised: UseCaseHarness;
-    beforeEach(async () => (raised = await startClients({ account: { seatLimit: 2, version: 2 } })));
+    let identity: () => Pick<AccountView, 'seatLimit' | 'version'>;
+    let asked = 0;
+    beforeEach(async () => {
+      identity = () => ({ seatLimit: 1, version: 1 });
+      raised = await startClients({
+        account: () => {
+          asked++;
+          return identity();
+        },
+      });
+      // The roster heard of a limit of 1 (account version 1), and takes Ada on its one seat.
+      await raised.given('roster-a1', [seatLimitSet(1)]);
+      await addTo('ada@example.com', 'seat-of-ada');
+      await raised.newEvents();
+      asked = 0;
+    });
     afterEach(() => raised.close());
 
-    it('asks identity before refusing, records the raised limit, and adds the client', async () => {
-      // The admin raised the limit from 1 to 2 (account version 2); identity's event has not reached the roster yet.
-      await raised.given('roster-a1', [seatLimitSet(1)]);
-      const addTo = (email: string) =>
-        raised.when<ClientProfile>(ClientsSubjects.addClient, { actor: coach, data: { firstName: 'Ada', lastName: 'Lovelace', email, type: 'full_access', sendInvitation: false } });
-      await addTo('ada@example.com');
-      await raised.newEvents();
+    const addTo = (email: string, idempotencyKey?: string) =>
+      raised.when<ClientProfile>(ClientsSubjects.addClient, { actor: coach, idempotencyKey, data: { firstName: 'Ada', lastName: 'Lovelace', email, type: 'full_access', sendInvitation: false } });
+
+    it('records the limit an admin has just raised (identity’s event still on its way), and adds the client', async () => {
+      identity = () => ({ seatLimit: 2, version: 2 });
 
       const second = await addTo('grace@example.com');
 
@@ -75,6 +90,24 @@ describe('clients.cmd.add-client', () => {
       ]);
       // Full at the new limit too: refused, and nothing more recorded.
       await expect(addTo('alan@example.com')).rejects.toMatchObject({ code: 'seat_limit_reached' });
+      expect(await raised.newEvents()).toEqual([]);
+    });
+
+    it('refuses with seat_limit_reached, not a 503, when identity cannot be asked, and records nothing', async () => {
+      identity = () => {
+        throw new UnavailableError('The identity service did not answer; try again shortly.');
+      };
+
+      await expect(addTo('grace@example.com')).rejects.toMatchObject({ code: 'seat_limit_reached' });
+      expect(asked).toBe(1);
+      expect(await raised.newEvents()).toEqual([]);
+    });
+
+    it('asks nothing for a retried add whose client already holds its seat', async () => {
+      identity = () => ({ seatLimit: 1, version: 1 });
+
+      expect(await addTo('ada@example.com', 'seat-of-ada')).toMatchObject({ email: 'ada@example.com' });
+      expect(asked).toBe(0);
       expect(await raised.newEvents()).toEqual([]);
     });
   });
