@@ -84,6 +84,10 @@ if (!existsSync(NATS_SERVER_BINARY)) {
           await nc.close();
         }
       }, 60_000);
+      // And every node says so of its own copies (healthz): the leader may count a follower current
+      // while it still catches up from it, and a follower left catching up from the stopped node
+      // never becomes current, so no leader would be elected.
+      await cluster.waitUntilReady(60_000);
       const eventsLeader = (await connect({ servers: cluster.urls }).then(async (nc) => {
         try {
           return (await (await nc.jetstreamManager()).streams.info(eventsStream)).cluster?.leader;
