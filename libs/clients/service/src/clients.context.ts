@@ -180,10 +180,7 @@ export class ClientsContext {
    */
   async ensureSeatLimitKnown(accountId: string, correlationId?: string): Promise<void> {
     if (this.limitKnown.has(accountId)) return;
-    if ((await this.readRoster(accountId)).limit.status === 'unknown') {
-      const account = await this.deps.requests.request<AccountView>(IdentitySubjects.getAccount, { correlationId, data: { accountId } });
-      await this.recordSeatLimit({ accountId, seatLimit: account.seatLimit, version: account.version }, correlationId);
-    }
+    if ((await this.readRoster(accountId)).limit.status === 'unknown') await this.recordSeatLimit(await this.seatLimitOfIdentity(accountId, correlationId), correlationId);
     this.limitKnown.add(accountId);
   }
 
@@ -200,15 +197,21 @@ export class ClientsContext {
     const { limit, active, members } = this.rosterCache.get(rosterStream(accountId))?.state ?? (await this.readRoster(accountId));
     const arriving = enrolments.filter((enrolment) => !members[enrolment.clientId]).length;
     if (limit.status !== 'known' || freeSeats(limit.seatLimit, active) >= arriving) return;
-    let account: AccountView;
+    let current: SeatLimitEventData;
     try {
-      account = await this.deps.requests.request<AccountView>(IdentitySubjects.getAccount, { correlationId, data: { accountId } }, { timeoutMs: ASK_IDENTITY_FOR_LIMIT_MS });
+      current = await this.seatLimitOfIdentity(accountId, correlationId, ASK_IDENTITY_FOR_LIMIT_MS);
     } catch {
       // Best effort: without identity the roster decides on the limit it heard of, as it always did
       // (a 409, or the waiting list), rather than fail the request; identity's event brings the new limit.
       return;
     }
-    if (account.version > limit.accountVersion) await this.recordSeatLimit({ accountId, seatLimit: account.seatLimit, version: account.version }, correlationId);
+    await this.recordSeatLimit(current, correlationId);
+  }
+
+  /** The account's seat limit as identity has it now, with the account version that set it. */
+  private async seatLimitOfIdentity(accountId: string, correlationId?: string, timeoutMs?: number): Promise<SeatLimitEventData> {
+    const account = await this.deps.requests.request<AccountView>(IdentitySubjects.getAccount, { correlationId, data: { accountId } }, { timeoutMs });
+    return { accountId, seatLimit: account.seatLimit, version: account.version };
   }
 
   async recordSeatLimit(data: SeatLimitEventData, correlationId?: string): Promise<void> {

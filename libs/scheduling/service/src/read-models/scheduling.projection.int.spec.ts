@@ -1,5 +1,5 @@
 import { SqliteDocumentStore } from '@clientele/platform/document-store';
-import { SqliteEventStore, type RecordedEvent } from '@clientele/platform/event-store';
+import { SqliteEventStore } from '@clientele/platform/event-store';
 import { applyTwice } from '@clientele/platform/testing';
 import type { CalendarEvent, ProgramsEvent } from '@clientele/scheduling/domain';
 import { randomUUID } from 'node:crypto';
@@ -139,39 +139,38 @@ describe('SchedulingProjection', () => {
   });
 
   it('shows a session pack bought at checkout as paid from the commit of its BundleCreated, before its payment event is applied', async () => {
+    const events = new SqliteEventStore({ filename: join(dir, 'pack-events.sqlite') });
     const documents = new SqliteDocumentStore({ filename: join(dir, 'pack-documents.sqlite') });
-    const codec = new CalendarCodec(new PersonalDataCipher(new KeyStore(documents)));
-    const projection = new SchedulingProjection(documents, codec);
+    const projection = new SchedulingProjection(documents, new CalendarCodec(new PersonalDataCipher(new KeyStore(documents))));
     const at = '2026-11-10T10:00:00.000Z';
     const eur = (amount: number) => ({ amount, currency: 'EUR' });
-    const recorded = (revision: number, event: ProgramsEvent): RecordedEvent => ({
-      id: randomUUID(),
-      type: event.type,
-      streamName: 'programs-c1',
-      revision,
-      position: BigInt(revision + 1),
-      data: event.data as unknown as Record<string, unknown>,
-      metadata: { occurredAt: at },
-      recordedAt: new Date(at),
-    });
     const created = (bundleId: string, purchaseId: string | null, price: number): ProgramsEvent => ({
       type: 'BundleCreated',
       data: { bundleId, clientId: 'c1', accountId: 'a1', name: 'Pack', sessions: 3, price: eur(price), productId: purchaseId ? 'prod1' : null, purchaseId, expiresAt: null, createdBy: 'billing', createdAt: at },
     });
-    // The decider appends [BundleCreated, BundlePaymentRecorded] for a paid pack; the projection commits each on its own.
-    await documents.commit(await projection.handle(recorded(0, created('sold', 'purchase1', 15000))));
-    await documents.commit(await projection.handle(recorded(1, created('free', 'purchase2', 0))));
-    await documents.commit(await projection.handle(recorded(2, created('coach', null, 9000))));
+    const append = (list: ProgramsEvent[]) =>
+      events.appendToStream(
+        'programs-c1',
+        list.map((e) => ({ id: randomUUID(), type: e.type, data: e.data as unknown as Record<string, unknown>, metadata: { occurredAt: at } })),
+        { expectedRevision: 'any' },
+      );
+    // As the decider appends a paid pack: both events at once. The projection commits each on its own.
+    await append([created('sold', 'purchase1', 15000), { type: 'BundlePaymentRecorded', data: { bundleId: 'sold', clientId: 'c1', accountId: 'a1', amount: eur(15000), paidAt: at } }]);
+    await append([created('free', 'purchase2', 0)]);
+    await append([created('coach', null, 9000)]);
+    const [soldCreated, ...rest] = await events.readAll();
     const view = async (id: string) => toProgramView((await documents.collection<ProgramDoc>(PROGRAMS).get(id))!, new Date(at)).payment;
+
+    await documents.commit(await projection.handle(soldCreated));
+    expect(await view('sold')).toEqual({ status: 'paid', amount: eur(15000), paidAt: at, refundedAt: null });
+
+    // Its payment event, applied next, changes nothing a reader sees.
+    for (const e of rest) await documents.commit(await projection.handle(e));
     expect(await view('sold')).toEqual({ status: 'paid', amount: eur(15000), paidAt: at, refundedAt: null });
     // A free pack has nothing to pay; a coach's bundle is owed until the coach records its payment.
     expect(await view('free')).toBeNull();
     expect(await view('coach')).toMatchObject({ status: 'pending', amount: eur(9000) });
-
-    // Its payment event, applied next, changes nothing a reader sees.
-    await documents.commit(await projection.handle(recorded(3, { type: 'BundlePaymentRecorded', data: { bundleId: 'sold', clientId: 'c1', accountId: 'a1', amount: eur(15000), paidAt: at } })));
-    expect(await view('sold')).toEqual({ status: 'paid', amount: eur(15000), paidAt: at, refundedAt: null });
-    await documents.close();
+    await Promise.all([events.close(), documents.close()]);
   });
 
   it("erases a deleted client's session locations: in the read model at once, and in every replay once the key is shredded", async () => {

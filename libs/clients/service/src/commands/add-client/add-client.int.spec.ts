@@ -54,61 +54,62 @@ describe('clients.cmd.add-client', () => {
     expect(await clients.newEvents()).toEqual([]);
   });
 
-  describe('a full roster asks identity for the seat limit before it refuses', () => {
-    let raised: UseCaseHarness;
-    let identity: () => Pick<AccountView, 'seatLimit' | 'version'>;
-    let asked = 0;
-    beforeEach(async () => {
-      identity = () => ({ seatLimit: 1, version: 1 });
-      raised = await startClients({
-        account: () => {
-          asked++;
-          return identity();
-        },
-      });
-      // The roster heard of a limit of 1 (account version 1), and takes Ada on its one seat.
-      await raised.given('roster-a1', [seatLimitSet(1)]);
-      await addTo('ada@example.com', 'seat-of-ada');
-      await raised.newEvents();
-      asked = 0;
+});
+
+describe('clients.cmd.add-client: a full roster asks identity for the seat limit before it refuses', () => {
+  let raised: UseCaseHarness;
+  let identity: () => Pick<AccountView, 'seatLimit' | 'version'>;
+  let asked = 0;
+  beforeEach(async () => {
+    identity = () => ({ seatLimit: 1, version: 1 });
+    raised = await startClients({
+      account: () => {
+        asked++;
+        return identity();
+      },
     });
-    afterEach(() => raised.close());
+    // The roster heard of a limit of 1 (account version 1), and takes Ada on its one seat.
+    await raised.given('roster-a1', [seatLimitSet(1)]);
+    await addTo('ada@example.com', 'seat-of-ada');
+    await raised.newEvents();
+    asked = 0;
+  });
+  afterEach(() => raised.close());
 
-    const addTo = (email: string, idempotencyKey?: string) =>
-      raised.when<ClientProfile>(ClientsSubjects.addClient, { actor: coach, idempotencyKey, data: { firstName: 'Ada', lastName: 'Lovelace', email, type: 'full_access', sendInvitation: false } });
+  const addTo = (email: string, idempotencyKey?: string) =>
+    raised.when<ClientProfile>(ClientsSubjects.addClient, { actor: coach, idempotencyKey, data: { firstName: 'Ada', lastName: 'Lovelace', email, type: 'full_access', sendInvitation: false } });
 
-    it('records the limit an admin has just raised (identity’s event still on its way), and adds the client', async () => {
-      identity = () => ({ seatLimit: 2, version: 2 });
+  it('records the limit an admin has just raised (identity’s event still on its way), and adds the client', async () => {
+    identity = () => ({ seatLimit: 2, version: 2 });
 
-      const second = await addTo('grace@example.com');
+    const second = await addTo('grace@example.com');
 
-      expect(second).toMatchObject({ email: 'grace@example.com', status: 'active' });
-      expect(await raised.newEvents()).toMatchObject([
-        { streamName: 'roster-a1', type: 'RosterSeatLimitSet', data: { seatLimit: 2, accountVersion: 2 } },
-        { streamName: 'roster-a1', type: 'ClientEnrolled', data: { clientId: second.id, status: 'active' } },
-        { streamName: `client-${second.id}`, type: 'ClientAdded' },
-      ]);
-      // Full at the new limit too: refused, and nothing more recorded.
-      await expect(addTo('alan@example.com')).rejects.toMatchObject({ code: 'seat_limit_reached' });
-      expect(await raised.newEvents()).toEqual([]);
-    });
+    expect(second).toMatchObject({ email: 'grace@example.com', status: 'active' });
+    expect(await raised.newEvents()).toMatchObject([
+      { streamName: 'roster-a1', type: 'RosterSeatLimitSet', data: { seatLimit: 2, accountVersion: 2 } },
+      { streamName: 'roster-a1', type: 'ClientEnrolled', data: { clientId: second.id, status: 'active' } },
+      { streamName: `client-${second.id}`, type: 'ClientAdded' },
+    ]);
+    // Full at the new limit too: refused, and nothing more recorded.
+    await expect(addTo('alan@example.com')).rejects.toMatchObject({ code: 'seat_limit_reached' });
+    expect(await raised.newEvents()).toEqual([]);
+  });
 
-    it('refuses with seat_limit_reached, not a 503, when identity cannot be asked, and records nothing', async () => {
-      identity = () => {
-        throw new UnavailableError('The identity service did not answer; try again shortly.');
-      };
+  it('refuses with seat_limit_reached, not a 503, when identity cannot be asked, and records nothing', async () => {
+    identity = () => {
+      throw new UnavailableError('The identity service did not answer; try again shortly.');
+    };
 
-      await expect(addTo('grace@example.com')).rejects.toMatchObject({ code: 'seat_limit_reached' });
-      expect(asked).toBe(1);
-      expect(await raised.newEvents()).toEqual([]);
-    });
+    await expect(addTo('grace@example.com')).rejects.toMatchObject({ code: 'seat_limit_reached' });
+    expect(asked).toBe(1);
+    expect(await raised.newEvents()).toEqual([]);
+  });
 
-    it('asks nothing for a retried add whose client already holds its seat', async () => {
-      identity = () => ({ seatLimit: 1, version: 1 });
+  it('asks nothing for a retried add whose client already holds its seat', async () => {
+    identity = () => ({ seatLimit: 1, version: 1 });
 
-      expect(await addTo('ada@example.com', 'seat-of-ada')).toMatchObject({ email: 'ada@example.com' });
-      expect(asked).toBe(0);
-      expect(await raised.newEvents()).toEqual([]);
-    });
+    expect(await addTo('ada@example.com', 'seat-of-ada')).toMatchObject({ email: 'ada@example.com' });
+    expect(asked).toBe(0);
+    expect(await raised.newEvents()).toEqual([]);
   });
 });
