@@ -170,7 +170,7 @@ describe('account settings', () => {
 
     const refused = await business.admin.post('/api/v1/clients', newClient({ type: 'offline' }));
     expectProblem(refused, 409, 'seat_limit_reached');
-    expect(refused.body.detail).toBe('All 0 client seats of this account are taken: remove a client, or raise the seat limit in Settings (an administrator can).');
+    expect(refused.body.detail).toBe('This account has no client seats: raise the seat limit in Settings (an administrator can).');
   });
 
   it('403 for a coach; 401 without a token', async () => {

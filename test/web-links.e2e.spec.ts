@@ -36,6 +36,20 @@ async function mailOf(api: Api, to: string, kind: string, timeoutMs = 15_000): P
 }
 
 /** Every link of a mail, from its text and from its HTML (a mail client shows either). */
+/**
+ * The client's page has loaded everything it asks for at first: the thread, the profile (the
+ * composer opens once it is in) and the measurements. A change the coach makes afterwards is met
+ * by the client's next step. Made before, it can meet a first load still on its way: that load's
+ * 401 signs the client out while the test reloads the page, and the reload then shows the sign-in
+ * form at the address the client was on instead of /login.
+ */
+async function clientPageLoaded(page: Page): Promise<void> {
+  await page.getByRole('list', { name: 'Messages' }).waitFor(WAIT);
+  await page.locator('#me-composer:not([disabled])').waitFor(WAIT);
+  await page.getByRole('heading', { name: 'Add a measurement' }).waitFor(WAIT);
+  await page.waitForLoadState('networkidle');
+}
+
 function linksOf(mail: Mail): string[] {
   const fromText = mail.text.match(/https?:\/\/[^\s"<>]+/g) ?? [];
   const fromHtml = [...mail.html.matchAll(/href="([^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'"));
@@ -232,6 +246,7 @@ describeIfChromium('e-mailed links and unknown addresses in headless Chromium', 
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Messages with your coach' }).waitFor(WAIT);
+    await clientPageLoaded(page);
 
     // The coach switches them to offline; their next step ends the session, and they land on their own sign-in page.
     expect((await business.admin.put(`/api/v1/clients/${added.body.id}/type`, { type: 'offline' })).status).toBe(200);
@@ -275,11 +290,7 @@ describeIfChromium('e-mailed links and unknown addresses in headless Chromium', 
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Messages with your coach' }).waitFor(WAIT);
-    // The page has loaded everything it asks for at first (the composer opens once the profile is
-    // in), so the switch below is met by the client's next step, not by a load still on its way.
-    await page.locator('#me-composer:not([disabled])').waitFor(WAIT);
-    await page.getByRole('heading', { name: 'Your progress' }).waitFor(WAIT);
-    await page.waitForLoadState('networkidle');
+    await clientPageLoaded(page);
 
     expect((await business.admin.put(`/api/v1/clients/${added.body.id}/type`, { type: 'offline' })).status).toBe(200);
     // Their next step (a message to the coach) meets the ended session.

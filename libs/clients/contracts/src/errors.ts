@@ -1,11 +1,19 @@
 import { defineErrors } from '@clientele/platform/core';
 
+/** The seat-limit refusal, worded for the limit: "All 3 ... are taken" reads wrong for 1 or 0 seats. */
+function seatLimitSentence(seatLimit: number): string {
+  const raise = 'raise the seat limit in Settings (an administrator can).';
+  if (seatLimit === 0) return `This account has no client seats: ${raise}`;
+  if (seatLimit === 1) return `The one client seat of this account is taken: remove that client, or ${raise}`;
+  return `All ${seatLimit} client seats of this account are taken: remove a client, or ${raise}`;
+}
+
 /** The errors the clients service answers with, beside the common ones (not found, validation, concurrency). */
 export const ClientsErrors = defineErrors({
   seatLimitReached: {
     code: 'seat_limit_reached',
     kind: 'conflict',
-    sentence: (seatLimit: number) => `All ${seatLimit} client seats of this account are taken: remove a client, or raise the seat limit in Settings (an administrator can).`,
+    sentence: seatLimitSentence,
   },
   emailTaken: {
     code: 'email_taken',

@@ -178,6 +178,13 @@ describe('roster', () => {
     spec.given([limit(1), enrolled('c1')]).when(enrol(request('c2', 'wait'))).then([enrolled('c2', 'pending')]);
   });
 
+  it('words the seat-limit refusal for the limit it met', () => {
+    const refusal = (seats: number, taken: string[]) => planEnrolments(fold(rosterDecider, [limit(seats), ...taken.map((id) => enrolled(id))]), [request('new')])[0].refusal?.message;
+    expect(refusal(0, [])).toBe('This account has no client seats: raise the seat limit in Settings (an administrator can).');
+    expect(refusal(1, ['c1'])).toBe('The one client seat of this account is taken: remove that client, or raise the seat limit in Settings (an administrator can).');
+    expect(refusal(3, ['c1', 'c2', 'c3'])).toBe('All 3 client seats of this account are taken: remove a client, or raise the seat limit in Settings (an administrator can).');
+  });
+
   it('refuses a second client with the same e-mail, even a pending one', () => {
     const state = fold(rosterDecider, [limit(null), enrolled('c1', 'active', 'same')]);
     expect(planEnrolments(state, [request('c2', 'refuse', 'same')])[0].refusal?.code).toBe('email_taken');
