@@ -50,8 +50,8 @@ describe.each(BOTH_MODES)('client app access %s', (_mode, deploy) => {
     expect((await me.get('/api/v1/clients')).status).toBe(403);
 
     // The roster learns the client has a working login.
-    for (let i = 0; i < 50 && (await business.admin.get(`/api/v1/clients/${client.id}`)).body.appAccess !== 'active'; i++) await new Promise((r) => setTimeout(r, 100));
-    expect((await business.admin.get(`/api/v1/clients/${client.id}`)).body.appAccess).toBe('active');
+    const learned = await eventually(() => business.admin.get(`/api/v1/clients/${client.id}`), (r) => r.body.appAccess === 'active', { timeoutMs: 20_000 });
+    expect(learned.body.appAccess).toBe('active');
 
     await business.admin.put(`/api/v1/clients/${client.id}/type`, { type: 'offline' });
     expect((await me.get('/api/v1/me/profile')).status).toBe(401);

@@ -1,5 +1,6 @@
 import { PLATFORM, Platform } from '@clientele/host';
 import { Api } from './support/http';
+import { eventually } from './support/eventually';
 import { distributedSettings, newNamespace } from './support/deployments';
 import { inProcessForSuite } from './support/in-process';
 import { freePort, spawnClientele, stopAll, ClienteleProcess } from './support/processes';
@@ -43,7 +44,8 @@ describe('a service process without a gateway: CLIENTELE_HEALTH_PORT', () => {
       JWT_SECRET: randomUUID() + randomUUID(),
       DATA_DIR: dataDir,
       CLIENTELE_HEALTH_PORT: String(port),
-      CLIENTELE_SHUTDOWN_GRACE_MS: '1500',
+      // Room on a loaded machine for the checks below to land inside the grace period.
+      CLIENTELE_SHUTDOWN_GRACE_MS: '5000',
     });
     health = new Api(`http://127.0.0.1:${port}`);
     const deadline = Date.now() + 60_000;
@@ -70,10 +72,11 @@ describe('a service process without a gateway: CLIENTELE_HEALTH_PORT', () => {
 
   it('on SIGTERM: not ready during the grace period while still live, then exits 0', async () => {
     process_.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await health.get('/health/ready')).toMatchObject({ status: 503, body: { status: 'draining' } });
+    // Ready says so once the process has handled the signal.
+    const ready = await eventually(() => health.get('/health/ready'), (answer) => answer.status !== 200, { timeoutMs: 4000, intervalMs: 50 });
+    expect(ready).toMatchObject({ status: 503, body: { status: 'draining' } });
     expect((await health.get('/health/live')).status).toBe(200);
     expect(await process_.exited).toBe(0);
-    expect(process_.output()).toMatch(/SIGTERM received: shutting down after 1500 ms of draining/);
+    expect(process_.output()).toMatch(/SIGTERM received: shutting down after 5000 ms of draining/);
   }, 30_000);
 });

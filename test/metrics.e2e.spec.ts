@@ -10,7 +10,7 @@ import { until } from './support/faults-load';
 import { Api, Business, newClient, signUp } from './support/http';
 import { RunningSystem, inProcessForSuite } from './support/in-process';
 import { removeNamespace } from './support/nats-cleanup';
-import { ClienteleProcess, compiledClientele, freePort, spawnClientele, stopAll, waitUntilHealthy } from './support/processes';
+import { ClienteleProcess, compiledClientele, freePorts, spawnClientele, stopAll, waitUntilHealthy } from './support/processes';
 
 /**
  * Issue 24, item 1: Prometheus metrics at /metrics on every process's admin port
@@ -172,11 +172,10 @@ describe('metrics of separate processes over NATS', () => {
   let inspector: BusInspector;
 
   beforeAll(async () => {
-    const port = await freePort();
+    const [port, ...admin] = await freePorts(1 + SERVICES.length);
     const jwtSecret = randomUUID() + randomUUID();
     // A port of its own for each admin server, known before the start: nothing to read from the logs.
-    const adminPorts = new Map<string, number>();
-    for (const service of SERVICES) adminPorts.set(service, await freePort());
+    const adminPorts = new Map<string, number>(SERVICES.map((service, i) => [service, admin[i]]));
     processes = SERVICES.map((service) =>
       spawnClientele(
         service,

@@ -7,7 +7,7 @@ import { distributedSettings, newNamespace } from './support/deployments';
 import { Api, ApiResponse, PASSWORD, uniqueEmail } from './support/http';
 import { RunningSystem, startInProcess } from './support/in-process';
 import { removeNamespace } from './support/nats-cleanup';
-import { ClienteleProcess, compiledClientele, freePort, spawnClientele, stopAll, waitUntilHealthy } from './support/processes';
+import { ClienteleProcess, compiledClientele, freePorts, spawnClientele, stopAll, waitUntilHealthy } from './support/processes';
 
 /**
  * Issue 24: rate limits that hold with several gateways. Two gateway replicas (and one replica of
@@ -36,7 +36,7 @@ function twoGateways() {
   return {
     namespace,
     async start(): Promise<[Api, Api]> {
-      const ports = [await freePort(), await freePort()];
+      const ports = await freePorts(2);
       const build = compiledClientele();
       processes = [
         ...ports.map((port, i) =>

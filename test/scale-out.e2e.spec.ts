@@ -10,9 +10,12 @@ import { PROCESSORS, replicatedProcesses } from './support/replicas';
  * another takes over within the lease TTL and the read models end identical to a fresh rebuild;
  * a holder paused past its TTL and resumed never writes again.
  */
-const LEASE_TTL_MS = 3000;
+// Long enough that a handover by release (SIGTERM) is told from one by expiry with room to spare on
+// a loaded machine; requests get the same room, so an add made across a handover is not cut off.
+const LEASE_TTL_MS = 4000;
+const REQUEST_TIMEOUT_MS = 5000;
 
-const deployed = deployedForSuite(() => replicatedProcesses({ env: { CLIENTELE_LEASE_TTL_MS: String(LEASE_TTL_MS), CLIENTELE_REQUEST_TIMEOUT_MS: '3000' } }), 240_000);
+const deployed = deployedForSuite(() => replicatedProcesses({ env: { CLIENTELE_LEASE_TTL_MS: String(LEASE_TTL_MS), CLIENTELE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) } }), 240_000);
 
 const poll = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) => pollEvery(what, timeoutMs, probe, 100);
 
@@ -95,7 +98,8 @@ describe('two replicas of every service', () => {
     loading = false;
     await load;
     console.log(`clients_views: killed its replica, the other took over after ${takeoverMs} ms (lease TTL ${LEASE_TTL_MS} ms); ${acknowledged.length} adds and ${buyers.length} purchases acknowledged across it`);
-    expect(takeoverMs).toBeLessThan(LEASE_TTL_MS + 3000);
+    // The TTL, then the survivor's next try; the rest is room for a loaded machine.
+    expect(takeoverMs).toBeLessThan(LEASE_TTL_MS + 6000);
     // Everything acknowledged is visible, buyers enrolled exactly once.
     await poll('every acknowledged client is listed', 30_000, async () => {
       const listed = await business.admin.get('/api/v1/clients?pageSize=100&search=Load');

@@ -159,12 +159,17 @@ describeIfChromium('checkout and products in the web app (headless Chromium, emb
     await dialog.getByRole('button', { name: 'Refund' }).click();
     await page.getByRole('status').filter({ hasText: '€30.00 refunded.' }).waitFor(SOON);
     // Finances follows billing's refund event: the row and the revenue say it once it has arrived.
-    for (const deadline = Date.now() + 45_000; (await row.getAttribute('data-status')) !== 'refunded' && Date.now() < deadline; ) {
+    // They come from two reads made side by side, so a page loaded as the refund lands can show one
+    // without the other: reload until both say it.
+    const revenue = page.locator('[data-kpi="revenue"] dd:not(.kpi-hint)');
+    const refundShown = async () => (await row.getAttribute('data-status')) === 'refunded' && (await revenue.textContent()) === '€0.00';
+    for (const deadline = Date.now() + 45_000; !(await refundShown()) && Date.now() < deadline; ) {
       await page.reload();
       await row.waitFor(SOON);
+      await revenue.waitFor(SOON);
     }
     expect(await row.getAttribute('data-status')).toBe('refunded');
-    await page.locator('[data-kpi="revenue"] dd:not(.kpi-hint)').filter({ hasText: '€0.00' }).waitFor(SOON);
+    await revenue.filter({ hasText: '€0.00' }).waitFor(SOON);
     expect(await row.getByRole('button').count()).toBe(0);
   }, 150_000);
 });

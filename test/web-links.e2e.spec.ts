@@ -37,17 +37,18 @@ async function mailOf(api: Api, to: string, kind: string, timeoutMs = 15_000): P
 
 /** Every link of a mail, from its text and from its HTML (a mail client shows either). */
 /**
- * The client's page has loaded everything it asks for at first: the thread, the profile (the
- * composer opens once it is in) and the measurements. A change the coach makes afterwards is met
- * by the client's next step. Made before, it can meet a first load still on its way: that load's
- * 401 signs the client out while the test reloads the page, and the reload then shows the sign-in
- * form at the address the client was on instead of /login.
+ * The client's page has shown everything it asks for at first: the thread, the profile (the
+ * composer opens once it is in) and the measurements (the form shows with them). A change the
+ * coach makes afterwards is met by the client's next step. Made before, it can meet a first load
+ * still on its way: that load's 401 signs the client out while the test reloads the page, and the
+ * reload then shows the sign-in form at the address the client was on instead of /login. (The
+ * page's own content is waited for: signing in moves to /me without a page load, so Playwright's
+ * 'networkidle' would not wait for these loads.)
  */
 async function clientPageLoaded(page: Page): Promise<void> {
   await page.getByRole('list', { name: 'Messages' }).waitFor(WAIT);
   await page.locator('#me-composer:not([disabled])').waitFor(WAIT);
   await page.getByRole('heading', { name: 'Add a measurement' }).waitFor(WAIT);
-  await page.waitForLoadState('networkidle');
 }
 
 function linksOf(mail: Mail): string[] {

@@ -125,6 +125,8 @@ describeIfChromium('staff and account settings in headless Chromium (embedded pr
     await phone.goto(url('/staff'));
     await phone.getByText('Only an administrator of the business can see and change its staff').waitFor();
     await phone.getByRole('button', { name: 'Sign out' }).click();
+    // The app forgets the session once the logout has answered: a page opened before would still be signed in.
+    await phone.getByLabel('E-mail').waitFor();
 
     await phone.goto(url('/signin'));
     await phone.getByLabel('E-mail').fill(coach.email);

@@ -108,7 +108,7 @@ export function newClient(overrides: Record<string, unknown> = {}) {
 }
 
 /** The token of the newest e-mail of this kind to `to` in the dev mailbox, waiting for it to arrive. */
-export async function mailToken(api: Api, to: string, kind = 'invitation', timeoutMs = 5000): Promise<string> {
+export async function mailToken(api: Api, to: string, kind = 'invitation', timeoutMs = 15_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const mails = await api.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NATS_SERVER_BINARY } from './nats-server';
-import { freePort } from './processes';
+import { freePorts } from './processes';
 
 /**
  * A private NATS JetStream cluster on loopback, the shape of the production compose files' three
@@ -63,12 +63,14 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   const clusterName = `clientele-rehearsal-${process.pid}`;
   const nodes: NodeState[] = [];
+  const ports = await freePorts(size * 3);
   for (let i = 1; i <= size; i++) {
+    const [port, clusterPort, monitorPort] = ports.slice((i - 1) * 3, i * 3);
     const node: NodeState = {
       name: `nats-${i}`,
-      port: await freePort(),
-      clusterPort: await freePort(),
-      monitorPort: await freePort(),
+      port,
+      clusterPort,
+      monitorPort,
       storeDir: mkdtempSync(join(tmpdir(), `clientele-nats-${i}-`)),
       running: () => !!node.child && node.child.exitCode === null && node.child.signalCode === null,
       output: () => node.log,

@@ -6,7 +6,7 @@ import { connect } from 'nats';
 import { BOTH_MODES, Deployment, distributedSettings, newNamespace } from './deployments';
 import { Api, ApiResponse } from './http';
 import { removeNamespace } from './nats-cleanup';
-import { ClienteleProcess, freePort, spawnClientele, stopAll, waitUntilHealthy } from './processes';
+import { ClienteleProcess, freePorts, spawnClientele, stopAll, waitUntilHealthy } from './processes';
 
 /**
  * Issue 11: several replicas of every service over the machine's NATS. Replicas of a service share
@@ -162,7 +162,7 @@ export function replicatedProcesses(options: ReplicatedOptions = {}): Replicated
     dataRoot: root,
     namespace,
     async start() {
-      while (ports.length < count) ports.push(await freePort());
+      if (ports.length < count) ports.push(...(await freePorts(count - ports.length)));
       if (options.startTogether) {
         for (let index = 0; index < count; index++) running.push(...SERVICES.map((service) => spawnReplica(service, index)));
         await waitHealthy();
