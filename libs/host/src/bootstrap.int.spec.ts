@@ -69,7 +69,7 @@ describe('host process', () => {
     );
     const proxy = new ClienteleNatsClient({ servers: [process.env.NATS_URL ?? 'nats://127.0.0.1:4222'] }, namespace);
     try {
-      const requests = new ClientProxyRequestClient(proxy, 2000);
+      const requests = new ClientProxyRequestClient(proxy, 5000);
       await expect(requests.request('clients.query.health', {})).resolves.toEqual({ status: 'ok' });
       await expect(requests.request('identity.query.health', {}, { timeoutMs: 300 })).rejects.toMatchObject({ code: 'unavailable' });
     } finally {

@@ -105,7 +105,9 @@ export async function tailEvents(context: OpsContext, options: TailOptions, sign
       });
       subscriptions.push(subscription);
     }
-    if (!options.json) context.output.err(`Following ${options.services.join(', ')}${options.fromStart ? ' from the start' : ''}; Ctrl-C to stop.\n`);
+    // On stderr in both modes (JSON lines keep stdout to themselves): a script, like a person, can
+    // tell when the tail is following, and that an event written from then on will show.
+    context.output.err(`Following ${options.services.join(', ')}${options.fromStart ? ' from the start' : ''}; Ctrl-C to stop.\n`);
     await finished;
   } finally {
     await Promise.all(subscriptions.map((s) => s.stop().catch(() => undefined)));

@@ -25,6 +25,14 @@ const sink = () => {
   return s;
 };
 
+/** Waits for what the tail does on its own time (opening stores, reading): no fixed sleep. */
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !condition(); ) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function append(store: EventStore, stream: string, type: string) {
   await store.appendToStream(stream, [{ id: randomUUID(), type, data: { accountId: 'a-1' }, metadata: { occurredAt: new Date().toISOString(), actor: { id: 'u-1', role: 'admin' } } }], {
     expectedRevision: 'any',
@@ -39,7 +47,8 @@ describe('ops events tail', () => {
     const output = sink();
     const context = new OpsContext(loadConfig({ DATA_DIR: dataDir }), output, 'test-operator');
     const done = tailEvents(context, parseTailOptions(['--type', 'ClientTypeChanged,ProductCreated', '--limit', '2', '--json']), new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 300));
+    // Written once the tail follows every store: an event written before that is behind its start.
+    await until(() => output.stderr.includes('Following'));
     await append(clients, 'client-1', 'ClientAdded');
     await append(clients, 'client-1', 'ClientTypeChanged');
     await append(billing, 'product-9', 'ProductCreated');
@@ -64,7 +73,7 @@ describe('ops events tail', () => {
     const context = new OpsContext(loadConfig({ DATA_DIR: dataDir }), output, 'test-operator');
     const stop = new AbortController();
     const done = tailEvents(context, parseTailOptions(['--service', 'clients', '--stream', 'client-', '--from-start']), stop.signal);
-    await new Promise((r) => setTimeout(r, 500));
+    await until(() => output.stdout.trim().split('\n').length >= 2);
     stop.abort();
     await done;
     await context.close();

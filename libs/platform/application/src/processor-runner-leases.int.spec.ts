@@ -27,7 +27,9 @@ class Counter implements EventProcessor {
 }
 
 const servers = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-const timings = { ttlMs: 1200, renewEveryMs: 250, retryEveryMs: 100, safetyMarginMs: 300 };
+// A holder counts its lease for the TTL less the margin after a renewal: room for a worker stalled
+// for a second or two on a loaded machine, which would otherwise hand the lease to the other replica.
+const timings = { ttlMs: 4000, renewEveryMs: 250, retryEveryMs: 100, safetyMarginMs: 500 };
 
 describe('ProcessorRunner with leases: one active replica, failover, fencing', () => {
   let dir: string;
@@ -101,7 +103,7 @@ describe('ProcessorRunner with leases: one active replica, failover, fencing', (
     await (a.leases as unknown as { nc: { close(): Promise<void> } }).nc.close();
     const died = Date.now();
     const during = await append(b, 20);
-    await until('b takes over', () => b.runner.isActive);
+    await until('b takes over', () => b.runner.isActive, timings.ttlMs + 10_000);
     const takeover = Date.now() - died;
     await b.runner.waitFor(during.at(-1)!.position);
     expect(a.runner.isActive).toBe(false);

@@ -211,9 +211,11 @@ describe('EmbeddedEventBus: a consumer\'s bookkeeping (issue 23)', () => {
       return all.apply(this, args);
     };
     try {
+      const started = Date.now();
       for (let i = 0; i < 50; i++) await bus.publish(ev('src.client.type-changed.v1'));
-      // Woken by each of them, it read the log at least 50 times; now only its once-a-second look.
-      expect(pageReads).toBeLessThan(10);
+      // Woken by each of them, it read the log at least 50 times; now only its once-a-second look
+      // (counted for the time the publishes took: each waits for a real fsync, slow on a loaded disk).
+      expect(pageReads).toBeLessThan(4 + Math.ceil((Date.now() - started) / 1000));
       const deleted = ev('src.client.deleted.v1');
       await bus.publish(deleted);
       await until(() => received.length === 1);

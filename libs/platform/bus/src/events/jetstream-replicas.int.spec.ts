@@ -35,17 +35,19 @@ describe('JetStreamEventBus with two replicas of a consumer', () => {
     const calls: Array<{ n: number; replica: number }> = [];
     for (const [replica, bus] of buses.entries()) {
       consumers.push(
-        await bus.consume({ durableName: 'slow--svc', sourceService: 'svc', ackWaitMs: 1000 }, async (event) => {
+        // Three ack waits per event. Not shorter: a sign of life goes every third of the ack wait, and
+        // a worker stalled for two of them on a loaded machine would see a redelivery this forbids.
+        await bus.consume({ durableName: 'slow--svc', sourceService: 'svc', ackWaitMs: 2000 }, async (event) => {
           calls.push({ n: event.data.n as number, replica });
-          await sleep(3000);
+          await sleep(6000);
         }),
       );
     }
     const event = (n: number): IntegrationEvent => ({ id: randomUUID(), subject: 'svc.thing.happened.v1', occurredAt: new Date().toISOString(), data: { n }, metadata: {} });
     for (let n = 0; n < 3; n++) await buses[0].publish(event(n));
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 40_000;
     while (calls.length < 3 && Date.now() < deadline) await sleep(50);
-    await sleep(2500); // room for a redelivery to show
+    await sleep(5000); // room for a redelivery to show
     expect(calls.map((c) => c.n)).toEqual([0, 1, 2]);
-  }, 40_000);
+  }, 80_000);
 });
