@@ -4,6 +4,8 @@ import { JsonLogger } from '@clientele/platform/logging';
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { Agent, get as httpGet } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrap } from './bootstrap';
@@ -51,6 +53,30 @@ describe('host process', () => {
     // A processor still running would fail on its closed store within its next poll (tens of ms).
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(errors).toEqual([]);
+  });
+
+  it('closes each connection it answers while draining: a stop waits for no keep-alive timeout', async () => {
+    app = await bootstrap(loadConfig({ DATA_DIR: dataDir, PORT: '0' }), quiet);
+    const { hostname, port } = new URL(await app.getUrl());
+    const agent = new Agent({ keepAlive: true });
+    const get = () =>
+      new Promise<{ connection: string | undefined; socket: Socket }>((resolve, reject) => {
+        const request = httpGet({ agent, hostname, port, path: '/health/live' }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ connection: response.headers.connection, socket: response.socket }));
+        });
+        request.on('error', reject);
+      });
+    try {
+      expect((await get()).connection).toBe('keep-alive');
+      // The stop begins (SIGTERM): the next answer says so, and the server closes the connection after it.
+      app.get<Platform>(PLATFORM).startDraining();
+      const draining = await get();
+      expect(draining.connection).toBe('close');
+      await new Promise((resolve) => (draining.socket.destroyed ? resolve(undefined) : draining.socket.once('close', resolve)));
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('hosts one service alone over NATS, answering requests under its namespace', async () => {

@@ -54,6 +54,7 @@ export async function bootstrap(config: ClienteleConfig, logger = new JsonLogger
       // Unauthenticated, so on the public port only when asked for; always on the admin port (CLIENTELE_HEALTH_PORT).
       if (config.metricsPublic) serveMetrics(fastify, platform.metrics);
       configureGatewayApp(app, logger);
+      closeConnectionsWhileDraining(fastify, platform);
       answerBeforeClosing(fastify);
       await serveWebApp(app, config.webDir);
     }
@@ -73,6 +74,19 @@ export async function bootstrap(config: ClienteleConfig, logger = new JsonLogger
     await stopTracing().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * While the process drains (after SIGTERM), each answer closes its connection. A connection busy
+ * when the stop began is not idle then, so the HTTP server's close leaves it open; kept alive
+ * after its answer, it held the stop for Fastify's keep-alive timeout (72 s) although nothing was
+ * left to do. A client reconnects for its next request, to a replica that is not stopping.
+ */
+export function closeConnectionsWhileDraining(fastify: FastifyInstance, platform: Pick<Platform, 'draining'>): void {
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (platform.draining) reply.header('connection', 'close');
+    done(null, payload);
+  });
 }
 
 /**
